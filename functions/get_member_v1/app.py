@@ -1,0 +1,14 @@
+"""GET /v1/loyalties/{campaignId}/members/{memberId}: a campaign's loyalty card by its code."""
+
+from loyalty.api.app import entry, make_app, repository
+from loyalty.services import campaigns
+
+app = make_app()
+
+
+@app.get("/v1/loyalties/<campaignId>/members/<memberId>")
+def get_member(campaignId: str, memberId: str) -> dict:
+    return campaigns.get_member(repository(app), campaignId, memberId, campaigns.base_url(app.current_event.raw_event))
+
+
+handler = entry(app)

@@ -1,0 +1,20 @@
+"""SQS worker: applies pending card transactions, completes reward purchases, generates card codes."""
+
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+
+from loyalty.api.app import logger
+from loyalty.jobs.worker import run_job
+
+processor = BatchProcessor(event_type=EventType.SQS)
+
+
+def record_handler(record: SQSRecord) -> str:
+    outcome = run_job(record.body)
+    logger.info("job done", extra={"message_id": record.message_id, "outcome": outcome})
+    return outcome
+
+
+@logger.inject_lambda_context(clear_state=True)
+def handler(event: dict, context: object) -> dict:
+    return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)

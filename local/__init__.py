@@ -1,0 +1,1 @@
+"""Docker-free local runtime: serves template.yaml's functions over HTTP, SQS and a scheduler."""

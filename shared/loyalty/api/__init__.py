@@ -1,0 +1,1 @@
+"""HTTP layer: resolver factory, authentication, error mapping and request context."""

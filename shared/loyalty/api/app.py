@@ -1,0 +1,130 @@
+"""Resolver factory: one APIGatewayHttpResolver per function with auth, validation and the one error mapper."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
+from aws_lambda_powertools.event_handler.exceptions import NotFoundError
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+
+from loyalty.api import auth
+from loyalty.errors import LoyaltyError, invalid_payload
+from loyalty.repository import Repository
+from loyalty.settings import get_settings
+
+logger = Logger(service="loyalty")
+
+
+def _event_request_id(event: dict[str, Any]) -> str:
+    return f"v-{(event.get('requestContext') or {}).get('requestId', 'unknown')}"
+
+
+def _request_id(app: APIGatewayHttpResolver) -> str:
+    return _event_request_id(app.current_event.raw_event)
+
+
+def _authenticate(event: dict[str, Any]) -> str:
+    """The project of the request's API key (before routing and validation, so bad keys never see a 400)."""
+    settings = get_settings()
+    headers = {k.lower(): v for k, v in (event.get("headers") or {}).items()}
+
+    def lookup(project_id: str, app_id: str) -> dict[str, Any] | None:
+        return _repository(project_id).get_api_key(app_id)
+
+    return auth.authenticate(headers, lookup, settings.auth_cache_ttl_seconds)
+
+
+def error_response(app: APIGatewayHttpResolver, error: LoyaltyError) -> Response:
+    """The Voucherify error body for a domain error."""
+    return Response(
+        status_code=error.status,
+        content_type=content_types.APPLICATION_JSON,
+        body=json.dumps(error.body(_request_id(app))),
+    )
+
+
+def _describe(err: dict[str, Any]) -> str:
+    """One validation error as a sentence in the style of Voucherify's `details`."""
+    loc = [str(p) for p in err.get("loc", ()) if p not in ("body",)]
+    kind = err.get("type", "")
+    where = ".".join(loc)
+    if kind == "json_invalid":
+        return "Payload must be valid JSON"
+    if kind == "missing":
+        parent, name = (".".join(loc[:-1]), loc[-1]) if loc else ("", "body")
+        return f"Payload{'.' + parent if parent else ''} must have required property '{name}'"
+    if kind == "extra_forbidden":
+        return f"Payload must NOT have additional property '{where}'"
+    if kind in ("model_type", "dict_type", "model_attributes_type"):
+        return f"Property '{where or 'body'}' must be object"
+    msg = err.get("msg", "is invalid")
+    return f"Property '{where or 'body'}' {msg[0].lower() + msg[1:] if msg else 'is invalid'}"
+
+
+def _query_error(errors: list[dict[str, Any]]) -> bool:
+    return any(e.get("loc", ("",))[0] == "query" for e in errors)
+
+
+def make_app() -> APIGatewayHttpResolver:
+    """A resolver with request validation, API-key auth and Voucherify error bodies."""
+    app = APIGatewayHttpResolver(enable_validation=True)
+
+    @app.exception_handler(LoyaltyError)
+    def _domain(error: LoyaltyError) -> Response:
+        return error_response(app, error)
+
+    @app.exception_handler(RequestValidationError)
+    def _validation(error: RequestValidationError) -> Response:
+        errors = list(error.errors())
+        if _query_error(errors):
+            return error_response(
+                app,
+                LoyaltyError(400, "invalid_query_params", "Invalid query params", _describe(errors[0]).replace("Property", "Query parameter")),
+            )
+        return error_response(app, invalid_payload(_describe(errors[0]) if errors else "Invalid payload"))
+
+    @app.not_found
+    def _no_route(_: NotFoundError) -> Response:
+        return error_response(app, LoyaltyError(404, "not_found", "Resource not found", "No such route"))
+
+    @app.exception_handler(Exception)
+    def _unexpected(error: Exception) -> Response:
+        logger.exception("unhandled error")
+        return error_response(app, LoyaltyError(500, "internal_error", "Internal Server Error", "Unexpected error"))
+
+    return app
+
+
+def _repository(project_id: str) -> Repository:
+    settings = get_settings()
+    return Repository(
+        project_id,
+        settings.table_name,
+        cursor_secret=settings.cursor_secret,
+        cursor_ttl_seconds=settings.cursor_ttl_seconds,
+    )
+
+
+def repository(app: APIGatewayHttpResolver) -> Repository:
+    """The repository of the authenticated project of the current request."""
+    return _repository(app.context["project_id"])
+
+
+def entry(app: APIGatewayHttpResolver) -> Callable[[dict[str, Any], Any], dict[str, Any]]:
+    """The Lambda entry point for a resolver."""
+
+    @logger.inject_lambda_context(correlation_id_path="requestContext.requestId", clear_state=True)
+    def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        try:
+            project_id = _authenticate(event)
+        except LoyaltyError as error:
+            return {"statusCode": error.status, "headers": {"Content-Type": content_types.APPLICATION_JSON},
+                    "body": json.dumps(error.body(_event_request_id(event))), "isBase64Encoded": False}
+        app.append_context(project_id=project_id)
+        return app.resolve(event, context)
+
+    return handler

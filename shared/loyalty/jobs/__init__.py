@@ -1,0 +1,1 @@
+"""Queue messages and the worker's job handlers."""

@@ -1,0 +1,1 @@
+"""Wire models (request bodies, validated by the resolver) and the builders of response objects."""

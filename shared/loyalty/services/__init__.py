@@ -1,0 +1,1 @@
+"""Business logic: each service function takes the repository as its first parameter."""

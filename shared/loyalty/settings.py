@@ -1,0 +1,33 @@
+"""Runtime settings, read once from the environment into one pydantic model."""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+
+from pydantic import BaseModel, Field
+
+
+class Settings(BaseModel):
+    """Everything a function needs from its environment."""
+
+    table_name: str = Field(min_length=1)
+    queue_url: str = ""
+    cursor_secret: str = Field(default="dev-cursor-secret-change-me", min_length=8)
+    auth_cache_ttl_seconds: int = Field(default=60, ge=0, le=60)
+    cursor_ttl_seconds: int = Field(default=3600, ge=60)
+    sweep_after_seconds: int = Field(default=120, ge=1)
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """Read the settings once per process."""
+    env = os.environ
+    return Settings(
+        table_name=env.get("TABLE_NAME", ""),
+        queue_url=env.get("QUEUE_URL", ""),
+        cursor_secret=env.get("CURSOR_SECRET", "dev-cursor-secret-change-me"),
+        auth_cache_ttl_seconds=int(env.get("AUTH_CACHE_TTL_SECONDS", "60")),
+        cursor_ttl_seconds=int(env.get("CURSOR_TTL_SECONDS", "3600")),
+        sweep_after_seconds=int(env.get("SWEEP_AFTER_SECONDS", "120")),
+    )

@@ -1,0 +1,88 @@
+"""Integration fixtures: each test gets an empty moto account with the table and queues of template.yaml."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from loyalty.api import auth
+from loyalty.api.auth import hash_token, new_key_pair
+from loyalty.repository import Repository, clients
+from loyalty.settings import get_settings
+from tests import support
+
+
+@dataclass
+class Stack:
+    """What a test can reach: clients, the queue, and keys for two projects."""
+
+    ddb: Any
+    sqs: Any
+    queue_url: str
+    dlq_url: str
+    headers: dict[str, str]
+    other_headers: dict[str, str]
+
+    def call(self, name: str, method: str, path: str, body: Any = None, *, headers: dict[str, str] | None = None,
+             query: dict[str, str] | None = None, raw_body: str | None = None) -> tuple[int, Any]:
+        """Invoke an API function as the first project (unless other headers are given)."""
+        return support.call(name, method, path, body, self.headers if headers is None else headers, query, raw_body)
+
+    def drain(self) -> int:
+        """Run the worker until the queue is empty."""
+        return support.drain_queue(self.sqs, self.queue_url)
+
+    def items(self) -> list[dict[str, Any]]:
+        """Every item in the table (small test tables only)."""
+        return self.ddb.scan(TableName=support.TABLE)["Items"]
+
+    def repo(self, project: str = "acme") -> Repository:
+        """A repository for direct assertions."""
+        return Repository(project, support.TABLE, cursor_secret=get_settings().cursor_secret)
+
+
+def _key(project: str) -> dict[str, str]:
+    app_id, token = new_key_pair(project)
+    Repository(project, support.TABLE, cursor_secret="unused-secret").put_api_key(app_id, hash_token(token), "test")
+    return {"X-App-Id": app_id, "X-App-Token": token}
+
+
+@contextmanager
+def _stack() -> Iterator[Stack]:
+    with mock_aws():
+        clients.reset()
+        auth.clear_cache()
+        ddb = boto3.client("dynamodb", region_name="us-east-1")
+        sqs = boto3.client("sqs", region_name="us-east-1")
+        support.create_table(ddb)
+        dlq = sqs.create_queue(QueueName="jobs-dlq")["QueueUrl"]
+        dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        queue = sqs.create_queue(QueueName="jobs", Attributes={
+            "VisibilityTimeout": "30",
+            "RedrivePolicy": f'{{"deadLetterTargetArn":"{dlq_arn}","maxReceiveCount":"5"}}'})["QueueUrl"]
+        os.environ["QUEUE_URL"] = queue
+        get_settings.cache_clear()
+        yield Stack(ddb, sqs, queue, dlq, _key("acme"), _key("globex"))
+        get_settings.cache_clear()
+        clients.reset()
+
+
+@pytest.fixture
+def stack() -> Iterator[Stack]:
+    """A fresh, empty stack for one test."""
+    with _stack() as s:
+        yield s
+
+
+@pytest.fixture(scope="module")
+def module_stack() -> Iterator[Stack]:
+    """One stack shared by a module's tests (for tests that only read, or assert that nothing changes)."""
+    with _stack() as s:
+        yield s

@@ -1,0 +1,152 @@
+"""Test support: in-process moto resources built from template.yaml, handler invocation, queue draining."""
+
+from __future__ import annotations
+
+import base64
+import importlib.util
+import json
+import uuid
+from pathlib import Path
+from types import ModuleType, SimpleNamespace
+from typing import Any
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+TABLE = "loyalty-test"
+SPEC_DIR = ROOT.parent / "shared" / "reference" / "voucherify-openapi"
+
+
+class _CfnLoader(yaml.SafeLoader):
+    """YAML loader that reads CloudFormation short-form tags as plain mappings."""
+
+
+def _tag(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> Any:
+    if isinstance(node, yaml.ScalarNode):
+        value: Any = loader.construct_scalar(node)
+    elif isinstance(node, yaml.SequenceNode):
+        value = loader.construct_sequence(node, deep=True)
+    else:
+        value = loader.construct_mapping(node, deep=True)  # type: ignore[arg-type]
+    return {f"Fn::{suffix}" if suffix not in ("Ref", "Condition") else suffix: value}
+
+
+_CfnLoader.add_multi_constructor("!", _tag)
+
+
+def template() -> dict[str, Any]:
+    """template.yaml as a dict."""
+    return yaml.load((ROOT / "template.yaml").read_text(), Loader=_CfnLoader)  # noqa: S506 - a SafeLoader subclass
+
+
+def create_table(client: Any, name: str = TABLE) -> None:
+    """The table exactly as template.yaml defines it."""
+    props = template()["Resources"]["Table"]["Properties"]
+    client.create_table(
+        TableName=name,
+        AttributeDefinitions=props["AttributeDefinitions"],
+        KeySchema=props["KeySchema"],
+        GlobalSecondaryIndexes=props["GlobalSecondaryIndexes"],
+        BillingMode=props["BillingMode"],
+    )
+
+
+def context(name: str = "test") -> SimpleNamespace:
+    """A Lambda context object good enough for Powertools."""
+    return SimpleNamespace(
+        function_name=name,
+        function_version="$LATEST",
+        invoked_function_arn=f"arn:aws:lambda:us-east-1:000000000000:function:{name}",
+        memory_limit_in_mb=256,
+        aws_request_id=str(uuid.uuid4()),
+        log_group_name=f"/aws/lambda/{name}",
+        log_stream_name="test",
+        get_remaining_time_in_millis=lambda: 10_000,
+    )
+
+
+_MODULES: dict[str, ModuleType] = {}
+
+
+def function(name: str) -> ModuleType:
+    """The module of functions/<name>/app.py (loaded once per test session)."""
+    if name not in _MODULES:
+        spec = importlib.util.spec_from_file_location(f"fn_{name}", ROOT / "functions" / name / "app.py")
+        assert spec and spec.loader
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        _MODULES[name] = module
+    return _MODULES[name]
+
+
+def http_event(method: str, path: str, body: Any = None, headers: dict[str, str] | None = None,
+               query: dict[str, str] | None = None, raw_body: str | None = None) -> dict[str, Any]:
+    """An API Gateway HTTP API v2.0 event."""
+    text = raw_body if raw_body is not None else (json.dumps(body) if body is not None else None)
+    qs = "&".join(f"{k}={v}" for k, v in (query or {}).items())
+    return {
+        "version": "2.0",
+        "routeKey": f"{method} {path}",
+        "rawPath": path,
+        "rawQueryString": qs,
+        "headers": {"content-type": "application/json", **{k.lower(): v for k, v in (headers or {}).items()}},
+        "queryStringParameters": query or None,
+        "requestContext": {
+            "accountId": "000000000000",
+            "apiId": "local",
+            "domainName": "localhost",
+            "http": {"method": method, "path": path, "protocol": "HTTP/1.1", "sourceIp": "127.0.0.1", "userAgent": "pytest"},
+            "requestId": uuid.uuid4().hex[:16],
+            "routeKey": f"{method} {path}",
+            "stage": "$default",
+            "time": "22/Nov/2026:00:00:00 +0000",
+            "timeEpoch": 0,
+        },
+        "body": text,
+        "isBase64Encoded": False,
+    }
+
+
+def invoke(name: str, event: dict[str, Any]) -> dict[str, Any]:
+    """Call a function's handler with an event."""
+    result: dict[str, Any] = function(name).handler(event, context(name))
+    return result
+
+
+def call(name: str, method: str, path: str, body: Any = None, headers: dict[str, str] | None = None,
+         query: dict[str, str] | None = None, raw_body: str | None = None) -> tuple[int, Any]:
+    """Invoke an API function over a v2.0 event; returns (status, parsed JSON body)."""
+    resp = invoke(name, http_event(method, path, body, headers, query, raw_body))
+    text = resp.get("body") or ""
+    if resp.get("isBase64Encoded"):
+        text = base64.b64decode(text).decode()
+    return resp["statusCode"], json.loads(text) if text else None
+
+
+def sqs_event(messages: list[dict[str, Any]], queue_arn: str = "arn:aws:sqs:us-east-1:000000000000:jobs") -> dict[str, Any]:
+    """An SQS Lambda event from received messages."""
+    return {"Records": [{
+        "messageId": m["MessageId"], "receiptHandle": m["ReceiptHandle"], "body": m["Body"],
+        "attributes": {"ApproximateReceiveCount": m.get("Attributes", {}).get("ApproximateReceiveCount", "1"),
+                       "SentTimestamp": "0", "SenderId": "test", "ApproximateFirstReceiveTimestamp": "0"},
+        "messageAttributes": {}, "md5OfBody": m.get("MD5OfBody", ""), "eventSource": "aws:sqs",
+        "eventSourceARN": queue_arn, "awsRegion": "us-east-1"} for m in messages]}
+
+
+def drain_queue(sqs: Any, queue_url: str, max_rounds: int = 20) -> int:
+    """Run the worker over the queue until it is empty, like the SQS trigger; returns messages processed."""
+    done = 0
+    for _ in range(max_rounds):
+        resp = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10, AttributeNames=["All"], VisibilityTimeout=0)
+        messages = resp.get("Messages", [])
+        if not messages:
+            return done
+        result = invoke("process_jobs", sqs_event(messages))
+        failed = {f["itemIdentifier"] for f in result.get("batchItemFailures", [])}
+        for m in messages:
+            if m["MessageId"] not in failed:
+                sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=m["ReceiptHandle"])
+                done += 1
+        if failed == {m["MessageId"] for m in messages}:
+            return done
+    return done

@@ -1,0 +1,113 @@
+"""Unit tests for the pure core: ids, timestamps, cursors, auth, the balance formula and code generation."""
+
+from __future__ import annotations
+
+import re
+import time
+
+import pytest
+
+from loyalty.api import auth
+from loyalty.clock import is_hex_id, iso_from_ms, new_alnum_id, new_id
+from loyalty.errors import LoyaltyError, check_id
+from loyalty.jobs.codes import generate_code
+from loyalty.repository.cursors import decode_cursor, encode_cursor
+from loyalty.repository.store import BALANCE_SIGNS, balance_delta
+
+SECRET = "unit-test-secret-0123456789"
+
+
+def test_ids_have_the_spec_shape_and_sort_by_creation_time() -> None:
+    first = new_id("lprg_")
+    time.sleep(0.002)
+    second = new_id("lprg_")
+    assert re.fullmatch(r"lprg_[a-f0-9]{18}", first)
+    assert first < second
+    assert re.fullmatch(r"cust_[A-Za-z0-9]{24}", new_alnum_id("cust_"))
+
+
+def test_timestamps_are_iso_utc_with_milliseconds() -> None:
+    assert iso_from_ms(1_699_335_116_007) == "2023-11-07T05:31:56.007Z"
+
+
+def test_check_id_answers_404_for_the_wrong_prefix() -> None:
+    assert check_id("lprg_0a1b", "lprg_", "program") == "lprg_0a1b"
+    with pytest.raises(LoyaltyError) as err:
+        check_id("lmbr_0a1b", "lprg_", "program")
+    assert (err.value.status, err.value.key, err.value.resource_type) == (404, "not_found", "program")
+    assert not is_hex_id("lprg_XYZ", "lprg_")
+
+
+def test_cursor_round_trip() -> None:
+    key = {"PK": {"S": "acme#CARD#lcrd_1"}, "SK": {"S": "CTX#lctx_1"}}
+    cursor = encode_cursor("lcrsctx_", "scope-a", key, SECRET, 60)
+    assert re.fullmatch(r"lcrsctx_[a-f0-9]+", cursor["next"])
+    assert decode_cursor("lcrsctx_", "scope-a", cursor["next"], SECRET) == key
+
+
+@pytest.mark.parametrize("mutate", [
+    lambda c: c[:-2] + ("00" if c[-2:] != "00" else "11"),  # forged MAC
+    lambda c: c.replace("lcrsctx_", "lcrstrx_"),  # another list's prefix
+    lambda c: c + "zz",  # not hex
+    lambda c: "lcrsctx_",  # empty
+])
+def test_forged_cursors_are_refused(mutate: object) -> None:
+    cursor = encode_cursor("lcrsctx_", "scope-a", {"PK": {"S": "x"}}, SECRET, 60)["next"]
+    with pytest.raises(LoyaltyError) as err:
+        decode_cursor("lcrsctx_", "scope-a", mutate(cursor), SECRET)  # type: ignore[operator]
+    assert err.value.key == "invalid_or_expired_cursor"
+
+
+def test_cursor_replayed_into_another_scope_or_expired_is_refused() -> None:
+    cursor = encode_cursor("lcrsctx_", "scope-a", {"PK": {"S": "x"}}, SECRET, 60)["next"]
+    with pytest.raises(LoyaltyError):
+        decode_cursor("lcrsctx_", "scope-b", cursor, SECRET)
+    expired = encode_cursor("lcrsctx_", "scope-a", {"PK": {"S": "x"}}, SECRET, -1)["next"]
+    with pytest.raises(LoyaltyError):
+        decode_cursor("lcrsctx_", "scope-a", expired, SECRET)
+
+
+def test_balance_formula_signs_match_the_spec() -> None:
+    # balance = total - subtracted - expired - spent - refunded + returned - locked + unlocked - purchased_reversed
+    assert BALANCE_SIGNS == {"total": 1, "subtracted": -1, "expired": -1, "spent": -1, "refunded": -1, "returned": 1,
+                             "locked": -1, "unlocked": 1, "purchased_reversed": -1}
+    assert balance_delta({"added": 500, "total": 500}) == 500
+    assert balance_delta({"locked": 100}) == -100
+    assert balance_delta({"unlocked": 100, "spent": 100}) == 0
+    assert balance_delta({"unlocked": 100}) == 100
+
+
+def test_code_generation_follows_code_config() -> None:
+    assert re.fullmatch(r"MW-[0-9a-zA-Z]{8}", generate_code({"prefix": "MW-", "length": 8}))
+    assert re.fullmatch(r"L-[AB]{4}-X", generate_code({"pattern": "L-####", "charset": "AB", "postfix": "-X"}))
+    assert len(generate_code({})) == 10
+
+
+def test_auth_resolves_a_stored_key_and_caches_it() -> None:
+    auth.clear_cache()
+    app_id, token = auth.new_key_pair("acme")
+    calls = []
+
+    def lookup(project: str, key_id: str) -> dict[str, str] | None:
+        calls.append((project, key_id))
+        return {"token_hash": auth.hash_token(token)} if key_id == app_id else None
+
+    headers = {"x-app-id": app_id, "x-app-token": token}
+    assert auth.authenticate(headers, lookup, 60) == "acme"
+    assert auth.authenticate({"authorization": f"Bearer {token}"}, lookup, 60) == "acme"
+    assert calls == [("acme", app_id)]  # the second request was served from the cache
+
+
+@pytest.mark.parametrize("headers", [
+    {},
+    {"x-app-id": "acme.000000000000"},
+    {"x-app-id": "acme.000000000000", "x-app-token": "acme.000000000000.wrong"},
+    {"x-app-id": "other.000000000000", "x-app-token": "acme.000000000000.wrong"},
+    {"authorization": "Basic abc"},
+    {"x-app-token": "no-dots"},
+])
+def test_auth_refuses_missing_or_wrong_credentials(headers: dict[str, str]) -> None:
+    auth.clear_cache()
+    with pytest.raises(LoyaltyError) as err:
+        auth.authenticate(headers, lambda p, a: {"token_hash": "x"}, 60)
+    assert err.value.status == 401 and err.value.key == "unauthorized"
