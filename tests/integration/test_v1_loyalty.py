@@ -24,6 +24,8 @@ from voucherify.models import (
     PointsExpirationTypes,
 )
 
+from loyalty.models.v1 import MemberAdd
+from loyalty.repository import Repository
 from loyalty.services import campaigns as campaigns_service
 from tests.integration.conftest import Stack
 
@@ -205,11 +207,11 @@ def test_get_campaign_by_id_or_name(stack: Stack) -> None:
     assert status == 200 and card["campaign_id"] == campaign["id"]
 
 
-@pytest.mark.parametrize("ref", ["camp_unknown0001", "No such campaign", "x" * 300])
-def test_unknown_campaign_is_404(stack: Stack, ref: str) -> None:
-    status, body = stack.call("get_loyalty_program_v1", "GET", f"/v1/loyalties/{ref}")
-    assert_error(status, body, 404, "not_found")
-    assert body["resource_type"] == "campaign"
+def test_unknown_campaign_is_404(stack: Stack) -> None:
+    for ref in ("camp_unknown0001", "No%20such%20campaign", "x" * 300):
+        status, body = stack.call("get_loyalty_program_v1", "GET", f"/v1/loyalties/{ref}")
+        assert_error(status, body, 404, "not_found")
+        assert body["resource_type"] == "campaign"
 
 
 def test_full_campaign_body_of_the_spec_example_is_accepted(stack: Stack) -> None:
@@ -218,6 +220,7 @@ def test_full_campaign_body_of_the_spec_example_is_accepted(stack: Stack) -> Non
         "name": "Loyalty Program 4", "description": "This is a campaign description.", "auto_join": True, "join_once": False,
         "use_voucher_metadata_schema": True, "start_date": "2016-10-26T00:00:00Z", "expiration_date": "2099-10-26T00:00:00Z",
         "validity_timeframe": {"duration": "PT1H", "interval": "P1D"}, "validity_day_of_week": [0, 1, 2, 3, 4, 5],
+        "validity_hours": {"daily": [{"start_time": "12:00", "days_of_week": [1, 2], "expiration_time": "14:00"}]},
         "activity_duration_after_publishing": "P24D", "category_id": "cat_0b6152ce12414820dc", "vouchers_count": 2,
         "voucher": {"type": "LOYALTY_CARD",
                     "loyalty_card": {"points": 0, "expiration_rules": {"period_type": "MONTH", "period_value": 3,
@@ -245,6 +248,8 @@ def test_full_campaign_body_of_the_spec_example_is_accepted(stack: Stack) -> Non
     # And a published card inherits the validity and expires 24 days after publishing
     status, card = add_member(stack, campaign["id"], {"customer": {"source_id": "bob-1", "name": "Bob"}})
     assert status == 200, card
+    assert LoyaltiesMembersCreateResponseBody.from_dict(card) is not None
+    assert card["validity_hours"] == {"daily": [{"start_time": "12:00", "days_of_week": [1, 2], "expiration_time": "14:00"}]}
     assert card["code"].startswith("L-CARD-") and len(card["code"]) == 14
     assert card["validity_day_of_week"] == [0, 1, 2, 3, 4, 5] and card["redemption"]["quantity"] == 2
     assert card["start_date"] == "2016-10-26T00:00:00.000Z" and card["expiration_date"] > card["created_at"]
@@ -322,13 +327,13 @@ def test_customer_named_in_every_documented_way(stack: Stack) -> None:
     assert stored is not None and stored["name"] == "Fresh Smith" and stored["email"] == "fresh@example.com"
 
 
-@pytest.mark.parametrize("customer", ["cust_doesnotexist1", {"id": "cust_doesnotexist1"}, {"id": "not-an-id"}])
-def test_unknown_customer_id_is_404_and_writes_nothing(stack: Stack, customer: Any) -> None:
+def test_unknown_customer_id_is_404_and_writes_nothing(stack: Stack) -> None:
     campaign = make_campaign(stack)
     before = stack.items()
-    status, body = add_member(stack, campaign["id"], {"customer": customer})
-    assert_error(status, body, 404, "not_found")
-    assert body["resource_type"] == "customer"
+    for customer in ("cust_doesnotexist1", {"id": "cust_doesnotexist1"}, {"id": "not-an-id"}):
+        status, body = add_member(stack, campaign["id"], {"customer": customer})
+        assert_error(status, body, 404, "not_found")
+        assert body["resource_type"] == "customer"
     assert stack.items() == before
 
 
@@ -468,17 +473,18 @@ def test_a_card_of_another_campaign_is_404(stack: Stack) -> None:
     assert get_member(stack, "First", card["code"])[0] == 200
 
 
-@pytest.mark.parametrize("code", ["NOPE1234", "x" * 150, "a%2Fb"])
-def test_unknown_card_code_is_404_voucher(stack: Stack, code: str) -> None:
+def test_unknown_card_code_is_404_voucher(stack: Stack) -> None:
     campaign = make_campaign(stack)
-    for status, body in (
-        get_member(stack, campaign["id"], code),
-        stack.call("get_member_by_code_v1", "GET", f"/v1/loyalties/members/{code}"),
-        balance(stack, campaign["id"], code, {"points": 5}),
-        stack.call("update_loyalty_card_balance_by_code_v1", "POST", f"/v1/loyalties/members/{code}/balance", {"points": 5}),
-    ):
-        assert_error(status, body, 404, "not_found")
-        assert body["resource_type"] == "voucher"
+    for code in ("NOPE1234", "x" * 150, "a%2Fb"):
+        answers = (
+            get_member(stack, campaign["id"], code),
+            stack.call("get_member_by_code_v1", "GET", f"/v1/loyalties/members/{code}"),
+            balance(stack, campaign["id"], code, {"points": 5}),
+            stack.call("update_loyalty_card_balance_by_code_v1", "POST", f"/v1/loyalties/members/{code}/balance", {"points": 5}),
+        )
+        for status, body in answers:
+            assert_error(status, body, 404, "not_found")
+            assert body["resource_type"] == "voucher"
 
 
 def test_a_v2_card_code_is_not_a_v1_voucher(stack: Stack) -> None:
@@ -596,16 +602,21 @@ BAD_INPUT: list[tuple[str, str, str, str, Any]] = [
 ]
 
 
-@pytest.mark.parametrize(("case", "function", "method", "path", "body"), BAD_INPUT, ids=[c[0] for c in BAD_INPUT])
-def test_bad_input_is_400_with_the_error_body_and_writes_nothing(stack: Stack, case: str, function: str, method: str,
-                                                                  path: str, body: Any) -> None:
+def test_bad_input_is_400_with_the_error_body_and_writes_nothing(stack: Stack) -> None:
+    # Given a campaign with a member
     campaign = make_campaign(stack, name="Existing", points=5)
     _, card = add_member(stack, campaign["id"], {"customer": "alice-1"})
     before = stack.items()
-    status, error = stack.call(function, method, path.format(campaign=campaign["id"], code=card["code"]), body)
-    assert_error(status, error, 400, "invalid_payload")
-    assert error["message"] == "Invalid payload" and error["details"]
-    assert stack.items() == before
+
+    for case, function, method, path, body in BAD_INPUT:
+        # When a request has a missing, unknown, mistyped or out-of-range field
+        status, error = stack.call(function, method, path.format(campaign=campaign["id"], code=card["code"]), body)
+
+        # Then it is refused with the Voucherify error body and nothing is written
+        assert status == 400, (case, error)
+        assert ERROR_FIELDS <= set(error) and error["key"] == "invalid_payload", (case, error)
+        assert error["message"] == "Invalid payload" and error["details"], (case, error)
+        assert stack.items() == before, case
 
 
 V1_POSTS = [
@@ -616,14 +627,17 @@ V1_POSTS = [
 ]
 
 
-@pytest.mark.parametrize(("function", "path"), V1_POSTS, ids=[f for f, _ in V1_POSTS])
-@pytest.mark.parametrize("raw", ["{bad", "", "null", "[]"])
-def test_malformed_or_empty_bodies_are_400(stack: Stack, function: str, path: str, raw: str) -> None:
+def test_malformed_or_empty_bodies_are_400(stack: Stack) -> None:
     campaign = make_campaign(stack, points=5)
     _, card = add_member(stack, campaign["id"], {"customer": "alice-1"})
     before = stack.items()
-    status, error = stack.call(function, "POST", path.format(campaign=campaign["id"], code=card["code"]), raw_body=raw)
-    assert_error(status, error, 400, "invalid_payload")
+    for function, path in V1_POSTS:
+        for raw in ("{bad", "", "null", "[]"):
+            status, error = stack.call(function, "POST", path.format(campaign=campaign["id"], code=card["code"]), raw_body=raw)
+            assert status == 400 and error["key"] == "invalid_payload", (function, raw, error)
+            assert ERROR_FIELDS <= set(error), (function, raw, error)
+            if raw == "{bad":
+                assert error["details"] == "Payload must be valid JSON"
     assert stack.items() == before
 
 
@@ -632,4 +646,42 @@ def test_unknown_campaign_for_add_member_is_404_and_creates_no_customer(stack: S
     status, body = add_member(stack, "camp_nothere1", {"customer": "new-person"})
     assert_error(status, body, 404, "not_found")
     assert body["resource_type"] == "campaign"
+    assert stack.items() == before
+
+
+# ---------------------------------------------------------------------------------------------- races
+class _StaleReads(Repository):
+    """A repository whose first membership / source-id lookups miss, as when a concurrent request wins the write."""
+
+    def __init__(self, *args: Any, **kw: Any) -> None:
+        super().__init__(*args, **kw)
+        self.stale = {"membership": 1, "source": 2}
+
+    def get_membership(self, scope_id: str, customer_id: str) -> dict[str, Any] | None:
+        if self.stale["membership"]:
+            self.stale["membership"] -= 1
+            return None
+        return super().get_membership(scope_id, customer_id)
+
+    def get_customer_id_by_source_id(self, source_id: str) -> str | None:
+        if self.stale["source"]:
+            self.stale["source"] -= 1
+            return None
+        return super().get_customer_id_by_source_id(source_id)
+
+
+def test_losing_a_race_answers_the_winners_customer_and_card(stack: Stack) -> None:
+    # Given a member whose enrolment this request does not see yet (a concurrent request just wrote it)
+    campaign = make_campaign(stack, points=10)
+    status, card = add_member(stack, campaign["id"], {"customer": "alice-1"})
+    assert status == 200
+    before = stack.items()
+    repo = _StaleReads("acme", "loyalty-test", cursor_secret="unused-secret-123")
+
+    # When the same customer is added through the stale repository
+    again = campaigns_service.add_member(repo, campaign["id"], MemberAdd.model_validate({"customer": "alice-1"}), "https://x")
+
+    # Then both conditional writes lose (source-id claim, membership claim) and the winner's card is answered
+    assert repo.stale == {"membership": 0, "source": 0}
+    assert again["id"] == card["id"] and again["code"] == card["code"]
     assert stack.items() == before

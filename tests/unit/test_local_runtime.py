@@ -472,6 +472,7 @@ def test_runtime_end_to_end(tmp_path: Path) -> None:
             resp = conn.getresponse()
             answer = json.loads(resp.read())
             assert resp.status == 202 and answer["id"] == job_id and answer["greeting"] == "hello" and 0 < answer["ms"] <= 5000
+        conn.close()
         assert answer["secret"] > 32 and (tmp_path / "state" / "secret").is_file()
         assert rt.run_worker_until_idle(timeout=20)  # "bad" fails twice, then moto moves it to the dead-letter queue
         dynamodb, sqs = rt.backend.client("dynamodb"), rt.backend.client("sqs")  # type: ignore[union-attr]

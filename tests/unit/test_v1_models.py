@@ -39,6 +39,9 @@ def test_code_config_is_normalised_with_length_from_the_pattern() -> None:
     ({"a": 1, "b": [1, {"c": "d"}]}, True),
     ({"big": "x" * 40_000}, False),
     ({"n": 2**60}, False),
+    ({"tiny": 1.5e-300}, False),
+    ({"huge": 1e200}, False),
+    ({"ok": [0.0, -2.5e-100, 1e100]}, True),
     ({"": 1}, False),
 ])
 def test_metadata_must_fit_in_one_item(metadata: dict[str, Any], ok: bool) -> None:

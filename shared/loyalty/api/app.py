@@ -114,6 +114,14 @@ def repository(app: APIGatewayHttpResolver) -> Repository:
     return _repository(app.context["project_id"])
 
 
+def _as_json(event: dict[str, Any]) -> dict[str, Any]:
+    """Every body is JSON, whatever Content-Type the client sent (curl -d says form-urlencoded)."""
+    headers = event.get("headers") or {}
+    if event.get("body") is not None and "json" not in str(headers.get("content-type", "")).lower():
+        return {**event, "headers": {**headers, "content-type": "application/json"}}
+    return event
+
+
 def entry(app: APIGatewayHttpResolver) -> Callable[[dict[str, Any], Any], dict[str, Any]]:
     """The Lambda entry point for a resolver."""
 
@@ -125,6 +133,6 @@ def entry(app: APIGatewayHttpResolver) -> Callable[[dict[str, Any], Any], dict[s
             return {"statusCode": error.status, "headers": {"Content-Type": content_types.APPLICATION_JSON},
                     "body": json.dumps(error.body(_event_request_id(event))), "isBase64Encoded": False}
         app.append_context(project_id=project_id)
-        return app.resolve(event, context)
+        return app.resolve(_as_json(event), context)
 
     return handler

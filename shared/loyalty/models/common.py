@@ -2,14 +2,31 @@
 
 from __future__ import annotations
 
+import math
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, StrictFloat, StrictInt, StrictStr
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, StrictFloat, StrictInt, StrictStr, model_validator
 
 from loyalty.clock import normalize_iso
 
 MAX_SAFE_INT = 9007199254740991
+
+
+def storable(value: Any) -> Any:
+    """Refuse numbers DynamoDB cannot store (NaN, infinities, magnitudes outside 1e-130..9.99e125)."""
+    if isinstance(value, float):
+        if not math.isfinite(value) or (value != 0 and not 1e-130 <= abs(value) < 9.99e125):
+            raise ValueError("numbers must be finite and between 1e-130 and 9.99e125 in magnitude")
+    elif isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10**38:
+        raise ValueError("integers must have at most 38 digits")
+    elif isinstance(value, dict):
+        for item in value.values():
+            storable(item)
+    elif isinstance(value, list):
+        for item in value:
+            storable(item)
+    return value
 
 
 class Strict(BaseModel):
@@ -17,11 +34,10 @@ class Strict(BaseModel):
 
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
 
-
-class Lenient(BaseModel):
-    """Base of request parts the spec leaves open (additional properties allowed)."""
-
-    model_config = ConfigDict(extra="allow", strict=True, frozen=True)
+    @model_validator(mode="before")
+    @classmethod
+    def _storable(cls, data: Any) -> Any:
+        return storable(data)
 
 
 def _iso(value: str) -> str:
@@ -55,14 +71,14 @@ NonNegativeInt = Annotated[StrictInt, Field(ge=0, le=MAX_SAFE_INT)]
 Metadata = dict[str, Any]
 
 
-def id_pattern(prefix: str) -> Any:
-    """A strict string that must look like `<prefix><hex>`."""
-    return Annotated[StrictStr, Field(pattern=f"^{prefix}[a-f0-9]+$", max_length=64)]
+def hex_id(prefix: str) -> Any:
+    """The constraint of a v2 id (`^<prefix>[a-f0-9]+$`, at most 64 characters), as Annotated metadata."""
+    return Field(pattern=f"^{prefix}[a-f0-9]+$", max_length=64)
 
 
-CardDefinitionId = Annotated[StrictStr, Field(pattern=r"^lcdef_[a-f0-9]+$", max_length=64)]
-EarningRuleId = Annotated[StrictStr, Field(pattern=r"^lern_[a-f0-9]+$", max_length=64)]
-RewardId = Annotated[StrictStr, Field(pattern=r"^lrew_[a-f0-9]+$", max_length=64)]
-TierStructureId = Annotated[StrictStr, Field(pattern=r"^lts_[a-f0-9]+$", max_length=64)]
-SpendingId = Annotated[StrictStr, Field(pattern=r"^lrspn_[a-f0-9]+$", max_length=64)]
+CardDefinitionId = Annotated[StrictStr, hex_id("lcdef_")]
+EarningRuleId = Annotated[StrictStr, hex_id("lern_")]
+RewardId = Annotated[StrictStr, hex_id("lrew_")]
+TierStructureId = Annotated[StrictStr, hex_id("lts_")]
+SpendingId = Annotated[StrictStr, hex_id("lrspn_")]
 CustomerId = Annotated[StrictStr, Field(pattern=r"^cust_[A-Za-z0-9]+$", max_length=64)]

@@ -24,7 +24,20 @@ from pydantic import (
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from loyalty.clock import new_id, now_iso
-from loyalty.models.common import MAX_SAFE_INT, DateTime, Metadata, Name, NonNegativeInt, PositiveInt, Strict, TimeOfDay
+from loyalty.models.common import (
+    MAX_SAFE_INT,
+    CardDefinitionId,
+    DateTime,
+    Metadata,
+    Name,
+    NonNegativeInt,
+    PositiveInt,
+    SpendingId,
+    Strict,
+    TierStructureId,
+    TimeOfDay,
+    hex_id,
+)
 
 # ---------------------------------------------------------------------------------------------------------------------
 # Validation helpers
@@ -129,16 +142,8 @@ class _Variants(Strict):
 # ---------------------------------------------------------------------------------------------------------------------
 
 
-def _hex_id(prefix: str) -> Any:
-    """The constraint of `common.id_pattern` (`^<prefix>[a-f0-9]+$`, at most 64 characters) as Annotated metadata."""
-    return Field(pattern=f"^{prefix}[a-f0-9]+$", max_length=64)
-
-
-CardDefinitionId = Annotated[StrictStr, _hex_id("lcdef_")]
-BenefitId = Annotated[StrictStr, _hex_id("lben_")]
-TierStructureId = Annotated[StrictStr, _hex_id("lts_")]
-TierId = Annotated[StrictStr, _hex_id("lt_")]
-SpendingId = Annotated[StrictStr, _hex_id("lrspn_")]
+BenefitId = Annotated[StrictStr, hex_id("lben_")]
+TierId = Annotated[StrictStr, hex_id("lt_")]
 EventSchemaId = Annotated[StrictStr, Field(pattern=r"^ms_[a-zA-Z0-9]+")]
 SegmentId = Annotated[StrictStr, Field(pattern=r"^seg_[a-zA-Z0-9]+")]
 CampaignId = Annotated[StrictStr, Field(pattern=r"^camp_[a-zA-Z0-9]+")]

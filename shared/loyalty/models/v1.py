@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 import re
 from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any, Literal
@@ -45,8 +44,8 @@ def _metadata(value: dict[str, Any]) -> dict[str, Any]:
         elif isinstance(node, list):
             for child in node:
                 walk(child, depth + 1)
-        elif isinstance(node, float) and not math.isfinite(node):
-            raise ValueError("numbers must be finite")
+        elif isinstance(node, float) and not (node == 0 or 1e-130 <= abs(node) < 1e125):
+            raise ValueError("numbers must be finite, and 0 or between 1e-130 and 1e125 in magnitude")
         elif isinstance(node, int) and not isinstance(node, bool) and abs(node) > MAX_SAFE_INT:
             raise ValueError("integers must be within +/-(2^53-1)")
 

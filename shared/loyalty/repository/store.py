@@ -162,7 +162,7 @@ class Repository:
 
     def get_api_key(self, app_id: str) -> dict[str, Any] | None:
         """The key record for an app id of this project."""
-        return self._get(self._pk("APIKEY"), app_id, consistent=False)
+        return self._get(self._pk("APIKEY"), app_id)
 
     # ------------------------------------------------------------------ components
     def _create_component(self, kind: str, obj: dict[str, Any], collection: str) -> None:
@@ -182,7 +182,7 @@ class Repository:
         self._create_component("REWARD", obj, "REWARDS")
 
     def _get_component(self, kind: str, item_id: str) -> dict[str, Any] | None:
-        item = self._get(self._pk(kind, item_id), kind, consistent=False)
+        item = self._get(self._pk(kind, item_id), kind)
         return item["data"] if item else None
 
     def get_card_definition(self, item_id: str) -> dict[str, Any] | None:
@@ -545,7 +545,7 @@ class Repository:
 
     def get_campaign(self, campaign_id: str) -> dict[str, Any] | None:
         """One v1 campaign."""
-        item = self._get(self._pk("CAMP", campaign_id), "CAMPAIGN", consistent=False)
+        item = self._get(self._pk("CAMP", campaign_id), "CAMPAIGN")
         return item["data"] if item else None
 
     # ------------------------------------------------------------------ sweeper (all projects)
@@ -570,7 +570,7 @@ class Repository:
     # ---- v1 (campaign cards)
     def get_campaign_id_by_name(self, name: str) -> str | None:
         """The id of the v1 campaign holding `name` (the path's campaignId may be a name)."""
-        item = self._get(self._pk("CAMPNAME", name), "CAMPNAME", consistent=False)
+        item = self._get(self._pk("CAMPNAME", name), "CAMPNAME")
         return item["campaign_id"] if item else None
 
     def record_settled_card_balance_change(self, ctx: dict[str, Any], deltas: dict[str, int], min_balance: int | None) -> None:

@@ -22,7 +22,6 @@ CAMPAIGN_ID = re.compile(r"camp_[A-Za-z0-9]+")
 CODE_ATTEMPTS = 5
 # Indexes of the add-member transaction (Repository.create_member with one card, one code, optional initial points).
 _MEMBERSHIP, _CODE = 0, 3
-_VOUCHER_VALIDITY = ("start_date", "expiration_date", "validity_timeframe", "validity_day_of_week", "validity_hours")
 
 
 # ---------------------------------------------------------------------------------------------- errors

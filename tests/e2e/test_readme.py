@@ -1,0 +1,43 @@
+"""The README's curl walk-through, run exactly as written against the local runtime."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from local.runtime import ServeProcess
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+
+
+def block(name: str) -> str:
+    """The bash block that follows `<!-- walkthrough:<name> -->` in the README."""
+    match = re.search(rf"<!-- walkthrough:{name} -->\s*```bash\n(.*?)```", README.read_text(), re.S)
+    assert match, f"README has no walkthrough:{name} block"
+    return match.group(1)
+
+
+def run(server: ServeProcess, name: str) -> list[str]:
+    script = "set -euo pipefail\n" + block("setup") + block(name)
+    env = {**os.environ, "APP_ID": server.dev_key.app_id, "APP_TOKEN": server.dev_key.token, "BASE_URL": server.base_url}
+    done = subprocess.run(["bash", "-c", script], env=env, capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    return [line for line in done.stdout.splitlines() if line.strip()]
+
+
+@pytest.mark.skipif(subprocess.run(["which", "jq"], capture_output=True, check=False).returncode != 0, reason="jq not installed")
+def test_readme_v2_walkthrough(server: ServeProcess) -> None:
+    out = run(server, "v2")
+    assert out[-1] == "400"  # the balance after the purchase
+    assert out[-2] == '"APPROVED"'
+    assert "202" in out
+
+
+@pytest.mark.skipif(subprocess.run(["which", "jq"], capture_output=True, check=False).returncode != 0, reason="jq not installed")
+def test_readme_v1_walkthrough(server: ServeProcess) -> None:
+    out = "\n".join(run(server, "v1"))
+    assert re.search(r'"balance": 500', out)
