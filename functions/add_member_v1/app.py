@@ -1,6 +1,6 @@
 """POST /v1/loyalties/{campaignId}/members: publish the campaign's loyalty card to a customer (add member)."""
 
-from loyalty.api.app import entry, make_app, repository
+from loyalty.api.app import base_url, entry, make_app, repository
 from loyalty.models.v1 import MemberAdd
 from loyalty.services import campaigns
 
@@ -9,7 +9,7 @@ app = make_app()
 
 @app.post("/v1/loyalties/<campaignId>/members")
 def add_member(campaignId: str, body: MemberAdd) -> dict:
-    return campaigns.add_member(repository(app), campaignId, body, campaigns.base_url(app.current_event.raw_event))
+    return campaigns.add_member(repository(app), campaignId, body, base_url(app))
 
 
 handler = entry(app)

@@ -1,6 +1,6 @@
 """GET /v1/loyalties/{campaignId}/members/{memberId}: a campaign's loyalty card by its code."""
 
-from loyalty.api.app import entry, make_app, repository
+from loyalty.api.app import base_url, entry, make_app, repository
 from loyalty.services import campaigns
 
 app = make_app()
@@ -8,7 +8,7 @@ app = make_app()
 
 @app.get("/v1/loyalties/<campaignId>/members/<memberId>")
 def get_member(campaignId: str, memberId: str) -> dict:
-    return campaigns.get_member(repository(app), campaignId, memberId, campaigns.base_url(app.current_event.raw_event))
+    return campaigns.get_member(repository(app), campaignId, memberId, base_url(app))
 
 
 handler = entry(app)

@@ -3,8 +3,8 @@
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
-from loyalty.api.app import logger
 from loyalty.jobs.worker import run_job
+from loyalty.logs import logger
 
 processor = BatchProcessor(event_type=EventType.SQS)
 

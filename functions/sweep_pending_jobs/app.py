@@ -1,7 +1,7 @@
 """Scheduled sweeper: re-enqueues jobs left PENDING longer than SWEEP_AFTER_SECONDS."""
 
-from loyalty.api.app import logger
 from loyalty.jobs.sweeper import sweep_pending_jobs
+from loyalty.logs import logger
 
 
 @logger.inject_lambda_context(clear_state=True)

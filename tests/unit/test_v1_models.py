@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
 from pydantic import ValidationError
 
+from loyalty.api.app import base_url
 from loyalty.models.v1 import BalanceUpdate, CodeConfig, CustomerCreate, LoyaltyCampaignCreate, MemberAdd, duration_parts
-from loyalty.services.campaigns import _plus_duration, base_url, voucher_view
+from loyalty.services.campaigns import _plus_duration, voucher_view
 
 
 def test_a_customer_string_is_an_id_when_it_starts_with_cust_and_a_source_id_otherwise() -> None:
@@ -72,11 +74,14 @@ def test_durations_and_adding_them_to_a_timestamp() -> None:
 
 
 def test_base_url_follows_the_event() -> None:
+    def url(event: dict[str, Any]) -> str:
+        return base_url(SimpleNamespace(current_event=SimpleNamespace(raw_event=event)))  # type: ignore[arg-type]
+
     event = {"requestContext": {"domainName": "abc.execute-api.eu-west-1.amazonaws.com", "stage": "prod"},
              "headers": {"X-Forwarded-Proto": "https"}}
-    assert base_url(event) == "https://abc.execute-api.eu-west-1.amazonaws.com/prod"
-    assert base_url({"requestContext": {"domainName": "127.0.0.1:3000", "stage": "$default"},
-                     "headers": {"x-forwarded-proto": "http"}}) == "http://127.0.0.1:3000"
+    assert url(event) == "https://abc.execute-api.eu-west-1.amazonaws.com/prod"
+    assert url({"requestContext": {"domainName": "127.0.0.1:3000", "stage": "$default"},
+                "headers": {"x-forwarded-proto": "http"}}) == "http://127.0.0.1:3000"
 
 
 def test_voucher_view_reports_lifetime_points_and_balance() -> None:

@@ -6,17 +6,15 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 
 from loyalty.api import auth
 from loyalty.errors import LoyaltyError, invalid_payload
+from loyalty.logs import logger
 from loyalty.repository import Repository
 from loyalty.settings import get_settings
-
-logger = Logger(service="loyalty")
 
 
 def _event_request_id(event: dict[str, Any]) -> str:
@@ -107,6 +105,17 @@ def _repository(project_id: str) -> Repository:
         cursor_secret=settings.cursor_secret,
         cursor_ttl_seconds=settings.cursor_ttl_seconds,
     )
+
+
+def base_url(app: APIGatewayHttpResolver) -> str:
+    """The public base URL of the API for the current request (v1 asset URLs are built under it)."""
+    event = app.current_event.raw_event
+    context = event.get("requestContext") or {}
+    headers = {str(k).lower(): v for k, v in (event.get("headers") or {}).items()}
+    host = context.get("domainName") or headers.get("host") or "localhost"
+    proto = headers.get("x-forwarded-proto") or "https"
+    stage = context.get("stage") or "$default"
+    return f"{proto}://{host}" + ("" if stage == "$default" else f"/{stage}")
 
 
 def repository(app: APIGatewayHttpResolver) -> Repository:

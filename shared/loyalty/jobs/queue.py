@@ -5,12 +5,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from aws_lambda_powertools import Logger
-
+from loyalty.logs import logger
 from loyalty.repository import clients
 from loyalty.settings import get_settings
-
-logger = Logger(service="loyalty")
 
 JOB_TYPES = ("apply_card_transaction", "complete_reward_purchase", "generate_card_codes")
 

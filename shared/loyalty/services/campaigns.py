@@ -148,16 +148,6 @@ def get_campaign(repo: Repository, campaign_ref: str) -> dict[str, Any]:
 
 
 # ---------------------------------------------------------------------------------------------- vouchers (cards)
-def base_url(event: dict[str, Any]) -> str:
-    """The public base URL of the API from an HTTP API v2.0 event (asset URLs are built under it)."""
-    context = event.get("requestContext") or {}
-    headers = {str(k).lower(): v for k, v in (event.get("headers") or {}).items()}
-    host = context.get("domainName") or headers.get("host") or "localhost"
-    proto = headers.get("x-forwarded-proto") or "https"
-    stage = context.get("stage") or "$default"
-    return f"{proto}://{host}" + ("" if stage == "$default" else f"/{stage}")
-
-
 def _asset(kind: str, card: dict[str, Any], base: str) -> dict[str, str]:
     digest = hashlib.sha256(f"{kind}:{card['voucher_id']}:{card['code']}".encode()).digest()
     asset_id = base64.urlsafe_b64encode(digest).decode().rstrip("=")

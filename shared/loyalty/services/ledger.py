@@ -4,17 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools import Logger
-
 from loyalty.clock import new_id, now_iso
 from loyalty.errors import check_id, locked
 from loyalty.jobs.queue import enqueue
+from loyalty.logs import logger
 from loyalty.models.v2 import AdjustPoints
 from loyalty.repository import Repository, TransactionConflict
 from loyalty.services.gates import require_active_member, require_active_program, require_card, require_member, require_program
 from loyalty.services.views import list_view
-
-logger = Logger(service="loyalty")
 
 MESSAGES = {
     "ADMIN_CREDIT": "Points addition transaction created",

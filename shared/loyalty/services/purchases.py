@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools import Logger
-
 from loyalty.clock import new_id, now_iso
 from loyalty.errors import check_id, locked, not_found
 from loyalty.jobs.queue import enqueue
+from loyalty.logs import logger
 from loyalty.models.v2 import RewardPurchaseCreate
 from loyalty.repository import Repository, TransactionConflict
 from loyalty.services.gates import (
@@ -20,8 +19,6 @@ from loyalty.services.gates import (
 )
 from loyalty.services.ledger import card_transaction, insufficient_balance
 from loyalty.services.views import list_view
-
-logger = Logger(service="loyalty")
 
 REASON = "Points spent on reward"
 
