@@ -63,7 +63,32 @@ def messages_to_delete(result: Any, message_ids: list[str], report_failures: boo
     return [m for m in message_ids if m not in failed]
 
 
-class QueuePoller:
+class _BackgroundLoop:
+    """A `_run` loop on a daemon thread, stopped through `_stop`."""
+
+    thread_name = "loop"
+
+    def __init__(self) -> None:
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def _run(self) -> None:
+        raise NotImplementedError
+
+    def start(self) -> None:
+        """Run in a background thread."""
+        self._thread = threading.Thread(target=self._run, name=self.thread_name, daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Stop after the current step (a long poll of ~1 s, a batch or a scheduled run)."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+            self._thread = None
+
+
+class QueuePoller(_BackgroundLoop):
     """Long-polls one queue and invokes its function with each batch; deletes what the function completed."""
 
     def __init__(self, trigger: QueueTrigger, queue_url: str, queue_arn: str, sqs: Any, invoke: Invoke, region: str = REGION) -> None:
@@ -74,8 +99,8 @@ class QueuePoller:
         self.invoke = invoke
         self.region = region
         self.busy = threading.Event()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self.thread_name = f"sqs-{trigger.function}"
+        super().__init__()
 
     def poll_once(self, wait_seconds: int = 1) -> int:
         """Receive one batch, invoke, delete the completed messages. Returns how many messages were received."""
@@ -116,17 +141,6 @@ class QueuePoller:
                 log.exception("polling %s failed", self.queue_url)
                 self._stop.wait(1)
 
-    def start(self) -> None:
-        """Poll in a background thread."""
-        self._thread = threading.Thread(target=self._run, name=f"sqs-{self.trigger.function}", daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
-        """Stop after the current long poll (at most ~1 s) or batch."""
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=10)
-            self._thread = None
 
 
 def parse_rate(expression: str) -> float:
@@ -153,7 +167,7 @@ def build_scheduled_event(rule: str, region: str = REGION, now: datetime | None 
     }
 
 
-class Scheduler:
+class Scheduler(_BackgroundLoop):
     """Invokes one function every `interval` seconds (the first run after one interval, as EventBridge does)."""
 
     def __init__(self, trigger: ScheduleTrigger, interval: float, invoke: Invoke, region: str = REGION) -> None:
@@ -161,8 +175,8 @@ class Scheduler:
         self.interval = interval
         self.invoke = invoke
         self.region = region
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self.thread_name = f"schedule-{trigger.function}"
+        super().__init__()
 
     def event(self) -> dict[str, Any]:
         """The event of one run (a rule's constant Input replaces it, as in EventBridge)."""
@@ -182,14 +196,3 @@ class Scheduler:
             except Exception:
                 log.exception("%s: scheduled run failed", self.trigger.function)
 
-    def start(self) -> None:
-        """Run on the interval in a background thread."""
-        self._thread = threading.Thread(target=self._run, name=f"schedule-{self.trigger.function}", daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
-        """Stop the timer (waits for a run in progress)."""
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=10)
-            self._thread = None

@@ -85,14 +85,22 @@ def adjust_card_points(repo: Repository, program_id: str, member_id: str, card_i
     return {"transaction": ctx, "status": "TRANSACTION_CREATED", "message": MESSAGES[tx_type]}
 
 
-def apply_card_transaction(repo: Repository, job: dict[str, Any]) -> str:
-    """Worker: settle one PENDING admin transaction. Re-running it is a no-op. Returns the final status."""
+def pending_transaction(repo: Repository, job: dict[str, Any]) -> dict[str, Any] | str:
+    """The PENDING transaction a job settles, or the outcome to report when it is missing or already settled."""
     ctx = repo.get_card_transaction(job["card_id"], job["transaction_id"])
     if ctx is None:
         logger.warning("job for a missing transaction dropped", extra={"job": job})
         return "MISSING"
     if ctx["status"] != "PENDING":
         return str(ctx["status"])
+    return ctx
+
+
+def apply_card_transaction(repo: Repository, job: dict[str, Any]) -> str:
+    """Worker: settle one PENDING admin transaction. Re-running it is a no-op. Returns the final status."""
+    ctx = pending_transaction(repo, job)
+    if isinstance(ctx, str):
+        return ctx
     points = abs(int(ctx["details"]["points"]["total"]))
     needs = points if ctx["type"] == "ADMIN_DEBIT" and not job.get("allow_negative") else None
     try:

@@ -7,7 +7,6 @@ from typing import Any
 from loyalty.clock import new_id, now_iso
 from loyalty.errors import check_id, locked, not_found
 from loyalty.jobs.queue import enqueue
-from loyalty.logs import logger
 from loyalty.models.v2 import RewardPurchaseCreate
 from loyalty.repository import Repository, TransactionConflict
 from loyalty.services.gates import (
@@ -17,7 +16,7 @@ from loyalty.services.gates import (
     require_member,
     require_program,
 )
-from loyalty.services.ledger import card_transaction, insufficient_balance
+from loyalty.services.ledger import card_transaction, insufficient_balance, pending_transaction
 from loyalty.services.views import list_view
 
 REASON = "Points spent on reward"
@@ -121,12 +120,9 @@ def purchase_reward(repo: Repository, program_id: str, member_id: str, body: Rew
 def complete_reward_purchase(repo: Repository, job: dict[str, Any]) -> str:
     """Worker: approve a PENDING purchase (points spent, redeemed +1, result written), or reject it
     (points unlocked, stock restored) when the reward is no longer ACTIVE. Re-running it is a no-op."""
-    ctx = repo.get_card_transaction(job["card_id"], job["transaction_id"])
-    if ctx is None:
-        logger.warning("job for a missing purchase dropped", extra={"job": job})
-        return "MISSING"
-    if ctx["status"] != "PENDING":
-        return str(ctx["status"])
+    ctx = pending_transaction(repo, job)
+    if isinstance(ctx, str):
+        return ctx
     cost = int(job["cost"])
     try:
         repo.approve_reward_purchase(ctx, cost, job["result"])
