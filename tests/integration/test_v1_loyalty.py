@@ -26,6 +26,7 @@ from voucherify.models import (
 
 from loyalty.models.v1 import MemberAdd
 from loyalty.repository import Repository
+from loyalty.repository.codec import from_item
 from loyalty.services import campaigns as campaigns_service
 from tests.integration.conftest import Stack
 
@@ -89,8 +90,11 @@ def stored_card(stack: Stack, code: str, project: str = "acme") -> dict[str, Any
 
 
 def transactions_of(stack: Stack, card_id: str) -> list[dict[str, Any]]:
-    items, _ = stack.repo().list_card_transactions(card_id, 100, None)
-    return items
+    repo = stack.repo()
+    items = repo.client.query(TableName=repo.table, KeyConditionExpression="PK = :pk AND begins_with(SK, :ctx)",
+                              ExpressionAttributeValues={":pk": {"S": f"acme#CARD#{card_id}"}, ":ctx": {"S": "CTX#"}},
+                              ScanIndexForward=False)["Items"]
+    return [repo._ctx_from_row(from_item(i)) for i in items]
 
 
 # ---------------------------------------------------------------------------------------------- the journey

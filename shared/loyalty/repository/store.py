@@ -42,19 +42,25 @@ COUNTERS = (
     "pending_canceled",
 )
 _PENDING_INDEX = "PendingJobs"
+HEAD_SK = "~HEAD"  # sorts after "CTX#..." and "RTX#...", so a newest-first Query meets it first
 _LIST_INDEX = "GSI1"
 
 
 class TransactionConflict(Exception):
     """A conditional write was refused; `reasons` holds one cancellation code per transaction item."""
 
-    def __init__(self, reasons: list[str]) -> None:
+    def __init__(self, reasons: list[str], labels: list[str] | None = None) -> None:
         super().__init__(f"conditional write refused: {reasons}")
         self.reasons = reasons
+        self.labels = labels or []
 
     def failed(self, index: int) -> bool:
         """True when the item at `index` failed its condition."""
         return index < len(self.reasons) and self.reasons[index] == "ConditionalCheckFailed"
+
+    def failed_named(self, label: str) -> bool:
+        """True when an item the write labelled `label` failed its condition."""
+        return any(name == label and self.failed(i) for i, name in enumerate(self.labels))
 
 
 def balance_delta(deltas: dict[str, int]) -> int:
@@ -105,13 +111,13 @@ class Repository:
         )
         return [from_item(i) for i in resp.get("Items", [])], resp.get("LastEvaluatedKey")
 
-    def _transact(self, items: list[dict[str, Any]]) -> None:
+    def _transact(self, items: list[dict[str, Any]], labels: list[str] | None = None) -> None:
         try:
             self.client.transact_write_items(TransactItems=items)
         except ClientError as exc:
             if exc.response["Error"]["Code"] == "TransactionCanceledException":
                 reasons = [r.get("Code", "None") for r in exc.response.get("CancellationReasons", [])]
-                raise TransactionConflict(reasons) from None
+                raise TransactionConflict(reasons, labels) from None
             raise
 
     def _put(self, item: dict[str, Any], condition: str | None = "attribute_not_exists(PK)") -> dict[str, Any]:
@@ -126,20 +132,29 @@ class Repository:
     def _pending_attrs(self, job: dict[str, Any], item_id: str) -> dict[str, Any]:
         return {"JOBPK": self._pk("PENDING"), "JOBSK": f"{now_ms():013d}#{item_id}", "job": json.dumps(job)}
 
-    def _paged_query(
-        self, pk: str, sk_prefix: str, prefix: str, limit: int, cursor: str | None, newest_first: bool = True
-    ) -> tuple[list[dict[str, Any]], dict[str, str] | None]:
-        kw: dict[str, Any] = {
-            "key_condition": "PK = :pk AND begins_with(SK, :sk)",
-            "extra_values": values(sk=sk_prefix),
-            "Limit": limit,
-            "ScanIndexForward": not newest_first,
-            "ConsistentRead": True,
-        }
-        scope = f"{self.table}|{pk}|{sk_prefix}"
+    def _head(self, pk: str, owner: dict[str, str]) -> dict[str, Any]:
+        """The head item of a list partition: it names the partition's owner and sorts after every entry."""
+        return self._put({"PK": pk, "SK": HEAD_SK, **owner})
+
+    def _owned_page(
+        self, pk: str, prefix: str, owner: dict[str, str], limit: int, cursor: str | None
+    ) -> tuple[list[dict[str, Any]], dict[str, str] | None] | None:
+        """A newest-first page of a list partition, in one Query; None when the partition is not `owner`'s.
+
+        The first page reads the head item along with the entries and checks it; a cursor is bound by its MAC
+        to this partition and owner, so later pages need no check."""
+        scope = "|".join((self.table, pk, *(f"{k}={v}" for k, v in sorted(owner.items()))))
+        kw: dict[str, Any] = {"ScanIndexForward": False, "ConsistentRead": True, "Limit": limit}
         if cursor:
             kw["ExclusiveStartKey"] = decode_cursor(prefix, scope, cursor, self._secret)
+        else:
+            kw["Limit"] = limit + 1
         items, last = self._query(pk, **kw)
+        if not cursor:
+            head = items[0] if items and items[0]["SK"] == HEAD_SK else None
+            if head is None or any(head.get(k) != v for k, v in owner.items()):
+                return None
+            items = items[1:]
         next_cursor = encode_cursor(prefix, scope, last, self._secret, self._cursor_ttl) if last else None
         return items, next_cursor
 
@@ -296,25 +311,30 @@ class Repository:
         codes: list[str] = (),  # type: ignore[assignment]
         transactions: list[dict[str, Any]] = (),  # type: ignore[assignment]
     ) -> None:
-        """Member, its cards and its one-per-customer claim in one transaction (fails if the claim exists)."""
+        """Member, its cards, their list heads and the one-per-customer claim in one transaction.
+
+        A refusal is a TransactionConflict whose `failed_named("membership")` or `failed_named("code")` says why."""
         pk = self._pk("MBR", member["id"])
         member_row: dict[str, Any] = {"PK": pk, "SK": "MEMBER", "status": member["status"], "data": member,
                                       **self._list_attrs(f"PRG#{scope_id}#MEMBERS", member["id"])}
         if job:
             member_row.update(self._pending_attrs(job, member["id"]))
-        items = [
-            self._put({"PK": self._pk("MSHIP", scope_id, member["customer_id"]), "SK": "MSHIP",
-                       "member_id": member["id"], "card_ids": [c["id"] for c in cards]}),
-            self._put(member_row),
+        owner = {"program_id": member["program_id"], "member_id": member["id"]}
+        items: list[tuple[str, dict[str, Any]]] = [
+            ("membership", self._put({"PK": self._pk("MSHIP", scope_id, member["customer_id"]), "SK": "MSHIP",
+                                      "member_id": member["id"], "card_ids": [c["id"] for c in cards]})),
+            ("member", self._put(member_row)),
+            ("head", self._head(self._pk("MBR", member["id"], "RTX"), owner)),
         ]
         for card in cards:
-            items.append(self._put(self._card_row(member["id"], card)))
+            items.append(("card", self._put(self._card_row(member["id"], card))))
+            items.append(("head", self._head(self._pk("CARD", card["id"]), owner)))
         for code in codes:
-            items.append(self._put({"PK": self._pk("CODE", code), "SK": "CODE", "member_id": member["id"],
-                                    "card_id": cards[0]["id"]}))
+            items.append(("code", self._put({"PK": self._pk("CODE", code), "SK": "CODE", "member_id": member["id"],
+                                             "card_id": cards[0]["id"]})))
         for ctx in transactions:
-            items.append(self._put(self._ctx_row(ctx)))
-        self._transact(items)
+            items.append(("transaction", self._put(self._ctx_row(ctx))))
+        self._transact([item for _, item in items], [label for label, _ in items])
 
     def _card_row(self, member_id: str, card: dict[str, Any]) -> dict[str, Any]:
         counters = {name: card.get(name, 0) for name in COUNTERS}
@@ -444,10 +464,13 @@ class Repository:
         """Write an already-APPROVED transaction and move the card's counters together (v1 balance, synchronous)."""
         self._transact([self._put(self._ctx_row(ctx)), self._card_update(ctx["member_id"], ctx["card_id"], deltas, min_balance)])
 
-    def list_card_transactions(self, card_id: str, limit: int, cursor: str | None) -> tuple[list[dict[str, Any]], dict[str, str] | None]:
-        """A page of a card's transactions, newest first (one Query)."""
-        items, nxt = self._paged_query(self._pk("CARD", card_id), "CTX#", "lcrsctx_", limit, cursor)
-        return [self._ctx_from_row(i) for i in items], nxt
+    def list_card_transactions(
+        self, program_id: str, member_id: str, card_id: str, limit: int, cursor: str | None
+    ) -> tuple[list[dict[str, Any]], dict[str, str] | None] | None:
+        """A page of a card's transactions, newest first (one Query); None unless the card is this member's."""
+        page = self._owned_page(self._pk("CARD", card_id), "lcrsctx_", {"program_id": program_id, "member_id": member_id},
+                                limit, cursor)
+        return None if page is None else ([self._ctx_from_row(i) for i in page[0]], page[1])
 
     # ------------------------------------------------------------------ reward purchases
     def _rtx_key(self, member_id: str, rtx_id: str) -> dict[str, Any]:
@@ -529,10 +552,13 @@ class Repository:
                                      "ExpressionAttributeValues": values(one=1)}})
         self._transact(items)
 
-    def list_member_reward_purchases(self, member_id: str, limit: int, cursor: str | None) -> tuple[list[dict[str, Any]], dict[str, str] | None]:
-        """A page of a member's reward purchases, newest first (one Query)."""
-        items, nxt = self._paged_query(self._pk("MBR", member_id, "RTX"), "RTX#", "lcrstrx_", limit, cursor)
-        return [self._rtx_from_row(i) for i in items], nxt
+    def list_member_reward_purchases(
+        self, program_id: str, member_id: str, limit: int, cursor: str | None
+    ) -> tuple[list[dict[str, Any]], dict[str, str] | None] | None:
+        """A page of a member's reward purchases, newest first (one Query); None unless the member is the program's."""
+        page = self._owned_page(self._pk("MBR", member_id, "RTX"), "lcrstrx_", {"program_id": program_id, "member_id": member_id},
+                                limit, cursor)
+        return None if page is None else ([self._rtx_from_row(i) for i in page[0]], page[1])
 
     # ------------------------------------------------------------------ v1 campaigns
     def create_campaign(self, campaign: dict[str, Any]) -> None:

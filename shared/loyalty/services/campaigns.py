@@ -20,8 +20,6 @@ from loyalty.services.members import new_card
 
 CAMPAIGN_ID = re.compile(r"camp_[A-Za-z0-9]+")
 CODE_ATTEMPTS = 5
-# Indexes of the add-member transaction (Repository.create_member with one card, one code, optional initial points).
-_MEMBERSHIP, _CODE = 0, 3
 
 
 # ---------------------------------------------------------------------------------------------- errors
@@ -318,13 +316,13 @@ def add_member(repo: Repository, campaign_ref: str, body: MemberAdd, base: str) 
             repo.create_member(member, [card], scope_id=campaign["id"], codes=[code], transactions=transactions)
             return voucher_view(card, base)
         except TransactionConflict as conflict:
-            if conflict.failed(_MEMBERSHIP):
+            if conflict.failed_named("membership"):
                 # A concurrent request enrolled this customer first: answer with that card.
                 raced = _existing_card(repo, campaign, customer["id"], body.voucher)
                 if raced is None:
                     raise
                 return voucher_view(raced, base)
-            if not conflict.failed(_CODE):
+            if not conflict.failed_named("code"):
                 raise
             if body.voucher is not None:
                 claim = repo.get_card_by_code(body.voucher)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from loyalty.clock import new_id, now_iso
-from loyalty.errors import check_id, locked
+from loyalty.errors import check_id, locked, not_found
 from loyalty.jobs.queue import enqueue
 from loyalty.logs import logger
 from loyalty.models.v2 import AdjustPoints
@@ -126,7 +126,7 @@ def list_card_transactions(repo: Repository, program_id: str, member_id: str, ca
     check_id(program_id, "lprg_", "program")
     check_id(member_id, "lmbr_", "member")
     check_id(card_id, "lcrd_", "card")
-    _, cards = require_member(repo.get_member_with_cards(member_id), program_id, member_id)
-    require_card(cards, card_id)
-    items, next_cursor = repo.list_card_transactions(card_id, limit, cursor)
-    return list_view(items, next_cursor)
+    page = repo.list_card_transactions(program_id, member_id, card_id, limit, cursor)
+    if page is None:
+        raise not_found("card", card_id)
+    return list_view(*page)

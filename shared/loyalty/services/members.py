@@ -77,7 +77,7 @@ def create_member(repo: Repository, program_id: str, body: MemberCreate) -> dict
     try:
         repo.create_member(member, cards, scope_id=program_id, job=job)
     except TransactionConflict as conflict:
-        if conflict.failed(0):
+        if conflict.failed_named("membership"):
             raise LoyaltyError(409, "member_already_exists", "Member already exists",
                                f"Customer '{customer_id}' already is a member of program '{program_id}'",
                                resource_type="member") from None

@@ -146,6 +146,7 @@ def list_reward_purchases(repo: Repository, program_id: str, member_id: str, lim
     """A page of a member's reward purchases, newest first."""
     check_id(program_id, "lprg_", "program")
     check_id(member_id, "lmbr_", "member")
-    require_member(repo.get_member_with_cards(member_id), program_id, member_id)
-    items, next_cursor = repo.list_member_reward_purchases(member_id, limit, cursor)
-    return list_view(items, next_cursor)
+    page = repo.list_member_reward_purchases(program_id, member_id, limit, cursor)
+    if page is None:
+        raise not_found("member", member_id)
+    return list_view(*page)
