@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: serve test test-fast lint build deploy clean
+.PHONY: serve test lint bench openapi build deploy clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -32,6 +32,14 @@ serve: $(STAMP)
 ## test: lint, template checks, unit, integration (moto), e2e (HTTP against local/)
 test: $(STAMP) lint
 	$(BIN)/python -m pytest -q
+
+## bench: round trips, handler overhead, cold start, worker throughput, memory, cost (DynamoDB Local + moto SQS)
+bench: $(STAMP)
+	$(BIN)/python -m bench
+
+## openapi: write the project's own OpenAPI document (openapi.json) from its routes and models
+openapi: $(STAMP)
+	$(BIN)/python -m local openapi --output openapi.json
 
 ## lint: ruff, mypy, cfn-lint (with the serverless rules)
 lint: $(STAMP) $(LINT_VENV)/.installed
