@@ -47,7 +47,7 @@ def error_response(app: APIGatewayHttpResolver, error: LoyaltyError) -> Response
 
 def _describe(err: dict[str, Any]) -> str:
     """One validation error as a sentence in the style of Voucherify's `details`."""
-    loc = [str(p) for p in err.get("loc", ()) if p not in ("body",)]
+    loc = [str(p) for p in err.get("loc", ()) if p not in ("body", "query")]
     kind = err.get("type", "")
     where = ".".join(loc)
     if kind == "json_invalid":
@@ -84,6 +84,10 @@ def make_app() -> APIGatewayHttpResolver:
                 LoyaltyError(400, "invalid_query_params", "Invalid query params", _describe(errors[0]).replace("Property", "Query parameter")),
             )
         return error_response(app, invalid_payload(_describe(errors[0]) if errors else "Invalid payload"))
+
+    @app.exception_handler(RecursionError)
+    def _too_deep(_: RecursionError) -> Response:
+        return error_response(app, invalid_payload("Payload is nested too deeply"))
 
     @app.not_found
     def _no_route(_: NotFoundError) -> Response:

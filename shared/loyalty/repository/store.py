@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+import random
+import time
 from typing import Any
 
 from botocore.exceptions import ClientError
 
 from loyalty.clock import now_iso, now_ms
+from loyalty.errors import LoyaltyError
 from loyalty.repository import clients
 from loyalty.repository.codec import from_item, serialize, to_item, values
 from loyalty.repository.cursors import decode_cursor, encode_cursor
@@ -42,6 +45,7 @@ COUNTERS = (
     "pending_canceled",
 )
 _PENDING_INDEX = "PendingJobs"
+CONTENTION_RETRIES = 6
 HEAD_SK = "~HEAD"  # sorts after "CTX#..." and "RTX#...", so a newest-first Query meets it first
 _LIST_INDEX = "GSI1"
 
@@ -112,13 +116,22 @@ class Repository:
         return [from_item(i) for i in resp.get("Items", [])], resp.get("LastEvaluatedKey")
 
     def _transact(self, items: list[dict[str, Any]], labels: list[str] | None = None) -> None:
-        try:
-            self.client.transact_write_items(TransactItems=items)
-        except ClientError as exc:
-            if exc.response["Error"]["Code"] == "TransactionCanceledException":
+        """One TransactWriteItems. A failed condition raises TransactionConflict; a transaction cancelled only
+        because another one held an item at the same moment wrote nothing, so it is retried (with jittered backoff)."""
+        for attempt in range(CONTENTION_RETRIES + 1):
+            try:
+                self.client.transact_write_items(TransactItems=items)
+                return
+            except ClientError as exc:
+                if exc.response["Error"]["Code"] != "TransactionCanceledException":
+                    raise
                 reasons = [r.get("Code", "None") for r in exc.response.get("CancellationReasons", [])]
-                raise TransactionConflict(reasons, labels) from None
-            raise
+            if "ConditionalCheckFailed" in reasons or "TransactionConflict" not in reasons:
+                raise TransactionConflict(reasons, labels)
+            if attempt < CONTENTION_RETRIES:
+                time.sleep(random.uniform(0.005, 0.02) * (2**attempt))
+        raise LoyaltyError(409, "concurrent_modification", "Concurrent modification",
+                           "The resource is being modified by another request; retry the request")
 
     def _put(self, item: dict[str, Any], condition: str | None = "attribute_not_exists(PK)") -> dict[str, Any]:
         put: dict[str, Any] = {"TableName": self.table, "Item": to_item(item)}

@@ -53,7 +53,7 @@ def program_view(program: dict[str, Any], assignments: list[dict[str, Any]], pre
         return rows if rows or KINDS[kind][1] in present else None
 
     rewards = [
-        {"id": a["id"], "costs": a["data"]["costs"], "stock": a.get("stock_quantity")}
+        {"id": a["id"], "costs": [{"rules": None, **cost} for cost in a["data"]["costs"]], "stock": a.get("stock_quantity")}
         for a in assignments
         if a["kind"] == "REWARD"
     ]
