@@ -93,6 +93,12 @@ def load_handler(function: Function) -> Callable[[dict[str, Any], Any], Any]:
     return handler  # type: ignore[no-any-return]
 
 
+# One handler runs at a time in this process. Lambda gives each invocation a process of its own; here every function
+# shares one interpreter, and Powertools keeps the current event in a class attribute (BaseRouter.current_event) that
+# all resolvers share, so two handlers running at once could answer each other's requests.
+_INVOKE_LOCK = threading.RLock()
+
+
 class LocalFunction:
     """One function "instance": loaded once, then invoked with one event at a time (like a warm Lambda)."""
 
@@ -100,7 +106,7 @@ class LocalFunction:
         self.function = function
         self.region = region
         self._handler: Callable[[dict[str, Any], Any], Any] | None = None
-        self._lock = threading.Lock()
+        self._lock = _INVOKE_LOCK
 
     @property
     def name(self) -> str:

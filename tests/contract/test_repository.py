@@ -1,0 +1,608 @@
+"""The repository's access patterns against DynamoDB Local: real expressions, conditions, transactions and cancellation reasons."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from botocore.exceptions import ClientError
+
+from loyalty.clock import new_alnum_id, new_id, now_iso, now_ms
+from loyalty.errors import LoyaltyError
+from loyalty.repository import Repository, TransactionConflict
+from loyalty.services.ledger import card_transaction
+from loyalty.services.members import new_card
+from tests.contract.harness import CURSOR_SECRET, Contract, assert_ledger
+
+COST = 100
+
+
+# ---------------------------------------------------------------------- records the services would build
+def component(prefix: str, **extra: Any) -> dict[str, Any]:
+    return {"id": new_id(prefix), "status": "ACTIVE", "name": f"component {prefix}", "created_at": now_iso(), **extra}
+
+
+def make_program(repo: Repository, *, stock: int | None = 3, status: str = "ACTIVE") -> dict[str, Any]:
+    """Given a card definition, an earning rule and a reward (cost 100), and a program assigning them (reward stock `stock`)."""
+    cdef, rule, reward = component("lcdef_"), component("lern_"), component("lrew_", type="MATERIAL")
+    repo.create_card_definition(cdef)
+    repo.create_earning_rule(rule)
+    repo.create_reward(reward)
+    program = {"id": new_id("lprg_"), "name": "VIP", "status": status, "metadata": {}, "created_at": now_iso(), "object": "program"}
+    costs = [{"spending": [{"points": COST, "card_definition_id": cdef["id"]}]}]
+    assignments = [
+        {"kind": "CDEF", "id": cdef["id"], "data": {"card_definition_id": cdef["id"], "allow_negative": False}},
+        {"kind": "ERULE", "id": rule["id"], "data": {"earning_rule_id": rule["id"]}},
+        {"kind": "REWARD", "id": reward["id"], "data": {"reward_id": reward["id"], "costs": costs},
+         **({"stock_quantity": stock} if stock is not None else {})},
+    ]
+    refs = [("CDEF", cdef["id"]), ("ERULE", rule["id"]), ("REWARD", reward["id"])]
+    repo.create_program(program, assignments, refs)
+    return {"program": program, "assignments": assignments, "refs": refs, "cdef": cdef["id"], "reward": reward["id"]}
+
+
+def make_member(repo: Repository, world: dict[str, Any], customer_id: str = "cust_alice", *, points: int = 0,
+                job: bool = True) -> dict[str, Any]:
+    """Given a member of the world's program with one card (holding `points`, applied through a settled credit)."""
+    program_id = world["program"]["id"]
+    member = {"id": new_id("lmbr_"), "customer_id": customer_id, "program_id": program_id, "status": "ACTIVE",
+              "metadata": {}, "created_at": now_iso(), "updated_at": None, "object": "member"}
+    card = new_card(member["id"], program_id, world["cdef"], now_iso())
+    code_job = {"type": "generate_card_codes", "project_id": repo.project_id, "member_id": member["id"]} if job else None
+    repo.create_member(member, [card], scope_id=program_id, job=code_job)
+    if points:
+        credit = card_transaction(card, "ADMIN_CREDIT", points, "opening", "PENDING")
+        repo.create_pending_card_transaction(credit, job_for(repo, credit))
+        repo.apply_card_transaction(credit, {"added": points, "total": points}, None)
+    return {**world, "member": member, "card": card}
+
+
+def job_for(repo: Repository, ctx: dict[str, Any]) -> dict[str, Any]:
+    return {"type": "apply_card_transaction", "project_id": repo.project_id, "member_id": ctx["member_id"],
+            "card_id": ctx["card_id"], "transaction_id": ctx["id"], "allow_negative": False}
+
+
+def purchase(repo: Repository, w: dict[str, Any], *, limited: bool = True) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The reward and card transactions of one purchase of the world's reward (not yet written)."""
+    card = w["card"]
+    rtx = {"id": new_id("lrtx_"), "card_id": card["id"], "program_id": w["program"]["id"], "member_id": w["member"]["id"],
+           "reward_id": w["reward"], "status": "PENDING", "type": "PURCHASE", "details": {"points": {"total": COST}},
+           "created_at": now_iso(), "object": "reward_transaction"}
+    ctx = card_transaction(card, "POINTS_SPENT_ON_REWARD", -COST, "Points spent on reward", "PENDING", reward_id=w["reward"],
+                           reward={"id": w["reward"]}, reward_transaction={"id": rtx["id"]})
+    rtx["card_transaction_id"] = ctx["id"]
+    return rtx, ctx
+
+
+def purchase_job(repo: Repository, ctx: dict[str, Any], limited: bool) -> dict[str, Any]:
+    return {"type": "complete_reward_purchase", "project_id": repo.project_id, "member_id": ctx["member_id"],
+            "card_id": ctx["card_id"], "transaction_id": ctx["id"], "cost": COST, "limited_stock": limited, "result": {}}
+
+
+def card_of(repo: Repository, w: dict[str, Any]) -> dict[str, Any]:
+    card = repo.get_card(w["member"]["id"], w["card"]["id"])
+    assert card is not None
+    return card
+
+
+def stock_of(c: Contract, w: dict[str, Any]) -> tuple[int | None, int]:
+    item = c.item(f"PRG#{w['program']['id']}", f"A#REWARD#{w['reward']}")
+    assert item is not None
+    return item.get("stock_quantity"), item["redeemed"]
+
+
+def refused(exc: pytest.ExceptionInfo[TransactionConflict]) -> list[int]:
+    """The indexes of the transaction items whose condition failed."""
+    return [i for i in range(len(exc.value.reasons)) if exc.value.failed(i)]
+
+
+# ---------------------------------------------------------------------- components
+def test_components_are_stored_and_read_back_in_batches(contract: Contract) -> None:
+    repo = contract.repo
+    # Given one card definition and earning rule, and more rewards than one BatchGetItem may ask for (100 keys)
+    cdef, rule = component("lcdef_"), component("lern_")
+    repo.create_card_definition(cdef)
+    repo.create_earning_rule(rule)
+    rewards = [component("lrew_", type="MATERIAL") for _ in range(105)]
+    for reward in rewards:
+        repo.create_reward(reward)
+
+    # When they are read one by one and all at once (with a duplicate and a missing reference)
+    refs = [("CDEF", cdef["id"]), ("ERULE", rule["id"]), ("CDEF", cdef["id"]), ("REWARD", "lrew_000000000000000000")]
+    found = repo.get_components(refs + [("REWARD", r["id"]) for r in rewards])
+
+    # Then every stored component comes back exactly as written, and the missing one is simply absent
+    assert repo.get_card_definition(cdef["id"]) == cdef and repo.get_earning_rule(rule["id"]) == rule
+    assert repo.get_reward(rewards[0]["id"]) == rewards[0] and repo.get_reward("lrew_000000000000000000") is None
+    assert len(found) == 2 + 105 and found[("CDEF", cdef["id"])] == cdef and found[("REWARD", rewards[-1]["id"])] == rewards[-1]
+    # And another project sees none of them
+    other = Repository("other-project", contract.table, cursor_secret=CURSOR_SECRET, client=contract.ddb)
+    assert other.get_card_definition(cdef["id"]) is None and other.get_components(refs) == {}
+
+
+def test_a_component_id_is_written_once(contract: Contract) -> None:
+    # Given a stored reward
+    reward = component("lrew_", type="MATERIAL")
+    contract.repo.create_reward(reward)
+    # When another reward with the same id is stored, the put's condition refuses it and the first one stays
+    with pytest.raises(ClientError) as exc:
+        contract.repo.create_reward({**reward, "name": "impostor"})
+    assert exc.value.response["Error"]["Code"] == "ConditionalCheckFailedException"
+    assert contract.repo.get_reward(reward["id"]) == reward
+
+
+# ---------------------------------------------------------------------- programs
+def test_a_program_is_written_with_its_assignments_and_read_in_one_query(contract: Contract) -> None:
+    # When a program assigning a card definition, an earning rule and a reward with stock 3 is created
+    world = make_program(contract.repo, stock=3)
+    # Then it reads back with every assignment, the reward's stock and a zero redeemed counter
+    found = contract.repo.get_program_with_assignments(world["program"]["id"])
+    assert found is not None
+    program, assignments = found
+    assert program == world["program"]
+    assert sorted((a["kind"], a["id"], a["stock_quantity"], a["redeemed"]) for a in assignments) == sorted([
+        ("CDEF", world["cdef"], None, 0), ("ERULE", world["refs"][1][1], None, 0), ("REWARD", world["reward"], 3, 0)])
+    assert contract.repo.get_program_with_assignments(new_id("lprg_")) is None
+
+
+def test_a_program_is_refused_when_a_component_vanished_before_the_write(contract: Contract) -> None:
+    # Given a program about to be written, whose reward is deleted after it was read
+    world = make_program(contract.repo)
+    reward = component("lrew_", type="MATERIAL")
+    contract.repo.create_reward(reward)
+    program = {**world["program"], "id": new_id("lprg_")}
+    assignments = [*world["assignments"][:2], {"kind": "REWARD", "id": reward["id"], "data": {"costs": []}}]
+    refs = [*world["refs"][:2], ("REWARD", reward["id"])]
+    contract.delete(f"REWARD#{reward['id']}", "REWARD")
+
+    # When it is written, the ConditionCheck on the vanished reward cancels the whole transaction
+    with pytest.raises(TransactionConflict) as exc:
+        contract.repo.create_program(program, assignments, refs)
+
+    # Then only that check failed (program + 3 assignments come first), and nothing of the program was written
+    assert refused(exc) == [1 + len(assignments) + 2]
+    assert contract.repo.get_program_with_assignments(program["id"]) is None
+    assert contract.items(f"PRG#{program['id']}") == []
+
+
+def test_a_program_id_is_written_once(contract: Contract) -> None:
+    world = make_program(contract.repo)
+    # When the same program is written again, the program item's condition refuses it
+    with pytest.raises(TransactionConflict) as exc:
+        contract.repo.create_program({**world["program"], "name": "again"}, [], world["refs"])
+    assert refused(exc) == [0]
+    found = contract.repo.get_program_with_assignments(world["program"]["id"])
+    assert found is not None and found[0]["name"] == "VIP"
+
+
+# ---------------------------------------------------------------------- members and cards
+def test_a_member_is_written_with_its_cards_claim_and_code_job(contract: Contract) -> None:
+    # When a customer is enrolled
+    w = make_member(contract.repo, make_program(contract.repo))
+    member_id, card_id = w["member"]["id"], w["card"]["id"]
+
+    # Then the member reads back with its card, every counter zero, no code yet
+    found = contract.repo.get_member_with_cards(member_id)
+    assert found is not None
+    member, cards = found
+    assert member == w["member"]
+    assert [c["id"] for c in cards] == [card_id]
+    assert cards[0]["balance"] == 0 and cards[0]["code"] is None
+    assert all(cards[0][name] == 0 for name in ("total", "added", "subtracted", "spent", "locked", "unlocked"))
+    assert contract.repo.get_card(member_id, card_id) == cards[0]
+    # And the customer's claim on the program names the member and its card, and the code job is pending
+    assert contract.repo.get_membership(w["program"]["id"], "cust_alice") == {
+        "PK": f"{contract.project}#MSHIP#{w['program']['id']}#cust_alice", "SK": "MSHIP", "member_id": member_id, "card_ids": [card_id]}
+    assert contract.pending_jobs() == [{"type": "generate_card_codes", "project_id": contract.project, "member_id": member_id}]
+    assert contract.repo.get_member_with_cards(new_id("lmbr_")) is None
+
+
+def test_a_second_membership_of_a_customer_is_refused_by_the_claim(contract: Contract) -> None:
+    # Given a customer already enrolled in the program
+    world = make_program(contract.repo)
+    make_member(contract.repo, world, "cust_bob")
+    # When the customer is enrolled again (as a new member)
+    with pytest.raises(TransactionConflict) as exc:
+        make_member(contract.repo, world, "cust_bob", job=False)
+    # Then the membership claim is what failed, and no second member, card or list head was written
+    assert exc.value.failed_named("membership")
+    assert not exc.value.failed_named("member") and not exc.value.failed_named("card")
+    assert len([i for i in contract.items("MBR#") if i["SK"] == "MEMBER"]) == 1
+    assert len([i for i in contract.items("CARD#")]) == 1  # the one list head of the first member's card
+
+
+def test_card_codes_are_assigned_once_and_claimed_uniquely(contract: Contract) -> None:
+    world = make_program(contract.repo)
+    w1, w2 = make_member(contract.repo, world, "cust_one"), make_member(contract.repo, world, "cust_two")
+    m1, c1 = w1["member"]["id"], w1["card"]["id"]
+
+    # When the first member's card gets its code
+    contract.repo.assign_card_codes(m1, {c1: "CODE-ONE"})
+
+    # Then the card holds it, the code is claimed for that card, and the member's code job is no longer pending
+    assert card_of(contract.repo, w1)["code"] == "CODE-ONE"
+    claim = contract.repo.get_card_by_code("CODE-ONE")
+    assert claim is not None and (claim["member_id"], claim["card_id"]) == (m1, c1)
+    assert [j["member_id"] for j in contract.pending_jobs()] == [w2["member"]["id"]]
+
+    # When the job runs again with another code: the card already has one and the job is done, so nothing changes
+    with pytest.raises(TransactionConflict) as again:
+        contract.repo.assign_card_codes(m1, {c1: "CODE-TWO"})
+    assert refused(again) == [1, 2]
+    assert contract.repo.get_card_by_code("CODE-TWO") is None and card_of(contract.repo, w1)["code"] == "CODE-ONE"
+
+    # When another member's card draws a code already claimed, the claim refuses it
+    with pytest.raises(TransactionConflict) as taken:
+        contract.repo.assign_card_codes(w2["member"]["id"], {w2["card"]["id"]: "CODE-ONE"})
+    assert refused(taken) == [0]
+    assert card_of(contract.repo, w2)["code"] is None and len(contract.pending_jobs()) == 1
+
+    # And clearing a member's job marker is idempotent
+    contract.repo.clear_member_job(w2["member"]["id"])
+    contract.repo.clear_member_job(w2["member"]["id"])
+    assert contract.pending_jobs() == []
+
+
+# ---------------------------------------------------------------------- card transactions
+def test_a_pending_transaction_is_applied_exactly_once(contract: Contract) -> None:
+    # Given a PENDING credit of 100
+    w = make_member(contract.repo, make_program(contract.repo), job=False)
+    credit = card_transaction(w["card"], "ADMIN_CREDIT", 100, "test", "PENDING")
+    contract.repo.create_pending_card_transaction(credit, job_for(contract.repo, credit))
+    assert contract.repo.get_card_transaction(w["card"]["id"], credit["id"])["status"] == "PENDING"  # type: ignore[index]
+    assert [j["transaction_id"] for j in contract.pending_jobs()] == [credit["id"]]
+
+    # When it is applied
+    contract.repo.apply_card_transaction(credit, {"added": 100, "total": 100}, None)
+
+    # Then it is APPROVED, the counters and the balance moved together, and it left the pending index
+    stored = contract.repo.get_card_transaction(w["card"]["id"], credit["id"])
+    assert stored is not None and stored["status"] == "APPROVED" and stored["updated_at"]
+    card = card_of(contract.repo, w)
+    assert (card["added"], card["total"], card["balance"]) == (100, 100, 100)
+    assert contract.pending_jobs() == []
+
+    # When it is applied a second time, the settle step's condition refuses it and nothing moves
+    with pytest.raises(TransactionConflict) as exc:
+        contract.repo.apply_card_transaction(credit, {"added": 100, "total": 100}, None)
+    assert refused(exc) == [0]
+    assert card_of(contract.repo, w)["balance"] == 100
+
+
+def test_a_debit_beyond_the_balance_fails_its_condition_and_is_rejected(contract: Contract) -> None:
+    # Given a card holding 100 and a PENDING debit of 150
+    w = make_member(contract.repo, make_program(contract.repo), points=100, job=False)
+    debit = card_transaction(w["card"], "ADMIN_DEBIT", -150, "test", "PENDING")
+    contract.repo.create_pending_card_transaction(debit, job_for(contract.repo, debit))
+
+    # When it is applied with the balance condition, only that condition fails; the transaction stays PENDING
+    with pytest.raises(TransactionConflict) as exc:
+        contract.repo.apply_card_transaction(debit, {"subtracted": 150}, 150)
+    assert refused(exc) == [1]
+    assert contract.repo.get_card_transaction(w["card"]["id"], debit["id"])["status"] == "PENDING"  # type: ignore[index]
+    assert card_of(contract.repo, w)["subtracted"] == 0
+
+    # When it is rejected, it is REJECTED with the reason, once; applying it afterwards is refused
+    rejection = {"reason": "insufficient_card_balance", "details": "Operation exceeds the available card balance"}
+    contract.repo.reject_card_transaction(debit, rejection)
+    stored = contract.repo.get_card_transaction(w["card"]["id"], debit["id"])
+    assert stored is not None and stored["status"] == "REJECTED" and stored["details"]["rejection"] == rejection
+    with pytest.raises(TransactionConflict) as again:
+        contract.repo.reject_card_transaction(debit, rejection)
+    assert refused(again) == [0]
+    with pytest.raises(TransactionConflict) as late:
+        contract.repo.apply_card_transaction(debit, {"subtracted": 150}, 150)
+    assert refused(late) == [0, 1]  # DynamoDB reports every failed condition of the cancelled transaction
+    card = card_of(contract.repo, w)
+    assert (card["balance"], card["subtracted"]) == (100, 0)
+    assert contract.pending_jobs() == []
+    assert_ledger(card, contract.card_transactions({"program": w["program"]["id"], "member": w["member"]["id"], "card": w["card"]["id"]}))
+
+
+def test_settled_transactions_move_counters_synchronously(contract: Contract) -> None:
+    # Given a card holding 100 (v1 balance updates settle synchronously)
+    w = make_member(contract.repo, make_program(contract.repo), points=100, job=False)
+    # When a settled debit of 30 is recorded with the balance condition, and a v1 balance change of 20 after it
+    debit = card_transaction(w["card"], "ADMIN_DEBIT", -30, "v1", "APPROVED")
+    contract.repo.record_settled_card_transaction(debit, {"subtracted": 30}, 30)
+    change = card_transaction(w["card"], "ADMIN_DEBIT", -20, "v1", "APPROVED")
+    contract.repo.record_settled_card_balance_change(change, {"subtracted": 20}, 20)
+    # Then both count and the card carries the last change's time
+    card = card_of(contract.repo, w)
+    assert (card["balance"], card["subtracted"], card["updated_at"]) == (50, 50, change["created_at"])
+    # When a change exceeds the balance, its card update fails and its transaction is not written either
+    too_much = card_transaction(w["card"], "ADMIN_DEBIT", -60, "v1", "APPROVED")
+    for record in (contract.repo.record_settled_card_transaction, contract.repo.record_settled_card_balance_change):
+        with pytest.raises(TransactionConflict) as exc:
+            record(too_much, {"subtracted": 60}, 60)
+        assert refused(exc) == [1]
+    assert contract.repo.get_card_transaction(w["card"]["id"], too_much["id"]) is None
+    assert card_of(contract.repo, w)["balance"] == 50
+
+
+# ---------------------------------------------------------------------- reward purchases
+def test_an_accepted_purchase_locks_points_and_takes_stock_atomically(contract: Contract) -> None:
+    # Given a card holding 300 and a reward with stock 2
+    w = make_member(contract.repo, make_program(contract.repo, stock=2), points=300, job=False)
+    rtx, ctx = purchase(contract.repo, w)
+    # When the purchase is accepted
+    contract.repo.accept_reward_purchase(rtx, ctx, COST, True, purchase_job(contract.repo, ctx, True))
+    # Then the cost is locked, one unit of stock is taken, and both transactions are PENDING (the card one awaits the worker)
+    card = card_of(contract.repo, w)
+    assert (card["balance"], card["locked"]) == (200, COST)
+    assert stock_of(contract, w) == (1, 0)
+    assert contract.repo.get_card_transaction(w["card"]["id"], ctx["id"])["status"] == "PENDING"  # type: ignore[index]
+    page = contract.repo.list_member_reward_purchases(w["program"]["id"], w["member"]["id"], 10, None)
+    assert page is not None and [(p["id"], p["status"]) for p in page[0]] == [(rtx["id"], "PENDING")]
+    assert [j["transaction_id"] for j in contract.pending_jobs()] == [ctx["id"]]
+
+
+@pytest.mark.parametrize(("case", "index"), [("balance", 0), ("stock", 1), ("member", 2), ("assignment", 1)])
+def test_a_purchase_is_refused_by_the_condition_that_no_longer_holds(contract: Contract, case: str, index: int) -> None:
+    # Given a card and a reward where exactly one of the purchase's conditions fails
+    limited = case != "assignment"
+    w = make_member(contract.repo, make_program(contract.repo, stock=0 if case == "stock" else (1 if limited else None)),
+                    points=50 if case == "balance" else 300, job=False)
+    if case == "member":
+        contract.set_status(f"MBR#{w['member']['id']}", "MEMBER", "INACTIVE")
+    if case == "assignment":
+        contract.delete(f"PRG#{w['program']['id']}", f"A#REWARD#{w['reward']}")
+    before = card_of(contract.repo, w)
+    rtx, ctx = purchase(contract.repo, w)
+
+    # When the purchase is written
+    with pytest.raises(TransactionConflict) as exc:
+        contract.repo.accept_reward_purchase(rtx, ctx, COST, limited, purchase_job(contract.repo, ctx, limited))
+
+    # Then exactly that condition is reported (0 card balance, 1 stock or assignment, 2 member status), and nothing changed
+    assert refused(exc) == [index]
+    assert card_of(contract.repo, w) == before
+    assert contract.repo.get_card_transaction(w["card"]["id"], ctx["id"]) is None
+    assert [i for i in contract.items(f"MBR#{w['member']['id']}#RTX") if i["SK"] != "~HEAD"] == []
+    if case != "assignment":
+        assert stock_of(contract, w) == ((0 if case == "stock" else 1), 0)
+
+
+def test_an_approved_purchase_spends_once_and_counts_the_redemption(contract: Contract) -> None:
+    # Given an accepted purchase
+    w = make_member(contract.repo, make_program(contract.repo, stock=2), points=300, job=False)
+    rtx, ctx = purchase(contract.repo, w)
+    contract.repo.accept_reward_purchase(rtx, ctx, COST, True, purchase_job(contract.repo, ctx, True))
+    result = {"reward": {"id": w["reward"], "type": "MATERIAL"}, "quantity": 1}
+
+    # When the worker approves it
+    contract.repo.approve_reward_purchase(ctx, COST, result)
+
+    # Then the locked points are spent, the redemption counted, and both transactions APPROVED with the result
+    card = card_of(contract.repo, w)
+    assert (card["balance"], card["locked"], card["unlocked"], card["spent"]) == (200, COST, COST, COST)
+    assert stock_of(contract, w) == (1, 1)
+    page = contract.repo.list_member_reward_purchases(w["program"]["id"], w["member"]["id"], 10, None)
+    assert page is not None and page[0][0]["status"] == "APPROVED" and page[0][0]["details"]["result"] == result
+    assert contract.pending_jobs() == []
+
+    # When it is approved again (a redelivered job), the settle condition refuses it and nothing is counted twice
+    with pytest.raises(TransactionConflict) as exc:
+        contract.repo.approve_reward_purchase(ctx, COST, result)
+    assert refused(exc) == [0, 2]
+    assert card_of(contract.repo, w) == card and stock_of(contract, w) == (1, 1)
+    assert_ledger(card, contract.card_transactions({"program": w["program"]["id"], "member": w["member"]["id"], "card": w["card"]["id"]}))
+
+
+def test_a_purchase_of_a_withdrawn_reward_is_rejected_and_released(contract: Contract) -> None:
+    # Given an accepted purchase whose reward is no longer ACTIVE when the worker runs
+    w = make_member(contract.repo, make_program(contract.repo, stock=1), points=300, job=False)
+    rtx, ctx = purchase(contract.repo, w)
+    contract.repo.accept_reward_purchase(rtx, ctx, COST, True, purchase_job(contract.repo, ctx, True))
+    contract.set_status(f"REWARD#{w['reward']}", "REWARD", "INACTIVE")
+
+    # When the worker tries to approve it, only the reward's status check fails
+    with pytest.raises(TransactionConflict) as exc:
+        contract.repo.approve_reward_purchase(ctx, COST, {})
+    assert refused(exc) == [4]
+
+    # When it rejects it instead: points unlocked, stock back, both transactions REJECTED with the reason
+    rejection = {"reason": "Reward is not available", "details": {"message": "The reward is no longer ACTIVE"}}
+    contract.repo.reject_reward_purchase(ctx, COST, True, rejection)
+    card = card_of(contract.repo, w)
+    assert (card["balance"], card["locked"], card["unlocked"], card["spent"]) == (300, COST, COST, 0)
+    assert stock_of(contract, w) == (1, 0)
+    page = contract.repo.list_member_reward_purchases(w["program"]["id"], w["member"]["id"], 10, None)
+    assert page is not None and page[0][0]["status"] == "REJECTED" and page[0][0]["details"]["rejection"] == rejection
+    # And rejecting it again changes nothing
+    with pytest.raises(TransactionConflict) as again:
+        contract.repo.reject_reward_purchase(ctx, COST, True, rejection)
+    assert refused(again) == [0, 2]
+    assert stock_of(contract, w) == (1, 0) and card_of(contract.repo, w) == card
+
+
+# ---------------------------------------------------------------------- lists and cursors
+def _credits(repo: Repository, w: dict[str, Any], n: int) -> list[str]:
+    ids = []
+    for _ in range(n):
+        ctx = card_transaction(w["card"], "ADMIN_CREDIT", 1, "paging", "PENDING")
+        repo.create_pending_card_transaction(ctx, job_for(repo, ctx))
+        ids.append(ctx["id"])
+    return ids
+
+
+def _page_through(fetch: Any, limit: int) -> list[list[str]]:
+    pages, cursor = [], None
+    while True:
+        page = fetch(limit, cursor)
+        assert page is not None
+        pages.append([item["id"] for item in page[0]])
+        if page[1] is None:
+            return pages
+        assert page[1]["next"].startswith(("lcrsctx_", "lcrstrx_")) and page[1]["expires_at"].endswith("Z")
+        cursor = page[1]["next"]
+
+
+def test_card_transactions_page_newest_first_through_cursors(contract: Contract) -> None:
+    # Given a card with 25 transactions
+    w = make_member(contract.repo, make_program(contract.repo), job=False)
+    ids = _credits(contract.repo, w, 25)
+    # When they are listed 10 at a time, following each page's cursor
+    pages = _page_through(lambda limit, cursor: contract.repo.list_card_transactions(
+        w["program"]["id"], w["member"]["id"], w["card"]["id"], limit, cursor), 10)
+    # Then the pages hold 10, 10 and 5, newest first, each transaction once, and the last page has no cursor
+    assert [len(p) for p in pages] == [10, 10, 5]
+    assert [i for page in pages for i in page] == sorted(ids, reverse=True)
+
+
+def test_reward_purchases_page_through_cursors(contract: Contract) -> None:
+    # Given a member with 7 purchases of an unlimited reward
+    w = make_member(contract.repo, make_program(contract.repo, stock=None), points=1000, job=False)
+    ids = []
+    for _ in range(7):
+        rtx, ctx = purchase(contract.repo, w)
+        contract.repo.accept_reward_purchase(rtx, ctx, COST, False, purchase_job(contract.repo, ctx, False))
+        ids.append(rtx["id"])
+    # When they are listed 3 at a time
+    pages = _page_through(lambda limit, cursor: contract.repo.list_member_reward_purchases(
+        w["program"]["id"], w["member"]["id"], limit, cursor), 3)
+    # Then 3, 3 and 1, newest first
+    assert [len(p) for p in pages] == [3, 3, 1]
+    assert [i for page in pages for i in page] == sorted(ids, reverse=True)
+
+
+def test_a_list_is_only_served_to_its_owner(contract: Contract) -> None:
+    # Given two members of one program, and a program without members
+    world = make_program(contract.repo)
+    w1, w2 = make_member(contract.repo, world, "cust_one", job=False), make_member(contract.repo, world, "cust_two", job=False)
+    _credits(contract.repo, w1, 2)
+    p, m1, c1 = world["program"]["id"], w1["member"]["id"], w1["card"]["id"]
+    # Then a card's list is refused under another member or program, and a member's purchases under another program
+    assert contract.repo.list_card_transactions(p, w2["member"]["id"], c1, 10, None) is None
+    assert contract.repo.list_card_transactions(new_id("lprg_"), m1, c1, 10, None) is None
+    assert contract.repo.list_card_transactions(p, m1, new_id("lcrd_"), 10, None) is None
+    assert contract.repo.list_member_reward_purchases(new_id("lprg_"), m1, 10, None) is None
+    listed = contract.repo.list_card_transactions(p, m1, c1, 10, None)
+    assert listed is not None and len(listed[0]) == 2
+
+
+def test_forged_expired_or_foreign_cursors_are_refused(contract: Contract) -> None:
+    # Given a cursor into the first member's card transactions
+    world = make_program(contract.repo)
+    w1, w2 = make_member(contract.repo, world, "cust_one", job=False), make_member(contract.repo, world, "cust_two", job=False)
+    _credits(contract.repo, w1, 3)
+    _credits(contract.repo, w2, 3)
+    p, m1, c1, m2, c2 = world["program"]["id"], w1["member"]["id"], w1["card"]["id"], w2["member"]["id"], w2["card"]["id"]
+    first = contract.repo.list_card_transactions(p, m1, c1, 1, None)
+    assert first is not None and first[1] is not None
+    cursor = first[1]["next"]
+    flipped = cursor[:-1] + ("0" if cursor[-1] != "0" else "1")
+    other_project = Repository("other-project", contract.table, cursor_secret=CURSOR_SECRET, client=contract.ddb)
+    other_secret = Repository(contract.project, contract.table, cursor_secret="another-secret-0123456789", client=contract.ddb)
+    expired = Repository(contract.project, contract.table, cursor_secret=CURSOR_SECRET, cursor_ttl_seconds=-1, client=contract.ddb)
+    stale = expired.list_card_transactions(p, m1, c1, 1, None)
+    assert stale is not None and stale[1] is not None
+
+    attempts = {
+        "forged": lambda: contract.repo.list_card_transactions(p, m1, c1, 1, flipped),
+        "not hex": lambda: contract.repo.list_card_transactions(p, m1, c1, 1, "lcrsctx_zz"),
+        "another card": lambda: contract.repo.list_card_transactions(p, m2, c2, 1, cursor),
+        "another owner": lambda: contract.repo.list_card_transactions(new_id("lprg_"), m1, c1, 1, cursor),
+        "another list": lambda: contract.repo.list_member_reward_purchases(p, m1, 1, cursor),
+        "another project": lambda: other_project.list_card_transactions(p, m1, c1, 1, cursor),
+        "another secret": lambda: other_secret.list_card_transactions(p, m1, c1, 1, cursor),
+        "expired": lambda: contract.repo.list_card_transactions(p, m1, c1, 1, stale[1]["next"]),
+    }
+    # When each is used, it is refused with 400 invalid_or_expired_cursor before any read
+    for name, attempt in attempts.items():
+        with pytest.raises(LoyaltyError) as exc:
+            attempt()
+        assert (exc.value.status, exc.value.key) == (400, "invalid_or_expired_cursor"), name
+    # And the genuine cursor still reads the next page of its own list
+    second = contract.repo.list_card_transactions(p, m1, c1, 1, cursor)
+    assert second is not None and len(second[0]) == 1 and second[0][0]["id"] < first[0][0]["id"]
+
+
+# ---------------------------------------------------------------------- the sweeper's index
+def test_scan_pending_jobs_finds_old_jobs_of_every_project(contract: Contract) -> None:
+    # Given a pending credit in this project and one in another project
+    w = make_member(contract.repo, make_program(contract.repo), job=False)
+    other = Repository(f"{contract.project}-b", contract.table, cursor_secret=CURSOR_SECRET, client=contract.ddb)
+    w_other = make_member(other, make_program(other), job=False)
+    mine = card_transaction(w["card"], "ADMIN_CREDIT", 5, "sweep", "PENDING")
+    theirs = card_transaction(w_other["card"], "ADMIN_CREDIT", 5, "sweep", "PENDING")
+    contract.repo.create_pending_card_transaction(mine, job_for(contract.repo, mine))
+    other.create_pending_card_transaction(theirs, job_for(other, theirs))
+    projects = {contract.project, other.project_id}
+
+    def found(older_than_ms: int) -> set[str]:
+        jobs = Repository.scan_pending_jobs(contract.ddb, contract.table, older_than_ms)
+        return {j["transaction_id"] for j in jobs if j["project_id"] in projects}
+
+    # Then a scan for jobs older than now sees both, one for jobs older than a minute ago sees neither
+    assert found(now_ms() + 1) == {mine["id"], theirs["id"]}
+    assert found(now_ms() - 60_000) == set()
+    # And a settled job leaves the index
+    contract.repo.apply_card_transaction(mine, {"added": 5, "total": 5}, None)
+    assert found(now_ms() + 1) == {theirs["id"]}
+
+
+# ---------------------------------------------------------------------- v1, customers, keys
+def test_a_campaign_name_is_claimed_once(contract: Contract) -> None:
+    campaign = {"id": new_alnum_id("camp_"), "name": "Loyalty 2026", "object": "campaign"}
+    contract.repo.create_campaign(campaign)
+    assert contract.repo.get_campaign(campaign["id"]) == campaign
+    assert contract.repo.get_campaign_id_by_name("Loyalty 2026") == campaign["id"]
+    # When another campaign takes the same name, the name claim refuses it and the second campaign is not written
+    second = {**campaign, "id": new_alnum_id("camp_")}
+    with pytest.raises(TransactionConflict) as exc:
+        contract.repo.create_campaign(second)
+    assert refused(exc) == [0]
+    assert contract.repo.get_campaign(second["id"]) is None
+    assert contract.repo.get_campaign_id_by_name("Loyalty 2026") == campaign["id"]
+
+
+def test_a_v1_card_code_is_claimed_with_its_member(contract: Contract) -> None:
+    # Given a v1 campaign card published with a chosen code and its initial points settled in the same transaction
+    campaign_id = new_alnum_id("camp_")
+    member = {"id": new_id("lmbr_"), "customer_id": "cust_v1", "program_id": campaign_id, "status": "ACTIVE", "metadata": {},
+              "created_at": now_iso(), "object": "member"}
+    card = {**new_card(member["id"], campaign_id, campaign_id, now_iso(), code="LOYAL-1"), "added": 20, "total": 20, "balance": 20}
+    initial = card_transaction(card, "ADMIN_CREDIT", 20, "Initial points", "APPROVED")
+    contract.repo.create_member(member, [card], scope_id=campaign_id, codes=["LOYAL-1"], transactions=[initial])
+    claim = contract.repo.get_card_by_code("LOYAL-1")
+    assert claim is not None and (claim["member_id"], claim["card_id"]) == (member["id"], card["id"])
+    stored = contract.repo.get_card(member["id"], card["id"])
+    assert stored is not None and (stored["code"], stored["balance"]) == ("LOYAL-1", 20)
+    assert contract.repo.get_card_transaction(card["id"], initial["id"])["status"] == "APPROVED"  # type: ignore[index]
+
+    # When another customer's card is published with the same code, the code claim refuses it
+    other = {**member, "id": new_id("lmbr_"), "customer_id": "cust_v1b"}
+    other_card = new_card(other["id"], campaign_id, campaign_id, now_iso(), code="LOYAL-1")
+    with pytest.raises(TransactionConflict) as exc:
+        contract.repo.create_member(other, [other_card], scope_id=campaign_id, codes=["LOYAL-1"])
+    assert exc.value.failed_named("code") and not exc.value.failed_named("membership")
+    assert contract.repo.get_member_with_cards(other["id"]) is None
+    assert contract.repo.get_card_by_code("LOYAL-1") == claim
+
+
+def test_a_customer_source_id_is_claimed_once(contract: Contract) -> None:
+    customer = {"id": new_alnum_id("cust_"), "source_id": "src-1", "name": "Alice", "object": "customer"}
+    contract.repo.create_customer(customer)
+    assert contract.repo.get_customer(customer["id"]) == customer
+    assert contract.repo.get_customer_id_by_source_id("src-1") == customer["id"]
+    # When another customer claims the same source id, the claim refuses it
+    second = {**customer, "id": new_alnum_id("cust_")}
+    with pytest.raises(TransactionConflict) as exc:
+        contract.repo.create_customer(second)
+    assert refused(exc) == [1]
+    assert contract.repo.get_customer(second["id"]) is None
+    # And an upsert replaces an existing customer only
+    contract.repo.replace_customer({**customer, "name": "Alice B."})
+    assert contract.repo.get_customer(customer["id"])["name"] == "Alice B."  # type: ignore[index]
+    with pytest.raises(ClientError) as missing:
+        contract.repo.replace_customer(second)
+    assert missing.value.response["Error"]["Code"] == "ConditionalCheckFailedException"
+
+
+def test_api_keys_are_scoped_to_their_project(contract: Contract) -> None:
+    contract.repo.put_api_key("app-1", "hash-1", "test")
+    key = contract.repo.get_api_key("app-1")
+    assert key is not None and (key["project_id"], key["token_hash"]) == (contract.project, "hash-1")
+    other = Repository("other-project", contract.table, cursor_secret=CURSOR_SECRET, client=contract.ddb)
+    assert other.get_api_key("app-1") is None
