@@ -172,6 +172,30 @@ def cmd_generate_event(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_openapi(args: argparse.Namespace) -> int:
+    """Write the API's OpenAPI document (from the functions' resolvers and models) to --output, or check it is current."""
+    from local.openapi import build_document, render
+
+    out = sys.stdout
+    sys.stdout = sys.stderr  # whatever the handler modules print on import stays out of the document
+    try:
+        text = render(build_document(args.template))
+    finally:
+        sys.stdout = out
+    if args.check:
+        current = Path(args.output).read_text(encoding="utf-8") if args.output != "-" and Path(args.output).exists() else ""
+        if current != text:
+            log.error("%s is out of date: run `make openapi`", args.output)
+            return 1
+        return 0
+    if args.output == "-":
+        sys.stdout.write(text)
+    else:
+        Path(args.output).write_text(text, encoding="utf-8")
+        log.info("wrote %s (%d paths)", args.output, len(json.loads(text)["paths"]))
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     """The command line."""
     p = argparse.ArgumentParser(prog="python -m local", description=__doc__)
@@ -209,6 +233,12 @@ def parser() -> argparse.ArgumentParser:
     g.add_argument("--path", help="concrete request path (default: the route's path)")
     g.add_argument("--body", help="request / message body")
     g.set_defaults(run=cmd_generate_event)
+
+    o = sub.add_parser("openapi", help="write the API's OpenAPI document from its routes and models")
+    o.add_argument("--template", default=str(ROOT / "template.yaml"))
+    o.add_argument("--output", default="-", help="file to write (default - : stdout)")
+    o.add_argument("--check", action="store_true", help="write nothing; exit 1 if --output is not up to date")
+    o.set_defaults(run=cmd_openapi)
     return p
 
 

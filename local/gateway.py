@@ -212,6 +212,13 @@ class _Handler(BaseHTTPRequestHandler):
 
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _handle
 
+    def __getattr__(self, name: str) -> Any:
+        # any other method (TRACE, PROPFIND, ...) goes through the router too: no route matches it, so it is a
+        # JSON 404 as API Gateway answers, not http.server's HTML 501
+        if name.startswith("do_"):
+            return self._handle
+        raise AttributeError(name)
+
     def log_message(self, format: str, *args: Any) -> None:
         """Silence the default access log: _handle logs one line per request."""
 

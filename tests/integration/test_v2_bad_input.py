@@ -200,6 +200,7 @@ def test_other_projects_see_nothing(stack: Stack, world: dict[str, Any]) -> None
 
 
 @pytest.mark.parametrize("raw", ['{"name": "p", "metadata": {"x": NaN}}', '{"name": "p", "metadata": {"x": 1e999}}',
-                                 '{"name": "p", "metadata": {"x": [1e-200]}}', '{"name": "p", "metadata": {"x": 1234567890123456789012345678901234567890}}'])
+                                 '{"name": "p", "metadata": {"x": [1e-200]}}',
+                                 '{"name": "p", "metadata": {"x": 1234567890123456789012345678901234567890}}'])
 def test_numbers_dynamodb_cannot_store_are_400(stack: Stack, world: dict[str, Any], raw: str) -> None:
     error_of(stack, 400, "invalid_payload", "create_program", "POST", f"{BASE}/programs", raw_body=raw)

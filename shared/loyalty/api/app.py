@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 from collections.abc import Callable
 from typing import Any
@@ -128,10 +129,19 @@ def repository(app: APIGatewayHttpResolver) -> Repository:
 
 
 def _as_json(event: dict[str, Any]) -> dict[str, Any]:
-    """Every body is JSON, whatever Content-Type the client sent (curl -d says form-urlencoded)."""
+    """Every body is JSON, whatever Content-Type the client sent (curl -d says form-urlencoded); a JSON array
+    is refused here, because the resolver would take its first element for the body."""
     headers = event.get("headers") or {}
-    if event.get("body") is not None and "json" not in str(headers.get("content-type", "")).lower():
-        return {**event, "headers": {**headers, "content-type": "application/json"}}
+    body = event.get("body")
+    if body is not None:
+        text = body
+        if event.get("isBase64Encoded"):
+            text = base64.b64decode(body).decode("utf-8", "replace")
+            event = {**event, "body": text, "isBase64Encoded": False}
+        if text.lstrip().startswith("["):
+            raise invalid_payload("Payload must be an object")
+        if "json" not in str(headers.get("content-type", "")).lower():
+            return {**event, "headers": {**headers, "content-type": "application/json"}}
     return event
 
 
@@ -142,10 +152,11 @@ def entry(app: APIGatewayHttpResolver) -> Callable[[dict[str, Any], Any], dict[s
     def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         try:
             project_id = _authenticate(event)
+            event = _as_json(event)
         except LoyaltyError as error:
             return {"statusCode": error.status, "headers": {"Content-Type": content_types.APPLICATION_JSON},
                     "body": json.dumps(error.body(_event_request_id(event))), "isBase64Encoded": False}
         app.append_context(project_id=project_id)
-        return app.resolve(_as_json(event), context)
+        return app.resolve(event, context)
 
     return handler

@@ -1,0 +1,299 @@
+"""The project's own OpenAPI document, built from its routes and models.
+
+Every API function of template.yaml is loaded as `local` loads it; each one's Powertools resolver describes its one route
+(`get_openapi_json_schema()`), and the per-function documents are merged into one: the paths as template.yaml spells them,
+the request models as components, the API-key security schemes applied globally, Voucherify's error body for the error
+statuses an endpoint answers, and the success status it really uses (Powertools' default 422 becomes our 400).
+
+    python -m local openapi --output openapi.json
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+import sys
+import tomllib
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+from local.functions import load_handler
+from local.template import Route, Template, load_template
+
+ROOT = Path(__file__).resolve().parent.parent
+TITLE = "Loyalty API (Voucherify-compatible)"
+DESCRIPTION = (
+    "A self-hostable, Voucherify-compatible loyalty API: v2 loyalty programs, members, cards and rewards, and the v1 "
+    "loyalty and customer endpoints the official Voucherify SDKs use.\n\n"
+    "Authenticate with `X-App-Id` + `X-App-Token` (or `Authorization: Bearer <token>`). "
+    "Errors use Voucherify's body `{code, key, message, details, request_id}` (+ `resource_id`, `resource_type`)."
+)
+SCHEMA_REF = "#/components/schemas/"
+ERROR_SCHEMA = "Error"
+POWERTOOLS_VALIDATION = "422"
+
+# The error statuses every operation can answer follow from its shape (see `error_statuses`); these are the ones
+# its service adds. Keys are template routes (`METHOD /path`); tests check that each one still is.
+EXTRA_ERRORS: dict[str, tuple[int, ...]] = {
+    "POST /v1/customers": (404,),  # an `id` that names no customer
+    "POST /v1/loyalties": (409,),  # duplicate_found (campaign name)
+    "POST /v2/loyalties/programs": (404, 423),  # unknown components; missing active card definition / earning rule
+    "POST /v2/loyalties/earning-rules": (404,),  # unknown card definition
+    "POST /v2/loyalties/rewards": (404,),  # unknown card definition
+    "POST /v2/loyalties/programs/{programId}/members": (409, 423),  # member_already_exists; non_active_program
+    "POST /v2/loyalties/programs/{programId}/members/{memberId}/cards/{cardId}/points": (423,),
+    "POST /v2/loyalties/programs/{programId}/members/{memberId}/rewards/purchases": (423,),
+    "POST /v1/loyalties/{campaignId}/members/{memberId}/balance": (423,),
+    "POST /v1/loyalties/members/{memberId}/balance": (423,),
+}
+
+# Success statuses other than Powertools' 200, by template route.
+SUCCESS: dict[str, dict[str, str]] = {
+    "POST /v2/loyalties/programs/{programId}/members/{memberId}/rewards/purchases": {
+        "202": "Purchase accepted: `{status: TRANSACTION_CREATED, message, transaction}` with a PENDING card transaction",
+        "200": "`mode: DRY_RUN`: what the purchase would do; nothing is stored",
+    },
+}
+
+ERROR_DESCRIPTIONS = {
+    400: "Invalid request: `invalid_payload`, `invalid_query_params`, `invalid_or_expired_cursor`, ...",
+    401: "Missing or invalid API key: `unauthorized`",
+    404: "Not found: `not_found` (with `resource_type` and `resource_id`)",
+    409: "Conflict: `member_already_exists`, `duplicate_found`",
+    423: "The resource's state forbids the operation: `insufficient_card_balance`, `non_active_program`, ...",
+}
+
+SECURITY_SCHEMES: dict[str, Any] = {
+    "AppId": {"type": "apiKey", "in": "header", "name": "X-App-Id", "description": "The key pair's application id."},
+    "AppToken": {"type": "apiKey", "in": "header", "name": "X-App-Token", "description": "The key pair's secret token."},
+    "BearerToken": {"type": "http", "scheme": "bearer", "description": "`Authorization: Bearer <X-App-Token>`, instead of the two headers."},
+}
+SECURITY: list[dict[str, list[str]]] = [{"AppId": [], "AppToken": []}, {"BearerToken": []}]
+
+ERROR_BODY: dict[str, Any] = {
+    "type": "object",
+    "title": "Error",
+    "description": "Voucherify's error body.",
+    "required": ["code", "key", "message", "details", "request_id"],
+    "properties": {
+        "code": {"type": "integer", "description": "The HTTP status."},
+        "key": {"type": "string", "description": "A stable error key, e.g. `invalid_payload`, `not_found`."},
+        "message": {"type": "string"},
+        "details": {"type": "string"},
+        "request_id": {"type": "string"},
+        "resource_id": {"type": "string"},
+        "resource_type": {"type": "string"},
+    },
+    "example": {
+        "code": 404,
+        "key": "not_found",
+        "message": "Resource not found",
+        "details": "Cannot find program with id lprg_0123456789abcdef",
+        "request_id": "v-LocalReqId0000=",
+        "resource_id": "lprg_0123456789abcdef",
+        "resource_type": "program",
+    },
+}
+
+
+def project_version(pyproject: Path = ROOT / "pyproject.toml") -> str:
+    """`[project] version` of pyproject.toml."""
+    with open(pyproject, "rb") as fh:
+        return str(tomllib.load(fh)["project"]["version"])
+
+
+def operation_id(logical_id: str) -> str:
+    """`PurchaseMemberRewardFunction` -> `purchaseMemberReward`."""
+    name = logical_id.removesuffix("Function")
+    return name[:1].lower() + name[1:]
+
+
+def api_version(path: str) -> str:
+    """`/v2/loyalties/...` -> `V2` (empty when the path has no version segment)."""
+    match = re.match(r"^/(v\d+)/", path)
+    return match.group(1).upper() if match else ""
+
+
+def _resolver(module: Any) -> Any:
+    """The module's Powertools resolver (the object with `get_openapi_json_schema`)."""
+    if hasattr(getattr(module, "app", None), "get_openapi_json_schema"):
+        return module.app
+    for name in sorted(vars(module)):
+        value = getattr(module, name)
+        if not isinstance(value, type) and callable(getattr(value, "get_openapi_json_schema", None)):
+            return value
+    raise LookupError(f"{module.__name__}: no Powertools resolver")
+
+
+def function_document(template: Template, logical_id: str) -> tuple[dict[str, Any], str]:
+    """The function's own OpenAPI document (from its resolver) and its module docstring."""
+    function = template.functions[logical_id]
+    load_handler(function)
+    module = sys.modules[f"fn_{logical_id}"]
+    document = json.loads(_resolver(module).get_openapi_json_schema())
+    return document, (module.__doc__ or "").strip()
+
+
+def _walk_refs(node: Any, rename: dict[str, str]) -> Any:
+    """A copy of `node` with `$ref`s to renamed component schemas rewritten."""
+    if isinstance(node, list):
+        return [_walk_refs(v, rename) for v in node]
+    if not isinstance(node, dict):
+        return node
+    out = {}
+    for key, value in node.items():
+        if key == "$ref" and isinstance(value, str) and value.startswith(SCHEMA_REF) and value[len(SCHEMA_REF):] in rename:
+            out[key] = SCHEMA_REF + rename[value[len(SCHEMA_REF):]]
+        else:
+            out[key] = _walk_refs(value, rename)
+    return out
+
+
+def _refs(node: Any) -> set[str]:
+    """Names of the component schemas `node` refers to."""
+    if isinstance(node, list):
+        return set().union(*(_refs(v) for v in node)) if node else set()
+    if not isinstance(node, dict):
+        return set()
+    found = {node["$ref"][len(SCHEMA_REF):]} if isinstance(node.get("$ref"), str) and node["$ref"].startswith(SCHEMA_REF) else set()
+    for value in node.values():
+        found |= _refs(value)
+    return found
+
+
+def _canonical(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"))
+
+
+def unify_components(documents: list[tuple[str, dict[str, Any]]]) -> None:
+    """Give same-named but different component schemas of different functions distinct names, in place.
+
+    Two models may share a class name (`v1.CodeConfig`, `components.CodeConfig`): each variant is renamed after the API
+    version of the paths that use it (`V1CodeConfig`), else after its first function. Renaming changes the `$ref`s of
+    the schemas that use it, which may make those differ too, so this repeats until every name means one schema."""
+    for _ in range(20):
+        variants: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
+        for index, (_, doc) in enumerate(documents):
+            for name, schema in ((doc.get("components") or {}).get("schemas") or {}).items():
+                variants[name][_canonical(schema)].append(index)
+        clashes = {name: groups for name, groups in variants.items() if len(groups) > 1}
+        if not clashes:
+            return
+        taken = set(variants)
+        for name, groups in sorted(clashes.items()):
+            ordered = sorted(groups.values(), key=min)
+            qualifiers: list[str] = []
+            for indexes in ordered:
+                versions = {api_version(path) for i in indexes for path in documents[i][1].get("paths", {})}
+                qualifiers.append(versions.pop() if len(versions) == 1 else "")
+            for indexes, qualifier in zip(ordered, qualifiers, strict=True):
+                new = f"{qualifier}{name}"
+                if not qualifier or qualifiers.count(qualifier) > 1 or new in taken:
+                    new = f"{name}{documents[min(indexes)][0].removesuffix('Function')}"
+                taken.add(new)
+                for i in indexes:
+                    label, doc = documents[i]
+                    schemas = doc["components"]["schemas"]
+                    schemas[new] = schemas.pop(name)
+                    documents[i] = (label, _walk_refs(doc, {name: new}))
+    raise RuntimeError("component schema names do not converge")
+
+
+def error_statuses(route: Route, operation: dict[str, Any]) -> list[int]:
+    """The error statuses an operation answers: 401 always (auth runs first), 400 when it takes a body or a query,
+    404 when it names resources in its path, and the ones its service adds (EXTRA_ERRORS)."""
+    params = operation.get("parameters") or []
+    statuses = {401, *EXTRA_ERRORS.get(route.route_key, ())}
+    if "requestBody" in operation or any(p.get("in") == "query" for p in params):
+        statuses.add(400)
+    if any(p.get("in") == "path" for p in params):
+        statuses.add(404)
+    return sorted(statuses)
+
+
+def _error_response(status: int) -> dict[str, Any]:
+    return {"description": ERROR_DESCRIPTIONS[status], "content": {"application/json": {"schema": {"$ref": SCHEMA_REF + ERROR_SCHEMA}}}}
+
+
+def _operation(route: Route, operation: dict[str, Any], docstring: str) -> dict[str, Any]:
+    """Powertools' operation with our id, description, tags, path parameter constraints and responses."""
+    op = copy.deepcopy(operation)
+    op["operationId"] = operation_id(route.function)
+    op["summary"] = f"{route.method} {route.path}"
+    if docstring:
+        op["description"] = docstring
+    version = api_version(route.path)
+    if version:
+        op["tags"] = [version.lower()]
+    for param in op.get("parameters") or []:
+        if param.get("in") == "path":
+            param.setdefault("schema", {}).setdefault("minLength", 1)  # API Gateway never routes an empty segment
+    responses: dict[str, Any] = op.get("responses") or {}
+    responses.pop(POWERTOOLS_VALIDATION, None)
+    ok = responses.pop("200", None) or {"description": "Successful Response", "content": {"application/json": {"schema": {"type": "object"}}}}
+    for code, description in (SUCCESS.get(route.route_key) or {"200": "Successful Response"}).items():
+        responses[code] = {**copy.deepcopy(ok), "description": description}
+    for status in error_statuses(route, op):
+        responses[str(status)] = _error_response(status)
+    op["responses"] = responses
+    return op
+
+
+def _reachable(paths: dict[str, Any], schemas: dict[str, Any]) -> set[str]:
+    seen: set[str] = set()
+    todo = _refs(paths)
+    while todo:
+        name = todo.pop()
+        if name in seen or name not in schemas:
+            continue
+        seen.add(name)
+        todo |= _refs(schemas[name]) - seen
+    return seen
+
+
+def build_document(template_path: str | Path = ROOT / "template.yaml", pyproject: str | Path = ROOT / "pyproject.toml") -> dict[str, Any]:
+    """The whole API's OpenAPI document (a dict; `render` makes the committed text of it)."""
+    template = load_template(template_path)
+    api_functions = sorted({route.function for route in template.routes if route.path != "$default"})
+    documents: list[tuple[str, dict[str, Any]]] = []
+    docstrings: dict[str, str] = {}
+    for logical_id in api_functions:
+        doc, docstring = function_document(template, logical_id)
+        documents.append((logical_id, doc))
+        docstrings[logical_id] = docstring
+    unify_components(documents)
+    by_function = dict(documents)
+
+    paths: dict[str, dict[str, Any]] = {}
+    schemas: dict[str, Any] = {}
+    for route in sorted(template.routes, key=lambda r: (r.path, r.method)):
+        if route.path == "$default":
+            continue
+        doc = by_function[route.function]
+        operation = (doc.get("paths", {}).get(route.path) or {}).get(route.method.lower())
+        if operation is None:
+            served = sorted(f"{m.upper()} {p}" for p, ops in doc.get("paths", {}).items() for m in ops)
+            raise ValueError(f"{route.function}: template.yaml routes {route.route_key} to it, but its resolver serves {served}")
+        paths.setdefault(route.path, {})[route.method.lower()] = _operation(route, operation, docstrings[route.function])
+        for name, schema in ((doc.get("components") or {}).get("schemas") or {}).items():
+            if schemas.setdefault(name, schema) != schema:  # unify_components makes this impossible
+                raise ValueError(f"component schema {name!r} differs between functions")
+    schemas[ERROR_SCHEMA] = ERROR_BODY
+    keep = _reachable(paths, schemas)
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": TITLE, "version": project_version(Path(pyproject)), "description": DESCRIPTION},
+        "servers": [{"url": "http://127.0.0.1:3000", "description": "`make serve`"}],
+        "tags": [{"name": "v1", "description": "Voucherify v1: loyalty campaigns, members, balances; customers"},
+                 {"name": "v2", "description": "Voucherify v2 loyalties: programs, components, members, cards, rewards"}],
+        "security": SECURITY,
+        "paths": paths,
+        "components": {"schemas": {name: schemas[name] for name in sorted(keep)}, "securitySchemes": SECURITY_SCHEMES},
+    }
+
+
+def render(document: dict[str, Any]) -> str:
+    """The document as committed: sorted keys, two-space indent, a final newline."""
+    return json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"

@@ -1,0 +1,144 @@
+"""Fuzz fixtures: one `python -m local serve` for the fuzz modules, and a small world of real resources in it."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+from local.runtime import ServeProcess
+from local.template import Route, load_template, match_route
+
+ROOT = Path(__file__).resolve().parents[2]
+OPENAPI = ROOT / "openapi.json"
+TEMPLATE = load_template(ROOT / "template.yaml")
+ROUTES: list[Route] = TEMPLATE.routes
+# Generated cases per operation and per property-based test; FUZZ_EXAMPLES=200 for a long run.
+EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES") or 20)
+SEED = int(os.environ.get("FUZZ_SEED") or 20250101)
+V2 = "/v2/loyalties"
+
+
+def routed(method: str, url_path: str) -> bool:
+    """Whether a request path reaches a function (else the gateway answers `{"message": "Not Found"}`, as API Gateway does)."""
+    return match_route(ROUTES, method, url_path) is not None
+
+
+class Api:
+    """A session on the runtime with the dev key; `call` answers (status, parsed JSON or None, response)."""
+
+    def __init__(self, server: ServeProcess) -> None:
+        self.base_url = server.base_url
+        self.headers = dict(server.dev_key.headers)
+        self.session = requests.Session()
+
+    def call(self, method: str, path: str, body: Any = None, *, data: str | bytes | None = None,
+             headers: dict[str, str] | None = None, params: Any = None, auth: bool = True) -> tuple[int, Any, requests.Response]:
+        sent = {**(self.headers if auth else {}), "Content-Type": "application/json", **(headers or {})}
+        resp = self.session.request(method, self.base_url + path, json=body if data is None else None, data=data,
+                                    headers=sent, params=params, timeout=60)
+        try:
+            parsed = resp.json()
+        except ValueError:
+            parsed = None
+        return resp.status_code, parsed, resp
+
+    def ok(self, method: str, path: str, body: Any = None, expect: int = 200) -> Any:
+        status, data, _ = self.call(method, path, body)
+        assert status == expect, (method, path, status, data)
+        return data
+
+
+@pytest.fixture(scope="package")
+def server() -> Iterator[ServeProcess]:
+    """The whole stack (embedded backend) on a free port, in a temporary state dir, for the tests of this package."""
+    with tempfile.TemporaryDirectory(prefix="loyalty-fuzz-") as state:
+        proc = ServeProcess(port=0, state_dir=state)
+        proc.start()
+        try:
+            yield proc
+        finally:
+            proc.stop()
+
+
+@pytest.fixture(scope="package")
+def api(server: ServeProcess) -> Api:
+    return Api(server)
+
+
+def _wait(check: Any, timeout: float = 20.0) -> Any:
+    deadline = time.monotonic() + timeout
+    while True:
+        value = check()
+        if value or time.monotonic() > deadline:
+            assert value, "condition not reached in time"
+            return value
+        time.sleep(0.1)
+
+
+@pytest.fixture(scope="package")
+def world(api: Api) -> dict[str, str]:
+    """Real ids the fuzzers aim at: an ACTIVE v2 program with a member whose card has points and two transactions
+    (so list endpoints have a next cursor), a reward, and a v1 campaign with a published card."""
+    tag = uuid.uuid4().hex[:8]
+    cdef = api.ok("POST", f"{V2}/card-definitions", {"name": f"Fuzz wallet {tag}", "type": "INDIVIDUAL", "status": "ACTIVE"})
+    rule = api.ok("POST", f"{V2}/earning-rules", {
+        "name": "Order paid", "status": "ACTIVE", "trigger": {"event": "customer.order.paid"},
+        "earnings": [{"effects": [{"type": "POINTS", "points": {"value": 10, "card_definition_id": cdef["id"]}}]}]})
+    reward = api.ok("POST", f"{V2}/rewards", {
+        "name": "Coffee", "type": "MATERIAL", "status": "ACTIVE",
+        "material": {"type": "PRODUCT", "product": {"id": "prod_0ba649b6893cf33a80"}},
+        "costs": [{"spending": [{"points": 100, "card_definition_id": cdef["id"]}]}]})
+    program = api.ok("POST", f"{V2}/programs", {
+        "name": f"Fuzz {tag}", "status": "ACTIVE", "card_definitions": [{"id": cdef["id"]}], "earning_rules": [{"id": rule["id"]}],
+        "rewards": [{"id": reward["id"], "stock": {"type": "LIMITED", "limited": {"quantity": 5}}}]})
+    customer = api.ok("POST", "/v1/customers", {"source_id": f"fuzz-{tag}", "name": "Fuzz"})
+    member = api.ok("POST", f"{V2}/programs/{program['id']}/members", {"customer_id": customer["id"]})
+    card = member["cards"][0]["card"]["id"]
+    m = f"{V2}/programs/{program['id']}/members/{member['id']}"
+    for points in (500, 300):
+        api.ok("POST", f"{m}/cards/{card}/points", {"points": points, "reason": "fuzz"})
+    api.ok("POST", f"{m}/rewards/purchases", {"reward_id": reward["id"]}, expect=202)
+    api.ok("POST", f"{m}/rewards/purchases", {"reward_id": reward["id"]}, expect=202)
+    _wait(lambda: api.ok("GET", m)["cards"][0]["card"]["balance"]["points"] == 600)
+    campaign = api.ok("POST", "/v1/loyalties", {
+        "name": f"Fuzz campaign {tag}", "type": "AUTO_UPDATE",
+        "voucher": {"type": "LOYALTY_CARD", "loyalty_card": {"points": 0}, "code_config": {"pattern": "F-########"}}})
+    v1_card = api.ok("POST", f"/v1/loyalties/{campaign['id']}/members", {"customer": customer["id"]})
+    return {
+        "programId": program["id"], "memberId": member["id"], "cardId": card, "rewardId": reward["id"],
+        "cardDefinitionId": cdef["id"], "earningRuleId": rule["id"], "customerId": customer["id"],
+        "campaignId": campaign["id"], "v1/memberId": v1_card["code"], "v1/customerId": customer["id"],
+    }
+
+
+def world_ids(world: dict[str, str], path: str, names: list[str]) -> dict[str, str]:
+    """The world's ids for an operation's path parameters (v1 `memberId` is a card code)."""
+    version = path.split("/")[1]
+    return {name: world.get(f"{version}/{name}", world.get(name, "")) for name in names}
+
+
+KNOWN_BUGS: dict[str, Any] = {}
+
+
+def known_bug(method: str, status: int, request_body: str | bytes | None) -> str | None:
+    """The KNOWN_BUGS entry an answer is explained by, if any."""
+    text = request_body.decode("utf-8", "replace") if isinstance(request_body, bytes) else (request_body or "")
+    return next((name for name, matches in KNOWN_BUGS.items() if matches(method, status, text)), None)
+
+
+def describe(resp: requests.Response) -> str:
+    """The exact request and the answer, for failure messages and bug reports."""
+    req = resp.request
+    body = req.body.decode("utf-8", "replace") if isinstance(req.body, bytes) else req.body
+    headers = {k: ("<dev key>" if k.lower() in ("x-app-id", "x-app-token") else v) for k, v in req.headers.items()}
+    return (f"{req.method} {req.url}\nheaders: {json.dumps(headers)}\nbody: {body!r}"[:4000]
+            + f"\n-> {resp.status_code} {resp.headers.get('Content-Type')}: {resp.text[:1000]}")

@@ -1,0 +1,280 @@
+"""Bad-input fuzzing of every endpoint of the local runtime, driven by openapi.json.
+
+Every answer must be < 500, JSON, and, when it is an error, Voucherify's body with `code` (= the status), `key` and
+`message`; schemathesis' checks add that statuses, content types and bodies are the documented ones.
+
+- `test_generated_requests`: schemathesis cases per operation, positive and negative (invalid bodies, path ids, query
+  strings), each sent twice for operations with path ids: as generated, and aimed at real resources (the `world`).
+- `test_malformed_json`: broken, truncated, non-object and pathological JSON texts on every operation that takes a body.
+- `test_wrong_ids`: ids of other resources' prefixes, wrong lengths and random text in any path parameter: 404 (a v1
+  reference may also be a name, source id or code, so there any conforming answer will do).
+- `test_query_strings`: random `limit` and `cursor` values, and tampered real cursors, on the list endpoints.
+- `test_credentials`: random X-App-Id / X-App-Token / Authorization headers: 401.
+
+Bounded for `make test`: FUZZ_EXAMPLES (default 20) cases per operation and per test, fixed seed (FUZZ_SEED), no example
+database, no deadline. `FUZZ_EXAMPLES=200 FUZZ_COVERAGE=1 .venv/bin/python -m pytest tests/fuzz -q` for a long run.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import string
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+import pytest
+import requests
+import schemathesis
+from hypothesis import HealthCheck, given, seed, settings
+from hypothesis import strategies as st
+from schemathesis import GenerationMode
+from schemathesis.core.result import Ok
+
+from local.runtime import ServeProcess
+from tests.fuzz.conftest import EXAMPLES, OPENAPI, SEED, Api, describe, known_bug, routed, world_ids
+
+# FUZZ_COVERAGE=1 adds schemathesis' coverage phase (boundary values and every kind of invalid value, per field): thorough, slow.
+COVERAGE = os.environ.get("FUZZ_COVERAGE") == "1"
+CONFIG = schemathesis.Config.from_dict({
+    "seed": SEED,
+    "suppress-health-check": ["all"],
+    "generation": {"mode": "all", "max-examples": EXAMPLES, "database": "none", "with-security-parameters": False},
+    "phases": {"examples": {"enabled": False}, "coverage": {"enabled": COVERAGE}, "stateful": {"enabled": False}},
+})
+schema = schemathesis.openapi.from_path(OPENAPI, config=CONFIG)
+DOCUMENT: dict[str, Any] = json.loads(OPENAPI.read_text())
+OPERATIONS = [(method.upper(), path, op) for path, ops in sorted(DOCUMENT["paths"].items()) for method, op in sorted(ops.items())]
+SCHEMATHESIS_CHECKS = [schemathesis.checks.not_a_server_error, schemathesis.checks.status_code_conformance,
+                       schemathesis.checks.content_type_conformance, schemathesis.checks.response_schema_conformance]
+FUZZ = settings(max_examples=EXAMPLES, deadline=None, derandomize=False, database=None, suppress_health_check=list(HealthCheck),
+                print_blob=False)
+PREFIXES = ["lprg_", "lmbr_", "lcrd_", "lrew_", "lcdef_", "lern_", "lrtx_", "lctx_", "cust_", "camp_", "v_", "prod_", ""]
+
+
+# ------------------------------------------------------------------------------------------ the one property
+KNOWN = object()  # what `assert_answer` returns for an answer a KNOWN_BUGS entry explains
+
+
+def assert_answer(status: int, content_type: str, text: str, method: str, url: str, request_body: Any, where: str) -> Any:
+    """< 500, JSON, and an error body with code/key/message. Returns the parsed body (or KNOWN)."""
+    if known_bug(method, status, request_body):
+        return KNOWN
+    assert status < 500, f"server error\n{where}"
+    assert content_type.startswith("application/json"), f"not a JSON answer\n{where}"
+    try:
+        body = json.loads(text)
+    except ValueError:
+        raise AssertionError(f"the body is not JSON\n{where}") from None
+    if status >= 400:
+        if status == 404 and body == {"message": "Not Found"} and not routed(method, urlsplit(url).path):
+            return body  # no route: the gateway's own answer, as API Gateway gives it
+        assert isinstance(body, dict) and {"code", "key", "message"} <= set(body), f"not Voucherify's error body\n{where}"
+        assert body["code"] == status and isinstance(body["key"], str) and body["key"], f"bad code/key\n{where}"
+    return body
+
+
+def assert_http(resp: requests.Response) -> Any:
+    req = resp.request
+    return assert_answer(resp.status_code, resp.headers.get("Content-Type", ""), resp.text, str(req.method), str(req.url), req.body,
+                         describe(resp))
+
+
+def _case_answer(case: Any, response: Any, headers: dict[str, str]) -> None:
+    req = response.request
+    body = req.body.decode("utf-8", "replace") if isinstance(req.body, bytes) else req.body
+    where = (f"{req.method} {req.url}\nbody: {body!r}"[:4000] + f"\n-> {response.status_code}: {response.text[:1000]}")
+    ctype = (response.headers.get("content-type") or [""])[0]
+    parsed = assert_answer(response.status_code, ctype, response.text, str(req.method), str(req.url), req.body, where)
+    if parsed is KNOWN or parsed == {"message": "Not Found"}:
+        return  # a known bug, or routed nowhere (e.g. a `..` path id the HTTP client normalised away): nothing more to check
+    case.validate_response(response, checks=SCHEMATHESIS_CHECKS, headers=headers)
+
+
+# ------------------------------------------------------------------------------------------ schemathesis
+AIMED_KEYS = {"reward_id": "rewardId", "customer_id": "customerId", "card_definition_id": "cardDefinitionId"}
+
+
+def _aim(value: Any, world: dict[str, str]) -> Any:
+    """The body with string ids of known kinds replaced by real ones (to reach past the 404s)."""
+    if isinstance(value, list):
+        return [_aim(v, world) for v in value]
+    if isinstance(value, dict):
+        return {k: world[AIMED_KEYS[k]] if k in AIMED_KEYS and isinstance(v, str) else _aim(v, world) for k, v in value.items()}
+    return value
+
+
+@schema.parametrize()
+def test_generated_requests(case: Any, server: ServeProcess, api: Api, world: dict[str, str]) -> None:
+    headers = dict(server.dev_key.headers)
+    response = case.call(base_url=server.base_url, headers=headers, session=api.session)
+    _case_answer(case, response, headers)
+    if case.path_parameters:
+        aimed = case.derive()
+        aimed.path_parameters = world_ids(world, case.path, list(case.path_parameters))
+        if isinstance(aimed.body, dict | list):
+            aimed.body = _aim(aimed.body, world)
+        _case_answer(aimed, aimed.call(base_url=server.base_url, headers=headers, session=api.session), headers)
+
+
+def test_every_operation_is_fuzzed() -> None:
+    results = list(schema.get_all_operations())
+    assert all(isinstance(r, Ok) for r in results), results
+    labels = {r.ok().label for r in results if isinstance(r, Ok)}
+    assert labels == {f"{m} {p}" for m, p, _ in OPERATIONS} and len(labels) == len(OPERATIONS) > 0
+
+
+def test_negative_mode_is_on() -> None:
+    assert set(CONFIG.projects.get_default().generation.modes) == {GenerationMode.POSITIVE, GenerationMode.NEGATIVE}
+
+
+# ------------------------------------------------------------------------------------------ malformed JSON
+def _not_json(text: str) -> bool:
+    try:
+        json.loads(text)
+    except ValueError:
+        return True
+    return False
+
+
+json_values = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
+                           lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=10), inner, max_size=4),
+                           max_leaves=12)
+malformed_json = st.one_of(
+    st.text(max_size=200).filter(_not_json),                                                   # arbitrary text
+    st.tuples(st.dictionaries(st.text(max_size=10), json_values, min_size=1).map(json.dumps),  # truncated objects
+              st.integers(min_value=1, max_value=1000)).map(lambda t: t[0][: max(1, len(t[0]) - t[1])]).filter(_not_json),
+    st.dictionaries(st.text(max_size=10), json_values, max_size=3).map(json.dumps).map(lambda s: s + "}"),  # trailing junk
+    st.sampled_from(['{"points": NaN}', '{"points": Infinity}', '{"points": -Infinity}', '{"points": 1e400}',
+                     '{"points": 123456789012345678901234567890}', '{"reward_id": "\\ud800"}', '{"a":1,"a":2}',
+                     "\ufeff{}", "{'points': 1}", '{"points": 01}', "{,}", "\x00", "null", "true", "0", "[]", '""', "",
+                     '{"metadata": ' * 64 + "{}" + "}" * 64]),
+    st.integers(min_value=1_000, max_value=200_000).map(lambda n: "[" * n + "]" * n),           # deep nesting
+    st.integers(min_value=1_000, max_value=200_000).map(lambda n: '{"a":' * n + "1" + "}" * n),
+    json_values.filter(lambda v: not isinstance(v, dict)).map(json.dumps),                     # JSON, not an object
+    st.dictionaries(st.sampled_from(["name", "source_id", "reward_id", "metadata", "x"]),    # lone UTF-16 surrogates
+                    st.tuples(st.text(max_size=2), st.characters(categories=["Cs"]), st.text(max_size=2)).map("".join),
+                    min_size=1).map(json.dumps),
+)
+BODY_OPERATIONS = [(m, p) for m, p, op in OPERATIONS if "requestBody" in op]
+
+
+@pytest.mark.parametrize(("method", "path"), BODY_OPERATIONS, ids=[f"{m} {p}" for m, p in BODY_OPERATIONS])
+def test_malformed_json(api: Api, world: dict[str, str], method: str, path: str) -> None:
+    url = path.format(**world_ids(world, path, [s[1:-1] for s in path.split("/") if s.startswith("{")]))
+
+    @FUZZ
+    @seed(SEED)
+    @given(raw=malformed_json)
+    def run(raw: str) -> None:
+        _, _, resp = api.call(method, url, data=raw.encode("utf-8", "surrogatepass"))
+        body = assert_http(resp)
+        if body is not KNOWN:
+            assert (resp.status_code, body.get("key")) == (400, "invalid_payload"), describe(resp)
+
+    run()
+
+
+# ------------------------------------------------------------------------------------------ wrong path ids
+ID_TEXT = string.ascii_letters + string.digits + "_-.~!$&'()*+,;=:@%"
+wrong_ids = st.one_of(
+    st.tuples(st.sampled_from(PREFIXES), st.text("0123456789abcdef", min_size=0, max_size=40)).map("".join),
+    st.tuples(st.sampled_from(PREFIXES), st.text(ID_TEXT, min_size=1, max_size=60)).map("".join),
+    st.text(min_size=1, max_size=80),                        # any unicode, percent-encoded on the wire
+    st.text("0123456789abcdef", min_size=1000, max_size=3000),  # long ids
+).filter(lambda s: s.strip(".") != "")                           # `.` / `..` would be normalised away by the client
+# A valid body per operation, so that the id is what the answer is about.
+VALID_BODIES: dict[str, Any] = {
+    "POST /v1/loyalties/members/{memberId}/balance": {"points": 1},
+    "POST /v1/loyalties/{campaignId}/members": {"customer": "<customerId>"},
+    "POST /v1/loyalties/{campaignId}/members/{memberId}/balance": {"points": 1},
+    "POST /v2/loyalties/programs/{programId}/members": {"customer_id": "<customerId>"},
+    "POST /v2/loyalties/programs/{programId}/members/{memberId}/cards/{cardId}/points": {"points": 1},
+    "POST /v2/loyalties/programs/{programId}/members/{memberId}/rewards/purchases": {"reward_id": "<rewardId>", "mode": "DRY_RUN"},
+}
+ID_OPERATIONS = [(m, p) for m, p, _ in OPERATIONS if "{" in p]
+
+
+def test_every_post_with_ids_has_a_valid_body() -> None:
+    assert {f"{m} {p}" for m, p in ID_OPERATIONS if m == "POST"} == set(VALID_BODIES)
+
+
+@pytest.mark.parametrize(("method", "path"), ID_OPERATIONS, ids=[f"{m} {p}" for m, p in ID_OPERATIONS])
+def test_wrong_ids(api: Api, world: dict[str, str], method: str, path: str) -> None:
+    names = [s[1:-1] for s in path.split("/") if s.startswith("{")]
+    real = world_ids(world, path, names)
+    body = json.loads(json.dumps(VALID_BODIES.get(f"{method} {path}")).replace('"<customerId>"', json.dumps(world["customerId"]))
+                      .replace('"<rewardId>"', json.dumps(world["rewardId"])))
+
+    @FUZZ
+    @seed(SEED)
+    @given(wrong=st.fixed_dictionaries({}, optional={n: wrong_ids for n in names}).filter(bool))
+    def run(wrong: dict[str, str]) -> None:
+        url = path.format(**{n: quote(wrong.get(n, real[n]), safe="") for n in names})
+        _, data, resp = api.call(method, url, body)
+        assert_http(resp)
+        if resp.status_code != 404 and not path.startswith("/v2/"):
+            # A v1 reference is also a name, source id or card code, and the fuzzers create resources with random ones.
+            assert resp.status_code in (200, 400), describe(resp)
+        else:
+            assert (resp.status_code, data.get("key")) == (404, "not_found"), describe(resp)
+
+    run()
+
+
+# ------------------------------------------------------------------------------------------ query strings
+LIST_OPERATIONS = [(m, p) for m, p, op in OPERATIONS if any(q.get("in") == "query" for q in op.get("parameters") or [])]
+
+
+def _tampered(cursor: str) -> st.SearchStrategy[str]:
+    return st.one_of(
+        st.integers(0, max(0, len(cursor) - 1)).map(lambda i: cursor[:i]),
+        st.tuples(st.integers(0, len(cursor) - 1), st.sampled_from(string.ascii_letters + string.digits + "-_=+/.")).map(
+            lambda t: cursor[: t[0]] + t[1] + cursor[t[0] + 1:]),
+        st.text(min_size=1, max_size=20).map(lambda s: cursor + s),
+    )
+
+
+@pytest.mark.parametrize(("method", "path"), LIST_OPERATIONS, ids=[f"{m} {p}" for m, p in LIST_OPERATIONS])
+def test_query_strings(api: Api, world: dict[str, str], method: str, path: str) -> None:
+    url = path.format(**world_ids(world, path, [s[1:-1] for s in path.split("/") if s.startswith("{")]))
+    first = api.ok(method, f"{url}?limit=1")
+    cursor = str((first.get("cursor") or {}).get("next") or first.get("next_cursor") or "")
+    assert cursor, f"the world gives {url} a second page: {first}"
+    text = st.text(max_size=60)
+    limits = st.one_of(st.integers(-10**20, 10**20).map(str), text, st.sampled_from(["1.5", "1e2", " 5", "0x10", "", "NaN"]))
+    cursors = st.one_of(text, st.text(string.ascii_letters + string.digits + "-_=", max_size=300), _tampered(cursor),
+                        st.text("A", min_size=4097, max_size=5000))
+
+    @FUZZ
+    @seed(SEED)
+    @given(params=st.lists(st.tuples(st.sampled_from(["limit", "cursor", "starting_after", "page"]), limits | cursors), max_size=4))
+    def run(params: list[tuple[str, str]]) -> None:
+        _, _, resp = api.call(method, url, params=params)
+        assert_http(resp)
+        assert resp.status_code in (200, 400), describe(resp)
+
+    run()
+
+
+# ------------------------------------------------------------------------------------------ credentials
+header_text = st.text(st.characters(min_codepoint=0x21, max_codepoint=0x7E), max_size=120)
+
+
+@pytest.mark.parametrize(("method", "path"), [(m, p) for m, p, _ in OPERATIONS], ids=[f"{m} {p}" for m, p, _ in OPERATIONS])
+def test_credentials(api: Api, world: dict[str, str], method: str, path: str) -> None:
+    url = path.format(**world_ids(world, path, [s[1:-1] for s in path.split("/") if s.startswith("{")]))
+    dev_id = api.headers["X-App-Id"]
+
+    @settings(FUZZ, max_examples=max(3, EXAMPLES // 4))
+    @seed(SEED)
+    @given(headers=st.fixed_dictionaries({}, optional={
+        "X-App-Id": st.one_of(header_text, st.just(dev_id)),
+        "X-App-Token": st.one_of(header_text, header_text.map(lambda s: f"{dev_id}.{s}")),
+        "Authorization": st.one_of(header_text.map(lambda s: f"Bearer {s}"), header_text.map(lambda s: f"Bearer {dev_id}.{s}"))}))
+    def run(headers: dict[str, str]) -> None:
+        _, data, resp = api.call(method, url, {} if method == "POST" else None, headers=headers, auth=False)
+        assert_http(resp)
+        assert (resp.status_code, data.get("key")) == (401, "unauthorized"), describe(resp)
+
+    run()
