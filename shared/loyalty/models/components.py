@@ -35,24 +35,15 @@ from loyalty.models.common import (
     SpendingId,
     Strict,
     TierStructureId,
-    TimeOfDay,
     hex_id,
 )
+from loyalty.models.validity import Loc, ValidityHours, Variants, invalid_at, unique_items
 
 # ---------------------------------------------------------------------------------------------------------------------
 # Validation helpers
 # ---------------------------------------------------------------------------------------------------------------------
 
-Loc = tuple[str | int, ...]
 T = TypeVar("T")
-
-
-def _invalid(loc: str | Loc, message: str, value: Any = None) -> ValidationError:
-    """A validation error at `loc` (relative to the model being validated) whose msg is exactly `message`."""
-    where = (loc,) if isinstance(loc, str) else loc
-    return ValidationError.from_exception_data(
-        "invalid_payload", [InitErrorDetails(type=PydanticCustomError("value_error", message), loc=where, input=value)]
-    )
 
 
 def _unknown_property(key: str, value: Any) -> ValidationError:
@@ -70,32 +61,13 @@ NotNull = Annotated[T | None, BeforeValidator(_not_null)]
 """An optional property the spec does not make nullable: it may be omitted, but an explicit `null` is refused."""
 
 
-def _only_matching(model: BaseModel, selector: str, variants: Mapping[str, Sequence[str]]) -> None:
-    """Require the sub-objects of the variant chosen by `selector` and refuse those of every other variant."""
-    chosen = str(getattr(model, selector))
-    wanted = tuple(variants.get(chosen, ()))
-    for name in wanted:
-        if getattr(model, name) is None:
-            raise _invalid(name, f"is required when {selector} is {chosen}")
-    for names in variants.values():
-        for name in names:
-            if name not in wanted and getattr(model, name) is not None:
-                raise _invalid(name, f"is not allowed when {selector} is {chosen}")
-
-
 def _items_match_type(items: Sequence[Any] | None, kind: str, off: str, field: str, *, at_least: bool = False) -> None:
     """`items` must be empty/null when `type` is `off`, and hold one item (`at_least`: one or more) otherwise."""
     count = len(items or ())
     if kind == off and count:
-        raise _invalid(field, f"must be empty or null when type is {off}")
+        raise invalid_at(field, f"must be empty or null when type is {off}")
     if kind != off and count == 0:
-        raise _invalid(field, f"must contain {'at least' if at_least else 'exactly'} 1 item when type is {kind}")
-
-
-def _unique(items: Sequence[Any] | None, field: str) -> None:
-    """Refuse duplicates (the spec's `uniqueItems: true`)."""
-    if items is not None and len(set(items)) != len(items):
-        raise _invalid(field, "must NOT have duplicate items")
+        raise invalid_at(field, f"must contain {'at least' if at_least else 'exactly'} 1 item when type is {kind}")
 
 
 def _json_number(value: Any) -> Any:
@@ -125,18 +97,6 @@ def _js_number(value: int | float) -> int | float:
     return int(value) if isinstance(value, float) and value.is_integer() else value
 
 
-class _Variants(Strict):
-    """Base of objects where exactly the sub-objects matching a selector (usually `type`) are present."""
-
-    SELECTOR: ClassVar[str] = "type"
-    VARIANTS: ClassVar[Mapping[str, tuple[str, ...]]] = {}
-
-    @model_validator(mode="after")
-    def _variant_fields(self) -> Self:
-        _only_matching(self, self.SELECTOR, self.VARIANTS)
-        return self
-
-
 # ---------------------------------------------------------------------------------------------------------------------
 # Scalar types
 # ---------------------------------------------------------------------------------------------------------------------
@@ -153,7 +113,6 @@ ProductsCollectionId = Annotated[StrictStr, Field(pattern=r"^pc_[a-zA-Z0-9]+")]
 Amount = Annotated[StrictInt | StrictFloat, BeforeValidator(_json_number), Field(ge=0, le=MAX_SAFE_INT), AfterValidator(_js_number)]
 """A JSON number from 0 to 2^53-1 (integral values come back as ints)."""
 Month = Annotated[StrictInt, Field(ge=1, le=12)]
-DayOfWeek = Annotated[StrictInt, Field(ge=0, le=6)]
 OptionalName = Annotated[StrictStr, Field(max_length=200)]
 ComponentStatus = Literal["DRAFT", "ACTIVE"]
 PeriodUnit = Literal["DAY", "MONTH", "YEAR"]
@@ -177,7 +136,7 @@ class Period(Strict):
     def _unit_maximum(self) -> Self:
         top = self.MAXIMA.get(self.unit)
         if top is not None and self.value > top:
-            raise _invalid("value", f"must be less than or equal to {top} when unit is {self.unit}", self.value)
+            raise invalid_at("value", f"must be less than or equal to {top} when unit is {self.unit}", self.value)
         return self
 
 
@@ -231,32 +190,11 @@ class CalendarDate(Strict):
     def _day_in_month(self) -> Self:
         top = _MONTH_DAYS.get(self.month, 31)
         if self.day > top:
-            raise _invalid("day", f"must be less than or equal to {top} when month is {self.month}", self.day)
+            raise invalid_at("day", f"must be less than or equal to {top} when month is {self.month}", self.day)
         return self
 
 
 CalendarDates = Annotated[list[CalendarDate], Field(min_length=1, max_length=20)]
-
-
-class DailyHours(Strict):
-    """One daily window: unique days of the week (0 = Sunday) and `HH:mm` start and end."""
-
-    days_of_week: Annotated[list[DayOfWeek], Field(min_length=1, max_length=7)]
-    start_time: TimeOfDay
-    end_time: TimeOfDay
-
-    @model_validator(mode="after")
-    def _unique_days(self) -> Self:
-        _unique(self.days_of_week, "days_of_week")
-        return self
-
-
-class ValidityHours(_Variants):
-    """When a component applies: `ANY_TIME`, or `DAILY` windows."""
-
-    type: Literal["DAILY", "ANY_TIME"]
-    daily: Annotated[list[DailyHours], Field(min_length=1)] | None = None
-    VARIANTS = {"DAILY": ("daily",)}
 
 
 class CurrentPeriod(Strict):
@@ -265,7 +203,7 @@ class CurrentPeriod(Strict):
     unit: CalendarUnit
 
 
-class TimeBasedPeriod(_Variants):
+class TimeBasedPeriod(Variants):
     """The period of a time-based limit (only `CURRENT_PERIOD` exists)."""
 
     type: Literal["CURRENT_PERIOD"]
@@ -298,7 +236,7 @@ class FixedCooldown(Strict):
     period: CooldownPeriod
 
 
-class Cooldown(_Variants):
+class Cooldown(Variants):
     """Cooldown between triggers or purchases."""
 
     type: Literal["NO_COOLDOWN", "FIXED_COOLDOWN"]
@@ -336,7 +274,7 @@ class PurchaseLimits(TriggerLimits):
 # ---------------------------------------------------------------------------------------------------------------------
 
 
-class Rounding(_Variants):
+class Rounding(Variants):
     """Rounding of a rolling expiration date; `value` (a month) only for END_OF_PARTICULAR_MONTH."""
 
     type: Literal["END_OF_MONTH", "END_OF_QUARTER", "END_OF_HALF_YEAR", "END_OF_YEAR", "END_OF_PARTICULAR_MONTH"]
@@ -369,12 +307,12 @@ class SlidingExpiration(Strict):
     @model_validator(mode="after")
     def _activities(self) -> Self:
         if not (self.earning_activity or self.spending_activity or self.custom_activity):
-            raise _invalid((), "must set at least one of earning_activity, spending_activity or custom_activity to true")
+            raise invalid_at((), "must set at least one of earning_activity, spending_activity or custom_activity to true")
         if self.custom_activity:
             types = self.custom_activity_types or []
             if not 1 <= len(types) <= 10:
-                raise _invalid("custom_activity_types", "must contain 1 to 10 items when custom_activity is true")
-            _unique(types, "custom_activity_types")
+                raise invalid_at("custom_activity_types", "must contain 1 to 10 items when custom_activity is true")
+            unique_items(types, "custom_activity_types")
         return self
 
 
@@ -384,7 +322,7 @@ class CardSlidingExpiration(SlidingExpiration):
     custom_activity_types: Annotated[list[EventSchemaId], Field(max_length=10)] | None = None
 
 
-class PointsExpiration(_Variants):
+class PointsExpiration(Variants):
     """Points expiration policy: exactly the sub-object matching `type`."""
 
     type: Literal["NO_EXPIRATION", "ROLLING_EXPIRATION", "CALENDAR_EXPIRATION", "SLIDING_EXPIRATION"]
@@ -425,7 +363,7 @@ class CodeConfig(Strict):
     @model_validator(mode="after")
     def _pattern_has_placeholders(self) -> Self:
         if self.pattern is not None and not 1 <= self.pattern.count("#") <= MAX_CODE_LENGTH:
-            raise _invalid("pattern", f"must contain 1 to {MAX_CODE_LENGTH} '#' placeholders", self.pattern)
+            raise invalid_at("pattern", f"must contain 1 to {MAX_CODE_LENGTH} '#' placeholders", self.pattern)
         return self
 
 
@@ -449,11 +387,11 @@ class EventBased(Strict):
 
     @model_validator(mode="after")
     def _unique_events(self) -> Self:
-        _unique(self.event_types, "event_types")
+        unique_items(self.event_types, "event_types")
         return self
 
 
-class PendingPoints(_Variants):
+class PendingPoints(Variants):
     """Pending points policy: exactly the sub-object matching `type`."""
 
     type: Literal["IMMEDIATE", "PERIOD_BASED", "FIXED_DATES", "EVENT_BASED"]
@@ -463,7 +401,7 @@ class PendingPoints(_Variants):
     VARIANTS = {"PERIOD_BASED": ("period_based",), "FIXED_DATES": ("fixed_dates",), "EVENT_BASED": ("event_based",)}
 
 
-class GlobalLimit(_Variants):
+class GlobalLimit(Variants):
     """A per-card limit: a total {max}, or `TIME_BASED` {period, points} (subclasses name the total type)."""
 
     type: str
@@ -486,7 +424,7 @@ class SpendingGlobalLimit(GlobalLimit):
     VARIANTS = {"SPENDING_BASED": ("max",), "TIME_BASED": ("period", "points")}
 
 
-class EarningTransactionLimit(_Variants):
+class EarningTransactionLimit(Variants):
     """A per-transaction earning limit: `POINTS` {max} or `SPENDING` {min_amount}."""
 
     type: Literal["POINTS", "SPENDING"]
@@ -516,7 +454,7 @@ class EarningTransactionLimits(LimitGroup):
 
     @model_validator(mode="after")
     def _unique_types(self) -> Self:
-        _unique([limit.type for limit in self.limits or []], "limits")
+        unique_items([limit.type for limit in self.limits or []], "limits")
         return self
 
 
@@ -553,7 +491,7 @@ class SpentPointsMethod(Strict):
     mode: Literal["REFUND_ALL", "REFUND_ITEM", "REFUND_AMOUNT"]
 
 
-class EarnedPointsMethod(_Variants):
+class EarnedPointsMethod(Variants):
     """How earned points are revoked on an order refund."""
 
     type: Literal["REVOKE_FROM_PENDING", "REVOKE_FROM_BALANCE"]
@@ -604,7 +542,7 @@ class ExchangeRatio(Strict):
     formula: Annotated[StrictStr | StrictInt | StrictFloat, BeforeValidator(_formula)]
 
 
-class PayWithPoints(_Variants):
+class PayWithPoints(Variants):
     """Pay-with-points: `NO_PAYMENTS`, or `EXCHANGE_RATIO` with a formula."""
 
     type: Literal["NO_PAYMENTS", "EXCHANGE_RATIO"]
@@ -637,14 +575,14 @@ class CardDefinitionCreate(Strict):
         expiration = self.points_expiration.type if self.points_expiration else "NO_EXPIRATION"
         pending = self.pending_points.type if self.pending_points else "IMMEDIATE"
         if allow_negative and expiration != "NO_EXPIRATION":
-            raise _invalid(("balance_settings", "allow_negative"), "can be true only when points_expiration.type is NO_EXPIRATION", True)
+            raise invalid_at(("balance_settings", "allow_negative"), "can be true only when points_expiration.type is NO_EXPIRATION", True)
         methods = (self.refunds.earned_points.methods or []) if self.refunds else []
         for index, method in enumerate(methods):
             loc: Loc = ("refunds", "earned_points", "methods", index)
             if method.mode == "REVOKE_BELOW_ZERO" and not allow_negative:
-                raise _invalid((*loc, "mode"), "can be REVOKE_BELOW_ZERO only when balance_settings.allow_negative is true", method.mode)
+                raise invalid_at((*loc, "mode"), "can be REVOKE_BELOW_ZERO only when balance_settings.allow_negative is true", method.mode)
             if method.type == "REVOKE_FROM_PENDING" and pending not in _PENDING_TYPES:
-                raise _invalid(
+                raise invalid_at(
                     (*loc, "type"),
                     "can be REVOKE_FROM_PENDING only when pending_points.type is PERIOD_BASED, FIXED_DATES or EVENT_BASED",
                     method.type,
@@ -696,7 +634,7 @@ class Conditions(Strict):
                 if key not in cls.OPERATORS:
                     raise _unknown_property(key, value)
             if not cls.MIN_PROPERTIES <= len(data) <= cls.MAX_PROPERTIES:
-                raise _invalid((), f"must have {cls.MIN_PROPERTIES} to {cls.MAX_PROPERTIES} operators", data)
+                raise invalid_at((), f"must have {cls.MIN_PROPERTIES} to {cls.MAX_PROPERTIES} operators", data)
         return data
 
 
@@ -710,10 +648,10 @@ class EarningConditions(Conditions):
         days = (self.model_extra or {}).get("$dow")
         if days is not None:
             if len(days) > 7:
-                raise _invalid("$dow", "must NOT have more than 7 items", days)
+                raise invalid_at("$dow", "must NOT have more than 7 items", days)
             for index, day in enumerate(days):
                 if isinstance(day, bool) or not isinstance(day, int) or not 0 <= day <= 6:
-                    raise _invalid(("$dow", index), "must be an integer from 0 to 6", day)
+                    raise invalid_at(("$dow", index), "must be an integer from 0 to 6", day)
         return self
 
 
@@ -739,9 +677,9 @@ class RulesGroup(Strict):
                 if key != "logic" and not _RULE_KEY.fullmatch(key):
                     raise _unknown_property(key, value)
             if "logic" in data and len(data) < 2:
-                raise _invalid((), "must have at least one numbered rule besides 'logic'", data)
+                raise invalid_at((), "must have at least one numbered rule besides 'logic'", data)
             if cls.MAX_PROPERTIES is not None and len(data) > cls.MAX_PROPERTIES:
-                raise _invalid((), f"must NOT have more than {cls.MAX_PROPERTIES} properties", data)
+                raise invalid_at((), f"must NOT have more than {cls.MAX_PROPERTIES} properties", data)
         return data
 
     def numbered_rules(self) -> dict[str, Any]:
@@ -827,7 +765,7 @@ class TriggerSegment(Strict):
     id: SegmentId
 
 
-class Trigger(_Variants):
+class Trigger(Variants):
     """What triggers an earning rule; `custom_event` / `segment` exactly when the event needs them."""
 
     event: Literal["customer.order.paid", "customer.custom_event", "customer.segment.entered"]
@@ -844,7 +782,7 @@ class TierRequirement(Strict):
     tier_ids: Annotated[list[TierId], Field(min_length=1)]
 
 
-class TierRules(_Variants):
+class TierRules(Variants):
     """Which tiers may earn: `NO_REQUIREMENTS`, or `ANY_OF` the listed tiers."""
 
     type: Literal["NO_REQUIREMENTS", "ANY_OF"]
@@ -891,7 +829,7 @@ class ApplicableCollection(Strict):
     id: ProductsCollectionId
 
 
-class ApplicableTo(_Variants):
+class ApplicableTo(Variants):
     """Which order items count: a product, a SKU or a products collection."""
 
     type: Literal["product", "sku", "products_collection"]
@@ -967,12 +905,12 @@ class PointsProportionalEffect(Strict):
         container, key = _PROPORTIONAL_SOURCES[kind]
         for other in ("order", "customer", "custom_event", "order_items"):
             if other != container and getattr(self, other) is not None:
-                raise _invalid(other, f"is not allowed when calculation_type is {kind}")
+                raise invalid_at(other, f"is not allowed when calculation_type is {kind}")
         source = getattr(self, container)
         if source is None:
-            raise _invalid(container, f"is required when calculation_type is {kind}")
+            raise invalid_at(container, f"is required when calculation_type is {kind}")
         if getattr(source, key) is None:
-            raise _invalid((container, key), f"is required when calculation_type is {kind}")
+            raise invalid_at((container, key), f"is required when calculation_type is {kind}")
         return self
 
 
@@ -982,7 +920,7 @@ class BenefitEffect(Strict):
     id: BenefitId
 
 
-class Effect(_Variants):
+class Effect(Variants):
     """What an earning gives: exactly the sub-object matching `type`."""
 
     type: Literal["POINTS", "POINTS_PROPORTIONAL", "BENEFIT"]
@@ -1041,7 +979,7 @@ class EarningRuleCreate(Strict):
                 continue
             for loc, name in _rule_names(earning.rules, ("earnings", index, "rules")):
                 if not name.startswith(_RULE_PREFIXES[event]):
-                    raise _invalid(loc, f"is not allowed when trigger.event is {event}", name)
+                    raise invalid_at(loc, f"is not allowed when trigger.event is {event}", name)
         return self
 
 
@@ -1063,7 +1001,7 @@ class MaterialSku(Strict):
     id: SkuId
 
 
-class Material(_Variants):
+class Material(Variants):
     """A material reward: a product or a SKU."""
 
     type: Literal["PRODUCT", "SKU"]
@@ -1092,7 +1030,7 @@ class LoyaltyCardPoints(Strict):
     card_definition_id: CardDefinitionId
 
 
-class Digital(_Variants):
+class Digital(Variants):
     """A digital reward: only the sub-object matching `type` may be non-null."""
 
     type: Literal["DISCOUNT_COUPONS", "GIFT_VOUCHERS", "LOYALTY_CARD_POINTS"]
@@ -1128,7 +1066,7 @@ class RewardRefunds(Strict):
     type: Literal["NONE", "REFUNDABLE"]
 
 
-class RewardCreate(_Variants):
+class RewardCreate(Variants):
     """Body of `POST /v2/loyalties/rewards` (RewardCreateRequest)."""
 
     name: Name
@@ -1188,11 +1126,11 @@ class TierSlidingExpiration(Strict):
 
     @model_validator(mode="after")
     def _unique_types(self) -> Self:
-        _unique(self.custom_activity_types, "custom_activity_types")
+        unique_items(self.custom_activity_types, "custom_activity_types")
         return self
 
 
-class TierExpiration(_Variants):
+class TierExpiration(Variants):
     """Tier membership expiration: exactly the sub-object matching `type`."""
 
     type: Literal["NO_RETENTION", "SLIDING_EXPIRATION", "FIXED_DURATION", "CALENDAR_EXPIRATION"]
@@ -1215,11 +1153,11 @@ class Downgrade(Strict):
     @model_validator(mode="after")
     def _no_grace_without_downgrade(self) -> Self:
         if self.type == "NO_DOWNGRADE" and self.grace_period is not None:
-            raise _invalid("grace_period", "is not allowed when type is NO_DOWNGRADE")
+            raise invalid_at("grace_period", "is not allowed when type is NO_DOWNGRADE")
         return self
 
 
-class TierStructureCreate(_Variants):
+class TierStructureCreate(Variants):
     """Body of `POST /v2/loyalties/tier-structures` (TierStructureCreateRequest)."""
 
     name: Name

@@ -22,7 +22,7 @@ from loyalty.models.common import (
     Strict,
     TierStructureId,
 )
-from loyalty.models.components import ValidityHours
+from loyalty.models.validity import ValidityHours
 
 MAX_STOCK = 2147483647
 

