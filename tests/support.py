@@ -5,7 +5,9 @@ from __future__ import annotations
 import base64
 import importlib.util
 import json
+import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType, SimpleNamespace
 from typing import Any
@@ -150,3 +152,14 @@ def drain_queue(sqs: Any, queue_url: str, max_rounds: int = 20) -> int:
         if failed == {m["MessageId"] for m in messages}:
             return done
     return done
+
+
+def eventually(check: Callable[[], Any], timeout: float = 20.0) -> Any:
+    """Poll until `check()` returns a truthy value (the worker runs asynchronously)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = check()
+        if value or time.monotonic() > deadline:
+            assert value, "condition not reached in time"
+            return value
+        time.sleep(0.2)

@@ -40,7 +40,8 @@ from jsonschema.exceptions import ValidationError, best_match
 from referencing import Registry
 from referencing.jsonschema import DRAFT4, DRAFT202012
 
-from tests.e2e.conftest import Call, Client, eventually
+from tests.e2e.conftest import Call, Client
+from tests.support import eventually
 
 ROOT = Path(__file__).resolve().parents[2]
 SPEC_DIR = ROOT.parent / "shared" / "reference" / "voucherify-openapi"

@@ -7,8 +7,7 @@ from __future__ import annotations
 
 import os
 import tempfile
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -95,17 +94,6 @@ class Client:
         status, data = self.request("GET", path, **kw)
         assert status == expect, data
         return data
-
-
-def eventually(check: Callable[[], Any], timeout: float = 20.0) -> Any:
-    """Poll until `check()` returns a truthy value (the worker runs asynchronously)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = check()
-        if value or time.monotonic() > deadline:
-            assert value, "condition not reached in time"
-            return value
-        time.sleep(0.2)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -7,7 +7,8 @@ import uuid
 import requests
 
 from local.runtime import ServeProcess
-from tests.e2e.conftest import Client, eventually
+from tests.e2e.conftest import Client
+from tests.support import eventually
 
 V2 = "/v2/loyalties"
 

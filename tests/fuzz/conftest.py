@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,6 +15,7 @@ import requests
 
 from local.runtime import ServeProcess
 from local.template import Route, load_template, match_route
+from tests.support import eventually
 
 ROOT = Path(__file__).resolve().parents[2]
 OPENAPI = ROOT / "openapi.json"
@@ -74,16 +74,6 @@ def api(server: ServeProcess) -> Api:
     return Api(server)
 
 
-def _wait(check: Any, timeout: float = 20.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = check()
-        if value or time.monotonic() > deadline:
-            assert value, "condition not reached in time"
-            return value
-        time.sleep(0.1)
-
-
 @pytest.fixture(scope="package")
 def world(api: Api) -> dict[str, str]:
     """Real ids the fuzzers aim at: an ACTIVE v2 program with a member whose card has points and two transactions
@@ -108,7 +98,7 @@ def world(api: Api) -> dict[str, str]:
         api.ok("POST", f"{m}/cards/{card}/points", {"points": points, "reason": "fuzz"})
     api.ok("POST", f"{m}/rewards/purchases", {"reward_id": reward["id"]}, expect=202)
     api.ok("POST", f"{m}/rewards/purchases", {"reward_id": reward["id"]}, expect=202)
-    _wait(lambda: api.ok("GET", m)["cards"][0]["card"]["balance"]["points"] == 600)
+    eventually(lambda: api.ok("GET", m)["cards"][0]["card"]["balance"]["points"] == 600)
     campaign = api.ok("POST", "/v1/loyalties", {
         "name": f"Fuzz campaign {tag}", "type": "AUTO_UPDATE",
         "voucher": {"type": "LOYALTY_CARD", "loyalty_card": {"points": 0}, "code_config": {"pattern": "F-########"}}})
