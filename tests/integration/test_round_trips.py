@@ -21,13 +21,6 @@ from tests.integration.conftest import Stack
 # Keys: CAMP = {p}#CAMP#<id>/CAMPAIGN, CUST = {p}#CUST#<id>/CUSTOMER, CUSTSRC = {p}#CUSTSRC#<source id>/CUSTSRC,
 # MSHIP = {p}#MSHIP#<campaign>#<customer>/MSHIP, CODE = {p}#CODE#<code>/CODE, card = {p}#MBR#<member>/CARD#<card>.
 OVER_BUDGET = {
-    "v1 add member (customer id)": "4 reads > 3: customers.find() and customers.upsert() each GetItem CUST "
-                                   "(GetItem CAMP, CUST, CUST, MSHIP + TransactWriteItems)",
-    "v1 add member (new source id)": "4 reads > 3: customers.find() and customers.upsert() each GetItem CUSTSRC "
-                                     "(GetItem CAMP, CUSTSRC, CUSTSRC + TransactWriteItems customer + GetItem MSHIP + "
-                                     "TransactWriteItems member)",
-    "v1 add member (repeat)": "5 reads > 4: customers.find() and customers.upsert() each GetItem CUST "
-                              "(GetItem CAMP, CUST, CUST, MSHIP, card)",
     "v1 balance": "3 reads > 2: campaigns.update_balance() reads the card again after the write to answer the new balance "
                   "(GetItem CODE, card + TransactWriteItems + GetItem card)",
     "v1 balance by code": "3 reads > 2: campaigns.update_balance() reads the card again after the write to answer the new "

@@ -659,7 +659,7 @@ class _StaleReads(Repository):
 
     def __init__(self, *args: Any, **kw: Any) -> None:
         super().__init__(*args, **kw)
-        self.stale = {"membership": 1, "source": 2}
+        self.stale = {"membership": 1, "source": 1}
 
     def get_membership(self, scope_id: str, customer_id: str) -> dict[str, Any] | None:
         if self.stale["membership"]:

@@ -289,7 +289,7 @@ def add_member(repo: Repository, campaign_ref: str, body: MemberAdd, base: str) 
                                       and held.get("campaign_id") == campaign["id"]):
             raise _already_published((held or {}).get("voucher_id") or body.voucher)
 
-    customer = customers.upsert(repo, body.customer.id, body.customer.source_id, body.customer.patch())
+    customer = customers.save(repo, known, body.customer.source_id, body.customer.patch())
     existing = _existing_card(repo, campaign, customer["id"], body.voucher)
     if existing is not None:
         return voucher_view(existing, base)

@@ -69,7 +69,11 @@ def upsert(repo: Repository, customer_id: str | None, source_id: str | None, pat
     """Update the customer named by id or source id with `patch`, or create it (only by source id or anonymously).
 
     Writes nothing when the customer exists and the patch changes nothing."""
-    existing = _existing(repo, customer_id, source_id)
+    return save(repo, _existing(repo, customer_id, source_id), source_id, patch)
+
+
+def save(repo: Repository, existing: dict[str, Any] | None, source_id: str | None, patch: dict[str, Any]) -> dict[str, Any]:
+    """Apply `patch` to a customer already looked up (`existing`), or create it when there is none."""
     if existing is not None:
         return _update(repo, existing, patch)
     customer: dict[str, Any] = {
