@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import base64
+import json
 from typing import Any
 
 import pytest
 
+from tests import support
 from tests.integration.conftest import Stack
 from tests.integration.test_v2_journey import BASE, credit, make_components, make_customer, make_member, make_program
 
@@ -204,3 +207,17 @@ def test_other_projects_see_nothing(stack: Stack, world: dict[str, Any]) -> None
                                  '{"name": "p", "metadata": {"x": 1234567890123456789012345678901234567890}}'])
 def test_numbers_dynamodb_cannot_store_are_400(stack: Stack, world: dict[str, Any], raw: str) -> None:
     error_of(stack, 400, "invalid_payload", "create_program", "POST", f"{BASE}/programs", raw_body=raw)
+
+
+def test_base64_bodies_are_decoded_and_bad_base64_is_400(stack: Stack, world: dict[str, Any]) -> None:
+    # API Gateway base64-encodes bodies whose content type it does not take for text
+    good = support.http_event("POST", f"{BASE}/programs", headers=stack.headers,
+                              raw_body=base64.b64encode(b'{"name": "b64"}').decode())
+    good["isBase64Encoded"] = True
+    assert support.invoke("create_program", good)["statusCode"] == 200
+    before = stack.items()
+    bad = support.http_event("POST", f"{BASE}/programs", headers=stack.headers, raw_body="%%% not base64")
+    bad["isBase64Encoded"] = True
+    resp = support.invoke("create_program", bad)
+    assert resp["statusCode"] == 400 and json.loads(resp["body"])["key"] == "invalid_payload"
+    assert stack.items() == before

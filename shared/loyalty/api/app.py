@@ -136,7 +136,10 @@ def _as_json(event: dict[str, Any]) -> dict[str, Any]:
     if body is not None:
         text = body
         if event.get("isBase64Encoded"):
-            text = base64.b64decode(body).decode("utf-8", "replace")
+            try:
+                text = base64.b64decode(body, validate=True).decode("utf-8", "replace")
+            except ValueError:
+                raise invalid_payload("Payload must be valid JSON") from None
             event = {**event, "body": text, "isBase64Encoded": False}
         if text.lstrip().startswith("["):
             raise invalid_payload("Payload must be an object")
