@@ -302,9 +302,9 @@ def test_a_debit_beyond_the_balance_fails_its_condition_and_is_rejected(contract
 def test_settled_transactions_move_counters_synchronously(contract: Contract) -> None:
     # Given a card holding 100 (v1 balance updates settle synchronously)
     w = make_member(contract.repo, make_program(contract.repo), points=100, job=False)
-    # When a settled debit of 30 is recorded with the balance condition, and a v1 balance change of 20 after it
+    # When a settled debit of 30 is recorded with the balance condition, and another of 20 after it
     debit = card_transaction(w["card"], "ADMIN_DEBIT", -30, "v1", "APPROVED")
-    contract.repo.record_settled_card_transaction(debit, {"subtracted": 30}, 30)
+    contract.repo.record_settled_card_balance_change(debit, {"subtracted": 30}, 30)
     change = card_transaction(w["card"], "ADMIN_DEBIT", -20, "v1", "APPROVED")
     contract.repo.record_settled_card_balance_change(change, {"subtracted": 20}, 20)
     # Then both count and the card carries the last change's time
@@ -312,10 +312,9 @@ def test_settled_transactions_move_counters_synchronously(contract: Contract) ->
     assert (card["balance"], card["subtracted"], card["updated_at"]) == (50, 50, change["created_at"])
     # When a change exceeds the balance, its card update fails and its transaction is not written either
     too_much = card_transaction(w["card"], "ADMIN_DEBIT", -60, "v1", "APPROVED")
-    for record in (contract.repo.record_settled_card_transaction, contract.repo.record_settled_card_balance_change):
-        with pytest.raises(TransactionConflict) as exc:
-            record(too_much, {"subtracted": 60}, 60)
-        assert refused(exc) == [1]
+    with pytest.raises(TransactionConflict) as exc:
+        contract.repo.record_settled_card_balance_change(too_much, {"subtracted": 60}, 60)
+    assert refused(exc) == [1]
     assert contract.repo.get_card_transaction(w["card"]["id"], too_much["id"]) is None
     assert card_of(contract.repo, w)["balance"] == 50
 

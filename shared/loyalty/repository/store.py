@@ -47,7 +47,6 @@ COUNTERS = (
 _PENDING_INDEX = "PendingJobs"
 CONTENTION_RETRIES = 6
 HEAD_SK = "~HEAD"  # sorts after "CTX#..." and "RTX#...", so a newest-first Query meets it first
-_LIST_INDEX = "GSI1"
 
 
 class TransactionConflict(Exception):
@@ -101,8 +100,8 @@ class Repository:
     def _key(self, pk: str, sk: str) -> dict[str, Any]:
         return {"PK": {"S": pk}, "SK": {"S": sk}}
 
-    def _get(self, pk: str, sk: str, consistent: bool = True) -> dict[str, Any] | None:
-        resp = self.client.get_item(TableName=self.table, Key=self._key(pk, sk), ConsistentRead=consistent)
+    def _get(self, pk: str, sk: str) -> dict[str, Any] | None:
+        resp = self.client.get_item(TableName=self.table, Key=self._key(pk, sk), ConsistentRead=True)
         item = resp.get("Item")
         return from_item(item) if item else None
 
@@ -473,10 +472,6 @@ class Repository:
             items.append(self._card_update(ctx["member_id"], ctx["card_id"], deltas, None))
         self._transact(items)
 
-    def record_settled_card_transaction(self, ctx: dict[str, Any], deltas: dict[str, int], min_balance: int | None) -> None:
-        """Write an already-APPROVED transaction and move the card's counters together (v1 balance, synchronous)."""
-        self._transact([self._put(self._ctx_row(ctx)), self._card_update(ctx["member_id"], ctx["card_id"], deltas, min_balance)])
-
     def list_card_transactions(
         self, program_id: str, member_id: str, card_id: str, limit: int, cursor: str | None
     ) -> tuple[list[dict[str, Any]], dict[str, str] | None] | None:
@@ -613,7 +608,8 @@ class Repository:
         return item["campaign_id"] if item else None
 
     def record_settled_card_balance_change(self, ctx: dict[str, Any], deltas: dict[str, int], min_balance: int | None) -> None:
-        """`record_settled_card_transaction`, also stamping the card's `updated_at` (a v1 voucher shows it).
+        """Write an already-APPROVED transaction and move the card's counters (and its `updated_at`, which a v1 voucher
+        shows) in one transaction: v1 balance changes are synchronous.
 
         Raises TransactionConflict: index 1 = the card is gone or its balance is below `min_balance`."""
         update = self._card_update(ctx["member_id"], ctx["card_id"], deltas, min_balance)
