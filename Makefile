@@ -41,10 +41,11 @@ bench: $(STAMP)
 openapi: $(STAMP)
 	$(BIN)/python -m local openapi --output openapi.json
 
-## lint: ruff, mypy, cfn-lint (with the serverless rules)
+## lint: ruff, mypy, the import-layer contracts, cfn-lint (with the serverless rules)
 lint: $(STAMP) $(LINT_VENV)/.installed
 	$(BIN)/ruff check .
-	$(BIN)/mypy shared/loyalty local
+	$(BIN)/mypy shared/loyalty local functions
+	PYTHONPATH=shared $(BIN)/lint-imports
 	$(LINT_VENV)/bin/cfn-lint template.yaml -a cfn_lint_serverless.rules
 
 ## build: sam validate --lint and sam build (aws-sam-cli in its own virtualenv)

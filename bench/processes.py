@@ -96,7 +96,7 @@ _PYDANTIC = {"pydantic", "pydantic_core", "annotated_types", "typing_extensions"
 def _import_group(module: str) -> str | None:
     """The package group of a module; None for the standard library and anything else (charged to its importer)."""
     top = module.split(".")[0]
-    if module.startswith("loyalty.models"):
+    if module.startswith("loyalty.") and module.endswith(".models"):
         return "loyalty.models"
     if top in ("loyalty", "app"):
         return "loyalty (other)"

@@ -48,7 +48,7 @@ def _profile_group(filename: str, function: str) -> str:
         return "json" if "json" in function else "other"
     path = filename.replace("\\", "/")
     for group, parts in (("botocore + HTTP", ("/botocore/", "/urllib3/", "/http/client.py", "/socket.py", "/email/", "/ssl.py")),
-                         ("repository + codec", ("/loyalty/repository/", "/boto3/dynamodb/types.py")),
+                         ("repository + codec", ("/loyalty/db/", "/store.py", "/boto3/dynamodb/types.py")),
                          ("Powertools", ("/aws_lambda_powertools/", "/jmespath/")),
                          ("pydantic", ("/pydantic/", "/pydantic_core/")),
                          ("loyalty (api, services)", ("/shared/loyalty/", "/functions/")),

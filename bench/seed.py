@@ -14,10 +14,18 @@ import boto3
 from botocore.config import Config
 
 from bench.stack import BenchStack
-from loyalty.clock import new_alnum_id, new_id, now_iso
-from loyalty.jobs.codes import generate_code
-from loyalty.repository import Repository
-from loyalty.services import campaigns, ledger, members
+from loyalty.cards import ledger
+from loyalty.cards import store as cards_store
+from loyalty.core import ids
+from loyalty.core.clock import now_iso
+from loyalty.core.ids import new_alnum_id
+from loyalty.customers import store as customers_store
+from loyalty.db.table import Table
+from loyalty.db.transact import Transaction
+from loyalty.members import service as members
+from loyalty.members import store as members_store
+from loyalty.members.codes import generate_code
+from loyalty.v1 import service as campaigns
 
 V2 = "/v2/loyalties"
 STARTING_POINTS = 1_000_000
@@ -81,15 +89,18 @@ class World:
         return self._take("v1", self.v1_members)
 
 
-class _CollectingRepository(Repository):
-    """The repository with its transactions captured instead of sent: the seed reuses its exact item shapes."""
+class _Collector:
+    """Transactions built by the stores' own item builders, collected instead of sent: the seed reuses their exact item shapes."""
 
     def __init__(self, project_id: str, table: str) -> None:
-        super().__init__(project_id, table, cursor_secret="-" * 32)
+        self.db = Table(project_id, table, cursor_secret="-" * 32)
         self.items: list[dict[str, Any]] = []
 
-    def _transact(self, items: list[dict[str, Any]], labels: list[str] | None = None) -> None:
-        for entry in items:
+    def transaction(self) -> Transaction:
+        return Transaction(None, self.db.name)
+
+    def collect(self, tx: Transaction) -> None:
+        for entry in tx.requests:
             if "Put" not in entry:
                 raise ValueError(f"the seed only writes new items: {entry}")
             self.items.append(entry["Put"]["Item"])
@@ -138,26 +149,34 @@ def _with_points(card: dict[str, Any]) -> dict[str, Any]:
     return card
 
 
-def _v2_member(repo: _CollectingRepository, program: str, cdef: dict[str, Any], customer: str, now: str) -> Member:
+def _member(out: _Collector, member: dict[str, Any], card: dict[str, Any], scope_id: str, code: str, credit: dict[str, Any]) -> None:
+    """A member with its card, code claim and a settled credit, as the services write them in one transaction."""
+    tx = out.transaction()
+    members_store.add_member(tx, out.db, member, [card], scope_id=scope_id, codes=[code])
+    cards_store.add_transaction(tx, out.db, credit)
+    out.collect(tx)
+
+
+def _v2_member(out: _Collector, program: str, cdef: dict[str, Any], customer: str, now: str) -> Member:
     """A member as members.create_member() builds it, its card code already generated and a welcome credit applied."""
-    member: dict[str, Any] = {"id": new_id("lmbr_"), "customer_id": customer, "program_id": program, "status": "ACTIVE",
+    member: dict[str, Any] = {"id": ids.MEMBER.new(), "customer_id": customer, "program_id": program, "status": "ACTIVE",
               "metadata": {}, "created_at": now, "updated_at": None, "object": "member"}
     code = generate_code(cdef["code_config"])
     card = _with_points(members.new_card(member["id"], program, cdef["id"], now, code=code, code_config=cdef["code_config"]))
     credit = ledger.card_transaction(card, "ADMIN_CREDIT", STARTING_POINTS, "Welcome bonus", "APPROVED")
-    repo.create_member(member, [card], scope_id=program, codes=[code], transactions=[credit])
+    _member(out, member, card, program, code, credit)
     return Member(program, member["id"], card["id"], customer, code)
 
 
-def _v1_member(repo: _CollectingRepository, campaign: dict[str, Any], customer: str, now: str) -> Member:
+def _v1_member(out: _Collector, campaign: dict[str, Any], customer: str, now: str) -> Member:
     """A v1 campaign member (a published loyalty card) as campaigns.add_member() builds it."""
-    member: dict[str, Any] = {"id": new_id("lmbr_"), "customer_id": customer, "program_id": campaign["id"], "status": "ACTIVE", "metadata": {},
+    member: dict[str, Any] = {"id": ids.MEMBER.new(), "customer_id": customer, "program_id": campaign["id"], "status": "ACTIVE", "metadata": {},
               "publication": {"metadata": {}, "channel": "API", "source_id": None}, "created_at": now, "updated_at": None,
               "object": "member"}
     code = generate_code(campaign["voucher"]["code_config"])
     card = _with_points(campaigns._new_card(campaign, member["id"], customer, code, now))
     credit = ledger.card_transaction(card, "ADMIN_CREDIT", STARTING_POINTS, "Initial points", "APPROVED")
-    repo.create_member(member, [card], scope_id=campaign["id"], codes=[code], transactions=[credit])
+    _member(out, member, card, campaign["id"], code, credit)
     return Member(campaign["id"], member["id"], card["id"], customer, code)
 
 
@@ -189,19 +208,21 @@ def seed(stack: BenchStack, *, v2_members: int = 8000, v1_members: int = 2000, p
     started = time.perf_counter()
     cdef, rule, rewards, program_ids, campaign = _components(stack, programs)
     now = now_iso()
-    repo = _CollectingRepository(stack.project, stack.table)
+    out = _Collector(stack.project, stack.table)
     enrolled = max(v2_members // 2, v1_members)
     customers = []
     for i in range(enrolled + fresh_customers):
         customer = _customer(f"bench-{i:06d}", now)
-        repo.create_customer(customer)
+        tx = out.transaction()
+        customers_store.add_customer(tx, out.db, customer)
+        out.collect(tx)
         customers.append(customer["id"])
-    seeded_v2 = [_v2_member(repo, program_ids[(i + k) % programs], cdef, customers[i % enrolled], now)
+    seeded_v2 = [_v2_member(out, program_ids[(i + k) % programs], cdef, customers[i % enrolled], now)
                  for i, k in _enrolments(v2_members, enrolled)]
-    seeded_v1 = [_v1_member(repo, campaign, customers[i], now) for i in range(v1_members)]
-    _Writer(stack).write(repo.items)
+    seeded_v1 = [_v1_member(out, campaign, customers[i], now) for i in range(v1_members)]
+    _Writer(stack).write(out.items)
     return World(cdef["id"], rule, rewards, program_ids, campaign["id"], seeded_v2, seeded_v1, customers[enrolled:],
-                 items_written=len(repo.items), seconds=time.perf_counter() - started)
+                 items_written=len(out.items), seconds=time.perf_counter() - started)
 
 
 def _enrolments(count: int, customers: int) -> Iterator[tuple[int, int]]:

@@ -40,7 +40,7 @@ class BenchStack:
 
     def recording(self) -> CallRecorder:
         """Attach the recorder to the layer's clients (detach it before timing anything)."""
-        from loyalty.repository import clients
+        from loyalty.db import clients
 
         return self.recorder.attach(clients.dynamodb(), clients.sqs())
 

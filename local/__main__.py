@@ -100,16 +100,16 @@ def cmd_create_key(args: argparse.Namespace) -> int:
     for function in load_template(args.template).functions.values():
         add_to_sys_path(*function.layers)
     from loyalty.api.auth import hash_token, new_key_pair
-    from loyalty.repository import Repository
+    from loyalty.apikeys.store import put_api_key
+    from loyalty.db.table import Table
 
     backend, table = _key_backend(args)
     try:
         key = ApiKey(*new_key_pair(args.project))
     except ValueError as exc:
         raise SystemExit(str(exc)) from None
-    Repository(args.project, table, cursor_secret="-" * 32, client=backend.client("dynamodb")).put_api_key(
-        key.app_id, hash_token(key.token), args.name
-    )
+    put_api_key(Table(args.project, table, cursor_secret="-" * 32, client=backend.client("dynamodb")),
+                key.app_id, hash_token(key.token), args.name)
     _say(key.lines())
     return 0
 

@@ -28,7 +28,7 @@ log = logging.getLogger("local")
 ROOT = Path(__file__).resolve().parent.parent
 DEV_PROJECT = "dev"
 # Caches of the layer that outlive one runtime in a process (settings, boto3 clients bound to an endpoint, the auth cache).
-RESET_HOOKS = (("loyalty.settings", "get_settings.cache_clear"), ("loyalty.repository.clients", "reset"), ("loyalty.api.auth", "clear_cache"))
+RESET_HOOKS = (("loyalty.core.settings", "get_settings.cache_clear"), ("loyalty.db.clients", "reset"), ("loyalty.api.auth", "clear_cache"))
 
 
 class ApiKey(NamedTuple):
@@ -292,18 +292,19 @@ class LocalRuntime:
         return sum(int(attrs.get(n, 0)) for n in names)
 
     # ------------------------------------------------------------------ API keys
-    def _repository(self, project: str) -> Any:
+    def _table(self, project: str) -> Any:
         assert self.backend is not None
-        from loyalty.repository import Repository
+        from loyalty.db.table import Table
 
-        return Repository(project, self.environment.get("TABLE_NAME", ""), cursor_secret=self.environment.get("CURSOR_SECRET", "x" * 32),
-                                   client=self.backend.client("dynamodb"))
+        return Table(project, self.environment.get("TABLE_NAME", ""), cursor_secret=self.environment.get("CURSOR_SECRET", "x" * 32),
+                     client=self.backend.client("dynamodb"))
 
     def put_key(self, project: str, key: ApiKey, name: str = "local key") -> None:
         """Store a key pair for a project."""
         from loyalty.api.auth import hash_token
+        from loyalty.apikeys.store import put_api_key
 
-        self._repository(project).put_api_key(key.app_id, hash_token(key.token), name)
+        put_api_key(self._table(project), key.app_id, hash_token(key.token), name)
 
     def create_key(self, project: str, name: str = "local key") -> ApiKey:
         """A new key pair for a project, stored."""
@@ -316,9 +317,10 @@ class LocalRuntime:
     def has_key(self, project: str, key: ApiKey) -> bool:
         """Whether the backend holds this exact pair."""
         from loyalty.api.auth import hash_token
+        from loyalty.apikeys.store import get_api_key
 
-        record = self._repository(project).get_api_key(key.app_id)
-        return bool(record) and record.get("token_hash") == hash_token(key.token)
+        record = get_api_key(self._table(project), key.app_id)
+        return record is not None and record.get("token_hash") == hash_token(key.token)
 
     def _ensure_dev_key(self) -> ApiKey:
         path = self.state_dir / "dev-key.json"

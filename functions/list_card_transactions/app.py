@@ -4,8 +4,8 @@ from typing import Annotated
 
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
-from loyalty.api.app import entry, make_app, repository
-from loyalty.services import ledger
+from loyalty.api.app import entry, make_app, table
+from loyalty.cards import service as ledger
 
 app = make_app()
 
@@ -18,7 +18,7 @@ def list_card_transactions(
     limit: Annotated[int, Query(ge=1, le=100)] = 10,
     cursor: Annotated[str | None, Query(max_length=4096)] = None,
 ) -> dict:
-    return ledger.list_card_transactions(repository(app), programId, memberId, cardId, limit, cursor)
+    return ledger.list_card_transactions(table(app), programId, memberId, cardId, limit, cursor)
 
 
 handler = entry(app)

@@ -4,8 +4,8 @@ from typing import Annotated
 
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
-from loyalty.api.app import entry, make_app, repository
-from loyalty.services import purchases
+from loyalty.api.app import entry, make_app, table
+from loyalty.purchases import service as purchases
 
 app = make_app()
 
@@ -17,7 +17,7 @@ def list_member_reward_purchases(
     limit: Annotated[int, Query(ge=1, le=100)] = 10,
     cursor: Annotated[str | None, Query(max_length=4096)] = None,
 ) -> dict:
-    return purchases.list_reward_purchases(repository(app), programId, memberId, limit, cursor)
+    return purchases.list_reward_purchases(table(app), programId, memberId, limit, cursor)
 
 
 handler = entry(app)

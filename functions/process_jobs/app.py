@@ -1,10 +1,12 @@
 """SQS worker: applies pending card transactions, completes reward purchases, generates card codes."""
 
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from loyalty.core.logs import logger
 from loyalty.jobs.worker import run_job
-from loyalty.logs import logger
 
 processor = BatchProcessor(event_type=EventType.SQS)
 
@@ -16,5 +18,5 @@ def record_handler(record: SQSRecord) -> str:
 
 
 @logger.inject_lambda_context(clear_state=True)
-def handler(event: dict, context: object) -> dict:
+def handler(event: dict, context: LambdaContext) -> PartialItemFailureResponse:
     return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)

@@ -19,8 +19,9 @@ import pytest
 from local.backends import DynamoDBLocalBackend, provision
 from local.template import load_template
 from loyalty.api import auth
-from loyalty.repository import Repository, clients
-from loyalty.settings import get_settings
+from loyalty.core.settings import get_settings
+from loyalty.db import clients
+from loyalty.db.table import Table
 from tests.contract.harness import CURSOR_SECRET, Contract
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -85,9 +86,9 @@ def contract(dynamodb_local: tuple[DynamoDBLocalBackend, str], monkeypatch: pyte
     clients.sqs()
     project = f"c{uuid.uuid4().hex[:12]}"
     ddb = backend.client("dynamodb")
-    repo = Repository(project, table, cursor_secret=CURSOR_SECRET, client=ddb)
+    db = Table(project, table, cursor_secret=CURSOR_SECRET, client=ddb)
     try:
-        yield Contract(project=project, table=table, ddb=ddb, sqs=sqs, queue_url=queue_url, dlq_url=dlq_url, repo=repo)
+        yield Contract(project=project, table=table, ddb=ddb, sqs=sqs, queue_url=queue_url, dlq_url=dlq_url, db=db)
     finally:
         sqs.delete_queue(QueueUrl=queue_url)
         sqs.delete_queue(QueueUrl=dlq_url)

@@ -15,8 +15,11 @@ from types import ModuleType
 from typing import Any, TypeVar
 
 from loyalty.api.auth import hash_token, new_key_pair
-from loyalty.repository import Repository
-from loyalty.repository.codec import from_item
+from loyalty.apikeys.store import put_api_key
+from loyalty.cards import store as cards_store
+from loyalty.db.codec import from_item
+from loyalty.db.table import Table, scan_pending_jobs
+from loyalty.members import store as members_store
 from tests import support
 
 CURSOR_SECRET = "contract-cursor-secret-0123456789abcdef"
@@ -91,7 +94,7 @@ class Contract:
     sqs: Any
     queue_url: str
     dlq_url: str
-    repo: Repository
+    db: Table
     _headers: dict[str, str] = field(default_factory=dict)
 
     # ------------------------------------------------------------------ raw items
@@ -124,7 +127,7 @@ class Contract:
 
     def pending_jobs(self) -> list[dict[str, Any]]:
         """This project's jobs still marked pending (the sweeper's view, any age)."""
-        jobs = Repository.scan_pending_jobs(self.ddb, self.table, older_than_ms=10**13 - 1)
+        jobs = scan_pending_jobs(self.ddb, self.table, older_than_ms=10**13 - 1)
         return [j for j in jobs if j.get("project_id") == self.project]
 
     # ------------------------------------------------------------------ API
@@ -133,7 +136,7 @@ class Contract:
         """An API key pair of this project (stored on first use)."""
         if not self._headers:
             app_id, token = new_key_pair(self.project)
-            self.repo.put_api_key(app_id, hash_token(token), "contract")
+            put_api_key(self.db, app_id, hash_token(token), "contract")
             self._headers = {"X-App-Id": app_id, "X-App-Token": token}
         return self._headers
 
@@ -223,7 +226,7 @@ class Contract:
 
     def card(self, world: dict[str, str]) -> dict[str, Any]:
         """The card with its counters, straight from the repository."""
-        card = self.repo.get_card(world["member"], world["card"])
+        card = members_store.get_card(self.db, world["member"], world["card"])
         assert card is not None
         return card
 
@@ -232,7 +235,7 @@ class Contract:
         found: list[dict[str, Any]] = []
         cursor = None
         while True:
-            page = self.repo.list_card_transactions(world["program"], world["member"], world["card"], 100, cursor)
+            page = cards_store.list_card_transactions(self.db, world["program"], world["member"], world["card"], 100, cursor)
             assert page is not None
             found += page[0]
             if page[1] is None:

@@ -17,6 +17,8 @@ import pytest
 
 from local.functions import LocalFunction
 from local.template import load_template
+from loyalty.members import store as members_store
+from loyalty.purchases import store as purchases_store
 from tests import support
 from tests.contract.harness import Contract, assert_ledger, call, concurrently, handler_instance, paths
 from tests.support import http_event
@@ -112,7 +114,7 @@ def test_concurrent_purchases_never_oversell_limited_stock(contract: Contract) -
     assert assignment is not None and (assignment["stock_quantity"], assignment["redeemed"]) == (0, stock)
     program = contract.ok("get_program", "GET", paths(world)["program"])
     assert program["rewards"][0]["stock"] == 0
-    page = contract.repo.list_member_reward_purchases(world["program"], world["member"], 100, None)
+    page = purchases_store.list_member_reward_purchases(contract.db, world["program"], world["member"], 100, None)
     assert page is not None and Counter(p["status"] for p in page[0]) == {"APPROVED": stock}
     card = contract.card(world)
     assert (card["balance"], card["spent"]) == ((attempts - stock) * price, stock * price)
@@ -143,7 +145,7 @@ def test_concurrent_enrolments_of_one_customer_make_one_member(contract: Contrac
 
     # And the worker gives the one card its code
     contract.drain()
-    found = contract.repo.get_member_with_cards(member["id"])
+    found = members_store.get_member_with_cards(contract.db, member["id"])
     assert found is not None and found[1][0]["code"].startswith("CT-")
     assert contract.pending_jobs() == []
 

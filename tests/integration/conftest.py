@@ -14,8 +14,10 @@ from moto import mock_aws
 
 from loyalty.api import auth
 from loyalty.api.auth import hash_token, new_key_pair
-from loyalty.repository import Repository, clients
-from loyalty.settings import get_settings
+from loyalty.apikeys.store import put_api_key
+from loyalty.core.settings import get_settings
+from loyalty.db import clients
+from loyalty.db.table import Table
 from tests import support
 
 
@@ -43,14 +45,14 @@ class Stack:
         """Every item in the table (small test tables only)."""
         return self.ddb.scan(TableName=support.TABLE)["Items"]
 
-    def repo(self, project: str = "acme") -> Repository:
-        """A repository for direct assertions."""
-        return Repository(project, support.TABLE, cursor_secret=get_settings().cursor_secret)
+    def db(self, project: str = "acme") -> Table:
+        """The table scoped to a project, for direct assertions through the stores."""
+        return Table(project, support.TABLE, cursor_secret=get_settings().cursor_secret)
 
 
 def _key(project: str) -> dict[str, str]:
     app_id, token = new_key_pair(project)
-    Repository(project, support.TABLE, cursor_secret="unused-secret").put_api_key(app_id, hash_token(token), "test")
+    put_api_key(Table(project, support.TABLE, cursor_secret="unused-secret"), app_id, hash_token(token), "test")
     return {"X-App-Id": app_id, "X-App-Token": token}
 
 

@@ -15,9 +15,11 @@ from botocore.exceptions import ClientError, EndpointConnectionError
 
 from local.poller import QueuePoller
 from local.template import load_template
-from loyalty.clock import now_ms
+from loyalty.cards import store as cards_store
+from loyalty.core.clock import now_ms
+from loyalty.db import clients
+from loyalty.db.table import Table, scan_pending_jobs
 from loyalty.jobs.sweeper import sweep_pending_jobs
-from loyalty.repository import Repository, clients
 from tests import support
 from tests.integration.conftest import Stack
 from tests.integration.test_v2_bad_input import build_world, paths
@@ -38,7 +40,7 @@ class WorkerDied(BaseException):
 
 def pending_jobs(stack: Stack) -> list[dict[str, Any]]:
     """Every job still marked pending, whatever its age (the sweeper's index)."""
-    return Repository.scan_pending_jobs(stack.ddb, support.TABLE, now_ms() + 1)
+    return scan_pending_jobs(stack.ddb, support.TABLE, now_ms() + 1)
 
 
 def queue_depth(stack: Stack, url: str | None = None) -> int:
@@ -181,17 +183,17 @@ def test_a_job_failing_mid_batch_is_retried_alone(stack: Stack, monkeypatch: pyt
     world = build_world(stack)
     messages = _five_credits(stack, world)
     third = transaction_of(messages[2])
-    apply = Repository.apply_card_transaction
+    apply = cards_store.apply_card_transaction
     failures: list[str] = []
 
-    def flaky_apply(self: Repository, ctx: dict[str, Any], *args: Any) -> None:
+    def flaky_apply(db: Table, ctx: dict[str, Any], *args: Any) -> None:
         # the table refuses the third job's write once, as a throttled or failed request would
         if ctx["id"] == third and not failures:
             failures.append(ctx["id"])
             raise ClientError({"Error": {"Code": "InternalServerError", "Message": "injected"}}, "TransactWriteItems")
-        apply(self, ctx, *args)
+        apply(db, ctx, *args)
 
-    monkeypatch.setattr(Repository, "apply_card_transaction", flaky_apply)
+    monkeypatch.setattr(cards_store, "apply_card_transaction", flaky_apply)
 
     # When the worker runs the batch
     failed = worker(messages)
@@ -225,16 +227,16 @@ def test_a_worker_dying_mid_batch_loses_nothing_and_applies_nothing_twice(stack:
     world = build_world(stack)
     messages = _five_credits(stack, world)
     third = transaction_of(messages[2])
-    apply = Repository.apply_card_transaction
+    apply = cards_store.apply_card_transaction
     died: list[str] = []
 
-    def dying_apply(self: Repository, ctx: dict[str, Any], *args: Any) -> None:
+    def dying_apply(db: Table, ctx: dict[str, Any], *args: Any) -> None:
         if ctx["id"] == third and not died:
             died.append(ctx["id"])
             raise WorkerDied
-        apply(self, ctx, *args)
+        apply(db, ctx, *args)
 
-    monkeypatch.setattr(Repository, "apply_card_transaction", dying_apply)
+    monkeypatch.setattr(cards_store, "apply_card_transaction", dying_apply)
 
     # When the worker dies on the third job of the batch (after the first two were written), so no message is deleted
     with pytest.raises(WorkerDied):
@@ -353,11 +355,11 @@ def test_a_real_job_whose_message_went_to_the_dlq_is_still_completed_by_the_swee
     stack.sqs.set_queue_attributes(QueueUrl=stack.queue_url, Attributes={"VisibilityTimeout": "0"})
     credit(stack, world["program"], world["member"], world["card"], 300)
 
-    def refusing_apply(self: Repository, ctx: dict[str, Any], *args: Any) -> None:
+    def refusing_apply(db: Table, ctx: dict[str, Any], *args: Any) -> None:
         raise ClientError({"Error": {"Code": "InternalServerError", "Message": "injected"}}, "TransactWriteItems")
 
     with monkeypatch.context() as m:
-        m.setattr(Repository, "apply_card_transaction", refusing_apply)
+        m.setattr(cards_store, "apply_card_transaction", refusing_apply)
         deliveries = 0
         while messages := receive_all(stack):
             deliveries += 1

@@ -12,7 +12,7 @@ import pytest
 from bench.calls import CallRecorder
 from bench.events import Events
 from bench.roundtrips import BUDGETS, CaseResult, run_scenario
-from loyalty.repository import clients
+from loyalty.db import clients
 from tests import support
 from tests.integration.conftest import Stack
 

@@ -13,6 +13,7 @@ from voucherify.models import (
     CustomersGetResponseBody,
 )
 
+from loyalty.customers import store as customers_store
 from tests.integration.conftest import Stack
 
 ERROR_FIELDS = {"code", "key", "message", "details", "request_id"}
@@ -59,9 +60,9 @@ def test_create_customer_with_the_sdk_body_stores_it_and_answers_the_documented_
     assert customer["system_metadata"] == {} and customer["created_at"].endswith("Z")
 
     # And the customer and its source-id claim are stored
-    repo = stack.repo()
-    assert repo.get_customer_id_by_source_id("source_123") == customer["id"]
-    stored = repo.get_customer(customer["id"])
+    db = stack.db()
+    assert customers_store.get_customer_id_by_source_id(db, "source_123") == customer["id"]
+    stored = customers_store.get_customer(db, customer["id"])
     assert stored is not None and stored["email"] == "bob.smith@email.com"
 
 
@@ -78,7 +79,7 @@ def test_same_source_id_updates_the_customer_instead_of_creating_another(stack: 
     assert second["id"] == first["id"]
     assert second["name"] == "Alice Smith" and second["email"] == "a@example.com"
     assert second["metadata"] == {"tier": "gold"} and second["updated_at"] is not None
-    stored = stack.repo().get_customer(first["id"])
+    stored = customers_store.get_customer(stack.db(), first["id"])
     assert stored is not None and stored["name"] == "Alice Smith"
     customers = [i for i in stack.items() if i["SK"]["S"] == "CUSTOMER"]
     assert len(customers) == 1
@@ -142,8 +143,8 @@ def test_a_customer_of_another_project_is_not_found(stack: Stack) -> None:
     # And globex posting the same source id creates its own customer
     status, other = create(stack, {"source_id": "alice-1"}, headers=stack.other_headers)
     assert status == 200 and other["id"] != customer["id"]
-    assert stack.repo().get_customer_id_by_source_id("alice-1") == customer["id"]
-    assert stack.repo("globex").get_customer_id_by_source_id("alice-1") == other["id"]
+    assert customers_store.get_customer_id_by_source_id(stack.db(), "alice-1") == customer["id"]
+    assert customers_store.get_customer_id_by_source_id(stack.db("globex"), "alice-1") == other["id"]
 
 
 BAD_BODIES: list[tuple[str, dict[str, Any]]] = [

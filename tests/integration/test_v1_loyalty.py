@@ -24,10 +24,13 @@ from voucherify.models import (
     PointsExpirationTypes,
 )
 
-from loyalty.models.v1 import MemberAdd
-from loyalty.repository import Repository
-from loyalty.repository.codec import from_item
-from loyalty.services import campaigns as campaigns_service
+from loyalty.cards.store import transaction_from_row
+from loyalty.customers import store as customers_store
+from loyalty.db.codec import from_item
+from loyalty.members import store as members_store
+from loyalty.v1 import service as campaigns_service
+from loyalty.v1 import store as campaigns_store
+from loyalty.v1.models import MemberAdd
 from tests.integration.conftest import Stack
 
 ERROR_FIELDS = {"code", "key", "message", "details", "request_id"}
@@ -81,20 +84,20 @@ def get_member(stack: Stack, campaign_id: str, code: str, **kw: Any) -> tuple[in
 
 
 def stored_card(stack: Stack, code: str, project: str = "acme") -> dict[str, Any]:
-    repo = stack.repo(project)
-    claim = repo.get_card_by_code(code)
+    db = stack.db(project)
+    claim = members_store.get_card_by_code(db, code)
     assert claim is not None
-    card = repo.get_card(claim["member_id"], claim["card_id"])
+    card = members_store.get_card(db, claim["member_id"], claim["card_id"])
     assert card is not None
     return card
 
 
 def transactions_of(stack: Stack, card_id: str) -> list[dict[str, Any]]:
-    repo = stack.repo()
-    items = repo.client.query(TableName=repo.table, KeyConditionExpression="PK = :pk AND begins_with(SK, :ctx)",
+    db = stack.db()
+    items = db.client.query(TableName=db.name, KeyConditionExpression="PK = :pk AND begins_with(SK, :ctx)",
                               ExpressionAttributeValues={":pk": {"S": f"acme#CARD#{card_id}"}, ":ctx": {"S": "CTX#"}},
                               ScanIndexForward=False)["Items"]
-    return [repo._ctx_from_row(from_item(i)) for i in items]
+    return [transaction_from_row(from_item(i)) for i in items]
 
 
 # ---------------------------------------------------------------------------------------------- the journey
@@ -114,7 +117,7 @@ def test_full_v1_journey(stack: Stack) -> None:
     assert campaign["join_once"] is True and campaign["active"] is True and campaign["vouchers_count"] == 0
     assert campaign["voucher"]["code_config"] == {"length": 8, "pattern": "L-########",
                                                   "charset": campaign["voucher"]["code_config"]["charset"]}
-    assert stack.repo().get_campaign(campaign["id"]) == campaign
+    assert campaigns_store.get_campaign(stack.db(), campaign["id"]) == campaign
 
     # When the customer is added as a member (SDK body, customer named by id)
     status, card = add_member(stack, campaign["id"], sdk_body(LoyaltiesMembersCreateRequestBody(
@@ -136,9 +139,9 @@ def test_full_v1_journey(stack: Stack) -> None:
     # And the member, card, code claim and membership are stored
     stored = stored_card(stack, card["code"])
     assert stored["voucher_id"] == card["id"] and stored["program_id"] == campaign["id"] and stored["balance"] == 0
-    membership = stack.repo().get_membership(campaign["id"], customer["id"])
+    membership = members_store.get_membership(stack.db(), campaign["id"], customer["id"])
     assert membership is not None and membership["card_ids"] == [stored["id"]]
-    found = stack.repo().get_member_with_cards(membership["member_id"])
+    found = members_store.get_member_with_cards(stack.db(), membership["member_id"])
     assert found is not None and found[0]["status"] == "ACTIVE" and found[0]["customer_id"] == customer["id"]
     assert found[0]["publication"] == {"metadata": {"year": 2022}, "channel": "postman", "source_id": None}
 
@@ -190,7 +193,7 @@ def test_campaign_initial_points_are_credited_with_the_card(stack: Stack) -> Non
     assert (stored["added"], stored["total"], stored["balance"]) == (100, 100, 100)
     [initial] = transactions_of(stack, stored["id"])
     assert (initial["type"], initial["status"], initial["details"]["reason"]) == ("ADMIN_CREDIT", "APPROVED", "Initial points")
-    customer_id = stack.repo().get_customer_id_by_source_id("newcomer-1")
+    customer_id = customers_store.get_customer_id_by_source_id(stack.db(), "newcomer-1")
     assert customer_id == card["holder_id"]
 
 
@@ -317,17 +320,17 @@ def test_customer_named_in_every_documented_way(stack: Stack) -> None:
     assert status == 200 and card["holder_id"] == by_id["id"]
     # Any other string is a source id (known)
     status, card = add_member(stack, campaign["id"], {"customer": "by-source"})
-    assert status == 200 and card["holder_id"] == stack.repo().get_customer_id_by_source_id("by-source")
+    assert status == 200 and card["holder_id"] == customers_store.get_customer_id_by_source_id(stack.db(), "by-source")
     # An object with an unknown source id creates the customer with its fields (upsert)
     status, card = add_member(stack, campaign["id"], sdk_body(LoyaltiesMembersCreateRequestBody(
         customer=Customer(source_id="fresh-1", name="Fresh", email="fresh@example.com"))))
     assert status == 200, card
-    stored = stack.repo().get_customer(card["holder_id"])
+    stored = customers_store.get_customer(stack.db(), card["holder_id"])
     assert stored is not None and (stored["source_id"], stored["name"], stored["email"]) == ("fresh-1", "Fresh", "fresh@example.com")
     # An object with a known source id updates that customer's fields
     status, again = add_member(stack, campaign["id"], {"customer": {"source_id": "fresh-1", "name": "Fresh Smith"}})
     assert status == 200 and again["id"] == card["id"]
-    stored = stack.repo().get_customer(card["holder_id"])
+    stored = customers_store.get_customer(stack.db(), card["holder_id"])
     assert stored is not None and stored["name"] == "Fresh Smith" and stored["email"] == "fresh@example.com"
 
 
@@ -493,12 +496,14 @@ def test_unknown_card_code_is_404_voucher(stack: Stack) -> None:
 
 def test_a_v2_card_code_is_not_a_v1_voucher(stack: Stack) -> None:
     # Given a code claimed by a (v2-style) card without a v1 voucher
-    repo = stack.repo()
+    db = stack.db()
     member = {"id": "lmbr_0000000000000000a1", "customer_id": "cust_x", "program_id": "lprg_00000000000000000a",
               "status": "ACTIVE", "created_at": "2026-01-01T00:00:00.000Z"}
     card = {"id": "lcrd_0000000000000000a1", "member_id": member["id"], "program_id": member["program_id"],
             "card_definition_id": "lcdef_000000000000000001", "code": "V2CODE", "created_at": member["created_at"]}
-    repo.create_member(member, [card], scope_id=member["program_id"], codes=["V2CODE"])
+    tx = db.transaction()
+    members_store.add_member(tx, db, member, [card], scope_id=member["program_id"], codes=["V2CODE"])
+    tx.commit()
 
     # When v1 reads it
     status, body = stack.call("get_member_by_code_v1", "GET", "/v1/loyalties/members/V2CODE")
@@ -654,38 +659,41 @@ def test_unknown_campaign_for_add_member_is_404_and_creates_no_customer(stack: S
 
 
 # ---------------------------------------------------------------------------------------------- races
-class _StaleReads(Repository):
-    """A repository whose first membership / source-id lookups miss, as when a concurrent request wins the write."""
+def _stale_reads(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
+    """Make the next membership and source-id lookups miss, as when a concurrent request wins the write; returns the
+    lookups still to miss."""
+    stale = {"membership": 1, "source": 1}
+    get_membership, get_source = members_store.get_membership, customers_store.get_customer_id_by_source_id
 
-    def __init__(self, *args: Any, **kw: Any) -> None:
-        super().__init__(*args, **kw)
-        self.stale = {"membership": 1, "source": 1}
-
-    def get_membership(self, scope_id: str, customer_id: str) -> dict[str, Any] | None:
-        if self.stale["membership"]:
-            self.stale["membership"] -= 1
+    def membership(db: Any, scope_id: str, customer_id: str) -> dict[str, Any] | None:
+        if stale["membership"]:
+            stale["membership"] -= 1
             return None
-        return super().get_membership(scope_id, customer_id)
+        return get_membership(db, scope_id, customer_id)
 
-    def get_customer_id_by_source_id(self, source_id: str) -> str | None:
-        if self.stale["source"]:
-            self.stale["source"] -= 1
+    def source(db: Any, source_id: str) -> str | None:
+        if stale["source"]:
+            stale["source"] -= 1
             return None
-        return super().get_customer_id_by_source_id(source_id)
+        return get_source(db, source_id)
+
+    monkeypatch.setattr(members_store, "get_membership", membership)
+    monkeypatch.setattr(customers_store, "get_customer_id_by_source_id", source)
+    return stale
 
 
-def test_losing_a_race_answers_the_winners_customer_and_card(stack: Stack) -> None:
+def test_losing_a_race_answers_the_winners_customer_and_card(stack: Stack, monkeypatch: pytest.MonkeyPatch) -> None:
     # Given a member whose enrolment this request does not see yet (a concurrent request just wrote it)
     campaign = make_campaign(stack, points=10)
     status, card = add_member(stack, campaign["id"], {"customer": "alice-1"})
     assert status == 200
     before = stack.items()
-    repo = _StaleReads("acme", "loyalty-test", cursor_secret="unused-secret-123")
+    stale = _stale_reads(monkeypatch)
 
-    # When the same customer is added through the stale repository
-    again = campaigns_service.add_member(repo, campaign["id"], MemberAdd.model_validate({"customer": "alice-1"}), "https://x")
+    # When the same customer is added with those stale reads
+    again = campaigns_service.add_member(stack.db(), campaign["id"], MemberAdd.model_validate({"customer": "alice-1"}), "https://x")
 
     # Then both conditional writes lose (source-id claim, membership claim) and the winner's card is answered
-    assert repo.stale == {"membership": 0, "source": 0}
+    assert stale == {"membership": 0, "source": 0}
     assert again["id"] == card["id"] and again["code"] == card["code"]
     assert stack.items() == before

@@ -12,7 +12,7 @@ import pytest
 from jsonschema import Draft202012Validator
 from pydantic import BaseModel, ValidationError
 
-from loyalty.models.components import (
+from loyalty.components.models import (
     DEFAULT_CHARSET,
     CardDefinitionCreate,
     EarningRuleCreate,

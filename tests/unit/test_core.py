@@ -8,19 +8,21 @@ import time
 import pytest
 
 from loyalty.api import auth
-from loyalty.clock import is_hex_id, iso_from_ms, new_alnum_id, new_id
-from loyalty.errors import LoyaltyError, check_id
-from loyalty.jobs.codes import generate_code
-from loyalty.repository.cursors import decode_cursor, encode_cursor
-from loyalty.repository.store import BALANCE_SIGNS, balance_delta
+from loyalty.cards.ledger import BALANCE_SIGNS, balance_delta
+from loyalty.core import ids
+from loyalty.core.clock import iso_from_ms
+from loyalty.core.errors import LoyaltyError
+from loyalty.core.ids import new_alnum_id
+from loyalty.db.cursors import decode_cursor, encode_cursor
+from loyalty.members.codes import generate_code
 
 SECRET = "unit-test-secret-0123456789"
 
 
 def test_ids_have_the_spec_shape_and_sort_by_creation_time() -> None:
-    first = new_id("lprg_")
+    first = ids.PROGRAM.new()
     time.sleep(0.002)
-    second = new_id("lprg_")
+    second = ids.PROGRAM.new()
     assert re.fullmatch(r"lprg_[a-f0-9]{18}", first)
     assert first < second
     assert re.fullmatch(r"cust_[A-Za-z0-9]{24}", new_alnum_id("cust_"))
@@ -31,11 +33,11 @@ def test_timestamps_are_iso_utc_with_milliseconds() -> None:
 
 
 def test_check_id_answers_404_for_the_wrong_prefix() -> None:
-    assert check_id("lprg_0a1b", "lprg_", "program") == "lprg_0a1b"
+    assert ids.PROGRAM.check("lprg_0a1b") == "lprg_0a1b"
     with pytest.raises(LoyaltyError) as err:
-        check_id("lmbr_0a1b", "lprg_", "program")
+        ids.PROGRAM.check("lmbr_0a1b")
     assert (err.value.status, err.value.key, err.value.resource_type) == (404, "not_found", "program")
-    assert not is_hex_id("lprg_XYZ", "lprg_")
+    assert not ids.PROGRAM.matches("lprg_XYZ")
 
 
 def test_cursor_round_trip() -> None:

@@ -10,8 +10,9 @@ import pytest
 from pydantic import ValidationError
 
 from loyalty.api.app import base_url
-from loyalty.models.v1 import BalanceUpdate, CodeConfig, CustomerCreate, LoyaltyCampaignCreate, MemberAdd, duration_parts
-from loyalty.services.campaigns import _plus_duration, voucher_view
+from loyalty.customers.models import CustomerCreate
+from loyalty.v1.models import BalanceUpdate, CodeConfig, LoyaltyCampaignCreate, MemberAdd, duration_parts
+from loyalty.v1.service import _plus_duration, voucher_view
 
 
 def test_a_customer_string_is_an_id_when_it_starts_with_cust_and_a_source_id_otherwise() -> None:

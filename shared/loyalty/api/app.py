@@ -12,10 +12,11 @@ from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 
 from loyalty.api import auth
-from loyalty.errors import LoyaltyError, invalid_payload
-from loyalty.logs import logger
-from loyalty.repository import Repository
-from loyalty.settings import get_settings
+from loyalty.apikeys.store import get_api_key
+from loyalty.core.errors import LoyaltyError, invalid_payload
+from loyalty.core.logs import logger
+from loyalty.core.settings import get_settings
+from loyalty.db.table import Table
 
 
 def _event_request_id(event: dict[str, Any]) -> str:
@@ -32,7 +33,7 @@ def _authenticate(event: dict[str, Any]) -> str:
     headers = {k.lower(): v for k, v in (event.get("headers") or {}).items()}
 
     def lookup(project_id: str, app_id: str) -> dict[str, Any] | None:
-        return _repository(project_id).get_api_key(app_id)
+        return get_api_key(_table(project_id), app_id)
 
     return auth.authenticate(headers, lookup, settings.auth_cache_ttl_seconds)
 
@@ -102,9 +103,9 @@ def make_app() -> APIGatewayHttpResolver:
     return app
 
 
-def _repository(project_id: str) -> Repository:
+def _table(project_id: str) -> Table:
     settings = get_settings()
-    return Repository(
+    return Table(
         project_id,
         settings.table_name,
         cursor_secret=settings.cursor_secret,
@@ -123,9 +124,9 @@ def base_url(app: APIGatewayHttpResolver) -> str:
     return f"{proto}://{host}" + ("" if stage == "$default" else f"/{stage}")
 
 
-def repository(app: APIGatewayHttpResolver) -> Repository:
-    """The repository of the authenticated project of the current request."""
-    return _repository(app.context["project_id"])
+def table(app: APIGatewayHttpResolver) -> Table:
+    """The table, scoped to the authenticated project of the current request (what every service takes first)."""
+    return _table(app.context["project_id"])
 
 
 def _as_json(event: dict[str, Any]) -> dict[str, Any]:

@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from loyalty.errors import unauthorized
+from loyalty.core.errors import unauthorized
 
 PROJECT_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,39}")
 

@@ -2,22 +2,23 @@
 
 from __future__ import annotations
 
-import json
-from typing import Any
-
-from loyalty.logs import logger
-from loyalty.repository import clients
-from loyalty.settings import get_settings
-
-JOB_TYPES = ("apply_card_transaction", "complete_reward_purchase", "generate_card_codes")
+from loyalty.core.logs import logger
+from loyalty.core.settings import get_settings
+from loyalty.db import clients
+from loyalty.jobs.models import ApplyCardTransaction, CompleteRewardPurchase, GenerateCardCodes
 
 
-def enqueue(job: dict[str, Any]) -> bool:
+def enqueue(job: ApplyCardTransaction | CompleteRewardPurchase | GenerateCardCodes) -> bool:
     """Send one job. The job's state is already stored PENDING, so a failure here only delays it
     until the sweeper re-sends it; it is logged and reported as False, never raised."""
+    return send(job.to_json())
+
+
+def send(body: str) -> bool:
+    """Send one message body (the sweeper re-sends stored job bodies as they are)."""
     try:
-        clients.sqs().send_message(QueueUrl=get_settings().queue_url, MessageBody=json.dumps(job, separators=(",", ":")))
+        clients.sqs().send_message(QueueUrl=get_settings().queue_url, MessageBody=body)
     except Exception:  # noqa: BLE001 - any failure is recoverable by the sweeper
-        logger.warning("job send failed; the sweeper will re-send it", extra={"job": job})
+        logger.warning("job send failed; the sweeper will re-send it", extra={"job": body})
         return False
     return True

@@ -1,36 +1,27 @@
-"""The worker: dispatch one queue message to its job handler, for the SQS batch processor."""
+"""The worker: parse one queue message into its typed job and run the service that settles it."""
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable
 from typing import Any
 
-from loyalty.jobs.codes import generate_card_codes
-from loyalty.repository import Repository
-from loyalty.services.ledger import apply_card_transaction
-from loyalty.services.purchases import complete_reward_purchase
-from loyalty.settings import get_settings
-
-HANDLERS: dict[str, Callable[[Repository, dict[str, Any]], str]] = {
-    "apply_card_transaction": apply_card_transaction,
-    "complete_reward_purchase": complete_reward_purchase,
-    "generate_card_codes": generate_card_codes,
-}
-
-
-class PoisonMessage(ValueError):
-    """A message that can never succeed (bad JSON, unknown type): it goes to the DLQ after its retries."""
+from loyalty.cards import service as cards
+from loyalty.core.settings import get_settings
+from loyalty.db.table import Table
+from loyalty.jobs.models import ApplyCardTransaction, CompleteRewardPurchase, GenerateCardCodes, parse_job
+from loyalty.members import codes
+from loyalty.purchases import service as purchases
 
 
 def run_job(body: str, client: Any = None) -> str:
-    """Apply the job a message carries; returns the outcome. Raises to have the message retried."""
-    try:
-        job = json.loads(body)
-    except json.JSONDecodeError:
-        raise PoisonMessage("message body is not JSON") from None
-    if not isinstance(job, dict) or job.get("type") not in HANDLERS or not isinstance(job.get("project_id"), str):
-        raise PoisonMessage(f"unknown job: {body[:200]}")
+    """Apply the job a message carries; returns the outcome. Raises to have the message retried (PoisonMessage when it
+    can never succeed)."""
+    job = parse_job(body)
     settings = get_settings()
-    repo = Repository(job["project_id"], settings.table_name, cursor_secret=settings.cursor_secret, client=client)
-    return HANDLERS[job["type"]](repo, job)
+    db = Table(job.project_id, settings.table_name, cursor_secret=settings.cursor_secret, client=client)
+    match job:
+        case ApplyCardTransaction():
+            return cards.apply_card_transaction(db, job)
+        case CompleteRewardPurchase():
+            return purchases.complete_reward_purchase(db, job)
+        case GenerateCardCodes():
+            return codes.generate_card_codes(db, job)

@@ -1,0 +1,1 @@
+"""API key pairs: how a request's credentials name its project."""

@@ -1,0 +1,1 @@
+"""The card ledger: card transactions and the counters they move."""

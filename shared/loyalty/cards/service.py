@@ -1,0 +1,79 @@
+"""The card ledger: admin credits and debits, created PENDING and applied exactly once by the worker; card transaction lists."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from loyalty.cards import store
+from loyalty.cards.ledger import MESSAGES, card_transaction, deltas_for, insufficient_balance
+from loyalty.cards.models import AdjustPoints
+from loyalty.core import ids
+from loyalty.core.errors import not_found
+from loyalty.core.lists import list_view
+from loyalty.core.logs import logger
+from loyalty.db.table import Table
+from loyalty.jobs.models import ApplyCardTransaction, CompleteRewardPurchase
+from loyalty.jobs.queue import enqueue
+from loyalty.jobs.settle import settle
+from loyalty.members.service import require_active_member, require_card, require_member
+from loyalty.programs.service import require_active_program, require_program
+
+
+def adjust_card_points(db: Table, program_id: str, member_id: str, card_id: str, body: AdjustPoints) -> dict[str, Any]:
+    """Create an ADMIN_CREDIT / ADMIN_DEBIT transaction (PENDING) or answer NO_CHANGE for zero."""
+    ids.PROGRAM.check(program_id)
+    ids.MEMBER.check(member_id)
+    ids.CARD.check(card_id)
+    program, _ = require_program(db, program_id)
+    member, cards = require_member(db, program_id, member_id)
+    card = require_card(cards, card_id)
+    require_active_program(program, "Cannot adjust member's card points when program status is not ACTIVE")
+    require_active_member(member, "Cannot adjust member's card points when member status is not ACTIVE")
+    if body.points == 0:
+        return {"transaction": None, "status": "NO_CHANGE", "message": MESSAGES["NO_CHANGE"]}
+    tx_type = "ADMIN_CREDIT" if body.points > 0 else "ADMIN_DEBIT"
+    allow_negative = bool(card.get("allow_negative"))
+    if tx_type == "ADMIN_DEBIT" and not allow_negative and card["balance"] < -body.points:
+        raise insufficient_balance()
+    ctx = card_transaction(card, tx_type, body.points, body.reason, "PENDING")
+    job = ApplyCardTransaction(project_id=db.project_id, member_id=member_id, card_id=card_id, transaction_id=ctx["id"],
+                               allow_negative=allow_negative)
+    store.create_pending_card_transaction(db, ctx, job)
+    enqueue(job)
+    return {"transaction": ctx, "status": "TRANSACTION_CREATED", "message": MESSAGES[tx_type]}
+
+
+def pending_transaction(db: Table, job: ApplyCardTransaction | CompleteRewardPurchase) -> dict[str, Any] | str:
+    """The PENDING transaction a job settles, or the outcome to report when it is missing or already settled."""
+    ctx = store.get_card_transaction(db, job.card_id, job.transaction_id)
+    if ctx is None:
+        logger.warning("job for a missing transaction dropped", extra={"job": job.to_json()})
+        return "MISSING"
+    if ctx["status"] != "PENDING":
+        return str(ctx["status"])
+    return ctx
+
+
+def apply_card_transaction(db: Table, job: ApplyCardTransaction) -> str:
+    """Worker: settle one PENDING admin transaction: APPROVED, or REJECTED when a debit finds the balance too low.
+    Re-running it is a no-op. Returns the outcome."""
+    ctx = pending_transaction(db, job)
+    if isinstance(ctx, str):
+        return ctx
+    points = abs(int(ctx["details"]["points"]["total"]))
+    needs = points if ctx["type"] == "ADMIN_DEBIT" and not job.allow_negative else None
+    rejection = {"reason": "insufficient_card_balance", "details": "Operation exceeds the available card balance"}
+    return settle(lambda: store.apply_card_transaction(db, ctx, deltas_for(ctx["type"], points), needs),
+                  lambda: store.reject_card_transaction(db, ctx, rejection), reject_when="card")
+
+
+def list_card_transactions(db: Table, program_id: str, member_id: str, card_id: str, limit: int,
+                           cursor: str | None) -> dict[str, Any]:
+    """A page of a card's transactions, newest first."""
+    ids.PROGRAM.check(program_id)
+    ids.MEMBER.check(member_id)
+    ids.CARD.check(card_id)
+    page = store.list_card_transactions(db, program_id, member_id, card_id, limit, cursor)
+    if page is None:
+        raise not_found("card", card_id)
+    return list_view(*page)

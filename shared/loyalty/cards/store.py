@@ -1,0 +1,122 @@
+"""Stored card transactions (one list partition per card, newest first) and the atomic moves of a card's counters."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from loyalty.cards.ledger import balance_delta
+from loyalty.core.clock import now_iso, now_ms
+from loyalty.db.keys import PENDING_REMOVE
+from loyalty.db.table import Page, Table
+from loyalty.db.transact import Transaction
+from loyalty.jobs.models import ApplyCardTransaction, CompleteRewardPurchase
+from loyalty.jobs.settle import PENDING_LABEL
+
+CURSOR_PREFIX = "lcrsctx_"
+
+
+def transaction_row(db: Table, ctx: dict[str, Any], job: ApplyCardTransaction | CompleteRewardPurchase | None = None) -> dict[str, Any]:
+    """A card transaction as its item's attributes (with the pending-job marker while a job must settle it)."""
+    row: dict[str, Any] = {"status": ctx["status"], "data": ctx}
+    if job:
+        row.update(db.keys.pending_job(ctx["id"], now_ms(), job.to_json()))
+    return row
+
+
+def transaction_from_row(item: dict[str, Any]) -> dict[str, Any]:
+    """The card transaction of an item (status, updated_at and rejection live beside `data`, where settling writes them)."""
+    ctx = dict(item["data"])
+    ctx["status"] = item["status"]
+    ctx["updated_at"] = item.get("updated_at")
+    if "rejection" in item:
+        ctx["details"] = {**ctx["details"], "rejection": item["rejection"]}
+    return ctx
+
+
+def add_transaction(tx: Transaction, db: Table, ctx: dict[str, Any], job: ApplyCardTransaction | CompleteRewardPurchase | None = None,
+                    *, label: str = "card_transaction") -> None:
+    """Add to `tx` a new card transaction item."""
+    tx.put(label, db.keys.card_transaction(ctx["card_id"], ctx["id"]), transaction_row(db, ctx, job))
+
+
+def add_counter_move(tx: Transaction, db: Table, member_id: str, card_id: str, deltas: dict[str, int], min_balance: int | None,
+                     *, label: str = "card", touch: str | None = None) -> None:
+    """Add to `tx` the update that moves a card's counters and its balance together (the card must exist and, with
+    `min_balance`, hold at least that balance). `touch` also sets the v1 voucher's `updated_at` to that timestamp."""
+    names: dict[str, str] = {"#b": "balance"}
+    values: dict[str, Any] = {"bd": balance_delta(deltas)}
+    sets = []
+    for i, (name, amount) in enumerate(sorted(deltas.items())):
+        names[f"#c{i}"] = name
+        values[f"c{i}"] = amount
+        sets.append(f"#c{i} = #c{i} + :c{i}")
+    sets.append("#b = #b + :bd")
+    if touch is not None:
+        names.update({"#d": "data", "#ua": "updated_at"})
+        values["ua"] = touch
+        sets.append("#d.#ua = :ua")
+    condition = "attribute_exists(PK)"
+    if min_balance is not None:
+        condition += " AND #b >= :need"
+        values["need"] = min_balance
+    tx.update(label, db.keys.card(member_id, card_id), "SET " + ", ".join(sets), condition=condition, names=names, values=values)
+
+
+def add_settle(tx: Transaction, db: Table, ctx: dict[str, Any], status: str, rejection: dict[str, Any] | None = None) -> None:
+    """Add to `tx` the move of a PENDING card transaction to `status` (label `transaction`: refused when it is no longer
+    PENDING, which makes a second delivery of its job a no-op)."""
+    expression = "SET #s = :s, updated_at = :u"
+    names = {"#s": "status"}
+    values: dict[str, Any] = {"s": status, "u": now_iso(), "p": "PENDING"}
+    if rejection is not None:
+        expression += ", #rej = :r"
+        names["#rej"] = "rejection"
+        values["r"] = rejection
+    tx.update(PENDING_LABEL, db.keys.card_transaction(ctx["card_id"], ctx["id"]), f"{expression} {PENDING_REMOVE}",
+              condition="#s = :p", names=names, values=values)
+
+
+def create_pending_card_transaction(db: Table, ctx: dict[str, Any], job: ApplyCardTransaction) -> None:
+    """A PENDING card transaction, visible to the sweeper until the worker applies it."""
+    db.put(db.keys.card_transaction(ctx["card_id"], ctx["id"]), transaction_row(db, ctx, job))
+
+
+def get_card_transaction(db: Table, card_id: str, transaction_id: str) -> dict[str, Any] | None:
+    """One card transaction."""
+    item = db.get(db.keys.card_transaction(card_id, transaction_id))
+    return transaction_from_row(item) if item else None
+
+
+def apply_card_transaction(db: Table, ctx: dict[str, Any], deltas: dict[str, int], min_balance: int | None) -> None:
+    """Move a PENDING transaction to APPROVED and its card's counters, in one transaction.
+
+    Labels: `transaction` (no longer PENDING), `card` (the balance condition failed)."""
+    tx = db.transaction()
+    add_settle(tx, db, ctx, "APPROVED")
+    add_counter_move(tx, db, ctx["member_id"], ctx["card_id"], deltas, min_balance)
+    tx.commit()
+
+
+def reject_card_transaction(db: Table, ctx: dict[str, Any], rejection: dict[str, Any]) -> None:
+    """Move a PENDING transaction to REJECTED (label `transaction` when it is no longer PENDING)."""
+    tx = db.transaction()
+    add_settle(tx, db, ctx, "REJECTED", rejection)
+    tx.commit()
+
+
+def record_settled_balance_change(db: Table, ctx: dict[str, Any], deltas: dict[str, int], min_balance: int | None) -> None:
+    """Write an already-APPROVED transaction and move the card's counters (and its `updated_at`, which a v1 voucher
+    shows) in one transaction: v1 balance changes are synchronous.
+
+    Labels: `card` (the card is gone or its balance is below `min_balance`)."""
+    tx = db.transaction()
+    add_transaction(tx, db, ctx)
+    add_counter_move(tx, db, ctx["member_id"], ctx["card_id"], deltas, min_balance, touch=ctx["created_at"])
+    tx.commit()
+
+
+def list_card_transactions(db: Table, program_id: str, member_id: str, card_id: str, limit: int, cursor: str | None) -> Page | None:
+    """A page of a card's transactions, newest first (one Query); None unless the card is this member's."""
+    page = db.owned_page(db.keys.card_transactions(card_id), CURSOR_PREFIX, {"program_id": program_id, "member_id": member_id},
+                         limit, cursor)
+    return None if page is None else ([transaction_from_row(i) for i in page[0]], page[1])

@@ -1,0 +1,1396 @@
+"""Wire models and response builders of the v2 program components: card definitions, earning rules, rewards, tier structures."""
+
+from __future__ import annotations
+
+import copy
+import math
+import re
+from collections.abc import Mapping, Sequence
+from typing import Annotated, Any, ClassVar, Literal, Self, TypeVar
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictFloat,
+    StrictInt,
+    StrictStr,
+    ValidationError,
+    model_validator,
+)
+from pydantic_core import InitErrorDetails, PydanticCustomError
+
+from loyalty.core import ids
+from loyalty.core.clock import now_iso
+from loyalty.core.fields import (
+    MAX_SAFE_INT,
+    CardDefinitionId,
+    DateTime,
+    Loc,
+    Metadata,
+    Name,
+    NonNegativeInt,
+    PositiveInt,
+    SpendingId,
+    Strict,
+    TierStructureId,
+    Variants,
+    hex_id,
+    invalid_at,
+    unique_items,
+)
+from loyalty.core.validity import ValidityHours
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Validation helpers
+# ---------------------------------------------------------------------------------------------------------------------
+
+T = TypeVar("T")
+
+
+def _unknown_property(key: str, value: Any) -> ValidationError:
+    """The error pydantic gives for a property the schema does not allow (`additionalProperties: false`)."""
+    return ValidationError.from_exception_data("invalid_payload", [InitErrorDetails(type="extra_forbidden", loc=(key,), input=value)])
+
+
+def _not_null(value: Any) -> Any:
+    if value is None:
+        raise PydanticCustomError("value_error", "must not be null")
+    return value
+
+
+NotNull = Annotated[T | None, BeforeValidator(_not_null)]
+"""An optional property the spec does not make nullable: it may be omitted, but an explicit `null` is refused."""
+
+
+def _items_match_type(items: Sequence[Any] | None, kind: str, off: str, field: str, *, at_least: bool = False) -> None:
+    """`items` must be empty/null when `type` is `off`, and hold one item (`at_least`: one or more) otherwise."""
+    count = len(items or ())
+    if kind == off and count:
+        raise invalid_at(field, f"must be empty or null when type is {off}")
+    if kind != off and count == 0:
+        raise invalid_at(field, f"must contain {'at least' if at_least else 'exactly'} 1 item when type is {kind}")
+
+
+def _json_number(value: Any) -> Any:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise PydanticCustomError("value_error", "must be number")
+    return value
+
+
+def _formula(value: Any) -> Any:
+    if isinstance(value, str):
+        if not 1 <= len(value) <= 2000:
+            raise PydanticCustomError("value_error", "must be a string of 1 to 2000 characters, or a number")
+        return value
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise PydanticCustomError("value_error", "must be a string or a finite number")
+    return value
+
+
+def _condition_value(value: Any) -> Any:
+    if not isinstance(value, dict | str | int):  # bool is an int
+        raise PydanticCustomError("value_error", "must be an object, a string, an integer or a boolean")
+    return value
+
+
+def _js_number(value: int | float) -> int | float:
+    """JSON has one number type: an integral float (`10.0`) is stored and returned as the integer it equals."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Scalar types
+# ---------------------------------------------------------------------------------------------------------------------
+
+
+BenefitId = Annotated[StrictStr, hex_id("lben_")]
+TierId = Annotated[StrictStr, hex_id("lt_")]
+EventSchemaId = Annotated[StrictStr, Field(pattern=r"^ms_[a-zA-Z0-9]+")]
+SegmentId = Annotated[StrictStr, Field(pattern=r"^seg_[a-zA-Z0-9]+")]
+CampaignId = Annotated[StrictStr, Field(pattern=r"^camp_[a-zA-Z0-9]+")]
+ProductId = Annotated[StrictStr, Field(pattern=r"^prod_[a-f0-9]+")]
+SkuId = Annotated[StrictStr, Field(pattern=r"^sku_[a-f0-9]+")]
+ProductsCollectionId = Annotated[StrictStr, Field(pattern=r"^pc_[a-zA-Z0-9]+")]
+Amount = Annotated[StrictInt | StrictFloat, BeforeValidator(_json_number), Field(ge=0, le=MAX_SAFE_INT), AfterValidator(_js_number)]
+"""A JSON number from 0 to 2^53-1 (integral values come back as ints)."""
+Month = Annotated[StrictInt, Field(ge=1, le=12)]
+OptionalName = Annotated[StrictStr, Field(max_length=200)]
+ComponentStatus = Literal["DRAFT", "ACTIVE"]
+PeriodUnit = Literal["DAY", "MONTH", "YEAR"]
+CalendarUnit = Literal["DAY", "WEEK", "MONTH", "QUARTER", "YEAR"]
+
+_MONTH_DAYS = {2: 29, 4: 30, 6: 30, 9: 30, 11: 30}
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Shared sub-objects: periods, dates, validity hours, limits
+# ---------------------------------------------------------------------------------------------------------------------
+
+
+class Period(Strict):
+    """A `{value, unit}` duration; subclasses narrow the units and cap `value` per unit."""
+
+    value: PositiveInt
+    unit: str
+    MAXIMA: ClassVar[Mapping[str, int]] = {}
+
+    @model_validator(mode="after")
+    def _unit_maximum(self) -> Self:
+        top = self.MAXIMA.get(self.unit)
+        if top is not None and self.value > top:
+            raise invalid_at("value", f"must be less than or equal to {top} when unit is {self.unit}", self.value)
+        return self
+
+
+class ExpirationPeriod(Period):
+    """Rolling points expiration period: at most 90 days, 12 months or 5 years."""
+
+    unit: PeriodUnit
+    MAXIMA = {"DAY": 90, "MONTH": 12, "YEAR": 5}
+
+
+class ShortPeriod(Period):
+    """Sliding-expiration, pending and cancel period: at most 90 days, 12 months or 1 year."""
+
+    unit: PeriodUnit
+    MAXIMA = {"DAY": 90, "MONTH": 12, "YEAR": 1}
+
+
+class CooldownPeriod(Period):
+    """Cooldown period: at most 24 hours, 90 days, 52 weeks, 12 months or 1 year."""
+
+    unit: Literal["HOUR", "DAY", "WEEK", "MONTH", "YEAR"]
+    MAXIMA = {"HOUR": 24, "DAY": 90, "WEEK": 52, "MONTH": 12, "YEAR": 1}
+
+
+class TrackingPeriod(Period):
+    """Tier points-earned tracking period: at most 90 days, 52 weeks, 12 months or 5 years."""
+
+    unit: Literal["DAY", "WEEK", "MONTH", "YEAR"]
+    MAXIMA = {"DAY": 90, "WEEK": 52, "MONTH": 12, "YEAR": 5}
+
+
+class TierPeriod(Period):
+    """Tier expiration period (days, months or years; no per-unit maximum)."""
+
+    unit: PeriodUnit
+
+
+class GracePeriod(TierPeriod):
+    """Tier downgrade grace period."""
+
+    round_up: NotNull[StrictBool] = None
+
+
+class CalendarDate(Strict):
+    """A recurring day of the year; `day` is limited by the month (29 Feb, 30 Apr/Jun/Sep/Nov)."""
+
+    day: Annotated[StrictInt, Field(ge=1, le=31)]
+    month: Month
+
+    @model_validator(mode="after")
+    def _day_in_month(self) -> Self:
+        top = _MONTH_DAYS.get(self.month, 31)
+        if self.day > top:
+            raise invalid_at("day", f"must be less than or equal to {top} when month is {self.month}", self.day)
+        return self
+
+
+CalendarDates = Annotated[list[CalendarDate], Field(min_length=1, max_length=20)]
+
+
+class CurrentPeriod(Strict):
+    """The calendar unit a time-based limit resets on."""
+
+    unit: CalendarUnit
+
+
+class TimeBasedPeriod(Variants):
+    """The period of a time-based limit (only `CURRENT_PERIOD` exists)."""
+
+    type: Literal["CURRENT_PERIOD"]
+    current_period: CurrentPeriod | None = None
+    VARIANTS = {"CURRENT_PERIOD": ("current_period",)}
+
+
+class Maximum(Strict):
+    """`{max}`: the cap of a time-based limit (points or triggers)."""
+
+    max: PositiveInt
+
+
+class LimitGroup(Strict):
+    """`{type: NO_LIMIT|LIMITED, limits}`: `limits` empty/null for NO_LIMIT, one item for LIMITED."""
+
+    type: Literal["NO_LIMIT", "LIMITED"]
+    limits: list[Any] | None = None
+    AT_LEAST_ONE: ClassVar[bool] = False
+
+    @model_validator(mode="after")
+    def _limits_match_type(self) -> Self:
+        _items_match_type(self.limits, self.type, "NO_LIMIT", "limits", at_least=self.AT_LEAST_ONE)
+        return self
+
+
+class FixedCooldown(Strict):
+    """A fixed cooldown."""
+
+    period: CooldownPeriod
+
+
+class Cooldown(Variants):
+    """Cooldown between triggers or purchases."""
+
+    type: Literal["NO_COOLDOWN", "FIXED_COOLDOWN"]
+    fixed_cooldown: FixedCooldown | None = None
+    VARIANTS = {"FIXED_COOLDOWN": ("fixed_cooldown",)}
+
+
+class FrequencyLimit(Strict):
+    """At most `triggers.max` triggers (or purchases) per current calendar period."""
+
+    type: Literal["TIME_BASED"]
+    period: TimeBasedPeriod
+    triggers: Maximum
+
+
+class Frequency(LimitGroup):
+    """How often an earning rule may trigger, or a reward be purchased."""
+
+    limits: Annotated[list[FrequencyLimit], Field(max_length=1)] | None = None
+
+
+class TriggerLimits(Strict):
+    """Cooldown and frequency limits of an earning rule's trigger."""
+
+    cooldown: Cooldown | None = None
+    frequency: Frequency | None = None
+
+
+class PurchaseLimits(TriggerLimits):
+    """Cooldown and frequency limits of reward purchases (the same shape as trigger limits)."""
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Points expiration (card definitions and earning-rule effects)
+# ---------------------------------------------------------------------------------------------------------------------
+
+
+class Rounding(Variants):
+    """Rounding of a rolling expiration date; `value` (a month) only for END_OF_PARTICULAR_MONTH."""
+
+    type: Literal["END_OF_MONTH", "END_OF_QUARTER", "END_OF_HALF_YEAR", "END_OF_YEAR", "END_OF_PARTICULAR_MONTH"]
+    value: Month | None = None
+    VARIANTS = {"END_OF_PARTICULAR_MONTH": ("value",)}
+
+
+class RollingExpiration(Strict):
+    """Points expire a fixed period after they are earned."""
+
+    period: ExpirationPeriod
+    rounding: Rounding | None = None
+
+
+class CalendarExpiration(Strict):
+    """Points expire on fixed calendar dates."""
+
+    expiration_dates: CalendarDates
+
+
+class SlidingExpiration(Strict):
+    """Points expire after a period without the chosen activity."""
+
+    earning_activity: NotNull[StrictBool] = None
+    spending_activity: NotNull[StrictBool] = None
+    custom_activity: NotNull[StrictBool] = None
+    custom_activity_types: list[StrictStr] | None = None
+    period: ShortPeriod
+
+    @model_validator(mode="after")
+    def _activities(self) -> Self:
+        if not (self.earning_activity or self.spending_activity or self.custom_activity):
+            raise invalid_at((), "must set at least one of earning_activity, spending_activity or custom_activity to true")
+        if self.custom_activity:
+            types = self.custom_activity_types or []
+            if not 1 <= len(types) <= 10:
+                raise invalid_at("custom_activity_types", "must contain 1 to 10 items when custom_activity is true")
+            unique_items(types, "custom_activity_types")
+        return self
+
+
+class CardSlidingExpiration(SlidingExpiration):
+    """Sliding expiration of a card definition: activity types are custom-event schema ids (at most 10)."""
+
+    custom_activity_types: Annotated[list[EventSchemaId], Field(max_length=10)] | None = None
+
+
+class PointsExpiration(Variants):
+    """Points expiration policy: exactly the sub-object matching `type`."""
+
+    type: Literal["NO_EXPIRATION", "ROLLING_EXPIRATION", "CALENDAR_EXPIRATION", "SLIDING_EXPIRATION"]
+    rolling_expiration: RollingExpiration | None = None
+    calendar_expiration: CalendarExpiration | None = None
+    sliding_expiration: SlidingExpiration | None = None
+    VARIANTS = {
+        "ROLLING_EXPIRATION": ("rolling_expiration",),
+        "CALENDAR_EXPIRATION": ("calendar_expiration",),
+        "SLIDING_EXPIRATION": ("sliding_expiration",),
+    }
+
+
+class CardPointsExpiration(PointsExpiration):
+    """Points expiration policy of a card definition."""
+
+    sliding_expiration: CardSlidingExpiration | None = None
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Card definition
+# ---------------------------------------------------------------------------------------------------------------------
+
+DEFAULT_CHARSET = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+DEFAULT_CODE_LENGTH = 10
+MAX_CODE_LENGTH = 100
+
+
+class CodeConfig(Strict):
+    """Card code generation: each `#` of `pattern` becomes a random `charset` character."""
+
+    length: Annotated[StrictInt, Field(ge=1, le=MAX_CODE_LENGTH)] | None = None
+    charset: Annotated[StrictStr, Field(min_length=1)] | None = None
+    prefix: StrictStr | None = None
+    postfix: StrictStr | None = None
+    pattern: StrictStr | None = None
+
+    @model_validator(mode="after")
+    def _pattern_has_placeholders(self) -> Self:
+        if self.pattern is not None and not 1 <= self.pattern.count("#") <= MAX_CODE_LENGTH:
+            raise invalid_at("pattern", f"must contain 1 to {MAX_CODE_LENGTH} '#' placeholders", self.pattern)
+        return self
+
+
+class PeriodBased(Strict):
+    """Pending points activate after a period."""
+
+    period: ShortPeriod
+
+
+class FixedDates(Strict):
+    """Pending points activate on fixed calendar dates."""
+
+    dates: CalendarDates
+
+
+class EventBased(Strict):
+    """Pending points activate on custom events, or are cancelled after `cancel_period`."""
+
+    event_types: Annotated[list[EventSchemaId], Field(min_length=1, max_length=10)]
+    cancel_period: ShortPeriod
+
+    @model_validator(mode="after")
+    def _unique_events(self) -> Self:
+        unique_items(self.event_types, "event_types")
+        return self
+
+
+class PendingPoints(Variants):
+    """Pending points policy: exactly the sub-object matching `type`."""
+
+    type: Literal["IMMEDIATE", "PERIOD_BASED", "FIXED_DATES", "EVENT_BASED"]
+    period_based: PeriodBased | None = None
+    fixed_dates: FixedDates | None = None
+    event_based: EventBased | None = None
+    VARIANTS = {"PERIOD_BASED": ("period_based",), "FIXED_DATES": ("fixed_dates",), "EVENT_BASED": ("event_based",)}
+
+
+class GlobalLimit(Variants):
+    """A per-card limit: a total {max}, or `TIME_BASED` {period, points} (subclasses name the total type)."""
+
+    type: str
+    max: NotNull[PositiveInt] = None
+    period: NotNull[TimeBasedPeriod] = None
+    points: NotNull[Maximum] = None
+
+
+class EarningGlobalLimit(GlobalLimit):
+    """A per-card earning limit: `BALANCE_BASED` {max} or `TIME_BASED` {period, points}."""
+
+    type: Literal["BALANCE_BASED", "TIME_BASED"]
+    VARIANTS = {"BALANCE_BASED": ("max",), "TIME_BASED": ("period", "points")}
+
+
+class SpendingGlobalLimit(GlobalLimit):
+    """A per-card spending limit: `SPENDING_BASED` {max} or `TIME_BASED` {period, points}."""
+
+    type: Literal["SPENDING_BASED", "TIME_BASED"]
+    VARIANTS = {"SPENDING_BASED": ("max",), "TIME_BASED": ("period", "points")}
+
+
+class EarningTransactionLimit(Variants):
+    """A per-transaction earning limit: `POINTS` {max} or `SPENDING` {min_amount}."""
+
+    type: Literal["POINTS", "SPENDING"]
+    max: NotNull[PositiveInt] = None
+    min_amount: NotNull[PositiveInt] = None
+    VARIANTS = {"POINTS": ("max",), "SPENDING": ("min_amount",)}
+
+
+class SpendingTransactionLimit(Strict):
+    """A per-transaction spending limit (only `POINTS` {max})."""
+
+    type: Literal["POINTS"]
+    max: PositiveInt
+
+
+class EarningGlobalLimits(LimitGroup):
+    """Per-card earning limits."""
+
+    limits: Annotated[list[EarningGlobalLimit], Field(max_length=1)] | None = None
+
+
+class EarningTransactionLimits(LimitGroup):
+    """Per-transaction earning limits: one or more when LIMITED, each type at most once."""
+
+    limits: list[EarningTransactionLimit] | None = None
+    AT_LEAST_ONE = True
+
+    @model_validator(mode="after")
+    def _unique_types(self) -> Self:
+        unique_items([limit.type for limit in self.limits or []], "limits")
+        return self
+
+
+class SpendingGlobalLimits(LimitGroup):
+    """Per-card spending limits."""
+
+    limits: Annotated[list[SpendingGlobalLimit], Field(max_length=1)] | None = None
+
+
+class SpendingTransactionLimits(LimitGroup):
+    """Per-transaction spending limits."""
+
+    limits: Annotated[list[SpendingTransactionLimit], Field(max_length=1)] | None = None
+
+
+class EarningLimits(Strict):
+    """Points earning limits of a card definition."""
+
+    global_: EarningGlobalLimits = Field(alias="global")
+    transactions: EarningTransactionLimits
+
+
+class SpendingLimits(Strict):
+    """Points spending limits of a card definition."""
+
+    global_: SpendingGlobalLimits = Field(alias="global")
+    transactions: SpendingTransactionLimits
+
+
+class SpentPointsMethod(Strict):
+    """How spent points come back on an order refund."""
+
+    type: Literal["RETURN_POINTS"]
+    mode: Literal["REFUND_ALL", "REFUND_ITEM", "REFUND_AMOUNT"]
+
+
+class EarnedPointsMethod(Variants):
+    """How earned points are revoked on an order refund."""
+
+    type: Literal["REVOKE_FROM_PENDING", "REVOKE_FROM_BALANCE"]
+    mode: NotNull[Literal["REVOKE_TO_ZERO", "REVOKE_BELOW_ZERO"]] = None
+    VARIANTS = {"REVOKE_FROM_BALANCE": ("mode",)}
+
+
+class MethodGroup(Strict):
+    """`{type: NONE|REFUNDABLE, methods}`: `methods` empty/null for NONE, exactly one for REFUNDABLE."""
+
+    type: Literal["NONE", "REFUNDABLE"]
+    methods: list[Any] | None = None
+
+    @model_validator(mode="after")
+    def _methods_match_type(self) -> Self:
+        _items_match_type(self.methods, self.type, "NONE", "methods")
+        return self
+
+
+class SpentPointsRefunds(MethodGroup):
+    """Refund policy of points spent on a refunded order."""
+
+    methods: Annotated[list[SpentPointsMethod], Field(max_length=1)] | None = None
+
+
+class EarnedPointsRefunds(MethodGroup):
+    """Refund policy of points earned on a refunded order."""
+
+    methods: Annotated[list[EarnedPointsMethod], Field(max_length=1)] | None = None
+
+
+class CardRefunds(Strict):
+    """Order refund handling of a card definition."""
+
+    spent_points: SpentPointsRefunds
+    earned_points: EarnedPointsRefunds
+
+
+class BalanceSettings(Strict):
+    """Card balance settings."""
+
+    allow_negative: StrictBool
+
+
+class ExchangeRatio(Strict):
+    """Points-to-money exchange formula (a string, or a number stored as a string)."""
+
+    formula: Annotated[StrictStr | StrictInt | StrictFloat, BeforeValidator(_formula)]
+
+
+class PayWithPoints(Variants):
+    """Pay-with-points: `NO_PAYMENTS`, or `EXCHANGE_RATIO` with a formula."""
+
+    type: Literal["NO_PAYMENTS", "EXCHANGE_RATIO"]
+    exchange_ratio: NotNull[ExchangeRatio] = None
+    VARIANTS = {"EXCHANGE_RATIO": ("exchange_ratio",)}
+
+
+_PENDING_TYPES = ("PERIOD_BASED", "FIXED_DATES", "EVENT_BASED")
+
+
+class CardDefinitionCreate(Strict):
+    """Body of `POST /v2/loyalties/card-definitions` (CardDefinitionCreateRequest)."""
+
+    name: Name
+    type: Literal["INDIVIDUAL"]
+    status: ComponentStatus | None = None
+    code_config: CodeConfig | None = None
+    points_expiration: CardPointsExpiration | None = None
+    pending_points: PendingPoints | None = None
+    earning_limits: EarningLimits | None = None
+    spending_limits: SpendingLimits | None = None
+    refunds: CardRefunds | None = None
+    balance_settings: BalanceSettings | None = None
+    pay_with_points: PayWithPoints | None = None
+    metadata: Metadata | None = None
+
+    @model_validator(mode="after")
+    def _cross_field_rules(self) -> Self:
+        allow_negative = self.balance_settings is not None and self.balance_settings.allow_negative
+        expiration = self.points_expiration.type if self.points_expiration else "NO_EXPIRATION"
+        pending = self.pending_points.type if self.pending_points else "IMMEDIATE"
+        if allow_negative and expiration != "NO_EXPIRATION":
+            raise invalid_at(("balance_settings", "allow_negative"), "can be true only when points_expiration.type is NO_EXPIRATION", True)
+        methods = (self.refunds.earned_points.methods or []) if self.refunds else []
+        for index, method in enumerate(methods):
+            loc: Loc = ("refunds", "earned_points", "methods", index)
+            if method.mode == "REVOKE_BELOW_ZERO" and not allow_negative:
+                raise invalid_at((*loc, "mode"), "can be REVOKE_BELOW_ZERO only when balance_settings.allow_negative is true", method.mode)
+            if method.type == "REVOKE_FROM_PENDING" and pending not in _PENDING_TYPES:
+                raise invalid_at(
+                    (*loc, "type"),
+                    "can be REVOKE_FROM_PENDING only when pending_points.type is PERIOD_BASED, FIXED_DATES or EVENT_BASED",
+                    method.type,
+                )
+        return self
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Rules (earning-rule earnings and reward costs)
+# ---------------------------------------------------------------------------------------------------------------------
+
+_RULE_KEY = re.compile(r"[1-9][0-9]*")
+_OPERATORS = ("$is", "$is_not", "$in", "$not_in", "$less_than", "$less_than_or_equal", "$more_than", "$more_than_or_equal", "$from")
+
+
+class RuleError(Strict):
+    """The error message shown when a rule fails."""
+
+    message: Annotated[StrictStr, Field(min_length=1, max_length=200)]
+
+
+class ConditionObject(Strict):
+    """A condition value that references another object (segment, product, ...)."""
+
+    id: NotNull[StrictStr] = None
+    object: NotNull[StrictStr] = None
+    source_id: StrictStr | None = None
+    type: StrictStr | None = None
+
+
+ConditionValue = Annotated[ConditionObject | StrictStr | StrictInt | StrictBool, BeforeValidator(_condition_value)]
+ConditionValues = Annotated[list[ConditionValue], Field(min_length=1)]
+
+
+class Conditions(Strict):
+    """Operator → non-empty array of values; the allowed operators and counts are set by subclasses."""
+
+    model_config = ConfigDict(extra="allow")
+    __pydantic_extra__: dict[str, ConditionValues] = Field(init=False)  # type: ignore[assignment]
+    OPERATORS: ClassVar[frozenset[str]] = frozenset(_OPERATORS)
+    MIN_PROPERTIES: ClassVar[int] = 0
+    MAX_PROPERTIES: ClassVar[int] = 10
+
+    @model_validator(mode="before")
+    @classmethod
+    def _known_operators(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            for key, value in data.items():
+                if key not in cls.OPERATORS:
+                    raise _unknown_property(key, value)
+            if not cls.MIN_PROPERTIES <= len(data) <= cls.MAX_PROPERTIES:
+                raise invalid_at((), f"must have {cls.MIN_PROPERTIES} to {cls.MAX_PROPERTIES} operators", data)
+        return data
+
+
+class EarningConditions(Conditions):
+    """Conditions of an earning-rule rule: at most 10 operators; `$dow` holds days of the week 0 to 6."""
+
+    OPERATORS = frozenset((*_OPERATORS, "$dow"))
+
+    @model_validator(mode="after")
+    def _days_of_week(self) -> Self:
+        days = (self.model_extra or {}).get("$dow")
+        if days is not None:
+            if len(days) > 7:
+                raise invalid_at("$dow", "must NOT have more than 7 items", days)
+            for index, day in enumerate(days):
+                if isinstance(day, bool) or not isinstance(day, int) or not 0 <= day <= 6:
+                    raise invalid_at(("$dow", index), "must be an integer from 0 to 6", day)
+        return self
+
+
+class CostConditions(Conditions):
+    """Conditions of a reward-cost rule: 1 to 10 operators."""
+
+    OPERATORS = frozenset((*_OPERATORS, "$dow"))
+    MIN_PROPERTIES = 1
+
+
+class RulesGroup(Strict):
+    """`{logic, "1": rule, "2": rule, ...}`: besides `logic`, only numbered keys (`^[1-9]\\d*$`) holding rule objects."""
+
+    model_config = ConfigDict(extra="allow")
+    logic: StrictStr
+    MAX_PROPERTIES: ClassVar[int | None] = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _numbered_rules(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            for key, value in data.items():
+                if key != "logic" and not _RULE_KEY.fullmatch(key):
+                    raise _unknown_property(key, value)
+            if "logic" in data and len(data) < 2:
+                raise invalid_at((), "must have at least one numbered rule besides 'logic'", data)
+            if cls.MAX_PROPERTIES is not None and len(data) > cls.MAX_PROPERTIES:
+                raise invalid_at((), f"must NOT have more than {cls.MAX_PROPERTIES} properties", data)
+        return data
+
+    def numbered_rules(self) -> dict[str, Any]:
+        """The numbered rule objects, by key."""
+        return dict(self.model_extra or {})
+
+
+EarningRuleName = Literal[
+    "customer.segment",
+    "customer.metadata",
+    "order.amount",
+    "order.initial_amount",
+    "order.total_amount",
+    "order.metadata",
+    "order.items.count",
+    "order.items.price_any",
+    "order.items.price_each",
+    "order.items.every",
+    "order.items.any",
+    "order.items.none",
+    "order.items.quantity",
+    "order.items.aggregated_quantity",
+    "order.items.price",
+    "order.items.aggregated_amount",
+    "order.items.cheapest",
+    "order.items.most_expensive",
+    "order.items.metadata",
+    "custom_event.metadata",
+]
+
+
+class EarningRuleDefinition(Strict):
+    """One numbered rule of an earning's rules group."""
+
+    name: NotNull[EarningRuleName] = None
+    property: StrictStr | None = None
+    schema_id: StrictStr | None = None
+    error: RuleError | None = None
+    rules: EarningRulesGroup | None = None
+    conditions: NotNull[EarningConditions] = None
+
+
+class EarningRulesGroup(RulesGroup):
+    """The rules group of an earning (EarningRuleRulesGroup)."""
+
+    __pydantic_extra__: dict[str, EarningRuleDefinition] = Field(init=False)  # type: ignore[assignment]
+
+
+class CostRuleDefinition(Strict):
+    """One numbered rule of a reward cost's rules group."""
+
+    name: NotNull[Literal["customer.segment", "customer.metadata", "member.metadata"]] = None
+    property: StrictStr | None = None
+    error: RuleError | None = None
+    rules: CostRulesGroup | None = None
+    conditions: NotNull[CostConditions] = None
+
+
+class CostRulesGroup(RulesGroup):
+    """The rules group of a reward cost (RewardCostRulesRequest): 2 to 10 properties."""
+
+    __pydantic_extra__: dict[str, CostRuleDefinition] = Field(init=False)  # type: ignore[assignment]
+    MAX_PROPERTIES = 10
+
+
+EarningRuleDefinition.model_rebuild()
+CostRuleDefinition.model_rebuild()
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Earning rule
+# ---------------------------------------------------------------------------------------------------------------------
+
+
+class TriggerCustomEvent(Strict):
+    """The custom event that triggers an earning rule."""
+
+    schema_id: EventSchemaId
+
+
+class TriggerSegment(Strict):
+    """The segment whose entry triggers an earning rule."""
+
+    id: SegmentId
+
+
+class Trigger(Variants):
+    """What triggers an earning rule; `custom_event` / `segment` exactly when the event needs them."""
+
+    event: Literal["customer.order.paid", "customer.custom_event", "customer.segment.entered"]
+    custom_event: TriggerCustomEvent | None = None
+    segment: TriggerSegment | None = None
+    SELECTOR = "event"
+    VARIANTS = {"customer.custom_event": ("custom_event",), "customer.segment.entered": ("segment",)}
+
+
+class TierRequirement(Strict):
+    """Qualifying tiers of one tier structure."""
+
+    tier_structure_id: TierStructureId
+    tier_ids: Annotated[list[TierId], Field(min_length=1)]
+
+
+class TierRules(Variants):
+    """Which tiers may earn: `NO_REQUIREMENTS`, or `ANY_OF` the listed tiers."""
+
+    type: Literal["NO_REQUIREMENTS", "ANY_OF"]
+    any_of: Annotated[list[TierRequirement], Field(min_length=1)] | None = None
+    VARIANTS = {"ANY_OF": ("any_of",)}
+
+
+class PointsEffect(Strict):
+    """A fixed number of points on a card definition."""
+
+    value: NonNegativeInt
+    card_definition_id: CardDefinitionId
+    points_expiration: PointsExpiration | None = None
+
+
+class Every(Strict):
+    """'Every `every` gives `value` points'."""
+
+    every: PositiveInt
+    value: Amount
+
+
+class MetadataEvery(Every):
+    """'Every `every` of the numeric metadata `property` gives `value` points'."""
+
+    property: Annotated[StrictStr, Field(min_length=1)]
+
+
+class ApplicableProduct(Strict):
+    """A product reference."""
+
+    id: ProductId
+
+
+class ApplicableSku(Strict):
+    """A SKU reference."""
+
+    id: SkuId
+
+
+class ApplicableCollection(Strict):
+    """A products-collection reference."""
+
+    id: ProductsCollectionId
+
+
+class ApplicableTo(Variants):
+    """Which order items count: a product, a SKU or a products collection."""
+
+    type: Literal["product", "sku", "products_collection"]
+    product: NotNull[ApplicableProduct] = None
+    sku: NotNull[ApplicableSku] = None
+    products_collection: NotNull[ApplicableCollection] = None
+    VARIANTS = {"product": ("product",), "sku": ("sku",), "products_collection": ("products_collection",)}
+
+
+class ItemsEvery(Every):
+    """'Every X gives Y points' over the matching order items."""
+
+    applicable_to: Annotated[list[ApplicableTo], Field(min_length=1)]
+
+
+class ProportionalOrder(Strict):
+    """Order-based proportional calculation."""
+
+    amount: NotNull[Every] = None
+    total_amount: NotNull[Every] = None
+    metadata: NotNull[MetadataEvery] = None
+
+
+class ProportionalMetadata(Strict):
+    """Customer- or custom-event-metadata-based proportional calculation."""
+
+    metadata: MetadataEvery
+
+
+class ProportionalOrderItems(Strict):
+    """Order-items-based proportional calculation."""
+
+    amount: NotNull[ItemsEvery] = None
+    subtotal_amount: NotNull[ItemsEvery] = None
+    quantity: NotNull[ItemsEvery] = None
+
+
+_PROPORTIONAL_SOURCES: dict[str, tuple[str, str]] = {
+    "PRE_DISCOUNT_ORDER_AMOUNT": ("order", "amount"),
+    "POST_DISCOUNT_ORDER_AMOUNT": ("order", "total_amount"),
+    "ORDER_METADATA_VALUE": ("order", "metadata"),
+    "CUSTOMER_METADATA_VALUE": ("customer", "metadata"),
+    "CUSTOM_EVENT_METADATA_VALUE": ("custom_event", "metadata"),
+    "PRE_DISCOUNT_ORDER_ITEMS_AMOUNT": ("order_items", "amount"),
+    "POST_DISCOUNT_ORDER_ITEMS_AMOUNT": ("order_items", "subtotal_amount"),
+    "ORDER_ITEMS_QUANTITY": ("order_items", "quantity"),
+}
+
+
+class PointsProportionalEffect(Strict):
+    """Points proportional to an amount, a quantity or a metadata value (chosen by `calculation_type`)."""
+
+    calculation_type: Literal[
+        "PRE_DISCOUNT_ORDER_AMOUNT",
+        "POST_DISCOUNT_ORDER_AMOUNT",
+        "PRE_DISCOUNT_ORDER_ITEMS_AMOUNT",
+        "POST_DISCOUNT_ORDER_ITEMS_AMOUNT",
+        "ORDER_ITEMS_QUANTITY",
+        "ORDER_METADATA_VALUE",
+        "CUSTOMER_METADATA_VALUE",
+        "CUSTOM_EVENT_METADATA_VALUE",
+    ]
+    card_definition_id: CardDefinitionId
+    points_expiration: PointsExpiration | None = None
+    order: NotNull[ProportionalOrder] = None
+    customer: NotNull[ProportionalMetadata] = None
+    custom_event: NotNull[ProportionalMetadata] = None
+    order_items: NotNull[ProportionalOrderItems] = None
+
+    @model_validator(mode="after")
+    def _source_matches_calculation(self) -> Self:
+        kind = self.calculation_type
+        container, key = _PROPORTIONAL_SOURCES[kind]
+        for other in ("order", "customer", "custom_event", "order_items"):
+            if other != container and getattr(self, other) is not None:
+                raise invalid_at(other, f"is not allowed when calculation_type is {kind}")
+        source = getattr(self, container)
+        if source is None:
+            raise invalid_at(container, f"is required when calculation_type is {kind}")
+        if getattr(source, key) is None:
+            raise invalid_at((container, key), f"is required when calculation_type is {kind}")
+        return self
+
+
+class BenefitEffect(Strict):
+    """A benefit granted by an earning."""
+
+    id: BenefitId
+
+
+class Effect(Variants):
+    """What an earning gives: exactly the sub-object matching `type`."""
+
+    type: Literal["POINTS", "POINTS_PROPORTIONAL", "BENEFIT"]
+    points: NotNull[PointsEffect] = None
+    points_proportional: NotNull[PointsProportionalEffect] = None
+    benefit: NotNull[BenefitEffect] = None
+    VARIANTS = {"POINTS": ("points",), "POINTS_PROPORTIONAL": ("points_proportional",), "BENEFIT": ("benefit",)}
+
+
+class Earning(Strict):
+    """One earning of an earning rule: optional rules and tier rules, and at least one effect."""
+
+    name: OptionalName | None = None
+    rules: EarningRulesGroup | None = None
+    tier_rules: TierRules | None = None
+    effects: Annotated[list[Effect], Field(min_length=1)]
+
+
+_RULE_PREFIXES: dict[str, tuple[str, ...]] = {
+    "customer.order.paid": ("customer.", "order."),
+    "customer.custom_event": ("customer.", "custom_event.metadata"),
+    "customer.segment.entered": ("customer.",),
+}
+
+
+def _rule_names(group: RulesGroup, loc: Loc) -> list[tuple[Loc, str]]:
+    """Every rule `name` in a rules group (nested groups included), with its location."""
+    found: list[tuple[Loc, str]] = []
+    for key, rule in group.numbered_rules().items():
+        if rule.name is not None:
+            found.append(((*loc, key, "name"), rule.name))
+        if rule.rules is not None:
+            found.extend(_rule_names(rule.rules, (*loc, key, "rules")))
+    return found
+
+
+class EarningRuleCreate(Strict):
+    """Body of `POST /v2/loyalties/earning-rules` (EarningRuleCreateRequest)."""
+
+    name: Name
+    trigger: Trigger
+    earnings: Annotated[list[Earning], Field(min_length=1)]
+    status: NotNull[ComponentStatus] = None
+    error: RuleError | None = None
+    validity_hours: ValidityHours | None = None
+    start_date: DateTime | None = None
+    end_date: DateTime | None = None
+    metadata: Metadata | None = None
+    trigger_limits: TriggerLimits | None = None
+
+    @model_validator(mode="after")
+    def _rule_names_fit_trigger(self) -> Self:
+        event = self.trigger.event
+        for index, earning in enumerate(self.earnings):
+            if earning.rules is None:
+                continue
+            for loc, name in _rule_names(earning.rules, ("earnings", index, "rules")):
+                if not name.startswith(_RULE_PREFIXES[event]):
+                    raise invalid_at(loc, f"is not allowed when trigger.event is {event}", name)
+        return self
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Reward
+# ---------------------------------------------------------------------------------------------------------------------
+
+
+class MaterialProduct(Strict):
+    """The product a material reward delivers."""
+
+    id: ProductId
+
+
+class MaterialSku(Strict):
+    """The SKU a material reward delivers."""
+
+    product_id: ProductId
+    id: SkuId
+
+
+class Material(Variants):
+    """A material reward: a product or a SKU."""
+
+    type: Literal["PRODUCT", "SKU"]
+    product: MaterialProduct | None = None
+    sku: MaterialSku | None = None
+    VARIANTS = {"PRODUCT": ("product",), "SKU": ("sku",)}
+
+
+class DiscountCoupons(Strict):
+    """A coupon published from a discount campaign."""
+
+    campaign_id: CampaignId
+
+
+class GiftVouchers(Strict):
+    """A gift voucher published from a gift campaign, credited with `balance`."""
+
+    campaign_id: CampaignId
+    balance: Annotated[StrictInt | StrictFloat, BeforeValidator(_json_number), Field(ge=0, allow_inf_nan=False), AfterValidator(_js_number)]
+
+
+class LoyaltyCardPoints(Strict):
+    """Points credited to the member's card of a card definition."""
+
+    points: PositiveInt
+    card_definition_id: CardDefinitionId
+
+
+class Digital(Variants):
+    """A digital reward: only the sub-object matching `type` may be non-null."""
+
+    type: Literal["DISCOUNT_COUPONS", "GIFT_VOUCHERS", "LOYALTY_CARD_POINTS"]
+    discount_coupons: DiscountCoupons | None = None
+    gift_vouchers: GiftVouchers | None = None
+    loyalty_card_points: LoyaltyCardPoints | None = None
+    VARIANTS = {
+        "DISCOUNT_COUPONS": ("discount_coupons",),
+        "GIFT_VOUCHERS": ("gift_vouchers",),
+        "LOYALTY_CARD_POINTS": ("loyalty_card_points",),
+    }
+
+
+class Spending(Strict):
+    """The points a cost takes from the card of one card definition."""
+
+    id: NotNull[SpendingId] = None
+    name: OptionalName | None = None
+    points: PositiveInt
+    card_definition_id: CardDefinitionId
+
+
+class Cost(Strict):
+    """One price of a reward: exactly one spending, optionally guarded by rules (no `tier_rules`, spec-map A20)."""
+
+    rules: NotNull[CostRulesGroup] = None
+    spending: Annotated[list[Spending], Field(min_length=1, max_length=1)]
+
+
+class RewardRefunds(Strict):
+    """Whether reward purchases can be refunded."""
+
+    type: Literal["NONE", "REFUNDABLE"]
+
+
+class RewardCreate(Variants):
+    """Body of `POST /v2/loyalties/rewards` (RewardCreateRequest)."""
+
+    name: Name
+    type: Literal["MATERIAL", "DIGITAL"]
+    status: NotNull[ComponentStatus] = None
+    validity_hours: ValidityHours | None = None
+    start_date: DateTime | None = None
+    end_date: DateTime | None = None
+    material: Material | None = None
+    digital: Digital | None = None
+    costs: Annotated[list[Cost], Field(min_length=1, max_length=10)]
+    purchase_limits: PurchaseLimits | None = None
+    refunds: RewardRefunds | None = None
+    metadata: Metadata | None = None
+    VARIANTS = {"MATERIAL": ("material",), "DIGITAL": ("digital",)}
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Tier structure
+# ---------------------------------------------------------------------------------------------------------------------
+
+
+class PointBalance(Strict):
+    """Tiers follow the balance of a card definition."""
+
+    card_definition_id: CardDefinitionId
+
+
+class PointEarned(Strict):
+    """Tiers follow the points earned on a card definition within a tracking period."""
+
+    card_definition_id: CardDefinitionId
+    period: TrackingPeriod
+    type: Literal["IMMEDIATELY", "NEXT_TRACKING_PERIOD"]
+
+
+class FixedDuration(Strict):
+    """Tier membership expires after a fixed period."""
+
+    period: TierPeriod
+
+
+class TierCalendarExpiration(Strict):
+    """Tier membership expires on fixed calendar dates."""
+
+    calendar_dates: CalendarDates
+
+
+class TierSlidingExpiration(Strict):
+    """Tier membership expiration slides forward on member activity."""
+
+    earning_activity: NotNull[StrictBool] = None
+    spending_activity: NotNull[StrictBool] = None
+    custom_activity: NotNull[StrictBool] = None
+    custom_activity_types: NotNull[Annotated[list[Annotated[StrictStr, Field(min_length=1)]], Field(max_length=10)]] = None
+    period: TierPeriod | None
+
+    @model_validator(mode="after")
+    def _unique_types(self) -> Self:
+        unique_items(self.custom_activity_types, "custom_activity_types")
+        return self
+
+
+class TierExpiration(Variants):
+    """Tier membership expiration: exactly the sub-object matching `type`."""
+
+    type: Literal["NO_RETENTION", "SLIDING_EXPIRATION", "FIXED_DURATION", "CALENDAR_EXPIRATION"]
+    fixed_duration: FixedDuration | None = None
+    calendar_expiration: TierCalendarExpiration | None = None
+    sliding_expiration: TierSlidingExpiration | None = None
+    VARIANTS = {
+        "FIXED_DURATION": ("fixed_duration",),
+        "CALENDAR_EXPIRATION": ("calendar_expiration",),
+        "SLIDING_EXPIRATION": ("sliding_expiration",),
+    }
+
+
+class Downgrade(Strict):
+    """Downgrade behaviour; no grace period with NO_DOWNGRADE."""
+
+    type: Literal["MULTI_LEVEL", "SINGLE_LEVEL", "NO_DOWNGRADE"]
+    grace_period: GracePeriod | None = None
+
+    @model_validator(mode="after")
+    def _no_grace_without_downgrade(self) -> Self:
+        if self.type == "NO_DOWNGRADE" and self.grace_period is not None:
+            raise invalid_at("grace_period", "is not allowed when type is NO_DOWNGRADE")
+        return self
+
+
+class TierStructureCreate(Variants):
+    """Body of `POST /v2/loyalties/tier-structures` (TierStructureCreateRequest)."""
+
+    name: Name
+    type: Literal["POINT_BALANCE", "POINT_EARNED"]
+    point_balance: PointBalance | None = None
+    point_earned: PointEarned | None = None
+    expiration: TierExpiration | None = None
+    downgrade: Downgrade | None = None
+    metadata: Metadata | None = None
+    status: NotNull[ComponentStatus] = None
+    VARIANTS = {"POINT_BALANCE": ("point_balance",), "POINT_EARNED": ("point_earned",)}
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Response builders
+# ---------------------------------------------------------------------------------------------------------------------
+
+
+def _dump(model: BaseModel | None) -> Any:
+    """A validated sub-object as plain JSON-ready data, unset properties left out (None stays None)."""
+    return None if model is None else model.model_dump(by_alias=True, exclude_none=True)
+
+
+def _metadata(value: Metadata | None) -> dict[str, Any]:
+    return copy.deepcopy(value) if value else {}
+
+
+def _group(group: LimitGroup | MethodGroup | None, field: str, off: str) -> dict[str, Any]:
+    """A `{type, limits|methods}` object whose list is always an array."""
+    if group is None:
+        return {"type": off, field: []}
+    items = getattr(group, field) or []
+    return {"type": group.type, field: [_dump(item) for item in items]}
+
+
+def _code_config(config: CodeConfig | None) -> dict[str, Any]:
+    config = config or CodeConfig()
+    if config.pattern is not None:
+        pattern, length = config.pattern, config.pattern.count("#")
+    else:
+        length = config.length or DEFAULT_CODE_LENGTH
+        pattern = "#" * length
+    return {
+        "pattern": pattern,
+        "length": length,
+        "charset": config.charset or DEFAULT_CHARSET,
+        "prefix": config.prefix or "",
+        "postfix": config.postfix or "",
+    }
+
+
+def _points_expiration(policy: PointsExpiration | None) -> dict[str, Any]:
+    """An expiration policy; a sliding expiration always lists its three flags and its activity types."""
+    if policy is None:
+        return {"type": "NO_EXPIRATION"}
+    out: dict[str, Any] = _dump(policy)
+    sliding = policy.sliding_expiration
+    if sliding is not None:
+        out["sliding_expiration"] = {
+            "earning_activity": bool(sliding.earning_activity),
+            "spending_activity": bool(sliding.spending_activity),
+            "custom_activity": bool(sliding.custom_activity),
+            "custom_activity_types": list(sliding.custom_activity_types or []),
+            "period": _dump(sliding.period),
+        }
+    return out
+
+
+def _pay_with_points(config: PayWithPoints | None) -> dict[str, Any]:
+    if config is None or config.exchange_ratio is None:
+        return {"type": "NO_PAYMENTS"}
+    formula = config.exchange_ratio.formula
+    text = formula if isinstance(formula, str) else str(_js_number(formula))
+    return {"type": config.type, "exchange_ratio": {"formula": text}}
+
+
+def _usage_limits(limits: TriggerLimits | None) -> dict[str, Any]:
+    """Trigger or purchase limits with the defaults: no cooldown, NO_LIMIT with `limits: []`."""
+    cooldown = limits.cooldown if limits else None
+    frequency = limits.frequency if limits else None
+    return {
+        "cooldown": _dump(cooldown) if cooldown else {"type": "NO_COOLDOWN"},
+        "frequency": _group(frequency, "limits", "NO_LIMIT"),
+    }
+
+
+def card_definition_object(body: CardDefinitionCreate) -> dict[str, Any]:
+    """The stored and returned card definition (CardDefinition) for a validated create request."""
+    limits = (body.earning_limits, body.spending_limits)
+    refunds = body.refunds
+    return {
+        "id": ids.CARD_DEFINITION.new(),
+        "name": body.name,
+        "type": body.type,
+        "status": body.status or "DRAFT",
+        "code_config": _code_config(body.code_config),
+        "points_expiration": _points_expiration(body.points_expiration),
+        "pending_points": _dump(body.pending_points) or {"type": "IMMEDIATE"},
+        "earning_limits": {
+            "global": _group(limits[0].global_ if limits[0] else None, "limits", "NO_LIMIT"),
+            "transactions": _group(limits[0].transactions if limits[0] else None, "limits", "NO_LIMIT"),
+        },
+        "spending_limits": {
+            "global": _group(limits[1].global_ if limits[1] else None, "limits", "NO_LIMIT"),
+            "transactions": _group(limits[1].transactions if limits[1] else None, "limits", "NO_LIMIT"),
+        },
+        "refunds": {
+            "spent_points": _group(refunds.spent_points if refunds else None, "methods", "NONE"),
+            "earned_points": _group(refunds.earned_points if refunds else None, "methods", "NONE"),
+        },
+        "balance_settings": {"allow_negative": bool(body.balance_settings and body.balance_settings.allow_negative)},
+        "pay_with_points": _pay_with_points(body.pay_with_points),
+        "metadata": _metadata(body.metadata),
+        "created_at": now_iso(),
+        "updated_at": None,
+        "object": "card_definition",
+    }
+
+
+def _effect(effect: Effect) -> dict[str, Any]:
+    """An earning effect; a points-expiration override is written out like a card definition's."""
+    out: dict[str, Any] = _dump(effect)
+    for key in ("points", "points_proportional"):
+        points = getattr(effect, key)
+        if points is not None and points.points_expiration is not None:
+            out[key]["points_expiration"] = _points_expiration(points.points_expiration)
+    return out
+
+
+def earning_object(earning: Earning) -> dict[str, Any]:
+    """One stored earning (EarningRuleEarningResponse) with a new `lernei_` id and default tier rules."""
+    return {
+        "id": ids.EARNING.new(),
+        "name": earning.name,
+        "rules": _dump(earning.rules),
+        "tier_rules": _dump(earning.tier_rules) or {"type": "NO_REQUIREMENTS"},
+        "effects": [_effect(effect) for effect in earning.effects],
+    }
+
+
+def earning_rule_object(body: EarningRuleCreate) -> dict[str, Any]:
+    """The stored and returned earning rule (EarningRuleResponse) for a validated create request."""
+    trigger = body.trigger
+    return {
+        "id": ids.EARNING_RULE.new(),
+        "name": body.name,
+        "status": body.status or "DRAFT",
+        "earnings": [earning_object(earning) for earning in body.earnings],
+        "trigger": {"event": trigger.event, "custom_event": _dump(trigger.custom_event), "segment": _dump(trigger.segment)},
+        "error": _dump(body.error),
+        "validity_hours": _dump(body.validity_hours) or {"type": "ANY_TIME"},
+        "start_date": body.start_date,
+        "end_date": body.end_date,
+        "trigger_limits": _usage_limits(body.trigger_limits),
+        "metadata": _metadata(body.metadata),
+        "created_at": now_iso(),
+        "updated_at": None,
+        "object": "earning_rule",
+    }
+
+
+def cost_object(cost: Cost) -> dict[str, Any]:
+    """One stored reward cost (RewardCostResponse): new `lrcst_` id, `rules` only when given, spending ids assigned."""
+    out: dict[str, Any] = {"id": ids.REWARD_COST.new()}
+    if cost.rules is not None:
+        out["rules"] = _dump(cost.rules)
+    out["spending"] = [
+        {
+            "id": spending.id or ids.COST_SPENDING.new(),
+            "name": spending.name,
+            "points": spending.points,
+            "card_definition_id": spending.card_definition_id,
+        }
+        for spending in cost.spending
+    ]
+    return out
+
+
+def reward_object(body: RewardCreate) -> dict[str, Any]:
+    """The stored and returned reward (RewardResponse) for a validated create request."""
+    out: dict[str, Any] = {
+        "id": ids.REWARD.new(),
+        "name": body.name,
+        "type": body.type,
+        "status": body.status or "DRAFT",
+        "start_date": body.start_date,
+        "end_date": body.end_date,
+        "validity_hours": _dump(body.validity_hours) or {"type": "ANY_TIME"},
+    }
+    if body.type == "MATERIAL":
+        out["material"] = _dump(body.material)
+    else:
+        out["digital"] = _dump(body.digital)
+    out.update(
+        refunds=_dump(body.refunds) or {"type": "NONE"},
+        costs=[cost_object(cost) for cost in body.costs],
+        purchase_limits=_usage_limits(body.purchase_limits),
+        metadata=_metadata(body.metadata),
+        created_at=now_iso(),
+        updated_at=None,
+        object="reward",
+    )
+    return out
+
+
+def _tier_expiration(expiration: TierExpiration | None) -> dict[str, Any]:
+    if expiration is None:
+        return {"type": "NO_RETENTION"}
+    out: dict[str, Any] = _dump(expiration)
+    if expiration.sliding_expiration is not None:
+        out["sliding_expiration"].setdefault("custom_activity_types", [])
+    return out
+
+
+def tier_structure_object(body: TierStructureCreate) -> dict[str, Any]:
+    """The stored and returned tier structure (TierStructure) for a validated create request."""
+    out: dict[str, Any] = {"id": ids.TIER_STRUCTURE.new(), "name": body.name, "type": body.type}
+    if body.type == "POINT_BALANCE":
+        out["point_balance"] = _dump(body.point_balance)
+    else:
+        out["point_earned"] = _dump(body.point_earned)
+    out.update(
+        expiration=_tier_expiration(body.expiration),
+        downgrade=_dump(body.downgrade) or {"type": "NO_DOWNGRADE"},
+        metadata=_metadata(body.metadata),
+        status=body.status or "DRAFT",
+        created_at=now_iso(),
+        updated_at=None,
+        object="tier_structure",
+    )
+    return out

@@ -1,0 +1,1 @@
+"""Foundations every layer may use: clock, errors, ids, settings, logging, strict wire-model fields."""

@@ -1,0 +1,72 @@
+"""Domain errors: raised deep in services and repositories, mapped once to Voucherify's error body."""
+
+from __future__ import annotations
+
+
+class LoyaltyError(Exception):
+    """An error the API answers with `{code, key, message, details, request_id, ...}`."""
+
+    def __init__(
+        self,
+        status: int,
+        key: str,
+        message: str,
+        details: str = "",
+        *,
+        resource_type: str | None = None,
+        resource_id: str | None = None,
+    ) -> None:
+        super().__init__(f"{status} {key}: {details or message}")
+        self.status = status
+        self.key = key
+        self.message = message
+        self.details = details or message
+        self.resource_type = resource_type
+        self.resource_id = resource_id
+
+    def body(self, request_id: str) -> dict[str, object]:
+        """The Voucherify error body for this error."""
+        out: dict[str, object] = {
+            "code": self.status,
+            "key": self.key,
+            "message": self.message,
+            "details": self.details,
+            "request_id": request_id,
+        }
+        if self.resource_id is not None:
+            out["resource_id"] = self.resource_id
+        if self.resource_type is not None:
+            out["resource_type"] = self.resource_type
+        return out
+
+
+def not_found(resource_type: str, resource_id: str) -> LoyaltyError:
+    """404 `not_found` for a resource that does not exist (or is not visible to this project)."""
+    return LoyaltyError(
+        404,
+        "not_found",
+        "Resource not found",
+        f"Cannot find {resource_type} with id {resource_id}",
+        resource_type=resource_type,
+        resource_id=resource_id,
+    )
+
+
+def invalid_payload(details: str) -> LoyaltyError:
+    """400 `invalid_payload`."""
+    return LoyaltyError(400, "invalid_payload", "Invalid payload", details)
+
+
+def locked(key: str, message: str, details: str, **kw: str) -> LoyaltyError:
+    """423: the resource is in a state that forbids the operation."""
+    return LoyaltyError(423, key, message, details, **kw)  # type: ignore[arg-type]
+
+
+def unauthorized() -> LoyaltyError:
+    """401 `unauthorized`."""
+    return LoyaltyError(401, "unauthorized", "Unauthorized", "Missing or invalid X-App-Id / X-App-Token credentials")
+
+
+def conflict(key: str, message: str, details: str) -> LoyaltyError:
+    """409 with a key."""
+    return LoyaltyError(409, key, message, details)

@@ -1,0 +1,67 @@
+"""The one registry of ids: each kind's prefix, its resource type in errors, how new ids are made and checked."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import Field
+
+from loyalty.core.clock import now_ms
+from loyalty.core.errors import not_found
+
+MAX_ID_LENGTH = 64
+
+
+@dataclass(frozen=True)
+class IdKind:
+    """A v2 id kind: `prefix` + lowercase hex, time-ordered (11 hex digits of epoch ms + 7 random)."""
+
+    prefix: str
+    resource_type: str
+    _pattern: re.Pattern[str] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_pattern", re.compile(re.escape(self.prefix) + r"[a-f0-9]+"))
+
+    def new(self) -> str:
+        """A fresh id of this kind."""
+        return f"{self.prefix}{now_ms():011x}{secrets.token_hex(4)[:7]}"
+
+    def matches(self, value: str) -> bool:
+        """True when `value` has this kind's shape."""
+        return len(value) <= MAX_ID_LENGTH and self._pattern.fullmatch(value) is not None
+
+    def check(self, value: str) -> str:
+        """`value` when it has this kind's shape, else 404 for the resource (spec-map A11: a malformed id is not found)."""
+        if not self.matches(value):
+            raise not_found(self.resource_type, value)
+        return value
+
+    @property
+    def constraint(self) -> Any:
+        """The pydantic constraint of this kind (use as `Annotated[StrictStr, KIND.constraint]`)."""
+        return Field(pattern=f"^{self.prefix}[a-f0-9]+$", max_length=MAX_ID_LENGTH)
+
+
+PROGRAM = IdKind("lprg_", "program")
+CARD_DEFINITION = IdKind("lcdef_", "card_definition")
+EARNING_RULE = IdKind("lern_", "earning_rule")
+EARNING = IdKind("lernei_", "earning")
+REWARD = IdKind("lrew_", "reward")
+REWARD_COST = IdKind("lrcst_", "reward_cost")
+COST_SPENDING = IdKind("lrspn_", "reward_cost_spending")
+TIER_STRUCTURE = IdKind("lts_", "tier_structure")
+TIER = IdKind("lt_", "tier")
+BENEFIT = IdKind("lben_", "benefit")
+MEMBER = IdKind("lmbr_", "member")
+CARD = IdKind("lcrd_", "card")
+CARD_TRANSACTION = IdKind("lctx_", "card_transaction")
+REWARD_TRANSACTION = IdKind("lrtx_", "reward_transaction")
+
+
+def new_alnum_id(prefix: str) -> str:
+    """A time-ordered id for Voucherify's shared objects (cust_, camp_, v_): 24 characters."""
+    return f"{prefix}{now_ms():011x}{secrets.token_hex(7)[:13]}"

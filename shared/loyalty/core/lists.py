@@ -1,0 +1,10 @@
+"""The v2 list envelope."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def list_view(items: list[dict[str, Any]], cursor: dict[str, str] | None) -> dict[str, Any]:
+    """The v2 list envelope."""
+    return {"object": "list", "data": items, "cursor": cursor}

@@ -1,0 +1,1 @@
+"""Customers (the v1 customers API members depend on)."""

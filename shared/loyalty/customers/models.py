@@ -1,0 +1,115 @@
+"""Customer request bodies (v1 customers API and the `customer` of v1 add member) and the v1 scalar field types."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import date
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, Field, StrictStr, model_validator
+
+from loyalty.core.fields import MAX_SAFE_INT, Strict
+
+MAX_METADATA_BYTES = 32 * 1024
+MAX_METADATA_DEPTH = 16
+
+
+# ---------------------------------------------------------------------------------------------- scalars
+def _metadata(value: dict[str, Any]) -> dict[str, Any]:
+    """Free-form, but it must fit in one table item: bounded size and depth, finite numbers."""
+
+    def walk(node: Any, depth: int) -> None:
+        if depth > MAX_METADATA_DEPTH:
+            raise ValueError(f"must not be nested deeper than {MAX_METADATA_DEPTH} levels")
+        if isinstance(node, dict):
+            for key, child in node.items():
+                if not isinstance(key, str) or not key:
+                    raise ValueError("keys must be non-empty strings")
+                walk(child, depth + 1)
+        elif isinstance(node, list):
+            for child in node:
+                walk(child, depth + 1)
+        elif isinstance(node, float) and not (node == 0 or 1e-130 <= abs(node) < 1e125):
+            raise ValueError("numbers must be finite, and 0 or between 1e-130 and 1e125 in magnitude")
+        elif isinstance(node, int) and not isinstance(node, bool) and abs(node) > MAX_SAFE_INT:
+            raise ValueError("integers must be within +/-(2^53-1)")
+
+    walk(value, 1)
+    if len(json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode()) > MAX_METADATA_BYTES:
+        raise ValueError(f"must not be larger than {MAX_METADATA_BYTES} bytes")
+    return value
+
+
+def iso_date(value: str) -> str:
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        raise ValueError("must be a date YYYY-MM-DD")
+    try:
+        return date.fromisoformat(value).isoformat()
+    except ValueError:
+        raise ValueError("must be a date YYYY-MM-DD") from None
+
+
+Metadata = Annotated[dict[str, Any], AfterValidator(_metadata)]
+Date = Annotated[StrictStr, AfterValidator(iso_date)]
+Short = Annotated[StrictStr, Field(max_length=255)]
+Text = Annotated[StrictStr, Field(max_length=2000)]
+SourceId = Annotated[StrictStr, Field(min_length=1, max_length=255)]
+
+
+# ---------------------------------------------------------------------------------------------- customers
+class Address(Strict):
+    """A customer's postal address."""
+
+    city: Short | None = None
+    state: Short | None = None
+    line_1: Short | None = None
+    line_2: Short | None = None
+    country: Short | None = None
+    postal_code: Short | None = None
+
+
+class CustomerFields(Strict):
+    """CustomerBase: the editable fields of a customer (null clears a field on update)."""
+
+    name: Short | None = None
+    description: Text | None = None
+    email: Short | None = None
+    phone: Short | None = None
+    birthday: Date | None = None
+    birthdate: Date | None = None
+    address: Address | None = None
+    metadata: Metadata | None = None
+
+    def patch(self) -> dict[str, Any]:
+        """The fields the request named (also when null), ready to merge into a stored customer."""
+        names = [n for n in CustomerFields.model_fields if n in self.model_fields_set]
+        out: dict[str, Any] = {}
+        for name in names:
+            value = getattr(self, name)
+            if name == "address" and value is not None:
+                value = value.model_dump()
+            elif name == "metadata":
+                value = value or {}
+            out[name] = value
+        return out
+
+
+class CustomerCreate(CustomerFields):
+    """POST /v1/customers: create, or update the customer that already has this `id` / `source_id`."""
+
+    id: Short | None = None
+    source_id: SourceId | None = None
+
+
+class MemberCustomer(CustomerFields):
+    """add-member `customer`: an object naming the customer by `id` or `source_id` (a string is read as one of them)."""
+
+    id: Short | None = None
+    source_id: SourceId | None = None
+
+    @model_validator(mode="after")
+    def _named(self) -> MemberCustomer:
+        if self.id is None and self.source_id is None:
+            raise ValueError("'customer' must have property 'id' or 'source_id'")
+        return self

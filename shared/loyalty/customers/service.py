@@ -1,0 +1,140 @@
+"""v1 customers: create-or-update by id / source id, read by id or source id, and the customer response shape."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+from urllib.parse import unquote
+
+from loyalty.core.clock import now_iso
+from loyalty.core.errors import invalid_payload, not_found
+from loyalty.core.ids import new_alnum_id
+from loyalty.customers import store
+from loyalty.customers.models import CustomerCreate, MemberCustomer
+from loyalty.db.table import Table
+from loyalty.db.transact import TransactionConflict
+
+CUSTOMER_ID = re.compile(r"cust_[A-Za-z0-9]+")
+_OPTIONAL_FIELDS = ("name", "description", "email", "phone", "birthdate", "birthday")
+
+
+def customer_view(customer: dict[str, Any]) -> dict[str, Any]:
+    """A stored customer in the shape customers.json documents (aggregates we do not track are zero)."""
+    out: dict[str, Any] = {"id": customer["id"], "source_id": customer.get("source_id")}
+    out.update({name: customer[name] for name in _OPTIONAL_FIELDS if customer.get(name) is not None})
+    out.update({
+        "address": customer.get("address"),
+        "summary": {
+            "redemptions": {
+                "total_redeemed": 0, "total_failed": 0, "total_succeeded": 0, "total_rolled_back": 0,
+                "total_rollback_failed": 0, "total_rollback_succeeded": 0,
+                "gift": {"redeemed_amount": 0, "amount_to_go": 0},
+                "loyalty_card": {"redeemed_points": 0, "points_to_go": 0},
+            },
+            "orders": {"total_amount": 0, "total_count": 0, "average_amount": 0, "last_order_amount": 0},
+        },
+        "loyalty": {"points": 0, "referred_customers": 0, "campaigns": {}},
+        "referrals": {"total": 0, "campaigns": []},
+        "metadata": customer.get("metadata") or {},
+        "system_metadata": {},
+        "created_at": customer["created_at"],
+        "updated_at": customer.get("updated_at"),
+        "object": "customer",
+    })
+    return out
+
+
+def _existing(db: Table, customer_id: str | None, source_id: str | None) -> dict[str, Any] | None:
+    """The customer named by id (404 when unknown) or by source id (None when unknown)."""
+    if customer_id is not None:
+        found = store.get_customer(db, customer_id) if CUSTOMER_ID.fullmatch(customer_id) else None
+        if found is None:
+            raise not_found("customer", customer_id)
+        if source_id is not None and found.get("source_id") != source_id:
+            raise invalid_payload(f"Customer '{customer_id}' has source_id '{found.get('source_id')}'; "
+                                  "a customer's source_id cannot be changed")
+        return found
+    if source_id is None:
+        return None
+    found_id = store.get_customer_id_by_source_id(db, source_id)
+    return store.get_customer(db, found_id) if found_id else None
+
+
+def _update(db: Table, customer: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:
+    if not patch or all(customer.get(k) == v for k, v in patch.items()):
+        return customer
+    updated = {**customer, **patch, "updated_at": now_iso()}
+    store.replace_customer(db, updated)
+    return updated
+
+
+def upsert(db: Table, customer_id: str | None, source_id: str | None, patch: dict[str, Any]) -> dict[str, Any]:
+    """Update the customer named by id or source id with `patch`, or create it (only by source id or anonymously).
+
+    Writes nothing when the customer exists and the patch changes nothing."""
+    return save(db, _existing(db, customer_id, source_id), source_id, patch)
+
+
+def save(db: Table, existing: dict[str, Any] | None, source_id: str | None, patch: dict[str, Any]) -> dict[str, Any]:
+    """Apply `patch` to a customer already looked up (`existing`), or create it when there is none."""
+    if existing is not None:
+        return _update(db, existing, patch)
+    customer: dict[str, Any] = {
+        "id": new_alnum_id("cust_"),
+        "source_id": source_id,
+        **{name: None for name in _OPTIONAL_FIELDS},
+        "address": None,
+        "metadata": {},
+        **patch,
+        "created_at": now_iso(),
+        "updated_at": None,
+        "object": "customer",
+    }
+    try:
+        store.create_customer(db, customer)
+    except TransactionConflict as conflict:
+        if source_id is None or not conflict.failed("source_id"):
+            raise
+        # Another request claimed the source id first: update that customer instead.
+        raced = _existing(db, None, source_id)
+        if raced is None:
+            raise
+        return _update(db, raced, patch)
+    return customer
+
+
+def create_customer(db: Table, body: CustomerCreate) -> dict[str, Any]:
+    """POST /v1/customers: create, or update the customer already holding this id / source_id (200 both ways)."""
+    return customer_view(upsert(db, body.id, body.source_id, body.patch()))
+
+
+def find(db: Table, ref: MemberCustomer) -> dict[str, Any] | None:
+    """The customer an add-member `customer` names, without writing: 404 for an unknown id, None for an unknown source id."""
+    return _existing(db, ref.id, ref.source_id)
+
+
+def get_customer(db: Table, customer_ref: str) -> dict[str, Any]:
+    """GET /v1/customers/{customerId}: by id, else by source id; 404 `customer`."""
+    ref = unquote(customer_ref)
+    if not ref or len(ref) > 255:
+        raise not_found("customer", ref)
+    found = store.get_customer(db, ref) if CUSTOMER_ID.fullmatch(ref) else None
+    if found is None:
+        found_id = store.get_customer_id_by_source_id(db, ref)
+        found = store.get_customer(db, found_id) if found_id else None
+    if found is None:
+        raise not_found("customer", ref)
+    return customer_view(found)
+
+
+def require_customer_id(db: Table, customer_id: str | None, source_id: str | None) -> str:
+    """The id of an existing customer named by id or by source id; 404 otherwise."""
+    if customer_id is not None:
+        if store.get_customer(db, customer_id) is None:
+            raise not_found("customer", customer_id)
+        return customer_id
+    assert source_id is not None
+    found = store.get_customer_id_by_source_id(db, source_id)
+    if found is None:
+        raise not_found("customer", source_id)
+    return found

@@ -1,0 +1,153 @@
+"""Every key of the single table, spelled here and nowhere else: PK/SK of each item, GSI1 list keys, the pending-job index.
+
+Every partition key starts with the project id, so a key built by `Keys(project)` can only reach that project's items."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+GSI1 = "GSI1"
+PENDING_INDEX = "PendingJobs"
+HEAD_SK = "~HEAD"  # sorts after "CTX#..." and "RTX#...", so a newest-first Query meets a list partition's head first
+ASSIGNMENT_SK_PREFIX = "A#"
+CARD_SK_PREFIX = "CARD#"
+PROGRAM_SK = "PROGRAM"
+MEMBER_SK = "MEMBER"
+
+# Component kinds: the sort key of a component's item, the middle part of its partition key, and of its assignments' keys.
+CARD_DEFINITION = "CDEF"
+EARNING_RULE = "ERULE"
+REWARD = "REWARD"
+TIER_STRUCTURE = "TS"
+COMPONENT_KINDS = (CARD_DEFINITION, EARNING_RULE, REWARD, TIER_STRUCTURE)
+
+
+@dataclass(frozen=True)
+class Key:
+    """The primary key of one item."""
+
+    pk: str
+    sk: str
+
+    def attrs(self) -> dict[str, str]:
+        """`{"PK": ..., "SK": ...}` to merge into an item."""
+        return {"PK": self.pk, "SK": self.sk}
+
+    def ddb(self) -> dict[str, Any]:
+        """The key as DynamoDB attribute values."""
+        return {"PK": {"S": self.pk}, "SK": {"S": self.sk}}
+
+
+@dataclass(frozen=True)
+class Keys:
+    """The keys of one project."""
+
+    project: str
+
+    def _pk(self, *parts: str) -> str:
+        return "#".join((self.project, *parts))
+
+    # ---------------------------------------------------------------- API keys
+    def api_key(self, app_id: str) -> Key:
+        return Key(self._pk("APIKEY"), app_id)
+
+    # ---------------------------------------------------------------- components (card definitions, earning rules, rewards, tier structures)
+    def component(self, kind: str, component_id: str) -> Key:
+        assert kind in COMPONENT_KINDS, kind
+        return Key(self._pk(kind, component_id), kind)
+
+    # ---------------------------------------------------------------- programs and their assignments
+    def program_partition(self, program_id: str) -> str:
+        return self._pk("PRG", program_id)
+
+    def program(self, program_id: str) -> Key:
+        return Key(self.program_partition(program_id), PROGRAM_SK)
+
+    def assignment(self, program_id: str, kind: str, component_id: str) -> Key:
+        return Key(self.program_partition(program_id), f"{ASSIGNMENT_SK_PREFIX}{kind}#{component_id}")
+
+    @staticmethod
+    def parse_assignment_sk(sk: str) -> tuple[str, str]:
+        """(kind, component id) of an assignment item's sort key."""
+        _, kind, component_id = sk.split("#", 2)
+        return kind, component_id
+
+    # ---------------------------------------------------------------- members, their cards, memberships, card codes
+    def member_partition(self, member_id: str) -> str:
+        return self._pk("MBR", member_id)
+
+    def member(self, member_id: str) -> Key:
+        return Key(self.member_partition(member_id), MEMBER_SK)
+
+    def card(self, member_id: str, card_id: str) -> Key:
+        return Key(self.member_partition(member_id), f"{CARD_SK_PREFIX}{card_id}")
+
+    def membership(self, scope_id: str, customer_id: str) -> Key:
+        """The one-member-per-customer claim in a program (or v1 campaign)."""
+        return Key(self._pk("MSHIP", scope_id, customer_id), "MSHIP")
+
+    def card_code(self, code: str) -> Key:
+        return Key(self._pk("CODE", code), "CODE")
+
+    # ---------------------------------------------------------------- ledgers (list partitions with a head item)
+    def card_transactions(self, card_id: str) -> str:
+        return self._pk("CARD", card_id)
+
+    def card_transaction(self, card_id: str, transaction_id: str) -> Key:
+        return Key(self.card_transactions(card_id), f"CTX#{transaction_id}")
+
+    def reward_purchases(self, member_id: str) -> str:
+        return self._pk("MBR", member_id, "RTX")
+
+    def reward_purchase(self, member_id: str, transaction_id: str) -> Key:
+        return Key(self.reward_purchases(member_id), f"RTX#{transaction_id}")
+
+    @staticmethod
+    def head(partition: str) -> Key:
+        """The head item of a list partition: it names the partition's owner and sorts after every entry."""
+        return Key(partition, HEAD_SK)
+
+    # ---------------------------------------------------------------- customers and v1 campaigns
+    def customer(self, customer_id: str) -> Key:
+        return Key(self._pk("CUST", customer_id), "CUSTOMER")
+
+    def customer_source(self, source_id: str) -> Key:
+        return Key(self._pk("CUSTSRC", source_id), "CUSTSRC")
+
+    def campaign(self, campaign_id: str) -> Key:
+        return Key(self._pk("CAMP", campaign_id), "CAMPAIGN")
+
+    def campaign_name(self, name: str) -> Key:
+        return Key(self._pk("CAMPNAME", name), "CAMPNAME")
+
+    # ---------------------------------------------------------------- GSI1: lists in creation order
+    def listed(self, collection: str, item_id: str) -> dict[str, str]:
+        """GSI1 attributes that put an item in a list (`collection` from the methods below)."""
+        return {"GSI1PK": self._pk(collection), "GSI1SK": item_id}
+
+    @staticmethod
+    def components_list(kind: str) -> str:
+        return f"{kind}S"
+
+    PROGRAMS = "PROGRAMS"
+    CUSTOMERS = "CUSTOMERS"
+    CAMPAIGNS = "CAMPAIGNS"
+
+    @staticmethod
+    def members_list(scope_id: str) -> str:
+        return f"PRG#{scope_id}#MEMBERS"
+
+    # ---------------------------------------------------------------- the sparse pending-job index
+    def pending_job(self, item_id: str, written_ms: int, job_json: str) -> dict[str, str]:
+        """Attributes that put an item in the PendingJobs index until its job is done (removed by `PENDING_REMOVE`)."""
+        return {"JOBPK": self._pk("PENDING"), "JOBSK": f"{written_ms:013d}#{item_id}", "job": job_json}
+
+
+PENDING_REMOVE = "REMOVE JOBPK, JOBSK, job"
+"""The update clause that takes an item out of the PendingJobs index."""
+
+
+def pending_before(older_than_ms: int) -> str:
+    """The JOBSK bound of the jobs written before `older_than_ms` (for the sweeper's Scan filter)."""
+    return f"{older_than_ms:013d}"

@@ -1,0 +1,66 @@
+"""The typed jobs the worker runs: one pydantic model per job type, told apart by `type`."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr, TypeAdapter, ValidationError
+
+
+class _Job(BaseModel):
+    """What every job carries: the project whose data it touches."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    project_id: StrictStr
+
+    def to_json(self) -> str:
+        """The message body (and the copy kept on the pending item for the sweeper): `type` first, then the fields."""
+        data = self.model_dump()
+        return json.dumps({"type": data.pop("type"), **data}, separators=(",", ":"))
+
+
+class ApplyCardTransaction(_Job):
+    """Settle one PENDING admin credit or debit."""
+
+    type: Literal["apply_card_transaction"] = "apply_card_transaction"
+    member_id: StrictStr
+    card_id: StrictStr
+    transaction_id: StrictStr
+    allow_negative: StrictBool = False
+
+
+class CompleteRewardPurchase(_Job):
+    """Approve (or reject) one PENDING reward purchase."""
+
+    type: Literal["complete_reward_purchase"] = "complete_reward_purchase"
+    member_id: StrictStr
+    card_id: StrictStr
+    transaction_id: StrictStr
+    cost: StrictInt
+    limited_stock: StrictBool
+    result: dict[str, Any]
+
+
+class GenerateCardCodes(_Job):
+    """Give every code-less card of a member a unique code."""
+
+    type: Literal["generate_card_codes"] = "generate_card_codes"
+    member_id: StrictStr
+
+
+Job = Annotated[ApplyCardTransaction | CompleteRewardPurchase | GenerateCardCodes, Field(discriminator="type")]
+_JOB: TypeAdapter[ApplyCardTransaction | CompleteRewardPurchase | GenerateCardCodes] = TypeAdapter(Job)
+
+
+class PoisonMessage(ValueError):
+    """A message that can never succeed (not JSON, not a known job): it goes to the DLQ after its retries."""
+
+
+def parse_job(body: str) -> ApplyCardTransaction | CompleteRewardPurchase | GenerateCardCodes:
+    """The job a message body carries; PoisonMessage when it is not one."""
+    try:
+        return _JOB.validate_json(body)
+    except ValidationError as exc:
+        raise PoisonMessage(f"not a job: {body[:200]!r} ({exc.error_count()} errors)") from None

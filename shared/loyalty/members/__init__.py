@@ -1,0 +1,1 @@
+"""Members of a program and their cards: enrolment, memberships, card codes."""

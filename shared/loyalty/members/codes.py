@@ -1,0 +1,45 @@
+"""Card codes: generated from a card definition's (or v1 campaign's) `code_config`, claimed unique, assigned by the worker."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from loyalty.db.table import Table
+from loyalty.db.transact import TransactionConflict
+from loyalty.jobs.models import GenerateCardCodes
+from loyalty.members import store
+
+DEFAULT_CHARSET = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+ATTEMPTS = 5
+
+
+def generate_code(config: dict[str, Any]) -> str:
+    """One random code: prefix + pattern (each `#` a random charset character) + postfix."""
+    charset = config.get("charset") or DEFAULT_CHARSET
+    pattern = config.get("pattern") or "#" * int(config.get("length") or 10)
+    body = "".join(secrets.choice(charset) if ch == "#" else ch for ch in pattern)
+    return f"{config.get('prefix') or ''}{body}{config.get('postfix') or ''}"
+
+
+def generate_card_codes(db: Table, job: GenerateCardCodes) -> str:
+    """Worker: give every code-less card of a member a unique code. Re-running it is a no-op."""
+    found = store.get_member_with_cards(db, job.member_id)
+    if found is None:
+        return "MISSING"
+    _, cards = found
+    missing = [c for c in cards if not c.get("code")]
+    if not missing:
+        store.clear_member_job(db, job.member_id)
+        return "ALREADY_DONE"
+    for _ in range(ATTEMPTS):
+        codes = {c["id"]: generate_code(c.get("code_config") or {}) for c in missing}
+        if len(set(codes.values())) != len(codes):
+            continue
+        try:
+            store.assign_card_codes(db, job.member_id, codes)
+            return "DONE"
+        except TransactionConflict as conflict:
+            if conflict.failed("job"):
+                return "ALREADY_DONE"  # another delivery of this job finished first
+    raise RuntimeError("could not find unique card codes; the job will be retried")

@@ -1,0 +1,40 @@
+"""Member request bodies: create with the seed's `customer_id` or the newer `customer_identification`."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import Field, model_validator
+
+from loyalty.core.fields import CustomerId, Metadata, Str, Strict
+
+
+class CustomerIdentification(Strict):
+    """Newer member-create form of naming the customer."""
+
+    type: Literal["customer_id", "customer_source_id"]
+    customer_id: CustomerId | None = None
+    customer_source_id: Annotated[Str, Field(min_length=1, max_length=255)] | None = None
+
+    @model_validator(mode="after")
+    def _matches_type(self) -> CustomerIdentification:
+        if self.type == "customer_id" and self.customer_id is None:
+            raise ValueError("'customer_identification.customer_id' is required when type is customer_id")
+        if self.type == "customer_source_id" and self.customer_source_id is None:
+            raise ValueError("'customer_identification.customer_source_id' is required when type is customer_source_id")
+        return self
+
+
+class MemberCreate(Strict):
+    """POST /v2/loyalties/programs/{programId}/members: seed `customer_id` or newer `customer_identification`."""
+
+    customer_id: CustomerId | None = None
+    customer_identification: CustomerIdentification | None = None
+    status: Literal["ACTIVE", "INACTIVE"] | None = None
+    metadata: Metadata | None = None
+
+    @model_validator(mode="after")
+    def _exactly_one_customer(self) -> MemberCreate:
+        if (self.customer_id is None) == (self.customer_identification is None):
+            raise ValueError("exactly one of 'customer_id' and 'customer_identification' is required")
+        return self

@@ -1,1 +1,0 @@
-"""Wire models (request bodies, validated by the resolver) and the builders of response objects."""

@@ -1,0 +1,136 @@
+"""Program request bodies: create (seed and newer `rewards[]` forms) and component references."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import Field, StrictInt, model_validator
+
+from loyalty.core.fields import (
+    CardDefinitionId,
+    DateTime,
+    EarningRuleId,
+    Metadata,
+    Name,
+    NonNegativeInt,
+    PositiveInt,
+    RewardId,
+    SpendingId,
+    Str,
+    Strict,
+    TierStructureId,
+)
+from loyalty.core.validity import ValidityHours
+
+MAX_STOCK = 2147483647
+
+
+class IdRef(Strict):
+    """`{id}` reference to a component."""
+
+    id: Str
+
+
+class CardDefinitionRef(Strict):
+    """A card definition to assign."""
+
+    id: CardDefinitionId
+
+
+class EarningRuleRef(Strict):
+    """An earning rule to assign."""
+
+    id: EarningRuleId
+
+
+class TierStructureRef(Strict):
+    """A tier structure to assign."""
+
+    id: TierStructureId
+
+
+class CostSpending(Strict):
+    """Seed form: points priced on one card definition."""
+
+    points: PositiveInt
+    card_definition_id: CardDefinitionId
+    id: SpendingId | None = None
+    name: Annotated[Str, Field(max_length=200)] | None = None
+
+
+class RewardCostOverride(Strict):
+    """Seed form: the price of a reward inside this program."""
+
+    spending: Annotated[list[CostSpending], Field(min_length=1, max_length=1)]
+    rules: dict[str, object] | None = None
+
+
+class LimitedStock(Strict):
+    """`limited` of a LIMITED stock."""
+
+    quantity: NonNegativeInt
+
+
+class StockObject(Strict):
+    """Newer form: `{type: UNLIMITED|LIMITED, limited: {quantity}}`."""
+
+    type: Literal["UNLIMITED", "LIMITED"]
+    limited: LimitedStock | None = None
+
+    @model_validator(mode="after")
+    def _limited_matches_type(self) -> StockObject:
+        if self.type == "LIMITED" and self.limited is None:
+            raise ValueError("'limited' is required when stock type is LIMITED")
+        if self.type == "UNLIMITED" and self.limited is not None:
+            raise ValueError("'limited' must be null when stock type is UNLIMITED")
+        return self
+
+
+class ProgramRewardAssign(Strict):
+    """A reward assignment: seed `{id, costs, stock: int}` or newer `{id, stock: {type, limited}}`."""
+
+    id: RewardId
+    costs: Annotated[list[RewardCostOverride], Field(min_length=1, max_length=10)] | None = None
+    stock: Annotated[StrictInt, Field(ge=0, le=MAX_STOCK)] | StockObject | None = None
+
+    def stock_quantity(self) -> int | None:
+        """The remaining quantity for LIMITED stock, None for UNLIMITED."""
+        if isinstance(self.stock, int):
+            return self.stock
+        if self.stock is None or self.stock.type == "UNLIMITED":
+            return None
+        assert self.stock.limited is not None
+        return self.stock.limited.quantity
+
+
+def _unique(refs: list[IdRef] | list[CardDefinitionRef] | list[EarningRuleRef] | list[TierStructureRef] | list[ProgramRewardAssign] | None,
+            field: str) -> None:
+    if refs:
+        ids = [r.id for r in refs]
+        if len(set(ids)) != len(ids):
+            raise ValueError(f"'{field}' must not contain duplicate ids")
+
+
+class ProgramCreate(Strict):
+    """POST /v2/loyalties/programs."""
+
+    name: Name
+    status: Literal["DRAFT", "ACTIVE"] | None = None
+    start_date: DateTime | None = None
+    end_date: DateTime | None = None
+    validity_hours: ValidityHours | None = None
+    metadata: Metadata | None = None
+    card_definitions: Annotated[list[CardDefinitionRef], Field(min_length=1, max_length=10)] | None = None
+    earning_rules: Annotated[list[EarningRuleRef], Field(min_length=1, max_length=10)] | None = None
+    rewards: Annotated[list[ProgramRewardAssign], Field(min_length=1, max_length=10)] | None = None
+    tier_structures: Annotated[list[TierStructureRef], Field(min_length=1, max_length=10)] | None = None
+
+    @model_validator(mode="after")
+    def _rules(self) -> ProgramCreate:
+        for field in ("card_definitions", "earning_rules", "rewards", "tier_structures"):
+            _unique(getattr(self, field), field)
+        if self.tier_structures and len(self.tier_structures) > 1:
+            raise ValueError("a program can have at most one tier structure")
+        if self.start_date and self.end_date and self.end_date <= self.start_date:
+            raise ValueError("'end_date' must be after 'start_date'")
+        return self

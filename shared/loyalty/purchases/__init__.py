@@ -1,0 +1,1 @@
+"""Reward purchases: accepted atomically, completed by the worker."""

@@ -1,0 +1,140 @@
+"""Reward purchases: accepted in one conditional transaction (points locked, stock taken), completed by the worker."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from loyalty.cards.ledger import card_transaction, insufficient_balance
+from loyalty.cards.service import pending_transaction
+from loyalty.components import store as components
+from loyalty.core import ids
+from loyalty.core.clock import now_iso
+from loyalty.core.errors import locked, not_found
+from loyalty.core.lists import list_view
+from loyalty.core.validity import in_validity_window
+from loyalty.db.table import Table
+from loyalty.db.transact import TransactionConflict
+from loyalty.jobs.models import CompleteRewardPurchase
+from loyalty.jobs.queue import enqueue
+from loyalty.jobs.settle import settle
+from loyalty.members.service import require_active_member, require_member
+from loyalty.programs.service import require_active_program, require_program
+from loyalty.purchases import store
+from loyalty.purchases.models import RewardPurchaseCreate
+
+REASON = "Points spent on reward"
+
+
+def out_of_stock() -> Exception:
+    """423 `reward_out_of_stock`."""
+    return locked("reward_out_of_stock", "Cannot purchase reward when stock is not available", "Reward stock is not available")
+
+
+def _result(reward: dict[str, Any]) -> dict[str, Any]:
+    """What an approved purchase delivers (RewardPurchaseResult)."""
+    return {
+        "reward": {"id": reward["id"], "type": reward["type"]},
+        "quantity": 1,
+        "material": reward.get("material"),
+        "digital": reward.get("digital"),
+    }
+
+
+def _choose_cost(costs: list[dict[str, Any]], cards: list[dict[str, Any]]) -> tuple[int, dict[str, Any]]:
+    """The first cost priced on a card definition the member holds a card of."""
+    by_definition = {c["card_definition_id"]: c for c in cards}
+    for cost in costs:
+        spending = (cost.get("spending") or [{}])[0]
+        card = by_definition.get(spending.get("card_definition_id"))
+        if card is not None:
+            return int(spending["points"]), card
+    raise locked("reward_cost_not_matched", "Reward cost not matched",
+                 "The member holds no card of a card definition this reward is priced in")
+
+
+def purchase_reward(db: Table, program_id: str, member_id: str, body: RewardPurchaseCreate) -> tuple[dict[str, Any], int]:
+    """Accept a purchase (202, PENDING transactions) or simulate it (DRY_RUN, 200, nothing stored)."""
+    ids.PROGRAM.check(program_id)
+    ids.MEMBER.check(member_id)
+    ids.REWARD.check(body.reward_id)
+    program, assignments = require_program(db, program_id)
+    member, cards = require_member(db, program_id, member_id)
+    assignment = next((a for a in assignments if a["kind"] == components.REWARD and a["id"] == body.reward_id), None)
+    reward = components.get_component(db, components.REWARD, body.reward_id) if assignment else None
+    if assignment is None or reward is None or reward.get("status") == "DELETED":
+        raise not_found("reward", body.reward_id)
+    require_active_program(program, "Cannot purchase rewards when program status is not ACTIVE")
+    require_active_member(member, "Cannot purchase rewards when member status is not ACTIVE")
+    if reward["status"] != "ACTIVE":
+        raise locked("non_active_reward", "Invalid reward status", "Cannot purchase a reward that is not ACTIVE",
+                     resource_type="reward", resource_id=reward["id"])
+    if not in_validity_window(reward):
+        raise locked("reward_outside_validity_window", "Reward is not available at this time",
+                     "The reward is outside its validity window", resource_type="reward", resource_id=reward["id"])
+    cost, card = _choose_cost(assignment["data"].get("costs") or reward.get("costs") or [], cards)
+    limited = assignment.get("stock_quantity") is not None
+    if limited and assignment["stock_quantity"] <= 0:
+        raise out_of_stock()
+    if card["balance"] < cost:
+        raise insufficient_balance()
+
+    now = now_iso()
+    rtx = {
+        "id": ids.REWARD_TRANSACTION.new(),
+        "card_id": card["id"],
+        "card_transaction_id": None,
+        "program_id": program_id,
+        "member_id": member_id,
+        "reward_id": reward["id"],
+        "status": "PENDING",
+        "type": "PURCHASE",
+        "details": {"reason": REASON, "rejection": None, "metadata": {}, "points": {"total": cost}, "result": None},
+        "created_at": now,
+        "updated_at": None,
+        "object": "reward_transaction",
+    }
+    if body.mode == "DRY_RUN":
+        simulated = {k: v for k, v in rtx.items() if k not in ("id", "created_at")}
+        simulated["status"] = "SIMULATED"
+        return {"status": "DRY_RUN", "message": "Dry run mode. No transaction was created. This is only a simulation.",
+                "transaction": simulated}, 200
+
+    ctx = card_transaction(card, "POINTS_SPENT_ON_REWARD", -cost, REASON, "PENDING", reward_id=reward["id"],
+                           reward={"id": reward["id"]}, reward_transaction={"id": rtx["id"]}, target_card=None,
+                           purchase_transaction=None)
+    rtx["card_transaction_id"] = ctx["id"]
+    job = CompleteRewardPurchase(project_id=db.project_id, member_id=member_id, card_id=card["id"], transaction_id=ctx["id"],
+                                 cost=cost, limited_stock=limited, result=_result(reward))
+    try:
+        store.accept_reward_purchase(db, rtx, ctx, cost, limited, job)
+    except TransactionConflict as conflict:
+        if conflict.failed("card"):
+            raise insufficient_balance() from None
+        if conflict.failed("stock"):
+            raise out_of_stock() from None
+        if conflict.failed("member"):
+            require_active_member({**member, "status": "INACTIVE"}, "Cannot purchase rewards when member status is not ACTIVE")
+        raise
+    enqueue(job)
+    return {"status": "TRANSACTION_CREATED", "message": "Reward purchase transaction created", "transaction": ctx}, 202
+
+
+def complete_reward_purchase(db: Table, job: CompleteRewardPurchase) -> str:
+    """Worker: approve a PENDING purchase (points spent, redeemed +1, result written), or reject it
+    (points unlocked, stock restored) when the reward is no longer ACTIVE. Re-running it is a no-op."""
+    ctx = pending_transaction(db, job)
+    if isinstance(ctx, str):
+        return ctx
+    rejection = {"reason": "Reward is not available", "details": {"message": "The reward is no longer ACTIVE"}}
+    return settle(lambda: store.approve_reward_purchase(db, ctx, job.cost, job.result),
+                  lambda: store.reject_reward_purchase(db, ctx, job.cost, job.limited_stock, rejection), reject_when="reward")
+
+
+def list_reward_purchases(db: Table, program_id: str, member_id: str, limit: int, cursor: str | None) -> dict[str, Any]:
+    """A page of a member's reward purchases, newest first."""
+    ids.PROGRAM.check(program_id)
+    ids.MEMBER.check(member_id)
+    page = store.list_member_reward_purchases(db, program_id, member_id, limit, cursor)
+    if page is None:
+        raise not_found("member", member_id)
+    return list_view(*page)

@@ -1,0 +1,93 @@
+"""Stored reward purchases (one list partition per member, newest first) and the transactions that accept, approve and
+reject a purchase: card lock, program-reward stock, both transaction records, all in one write each."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from loyalty.cards.store import add_counter_move, add_settle, add_transaction
+from loyalty.components.store import REWARD
+from loyalty.core.clock import now_iso
+from loyalty.db.keys import Key
+from loyalty.db.table import Page, Table
+from loyalty.db.transact import Transaction
+from loyalty.jobs.models import CompleteRewardPurchase
+
+CURSOR_PREFIX = "lcrstrx_"
+
+
+def purchase_from_row(item: dict[str, Any]) -> dict[str, Any]:
+    """The reward transaction of an item (status, updated_at, result and rejection are written beside `data` when it settles)."""
+    rtx = dict(item["data"])
+    rtx["status"] = item["status"]
+    rtx["updated_at"] = item.get("updated_at")
+    details = dict(rtx.get("details") or {})
+    if "result" in item:
+        details["result"] = item["result"]
+    if "rejection" in item:
+        details["rejection"] = item["rejection"]
+    rtx["details"] = details
+    return rtx
+
+
+def _stock(db: Table, program_id: str, reward_id: str) -> Key:
+    return db.keys.assignment(program_id, REWARD, reward_id)
+
+
+def accept_reward_purchase(db: Table, rtx: dict[str, Any], ctx: dict[str, Any], cost: int, limited_stock: bool,
+                           job: CompleteRewardPurchase) -> None:
+    """Lock the cost on the card, take one from stock and write both transactions PENDING, atomically.
+
+    Labels: `card` (balance below the cost), `stock` (none left), `member` (no longer ACTIVE)."""
+    tx = db.transaction()
+    add_counter_move(tx, db, ctx["member_id"], ctx["card_id"], {"locked": cost}, cost)
+    stock = _stock(db, rtx["program_id"], rtx["reward_id"])
+    if limited_stock:
+        tx.update("stock", stock, "SET stock_quantity = stock_quantity - :one", condition="stock_quantity > :zero",
+                  values={"one": 1, "zero": 0})
+    else:
+        tx.check("stock", stock, "attribute_exists(PK)")
+    tx.check("member", db.keys.member(ctx["member_id"]), "#s = :a", names={"#s": "status"}, values={"a": "ACTIVE"})
+    tx.put("reward_transaction", db.keys.reward_purchase(rtx["member_id"], rtx["id"]), {"status": rtx["status"], "data": rtx})
+    add_transaction(tx, db, ctx, job)
+    tx.commit()
+
+
+def _add_purchase_settle(tx: Transaction, db: Table, member_id: str, rtx_id: str, status: str, field: str, value: Any) -> None:
+    tx.update("reward_transaction", db.keys.reward_purchase(member_id, rtx_id), "SET #s = :s, updated_at = :u, #f = :v",
+              condition="#s = :p", names={"#s": "status", "#f": field}, values={"s": status, "u": now_iso(), "v": value, "p": "PENDING"})
+
+
+def approve_reward_purchase(db: Table, ctx: dict[str, Any], cost: int, result: dict[str, Any]) -> None:
+    """Spend the locked points, count the redemption and write the result, if the reward is still ACTIVE.
+
+    Labels: `transaction` (no longer PENDING), `reward` (the reward is no longer ACTIVE)."""
+    d = ctx["details"]
+    tx = db.transaction()
+    add_settle(tx, db, ctx, "APPROVED")
+    add_counter_move(tx, db, ctx["member_id"], ctx["card_id"], {"unlocked": cost, "spent": cost}, None)
+    _add_purchase_settle(tx, db, ctx["member_id"], d["reward_transaction"]["id"], "APPROVED", "result", result)
+    tx.update("redeemed", _stock(db, ctx["program_id"], d["reward"]["id"]), "SET redeemed = if_not_exists(redeemed, :zero) + :one",
+              condition=None, values={"one": 1, "zero": 0})
+    tx.check("reward", db.keys.component(REWARD, d["reward"]["id"]), "#s = :a", names={"#s": "status"}, values={"a": "ACTIVE"})
+    tx.commit()
+
+
+def reject_reward_purchase(db: Table, ctx: dict[str, Any], cost: int, limited_stock: bool, rejection: dict[str, Any]) -> None:
+    """Unlock the points, give the stock back and mark both transactions REJECTED (label `transaction` when no longer PENDING)."""
+    d = ctx["details"]
+    tx = db.transaction()
+    add_settle(tx, db, ctx, "REJECTED", rejection)
+    add_counter_move(tx, db, ctx["member_id"], ctx["card_id"], {"unlocked": cost}, None)
+    _add_purchase_settle(tx, db, ctx["member_id"], d["reward_transaction"]["id"], "REJECTED", "rejection", rejection)
+    if limited_stock:
+        tx.update("stock", _stock(db, ctx["program_id"], d["reward"]["id"]), "SET stock_quantity = stock_quantity + :one",
+                  condition="attribute_exists(stock_quantity)", values={"one": 1})
+    tx.commit()
+
+
+def list_member_reward_purchases(db: Table, program_id: str, member_id: str, limit: int, cursor: str | None) -> Page | None:
+    """A page of a member's reward purchases, newest first (one Query); None unless the member is the program's."""
+    page = db.owned_page(db.keys.reward_purchases(member_id), CURSOR_PREFIX, {"program_id": program_id, "member_id": member_id},
+                         limit, cursor)
+    return None if page is None else ([purchase_from_row(i) for i in page[0]], page[1])

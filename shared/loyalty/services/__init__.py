@@ -1,1 +1,0 @@
-"""Business logic: each service function takes the repository as its first parameter."""

@@ -1,0 +1,1 @@
+"""The legacy v1 loyalty API: campaigns, add member, get member, balance."""

@@ -1,0 +1,397 @@
+"""v1 loyalty campaigns: create/get a campaign, publish a card to a customer (add member), read a card, move its balance."""
+
+from __future__ import annotations
+
+import base64
+import calendar
+import hashlib
+import re
+from datetime import datetime
+from typing import Any
+from urllib.parse import quote, unquote
+
+from loyalty.cards import ledger
+from loyalty.cards import store as cards
+from loyalty.core import ids
+from loyalty.core.clock import normalize_iso, now_iso
+from loyalty.core.errors import LoyaltyError, invalid_payload, not_found
+from loyalty.core.ids import new_alnum_id
+from loyalty.customers import service as customers
+from loyalty.db.table import Table
+from loyalty.db.transact import TransactionConflict
+from loyalty.members import store as members
+from loyalty.members.codes import generate_code
+from loyalty.members.service import new_card
+from loyalty.v1 import store
+from loyalty.v1.models import MAX_CODE_LENGTH, BalanceUpdate, CodeConfig, LoyaltyCampaignCreate, MemberAdd, duration_parts
+
+CAMPAIGN_ID = re.compile(r"camp_[A-Za-z0-9]+")
+CODE_ATTEMPTS = 5
+
+
+# ---------------------------------------------------------------------------------------------- errors
+def _duplicate_campaign(name: str) -> LoyaltyError:
+    return LoyaltyError(409, "duplicate_found", "Duplicated resource found", f"Duplicated campaign exists with name {name}",
+                        resource_type="campaign", resource_id=name)
+
+
+def _voucher_not_found(code: str) -> LoyaltyError:
+    return not_found("voucher", code)
+
+
+def _already_published(voucher_id: str) -> LoyaltyError:
+    return LoyaltyError(400, "voucher_already_published", "Voucher already published",
+                        f"Voucher '{voucher_id}' has already been published")
+
+
+def _no_voucher(details: str) -> LoyaltyError:
+    return LoyaltyError(400, "no_voucher_suitable_for_publication", "Couldn't find any voucher suitable for publication", details)
+
+
+def _not_active(campaign: dict[str, Any], details: str) -> LoyaltyError:
+    return LoyaltyError(400, "campaign_not_active", f"Loyalty campaign '{campaign['id']}' is not active", details,
+                        resource_type="campaign", resource_id=campaign["id"])
+
+
+# ---------------------------------------------------------------------------------------------- campaigns
+def _list(data: list[Any] | None = None) -> dict[str, Any]:
+    return {"object": "list", "data_ref": "data", "data": data or [], "total": len(data or [])}
+
+
+def create_campaign(db: Table, body: LoyaltyCampaignCreate) -> dict[str, Any]:
+    """POST /v1/loyalties: an AUTO_UPDATE loyalty campaign whose cards get codes when they are published."""
+    if body.type in ("STATIC", "STANDALONE"):
+        raise invalid_payload(
+            f"Campaign type {body.type} is not supported: this server has no pre-generated code pool or code import. "
+            "Use type AUTO_UPDATE; a card's code is generated from voucher.code_config (or given in add member's 'voucher')."
+            if body.type == "STATIC" else "Campaign type STANDALONE is not available for loyalty campaigns; use AUTO_UPDATE")
+    settings = body.access_settings
+    if settings is not None and not all(part is None or part.empty() for part in (settings.assign, settings.unassign)):
+        raise invalid_payload("access_settings with areas or stores are not supported by this server")
+    card = body.voucher.loyalty_card
+    validity: dict[str, Any] = {
+        "validity_timeframe": body.validity_timeframe.model_dump() if body.validity_timeframe else None,
+        "validity_day_of_week": body.validity_day_of_week,
+        "validity_hours": body.validity_hours.model_dump() if body.validity_hours else None,
+    }
+    voucher: dict[str, Any] = {
+        "type": "LOYALTY_CARD",
+        "loyalty_card": {"points": card.points,
+                         **({"expiration_rules": card.expiration_rules.model_dump(exclude_none=True)} if card.expiration_rules else {})},
+        "redemption": {"quantity": body.voucher.redemption.quantity if body.voucher.redemption else None},
+        "code_config": (body.voucher.code_config or CodeConfig()).normalized(),
+        "is_referral_code": False,
+        **{k: v for k, v in {"start_date": body.start_date, "expiration_date": body.expiration_date, **validity}.items()
+           if v is not None},
+    }
+    now = now_iso()
+    campaign: dict[str, Any] = {
+        "id": new_alnum_id("camp_"),
+        "name": body.name,
+        **({"description": body.description} if body.description is not None else {}),
+        "campaign_type": "LOYALTY_PROGRAM",
+        "type": "AUTO_UPDATE",
+        "voucher": voucher,
+        "auto_join": True if body.auto_join is None else body.auto_join,
+        "join_once": True,  # forced for loyalty campaigns, whatever the request says
+        "use_voucher_metadata_schema": bool(body.use_voucher_metadata_schema),
+        **{k: v for k, v in validity.items() if v is not None},
+        **({"activity_duration_after_publishing": body.activity_duration_after_publishing}
+           if body.activity_duration_after_publishing else {}),
+        "vouchers_count": 0,
+        "start_date": body.start_date,
+        "expiration_date": body.expiration_date,
+        "active": True,
+        "metadata": body.metadata or {},
+        "created_at": now,
+        "updated_at": None,
+        "category": body.category,
+        "category_id": body.category_id,
+        "categories": [],
+        "creation_status": "DONE",
+        "vouchers_generation_status": "DONE",
+        "readonly": False,
+        "protected": False,
+        **({"loyalty_tiers_expiration": body.loyalty_tiers_expiration.model_dump(exclude_none=True)}
+           if body.loyalty_tiers_expiration else {}),
+        "validation_rules_assignments": _list(),
+        "access_settings_assignments": _list(),
+        "object": "campaign",
+    }
+    try:
+        store.create_campaign(db, campaign)
+    except TransactionConflict as conflict:
+        if conflict.failed("name"):
+            raise _duplicate_campaign(body.name) from None
+        raise
+    return campaign
+
+
+def _find_campaign(db: Table, campaign_ref: str) -> dict[str, Any] | None:
+    """A campaign by id, else by name (the v1 path accepts either)."""
+    ref = unquote(campaign_ref)
+    if not ref or len(ref) > 200:
+        return None
+    if CAMPAIGN_ID.fullmatch(ref):
+        found = store.get_campaign(db, ref)
+        if found is not None:
+            return found
+    campaign_id = store.get_campaign_id_by_name(db, ref)
+    return store.get_campaign(db, campaign_id) if campaign_id else None
+
+
+def _require_campaign(db: Table, campaign_ref: str) -> dict[str, Any]:
+    campaign = _find_campaign(db, campaign_ref)
+    if campaign is None or campaign.get("campaign_type") != "LOYALTY_PROGRAM":
+        raise not_found("campaign", unquote(campaign_ref))
+    return campaign
+
+
+def get_campaign(db: Table, campaign_ref: str) -> dict[str, Any]:
+    """GET /v1/loyalties/{campaignId}: by id or name; 404 `campaign`."""
+    return _require_campaign(db, campaign_ref)
+
+
+# ---------------------------------------------------------------------------------------------- vouchers (cards)
+def _asset(kind: str, card: dict[str, Any], base: str) -> dict[str, str]:
+    digest = hashlib.sha256(f"{kind}:{card['voucher_id']}:{card['code']}".encode()).digest()
+    asset_id = base64.urlsafe_b64encode(digest).decode().rstrip("=")
+    return {"id": asset_id, "url": f"{base}/v1/assets/{kind}/{asset_id}"}
+
+
+def voucher_view(card: dict[str, Any], base: str) -> dict[str, Any]:
+    """A v1 loyalty card as the LoyaltyMember voucher object of the seeds."""
+    code = card["code"]
+    path = f"/v1/vouchers/{quote(code, safe='')}"
+    pending = max(card.get("pending_total", 0) - card.get("pending_activated", 0) - card.get("pending_canceled", 0), 0)
+    out: dict[str, Any] = {
+        "id": card["voucher_id"],
+        "code": code,
+        "campaign": card["campaign"],
+        "campaign_id": card["campaign_id"],
+        "category": None,
+        "category_id": None,
+        "categories": [],
+        "type": "LOYALTY_CARD",
+        "discount": None,
+        "gift": None,
+        "loyalty_card": {
+            "points": card.get("total", 0),
+            "balance": card.get("balance", 0),
+            "next_expiration_date": None,
+            "next_expiration_points": 0,
+            "pending_points": pending,
+            "expired_points": card.get("expired", 0),
+            "subtracted_points": card.get("subtracted", 0),
+        },
+        "start_date": card.get("start_date"),
+        "expiration_date": card.get("expiration_date"),
+        "validity_timeframe": card.get("validity_timeframe"),
+        "validity_day_of_week": card.get("validity_day_of_week"),
+    }
+    if card.get("validity_hours"):
+        out["validity_hours"] = card["validity_hours"]
+    out.update({
+        "active": True,
+        "additional_info": None,
+        "metadata": {},
+        "assets": {"qr": _asset("qr", card, base), "barcode": _asset("barcode", card, base)},
+        "is_referral_code": False,
+        "created_at": card["created_at"],
+        "updated_at": card.get("updated_at"),
+        "holder_id": card["holder_id"],
+        "redemption": {
+            "quantity": card.get("redemption_quantity"),
+            "redeemed_quantity": 0,
+            "redeemed_points": card.get("spent", 0),
+            "object": "list",
+            "url": f"{path}/redemptions?page=1&limit=10",
+        },
+        "publish": {"object": "list", "count": 1, "url": f"{path}/publications?page=1&limit=10"},
+        "object": "voucher",
+    })
+    return out
+
+
+def _plus_duration(start_iso: str, duration: str) -> str:
+    """`start_iso` moved forward by an ISO 8601 duration, in the API's timestamp format."""
+    start = datetime.fromisoformat(start_iso.replace("Z", "+00:00"))
+    years, months, rest = duration_parts(duration)
+    total = start.month - 1 + months + 12 * years
+    year, month = start.year + total // 12, total % 12 + 1
+    moved = start.replace(year=year, month=month, day=min(start.day, calendar.monthrange(year, month)[1])) + rest
+    return normalize_iso(moved)
+
+
+def _new_card(campaign: dict[str, Any], member_id: str, customer_id: str, code: str, now: str) -> dict[str, Any]:
+    """A card of this campaign, its counters already holding the campaign's initial points."""
+    template = campaign["voucher"]
+    card = new_card(member_id, campaign["id"], campaign["id"], now, code=code, code_config=template["code_config"])
+    expiration = campaign.get("expiration_date")
+    if campaign.get("activity_duration_after_publishing"):
+        after = _plus_duration(now, campaign["activity_duration_after_publishing"])
+        expiration = min(expiration, after) if expiration else after
+    card.update({
+        "voucher_id": new_alnum_id("v_"),
+        "campaign": campaign["name"],
+        "campaign_id": campaign["id"],
+        "holder_id": customer_id,
+        "start_date": campaign.get("start_date"),
+        "expiration_date": expiration,
+        "validity_timeframe": campaign.get("validity_timeframe"),
+        "validity_day_of_week": campaign.get("validity_day_of_week"),
+        "validity_hours": campaign.get("validity_hours"),
+        "redemption_quantity": (template.get("redemption") or {}).get("quantity"),
+        "updated_at": now,
+    })
+    points = int(template["loyalty_card"]["points"])
+    if points > 0:
+        card.update({"added": points, "total": points, "balance": points})
+    return card
+
+
+def _require_publishable(campaign: dict[str, Any]) -> None:
+    if not campaign.get("active", True) or campaign.get("creation_status", "DONE") != "DONE":
+        raise _not_active(campaign, "Given campaign is not active")
+    now = now_iso()
+    if campaign.get("start_date") and now < campaign["start_date"]:
+        raise _not_active(campaign, f"Given campaign starts at {campaign['start_date']}")
+    if campaign.get("expiration_date") and now > campaign["expiration_date"]:
+        raise _not_active(campaign, f"Given campaign expired at {campaign['expiration_date']}")
+
+
+def _held_card(db: Table, claim: dict[str, Any]) -> dict[str, Any] | None:
+    return members.get_card(db, claim["member_id"], claim["card_id"])
+
+
+def _existing_card(db: Table, campaign: dict[str, Any], customer_id: str, wanted: str | None) -> dict[str, Any] | None:
+    """The card this customer already holds in the campaign (join_once), or None; 400 if a different code was asked for."""
+    membership = members.get_membership(db, campaign["id"], customer_id)
+    if membership is None:
+        return None
+    card = members.get_card(db, membership["member_id"], membership["card_ids"][0])
+    if card is None:
+        return None
+    if wanted is not None and wanted != card["code"]:
+        claim = members.get_card_by_code(db, wanted)
+        held = _held_card(db, claim) if claim else None
+        if held is not None:
+            raise _already_published(held.get("voucher_id") or wanted)
+        raise _no_voucher(f"Customer '{customer_id}' already holds loyalty card '{card['code']}' in campaign "
+                          f"'{campaign['id']}' (join_once)")
+    return card
+
+
+def add_member(db: Table, campaign_ref: str, body: MemberAdd, base: str) -> dict[str, Any]:
+    """POST /v1/loyalties/{campaignId}/members: publish this campaign's card to a customer (the same card on a repeat)."""
+    campaign = _require_campaign(db, campaign_ref)
+    _require_publishable(campaign)
+    known = customers.find(db, body.customer)
+
+    # An explicit code held by someone else is refused before anything is written.
+    if body.voucher is not None:
+        claim = members.get_card_by_code(db, body.voucher)
+        held = _held_card(db, claim) if claim else None
+        if claim is not None and not (held and known and held.get("holder_id") == known["id"]
+                                      and held.get("campaign_id") == campaign["id"]):
+            raise _already_published((held or {}).get("voucher_id") or body.voucher)
+
+    customer = customers.save(db, known, body.customer.source_id, body.customer.patch())
+    existing = _existing_card(db, campaign, customer["id"], body.voucher)
+    if existing is not None:
+        return voucher_view(existing, base)
+
+    now = now_iso()
+    member = {
+        "id": ids.MEMBER.new(),
+        "customer_id": customer["id"],
+        "program_id": campaign["id"],
+        "status": "ACTIVE",
+        "metadata": {},
+        "publication": {"metadata": body.metadata or {}, "channel": body.channel, "source_id": body.source_id},
+        "created_at": now,
+        "updated_at": None,
+        "object": "member",
+    }
+    config = campaign["voucher"]["code_config"]
+    for _ in range(CODE_ATTEMPTS):
+        code = body.voucher or generate_code(config)
+        card = _new_card(campaign, member["id"], customer["id"], code, now)
+        initial = int(campaign["voucher"]["loyalty_card"]["points"])
+        tx = db.transaction()
+        members.add_member(tx, db, member, [card], scope_id=campaign["id"], codes=[code])
+        if initial > 0:
+            cards.add_transaction(tx, db, ledger.card_transaction(card, "ADMIN_CREDIT", initial, "Initial points", "APPROVED"))
+        try:
+            tx.commit()
+            return voucher_view(card, base)
+        except TransactionConflict as conflict:
+            if conflict.failed("membership"):
+                # A concurrent request enrolled this customer first: answer with that card.
+                raced = _existing_card(db, campaign, customer["id"], body.voucher)
+                if raced is None:
+                    raise
+                return voucher_view(raced, base)
+            if not conflict.failed("code"):
+                raise
+            if body.voucher is not None:
+                claim = members.get_card_by_code(db, body.voucher)
+                held = _held_card(db, claim) if claim else None
+                raise _already_published((held or {}).get("voucher_id") or body.voucher) from None
+    raise _no_voucher("Couldn't create new vouchers for publication")
+
+
+def _card_by_code(db: Table, campaign_ref: str | None, member_ref: str) -> dict[str, Any]:
+    """A v1 card by its code (the v1 memberId), optionally only within one campaign (id or name); 404 `voucher`."""
+    code = unquote(member_ref)
+    if not code or len(code) > MAX_CODE_LENGTH:
+        raise _voucher_not_found(code)
+    claim = members.get_card_by_code(db, code)
+    card = _held_card(db, claim) if claim else None
+    if card is None or "voucher_id" not in card:  # a v2 program card is not a v1 voucher
+        raise _voucher_not_found(code)
+    if campaign_ref is not None:
+        ref = unquote(campaign_ref)
+        if ref != card["campaign_id"]:
+            campaign = None if CAMPAIGN_ID.fullmatch(ref) else _find_campaign(db, ref)
+            if campaign is None or campaign["id"] != card["campaign_id"]:
+                raise _voucher_not_found(code)
+    return card
+
+
+def get_member(db: Table, campaign_ref: str | None, member_ref: str, base: str) -> dict[str, Any]:
+    """GET /v1/loyalties[/{campaignId}]/members/{memberId}: the card with this code."""
+    return voucher_view(_card_by_code(db, campaign_ref, member_ref), base)
+
+
+def update_balance(db: Table, campaign_ref: str | None, member_ref: str, body: BalanceUpdate) -> dict[str, Any]:
+    """POST .../members/{memberId}/balance: add or remove points at once (an APPROVED transaction and the counters together)."""
+    card = _card_by_code(db, campaign_ref, member_ref)
+    if body.expiration_date is not None and body.expiration_date < now_iso()[:10]:
+        raise LoyaltyError(400, "invalid_expiration_date", "Invalid Expiration Date", "Expiration date cannot be set in the past")
+    amount = abs(body.points)
+    tx_type = "ADMIN_CREDIT" if body.points > 0 else "ADMIN_DEBIT"
+    if tx_type == "ADMIN_DEBIT" and card.get("balance", 0) < amount:
+        raise ledger.insufficient_balance()
+    details: dict[str, Any] = {"source_id": body.source_id}
+    if tx_type == "ADMIN_CREDIT":
+        expiration_type = {"CUSTOM_DATE": "CUSTOM_DATE", "PROGRAM_RULES": "PROGRAM_RULES"}.get(
+            body.expiration_type or ("CUSTOM_DATE" if body.expiration_date else ""), "NO_EXPIRATION")
+        details["points"] = {"total": body.points, "expiration_date": body.expiration_date, "expiration_type": expiration_type}
+    ctx = ledger.card_transaction(card, tx_type, body.points, body.reason, "APPROVED", **details)
+    try:
+        cards.record_settled_balance_change(db, ctx, ledger.deltas_for(tx_type, amount), amount if tx_type == "ADMIN_DEBIT" else None)
+    except TransactionConflict as conflict:
+        if conflict.failed("card"):
+            raise ledger.insufficient_balance() from None
+        raise
+    after = members.get_card(db, card["member_id"], card["id"]) or card
+    return {
+        "points": body.points,
+        "total": after.get("total", 0),
+        "balance": after.get("balance", 0),
+        "type": "loyalty_card",
+        "object": "balance",
+        "related_object": {"type": "voucher", "id": card["voucher_id"]},
+        "operation_type": "MANUAL",
+    }
