@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: serve test lint bench openapi build deploy clean
+.PHONY: serve test lint bench openapi reference build deploy clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -40,6 +40,10 @@ bench: $(STAMP)
 ## openapi: write the project's own OpenAPI document (openapi.json) from its routes and models
 openapi: $(STAMP)
 	$(BIN)/python -m local openapi --output openapi.json
+
+## reference: write tests/reference/ (the schema-only extract of the Voucherify reference the tests read) from ../shared/
+reference: $(STAMP)
+	$(BIN)/python scripts/extract_reference.py
 
 ## lint: ruff, mypy, the import-layer contracts, cfn-lint (with the serverless rules)
 lint: $(STAMP) $(LINT_VENV)/.installed

@@ -12,11 +12,12 @@ from pathlib import Path
 from types import ModuleType, SimpleNamespace
 from typing import Any
 
+import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 TABLE = "loyalty-test"
-SPEC_DIR = ROOT.parent / "shared" / "reference" / "voucherify-openapi"
+REFERENCE_DIR = ROOT / "tests" / "reference"  # the schema-only extract of the Voucherify reference, written by `make reference`
 
 
 class _CfnLoader(yaml.SafeLoader):
@@ -39,6 +40,15 @@ _CfnLoader.add_multi_constructor("!", _tag)
 def template() -> dict[str, Any]:
     """template.yaml as a dict."""
     return yaml.load((ROOT / "template.yaml").read_text(), Loader=_CfnLoader)  # noqa: S506 - a SafeLoader subclass
+
+
+def reference_file(name: str) -> Any:
+    """A file of the committed reference extract (a fresh copy of each call); fails the calling test when it is missing."""
+    path = REFERENCE_DIR / name
+    if not path.is_file():
+        pytest.fail(f"{path.relative_to(ROOT)} is missing: run `make reference` (it extracts the schemas and seed examples the "
+                    "tests need from the Voucherify reference in ../shared/), then commit tests/reference/", pytrace=False)
+    return json.loads(path.read_text(encoding="utf-8"))
 
 
 def create_table(client: Any, name: str = TABLE) -> None:

@@ -3,7 +3,8 @@
 What `test_conformance.py` checks, for every response a `Client` recorded during the session:
 
 1. **Reference schema.** The operation is looked up by method + template route in the reference document that owns the path
-   (`loyalties-v2.json` for /v2, `customers.json` for /v1/customers, `loyalties-v1.json` for the other /v1 paths). The schema for
+   (`loyalties-v2.json` for /v2, `customers.json` for /v1/customers, `loyalties-v1.json` for the other /v1 paths), as committed in
+   `tests/reference/`: the schema-only extract of Voucherify's OpenAPI documents that `make reference` writes. The schema for
    the status comes from `responses[status]`, else `responses.default`, else (4xx/5xx) the document's error schema (`ErrorResponse`
    in v2, `Error` in v1: Voucherify's `{code, key, message, details, request_id, ...}` body, which every error of ours answers).
    `$ref`s resolve inside the document. OpenAPI 3.1 documents validate as JSON Schema 2020-12; OpenAPI 3.0 documents as draft 4 after
@@ -12,10 +13,10 @@ What `test_conformance.py` checks, for every response a `Client` recorded during
 2. **The contract of DESIGN.md §2 where the reference is looser**: every date-time string carries milliseconds
    (`YYYY-MM-DDTHH:MM:SS.sssZ`); no number is written as an integral float (`123.0`) and counters and points are JSON integers;
    `metadata` is always an object; every error body has all of `{code, key, message, details, request_id}` with `code` = status.
-3. **The seed pages** (`../shared/seeds/*.txt`): every field the page's response example shows is present in our response with the
-   same JSON type (recursively; a `null` or `"<unknown>"` in the example fixes no type; `metadata` is free-form, so only its type is
-   compared), timestamps with milliseconds and dates as `YYYY-MM-DD`. A seed field that is `null` or absent in our answer for a
-   documented reason is an allow-list entry like any other.
+3. **The seed pages** (their response examples, in `tests/reference/seeds.json`): every field the example shows is present in our
+   response with the same JSON type (recursively; a `null` or `"<unknown>"` in the example fixes no type; `metadata` is free-form,
+   so only its type is compared), timestamps with milliseconds and dates as `YYYY-MM-DD`. A seed field that is `null` or absent in
+   our answer for a documented reason is an allow-list entry like any other.
 
 Every finding is a `Violation`. A finding that is a spec-internal inconsistency is dropped by the short `ALLOW_LIST` (each entry names
 its spec-map §7 id); a finding that is a product bug is listed in `KNOWN_BUGS` and kept as an xfail(strict) test until it is fixed.
@@ -32,7 +33,6 @@ import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
-from pathlib import Path
 from typing import Any
 
 from jsonschema import Draft4Validator, Draft202012Validator, FormatChecker
@@ -41,11 +41,7 @@ from referencing import Registry
 from referencing.jsonschema import DRAFT4, DRAFT202012
 
 from tests.e2e.conftest import Call, Client
-from tests.support import eventually
-
-ROOT = Path(__file__).resolve().parents[2]
-SPEC_DIR = ROOT.parent / "shared" / "reference" / "voucherify-openapi"
-SEED_DIR = ROOT.parent / "shared" / "seeds"
+from tests.support import eventually, reference_file
 
 V2 = "/v2/loyalties"
 TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$")
@@ -213,10 +209,6 @@ def triage(violations: Iterable[Violation]) -> tuple[list[Violation], dict[str, 
 # The reference documents
 
 
-def spec_available() -> bool:
-    return all((SPEC_DIR / name).is_file() for name in ("loyalties-v2.json", "loyalties-v1.json", "customers.json"))
-
-
 def document_for(route: str) -> str:
     """The reference document that owns a route."""
     if route.startswith("/v1/customers"):
@@ -249,7 +241,7 @@ class Reference:
     """One reference document, prepared for validation."""
 
     def __init__(self, name: str) -> None:
-        raw = json.loads((SPEC_DIR / name).read_text())
+        raw = reference_file(name)
         self.name = name
         self.uri = f"urn:voucherify-openapi:{name}"
         self.is_31 = str(raw.get("openapi", "")).startswith("3.1")
@@ -267,7 +259,7 @@ class Reference:
         """(JSON pointer of the response schema, where it came from) for an operation and status."""
         op = self.operation(method, route)
         if op is None:
-            return None, "operation not in the reference"
+            return None, "operation not in the reference extract (a new route? run `make reference`)"
         responses = op.get("responses") or {}
         base = "#/paths/" + route.replace("~", "~0").replace("/", "~1") + "/" + method.lower() + "/responses/"
         for key, source in ((str(status), "declared"), (f"{str(status)[0]}XX", "declared range"), ("default", "default")):
@@ -421,41 +413,35 @@ def contract_violations(call: Call) -> list[Violation]:
 
 @dataclass(frozen=True)
 class Seed:
-    """A seed page: which operation it documents, which of our answers it governs, and its response example."""
+    """A seed page: the operation it documents (its key in seeds.json), which of our answers it governs, and its status."""
 
-    file: str
+    page: str
     title: str
     operations: tuple[str, ...]
     status: int
 
 
 SEEDS: tuple[Seed, ...] = (
-    Seed("002_7c297dd8e9f77830.txt", "v2 Create program", (CREATE_PROGRAM,), 200),
-    Seed("000_7e73a12a60de0584.txt", "v2 Create member", (f"POST {V2}/programs/{{programId}}/members",), 200),
-    Seed("004_29670d47c9d0037f.txt", "v2 Purchase reward", (PURCHASE,), 202),  # DESIGN.md §2: 202 answers the seed's body
-    Seed("001_60915dba5d911c57.txt", "v1 Add member", (V1_ADD_MEMBER,), 200),
+    Seed(CREATE_PROGRAM, "v2 Create program", (CREATE_PROGRAM,), 200),
+    Seed(CREATE_MEMBER, "v2 Create member", (CREATE_MEMBER,), 200),
+    Seed(PURCHASE, "v2 Purchase reward", (PURCHASE,), 202),  # DESIGN.md §2: 202 answers the seed's body
+    Seed(V1_ADD_MEMBER, "v1 Add member", (V1_ADD_MEMBER,), 200),
     # The campaign-less twin answers the same LoyaltiesMembersGetResponseBody, so the Get member seed governs it too.
-    Seed("003_855f8a65a161daa3.txt", "v1 Get member", (V1_GET_MEMBER, V1_GET_MEMBER_BY_CODE), 200),
+    Seed(V1_GET_MEMBER, "v1 Get member", (V1_GET_MEMBER, V1_GET_MEMBER_BY_CODE), 200),
 )
 
 
+@functools.cache
+def seed_examples() -> dict[str, Any]:
+    """`METHOD /path` -> the response example of that operation's seed page (extracted from the pages by `make reference`)."""
+    examples: dict[str, Any] = reference_file("seeds.json")
+    return examples
+
+
 def seed_example(seed: Seed) -> dict[str, Any]:
-    """The response example of a seed page: the last JSON object that starts at the beginning of a line (the request example,
-    when the page has one, comes first, inside the curl command)."""
-    text = (SEED_DIR / seed.file).read_text()
-    decoder = json.JSONDecoder()
-    found: list[Any] = []
-    pos = 0
-    while (start := text.find("\n{", pos)) >= 0:
-        try:
-            obj, end = decoder.raw_decode(text, start + 1)
-        except json.JSONDecodeError:
-            pos = start + 1
-            continue
-        found.append(obj)
-        pos = end
-    assert found and isinstance(found[-1], dict), f"{seed.file}: no response example"
-    return found[-1]
+    example = seed_examples().get(seed.page)
+    assert isinstance(example, dict), f"tests/reference/seeds.json has no response example for {seed.page}: run `make reference`"
+    return example
 
 
 def _json_type(value: Any) -> str:
