@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from loyalty.cards.records import CardTransaction
 from loyalty.core import ids
 from loyalty.core.clock import now_iso
 from loyalty.core.errors import LoyaltyError, locked
+from loyalty.members.records import Card
 
 # The sign each lifetime counter carries in balance.points (spec §2.7):
 # balance = total - subtracted - expired - spent - refunded + returned - locked + unlocked - purchased_reversed.
@@ -48,8 +50,8 @@ def insufficient_balance() -> LoyaltyError:
     return locked("insufficient_card_balance", "Insufficient card balance", "Operation exceeds the available card balance")
 
 
-def card_transaction(card: dict[str, Any], tx_type: str, points_total: int, reason: str | None, status: str,
-                     **details: Any) -> dict[str, Any]:
+def card_transaction(card: Card, tx_type: str, points_total: int, reason: str | None, status: str,
+                     **details: Any) -> CardTransaction:
     """A card transaction record (`points_total` is negative for debits)."""
     now = now_iso()
     return {

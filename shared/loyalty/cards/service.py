@@ -7,6 +7,7 @@ from typing import Any
 from loyalty.cards import store
 from loyalty.cards.ledger import MESSAGES, card_transaction, deltas_for, insufficient_balance
 from loyalty.cards.models import AdjustPoints
+from loyalty.cards.records import CardTransaction
 from loyalty.core import ids
 from loyalty.core.errors import not_found
 from loyalty.core.lists import list_view
@@ -43,7 +44,7 @@ def adjust_card_points(db: Table, program_id: str, member_id: str, card_id: str,
     return {"transaction": ctx, "status": "TRANSACTION_CREATED", "message": MESSAGES[tx_type]}
 
 
-def pending_transaction(db: Table, job: ApplyCardTransaction | CompleteRewardPurchase) -> dict[str, Any] | str:
+def pending_transaction(db: Table, job: ApplyCardTransaction | CompleteRewardPurchase) -> CardTransaction | str:
     """The PENDING transaction a job settles, or the outcome to report when it is missing or already settled."""
     ctx = store.get_card_transaction(db, job.card_id, job.transaction_id)
     if ctx is None:

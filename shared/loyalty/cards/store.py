@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from loyalty.cards.ledger import balance_delta
+from loyalty.cards.records import CardTransaction
 from loyalty.core.clock import now_iso, now_ms
 from loyalty.db.keys import PENDING_REMOVE
-from loyalty.db.table import Page, Table
+from loyalty.db.table import Table
 from loyalty.db.transact import Transaction
 from loyalty.jobs.models import ApplyCardTransaction, CompleteRewardPurchase
 from loyalty.jobs.settle import PENDING_LABEL
@@ -15,7 +16,7 @@ from loyalty.jobs.settle import PENDING_LABEL
 CURSOR_PREFIX = "lcrsctx_"
 
 
-def transaction_row(db: Table, ctx: dict[str, Any], job: ApplyCardTransaction | CompleteRewardPurchase | None = None) -> dict[str, Any]:
+def transaction_row(db: Table, ctx: CardTransaction, job: ApplyCardTransaction | CompleteRewardPurchase | None = None) -> dict[str, Any]:
     """A card transaction as its item's attributes (with the pending-job marker while a job must settle it)."""
     row: dict[str, Any] = {"status": ctx["status"], "data": ctx}
     if job:
@@ -23,17 +24,17 @@ def transaction_row(db: Table, ctx: dict[str, Any], job: ApplyCardTransaction | 
     return row
 
 
-def transaction_from_row(item: dict[str, Any]) -> dict[str, Any]:
+def transaction_from_row(item: dict[str, Any]) -> CardTransaction:
     """The card transaction of an item (status, updated_at and rejection live beside `data`, where settling writes them)."""
     ctx = dict(item["data"])
     ctx["status"] = item["status"]
     ctx["updated_at"] = item.get("updated_at")
     if "rejection" in item:
         ctx["details"] = {**ctx["details"], "rejection": item["rejection"]}
-    return ctx
+    return cast(CardTransaction, ctx)
 
 
-def add_transaction(tx: Transaction, db: Table, ctx: dict[str, Any], job: ApplyCardTransaction | CompleteRewardPurchase | None = None,
+def add_transaction(tx: Transaction, db: Table, ctx: CardTransaction, job: ApplyCardTransaction | CompleteRewardPurchase | None = None,
                     *, label: str = "card_transaction") -> None:
     """Add to `tx` a new card transaction item."""
     tx.put(label, db.keys.card_transaction(ctx["card_id"], ctx["id"]), transaction_row(db, ctx, job))
@@ -62,7 +63,7 @@ def add_counter_move(tx: Transaction, db: Table, member_id: str, card_id: str, d
     tx.update(label, db.keys.card(member_id, card_id), "SET " + ", ".join(sets), condition=condition, names=names, values=values)
 
 
-def add_settle(tx: Transaction, db: Table, ctx: dict[str, Any], status: str, rejection: dict[str, Any] | None = None) -> None:
+def add_settle(tx: Transaction, db: Table, ctx: CardTransaction, status: str, rejection: dict[str, Any] | None = None) -> None:
     """Add to `tx` the move of a PENDING card transaction to `status` (label `transaction`: refused when it is no longer
     PENDING, which makes a second delivery of its job a no-op)."""
     expression = "SET #s = :s, updated_at = :u"
@@ -76,18 +77,18 @@ def add_settle(tx: Transaction, db: Table, ctx: dict[str, Any], status: str, rej
               condition="#s = :p", names=names, values=values)
 
 
-def create_pending_card_transaction(db: Table, ctx: dict[str, Any], job: ApplyCardTransaction) -> None:
+def create_pending_card_transaction(db: Table, ctx: CardTransaction, job: ApplyCardTransaction) -> None:
     """A PENDING card transaction, visible to the sweeper until the worker applies it."""
     db.put(db.keys.card_transaction(ctx["card_id"], ctx["id"]), transaction_row(db, ctx, job))
 
 
-def get_card_transaction(db: Table, card_id: str, transaction_id: str) -> dict[str, Any] | None:
+def get_card_transaction(db: Table, card_id: str, transaction_id: str) -> CardTransaction | None:
     """One card transaction."""
     item = db.get(db.keys.card_transaction(card_id, transaction_id))
     return transaction_from_row(item) if item else None
 
 
-def apply_card_transaction(db: Table, ctx: dict[str, Any], deltas: dict[str, int], min_balance: int | None) -> None:
+def apply_card_transaction(db: Table, ctx: CardTransaction, deltas: dict[str, int], min_balance: int | None) -> None:
     """Move a PENDING transaction to APPROVED and its card's counters, in one transaction.
 
     Labels: `transaction` (no longer PENDING), `card` (the balance condition failed)."""
@@ -97,14 +98,14 @@ def apply_card_transaction(db: Table, ctx: dict[str, Any], deltas: dict[str, int
     tx.commit()
 
 
-def reject_card_transaction(db: Table, ctx: dict[str, Any], rejection: dict[str, Any]) -> None:
+def reject_card_transaction(db: Table, ctx: CardTransaction, rejection: dict[str, Any]) -> None:
     """Move a PENDING transaction to REJECTED (label `transaction` when it is no longer PENDING)."""
     tx = db.transaction()
     add_settle(tx, db, ctx, "REJECTED", rejection)
     tx.commit()
 
 
-def record_settled_balance_change(db: Table, ctx: dict[str, Any], deltas: dict[str, int], min_balance: int | None) -> None:
+def record_settled_balance_change(db: Table, ctx: CardTransaction, deltas: dict[str, int], min_balance: int | None) -> None:
     """Write an already-APPROVED transaction and move the card's counters (and its `updated_at`, which a v1 voucher
     shows) in one transaction: v1 balance changes are synchronous.
 
@@ -115,7 +116,8 @@ def record_settled_balance_change(db: Table, ctx: dict[str, Any], deltas: dict[s
     tx.commit()
 
 
-def list_card_transactions(db: Table, program_id: str, member_id: str, card_id: str, limit: int, cursor: str | None) -> Page | None:
+def list_card_transactions(db: Table, program_id: str, member_id: str, card_id: str, limit: int,
+                           cursor: str | None) -> tuple[list[CardTransaction], dict[str, str] | None] | None:
     """A page of a card's transactions, newest first (one Query); None unless the card is this member's."""
     page = db.owned_page(db.keys.card_transactions(card_id), CURSOR_PREFIX, {"program_id": program_id, "member_id": member_id},
                          limit, cursor)

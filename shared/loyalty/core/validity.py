@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal, Self
 
@@ -34,7 +35,7 @@ class ValidityHours(Variants):
     VARIANTS = {"DAILY": ("daily",)}
 
 
-def in_validity_window(obj: dict[str, Any], at: datetime | None = None) -> bool:
+def in_validity_window(obj: Mapping[str, Any], at: datetime | None = None) -> bool:
     """True when `at` (default now) lies inside the object's start/end dates and its validity hours."""
     now = now_iso()
     if obj.get("start_date") and now < obj["start_date"]:

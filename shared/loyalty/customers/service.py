@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, cast
 from urllib.parse import unquote
 
 from loyalty.core.clock import now_iso
@@ -11,6 +11,7 @@ from loyalty.core.errors import invalid_payload, not_found
 from loyalty.core.ids import new_alnum_id
 from loyalty.customers import store
 from loyalty.customers.models import CustomerCreate, MemberCustomer
+from loyalty.customers.records import Customer
 from loyalty.db.table import Table
 from loyalty.db.transact import TransactionConflict
 
@@ -18,10 +19,11 @@ CUSTOMER_ID = re.compile(r"cust_[A-Za-z0-9]+")
 _OPTIONAL_FIELDS = ("name", "description", "email", "phone", "birthdate", "birthday")
 
 
-def customer_view(customer: dict[str, Any]) -> dict[str, Any]:
+def customer_view(customer: Customer) -> dict[str, Any]:
     """A stored customer in the shape customers.json documents (aggregates we do not track are zero)."""
+    fields = cast(dict[str, Any], customer)
     out: dict[str, Any] = {"id": customer["id"], "source_id": customer.get("source_id")}
-    out.update({name: customer[name] for name in _OPTIONAL_FIELDS if customer.get(name) is not None})
+    out.update({name: fields[name] for name in _OPTIONAL_FIELDS if fields.get(name) is not None})
     out.update({
         "address": customer.get("address"),
         "summary": {
@@ -44,7 +46,7 @@ def customer_view(customer: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _existing(db: Table, customer_id: str | None, source_id: str | None) -> dict[str, Any] | None:
+def _existing(db: Table, customer_id: str | None, source_id: str | None) -> Customer | None:
     """The customer named by id (404 when unknown) or by source id (None when unknown)."""
     if customer_id is not None:
         found = store.get_customer(db, customer_id) if CUSTOMER_ID.fullmatch(customer_id) else None
@@ -60,26 +62,26 @@ def _existing(db: Table, customer_id: str | None, source_id: str | None) -> dict
     return store.get_customer(db, found_id) if found_id else None
 
 
-def _update(db: Table, customer: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:
-    if not patch or all(customer.get(k) == v for k, v in patch.items()):
+def _update(db: Table, customer: Customer, patch: dict[str, Any]) -> Customer:
+    if not patch or all(cast(dict[str, Any], customer).get(k) == v for k, v in patch.items()):
         return customer
-    updated = {**customer, **patch, "updated_at": now_iso()}
+    updated = cast(Customer, {**customer, **patch, "updated_at": now_iso()})
     store.replace_customer(db, updated)
     return updated
 
 
-def upsert(db: Table, customer_id: str | None, source_id: str | None, patch: dict[str, Any]) -> dict[str, Any]:
+def upsert(db: Table, customer_id: str | None, source_id: str | None, patch: dict[str, Any]) -> Customer:
     """Update the customer named by id or source id with `patch`, or create it (only by source id or anonymously).
 
     Writes nothing when the customer exists and the patch changes nothing."""
     return save(db, _existing(db, customer_id, source_id), source_id, patch)
 
 
-def save(db: Table, existing: dict[str, Any] | None, source_id: str | None, patch: dict[str, Any]) -> dict[str, Any]:
+def save(db: Table, existing: Customer | None, source_id: str | None, patch: dict[str, Any]) -> Customer:
     """Apply `patch` to a customer already looked up (`existing`), or create it when there is none."""
     if existing is not None:
         return _update(db, existing, patch)
-    customer: dict[str, Any] = {
+    customer = cast(Customer, {
         "id": new_alnum_id("cust_"),
         "source_id": source_id,
         **{name: None for name in _OPTIONAL_FIELDS},
@@ -89,7 +91,7 @@ def save(db: Table, existing: dict[str, Any] | None, source_id: str | None, patc
         "created_at": now_iso(),
         "updated_at": None,
         "object": "customer",
-    }
+    })
     try:
         store.create_customer(db, customer)
     except TransactionConflict as conflict:
@@ -108,7 +110,7 @@ def create_customer(db: Table, body: CustomerCreate) -> dict[str, Any]:
     return customer_view(upsert(db, body.id, body.source_id, body.patch()))
 
 
-def find(db: Table, ref: MemberCustomer) -> dict[str, Any] | None:
+def find(db: Table, ref: MemberCustomer) -> Customer | None:
     """The customer an add-member `customer` names, without writing: 404 for an unknown id, None for an unknown source id."""
     return _existing(db, ref.id, ref.source_id)
 

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import cast
 
+from loyalty.customers.records import Customer
 from loyalty.db.table import Table
 from loyalty.db.transact import Transaction
 
 
-def get_customer(db: Table, customer_id: str) -> dict[str, Any] | None:
+def get_customer(db: Table, customer_id: str) -> Customer | None:
     """One customer by id."""
     item = db.get(db.keys.customer(customer_id))
-    return item["data"] if item else None
+    return cast(Customer, item["data"]) if item else None
 
 
 def get_customer_id_by_source_id(db: Table, source_id: str) -> str | None:
@@ -20,21 +21,22 @@ def get_customer_id_by_source_id(db: Table, source_id: str) -> str | None:
     return item["customer_id"] if item else None
 
 
-def create_customer(db: Table, customer: dict[str, Any]) -> None:
+def create_customer(db: Table, customer: Customer) -> None:
     """A new customer, claiming its source id in the same transaction (label `source_id` when it is taken)."""
     tx = db.transaction()
     add_customer(tx, db, customer)
     tx.commit()
 
 
-def add_customer(tx: Transaction, db: Table, customer: dict[str, Any]) -> None:
+def add_customer(tx: Transaction, db: Table, customer: Customer) -> None:
     """Add to `tx` a new customer and its source-id claim."""
     keys = db.keys
     tx.put("customer", keys.customer(customer["id"]), {"data": customer, **keys.listed(keys.CUSTOMERS, customer["id"])})
-    if customer.get("source_id"):
-        tx.put("source_id", keys.customer_source(customer["source_id"]), {"customer_id": customer["id"]})
+    source_id = customer.get("source_id")
+    if source_id:
+        tx.put("source_id", keys.customer_source(source_id), {"customer_id": customer["id"]})
 
 
-def replace_customer(db: Table, customer: dict[str, Any]) -> None:
+def replace_customer(db: Table, customer: Customer) -> None:
     """Overwrite an existing customer's data (upsert by source id)."""
     db.update(db.keys.customer(customer["id"]), "SET #d = :d", names={"#d": "data"}, values={"d": customer})

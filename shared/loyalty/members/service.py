@@ -16,13 +16,14 @@ from loyalty.jobs.models import GenerateCardCodes
 from loyalty.jobs.queue import enqueue
 from loyalty.members import store
 from loyalty.members.models import MemberCreate
+from loyalty.members.records import Card, Member
 from loyalty.members.views import member_view
 from loyalty.programs.service import require_active_program, require_program
 
 
 def new_card(member_id: str, program_id: str, card_definition_id: str, created_at: str, *,
              allow_negative: bool = False, code: str | None = None,
-             code_config: dict[str, Any] | None = None) -> dict[str, Any]:
+             code_config: dict[str, Any] | None = None) -> Card:
     """A fresh card record with every counter at zero."""
     return {
         "id": ids.CARD.new(),
@@ -50,7 +51,7 @@ def create_member(db: Table, program_id: str, body: MemberCreate) -> dict[str, A
         customer_id = customers.require_customer_id(db, None, ident.customer_source_id)
 
     now = now_iso()
-    member = {
+    member: Member = {
         "id": ids.MEMBER.new(),
         "customer_id": customer_id,
         "program_id": program_id,
@@ -61,12 +62,12 @@ def create_member(db: Table, program_id: str, body: MemberCreate) -> dict[str, A
         "object": "member",
     }
     cards = [
-        new_card(str(member["id"]), program_id, a["id"], now, allow_negative=a["data"].get("allow_negative", False),
+        new_card(member["id"], program_id, a["id"], now, allow_negative=a["data"].get("allow_negative", False),
                  code_config=a["data"].get("code_config"))
         for a in assignments
         if a["kind"] == CDEF
     ]
-    job = GenerateCardCodes(project_id=db.project_id, member_id=str(member["id"])) if cards else None
+    job = GenerateCardCodes(project_id=db.project_id, member_id=member["id"]) if cards else None
     tx = db.transaction()
     store.add_member(tx, db, member, cards, scope_id=program_id, job=job)
     try:
@@ -89,7 +90,7 @@ def get_member(db: Table, program_id: str, member_id: str) -> dict[str, Any]:
     return member_view(member, cards)
 
 
-def require_member(db: Table, program_id: str, member_id: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+def require_member(db: Table, program_id: str, member_id: str) -> tuple[Member, list[Card]]:
     """The member of this program with its cards, or 404 (a member of another program is not found)."""
     ids.MEMBER.check(member_id)
     found = store.get_member_with_cards(db, member_id)
@@ -98,13 +99,13 @@ def require_member(db: Table, program_id: str, member_id: str) -> tuple[dict[str
     return found
 
 
-def require_active_member(member: dict[str, Any], message: str) -> None:
+def require_active_member(member: Member, message: str) -> None:
     """423 unless the member is ACTIVE."""
     if member["status"] != "ACTIVE":
         raise locked("non_active_member", "Invalid member status", message, resource_type="member", resource_id=member["id"])
 
 
-def require_card(cards: list[dict[str, Any]], card_id: str) -> dict[str, Any]:
+def require_card(cards: list[Card], card_id: str) -> Card:
     """The member's card with this id, or 404."""
     card = next((c for c in cards if c["id"] == card_id), None)
     if card is None:

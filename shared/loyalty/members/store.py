@@ -3,13 +3,14 @@ membership claim, card code claims, and the list heads of each card's and member
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from loyalty.core.clock import now_ms
 from loyalty.db.keys import CARD_SK_PREFIX, MEMBER_SK, PENDING_REMOVE
 from loyalty.db.table import Table
 from loyalty.db.transact import Transaction
 from loyalty.jobs.models import GenerateCardCodes
+from loyalty.members.records import Card, CodeClaim, Member, Membership
 
 # The lifetime counters kept on a card item (spec §2.7), each a number attribute the ledger moves atomically.
 COUNTERS = (
@@ -31,23 +32,24 @@ COUNTERS = (
 )
 
 
-def card_row(card: dict[str, Any]) -> dict[str, Any]:
+def card_row(card: Card) -> dict[str, Any]:
     """A card record as its item's attributes: counters and balance at the top (updated in place), the rest in `data`."""
-    counters = {name: card.get(name, 0) for name in COUNTERS}
-    static = {k: v for k, v in card.items() if k not in COUNTERS and k not in ("balance", "code")}
-    return {**counters, "balance": card.get("balance", 0), "code": card.get("code"), "data": static}
+    record = cast(dict[str, Any], card)
+    counters = {name: record.get(name, 0) for name in COUNTERS}
+    static = {k: v for k, v in record.items() if k not in COUNTERS and k not in ("balance", "code")}
+    return {**counters, "balance": record.get("balance", 0), "code": record.get("code"), "data": static}
 
 
-def card_from_row(item: dict[str, Any]) -> dict[str, Any]:
+def card_from_row(item: dict[str, Any]) -> Card:
     """The card record of a card item."""
     card = dict(item["data"])
     card.update({name: item.get(name, 0) for name in COUNTERS})
     card["balance"] = item.get("balance", 0)
     card["code"] = item.get("code")
-    return card
+    return cast(Card, card)
 
 
-def add_member(tx: Transaction, db: Table, member: dict[str, Any], cards: list[dict[str, Any]], *, scope_id: str,
+def add_member(tx: Transaction, db: Table, member: Member, cards: list[Card], *, scope_id: str,
                job: GenerateCardCodes | None = None, codes: list[str] = ()) -> None:  # type: ignore[assignment]
     """Add to `tx` the member, its cards, their list heads, the one-per-customer claim and any card code claims.
 
@@ -68,12 +70,12 @@ def add_member(tx: Transaction, db: Table, member: dict[str, Any], cards: list[d
         tx.put("code", keys.card_code(code), {"member_id": member["id"], "card_id": cards[0]["id"]})
 
 
-def get_membership(db: Table, scope_id: str, customer_id: str) -> dict[str, Any] | None:
+def get_membership(db: Table, scope_id: str, customer_id: str) -> Membership | None:
     """The member (and card ids) a customer holds in a program or v1 campaign."""
-    return db.get(db.keys.membership(scope_id, customer_id))
+    return cast(Membership | None, db.get(db.keys.membership(scope_id, customer_id)))
 
 
-def get_member_with_cards(db: Table, member_id: str) -> tuple[dict[str, Any], list[dict[str, Any]]] | None:
+def get_member_with_cards(db: Table, member_id: str) -> tuple[Member, list[Card]] | None:
     """The member and its cards with their counters (one Query); None when absent."""
     items, _ = db.query(db.keys.member_partition(member_id))
     member = next((i for i in items if i["SK"] == MEMBER_SK), None)
@@ -81,18 +83,18 @@ def get_member_with_cards(db: Table, member_id: str) -> tuple[dict[str, Any], li
         return None
     data = dict(member["data"])
     data["status"] = member["status"]
-    return data, [card_from_row(i) for i in items if i["SK"].startswith(CARD_SK_PREFIX)]
+    return cast(Member, data), [card_from_row(i) for i in items if i["SK"].startswith(CARD_SK_PREFIX)]
 
 
-def get_card(db: Table, member_id: str, card_id: str) -> dict[str, Any] | None:
+def get_card(db: Table, member_id: str, card_id: str) -> Card | None:
     """One card with its counters."""
     item = db.get(db.keys.card(member_id, card_id))
     return card_from_row(item) if item else None
 
 
-def get_card_by_code(db: Table, code: str) -> dict[str, Any] | None:
+def get_card_by_code(db: Table, code: str) -> CodeClaim | None:
     """The code claim `{member_id, card_id}` of a card code."""
-    return db.get(db.keys.card_code(code))
+    return cast(CodeClaim | None, db.get(db.keys.card_code(code)))
 
 
 def assign_card_codes(db: Table, member_id: str, codes: dict[str, str]) -> None:

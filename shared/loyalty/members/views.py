@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
+
+from loyalty.members.records import Card, Member
 
 POINT_COUNTERS = ("total", "earned", "added", "purchased", "purchased_reversed", "subtracted", "expired", "spent",
                   "refunded", "returned", "locked", "unlocked")
 
 
-def card_view(card: dict[str, Any]) -> dict[str, Any]:
+def card_view(record: Card) -> dict[str, Any]:
     """A loyalty card as the API returns it (lifetime bucket, balance, next expiration/activation)."""
+    card = cast(dict[str, Any], record)
     pending_total = card.get("pending_total", 0)
     pending_balance = max(pending_total - card.get("pending_activated", 0) - card.get("pending_canceled", 0), 0)
     return {
@@ -32,9 +35,9 @@ def card_view(card: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def member_view(member: dict[str, Any], cards: list[dict[str, Any]] | None) -> dict[str, Any]:
+def member_view(member: Member, cards: list[Card] | None) -> dict[str, Any]:
     """A member, with its cards when `cards` is given."""
-    out = {
+    out: dict[str, Any] = {
         "id": member["id"],
         "customer_id": member["customer_id"],
         "program_id": member["program_id"],

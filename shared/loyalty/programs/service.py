@@ -17,6 +17,7 @@ from loyalty.db.table import Table
 from loyalty.db.transact import TransactionConflict
 from loyalty.programs import store
 from loyalty.programs.models import ProgramCreate
+from loyalty.programs.records import Assignment, Program
 from loyalty.programs.views import KINDS, program_view
 
 
@@ -26,7 +27,7 @@ def _stock_object(quantity: int | None) -> dict[str, Any]:
     return {"type": "LIMITED", "limited": {"quantity": quantity}}
 
 
-def _assignment(kind: str, component: dict[str, Any], created_at: str, **extra: Any) -> dict[str, Any]:
+def _assignment(kind: str, component: dict[str, Any], created_at: str, **extra: Any) -> Assignment:
     if kind == CDEF:
         data = {
             "card_definition_id": component["id"],
@@ -42,8 +43,10 @@ def _assignment(kind: str, component: dict[str, Any], created_at: str, **extra: 
     else:
         data = {"reward_id": component["id"], "costs": extra["costs"], "reward_type": component["type"],
                 "updated_at": None, "object": "program_reward"}
-    return {"kind": kind, "id": component["id"], "data": {**data, "created_at": created_at}, **(
-        {"stock_quantity": extra["stock_quantity"]} if extra.get("stock_quantity") is not None else {})}
+    assignment: Assignment = {"kind": kind, "id": component["id"], "data": {**data, "created_at": created_at}}
+    if extra.get("stock_quantity") is not None:
+        assignment["stock_quantity"] = extra["stock_quantity"]
+    return assignment
 
 
 def create_program(db: Table, body: ProgramCreate) -> dict[str, Any]:
@@ -66,7 +69,7 @@ def create_program(db: Table, body: ProgramCreate) -> dict[str, Any]:
                          "An ACTIVE program requires at least one ACTIVE earning rule")
 
     now = now_iso()
-    program = {
+    program: Program = {
         "id": ids.PROGRAM.new(),
         "name": body.name,
         "status": status,
@@ -105,7 +108,7 @@ def get_program(db: Table, program_id: str) -> dict[str, Any]:
     return program_view(program, assignments, set())
 
 
-def require_program(db: Table, program_id: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+def require_program(db: Table, program_id: str) -> tuple[Program, list[Assignment]]:
     """The program (not deleted) and its assignments, or 404."""
     ids.PROGRAM.check(program_id)
     found = store.get_program_with_assignments(db, program_id)
@@ -114,7 +117,7 @@ def require_program(db: Table, program_id: str) -> tuple[dict[str, Any], list[di
     return found
 
 
-def require_active_program(program: dict[str, Any], message: str) -> None:
+def require_active_program(program: Program, message: str) -> None:
     """423 unless the program is ACTIVE and inside its validity window."""
     if program["status"] != "ACTIVE":
         raise locked("non_active_program", "Invalid program status", message, resource_type="program", resource_id=program["id"])

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from loyalty.db.keys import ASSIGNMENT_SK_PREFIX, PROGRAM_SK, Keys
 from loyalty.db.table import Table
+from loyalty.programs.records import Assignment, Program
 
 
 def component_label(kind: str, component_id: str) -> str:
@@ -13,7 +14,7 @@ def component_label(kind: str, component_id: str) -> str:
     return f"component:{kind}:{component_id}"
 
 
-def create_program(db: Table, program: dict[str, Any], assignments: list[dict[str, Any]], checks: list[tuple[str, str]]) -> None:
+def create_program(db: Table, program: Program, assignments: list[Assignment], checks: list[tuple[str, str]]) -> None:
     """Program and its component assignments in one transaction; the components in `checks` must still exist.
 
     A refusal is a TransactionConflict whose failed labels are `component_label(kind, id)` of the vanished components."""
@@ -32,16 +33,16 @@ def create_program(db: Table, program: dict[str, Any], assignments: list[dict[st
     tx.commit()
 
 
-def get_program_with_assignments(db: Table, program_id: str) -> tuple[dict[str, Any], list[dict[str, Any]]] | None:
+def get_program_with_assignments(db: Table, program_id: str) -> tuple[Program, list[Assignment]] | None:
     """The program and its assignments (one Query); None when it does not exist."""
     items, _ = db.query(db.keys.program_partition(program_id))
     program = next((i for i in items if i["SK"] == PROGRAM_SK), None)
     if program is None:
         return None
-    assignments = []
+    assignments: list[Assignment] = []
     for item in items:
         if item["SK"].startswith(ASSIGNMENT_SK_PREFIX):
             kind, component_id = Keys.parse_assignment_sk(item["SK"])
             assignments.append({"kind": kind, "id": component_id, "data": item["data"],
                                 "stock_quantity": item.get("stock_quantity"), "redeemed": item.get("redeemed", 0)})
-    return program["data"], assignments
+    return cast(Program, program["data"]), assignments

@@ -8,6 +8,7 @@ from loyalty.components.store import CARD_DEFINITION as CDEF
 from loyalty.components.store import EARNING_RULE as ERULE
 from loyalty.components.store import REWARD
 from loyalty.components.store import TIER_STRUCTURE as TS
+from loyalty.programs.records import Assignment, Program
 
 # assignment kind -> (resource type in errors, request field)
 KINDS = {
@@ -18,7 +19,7 @@ KINDS = {
 }
 
 
-def program_view(program: dict[str, Any], assignments: list[dict[str, Any]], present: set[str]) -> dict[str, Any]:
+def program_view(program: Program, assignments: list[Assignment], present: set[str]) -> dict[str, Any]:
     """The program with its assignment arrays in the seed's shape (`null` for arrays never given)."""
 
     def ids(kind: str) -> list[dict[str, Any]] | None:

@@ -17,10 +17,12 @@ from loyalty.db.transact import TransactionConflict
 from loyalty.jobs.models import CompleteRewardPurchase
 from loyalty.jobs.queue import enqueue
 from loyalty.jobs.settle import settle
+from loyalty.members.records import Card
 from loyalty.members.service import require_active_member, require_member
 from loyalty.programs.service import require_active_program, require_program
 from loyalty.purchases import store
 from loyalty.purchases.models import RewardPurchaseCreate
+from loyalty.purchases.records import RewardTransaction
 
 REASON = "Points spent on reward"
 
@@ -40,7 +42,7 @@ def _result(reward: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _choose_cost(costs: list[dict[str, Any]], cards: list[dict[str, Any]]) -> tuple[int, dict[str, Any]]:
+def _choose_cost(costs: list[dict[str, Any]], cards: list[Card]) -> tuple[int, Card]:
     """The first cost priced on a card definition the member holds a card of."""
     by_definition = {c["card_definition_id"]: c for c in cards}
     for cost in costs:
@@ -72,14 +74,15 @@ def purchase_reward(db: Table, program_id: str, member_id: str, body: RewardPurc
         raise locked("reward_outside_validity_window", "Reward is not available at this time",
                      "The reward is outside its validity window", resource_type="reward", resource_id=reward["id"])
     cost, card = _choose_cost(assignment["data"].get("costs") or reward.get("costs") or [], cards)
-    limited = assignment.get("stock_quantity") is not None
-    if limited and assignment["stock_quantity"] <= 0:
+    stock = assignment.get("stock_quantity")
+    limited = stock is not None
+    if stock is not None and stock <= 0:
         raise out_of_stock()
-    if card["balance"] < cost:
+    if card.get("balance", 0) < cost:
         raise insufficient_balance()
 
     now = now_iso()
-    rtx = {
+    rtx: RewardTransaction = {
         "id": ids.REWARD_TRANSACTION.new(),
         "card_id": card["id"],
         "card_transaction_id": None,

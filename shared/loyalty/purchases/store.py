@@ -3,20 +3,22 @@ reject a purchase: card lock, program-reward stock, both transaction records, al
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
+from loyalty.cards.records import CardTransaction
 from loyalty.cards.store import add_counter_move, add_settle, add_transaction
 from loyalty.components.store import REWARD
 from loyalty.core.clock import now_iso
 from loyalty.db.keys import Key
-from loyalty.db.table import Page, Table
+from loyalty.db.table import Table
 from loyalty.db.transact import Transaction
 from loyalty.jobs.models import CompleteRewardPurchase
+from loyalty.purchases.records import RewardTransaction
 
 CURSOR_PREFIX = "lcrstrx_"
 
 
-def purchase_from_row(item: dict[str, Any]) -> dict[str, Any]:
+def purchase_from_row(item: dict[str, Any]) -> RewardTransaction:
     """The reward transaction of an item (status, updated_at, result and rejection are written beside `data` when it settles)."""
     rtx = dict(item["data"])
     rtx["status"] = item["status"]
@@ -27,14 +29,14 @@ def purchase_from_row(item: dict[str, Any]) -> dict[str, Any]:
     if "rejection" in item:
         details["rejection"] = item["rejection"]
     rtx["details"] = details
-    return rtx
+    return cast(RewardTransaction, rtx)
 
 
 def _stock(db: Table, program_id: str, reward_id: str) -> Key:
     return db.keys.assignment(program_id, REWARD, reward_id)
 
 
-def accept_reward_purchase(db: Table, rtx: dict[str, Any], ctx: dict[str, Any], cost: int, limited_stock: bool,
+def accept_reward_purchase(db: Table, rtx: RewardTransaction, ctx: CardTransaction, cost: int, limited_stock: bool,
                            job: CompleteRewardPurchase) -> None:
     """Lock the cost on the card, take one from stock and write both transactions PENDING, atomically.
 
@@ -58,7 +60,7 @@ def _add_purchase_settle(tx: Transaction, db: Table, member_id: str, rtx_id: str
               condition="#s = :p", names={"#s": "status", "#f": field}, values={"s": status, "u": now_iso(), "v": value, "p": "PENDING"})
 
 
-def approve_reward_purchase(db: Table, ctx: dict[str, Any], cost: int, result: dict[str, Any]) -> None:
+def approve_reward_purchase(db: Table, ctx: CardTransaction, cost: int, result: dict[str, Any]) -> None:
     """Spend the locked points, count the redemption and write the result, if the reward is still ACTIVE.
 
     Labels: `transaction` (no longer PENDING), `reward` (the reward is no longer ACTIVE)."""
@@ -73,7 +75,7 @@ def approve_reward_purchase(db: Table, ctx: dict[str, Any], cost: int, result: d
     tx.commit()
 
 
-def reject_reward_purchase(db: Table, ctx: dict[str, Any], cost: int, limited_stock: bool, rejection: dict[str, Any]) -> None:
+def reject_reward_purchase(db: Table, ctx: CardTransaction, cost: int, limited_stock: bool, rejection: dict[str, Any]) -> None:
     """Unlock the points, give the stock back and mark both transactions REJECTED (label `transaction` when no longer PENDING)."""
     d = ctx["details"]
     tx = db.transaction()
@@ -86,7 +88,8 @@ def reject_reward_purchase(db: Table, ctx: dict[str, Any], cost: int, limited_st
     tx.commit()
 
 
-def list_member_reward_purchases(db: Table, program_id: str, member_id: str, limit: int, cursor: str | None) -> Page | None:
+def list_member_reward_purchases(db: Table, program_id: str, member_id: str, limit: int,
+                                 cursor: str | None) -> tuple[list[RewardTransaction], dict[str, str] | None] | None:
     """A page of a member's reward purchases, newest first (one Query); None unless the member is the program's."""
     page = db.owned_page(db.keys.reward_purchases(member_id), CURSOR_PREFIX, {"program_id": program_id, "member_id": member_id},
                          limit, cursor)

@@ -21,6 +21,7 @@ from loyalty.db.table import Table
 from loyalty.db.transact import TransactionConflict
 from loyalty.members import store as members
 from loyalty.members.codes import generate_code
+from loyalty.members.records import Card, CodeClaim, Member
 from loyalty.members.service import new_card
 from loyalty.v1 import store
 from loyalty.v1.models import MAX_CODE_LENGTH, BalanceUpdate, CodeConfig, LoyaltyCampaignCreate, MemberAdd, duration_parts
@@ -153,15 +154,15 @@ def get_campaign(db: Table, campaign_ref: str) -> dict[str, Any]:
 
 
 # ---------------------------------------------------------------------------------------------- vouchers (cards)
-def _asset(kind: str, card: dict[str, Any], base: str) -> dict[str, str]:
+def _asset(kind: str, card: Card, base: str) -> dict[str, str]:
     digest = hashlib.sha256(f"{kind}:{card['voucher_id']}:{card['code']}".encode()).digest()
     asset_id = base64.urlsafe_b64encode(digest).decode().rstrip("=")
     return {"id": asset_id, "url": f"{base}/v1/assets/{kind}/{asset_id}"}
 
 
-def voucher_view(card: dict[str, Any], base: str) -> dict[str, Any]:
+def voucher_view(card: Card, base: str) -> dict[str, Any]:
     """A v1 loyalty card as the LoyaltyMember voucher object of the seeds."""
-    code = card["code"]
+    code = card.get("code") or ""
     path = f"/v1/vouchers/{quote(code, safe='')}"
     pending = max(card.get("pending_total", 0) - card.get("pending_activated", 0) - card.get("pending_canceled", 0), 0)
     out: dict[str, Any] = {
@@ -223,7 +224,7 @@ def _plus_duration(start_iso: str, duration: str) -> str:
     return normalize_iso(moved)
 
 
-def _new_card(campaign: dict[str, Any], member_id: str, customer_id: str, code: str, now: str) -> dict[str, Any]:
+def _new_card(campaign: dict[str, Any], member_id: str, customer_id: str, code: str, now: str) -> Card:
     """A card of this campaign, its counters already holding the campaign's initial points."""
     template = campaign["voucher"]
     card = new_card(member_id, campaign["id"], campaign["id"], now, code=code, code_config=template["code_config"])
@@ -260,11 +261,11 @@ def _require_publishable(campaign: dict[str, Any]) -> None:
         raise _not_active(campaign, f"Given campaign expired at {campaign['expiration_date']}")
 
 
-def _held_card(db: Table, claim: dict[str, Any]) -> dict[str, Any] | None:
+def _held_card(db: Table, claim: CodeClaim) -> Card | None:
     return members.get_card(db, claim["member_id"], claim["card_id"])
 
 
-def _existing_card(db: Table, campaign: dict[str, Any], customer_id: str, wanted: str | None) -> dict[str, Any] | None:
+def _existing_card(db: Table, campaign: dict[str, Any], customer_id: str, wanted: str | None) -> Card | None:
     """The card this customer already holds in the campaign (join_once), or None; 400 if a different code was asked for."""
     membership = members.get_membership(db, campaign["id"], customer_id)
     if membership is None:
@@ -294,7 +295,7 @@ def add_member(db: Table, campaign_ref: str, body: MemberAdd, base: str) -> dict
         held = _held_card(db, claim) if claim else None
         if claim is not None and not (held and known and held.get("holder_id") == known["id"]
                                       and held.get("campaign_id") == campaign["id"]):
-            raise _already_published((held or {}).get("voucher_id") or body.voucher)
+            raise _already_published((held.get("voucher_id") if held else None) or body.voucher)
 
     customer = customers.save(db, known, body.customer.source_id, body.customer.patch())
     existing = _existing_card(db, campaign, customer["id"], body.voucher)
@@ -302,7 +303,7 @@ def add_member(db: Table, campaign_ref: str, body: MemberAdd, base: str) -> dict
         return voucher_view(existing, base)
 
     now = now_iso()
-    member = {
+    member: Member = {
         "id": ids.MEMBER.new(),
         "customer_id": customer["id"],
         "program_id": campaign["id"],
@@ -337,11 +338,11 @@ def add_member(db: Table, campaign_ref: str, body: MemberAdd, base: str) -> dict
             if body.voucher is not None:
                 claim = members.get_card_by_code(db, body.voucher)
                 held = _held_card(db, claim) if claim else None
-                raise _already_published((held or {}).get("voucher_id") or body.voucher) from None
+                raise _already_published((held.get("voucher_id") if held else None) or body.voucher) from None
     raise _no_voucher("Couldn't create new vouchers for publication")
 
 
-def _card_by_code(db: Table, campaign_ref: str | None, member_ref: str) -> dict[str, Any]:
+def _card_by_code(db: Table, campaign_ref: str | None, member_ref: str) -> Card:
     """A v1 card by its code (the v1 memberId), optionally only within one campaign (id or name); 404 `voucher`."""
     code = unquote(member_ref)
     if not code or len(code) > MAX_CODE_LENGTH:
