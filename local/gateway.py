@@ -37,7 +37,7 @@ class HttpResponse:
     body: bytes = b""
 
 
-NOT_FOUND = _json(404, {"message": "Not Found"})
+NOT_FOUND = _json(404, {"message": "Not Found"})  # API Gateway's own answer when the API has no $default route
 SERVER_ERROR = _json(500, {"message": "Internal Server Error"})
 TOO_LARGE = _json(413, {"message": "Request Entity Too Large"})
 
@@ -213,8 +213,8 @@ class _Handler(BaseHTTPRequestHandler):
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _handle
 
     def __getattr__(self, name: str) -> Any:
-        # any other method (TRACE, PROPFIND, ...) goes through the router too: no route matches it, so it is a
-        # JSON 404 as API Gateway answers, not http.server's HTML 501
+        # any other method (TRACE, PROPFIND, ...) goes through the router too: only an ANY or the $default route
+        # serves it, else it is a JSON 404 as API Gateway answers, not http.server's HTML 501
         if name.startswith("do_"):
             return self._handle
         raise AttributeError(name)
@@ -242,7 +242,7 @@ class GatewayServer(ThreadingHTTPServer):
 
     def dispatch(self, method: str, target: str, headers: list[tuple[str, str]], body: bytes, source_ip: str,
                  protocol: str = "HTTP/1.1", req_id: str | None = None) -> HttpResponse:
-        """Route one request, invoke its function, map the result (404 / 500 as API Gateway answers them).
+        """Route one request, invoke its function, map the result (404 without a $default route, 500, as API Gateway answers them).
 
         With a CORS configuration, preflight requests are answered here and responses get the CORS headers, as API Gateway does."""
         origin = next((v for k, v in headers if k.lower() == "origin"), None)

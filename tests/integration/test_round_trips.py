@@ -91,7 +91,7 @@ def test_no_endpoint_authenticates_more_than_once(results: dict[str, CaseResult]
 
 
 # The API's shared roles, least privilege first: each HTTP function must have the first one that allows all of its calls.
-API_ROLES = ("ApiReadRole", "ApiWriteRole", "ApiWriteEnqueueRole")
+API_ROLES = ("NoDataRole", "ApiReadRole", "ApiWriteRole", "ApiWriteEnqueueRole")
 
 
 def test_every_call_is_allowed_by_the_function_role(results: dict[str, CaseResult]) -> None:

@@ -125,7 +125,7 @@ MAX_RESOURCES = 450
 MAX_ROUTES = 280
 LINT_PYTHON = ROOT / ".venv-lint" / "bin" / "python"
 EXPAND = Path(__file__).with_name("sam_expand.py")
-SHARED_ROLES = {"ApiReadRole", "ApiWriteRole", "ApiWriteEnqueueRole", "WorkerRole", "SweeperRole"}
+SHARED_ROLES = {"ApiReadRole", "ApiWriteRole", "ApiWriteEnqueueRole", "WorkerRole", "SweeperRole", "NoDataRole"}
 READ_ACTIONS = {"dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query"}
 WRITE_ACTIONS = {"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:ConditionCheckItem"}
 QUEUE_CONSUMER_ACTIONS = {"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ChangeMessageVisibility"}
@@ -159,7 +159,7 @@ def generated_by(expanded: dict[str, Any]) -> dict[str, dict[str, str]]:
 
 
 def expanded_routes(expanded: dict[str, Any]) -> list[tuple[str, str]]:
-    """(method, path) of every route of the HttpApi's OpenAPI body."""
+    """(method, path) of every route of the HttpApi's OpenAPI body (`$default` for the default route)."""
     apis = [r for r in expanded["Resources"].values() if r["Type"] == "AWS::ApiGatewayV2::Api"]
     assert len(apis) == 1, "one HTTP API"
     paths = apis[0]["Properties"]["Body"]["paths"]
@@ -181,10 +181,13 @@ def test_every_http_function_costs_two_resources(expanded: dict[str, Any]) -> No
             f"{logical_id} expands to {made[logical_id]}: an HTTP function may cost only itself and its invoke permission")
 
 
-def test_expanded_routes_are_the_template_routes(expanded: dict[str, Any]) -> None:
+def test_expanded_routes_are_the_template_routes_and_default(expanded: dict[str, Any]) -> None:
     declared = {(str(e["Method"]).upper(), str(e["Path"])) for p in API_FUNCTIONS.values() for e in events_of(p, "HttpApi")}
+    assert ("ANY", "$default") in declared, "unknown routes need the $default route (RouteNotFoundFunction)"
     made = {("ANY" if m == "x-amazon-apigateway-any-method" else m.upper(), p) for m, p in expanded_routes(expanded)}
     assert made == declared
+    body = next(r for r in expanded["Resources"].values() if r["Type"] == "AWS::ApiGatewayV2::Api")["Properties"]["Body"]
+    assert body["paths"]["$default"]["x-amazon-apigateway-any-method"].get("isDefaultRoute") is True
 
 
 def test_no_role_or_log_group_per_function(expanded: dict[str, Any]) -> None:
@@ -207,6 +210,8 @@ def test_every_function_uses_a_shared_role() -> None:
         methods = {str(e["Method"]).upper() for e in events_of(props, "HttpApi")}
         if methods == {"GET"}:
             assert roles[logical_id] == "ApiReadRole", f"{logical_id} serves GET: read-only"
+        if any(e["Path"] == "$default" for e in events_of(props, "HttpApi")):
+            assert roles[logical_id] == "NoDataRole", f"{logical_id} answers unknown routes: no table, no queue"
     assert {roles[k] for k in WORKERS} == {"WorkerRole"}
     assert {roles[k] for k, p in FUNCTIONS.items() if events_of(p, "Schedule")} == {"SweeperRole"}
 
