@@ -15,10 +15,12 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install -q -e ".[dev]" 2>&1 | grep -v "is ignored" || true
 	@$(BIN)/python -c "import aws_lambda_powertools, moto, pytest, voucherify" && touch $(STAMP)
 
-$(LINT_VENV)/.installed:
+# aws-sam-translator expands template.yaml for tests/unit/test_template.py (it pins an older pydantic than the app's).
+# The Makefile prerequisite makes an existing .venv-lint take a package added here.
+$(LINT_VENV)/.installed: Makefile
 	@test -x $(LINT_VENV)/bin/python || $(PY) -m venv $(LINT_VENV)
-	$(LINT_VENV)/bin/pip install -q cfn-lint cfn-lint-serverless 2>&1 | grep -v "is ignored" || true
-	@$(LINT_VENV)/bin/cfn-lint --version && touch $@
+	$(LINT_VENV)/bin/pip install -q cfn-lint cfn-lint-serverless aws-sam-translator 2>&1 | grep -v "is ignored" || true
+	@$(LINT_VENV)/bin/cfn-lint --version && $(LINT_VENV)/bin/python -c "import samtranslator" && touch $@
 
 $(SAM_VENV)/.installed:
 	@test -x $(SAM_VENV)/bin/python || $(PY) -m venv $(SAM_VENV)

@@ -79,6 +79,7 @@ def first_event(stack: BenchStack, world: World, jobs: PendingJobs, function: st
             "POST", f"/v1/loyalties/{f['campaign']}/members/{world.take_v1_member().code}/balance", {"points": 10}),
         "update_loyalty_card_balance_by_code_v1": lambda: (
             "POST", f"/v1/loyalties/members/{world.take_v1_member().code}/balance", {"points": 10}),
+        "route_not_found": lambda: ("GET", f"{V2}/no-such-route", None),
     }
     method, path, body = requests[folder]()
     routed, event = stack.events.http(method, path, body, stack.headers)

@@ -88,6 +88,7 @@ BUDGETS: dict[str, Budget] = {
     "v1 get member by code": Budget("GetItem code claim + GetItem card", reads=2),
     "v1 balance": Budget("GetItem code claim + GetItem card + TransactWriteItems", reads=2, transactions=1),
     "v1 balance by code": Budget("GetItem code claim + GetItem card + TransactWriteItems", reads=2, transactions=1),
+    "unknown route": Budget("none: the $default route answers 404 from the request alone, before any auth"),
 }
 
 
@@ -175,6 +176,8 @@ class _Scenario:
         self._v2(tag)
         self._worker_edges()
         self._v1(tag)
+        self.clear_auth_cache()  # so that an authentication, which the $default route must not make, would be counted
+        self.call("unknown route", "GET", f"{V2}/no-such-route", expect=404)
         return self.results
 
     def _v2(self, tag: str) -> None:

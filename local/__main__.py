@@ -150,15 +150,16 @@ def cmd_generate_event(args: argparse.Namespace) -> int:
     routes = [r for r in template.routes if r.function == args.function]
     if routes:
         route: Route = routes[0]
-        path = args.path or route.path
-        found = route.match(route.method if route.method != "ANY" else "GET", path.split("?")[0])
+        path = args.path or (route.path if route.path != "$default" else "/no-such-route")
+        method = route.method if route.method != "ANY" else "GET"  # the request's method: an ANY route sees a real one
+        found = route.match(method, path.split("?")[0])
         if found is None:
             raise SystemExit(f"{path} does not match {route.route_key}")
         headers = [("host", "localhost:3000"), ("user-agent", "curl/8.5.0"), ("accept", "*/*"),
                    ("x-app-id", PLACEHOLDER_KEY.app_id), ("x-app-token", PLACEHOLDER_KEY.token)]
         if body:
             headers += [("content-type", "application/json"), ("content-length", str(len(body.encode())))]
-        event = build_http_event(route, found, route.method, path, headers, body.encode(), req_id="LocalReqId0000=")
+        event = build_http_event(route, found, method, path, headers, body.encode(), req_id="LocalReqId0000=")
     elif any(q.function == args.function for q in template.queue_triggers):
         message = {"MessageId": "059f36b4-87a3-44ab-83d2-661975830a7d", "ReceiptHandle": "AQEBwJnKyrHigUMZj6rYigCgxlaS3SLy0a",
                    "Body": body or "{}", "Attributes": {"ApproximateReceiveCount": "1", "SentTimestamp": "1795312800000",

@@ -19,7 +19,9 @@ from local.template import ACCOUNT_ID, Cors, Route, match_route
 
 log = logging.getLogger("local")
 
-MAX_BODY = 10 * 1024 * 1024  # API Gateway's payload limit
+# Lambda's limit for a synchronous invocation payload (6 MB; API Gateway itself takes 10 MB): a bigger request could
+# never reach a function, so the gateway refuses it with 413 before reading it (and refuses an event that outgrows it).
+MAX_BODY = 6 * 1024 * 1024
 TEXT_TYPES = ("text/", "application/json", "application/xml", "application/javascript", "application/x-www-form-urlencoded")
 Invoke = Callable[[str, dict[str, Any]], Any]
 
@@ -37,9 +39,14 @@ class HttpResponse:
     body: bytes = b""
 
 
-NOT_FOUND = _json(404, {"message": "Not Found"})
+NOT_FOUND = _json(404, {"message": "Not Found"})  # API Gateway's own answer when the API has no $default route
 SERVER_ERROR = _json(500, {"message": "Internal Server Error"})
-TOO_LARGE = _json(413, {"message": "Request Entity Too Large"})
+
+
+def too_large(req_id: str, details: str) -> HttpResponse:
+    """413 with the Voucherify error body (`request_id` as the functions spell it: `v-` + the API Gateway request id)."""
+    return _json(413, {"code": 413, "key": "request_entity_too_large", "message": "Request Entity Too Large", "details": details,
+                       "request_id": f"v-{req_id}"})
 
 
 def is_text(content_type: str | None) -> bool:
@@ -194,7 +201,7 @@ class _Handler(BaseHTTPRequestHandler):
         body = self._body()
         if body is None:
             self.close_connection = True
-            response = TOO_LARGE
+            response = too_large(req_id, f"The request body is larger than {MAX_BODY} bytes, the Lambda invocation payload limit")
         else:
             response = self.server.dispatch(self.command, self.path, list(self.headers.items()), body, self.client_address[0],
                                             self.request_version, req_id)
@@ -213,8 +220,8 @@ class _Handler(BaseHTTPRequestHandler):
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _handle
 
     def __getattr__(self, name: str) -> Any:
-        # any other method (TRACE, PROPFIND, ...) goes through the router too: no route matches it, so it is a
-        # JSON 404 as API Gateway answers, not http.server's HTML 501
+        # any other method (TRACE, PROPFIND, ...) goes through the router too: only an ANY or the $default route
+        # serves it, else it is a JSON 404 as API Gateway answers, not http.server's HTML 501
         if name.startswith("do_"):
             return self._handle
         raise AttributeError(name)
@@ -242,7 +249,7 @@ class GatewayServer(ThreadingHTTPServer):
 
     def dispatch(self, method: str, target: str, headers: list[tuple[str, str]], body: bytes, source_ip: str,
                  protocol: str = "HTTP/1.1", req_id: str | None = None) -> HttpResponse:
-        """Route one request, invoke its function, map the result (404 / 500 as API Gateway answers them).
+        """Route one request, invoke its function, map the result (404 without a $default route, 500, as API Gateway answers them).
 
         With a CORS configuration, preflight requests are answered here and responses get the CORS headers, as API Gateway does."""
         origin = next((v for k, v in headers if k.lower() == "origin"), None)
@@ -261,7 +268,10 @@ class GatewayServer(ThreadingHTTPServer):
         if found is None:
             return NOT_FOUND
         route, params = found
+        req_id = req_id or request_id()
         event = build_http_event(route, params, method, target, headers, body, source_ip=source_ip, protocol=protocol, req_id=req_id)
+        if len(body) > MAX_BODY // 2 and len(json.dumps(event)) > MAX_BODY:  # base64 grows a binary body by a third
+            return too_large(req_id, f"The request event is larger than {MAX_BODY} bytes, the Lambda invocation payload limit")
         try:
             return map_response(self.invoke(route.function, event))
         except Exception:

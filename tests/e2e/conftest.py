@@ -27,7 +27,8 @@ class Call:
     """One recorded HTTP exchange."""
 
     method: str
-    route: str | None  # the template.yaml path that served it (`/v2/loyalties/programs/{programId}`), None when no route matched
+    route: str | None  # the template.yaml path that served it (`/v2/loyalties/programs/{programId}`), None for no operation's route
+    # (the $default route's 404, or the gateway's own)
     path: str  # the concrete path, query string excluded
     status: int
     body: Any  # the response JSON
@@ -55,8 +56,9 @@ class Recorder:
         return self._routes
 
     def route_of(self, method: str, path: str) -> str | None:
+        """The operation route that serves a request; None when only the $default route (404 not_found) or nothing does."""
         found = match_route(self.routes, method, path)
-        return found[0].path if found else None
+        return found[0].path if found and found[0].path != "$default" else None
 
     def record(self, method: str, url_path: str, status: int, body: Any, request: Any = None) -> Call:
         path = urlsplit(url_path).path or "/"

@@ -47,7 +47,7 @@ def check_all(calls: Iterable[Call]) -> list[cf.Violation]:
 @pytest.fixture(scope="module")
 def findings(server: ServeProcess, recorder: Recorder) -> Findings:
     cf.drive_missing(Client(server.base_url, server.dev_key.headers, recorder))
-    calls = [c for c in recorder.calls if c.route is not None]  # no route: the gateway's own 404, not an operation
+    calls = [c for c in recorder.calls if c.route is not None]  # no operation's route: the $default route's 404, not an operation
     unexplained, allowed, bugs = cf.triage(check_all(calls))
     return Findings(calls, unexplained, allowed, bugs)
 

@@ -28,8 +28,9 @@ V2 = "/v2/loyalties"
 
 
 def routed(method: str, url_path: str) -> bool:
-    """Whether a request path reaches a function (else the gateway answers `{"message": "Not Found"}`, as API Gateway does)."""
-    return match_route(ROUTES, method, url_path) is not None
+    """Whether a request reaches an operation's function (else the $default route answers 404 `not_found`)."""
+    found = match_route(ROUTES, method, url_path)
+    return found is not None and found[0].path != "$default"
 
 
 class Api:

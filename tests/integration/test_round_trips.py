@@ -1,4 +1,5 @@
-"""Round trips per request on moto: every endpoint and worker job makes no more DynamoDB/SQS calls than its access pattern needs.
+"""Round trips per request on moto: every endpoint and worker job makes no more DynamoDB/SQS calls than its access pattern needs,
+and every call it makes is one its shared IAM role in template.yaml allows (moto does not check IAM; AWS would).
 
 The scenario and the budgets live in bench/roundtrips.py (`make bench` runs the same scenario on DynamoDB Local)."""
 
@@ -13,7 +14,7 @@ from bench.calls import CallRecorder
 from bench.events import Events
 from bench.roundtrips import BUDGETS, CaseResult, run_scenario
 from loyalty.db import clients
-from tests import support
+from tests import iam, support
 from tests.integration.conftest import Stack
 
 # Endpoints over budget today. Each entry names the calls; strict xfail turns green into a failure once they are fixed,
@@ -87,3 +88,34 @@ def test_a_fresh_auth_cache_costs_one_get_item_and_a_warm_one_none(results: dict
 
 def test_no_endpoint_authenticates_more_than_once(results: dict[str, CaseResult]) -> None:
     assert all(r.tally.count("auth") <= 1 for r in results.values())
+
+
+# The API's shared roles, least privilege first: each HTTP function must have the first one that allows all of its calls.
+API_ROLES = ("NoDataRole", "ApiReadRole", "ApiWriteRole", "ApiWriteEnqueueRole")
+
+
+def test_every_call_is_allowed_by_the_function_role(results: dict[str, CaseResult]) -> None:
+    statements = iam.role_statements()
+    roles = iam.function_roles()
+    refused = []
+    for result in results.values():
+        role = roles[result.function]
+        for call in result.tally.calls:
+            for action, resource in iam.required_permissions(call.service, call.operation, call.params):
+                if role is None or not iam.allowed(statements[role], action, resource):
+                    refused.append(f"{result.name}: {result.function} ({role}) may not {action} on {resource}")
+    assert not refused, "AWS would refuse:\n" + "\n".join(sorted(set(refused)))
+
+
+def test_every_http_function_has_the_least_api_role_its_calls_need(results: dict[str, CaseResult]) -> None:
+    statements = iam.role_statements()
+    roles = iam.function_roles()
+    needs: dict[str, set[tuple[str, str]]] = {}
+    for result in results.values():
+        if result.status is None:
+            continue  # the worker and the sweeper have roles of their own
+        needs.setdefault(result.function, set()).update(
+            p for call in result.tally.calls for p in iam.required_permissions(call.service, call.operation, call.params))
+    for function, permissions in sorted(needs.items()):
+        least = next(r for r in API_ROLES if all(iam.allowed(statements[r], a, res) for a, res in permissions))
+        assert roles[function] == least, f"{function} makes {sorted(a for a, _ in permissions)}: its role should be {least}"

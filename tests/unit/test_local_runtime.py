@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from local.functions import LambdaContext
-from local.gateway import GatewayServer, build_http_event, is_text, map_response
+from local.gateway import MAX_BODY, GatewayServer, build_http_event, is_text, map_response
 from local.poller import QueuePoller, build_scheduled_event, build_sqs_event, messages_to_delete, parse_rate
 from local.runtime import LocalRuntime
 from local.template import (
@@ -183,9 +183,13 @@ def test_real_routes() -> None:
     assert fn("GET", "/v1/loyalties/camp_1/members/L-1") == "GetMemberV1Function"
     assert fn("POST", "/v2/loyalties/programs/p/members/m/rewards/purchases") == "PurchaseMemberRewardFunction"
     assert fn("GET", "/v2/loyalties/programs/p/members/m/rewards/purchases") == "ListMemberRewardPurchasesFunction"
-    assert fn("GET", "/v2/loyalties/programs/p/") is None
-    assert fn("DELETE", "/v2/loyalties/programs/p") is None
-    assert fn("GET", "/v2/nothing") is None
+    # anything else goes to the $default route, as API Gateway sends it there: unknown paths and known paths with another method
+    assert fn("GET", "/v2/loyalties/programs/p/") == "RouteNotFoundFunction"
+    assert fn("DELETE", "/v2/loyalties/programs/p") == "RouteNotFoundFunction"
+    assert fn("PUT", "/v2/loyalties/programs") == "RouteNotFoundFunction"
+    assert fn("GET", "/v2/nothing") == "RouteNotFoundFunction"
+    assert fn("TRACE", "/") == "RouteNotFoundFunction"
+    assert [r.route_key for r in routes if r.function == "RouteNotFoundFunction"] == ["$default"] and routes[-1].path == "$default"
 
 
 # ---------------------------------------------------------------------------------------------------- v2.0 events
@@ -271,7 +275,7 @@ def test_gateway_over_http_with_keep_alive() -> None:
         assert resp.status == 200 and json.loads(resp.read()) == {"id": "42"} and resp.getheader("apigw-requestid")
         conn.request("GET", "/missing/route")  # same connection: keep-alive works
         resp = conn.getresponse()
-        assert resp.status == 404 and json.loads(resp.read()) == {"message": "Not Found"}
+        assert resp.status == 404 and json.loads(resp.read()) == {"message": "Not Found"}  # no $default route: API Gateway's answer
         conn.request("POST", "/boom", body=b"{}", headers={"Content-Type": "application/json"})
         resp = conn.getresponse()
         assert resp.status == 500 and json.loads(resp.read()) == {"message": "Internal Server Error"}
@@ -280,6 +284,71 @@ def test_gateway_over_http_with_keep_alive() -> None:
         server.stop()
     assert [c[0] for c in calls] == ["Get", "Boom"] and calls[1][1]["body"] == "{}"
     assert calls[0][1]["queryStringParameters"] == {"x": "1"} and calls[0][1]["headers"]["host"].startswith("127.0.0.1:")
+
+
+def test_gateway_sends_unmatched_requests_to_the_default_route() -> None:
+    """With a $default route, unknown paths and other methods on known paths invoke it; its answer goes back as it is."""
+    calls: list[tuple[str, dict[str, Any]]] = []
+
+    def invoke(function: str, event: dict[str, Any]) -> Any:
+        calls.append((function, event))
+        return {"statusCode": 404 if function == "NotFound" else 200, "headers": {"content-type": "application/json"},
+                "body": json.dumps({"fn": function})}
+
+    routes = sorted([Route("GET", "/items/{id}", "Get"), Route("ANY", "$default", "NotFound")], key=lambda r: r.rank)
+    server = GatewayServer(("127.0.0.1", 0), routes, invoke)
+    server.start()
+    try:
+        conn = http.client.HTTPConnection("127.0.0.1", server.server_address[1], timeout=5)
+        answers = []
+        for method, path in (("GET", "/items/1"), ("GET", "/nope"), ("DELETE", "/items/1"), ("PROPFIND", "/items/1")):
+            conn.request(method, path)
+            resp = conn.getresponse()
+            answers.append((resp.status, json.loads(resp.read())["fn"]))
+        conn.close()
+    finally:
+        server.stop()
+    assert answers == [(200, "Get"), (404, "NotFound"), (404, "NotFound"), (404, "NotFound")]
+    default_events = [e for f, e in calls if f == "NotFound"]
+    assert [(e["routeKey"], e["requestContext"]["routeKey"]) for e in default_events] == [("$default", "$default")] * 3
+    assert [(e["requestContext"]["http"]["method"], e["rawPath"]) for e in default_events] == [
+        ("GET", "/nope"), ("DELETE", "/items/1"), ("PROPFIND", "/items/1")]
+    assert all("pathParameters" not in e for e in default_events)
+
+
+def test_gateway_refuses_bodies_over_the_lambda_payload_limit() -> None:
+    """413 with a Voucherify-style error body, before the body is read (and without invoking anything)."""
+    calls: list[str] = []
+
+    def invoke(function: str, event: dict[str, Any]) -> Any:
+        calls.append(function)
+        return {"statusCode": 200, "body": "{}"}
+
+    server = GatewayServer(("127.0.0.1", 0), [Route("POST", "/upload", "Upload")], invoke)
+    server.start()
+    try:
+        conn = http.client.HTTPConnection("127.0.0.1", server.server_address[1], timeout=5)
+        conn.putrequest("POST", "/upload")
+        conn.putheader("Content-Type", "application/json")
+        conn.putheader("Content-Length", str(MAX_BODY + 1))
+        conn.endheaders()  # the body is never sent: the gateway answers from the header
+        resp = conn.getresponse()
+        body = json.loads(resp.read())
+        req_id = resp.getheader("apigw-requestid")
+        conn.close()
+        # a body under the limit whose event outgrows it (a binary body travels base64-encoded): refused too
+        binary = b"\xff" * (MAX_BODY - 1024)
+        big = server.dispatch("POST", "/upload", [("Content-Type", "application/octet-stream")], binary, "127.0.0.1", req_id="big=")
+        small = server.dispatch("POST", "/upload", [("Content-Type", "application/octet-stream")], b"\xff" * 1024, "127.0.0.1")
+    finally:
+        server.stop()
+    assert MAX_BODY == 6 * 1024 * 1024
+    assert resp.status == 413 and resp.getheader("Content-Type") == "application/json"
+    assert body == {"code": 413, "key": "request_entity_too_large", "message": "Request Entity Too Large",
+                    "details": f"The request body is larger than {MAX_BODY} bytes, the Lambda invocation payload limit",
+                    "request_id": f"v-{req_id}"}
+    assert big.status == 413 and json.loads(big.body)["request_id"] == "v-big=" and json.loads(big.body)["key"] == "request_entity_too_large"
+    assert small.status == 200 and calls == ["Upload"]
 
 
 def test_cors_only_when_configured() -> None:

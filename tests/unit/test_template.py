@@ -1,14 +1,17 @@
-"""template.yaml checks that cfn-lint and `sam validate --lint` do not make (Runtime, Timeout, batch settings, routes)."""
+"""template.yaml checks that cfn-lint and `sam validate --lint` do not make (Runtime, Timeout, batch settings, routes, the
+stack's size after the SAM transform, the shared roles and log group)."""
 
 from __future__ import annotations
 
 import json
+import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from local.template import FUNCTION, QUEUE, TABLE, load_yaml, merge_globals
+from tests.iam import function_roles, role_statements
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = load_yaml(ROOT / "template.yaml")
@@ -56,7 +59,8 @@ def test_every_event_file_belongs_to_a_function_and_is_its_kind_of_event() -> No
         props = by_dir[path.stem]
         if events_of(props, "HttpApi"):
             api = events_of(props, "HttpApi")[0]
-            assert event["version"] == "2.0" and event["routeKey"] == f"{api['Method']} {api['Path']}", path.name
+            route_key = "$default" if api["Path"] == "$default" else f"{api['Method']} {api['Path']}"
+            assert event["version"] == "2.0" and event["routeKey"] == route_key, path.name
         elif events_of(props, "SQS"):
             assert event["Records"] and event["Records"][0]["eventSource"] == "aws:sqs", path.name
         else:
@@ -113,3 +117,138 @@ def test_table_indexes() -> None:
     assert len(tables) == 1, "one table"
     indexes = {i["IndexName"] for i in tables[0].get("GlobalSecondaryIndexes") or []}
     assert {"GSI1", "PendingJobs"} <= indexes
+
+
+# ------------------------------------------------------------------------------------------ the stack after the SAM transform
+# CloudFormation refuses a stack of more than 500 resources; the margin leaves room for what the API still lacks.
+MAX_RESOURCES = 450
+MAX_ROUTES = 280
+LINT_PYTHON = ROOT / ".venv-lint" / "bin" / "python"
+EXPAND = Path(__file__).with_name("sam_expand.py")
+SHARED_ROLES = {"ApiReadRole", "ApiWriteRole", "ApiWriteEnqueueRole", "WorkerRole", "SweeperRole", "NoDataRole"}
+READ_ACTIONS = {"dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query"}
+WRITE_ACTIONS = {"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:ConditionCheckItem"}
+QUEUE_CONSUMER_ACTIONS = {"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ChangeMessageVisibility"}
+ROUTE_METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "x-amazon-apigateway-any-method"}
+
+
+@pytest.fixture(scope="module")
+def expanded() -> dict[str, Any]:
+    """template.yaml as CloudFormation deploys it: expanded by AWS's SAM translator, which lives in .venv-lint."""
+    if not LINT_PYTHON.exists():
+        pytest.fail(f"{LINT_PYTHON} is missing: `make lint` (run by `make test`) creates it with cfn-lint and aws-sam-translator")
+    done = subprocess.run([str(LINT_PYTHON), str(EXPAND), str(ROOT / "template.yaml")], capture_output=True, text=True,
+                          timeout=120, check=False)
+    if "No module named 'samtranslator'" in done.stderr:
+        pytest.fail(f"aws-sam-translator is not installed in {LINT_PYTHON.parent.parent}: run `make lint`")
+    assert done.returncode == 0, f"the SAM translator refused template.yaml:\n{done.stderr[-4000:]}"
+    result: dict[str, Any] = json.loads(done.stdout)
+    return result
+
+
+def generated_by(expanded: dict[str, Any]) -> dict[str, dict[str, str]]:
+    """Each resource of template.yaml -> the resources the transform made of it (logical id -> type).
+
+    A generated resource belongs to the template resource whose logical id is the longest prefix of its own."""
+    out: dict[str, dict[str, str]] = {k: {} for k in RESOURCES}
+    for logical_id, resource in expanded["Resources"].items():
+        owner = max((k for k in RESOURCES if logical_id.startswith(k)), key=len, default=None)
+        assert owner is not None, f"{logical_id} comes from no resource of template.yaml"
+        out[owner][logical_id] = resource["Type"]
+    return out
+
+
+def expanded_routes(expanded: dict[str, Any]) -> list[tuple[str, str]]:
+    """(method, path) of every route of the HttpApi's OpenAPI body (`$default` for the default route)."""
+    apis = [r for r in expanded["Resources"].values() if r["Type"] == "AWS::ApiGatewayV2::Api"]
+    assert len(apis) == 1, "one HTTP API"
+    paths = apis[0]["Properties"]["Body"]["paths"]
+    return [(method, path) for path, ops in paths.items() for method in ops if method in ROUTE_METHODS]
+
+
+def test_the_stack_stays_under_the_resource_and_route_limits(expanded: dict[str, Any]) -> None:
+    total = len(expanded["Resources"])
+    assert total <= MAX_RESOURCES, f"{total} resources after the SAM transform > {MAX_RESOURCES} (CloudFormation's limit is 500)"
+    routes = expanded_routes(expanded)
+    assert len(routes) <= MAX_ROUTES, f"{len(routes)} routes > {MAX_ROUTES}"
+
+
+def test_every_http_function_costs_two_resources(expanded: dict[str, Any]) -> None:
+    made = generated_by(expanded)
+    for logical_id in API_FUNCTIONS:
+        types = sorted(made[logical_id].values())
+        assert types == ["AWS::Lambda::Function", "AWS::Lambda::Permission"], (
+            f"{logical_id} expands to {made[logical_id]}: an HTTP function may cost only itself and its invoke permission")
+
+
+def test_expanded_routes_are_the_template_routes_and_default(expanded: dict[str, Any]) -> None:
+    declared = {(str(e["Method"]).upper(), str(e["Path"])) for p in API_FUNCTIONS.values() for e in events_of(p, "HttpApi")}
+    assert ("ANY", "$default") in declared, "unknown routes need the $default route (RouteNotFoundFunction)"
+    made = {("ANY" if m == "x-amazon-apigateway-any-method" else m.upper(), p) for m, p in expanded_routes(expanded)}
+    assert made == declared
+    body = next(r for r in expanded["Resources"].values() if r["Type"] == "AWS::ApiGatewayV2::Api")["Properties"]["Body"]
+    assert body["paths"]["$default"]["x-amazon-apigateway-any-method"].get("isDefaultRoute") is True
+
+
+def test_no_role_or_log_group_per_function(expanded: dict[str, Any]) -> None:
+    kinds = {r["Type"] for r in RESOURCES.values()}
+    roles = {k for k, r in expanded["Resources"].items() if r["Type"] == "AWS::IAM::Role"}
+    assert roles == SHARED_ROLES, "only the shared roles of template.yaml (a function with Policies gets a role of its own)"
+    log_groups = {k for k, r in RESOURCES.items() if r["Type"] == "AWS::Logs::LogGroup"}
+    assert log_groups == {"ApiAccessLogs", "FunctionsLogGroup"} and "AWS::Logs::LogGroup" in kinds
+    assert int(RESOURCES["FunctionsLogGroup"]["Properties"]["RetentionInDays"]) > 0
+    for logical_id, props in FUNCTIONS.items():
+        assert props.get("LoggingConfig", {}).get("LogGroup") == {"Ref": "FunctionsLogGroup"}, logical_id
+
+
+def test_every_function_uses_a_shared_role() -> None:
+    roles = function_roles(TEMPLATE)
+    for logical_id, props in FUNCTIONS.items():
+        assert "Policies" not in props, f"{logical_id}: Policies would give it a role of its own; use a shared Role"
+        assert roles[logical_id] in SHARED_ROLES, f"{logical_id}: Role must be !GetAtt <one of {sorted(SHARED_ROLES)}>.Arn"
+    for logical_id, props in API_FUNCTIONS.items():
+        methods = {str(e["Method"]).upper() for e in events_of(props, "HttpApi")}
+        if methods == {"GET"}:
+            assert roles[logical_id] == "ApiReadRole", f"{logical_id} serves GET: read-only"
+        if any(e["Path"] == "$default" for e in events_of(props, "HttpApi")):
+            assert roles[logical_id] == "NoDataRole", f"{logical_id} answers unknown routes: no table, no queue"
+    assert {roles[k] for k in WORKERS} == {"WorkerRole"}
+    assert {roles[k] for k, p in FUNCTIONS.items() if events_of(p, "Schedule")} == {"SweeperRole"}
+
+
+def test_read_only_role_has_no_write_action() -> None:
+    actions = {a for st in role_statements(TEMPLATE)["ApiReadRole"] for a in st.actions}
+    assert actions - {"logs:CreateLogStream", "logs:PutLogEvents"} - {a for a in actions if a.startswith("xray:")} == READ_ACTIONS
+
+
+def test_roles_are_least_privilege() -> None:
+    """Named actions only; DynamoDB on the table and its indexes, SQS on JobsQueue, logs on the shared log group;
+    `*` only for X-Ray, which has no resource-level permissions."""
+    log_group = "arn:aws:logs:us-east-1:123456789012:log-group:loyalty-FunctionsLogGroup:*"
+    for role, statements in role_statements(TEMPLATE).items():
+        actions = {a for st in statements for a in st.actions}
+        assert not any("*" in a for a in actions), f"{role}: wildcard action"
+        assert {"logs:CreateLogStream", "logs:PutLogEvents", "xray:PutTraceSegments", "xray:PutTelemetryRecords"} <= actions, role
+        for st in statements:
+            for action in st.actions:
+                service = action.split(":")[0]
+                for resource in st.resources:
+                    if service == "dynamodb":
+                        assert resource.startswith("arn:aws:dynamodb:") and ":table/loyalty-Table" in resource, (role, st)
+                    elif service == "sqs":
+                        assert resource.endswith(":loyalty-JobsQueue"), (role, st)
+                    elif service == "logs":
+                        assert resource == log_group, (role, st)
+                    else:
+                        assert service == "xray" and resource == "*", (role, st)
+        writes = actions & WRITE_ACTIONS
+        if role in ("ApiWriteRole", "ApiWriteEnqueueRole", "WorkerRole"):
+            assert writes == WRITE_ACTIONS, role
+        else:
+            assert not writes, f"{role} may not write the table"
+        sends = "sqs:SendMessage" in actions
+        assert sends == (role in ("ApiWriteEnqueueRole", "SweeperRole")), f"{role}: sqs:SendMessage only where a function enqueues"
+        assert (actions & QUEUE_CONSUMER_ACTIONS == QUEUE_CONSUMER_ACTIONS) == (role == "WorkerRole"), role
+    sweeper = role_statements(TEMPLATE)["SweeperRole"]
+    assert any(st.allows("dynamodb:Scan", "arn:aws:dynamodb:us-east-1:123456789012:table/loyalty-Table/index/PendingJobs")
+               for st in sweeper)

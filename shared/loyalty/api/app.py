@@ -158,9 +158,23 @@ def entry(app: APIGatewayHttpResolver) -> Callable[[dict[str, Any], Any], dict[s
             project_id = _authenticate(event)
             event = _as_json(event)
         except LoyaltyError as error:
-            return {"statusCode": error.status, "headers": {"Content-Type": content_types.APPLICATION_JSON},
-                    "body": json.dumps(error.body(_event_request_id(event))), "isBase64Encoded": False}
+            return _error_result(event, error)
         app.append_context(project_id=project_id)
         return app.resolve(event, context)
 
     return handler
+
+
+def route_not_found(event: dict[str, Any]) -> dict[str, Any]:
+    """The answer to a request no route serves (the HttpApi's `$default` route): 404 `not_found` with the Voucherify
+    error body. It neither authenticates nor reads anything, so an unknown path costs no table call."""
+    http = (event.get("requestContext") or {}).get("http") or {}
+    method = str(http.get("method") or "?")
+    path = str(event.get("rawPath") or http.get("path") or "/")
+    return _error_result(event, LoyaltyError(404, "not_found", "Resource not found", f"No route for {method} {path}"))
+
+
+def _error_result(event: dict[str, Any], error: LoyaltyError) -> dict[str, Any]:
+    """A Lambda result carrying the error body, for answers made before (or without) the resolver."""
+    return {"statusCode": error.status, "headers": {"Content-Type": content_types.APPLICATION_JSON},
+            "body": json.dumps(error.body(_event_request_id(event))), "isBase64Encoded": False}
