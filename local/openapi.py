@@ -127,13 +127,47 @@ def _resolver(module: Any) -> Any:
     raise LookupError(f"{module.__name__}: no Powertools resolver")
 
 
-def function_document(template: Template, logical_id: str) -> tuple[dict[str, Any], str]:
-    """The function's own OpenAPI document (from its resolver) and its module docstring."""
+def function_document(template: Template, logical_id: str) -> tuple[dict[str, Any], str, Any]:
+    """The function's own OpenAPI document (from its resolver), its module docstring, and the ListSpec of a list
+    endpoint (the module's `LIST_SPEC`), if it is one."""
     function = template.functions[logical_id]
     load_handler(function)
     module = sys.modules[f"fn_{logical_id}"]
     document = json.loads(_resolver(module).get_openapi_json_schema())
-    return document, (module.__doc__ or "").strip()
+    return document, (module.__doc__ or "").strip(), getattr(module, "LIST_SPEC", None)
+
+
+def list_parameters(spec: Any) -> list[dict[str, Any]]:
+    """The query parameters of a list endpoint, from its ListSpec: limit, order, cursor and the `filters` deep object."""
+    from loyalty.core.listing import OPERATORS  # the layer is on sys.path once a function is loaded
+
+    orders = [o for name in spec.orders for o in (name, f"-{name}")]
+    conditions: dict[str, Any] = {}
+    for name, definition in spec.filters.items():
+        value: dict[str, Any] = {"type": "string"}
+        if definition.kind == "enum":
+            value["enum"] = list(definition.values)
+        elif definition.kind == "id" and definition.pattern:
+            value["pattern"] = f"^{definition.pattern}$"
+        ops = {op: {"anyOf": [value, {"type": "array", "items": value, "minItems": 1, "maxItems": count}]}
+               for op, count in OPERATORS[definition.kind].items()}
+        conditions[name] = {"type": "object", "required": ["conditions"], "additionalProperties": False,
+                            "properties": {"conditions": {"type": "object", "minProperties": 1, "additionalProperties": False,
+                                                          "properties": ops}}}
+    params: list[dict[str, Any]] = [
+        {"name": "limit", "in": "query", "required": False, "description": "Page size (1-100).",
+         "schema": {"type": "integer", "minimum": 1, "maximum": 100, "default": 10}},
+        {"name": "order", "in": "query", "required": False, "description": f"Sort order; default `{spec.default_order}`.",
+         "schema": {"type": "string", "enum": orders}},
+        {"name": "cursor", "in": "query", "required": False, "description": "`cursor.next` of the previous page.",
+         "schema": {"type": "string", "pattern": f"^{spec.cursor_prefix}[a-f0-9]+$", "maxLength": 4096}},
+    ]
+    if conditions:
+        params.append({"name": "filters", "in": "query", "required": False, "style": "deepObject", "explode": True,
+                       "description": "`filters[<field>][conditions][<operator>]=value`, `filters[junction]=AND|OR`.",
+                       "schema": {"type": "object", "additionalProperties": False,
+                                  "properties": {"junction": {"type": "string", "enum": ["AND", "OR"]}, **conditions}}})
+    return params
 
 
 def _walk_refs(node: Any, rename: dict[str, str]) -> Any:
@@ -259,10 +293,13 @@ def build_document(template_path: str | Path = ROOT / "template.yaml", pyproject
     api_functions = sorted({route.function for route in template.routes if route.path != "$default"})
     documents: list[tuple[str, dict[str, Any]]] = []
     docstrings: dict[str, str] = {}
+    list_specs: dict[str, Any] = {}
     for logical_id in api_functions:
-        doc, docstring = function_document(template, logical_id)
+        doc, docstring, spec = function_document(template, logical_id)
         documents.append((logical_id, doc))
         docstrings[logical_id] = docstring
+        if spec is not None:
+            list_specs[logical_id] = spec
     unify_components(documents)
     by_function = dict(documents)
 
@@ -276,6 +313,8 @@ def build_document(template_path: str | Path = ROOT / "template.yaml", pyproject
         if operation is None:
             served = sorted(f"{m.upper()} {p}" for p, ops in doc.get("paths", {}).items() for m in ops)
             raise ValueError(f"{route.function}: template.yaml routes {route.route_key} to it, but its resolver serves {served}")
+        if route.function in list_specs:
+            operation = {**operation, "parameters": [*(operation.get("parameters") or []), *list_parameters(list_specs[route.function])]}
         paths.setdefault(route.path, {})[route.method.lower()] = _operation(route, operation, docstrings[route.function])
         for name, schema in ((doc.get("components") or {}).get("schemas") or {}).items():
             if schemas.setdefault(name, schema) != schema:  # unify_components makes this impossible

@@ -17,6 +17,8 @@ from typing import Any, TypeVar
 from loyalty.api.auth import hash_token, new_key_pair
 from loyalty.apikeys.store import put_api_key
 from loyalty.cards import store as cards_store
+from loyalty.cards.service import TRANSACTIONS
+from loyalty.core.listing import ListQuery
 from loyalty.db.codec import from_item
 from loyalty.db.table import Table, scan_pending_jobs
 from loyalty.members import store as members_store
@@ -235,7 +237,7 @@ class Contract:
         found: list[dict[str, Any]] = []
         cursor = None
         while True:
-            page = cards_store.list_card_transactions(self.db, world["program"], world["member"], world["card"], 100, cursor)
+            page = cards_store.list_card_transactions(self.db, world["program"], world["member"], world["card"], lq(100, cursor), TRANSACTIONS)
             assert page is not None
             found += page[0]
             if page[1] is None:
@@ -248,6 +250,11 @@ def paths(w: dict[str, str]) -> dict[str, str]:
     m = f"{BASE}/programs/{w['program']}/members/{w['member']}"
     return {"members": f"{BASE}/programs/{w['program']}/members", "member": m, "points": f"{m}/cards/{w['card']}/points",
             "purchase": f"{m}/rewards/purchases", "txs": f"{m}/cards/{w['card']}/transactions", "program": f"{BASE}/programs/{w['program']}"}
+
+
+def lq(limit: int, cursor: str | None = None) -> ListQuery:
+    """A list query in creation order, newest first."""
+    return ListQuery(limit=limit, cursor=cursor)
 
 
 BALANCE_FORMULA = {"total": 1, "subtracted": -1, "expired": -1, "spent": -1, "refunded": -1, "returned": 1, "locked": -1,

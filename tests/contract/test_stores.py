@@ -10,6 +10,7 @@ from botocore.exceptions import ClientError
 from loyalty.apikeys import store as apikeys
 from loyalty.cards import store as cards
 from loyalty.cards.ledger import card_transaction
+from loyalty.cards.service import TRANSACTIONS
 from loyalty.components import store as components
 from loyalty.core import ids
 from loyalty.core.clock import now_iso, now_ms
@@ -23,8 +24,9 @@ from loyalty.members import store as members
 from loyalty.members.service import new_card
 from loyalty.programs import store as programs
 from loyalty.purchases import store as purchases
+from loyalty.purchases.service import PURCHASES
 from loyalty.v1 import store as campaigns
-from tests.contract.harness import CURSOR_SECRET, Contract, assert_ledger
+from tests.contract.harness import CURSOR_SECRET, Contract, assert_ledger, lq
 
 COST = 100
 
@@ -43,14 +45,17 @@ def make_program(db: Table, *, stock: int | None = 3, status: str = "ACTIVE") ->
     program = {"id": ids.PROGRAM.new(), "name": "VIP", "status": status, "metadata": {}, "created_at": now_iso(), "object": "program"}
     costs = [{"spending": [{"points": COST, "card_definition_id": cdef["id"]}]}]
     assignments = [
-        {"kind": "CDEF", "id": cdef["id"], "data": {"card_definition_id": cdef["id"], "allow_negative": False}},
-        {"kind": "ERULE", "id": rule["id"], "data": {"earning_rule_id": rule["id"]}},
-        {"kind": "REWARD", "id": reward["id"], "data": {"reward_id": reward["id"], "costs": costs},
+        {"kind": "CDEF", "id": cdef["id"], "data": {"card_definition_id": cdef["id"], "allow_negative": False,
+                                                  "object": "program_card_definition"}},
+        {"kind": "ERULE", "id": rule["id"], "data": {"earning_rule_id": rule["id"], "object": "program_earning_rule"}},
+        {"kind": "REWARD", "id": reward["id"], "data": {"reward_id": reward["id"], "costs": costs, "object": "program_reward"},
          **({"stock_quantity": stock} if stock is not None else {})},
     ]
     refs = [("CDEF", cdef["id"]), ("ERULE", rule["id"]), ("REWARD", reward["id"])]
-    programs.create_program(db, program, assignments, refs)
-    return {"program": program, "assignments": assignments, "refs": refs, "cdef": cdef["id"], "reward": reward["id"]}
+    found = {("CDEF", cdef["id"]): cdef, ("ERULE", rule["id"]): rule, ("REWARD", reward["id"]): reward}
+    programs.create_program(db, program, assignments, found, program)
+    return {"program": program, "assignments": assignments, "refs": refs, "cdef": cdef["id"], "reward": reward["id"],
+            "found": found, "components": {"cdef": cdef, "rule": rule, "reward": reward}}
 
 
 def make_member(db: Table, world: dict[str, Any], customer_id: str = "cust_alice", *, points: int = 0,
@@ -76,6 +81,13 @@ def create_member(db: Table, member: dict[str, Any], cards_: list[dict[str, Any]
     members.add_member(tx, db, member, cards_, scope_id=scope_id, job=job, codes=codes)
     for ctx in transactions:
         cards.add_transaction(tx, db, ctx)
+    tx.commit()
+
+
+def assign_codes(db: Table, member_id: str, codes: dict[str, str]) -> None:
+    """Card codes assigned in one transaction, as the code job writes them."""
+    tx = db.transaction()
+    members.add_card_codes(tx, db, member_id, codes)
     tx.commit()
 
 
@@ -147,10 +159,13 @@ def test_a_component_id_is_written_once(contract: Contract) -> None:
     reward = component("lrew_", type="MATERIAL")
     components.create_component(contract.db, "REWARD", reward)
     # When another reward with the same id is stored, the put's condition refuses it and the first one stays
-    with pytest.raises(ClientError) as exc:
+    with pytest.raises(TransactionConflict) as exc:
         components.create_component(contract.db, "REWARD", {**reward, "name": "impostor"})
-    assert exc.value.response["Error"]["Code"] == "ConditionalCheckFailedException"
+    assert refused(exc) == ["component"]
     assert components.get_component(contract.db, "REWARD", reward["id"]) == reward
+    # And its history holds the one `created` activity, written with it
+    activities = contract.items(f"ACT#{reward['id']}")
+    assert [a["data"]["type"] for a in activities] == ["vl.reward.created"]
 
 
 # ---------------------------------------------------------------------- programs
@@ -173,15 +188,15 @@ def test_a_program_is_refused_when_a_component_vanished_before_the_write(contrac
     reward = component("lrew_", type="MATERIAL")
     components.create_component(contract.db, "REWARD", reward)
     program = {**world["program"], "id": ids.PROGRAM.new()}
-    assignments = [*world["assignments"][:2], {"kind": "REWARD", "id": reward["id"], "data": {"costs": []}}]
-    refs = [*world["refs"][:2], ("REWARD", reward["id"])]
+    assignments = [*world["assignments"][:2], {"kind": "REWARD", "id": reward["id"], "data": {"costs": [], "object": "program_reward"}}]
+    found = {**world["found"], ("REWARD", reward["id"]): reward}
     contract.delete(f"REWARD#{reward['id']}", "REWARD")
 
-    # When it is written, the ConditionCheck on the vanished reward cancels the whole transaction
+    # When it is written, the update recording the vanished reward's use cancels the whole transaction
     with pytest.raises(TransactionConflict) as exc:
-        programs.create_program(contract.db, program, assignments, refs)
+        programs.create_program(contract.db, program, assignments, found, program)
 
-    # Then only that check failed (program + 3 assignments come first), and nothing of the program was written
+    # Then only that update failed, and nothing of the program was written
     assert refused(exc) == [programs.component_label("REWARD", reward["id"])]
     assert programs.get_program_with_assignments(contract.db, program["id"]) is None
     assert contract.items(f"PRG#{program['id']}") == []
@@ -191,7 +206,7 @@ def test_a_program_id_is_written_once(contract: Contract) -> None:
     world = make_program(contract.db)
     # When the same program is written again, the program item's condition refuses it
     with pytest.raises(TransactionConflict) as exc:
-        programs.create_program(contract.db, {**world["program"], "name": "again"}, [], world["refs"])
+        programs.create_program(contract.db, {**world["program"], "name": "again"}, [], {}, world["program"])
     assert refused(exc) == ["program"]
     found = programs.get_program_with_assignments(contract.db, world["program"]["id"])
     assert found is not None and found[0]["name"] == "VIP"
@@ -226,11 +241,11 @@ def test_a_second_membership_of_a_customer_is_refused_by_the_claim(contract: Con
     # When the customer is enrolled again (as a new member)
     with pytest.raises(TransactionConflict) as exc:
         make_member(contract.db, world, "cust_bob", job=False)
-    # Then the membership claim is what failed, and no second member, card or list head was written
+    # Then the membership claim is what failed, and no second member or card was written
     assert exc.value.failed("membership")
     assert not exc.value.failed("member") and not exc.value.failed("card")
     assert len([i for i in contract.items("MBR#") if i["SK"] == "MEMBER"]) == 1
-    assert len([i for i in contract.items("CARD#")]) == 1  # the one list head of the first member's card
+    assert len([i for i in contract.items("MBR#") if i["SK"].startswith("CARD#")]) == 1
 
 
 def test_card_codes_are_assigned_once_and_claimed_uniquely(contract: Contract) -> None:
@@ -239,7 +254,7 @@ def test_card_codes_are_assigned_once_and_claimed_uniquely(contract: Contract) -
     m1, c1 = w1["member"]["id"], w1["card"]["id"]
 
     # When the first member's card gets its code
-    members.assign_card_codes(contract.db, m1, {c1: "CODE-ONE"})
+    assign_codes(contract.db, m1, {c1: "CODE-ONE"})
 
     # Then the card holds it, the code is claimed for that card, and the member's code job is no longer pending
     assert card_of(contract.db, w1)["code"] == "CODE-ONE"
@@ -249,13 +264,13 @@ def test_card_codes_are_assigned_once_and_claimed_uniquely(contract: Contract) -
 
     # When the job runs again with another code: the card already has one and the job is done, so nothing changes
     with pytest.raises(TransactionConflict) as again:
-        members.assign_card_codes(contract.db, m1, {c1: "CODE-TWO"})
+        assign_codes(contract.db, m1, {c1: "CODE-TWO"})
     assert refused(again) == ["code", "job"]
     assert members.get_card_by_code(contract.db, "CODE-TWO") is None and card_of(contract.db, w1)["code"] == "CODE-ONE"
 
     # When another member's card draws a code already claimed, the claim refuses it
     with pytest.raises(TransactionConflict) as taken:
-        members.assign_card_codes(contract.db, w2["member"]["id"], {w2["card"]["id"]: "CODE-ONE"})
+        assign_codes(contract.db, w2["member"]["id"], {w2["card"]["id"]: "CODE-ONE"})
     assert refused(taken) == ["code"]
     assert card_of(contract.db, w2)["code"] is None and len(contract.pending_jobs()) == 1
 
@@ -353,7 +368,7 @@ def test_an_accepted_purchase_locks_points_and_takes_stock_atomically(contract: 
     assert (card["balance"], card["locked"]) == (200, COST)
     assert stock_of(contract, w) == (1, 0)
     assert cards.get_card_transaction(contract.db, w["card"]["id"], ctx["id"])["status"] == "PENDING"  # type: ignore[index]
-    page = purchases.list_member_reward_purchases(contract.db, w["program"]["id"], w["member"]["id"], 10, None)
+    page = purchases.list_member_reward_purchases(contract.db, w["program"]["id"], w["member"]["id"], lq(10, None), PURCHASES)
     assert page is not None and [(p["id"], p["status"]) for p in page[0]] == [(rtx["id"], "PENDING")]
     assert [j["transaction_id"] for j in contract.pending_jobs()] == [ctx["id"]]
 
@@ -379,7 +394,7 @@ def test_a_purchase_is_refused_by_the_condition_that_no_longer_holds(contract: C
     assert refused(exc) == [label]
     assert card_of(contract.db, w) == before
     assert cards.get_card_transaction(contract.db, w["card"]["id"], ctx["id"]) is None
-    assert [i for i in contract.items(f"MBR#{w['member']['id']}#RTX") if i["SK"] != "~HEAD"] == []
+    assert contract.items(f"MBR#{w['member']['id']}#RTX") == []
     if case != "assignment":
         assert stock_of(contract, w) == ((0 if case == "stock" else 1), 0)
 
@@ -398,7 +413,7 @@ def test_an_approved_purchase_spends_once_and_counts_the_redemption(contract: Co
     card = card_of(contract.db, w)
     assert (card["balance"], card["locked"], card["unlocked"], card["spent"]) == (200, COST, COST, COST)
     assert stock_of(contract, w) == (1, 1)
-    page = purchases.list_member_reward_purchases(contract.db, w["program"]["id"], w["member"]["id"], 10, None)
+    page = purchases.list_member_reward_purchases(contract.db, w["program"]["id"], w["member"]["id"], lq(10, None), PURCHASES)
     assert page is not None and page[0][0]["status"] == "APPROVED" and page[0][0]["details"]["result"] == result
     assert contract.pending_jobs() == []
 
@@ -428,7 +443,7 @@ def test_a_purchase_of_a_withdrawn_reward_is_rejected_and_released(contract: Con
     card = card_of(contract.db, w)
     assert (card["balance"], card["locked"], card["unlocked"], card["spent"]) == (300, COST, COST, 0)
     assert stock_of(contract, w) == (1, 0)
-    page = purchases.list_member_reward_purchases(contract.db, w["program"]["id"], w["member"]["id"], 10, None)
+    page = purchases.list_member_reward_purchases(contract.db, w["program"]["id"], w["member"]["id"], lq(10, None), PURCHASES)
     assert page is not None and page[0][0]["status"] == "REJECTED" and page[0][0]["details"]["rejection"] == rejection
     # And rejecting it again changes nothing
     with pytest.raises(TransactionConflict) as again:
@@ -465,7 +480,7 @@ def test_card_transactions_page_newest_first_through_cursors(contract: Contract)
     written = _credits(contract.db, w, 25)
     # When they are listed 10 at a time, following each page's cursor
     pages = _page_through(lambda limit, cursor: cards.list_card_transactions(contract.db,
-        w["program"]["id"], w["member"]["id"], w["card"]["id"], limit, cursor), 10)
+        w["program"]["id"], w["member"]["id"], w["card"]["id"], lq(limit, cursor), TRANSACTIONS), 10)
     # Then the pages hold 10, 10 and 5, newest first, each transaction once, and the last page has no cursor
     assert [len(p) for p in pages] == [10, 10, 5]
     assert [i for page in pages for i in page] == sorted(written, reverse=True)
@@ -481,7 +496,7 @@ def test_reward_purchases_page_through_cursors(contract: Contract) -> None:
         written.append(rtx["id"])
     # When they are listed 3 at a time
     pages = _page_through(lambda limit, cursor: purchases.list_member_reward_purchases(contract.db,
-        w["program"]["id"], w["member"]["id"], limit, cursor), 3)
+        w["program"]["id"], w["member"]["id"], lq(limit, cursor), PURCHASES), 3)
     # Then 3, 3 and 1, newest first
     assert [len(p) for p in pages] == [3, 3, 1]
     assert [i for page in pages for i in page] == sorted(written, reverse=True)
@@ -494,11 +509,11 @@ def test_a_list_is_only_served_to_its_owner(contract: Contract) -> None:
     _credits(contract.db, w1, 2)
     p, m1, c1 = world["program"]["id"], w1["member"]["id"], w1["card"]["id"]
     # Then a card's list is refused under another member or program, and a member's purchases under another program
-    assert cards.list_card_transactions(contract.db, p, w2["member"]["id"], c1, 10, None) is None
-    assert cards.list_card_transactions(contract.db, ids.PROGRAM.new(), m1, c1, 10, None) is None
-    assert cards.list_card_transactions(contract.db, p, m1, ids.CARD.new(), 10, None) is None
-    assert purchases.list_member_reward_purchases(contract.db, ids.PROGRAM.new(), m1, 10, None) is None
-    listed = cards.list_card_transactions(contract.db, p, m1, c1, 10, None)
+    assert cards.list_card_transactions(contract.db, p, w2["member"]["id"], c1, lq(10, None), TRANSACTIONS) is None
+    assert cards.list_card_transactions(contract.db, ids.PROGRAM.new(), m1, c1, lq(10, None), TRANSACTIONS) is None
+    assert cards.list_card_transactions(contract.db, p, m1, ids.CARD.new(), lq(10, None), TRANSACTIONS) is None
+    assert purchases.list_member_reward_purchases(contract.db, ids.PROGRAM.new(), m1, lq(10, None), PURCHASES) is None
+    listed = cards.list_card_transactions(contract.db, p, m1, c1, lq(10, None), TRANSACTIONS)
     assert listed is not None and len(listed[0]) == 2
 
 
@@ -509,25 +524,25 @@ def test_forged_expired_or_foreign_cursors_are_refused(contract: Contract) -> No
     _credits(contract.db, w1, 3)
     _credits(contract.db, w2, 3)
     p, m1, c1, m2, c2 = world["program"]["id"], w1["member"]["id"], w1["card"]["id"], w2["member"]["id"], w2["card"]["id"]
-    first = cards.list_card_transactions(contract.db, p, m1, c1, 1, None)
+    first = cards.list_card_transactions(contract.db, p, m1, c1, lq(1, None), TRANSACTIONS)
     assert first is not None and first[1] is not None
     cursor = first[1]["next"]
     flipped = cursor[:-1] + ("0" if cursor[-1] != "0" else "1")
     other_project = Table("other-project", contract.table, cursor_secret=CURSOR_SECRET, client=contract.ddb)
     other_secret = Table(contract.project, contract.table, cursor_secret="another-secret-0123456789", client=contract.ddb)
     expired = Table(contract.project, contract.table, cursor_secret=CURSOR_SECRET, cursor_ttl_seconds=-1, client=contract.ddb)
-    stale = cards.list_card_transactions(expired, p, m1, c1, 1, None)
+    stale = cards.list_card_transactions(expired, p, m1, c1, lq(1, None), TRANSACTIONS)
     assert stale is not None and stale[1] is not None
 
     attempts = {
-        "forged": lambda: cards.list_card_transactions(contract.db, p, m1, c1, 1, flipped),
-        "not hex": lambda: cards.list_card_transactions(contract.db, p, m1, c1, 1, "lcrsctx_zz"),
-        "another card": lambda: cards.list_card_transactions(contract.db, p, m2, c2, 1, cursor),
-        "another owner": lambda: cards.list_card_transactions(contract.db, ids.PROGRAM.new(), m1, c1, 1, cursor),
-        "another list": lambda: purchases.list_member_reward_purchases(contract.db, p, m1, 1, cursor),
-        "another project": lambda: cards.list_card_transactions(other_project, p, m1, c1, 1, cursor),
-        "another secret": lambda: cards.list_card_transactions(other_secret, p, m1, c1, 1, cursor),
-        "expired": lambda: cards.list_card_transactions(contract.db, p, m1, c1, 1, stale[1]["next"]),
+        "forged": lambda: cards.list_card_transactions(contract.db, p, m1, c1, lq(1, flipped), TRANSACTIONS),
+        "not hex": lambda: cards.list_card_transactions(contract.db, p, m1, c1, lq(1, "lcrsctx_zz"), TRANSACTIONS),
+        "another card": lambda: cards.list_card_transactions(contract.db, p, m2, c2, lq(1, cursor), TRANSACTIONS),
+        "another owner": lambda: cards.list_card_transactions(contract.db, ids.PROGRAM.new(), m1, c1, lq(1, cursor), TRANSACTIONS),
+        "another list": lambda: purchases.list_member_reward_purchases(contract.db, p, m1, lq(1, cursor), PURCHASES),
+        "another project": lambda: cards.list_card_transactions(other_project, p, m1, c1, lq(1, cursor), TRANSACTIONS),
+        "another secret": lambda: cards.list_card_transactions(other_secret, p, m1, c1, lq(1, cursor), TRANSACTIONS),
+        "expired": lambda: cards.list_card_transactions(contract.db, p, m1, c1, lq(1, stale[1]["next"]), TRANSACTIONS),
     }
     # When each is used, it is refused with 400 invalid_or_expired_cursor before any read
     for name, attempt in attempts.items():
@@ -535,7 +550,7 @@ def test_forged_expired_or_foreign_cursors_are_refused(contract: Contract) -> No
             attempt()
         assert (exc.value.status, exc.value.key) == (400, "invalid_or_expired_cursor"), name
     # And the genuine cursor still reads the next page of its own list
-    second = cards.list_card_transactions(contract.db, p, m1, c1, 1, cursor)
+    second = cards.list_card_transactions(contract.db, p, m1, c1, lq(1, cursor), TRANSACTIONS)
     assert second is not None and len(second[0]) == 1 and second[0][0]["id"] < first[0][0]["id"]
 
 

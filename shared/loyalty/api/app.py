@@ -6,6 +6,7 @@ import base64
 import json
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import parse_qsl
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
@@ -27,15 +28,18 @@ def _request_id(app: APIGatewayHttpResolver) -> str:
     return _event_request_id(app.current_event.raw_event)
 
 
-def _authenticate(event: dict[str, Any]) -> str:
-    """The project of the request's API key (before routing and validation, so bad keys never see a 400)."""
+def _authenticate(event: dict[str, Any]) -> tuple[str, str]:
+    """The project and app id of the request's API key (before routing and validation, so bad keys never see a 400)."""
     settings = get_settings()
     headers = {k.lower(): v for k, v in (event.get("headers") or {}).items()}
 
     def lookup(project_id: str, app_id: str) -> dict[str, Any] | None:
         return get_api_key(_table(project_id), app_id)
 
-    return auth.authenticate(headers, lookup, settings.auth_cache_ttl_seconds)
+    project_id = auth.authenticate(headers, lookup, settings.auth_cache_ttl_seconds)
+    creds = auth.credentials(headers)
+    assert creds is not None  # authenticate() accepted them
+    return project_id, creds[0]
 
 
 def error_response(app: APIGatewayHttpResolver, error: LoyaltyError) -> Response:
@@ -103,13 +107,14 @@ def make_app() -> APIGatewayHttpResolver:
     return app
 
 
-def _table(project_id: str) -> Table:
+def _table(project_id: str, source: dict[str, Any] | None = None) -> Table:
     settings = get_settings()
     return Table(
         project_id,
         settings.table_name,
         cursor_secret=settings.cursor_secret,
         cursor_ttl_seconds=settings.cursor_ttl_seconds,
+        source=source,
     )
 
 
@@ -124,9 +129,16 @@ def base_url(app: APIGatewayHttpResolver) -> str:
     return f"{proto}://{host}" + ("" if stage == "$default" else f"/{stage}")
 
 
+def query_params(app: APIGatewayHttpResolver) -> list[tuple[str, str]]:
+    """The request's query string as (name, value) pairs, in order and with repeated names kept (list endpoints read
+    `filters[...]` deep objects and repeated `order` from it)."""
+    return parse_qsl(app.current_event.raw_event.get("rawQueryString") or "", keep_blank_values=True)
+
+
 def table(app: APIGatewayHttpResolver) -> Table:
-    """The table, scoped to the authenticated project of the current request (what every service takes first)."""
-    return _table(app.context["project_id"])
+    """The table, scoped to the authenticated project of the current request (what every service takes first); the
+    activities it writes name the request's API key as their source."""
+    return _table(app.context["project_id"], {"channel": "API", "api_key": {"app_id": app.context["app_id"]}})
 
 
 def _as_json(event: dict[str, Any]) -> dict[str, Any]:
@@ -155,11 +167,11 @@ def entry(app: APIGatewayHttpResolver) -> Callable[[dict[str, Any], Any], dict[s
     @logger.inject_lambda_context(correlation_id_path="requestContext.requestId", clear_state=True)
     def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         try:
-            project_id = _authenticate(event)
+            project_id, app_id = _authenticate(event)
             event = _as_json(event)
         except LoyaltyError as error:
             return _error_result(event, error)
-        app.append_context(project_id=project_id)
+        app.append_context(project_id=project_id, app_id=app_id)
         return app.resolve(event, context)
 
     return handler

@@ -10,6 +10,7 @@ from loyalty.cards.models import AdjustPoints
 from loyalty.cards.records import CardTransaction
 from loyalty.core import ids
 from loyalty.core.errors import not_found
+from loyalty.core.listing import DATE, ListSpec, id_field, parse
 from loyalty.core.lists import list_view
 from loyalty.core.logs import logger
 from loyalty.db.table import Table
@@ -68,13 +69,16 @@ def apply_card_transaction(db: Table, job: ApplyCardTransaction) -> str:
                   lambda: store.reject_card_transaction(db, ctx, rejection), reject_when="card")
 
 
-def list_card_transactions(db: Table, program_id: str, member_id: str, card_id: str, limit: int,
-                           cursor: str | None) -> dict[str, Any]:
-    """A page of a card's transactions, newest first."""
+TRANSACTIONS = ListSpec("lcrsctx_", filters={"id": id_field(ids.CARD_TRANSACTION.prefix), "created_at": DATE})
+
+
+def list_card_transactions(db: Table, program_id: str, member_id: str, card_id: str, params: list[tuple[str, str]]) -> dict[str, Any]:
+    """A page of a card's transactions (newest first unless `order=created_at`), filtered by id and created_at."""
+    query = parse(params, TRANSACTIONS)
     ids.PROGRAM.check(program_id)
     ids.MEMBER.check(member_id)
     ids.CARD.check(card_id)
-    page = store.list_card_transactions(db, program_id, member_id, card_id, limit, cursor)
+    page = store.list_card_transactions(db, program_id, member_id, card_id, query, TRANSACTIONS)
     if page is None:
         raise not_found("card", card_id)
     return list_view(*page)

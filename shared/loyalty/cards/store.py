@@ -6,14 +6,16 @@ from typing import Any, cast
 
 from loyalty.cards.ledger import balance_delta
 from loyalty.cards.records import CardTransaction
+from loyalty.core import ids
 from loyalty.core.clock import now_iso, now_ms
-from loyalty.db.keys import PENDING_REMOVE
+from loyalty.core.listing import ListQuery, ListSpec
+from loyalty.db import lists
+from loyalty.db.keys import CARD_TRANSACTION_SK_PREFIX, PENDING_REMOVE
+from loyalty.db.lists import Collection
 from loyalty.db.table import Table
 from loyalty.db.transact import Transaction
 from loyalty.jobs.models import ApplyCardTransaction, CompleteRewardPurchase
 from loyalty.jobs.settle import PENDING_LABEL
-
-CURSOR_PREFIX = "lcrsctx_"
 
 
 def transaction_row(db: Table, ctx: CardTransaction, job: ApplyCardTransaction | CompleteRewardPurchase | None = None) -> dict[str, Any]:
@@ -116,9 +118,15 @@ def record_settled_balance_change(db: Table, ctx: CardTransaction, deltas: dict[
     tx.commit()
 
 
-def list_card_transactions(db: Table, program_id: str, member_id: str, card_id: str, limit: int,
-                           cursor: str | None) -> tuple[list[CardTransaction], dict[str, str] | None] | None:
-    """A page of a card's transactions, newest first (one Query); None unless the card is this member's."""
-    page = db.owned_page(db.keys.card_transactions(card_id), CURSOR_PREFIX, {"program_id": program_id, "member_id": member_id},
-                         limit, cursor)
-    return None if page is None else ([transaction_from_row(i) for i in page[0]], page[1])
+def list_card_transactions(db: Table, program_id: str, member_id: str, card_id: str, query: ListQuery,
+                           spec: ListSpec) -> tuple[list[CardTransaction], dict[str, str] | None] | None:
+    """A page of a card's transactions (one Query in creation order); None unless the card is this member's in this program."""
+    collection = Collection(db.keys.card_transactions(card_id), sk_prefix=CARD_TRANSACTION_SK_PREFIX,
+                            id_prefix=ids.CARD_TRANSACTION.prefix, owner={"program_id": program_id, "member_id": member_id})
+
+    def exists() -> bool:
+        card = db.get(db.keys.card(member_id, card_id))
+        return card is not None and card["data"].get("program_id") == program_id
+
+    page = lists.page(db, collection, query, spec, lambda item: dict(transaction_from_row(item)), exists)
+    return None if page is None else ([cast(CardTransaction, r) for r in page[0]], page[1])

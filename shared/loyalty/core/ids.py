@@ -60,6 +60,17 @@ MEMBER = IdKind("lmbr_", "member")
 CARD = IdKind("lcrd_", "card")
 CARD_TRANSACTION = IdKind("lctx_", "card_transaction")
 REWARD_TRANSACTION = IdKind("lrtx_", "reward_transaction")
+ASYNC_ACTION = IdKind("aa_", "async_action")
+
+# Activities, one kind per resource that has them (spec-map §2.11).
+PROGRAM_ACTIVITY = IdKind("laprg_", "activity")
+MEMBER_ACTIVITY = IdKind("lambr_", "activity")
+CARD_ACTIVITY = IdKind("lacrd_", "activity")
+CARD_DEFINITION_ACTIVITY = IdKind("lacd_", "activity")
+EARNING_RULE_ACTIVITY = IdKind("laer_", "activity")
+TIER_STRUCTURE_ACTIVITY = IdKind("lats_", "activity")
+BENEFIT_ACTIVITY = IdKind("laben_", "activity")
+REWARD_ACTIVITY = IdKind("larew_", "activity")
 
 
 def new_alnum_id(prefix: str) -> str:

@@ -7,6 +7,8 @@ from typing import Any
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 
+from loyalty.core.errors import invalid_payload
+
 _SER = TypeSerializer()
 _DESER = TypeDeserializer()
 
@@ -20,6 +22,8 @@ def _to_dynamo(value: Any) -> Any:
         return {k: _to_dynamo(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [_to_dynamo(v) for v in value]
+    if isinstance(value, (set, frozenset)) and value and all(isinstance(v, str) for v in value):
+        return set(value)  # a string set (SS); DynamoDB has no empty sets
     raise TypeError(f"cannot store {type(value).__name__}")
 
 
@@ -52,3 +56,37 @@ def from_item(item: dict[str, Any]) -> dict[str, Any]:
 def values(**kwargs: Any) -> dict[str, Any]:
     """ExpressionAttributeValues from keyword arguments (`:name` -> value)."""
     return {f":{k}": serialize(v) for k, v in kwargs.items()}
+
+
+MAX_ITEM_BYTES = 400 * 1024
+
+
+def _size(value: dict[str, Any]) -> int:
+    """DynamoDB's size of one attribute value (strings in UTF-8, numbers about 1 byte per 2 digits, 3 bytes of overhead
+    per map or list plus 1 per element)."""
+    (kind, inner), = value.items()
+    if kind in ("S", "B"):
+        return len(inner.encode()) if kind == "S" else len(inner)
+    if kind == "N":
+        return len(str(inner).lstrip("-").replace(".", "")) // 2 + 2
+    if kind in ("BOOL", "NULL"):
+        return 1
+    if kind == "M":
+        return 3 + sum(len(k.encode()) + _size(v) + 1 for k, v in inner.items())
+    if kind == "L":
+        return 3 + sum(_size(v) + 1 for v in inner)
+    return sum(len(str(v).encode()) for v in inner)  # SS / NS / BS
+
+
+def item_size(item: dict[str, Any]) -> int:
+    """The size DynamoDB counts for an item (attribute names and values), in bytes."""
+    return sum(len(name.encode()) + _size(value) for name, value in item.items())
+
+
+def check_item_size(item: dict[str, Any]) -> dict[str, Any]:
+    """The item, if DynamoDB can store it; 400 `invalid_payload` before anything is written otherwise."""
+    size = item_size(item)
+    if size > MAX_ITEM_BYTES:
+        raise invalid_payload(f"The resource would take {size // 1024} KB, more than the {MAX_ITEM_BYTES // 1024} KB one stored "
+                              "item can hold; send less data (metadata, rules, descriptions)")
+    return item

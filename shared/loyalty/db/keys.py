@@ -9,8 +9,9 @@ from typing import Any
 
 GSI1 = "GSI1"
 PENDING_INDEX = "PendingJobs"
-HEAD_SK = "~HEAD"  # sorts after "CTX#..." and "RTX#...", so a newest-first Query meets a list partition's head first
 ASSIGNMENT_SK_PREFIX = "A#"
+CARD_TRANSACTION_SK_PREFIX = "CTX#"
+REWARD_PURCHASE_SK_PREFIX = "RTX#"
 CARD_SK_PREFIX = "CARD#"
 PROGRAM_SK = "PROGRAM"
 MEMBER_SK = "MEMBER"
@@ -20,7 +21,9 @@ CARD_DEFINITION = "CDEF"
 EARNING_RULE = "ERULE"
 REWARD = "REWARD"
 TIER_STRUCTURE = "TS"
-COMPONENT_KINDS = (CARD_DEFINITION, EARNING_RULE, REWARD, TIER_STRUCTURE)
+BENEFIT = "BEN"
+COMPONENT_KINDS = (CARD_DEFINITION, EARNING_RULE, REWARD, TIER_STRUCTURE, BENEFIT)
+TIER_SK_PREFIX = "TIER#"
 
 
 @dataclass(frozen=True)
@@ -55,7 +58,14 @@ class Keys:
     # ---------------------------------------------------------------- components (card definitions, earning rules, rewards, tier structures)
     def component(self, kind: str, component_id: str) -> Key:
         assert kind in COMPONENT_KINDS, kind
-        return Key(self._pk(kind, component_id), kind)
+        return Key(self.component_partition(kind, component_id), kind)
+
+    def component_partition(self, kind: str, component_id: str) -> str:
+        """A component's partition: its item, and its children (a tier structure's tiers)."""
+        return self._pk(kind, component_id)
+
+    def tier(self, tier_structure_id: str, tier_id: str) -> Key:
+        return Key(self.component_partition(TIER_STRUCTURE, tier_structure_id), f"{TIER_SK_PREFIX}{tier_id}")
 
     # ---------------------------------------------------------------- programs and their assignments
     def program_partition(self, program_id: str) -> str:
@@ -90,23 +100,25 @@ class Keys:
     def card_code(self, code: str) -> Key:
         return Key(self._pk("CODE", code), "CODE")
 
-    # ---------------------------------------------------------------- ledgers (list partitions with a head item)
+    # ---------------------------------------------------------------- ledgers (one list partition each)
     def card_transactions(self, card_id: str) -> str:
         return self._pk("CARD", card_id)
 
     def card_transaction(self, card_id: str, transaction_id: str) -> Key:
-        return Key(self.card_transactions(card_id), f"CTX#{transaction_id}")
+        return Key(self.card_transactions(card_id), f"{CARD_TRANSACTION_SK_PREFIX}{transaction_id}")
 
     def reward_purchases(self, member_id: str) -> str:
         return self._pk("MBR", member_id, "RTX")
 
     def reward_purchase(self, member_id: str, transaction_id: str) -> Key:
-        return Key(self.reward_purchases(member_id), f"RTX#{transaction_id}")
+        return Key(self.reward_purchases(member_id), f"{REWARD_PURCHASE_SK_PREFIX}{transaction_id}")
 
-    @staticmethod
-    def head(partition: str) -> Key:
-        """The head item of a list partition: it names the partition's owner and sorts after every entry."""
-        return Key(partition, HEAD_SK)
+    # ---------------------------------------------------------------- activities (one list partition per resource)
+    def activities(self, resource_id: str) -> str:
+        return self._pk("ACT", resource_id)
+
+    def activity(self, resource_id: str, activity_id: str) -> Key:
+        return Key(self.activities(resource_id), activity_id)
 
     # ---------------------------------------------------------------- customers and v1 campaigns
     def customer(self, customer_id: str) -> Key:
@@ -123,11 +135,12 @@ class Keys:
 
     # ---------------------------------------------------------------- GSI1: lists in creation order
     def listed(self, collection: str, item_id: str) -> dict[str, str]:
-        """GSI1 attributes that put an item in a list (`collection` from the methods below)."""
+        """GSI1 attributes that put an item in a list (`collection` named by the methods below)."""
         return {"GSI1PK": self._pk(collection), "GSI1SK": item_id}
 
     @staticmethod
     def components_list(kind: str) -> str:
+        """The list of a project's components of one kind (deleted ones leave it)."""
         return f"{kind}S"
 
     PROGRAMS = "PROGRAMS"
@@ -138,10 +151,27 @@ class Keys:
     def members_list(scope_id: str) -> str:
         return f"PRG#{scope_id}#MEMBERS"
 
+    def collection(self, name: str) -> str:
+        """The GSI1PK of a list named by `PROGRAMS`, `members_list(...)`, ... (what `listed` puts items in)."""
+        return self._pk(name)
+
+    LISTED_REMOVE = "REMOVE GSI1PK, GSI1SK"
+    """The update clause that takes an item out of its list (a deleted resource leaves its list)."""
+
     # ---------------------------------------------------------------- the sparse pending-job index
     def pending_job(self, item_id: str, written_ms: int, job_json: str) -> dict[str, str]:
         """Attributes that put an item in the PendingJobs index until its job is done (removed by `PENDING_REMOVE`)."""
         return {"JOBPK": self._pk("PENDING"), "JOBSK": f"{written_ms:013d}#{item_id}", "job": job_json}
+
+
+def key_names(index: str | None) -> tuple[str, str]:
+    """The partition and sort key attribute names of the base table (index None) or of GSI1."""
+    return ("GSI1PK", "GSI1SK") if index == GSI1 else ("PK", "SK")
+
+
+def start_key_names(index: str | None) -> tuple[str, ...]:
+    """The attributes of an ExclusiveStartKey for a Query of the base table or of GSI1."""
+    return ("PK", "SK", "GSI1PK", "GSI1SK") if index == GSI1 else ("PK", "SK")
 
 
 PENDING_REMOVE = "REMOVE JOBPK, JOBSK, job"

@@ -1,5 +1,5 @@
-"""One project's view of the single table: consistent reads, list pages with authenticated cursors, single writes,
-labelled transactions. Domain stores build on it; every key it is given comes from `db.keys`."""
+"""One project's view of the single table: consistent reads, Queries, single writes, labelled transactions.
+Domain stores build on it; every key it is given comes from `db.keys`."""
 
 from __future__ import annotations
 
@@ -7,26 +7,25 @@ import json
 from typing import Any
 
 from loyalty.db import clients
-from loyalty.db.codec import from_item, serialize, to_item
-from loyalty.db.cursors import decode_cursor, encode_cursor
-from loyalty.db.keys import GSI1, HEAD_SK, PENDING_INDEX, Key, Keys, pending_before
+from loyalty.db.codec import check_item_size, from_item, serialize, to_item
+from loyalty.db.keys import PENDING_INDEX, Key, Keys, pending_before
 from loyalty.db.transact import Transaction
 
 Item = dict[str, Any]
-Page = tuple[list[Item], dict[str, str] | None]
 
 
 class Table:
     """Project-scoped access to the table: every key it builds (through `keys`) starts with the project id."""
 
     def __init__(self, project_id: str, table_name: str, *, cursor_secret: str, cursor_ttl_seconds: int = 3600,
-                 client: Any = None) -> None:
+                 client: Any = None, source: dict[str, Any] | None = None) -> None:
         self.project_id = project_id
+        self.source = source or {"channel": "INTERNAL"}  # who makes the changes: the activities' `source`
         self.name = table_name
         self.keys = Keys(project_id)
         self._client = client
-        self._secret = cursor_secret
-        self._cursor_ttl = cursor_ttl_seconds
+        self.secret = cursor_secret
+        self.cursor_ttl = cursor_ttl_seconds
 
     @property
     def client(self) -> Any:
@@ -63,26 +62,6 @@ class Table:
         )
         return [from_item(i) for i in resp.get("Items", [])], resp.get("LastEvaluatedKey")
 
-    def owned_page(self, partition: str, cursor_prefix: str, owner: dict[str, str], limit: int, cursor: str | None) -> Page | None:
-        """A newest-first page of a list partition, in one Query; None when the partition is not `owner`'s.
-
-        The first page reads the head item along with the entries and checks it; a cursor is bound by its MAC to this
-        partition and owner, so later pages need no check."""
-        scope = "|".join((self.name, partition, *(f"{k}={v}" for k, v in sorted(owner.items()))))
-        kw: dict[str, Any] = {"ScanIndexForward": False, "Limit": limit}
-        if cursor:
-            kw["ExclusiveStartKey"] = decode_cursor(cursor_prefix, scope, cursor, self._secret)
-        else:
-            kw["Limit"] = limit + 1
-        items, last = self.query(partition, **kw)
-        if not cursor:
-            head = items[0] if items and items[0]["SK"] == HEAD_SK else None
-            if head is None or any(head.get(k) != v for k, v in owner.items()):
-                return None
-            items = items[1:]
-        next_cursor = encode_cursor(cursor_prefix, scope, last, self._secret, self._cursor_ttl) if last else None
-        return items, next_cursor
-
     # ------------------------------------------------------------------ writes
     def transaction(self) -> Transaction:
         """A new labelled transaction on this table."""
@@ -90,7 +69,7 @@ class Table:
 
     def put(self, key: Key, attrs: Item, *, condition: str | None = "attribute_not_exists(PK)") -> None:
         """Write one item (by default only if it does not exist yet)."""
-        kw: dict[str, Any] = {"TableName": self.name, "Item": to_item({**key.attrs(), **attrs})}
+        kw: dict[str, Any] = {"TableName": self.name, "Item": check_item_size(to_item({**key.attrs(), **attrs}))}
         if condition:
             kw["ConditionExpression"] = condition
         self.client.put_item(**kw)
@@ -125,4 +104,3 @@ def scan_pending_jobs(client: Any, table: str, older_than_ms: int) -> list[dict[
         kwargs["ExclusiveStartKey"] = resp["LastEvaluatedKey"]
 
 
-__all__ = ["GSI1", "Item", "Page", "Table", "scan_pending_jobs"]

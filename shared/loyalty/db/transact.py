@@ -8,12 +8,13 @@ from typing import Any, Self
 
 from botocore.exceptions import ClientError
 
-from loyalty.core.errors import LoyaltyError
-from loyalty.db.codec import serialize, to_item
+from loyalty.core.errors import LoyaltyError, invalid_payload
+from loyalty.db.codec import check_item_size, item_size, serialize, to_item
 from loyalty.db.keys import Key
 
 CONTENTION_RETRIES = 6
 MAX_ITEMS = 100  # DynamoDB's limit per TransactWriteItems
+MAX_TRANSACTION_BYTES = 4 * 1024 * 1024
 
 
 class TransactionConflict(Exception):
@@ -65,7 +66,7 @@ class Transaction:
     def put(self, label: str, key: Key, attrs: dict[str, Any], *, condition: str | None = "attribute_not_exists(PK)",
             names: dict[str, str] | None = None, values: dict[str, Any] | None = None) -> Self:
         """Write a whole item (by default only if it does not exist yet). None attributes are left out."""
-        spec: dict[str, Any] = {"Item": to_item({**key.attrs(), **attrs})}
+        spec: dict[str, Any] = {"Item": check_item_size(to_item({**key.attrs(), **attrs}))}
         if condition:
             spec["ConditionExpression"] = condition
         return self._add(label, "Put", _expression(spec, names, values))
@@ -98,6 +99,10 @@ class Transaction:
             return
         if len(self._items) > MAX_ITEMS:
             raise ValueError(f"a transaction holds at most {MAX_ITEMS} items, not {len(self._items)}")
+        total = sum(item_size(item["Put"]["Item"]) for item in self.requests if "Put" in item)
+        if total > MAX_TRANSACTION_BYTES:
+            raise invalid_payload(f"The change would write {total // 1024} KB, more than the {MAX_TRANSACTION_BYTES // 1024} KB one "
+                                  "transaction can hold; send less data")
         items = self.requests
         for attempt in range(CONTENTION_RETRIES + 1):
             try:

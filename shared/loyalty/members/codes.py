@@ -5,10 +5,13 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
+from loyalty.activities import records as activity_kinds
+from loyalty.activities.store import add_activity
 from loyalty.db.table import Table
 from loyalty.db.transact import TransactionConflict
 from loyalty.jobs.models import GenerateCardCodes
 from loyalty.members import store
+from loyalty.members.views import card_view
 
 DEFAULT_CHARSET = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 ATTEMPTS = 5
@@ -36,8 +39,14 @@ def generate_card_codes(db: Table, job: GenerateCardCodes) -> str:
         codes = {c["id"]: generate_code(c.get("code_config") or {}) for c in missing}
         if len(set(codes.values())) != len(codes):
             continue
+        tx = db.transaction()
+        store.add_card_codes(tx, db, job.member_id, codes)
+        for card in missing:
+            coded = card_view({**card, "code": codes[card["id"]]})
+            add_activity(tx, db, activity_kinds.CARD, card["id"], "vl.card.code_generation.succeeded", {"card": coded},
+                         owner={"program_id": card["program_id"], "member_id": job.member_id, "card_id": card["id"]})
         try:
-            store.assign_card_codes(db, job.member_id, codes)
+            tx.commit()
             return "DONE"
         except TransactionConflict as conflict:
             if conflict.failed("job"):

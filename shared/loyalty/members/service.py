@@ -5,13 +5,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from loyalty.activities import records as activity_kinds
+from loyalty.activities.store import add_activity
 from loyalty.components.store import CARD_DEFINITION as CDEF
 from loyalty.core import ids
 from loyalty.core.clock import now_iso
 from loyalty.core.errors import LoyaltyError, locked, not_found
 from loyalty.customers import service as customers
 from loyalty.db.table import Table
-from loyalty.db.transact import TransactionConflict
+from loyalty.db.transact import Transaction, TransactionConflict
 from loyalty.jobs.models import GenerateCardCodes
 from loyalty.jobs.queue import enqueue
 from loyalty.members import store
@@ -68,8 +70,10 @@ def create_member(db: Table, program_id: str, body: MemberCreate) -> dict[str, A
         if a["kind"] == CDEF
     ]
     job = GenerateCardCodes(project_id=db.project_id, member_id=member["id"]) if cards else None
+    view = member_view(member, cards)
     tx = db.transaction()
     store.add_member(tx, db, member, cards, scope_id=program_id, job=job)
+    add_member_activities(tx, db, view)
     try:
         tx.commit()
     except TransactionConflict as conflict:
@@ -80,7 +84,16 @@ def create_member(db: Table, program_id: str, body: MemberCreate) -> dict[str, A
         raise
     if job:
         enqueue(job)
-    return member_view(member, cards)
+    return view
+
+
+def add_member_activities(tx: Transaction, db: Table, view: dict[str, Any]) -> None:
+    """Add to `tx` the activities of an enrolment: the member's `created`, and each card's `created`."""
+    owner = {"program_id": view["program_id"], "member_id": view["id"]}
+    add_activity(tx, db, activity_kinds.MEMBER, view["id"], "vl.member.created", {"member": view}, owner=owner)
+    for entry in view["cards"]:
+        card = entry["card"]
+        add_activity(tx, db, activity_kinds.CARD, card["id"], "vl.card.created", {"card": card}, owner={**owner, "card_id": card["id"]})
 
 
 def get_member(db: Table, program_id: str, member_id: str) -> dict[str, Any]:

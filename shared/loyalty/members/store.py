@@ -1,5 +1,5 @@
 """Stored members: the member item and its cards in one partition (read with one Query), the one-per-customer
-membership claim, card code claims, and the list heads of each card's and member's ledgers."""
+membership claim, and card code claims."""
 
 from __future__ import annotations
 
@@ -51,21 +51,18 @@ def card_from_row(item: dict[str, Any]) -> Card:
 
 def add_member(tx: Transaction, db: Table, member: Member, cards: list[Card], *, scope_id: str,
                job: GenerateCardCodes | None = None, codes: list[str] = ()) -> None:  # type: ignore[assignment]
-    """Add to `tx` the member, its cards, their list heads, the one-per-customer claim and any card code claims.
+    """Add to `tx` the member, its cards, the one-per-customer claim and any card code claims.
 
     Labels: `membership` (the customer is already a member of the scope), `code` (a code is already held)."""
     keys = db.keys
     member_row: dict[str, Any] = {"status": member["status"], "data": member, **keys.listed(keys.members_list(scope_id), member["id"])}
     if job:
         member_row.update(keys.pending_job(member["id"], now_ms(), job.to_json()))
-    owner = {"program_id": member["program_id"], "member_id": member["id"]}
     tx.put("membership", keys.membership(scope_id, member["customer_id"]),
            {"member_id": member["id"], "card_ids": [c["id"] for c in cards]})
     tx.put("member", keys.member(member["id"]), member_row)
-    tx.put("head", keys.head(keys.reward_purchases(member["id"])), owner)
     for card in cards:
         tx.put("card", keys.card(member["id"], card["id"]), card_row(card))
-        tx.put("head", keys.head(keys.card_transactions(card["id"])), owner)
     for code in codes:
         tx.put("code", keys.card_code(code), {"member_id": member["id"], "card_id": cards[0]["id"]})
 
@@ -97,18 +94,16 @@ def get_card_by_code(db: Table, code: str) -> CodeClaim | None:
     return cast(CodeClaim | None, db.get(db.keys.card_code(code)))
 
 
-def assign_card_codes(db: Table, member_id: str, codes: dict[str, str]) -> None:
-    """Give cards their generated codes (claimed unique) and clear the member's pending code job, in one transaction.
+def add_card_codes(tx: Transaction, db: Table, member_id: str, codes: dict[str, str]) -> None:
+    """Add to `tx` the cards' generated codes (each claimed unique) and the removal of the member's pending code job.
 
     Labels: `code` (a code is taken, or the card already has one), `job` (another delivery finished the job first)."""
     keys = db.keys
-    tx = db.transaction()
     for card_id, code in codes.items():
         tx.put("code", keys.card_code(code), {"member_id": member_id, "card_id": card_id})
         tx.update("code", keys.card(member_id, card_id), "SET #code = :c",
                   condition="attribute_exists(PK) AND attribute_not_exists(#code)", names={"#code": "code"}, values={"c": code})
     tx.update("job", keys.member(member_id), PENDING_REMOVE, condition="attribute_exists(JOBPK)")
-    tx.commit()
 
 
 def clear_member_job(db: Table, member_id: str) -> None:

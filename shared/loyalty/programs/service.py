@@ -11,7 +11,7 @@ from loyalty.components.store import REWARD
 from loyalty.components.store import TIER_STRUCTURE as TS
 from loyalty.core import ids
 from loyalty.core.clock import now_iso
-from loyalty.core.errors import locked, not_found
+from loyalty.core.errors import LoyaltyError, locked, not_found
 from loyalty.core.validity import in_validity_window
 from loyalty.db.table import Table
 from loyalty.db.transact import TransactionConflict
@@ -90,16 +90,27 @@ def create_program(db: Table, body: ProgramCreate) -> dict[str, Any]:
     for a in assignments:
         if a["kind"] == REWARD:
             a["data"]["stock"] = _stock_object(a.get("stock_quantity"))
-    try:
-        store.create_program(db, program, assignments, refs)
-    except TransactionConflict as conflict:
-        # a component vanished between the read and the write: report the first one that did
-        for kind, item_id in refs:
-            if conflict.failed(store.component_label(kind, item_id)):
-                raise not_found(KINDS[kind][0], item_id) from None
-        raise
     present = {field for _, field in KINDS.values() if getattr(body, field) is not None}
-    return program_view(program, assignments, present)
+    view = program_view(program, assignments, present)
+    try:
+        store.create_program(db, program, assignments, found, view)
+    except TransactionConflict as conflict:
+        raise changed_components(db, conflict, refs) from None
+    return view
+
+
+def changed_components(db: Table, conflict: TransactionConflict, refs: list[tuple[str, str]]) -> Exception:
+    """The answer to an assignment refused because a component changed meanwhile: 404 when it is gone, else a 409 the
+    caller may retry."""
+    changed = [(kind, item_id) for kind, item_id in refs if conflict.failed(store.component_label(kind, item_id))]
+    if not changed:
+        return conflict
+    kind, item_id = changed[0]
+    now = components.get_components(db, [(kind, item_id)]).get((kind, item_id))
+    if now is None or now.get("status") == "DELETED":
+        return not_found(KINDS[kind][0], item_id)
+    return LoyaltyError(409, "concurrent_modification", "Concurrent modification",
+                        f"{KINDS[kind][0]} {item_id} changed while it was being assigned; retry the request")
 
 
 def get_program(db: Table, program_id: str) -> dict[str, Any]:

@@ -4,32 +4,55 @@ from __future__ import annotations
 
 from typing import Any, cast
 
+from loyalty.activities import records as activity_kinds
+from loyalty.activities.store import add_activity
+from loyalty.components import store as components
 from loyalty.db.keys import ASSIGNMENT_SK_PREFIX, PROGRAM_SK, Keys
 from loyalty.db.table import Table
+from loyalty.db.transact import Transaction
 from loyalty.programs.records import Assignment, Program
 
 
 def component_label(kind: str, component_id: str) -> str:
-    """The label of the check that a referenced component still exists, in `create_program`'s transaction."""
+    """The label of a component's update in an assignment transaction: it fails when the component changed status (or
+    vanished) since it was read."""
     return f"component:{kind}:{component_id}"
 
 
-def create_program(db: Table, program: Program, assignments: list[Assignment], checks: list[tuple[str, str]]) -> None:
-    """Program and its component assignments in one transaction; the components in `checks` must still exist.
+def assignment_row(a: Assignment) -> dict[str, Any]:
+    """An assignment's item attributes: the assignment object, the remaining stock of a LIMITED reward, times redeemed."""
+    row: dict[str, Any] = {"data": a["data"], "redeemed": a.get("redeemed", 0)}
+    if a.get("stock_quantity") is not None:
+        row["stock_quantity"] = a["stock_quantity"]
+    return row
 
-    A refusal is a TransactionConflict whose failed labels are `component_label(kind, id)` of the vanished components."""
+
+def program_ref(program: Program) -> dict[str, Any]:
+    """How a program appears in its components' activities (ProgramSimple)."""
+    return {"id": program["id"], "name": program["name"], "status": program["status"], "metadata": program["metadata"],
+            "object": "program"}
+
+
+def add_assignment(tx: Transaction, db: Table, program: Program, a: Assignment, component: dict[str, Any]) -> None:
+    """Add to `tx` an assignment item, the component's record of its use, and the component's `assigned` activity."""
+    tx.put("assignment", db.keys.assignment(program["id"], a["kind"], a["id"]), assignment_row(a))
+    components.add_assign(tx, db, a["kind"], component, program["id"], label=component_label(a["kind"], a["id"]),
+                          program=program_ref(program), **{a["data"]["object"]: a["data"]})
+
+
+def create_program(db: Table, program: Program, assignments: list[Assignment], found: dict[tuple[str, str], dict[str, Any]],
+                   snapshot: dict[str, Any]) -> None:
+    """Program, its component assignments (each component records its use) and the activities, in one transaction:
+    `vl.program.created` with `snapshot` (the program as answered), and each component's `assigned`.
+
+    A refusal names `component_label(kind, id)` of the components that changed (or vanished) since they were read."""
     keys = db.keys
     tx = db.transaction()
     tx.put("program", keys.program(program["id"]),
            {"status": program["status"], "data": program, **keys.listed(keys.PROGRAMS, program["id"])})
     for a in assignments:
-        row: dict[str, Any] = {"data": a["data"]}
-        if "stock_quantity" in a:
-            row["stock_quantity"] = a["stock_quantity"]
-        row["redeemed"] = 0
-        tx.put("assignment", keys.assignment(program["id"], a["kind"], a["id"]), row)
-    for kind, component_id in checks:
-        tx.check(component_label(kind, component_id), keys.component(kind, component_id), "attribute_exists(PK)")
+        add_assignment(tx, db, program, a, found[(a["kind"], a["id"])])
+    add_activity(tx, db, activity_kinds.PROGRAM, program["id"], "vl.program.created", {"program": snapshot})
     tx.commit()
 
 

@@ -10,6 +10,7 @@ from loyalty.components import store as components
 from loyalty.core import ids
 from loyalty.core.clock import now_iso
 from loyalty.core.errors import locked, not_found
+from loyalty.core.listing import DATE, ListSpec, id_field, parse
 from loyalty.core.lists import list_view
 from loyalty.core.validity import in_validity_window
 from loyalty.db.table import Table
@@ -133,11 +134,16 @@ def complete_reward_purchase(db: Table, job: CompleteRewardPurchase) -> str:
                   lambda: store.reject_reward_purchase(db, ctx, job.cost, job.limited_stock, rejection), reject_when="reward")
 
 
-def list_reward_purchases(db: Table, program_id: str, member_id: str, limit: int, cursor: str | None) -> dict[str, Any]:
-    """A page of a member's reward purchases, newest first."""
+PURCHASES = ListSpec("lcrstrx_", filters={"id": id_field(ids.REWARD_TRANSACTION.prefix), "reward_id": id_field(ids.REWARD.prefix),
+                                         "created_at": DATE})
+
+
+def list_reward_purchases(db: Table, program_id: str, member_id: str, params: list[tuple[str, str]]) -> dict[str, Any]:
+    """A page of a member's reward purchases (newest first unless `order=created_at`), filtered by id, reward and date."""
+    query = parse(params, PURCHASES)
     ids.PROGRAM.check(program_id)
     ids.MEMBER.check(member_id)
-    page = store.list_member_reward_purchases(db, program_id, member_id, limit, cursor)
+    page = store.list_member_reward_purchases(db, program_id, member_id, query, PURCHASES)
     if page is None:
         raise not_found("member", member_id)
     return list_view(*page)

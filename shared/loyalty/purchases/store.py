@@ -8,14 +8,16 @@ from typing import Any, cast
 from loyalty.cards.records import CardTransaction
 from loyalty.cards.store import add_counter_move, add_settle, add_transaction
 from loyalty.components.store import REWARD
+from loyalty.core import ids
 from loyalty.core.clock import now_iso
-from loyalty.db.keys import Key
+from loyalty.core.listing import ListQuery, ListSpec
+from loyalty.db import lists
+from loyalty.db.keys import REWARD_PURCHASE_SK_PREFIX, Key
+from loyalty.db.lists import Collection
 from loyalty.db.table import Table
 from loyalty.db.transact import Transaction
 from loyalty.jobs.models import CompleteRewardPurchase
 from loyalty.purchases.records import RewardTransaction
-
-CURSOR_PREFIX = "lcrstrx_"
 
 
 def purchase_from_row(item: dict[str, Any]) -> RewardTransaction:
@@ -88,9 +90,15 @@ def reject_reward_purchase(db: Table, ctx: CardTransaction, cost: int, limited_s
     tx.commit()
 
 
-def list_member_reward_purchases(db: Table, program_id: str, member_id: str, limit: int,
-                                 cursor: str | None) -> tuple[list[RewardTransaction], dict[str, str] | None] | None:
-    """A page of a member's reward purchases, newest first (one Query); None unless the member is the program's."""
-    page = db.owned_page(db.keys.reward_purchases(member_id), CURSOR_PREFIX, {"program_id": program_id, "member_id": member_id},
-                         limit, cursor)
-    return None if page is None else ([purchase_from_row(i) for i in page[0]], page[1])
+def list_member_reward_purchases(db: Table, program_id: str, member_id: str, query: ListQuery,
+                                 spec: ListSpec) -> tuple[list[RewardTransaction], dict[str, str] | None] | None:
+    """A page of a member's reward purchases (one Query in creation order); None unless the member is the program's."""
+    collection = Collection(db.keys.reward_purchases(member_id), sk_prefix=REWARD_PURCHASE_SK_PREFIX,
+                            id_prefix=ids.REWARD_TRANSACTION.prefix, owner={"program_id": program_id, "member_id": member_id})
+
+    def exists() -> bool:
+        member = db.get(db.keys.member(member_id))
+        return member is not None and member["data"].get("program_id") == program_id and member["status"] != "DELETED"
+
+    page = lists.page(db, collection, query, spec, lambda item: dict(purchase_from_row(item)), exists)
+    return None if page is None else ([cast(RewardTransaction, r) for r in page[0]], page[1])
