@@ -1,0 +1,1 @@
+"""Benefits: what earning rules and tiers can grant besides points."""

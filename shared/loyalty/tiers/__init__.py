@@ -1,0 +1,1 @@
+"""Tier structures and their tiers."""
