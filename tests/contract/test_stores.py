@@ -229,7 +229,7 @@ def test_a_member_is_written_with_its_cards_claim_and_code_job(contract: Contrac
     assert members.get_card(contract.db, member_id, card_id) == cards[0]
     # And the customer's claim on the program names the member and its card, and the code job is pending
     assert members.get_membership(contract.db, w["program"]["id"], "cust_alice") == {
-        "PK": f"{contract.project}#MSHIP#{w['program']['id']}#cust_alice", "SK": "MSHIP", "member_id": member_id, "card_ids": [card_id]}
+        "PK": f"{contract.project}#CUST#cust_alice", "SK": f"MSHIP#{w['program']['id']}", "member_id": member_id, "card_ids": [card_id]}
     assert contract.pending_jobs() == [{"type": "generate_card_codes", "project_id": contract.project, "member_id": member_id}]
     assert members.get_member_with_cards(contract.db, ids.MEMBER.new()) is None
 

@@ -15,6 +15,8 @@ class LoyaltyError(Exception):
         *,
         resource_type: str | None = None,
         resource_id: str | None = None,
+        related_object_ids: list[str] | None = None,
+        related_object_type: str | None = None,
     ) -> None:
         super().__init__(f"{status} {key}: {details or message}")
         self.status = status
@@ -23,6 +25,8 @@ class LoyaltyError(Exception):
         self.details = details or message
         self.resource_type = resource_type
         self.resource_id = resource_id
+        self.related_object_ids = related_object_ids
+        self.related_object_type = related_object_type
 
     def body(self, request_id: str) -> dict[str, object]:
         """The Voucherify error body for this error."""
@@ -37,6 +41,9 @@ class LoyaltyError(Exception):
             out["resource_id"] = self.resource_id
         if self.resource_type is not None:
             out["resource_type"] = self.resource_type
+        if self.related_object_ids is not None:
+            out["related_object_ids"] = self.related_object_ids
+            out["related_object_type"] = self.related_object_type
         return out
 
 
@@ -70,3 +77,24 @@ def unauthorized() -> LoyaltyError:
 def conflict(key: str, message: str, details: str) -> LoyaltyError:
     """409 with a key."""
     return LoyaltyError(409, key, message, details)
+
+
+def invalid_state_transition(status: int, resource_type: str, resource_id: str, current: str, action: str) -> LoyaltyError:
+    """400 or 409 `invalid_state_transition` (spec-map A6: programs, members, benefits answer 400; card definitions,
+    earning rules, rewards, tier structures 409)."""
+    return LoyaltyError(status, "invalid_state_transition", "Invalid state transition",
+                        f"Cannot {action} {resource_type} {resource_id} in status {current}",
+                        resource_type=resource_type, resource_id=resource_id)
+
+
+def resource_in_use(resource_type: str, resource_id: str, related_type: str, related_ids: list[str], action: str) -> LoyaltyError:
+    """400 `resource_in_use`: the resource is used by others (named in `related_object_ids`)."""
+    return LoyaltyError(400, "resource_in_use", "Resource in use",
+                        f"Cannot {action} {resource_type} {resource_id}: it is used by {related_type} {', '.join(related_ids)}",
+                        resource_type=resource_type, resource_id=resource_id, related_object_ids=related_ids,
+                        related_object_type=related_type)
+
+
+def resource_locked(resource_type: str, resource_id: str, details: str) -> LoyaltyError:
+    """423 `resource_locked`: the resource's state or use forbids the change."""
+    return LoyaltyError(423, "resource_locked", "Resource locked", details, resource_type=resource_type, resource_id=resource_id)

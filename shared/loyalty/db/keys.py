@@ -11,6 +11,7 @@ GSI1 = "GSI1"
 PENDING_INDEX = "PendingJobs"
 ASSIGNMENT_SK_PREFIX = "A#"
 CARD_TRANSACTION_SK_PREFIX = "CTX#"
+MEMBERSHIP_SK_PREFIX = "MSHIP#"
 REWARD_PURCHASE_SK_PREFIX = "RTX#"
 CARD_SK_PREFIX = "CARD#"
 PROGRAM_SK = "PROGRAM"
@@ -94,8 +95,13 @@ class Keys:
         return Key(self.member_partition(member_id), f"{CARD_SK_PREFIX}{card_id}")
 
     def membership(self, scope_id: str, customer_id: str) -> Key:
-        """The one-member-per-customer claim in a program (or v1 campaign)."""
-        return Key(self._pk("MSHIP", scope_id, customer_id), "MSHIP")
+        """The one-member-per-customer claim in a program (or v1 campaign), kept in the customer's partition so that
+        one Query (`customer_memberships`, sort keys from MEMBERSHIP_SK_PREFIX) finds all of a customer's memberships."""
+        return Key(self.customer(customer_id).pk, f"{MEMBERSHIP_SK_PREFIX}{scope_id}")
+
+    def customer_memberships(self, customer_id: str) -> str:
+        """The partition holding a customer and its membership claims."""
+        return self.customer(customer_id).pk
 
     def card_code(self, code: str) -> Key:
         return Key(self._pk("CODE", code), "CODE")
@@ -132,6 +138,14 @@ class Keys:
 
     def campaign_name(self, name: str) -> Key:
         return Key(self._pk("CAMPNAME", name), "CAMPNAME")
+
+    # ---------------------------------------------------------------- benefits' unique names, async actions
+    def benefit_name(self, name: str) -> Key:
+        """The claim that makes a benefit's name unique in the project."""
+        return Key(self._pk("BENNAME", name), "BENNAME")
+
+    def async_action(self, async_action_id: str) -> Key:
+        return Key(self._pk("AA", async_action_id), "ASYNC_ACTION")
 
     # ---------------------------------------------------------------- GSI1: lists in creation order
     def listed(self, collection: str, item_id: str) -> dict[str, str]:
