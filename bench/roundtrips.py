@@ -88,6 +88,21 @@ BUDGETS: dict[str, Budget] = {
     "v1 get member by code": Budget("GetItem code claim + GetItem card", reads=2),
     "v1 balance": Budget("GetItem code claim + GetItem card + TransactWriteItems", reads=2, transactions=1),
     "v1 balance by code": Budget("GetItem code claim + GetItem card + TransactWriteItems", reads=2, transactions=1),
+    "list programs": Budget("Query of the programs list (GSI1), 1 per page", reads=1),
+    "update program": Budget("GetItem program + TransactWriteItems (+ activity)", reads=1, transactions=1),
+    "batch card definitions": Budget("Query program + BatchGetItem components + TransactWriteItems", reads=2, transactions=1),
+    "batch earning rules": Budget("Query program + BatchGetItem components + TransactWriteItems", reads=2, transactions=1),
+    "batch rewards": Budget("Query program + BatchGetItem components + TransactWriteItems", reads=2, transactions=1),
+    "batch tier structures": Budget("Query program + BatchGetItem components + TransactWriteItems", reads=2, transactions=1),
+    "list program card definitions": Budget("Query of the program partition's assignments", reads=1),
+    "list program earning rules": Budget("Query of the program partition's assignments", reads=1),
+    "list program tier structures": Budget("Query of the program partition's assignments", reads=1),
+    "list program rewards": Budget("Query of the program partition's assignments", reads=1),
+    "update reward stock": Budget("Query program + TransactWriteItems (+ activity)", reads=1, transactions=1),
+    "activate program": Budget("Query program + BatchGetItem of its components + TransactWriteItems", reads=2, transactions=1),
+    "list program activities": Budget("Query, 1 per page", reads=1),
+    "deactivate program": Budget("GetItem program + TransactWriteItems", reads=1, transactions=1),
+    "delete program": Budget("GetItem program + TransactWriteItems", reads=1, transactions=1),
     "unknown route": Budget("none: the $default route answers 404 from the request alone, before any auth"),
 }
 
@@ -174,6 +189,7 @@ class _Scenario:
         tag = uuid.uuid4().hex[:10]
         self.call(None, "GET", f"{V2}/programs/lprg_000000000000000000", expect=404)  # warms the API-key cache
         self._v2(tag)
+        self._programs(tag)
         self._worker_edges()
         self._v1(tag)
         self.clear_auth_cache()  # so that an authentication, which the $default route must not make, would be counted
@@ -224,6 +240,49 @@ class _Scenario:
         page = self.call("list reward purchases p1", "GET", f"{m}/rewards/purchases", query={"limit": "1"})
         self.call("list reward purchases p2", "GET", f"{m}/rewards/purchases", query={"limit": "1", "cursor": page["cursor"]["next"]})
         self.points_path = f"{m}/cards/{card}/points"
+
+    def _programs(self, tag: str) -> None:
+        """A DRAFT program run through its life: components assigned in batches, activated, deactivated, deleted."""
+        cdef = self.call(None, "POST", f"{V2}/card-definitions", {"name": f"Wallet B {tag}", "type": "INDIVIDUAL", "status": "ACTIVE"})["id"]
+        rule = self.call(None, "POST", f"{V2}/earning-rules", {
+            "name": f"Order paid B {tag}", "status": "ACTIVE", "trigger": {"event": "customer.order.paid"},
+            "earnings": [{"effects": [{"type": "POINTS", "points": {"value": 10, "card_definition_id": cdef}}]}]})["id"]
+        reward = self.call(None, "POST", f"{V2}/rewards", {
+            "name": f"Mug {tag}", "type": "MATERIAL", "status": "ACTIVE",
+            "material": {"type": "PRODUCT", "product": {"id": "prod_0ba649b6893cf33a80"}},
+            "costs": [{"spending": [{"points": 50, "card_definition_id": cdef}]}]})["id"]
+        p = f"{V2}/programs/" + self.call(None, "POST", f"{V2}/programs", {"name": f"Draft {tag}"})["id"]
+        self.call("list programs", "GET", f"{V2}/programs", query={"limit": "1"})
+        self.call("update program", "PUT", p, {"name": f"Club {tag}", "metadata": {"tag": tag}})
+        self.call("batch card definitions", "POST", f"{p}/card-definitions/batch", {"assign": [{"id": cdef}]})
+        self.call("batch earning rules", "POST", f"{p}/earning-rules/batch", {"assign": [{"id": rule}]})
+        self.call("batch rewards", "POST", f"{p}/rewards/batch",
+                  {"assign": [{"id": reward, "stock": {"type": "LIMITED", "limited": {"quantity": 5}}}]})
+        self.call("batch tier structures", "POST", f"{p}/tier-structures/batch", {"assign": [{"id": self._tier_structure(cdef)}]})
+        self.call("list program card definitions", "GET", f"{p}/card-definitions")
+        self.call("list program earning rules", "GET", f"{p}/earning-rules")
+        self.call("list program tier structures", "GET", f"{p}/tier-structures")
+        self.call("list program rewards", "GET", f"{p}/rewards")
+        self.call("update reward stock", "PUT", f"{p}/rewards/{reward}", {"stock": {"type": "UNLIMITED"}})
+        self.call("activate program", "POST", f"{p}/activate")
+        self.call("list program activities", "GET", f"{p}/activities", query={"limit": "2"})
+        self.call("deactivate program", "POST", f"{p}/deactivate")
+        self.call("delete program", "DELETE", p)
+
+    def _tier_structure(self, cdef: str) -> str:
+        """An ACTIVE tier structure, written through the component store (the scenario has no tier-structure endpoint yet)."""
+        from loyalty.components.store import TIER_STRUCTURE, create_component
+        from loyalty.core import ids
+        from loyalty.core.clock import now_iso
+        from loyalty.core.settings import get_settings
+        from loyalty.db.table import Table
+
+        settings = get_settings()
+        project = self.driver.headers["X-App-Id"].split(".", 1)[0]
+        structure = {"id": ids.TIER_STRUCTURE.new(), "name": "Levels", "type": "POINT_BALANCE", "status": "ACTIVE",
+                     "point_balance": {"card_definition_id": cdef}, "metadata": {}, "created_at": now_iso(), "object": "tier_structure"}
+        create_component(Table(project, settings.table_name, cursor_secret=settings.cursor_secret), TIER_STRUCTURE, structure)
+        return structure["id"]
 
     def _worker_edges(self) -> None:
         # Two debits of 500 accepted against a balance of 800: the worker approves one and rejects the other.

@@ -47,6 +47,15 @@ EXTRA_ERRORS: dict[str, tuple[int, ...]] = {
     "POST /v2/loyalties/programs/{programId}/members/{memberId}/rewards/purchases": (423,),
     "POST /v1/loyalties/{campaignId}/members/{memberId}/balance": (423,),
     "POST /v1/loyalties/members/{memberId}/balance": (423,),
+    # program management: 409 concurrent_modification when the program changed meanwhile
+    "PUT /v2/loyalties/programs/{programId}": (409,),
+    "DELETE /v2/loyalties/programs/{programId}": (409,),
+    "POST /v2/loyalties/programs/{programId}/activate": (400, 409, 423),  # invalid_state_transition; missing components
+    "POST /v2/loyalties/programs/{programId}/deactivate": (400, 409),  # invalid_state_transition
+    "POST /v2/loyalties/programs/{programId}/card-definitions/batch": (409, 423),  # duplicate_found; non_draft_program
+    "POST /v2/loyalties/programs/{programId}/earning-rules/batch": (409, 423),  # duplicate_found; missing_active_earning_rule
+    "POST /v2/loyalties/programs/{programId}/tier-structures/batch": (409, 423),  # duplicate_found; non_draft_program
+    "POST /v2/loyalties/programs/{programId}/rewards/batch": (409, 423),  # duplicate_found; resource_locked
 }
 
 # Success statuses other than Powertools' 200, by template route.
@@ -58,10 +67,11 @@ SUCCESS: dict[str, dict[str, str]] = {
 }
 
 ERROR_DESCRIPTIONS = {
-    400: "Invalid request: `invalid_payload`, `invalid_query_params`, `invalid_or_expired_cursor`, ...",
+    400: "Invalid request: `invalid_payload`, `invalid_query_params`, `invalid_or_expired_cursor`, `invalid_state_transition`, "
+         "`resource_in_use`, ...",
     401: "Missing or invalid API key: `unauthorized`",
     404: "Not found: `not_found` (with `resource_type` and `resource_id`)",
-    409: "Conflict: `member_already_exists`, `duplicate_found`",
+    409: "Conflict: `member_already_exists`, `duplicate_found`, `invalid_state_transition`, `concurrent_modification`",
     423: "The resource's state forbids the operation: `insufficient_card_balance`, `non_active_program`, ...",
 }
 

@@ -88,18 +88,30 @@ def world(api: Api) -> dict[str, str]:
         "name": "Coffee", "type": "MATERIAL", "status": "ACTIVE",
         "material": {"type": "PRODUCT", "product": {"id": "prod_0ba649b6893cf33a80"}},
         "costs": [{"spending": [{"points": 100, "card_definition_id": cdef["id"]}]}]})
+    # a second of each component, so that every assignment list has a second page
+    cdef2 = api.ok("POST", f"{V2}/card-definitions", {"name": f"Fuzz wallet 2 {tag}", "type": "INDIVIDUAL", "status": "ACTIVE"})
+    rule2 = api.ok("POST", f"{V2}/earning-rules", {
+        "name": "Order paid 2", "status": "ACTIVE", "trigger": {"event": "customer.order.paid"},
+        "earnings": [{"effects": [{"type": "POINTS", "points": {"value": 5, "card_definition_id": cdef["id"]}}]}]})
+    reward2 = api.ok("POST", f"{V2}/rewards", {
+        "name": "Tea", "type": "MATERIAL", "status": "ACTIVE", "material": {"type": "PRODUCT", "product": {"id": "prod_0ba649b6893cf33a81"}},
+        "costs": [{"spending": [{"points": 100, "card_definition_id": cdef["id"]}]}]})
     program = api.ok("POST", f"{V2}/programs", {
-        "name": f"Fuzz {tag}", "status": "ACTIVE", "card_definitions": [{"id": cdef["id"]}], "earning_rules": [{"id": rule["id"]}],
-        "rewards": [{"id": reward["id"], "stock": {"type": "LIMITED", "limited": {"quantity": 5}}}]})
+        "name": f"Fuzz {tag}", "status": "ACTIVE", "card_definitions": [{"id": cdef["id"]}, {"id": cdef2["id"]}],
+        "earning_rules": [{"id": rule["id"]}, {"id": rule2["id"]}],
+        "rewards": [{"id": reward["id"], "stock": {"type": "LIMITED", "limited": {"quantity": 5}}}, {"id": reward2["id"]}]})
+    api.ok("PUT", f"{V2}/programs/{program['id']}", {"name": f"Fuzz {tag}!"})  # a second program activity
+    victim = api.ok("POST", f"{V2}/programs", {"name": f"Fuzz draft {tag}"})  # a second program, for the destructive operations
     customer = api.ok("POST", "/v1/customers", {"source_id": f"fuzz-{tag}", "name": "Fuzz"})
     member = api.ok("POST", f"{V2}/programs/{program['id']}/members", {"customer_id": customer["id"]})
-    card = member["cards"][0]["card"]["id"]
+    card = next(c["card"]["id"] for c in member["cards"] if c["card"]["card_definition_id"] == cdef["id"])
     m = f"{V2}/programs/{program['id']}/members/{member['id']}"
     for points in (500, 300):
         api.ok("POST", f"{m}/cards/{card}/points", {"points": points, "reason": "fuzz"})
     api.ok("POST", f"{m}/rewards/purchases", {"reward_id": reward["id"]}, expect=202)
     api.ok("POST", f"{m}/rewards/purchases", {"reward_id": reward["id"]}, expect=202)
-    eventually(lambda: api.ok("GET", m)["cards"][0]["card"]["balance"]["points"] == 600)
+    eventually(lambda: any(c["card"]["id"] == card and c["card"]["balance"]["points"] == 600 for c in api.ok("GET", m)["cards"]),
+               timeout=60)
     campaign = api.ok("POST", "/v1/loyalties", {
         "name": f"Fuzz campaign {tag}", "type": "AUTO_UPDATE",
         "voucher": {"type": "LOYALTY_CARD", "loyalty_card": {"points": 0}, "code_config": {"pattern": "F-########"}}})
@@ -108,13 +120,26 @@ def world(api: Api) -> dict[str, str]:
         "programId": program["id"], "memberId": member["id"], "cardId": card, "rewardId": reward["id"],
         "cardDefinitionId": cdef["id"], "earningRuleId": rule["id"], "customerId": customer["id"],
         "campaignId": campaign["id"], "v1/memberId": v1_card["code"], "v1/customerId": customer["id"],
+        "victim/programId": victim["id"],
     }
 
 
-def world_ids(world: dict[str, str], path: str, names: list[str]) -> dict[str, str]:
-    """The world's ids for an operation's path parameters (v1 `memberId` is a card code)."""
+# Operations that change the state of what they are aimed at for good: aimed at the world's own resources they would
+# delete or deactivate them under the other tests, so they are aimed at sacrificial ones (`victim/<param>` in the world).
+DESTRUCTIVE = {
+    ("DELETE", "/v2/loyalties/programs/{programId}"),
+    ("POST", "/v2/loyalties/programs/{programId}/deactivate"),
+    ("POST", "/v2/loyalties/programs/{programId}/activate"),
+}
+
+
+def world_ids(world: dict[str, str], path: str, names: list[str], method: str = "GET") -> dict[str, str]:
+    """The world's ids for an operation's path parameters (v1 `memberId` is a card code; a destructive operation gets the
+    sacrificial resources)."""
     version = path.split("/")[1]
-    return {name: world.get(f"{version}/{name}", world.get(name, "")) for name in names}
+    victim = (method.upper(), path) in DESTRUCTIVE
+    return {name: world.get(f"victim/{name}") if victim and f"victim/{name}" in world else world.get(f"{version}/{name}", world.get(name, ""))
+            for name in names}
 
 
 KNOWN_BUGS: dict[str, Any] = {}

@@ -185,7 +185,8 @@ def test_real_routes() -> None:
     assert fn("GET", "/v2/loyalties/programs/p/members/m/rewards/purchases") == "ListMemberRewardPurchasesFunction"
     # anything else goes to the $default route, as API Gateway sends it there: unknown paths and known paths with another method
     assert fn("GET", "/v2/loyalties/programs/p/") == "RouteNotFoundFunction"
-    assert fn("DELETE", "/v2/loyalties/programs/p") == "RouteNotFoundFunction"
+    assert fn("DELETE", "/v2/loyalties/programs/p") == "DeleteProgramFunction"
+    assert fn("PATCH", "/v2/loyalties/programs/p") == "RouteNotFoundFunction"
     assert fn("PUT", "/v2/loyalties/programs") == "RouteNotFoundFunction"
     assert fn("GET", "/v2/nothing") == "RouteNotFoundFunction"
     assert fn("TRACE", "/") == "RouteNotFoundFunction"

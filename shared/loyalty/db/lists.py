@@ -33,6 +33,7 @@ class Collection:
     sk_prefix: str = ""
     owner: Mapping[str, str] = field(default_factory=dict)
     id_prefix: str = ""  # the entries' id prefix (the time part of a sort key follows it)
+    time_ordered: bool = True  # False: the sort key is not creation order, so every order sorts the (small) list in memory
 
     def key_of(self, item: Item) -> dict[str, Any]:
         """The ExclusiveStartKey that resumes a Query right after `item`."""
@@ -49,10 +50,11 @@ class Collection:
         return start, end
 
 
-def page(table: Table, collection: Collection, query: ListQuery, spec: ListSpec, to_record: Callable[[Item], Record],
+def page(table: Table, collection: Collection, query: ListQuery, spec: ListSpec, to_record: Callable[[Item], Record | None],
          exists: Callable[[], bool] | None = None) -> Page | None:
     """One page of a list; None when the list's owner does not exist (or the entries read belong to another owner).
 
+    `to_record(item)` may answer None for an item of the partition that is not an entry of the list (it is skipped).
     `exists()` is asked only when a first page read no entry at all (an empty list or a missing owner look alike)."""
     scope = collection.scope(table)
     state: dict[str, Any] = {}
@@ -60,7 +62,7 @@ def page(table: Table, collection: Collection, query: ListQuery, spec: ListSpec,
         payload = decode_cursor(spec.cursor_prefix, scope, query.cursor, table.secret)
         query = query.with_shape(payload["q"])
         state = payload
-    if query.by_creation:
+    if query.by_creation and collection.time_ordered:
         found = _by_creation(table, collection, query, spec, to_record, state.get("k"))
     else:
         found = _sorted(table, collection, query, spec, to_record, state.get("s"))
@@ -97,7 +99,7 @@ def _query_kwargs(collection: Collection, query: ListQuery) -> dict[str, Any]:
     return kw
 
 
-def _by_creation(table: Table, collection: Collection, query: ListQuery, spec: ListSpec, to_record: Callable[[Item], Record],
+def _by_creation(table: Table, collection: Collection, query: ListQuery, spec: ListSpec, to_record: Callable[[Item], Record | None],
                  start: dict[str, Any] | None) -> tuple[list[Record], list[Record], dict[str, Any] | None] | None:
     """Entries in creation order: one Query when nothing is filtered out; up to MAX_READS while filters discard entries."""
     kw = _query_kwargs(collection, query)
@@ -111,6 +113,8 @@ def _by_creation(table: Table, collection: Collection, query: ListQuery, spec: L
         items, last = table.query(collection.partition, **dict(kw))
         for item in items:
             record = to_record(item)
+            if record is None:
+                continue
             seen.append(record)
             if matches(record, query, spec):
                 taken.append((item, record))
@@ -123,7 +127,7 @@ def _by_creation(table: Table, collection: Collection, query: ListQuery, spec: L
     return [r for _, r in taken], seen, {"k": start}
 
 
-def _sorted(table: Table, collection: Collection, query: ListQuery, spec: ListSpec, to_record: Callable[[Item], Record],
+def _sorted(table: Table, collection: Collection, query: ListQuery, spec: ListSpec, to_record: Callable[[Item], Record | None],
             after: list[Any] | None) -> tuple[list[Record], list[Record], dict[str, Any] | None] | None:
     """Entries in another order: the whole list is read (Queries of up to 1 MB), filtered and sorted in memory."""
     kw = _query_kwargs(collection, query)
@@ -134,7 +138,7 @@ def _sorted(table: Table, collection: Collection, query: ListQuery, spec: ListSp
         if start:
             kw["ExclusiveStartKey"] = start
         items, start = table.query(collection.partition, **dict(kw))
-        seen += [to_record(item) for item in items]
+        seen += [r for r in map(to_record, items) if r is not None]
         if len(seen) > MAX_SORTED:
             names = ", ".join(name for name, _ in query.order)
             raise invalid_query(f"Ordering by {names} sorts the whole list in memory, and this list holds more than "

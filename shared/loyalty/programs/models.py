@@ -43,6 +43,12 @@ class EarningRuleRef(Strict):
     id: EarningRuleId
 
 
+class IdRewardRef(Strict):
+    """A reward to unassign."""
+
+    id: RewardId
+
+
 class TierStructureRef(Strict):
     """A tier structure to assign."""
 
@@ -134,3 +140,81 @@ class ProgramCreate(Strict):
         if self.start_date and self.end_date and self.end_date <= self.start_date:
             raise ValueError("'end_date' must be after 'start_date'")
         return self
+
+
+class ProgramUpdate(Strict):
+    """PUT /v2/loyalties/programs/{programId}: the fields given replace the stored ones (a non-DRAFT program only
+    takes `name` and `metadata`)."""
+
+    name: Name | None = None
+    start_date: DateTime | None = None
+    end_date: DateTime | None = None
+    validity_hours: ValidityHours | None = None
+    metadata: Metadata | None = None
+
+
+class RewardAssignItem(Strict):
+    """A reward to assign in a batch: its id and its stock in this program."""
+
+    id: RewardId
+    stock: StockObject
+
+    def stock_quantity(self) -> int | None:
+        """The remaining quantity for LIMITED stock, None for UNLIMITED."""
+        return self.stock.limited.quantity if self.stock.limited is not None else None
+
+
+class _Batch(Strict):
+    """Assign and/or unassign up to 10 components each; unassign runs first; an id appears once in the whole batch."""
+
+    unassign: Annotated[list[IdRef], Field(max_length=10)] | None = None
+
+    def ids(self, field: str) -> list[str]:
+        return [item.id for item in getattr(self, field) or []]
+
+    @model_validator(mode="after")
+    def _distinct(self) -> _Batch:
+        assign, unassign = self.ids("assign"), self.ids("unassign")
+        if not assign and not unassign:
+            raise ValueError("a batch must assign or unassign at least one item")
+        for field, values in (("assign", assign), ("unassign", unassign)):
+            if len(set(values)) != len(values):
+                raise ValueError(f"'{field}' must not contain duplicate ids")
+        both = sorted(set(assign) & set(unassign))
+        if both:
+            raise ValueError(f"{both[0]} is both assigned and unassigned in one batch")
+        return self
+
+
+class CardDefinitionBatch(_Batch):
+    """POST /v2/loyalties/programs/{programId}/card-definitions/batch."""
+
+    assign: Annotated[list[CardDefinitionRef], Field(max_length=10)] | None = None
+    unassign: Annotated[list[CardDefinitionRef], Field(max_length=10)] | None = None  # type: ignore[assignment]
+
+
+class EarningRuleBatch(_Batch):
+    """POST /v2/loyalties/programs/{programId}/earning-rules/batch."""
+
+    assign: Annotated[list[EarningRuleRef], Field(max_length=10)] | None = None
+    unassign: Annotated[list[EarningRuleRef], Field(max_length=10)] | None = None  # type: ignore[assignment]
+
+
+class TierStructureBatch(_Batch):
+    """POST /v2/loyalties/programs/{programId}/tier-structures/batch."""
+
+    assign: Annotated[list[TierStructureRef], Field(max_length=10)] | None = None
+    unassign: Annotated[list[TierStructureRef], Field(max_length=10)] | None = None  # type: ignore[assignment]
+
+
+class RewardBatch(_Batch):
+    """POST /v2/loyalties/programs/{programId}/rewards/batch."""
+
+    assign: Annotated[list[RewardAssignItem], Field(max_length=10)] | None = None
+    unassign: Annotated[list[IdRewardRef], Field(max_length=10)] | None = None  # type: ignore[assignment]
+
+
+class RewardAssignmentUpdate(Strict):
+    """PUT /v2/loyalties/programs/{programId}/rewards/{rewardId}: the reward's stock in this program."""
+
+    stock: StockObject

@@ -38,3 +38,22 @@ def program_view(program: Program, assignments: list[Assignment], present: set[s
         "rewards": rewards if rewards or "rewards" in present else None,
         "tier_structures": ids(TS),
     }
+
+
+def stock_view(quantity: int | None) -> dict[str, Any]:
+    """A reward assignment's stock: LIMITED with what remains, or UNLIMITED."""
+    return {"type": "UNLIMITED"} if quantity is None else {"type": "LIMITED", "limited": {"quantity": quantity}}
+
+
+def assignment_view(a: Assignment) -> dict[str, Any]:
+    """An assignment as the assignment lists and batches answer it (ProgramCardDefinitionAssignment, ...)."""
+    data = a["data"]
+    if a["kind"] == CDEF:
+        return {"card_type": data.get("card_type", "INDIVIDUAL"), "card_definition_id": a["id"], "created_at": data["created_at"],
+                "object": "program_card_definition"}
+    if a["kind"] == ERULE:
+        return {"earning_rule_id": a["id"], "created_at": data["created_at"], "object": "program_earning_rule"}
+    if a["kind"] == TS:
+        return {"tier_structure_id": a["id"], "created_at": data["created_at"], "object": "program_tier_structure"}
+    return {"reward_id": a["id"], "stock": stock_view(a.get("stock_quantity")), "redeemed": a.get("redeemed", 0),
+            "created_at": data["created_at"], "updated_at": data.get("updated_at"), "object": "program_reward"}

@@ -17,6 +17,7 @@ from loyalty.db.lists import Collection
 from loyalty.db.table import Table
 from loyalty.db.transact import Transaction
 from loyalty.jobs.models import CompleteRewardPurchase
+from loyalty.programs.store import REMOVED
 from loyalty.purchases.records import RewardTransaction
 
 
@@ -46,11 +47,12 @@ def accept_reward_purchase(db: Table, rtx: RewardTransaction, ctx: CardTransacti
     tx = db.transaction()
     add_counter_move(tx, db, ctx["member_id"], ctx["card_id"], {"locked": cost}, cost)
     stock = _stock(db, rtx["program_id"], rtx["reward_id"])
+    assigned = f"attribute_exists(PK) AND attribute_not_exists({REMOVED})"  # the reward is still assigned to the program
     if limited_stock:
-        tx.update("stock", stock, "SET stock_quantity = stock_quantity - :one", condition="stock_quantity > :zero",
+        tx.update("stock", stock, "SET stock_quantity = stock_quantity - :one", condition=f"{assigned} AND stock_quantity > :zero",
                   values={"one": 1, "zero": 0})
     else:
-        tx.check("stock", stock, "attribute_exists(PK)")
+        tx.check("stock", stock, assigned)
     tx.check("member", db.keys.member(ctx["member_id"]), "#s = :a", names={"#s": "status"}, values={"a": "ACTIVE"})
     tx.put("reward_transaction", db.keys.reward_purchase(rtx["member_id"], rtx["id"]), {"status": rtx["status"], "data": rtx})
     add_transaction(tx, db, ctx, job)
