@@ -36,3 +36,21 @@ def test_array_bodies_are_400(api: Api, path: str, raw: str) -> None:
 def test_other_http_methods_get_a_json_answer(api: Api, method: str) -> None:
     status, body, resp = api.call(method, "/v1/customers")
     assert status < 500 and resp.headers.get("Content-Type", "").startswith("application/json") and body is not None, describe(resp)
+
+
+@pytest.mark.parametrize("path", ["/v2/loyalties/card-definitions", "/v2/loyalties/programs"])
+def test_bodies_over_lambdas_limit_are_413(api: Api, path: str) -> None:
+    """Was: a 7 MB body reached the handler and DynamoDB refused the item (> 400 KB): 500 internal_error. A body over Lambda's
+    6 MB invocation limit is refused by the runtime as the deployed stack refuses it; one that fits but makes an item too
+    large is a 400 (tests/integration/test_size_limits.py)."""
+    raw = '{"name": "W", "type": "INDIVIDUAL", "metadata": {"blob": "' + "x" * 7_000_000 + '"}}'
+    status, body, resp = api.call("POST", path, data=raw)
+    assert (status, (body or {}).get("key"), (body or {}).get("code")) == (413, "request_entity_too_large", 413), describe(resp)
+
+
+@pytest.mark.parametrize("path", ["/v2/loyalties/card-definitions", "/v2/loyalties/programs"])
+def test_bodies_that_make_an_item_too_large_are_400(api: Api, path: str) -> None:
+    raw = '{"name": "W", "type": "INDIVIDUAL", "metadata": {"blob": "' + "x" * 1_000_000 + '"}}'
+    raw = raw if path.endswith("card-definitions") else raw.replace('"type": "INDIVIDUAL", ', "")
+    status, body, resp = api.call("POST", path, data=raw)
+    assert (status, (body or {}).get("key")) == (400, "invalid_payload"), describe(resp)
