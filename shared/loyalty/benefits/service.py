@@ -8,6 +8,7 @@ from typing import Any
 
 from loyalty.activities import records as activity_kinds
 from loyalty.activities.service import list_activities
+from loyalty.activities.service import list_spec as list_activities_spec
 from loyalty.benefits import store
 from loyalty.benefits.models import VARIANT_FIELDS, BenefitCreate, BenefitUpdate, benefit_object, card_definition_of
 from loyalty.components import store as components
@@ -181,3 +182,6 @@ def list_benefit_activities(db: Table, benefit_id: str, params: list[tuple[str, 
     ids.BENEFIT.check(benefit_id)
     return list_activities(db, activity_kinds.BENEFIT, RESOURCE, benefit_id, params,
                            exists=lambda: components.get_stored(db, BENEFIT, benefit_id) is not None)
+
+
+ACTIVITIES = list_activities_spec(activity_kinds.BENEFIT)

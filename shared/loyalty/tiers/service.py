@@ -8,6 +8,7 @@ from typing import Any
 
 from loyalty.activities import records as activity_kinds
 from loyalty.activities.service import list_activities
+from loyalty.activities.service import list_spec as list_activities_spec
 from loyalty.components import store as components
 from loyalty.components.models import TierStructureCreate, tier_structure_object
 from loyalty.components.store import CARD_DEFINITION, DELETED, TIER_STRUCTURE, Stored
@@ -262,3 +263,6 @@ def delete_tier(db: Table, tier_structure_id: str, tier_id: str) -> dict[str, An
     _require_draft(structure, "delete a tier of")
     _committed(lambda: store.delete_tier(db, structure, tier), tier_structure_id, tier_id)
     return tier
+
+
+ACTIVITIES = list_activities_spec(activity_kinds.TIER_STRUCTURE)
