@@ -15,6 +15,7 @@ import requests
 
 from local.runtime import ServeProcess
 from local.template import Route, load_template, match_route
+from tests.fuzz.tiers_world import tiers_world
 from tests.support import eventually
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -108,6 +109,7 @@ def world(api: Api) -> dict[str, str]:
         "programId": program["id"], "memberId": member["id"], "cardId": card, "rewardId": reward["id"],
         "cardDefinitionId": cdef["id"], "earningRuleId": rule["id"], "customerId": customer["id"],
         "campaignId": campaign["id"], "v1/memberId": v1_card["code"], "v1/customerId": customer["id"],
+        **tiers_world(api, cdef["id"]),
     }
 
 

@@ -117,6 +117,8 @@ POINTS = {"min_value": 0}
         "card_definition_id": CDEF, "period": {"value": 1, "unit": "DAY"}, "type": "IMMEDIATELY"}}),
     ("update_tier_structure", {"point_earned": {"card_definition_id": CDEF, "period": {"value": 1, "unit": "DAY"}, "type": "IMMEDIATELY"}}),
     ("update_tier_structure", {"expiration": {"type": "FIXED_DURATION"}}),
+    ("update_tier_structure", {"metadata": {"": 1}}),  # DynamoDB refuses an empty attribute name (found by fuzzing)
+    ("update_tier", {"metadata": {"a": {"": None}}}),
     ("create_tier", {}),
     ("create_tier", {"name": "x"}),
     ("create_tier", {"name": "x", "qualification_rules": {"type": "POINTS"}}),

@@ -107,3 +107,14 @@ def test_as_cursors_cannot_be_replayed_by_b(stack: Stack, worlds: dict[str, Any]
         assert status in (400, 404), resp
         assert resp["key"] in ("invalid_or_expired_cursor", "not_found")
         assert all(x not in json.dumps(resp) for x in (*a["tiers"], *a["benefits"]))
+
+
+def test_every_key_of_a_tier_or_benefit_item_starts_with_its_project_id(stack: Stack, worlds: dict[str, Any]) -> None:
+    owned = {project: {w["ts"], w["other_ts"], *w["tiers"], *w["benefits"]} for project, w in (("acme", worlds["a"]), ("globex", worlds["b"]))}
+    for item in stack.items():
+        text = json.dumps(item)
+        for project, ids in owned.items():
+            if any(i in text for i in ids):
+                for attr in ("PK", "GSI1PK"):
+                    if attr in item:
+                        assert item[attr]["S"].split("#", 1)[0] == project, item[attr]
