@@ -103,6 +103,43 @@ BUDGETS: dict[str, Budget] = {
     "list program activities": Budget("Query, 1 per page", reads=1),
     "deactivate program": Budget("GetItem program + TransactWriteItems", reads=1, transactions=1),
     "delete program": Budget("GetItem program + TransactWriteItems", reads=1, transactions=1),
+    # tier structures and tiers (a tier is a child item of its structure's partition)
+    "create tier structure": Budget("GetItem card definition + TransactWriteItems (+ activity)", reads=1, transactions=1),
+    "list tier structures p1": Budget("Query of the GSI1 list, 1 per page", reads=1),
+    "list tier structures p2": Budget("Query of the GSI1 list, 1 per page", reads=1),
+    "get tier structure": Budget("GetItem", reads=1),
+    "update tier structure": Budget("GetItem + TransactWriteItems (+ GetItem of a new card definition, only when it changes)",
+                                    reads=2, transactions=1),
+    "activate tier structure": Budget("GetItem + TransactWriteItems", reads=1, transactions=1),
+    "deactivate tier structure": Budget("GetItem + BatchGetItem of the programs it is assigned to (only when assigned) + "
+                                        "TransactWriteItems", reads=2, transactions=1),
+    "draft tier structure": Budget("GetItem + BatchGetItem of the programs it is assigned to (only when assigned) + "
+                                   "TransactWriteItems", reads=2, transactions=1),
+    "delete tier structure": Budget("Query of its partition (it and its tiers) + BatchGetItem of its programs (only when "
+                                    "assigned) + TransactWriteItems", reads=2, transactions=1),
+    "create tier": Budget("Query of the structure's partition (it and its tiers) + TransactWriteItems", reads=1, transactions=1),
+    "list tiers p1": Budget("Query of the structure's partition, 1 per page", reads=1),
+    "list tiers p2": Budget("Query of the structure's partition, 1 per page", reads=1),
+    "update tier": Budget("Query of the structure's partition + TransactWriteItems", reads=1, transactions=1),
+    "delete tier": Budget("Query of the structure's partition + TransactWriteItems", reads=1, transactions=1),
+    "list tier structure activities p1": Budget("Query, 1 per page", reads=1),
+    "list tier structure activities p2": Budget("Query, 1 per page", reads=1),
+    # benefits
+    "create benefit": Budget("GetItem card definition (points benefits) + TransactWriteItems (+ name claim, activity)",
+                             reads=1, transactions=1),
+    "list benefits p1": Budget("Query of the GSI1 list, 1 per page", reads=1),
+    "list benefits p2": Budget("Query of the GSI1 list, 1 per page", reads=1),
+    "get benefit": Budget("GetItem", reads=1),
+    "update benefit": Budget("GetItem + TransactWriteItems (+ GetItem of a new card definition, only when it changes)",
+                             reads=2, transactions=1),
+    "activate benefit": Budget("GetItem + GetItem card definition (points benefits) + TransactWriteItems", reads=2,
+                               transactions=1),
+    "draft benefit": Budget("GetItem + Query of the earning-rule list (1 per MB of rules) + TransactWriteItems", reads=2,
+                            transactions=1),
+    "delete benefit": Budget("GetItem + Query of the earning-rule list (1 per MB of rules) + TransactWriteItems", reads=2,
+                             transactions=1),
+    "list benefit activities p1": Budget("Query, 1 per page", reads=1),
+    "list benefit activities p2": Budget("Query, 1 per page", reads=1),
     "unknown route": Budget("none: the $default route answers 404 from the request alone, before any auth"),
 }
 
@@ -189,6 +226,7 @@ class _Scenario:
         tag = uuid.uuid4().hex[:10]
         self.call(None, "GET", f"{V2}/programs/lprg_000000000000000000", expect=404)  # warms the API-key cache
         self._v2(tag)
+        self._tiers(tag)
         self._programs(tag)
         self._worker_edges()
         self._v1(tag)
@@ -270,19 +308,51 @@ class _Scenario:
         self.call("delete program", "DELETE", p)
 
     def _tier_structure(self, cdef: str) -> str:
-        """An ACTIVE tier structure, written through the component store (the scenario has no tier-structure endpoint yet)."""
-        from loyalty.components.store import TIER_STRUCTURE, create_component
-        from loyalty.core import ids
-        from loyalty.core.clock import now_iso
-        from loyalty.core.settings import get_settings
-        from loyalty.db.table import Table
+        """An ACTIVE tier structure tracking a card definition (uncounted)."""
+        return str(self.call(None, "POST", f"{V2}/tier-structures", {"name": "Levels", "type": "POINT_BALANCE", "status": "ACTIVE",
+                                                                     "point_balance": {"card_definition_id": cdef}})["id"])
 
-        settings = get_settings()
-        project = self.driver.headers["X-App-Id"].split(".", 1)[0]
-        structure = {"id": ids.TIER_STRUCTURE.new(), "name": "Levels", "type": "POINT_BALANCE", "status": "ACTIVE",
-                     "point_balance": {"card_definition_id": cdef}, "metadata": {}, "created_at": now_iso(), "object": "tier_structure"}
-        create_component(Table(project, settings.table_name, cursor_secret=settings.cursor_secret), TIER_STRUCTURE, structure)
-        return structure["id"]
+    def _tiers(self, tag: str) -> None:
+        cdef = self.call(None, "POST", f"{V2}/card-definitions", {"name": f"Tier wallet {tag}", "type": "INDIVIDUAL",
+                                                                   "status": "ACTIVE"})["id"]
+        ts = self.call("create tier structure", "POST", f"{V2}/tier-structures", {
+            "name": f"Levels {tag}", "type": "POINT_BALANCE", "point_balance": {"card_definition_id": cdef}})["id"]
+        self.call(None, "POST", f"{V2}/tier-structures", {"name": f"Other {tag}", "type": "POINT_BALANCE",
+                                                         "point_balance": {"card_definition_id": cdef}})
+        page = self.call("list tier structures p1", "GET", f"{V2}/tier-structures", query={"limit": "1"})
+        self.call("list tier structures p2", "GET", f"{V2}/tier-structures", query={"limit": "1", "cursor": page["cursor"]["next"]})
+        self.call("get tier structure", "GET", f"{V2}/tier-structures/{ts}")
+        s = f"{V2}/tier-structures/{ts}"
+        bronze = self.call("create tier", "POST", f"{s}/tiers", {"name": "Bronze", "qualification_rules": {
+            "type": "POINTS", "points": {"min_value": 0, "max_value": 99}}})["id"]
+        self.call(None, "POST", f"{s}/tiers", {"name": "Silver", "qualification_rules": {"type": "POINTS", "points": {"min_value": 100}}})
+        page = self.call("list tiers p1", "GET", f"{s}/tiers", query={"limit": "1"})
+        self.call("list tiers p2", "GET", f"{s}/tiers", query={"limit": "1", "cursor": page["cursor"]["next"]})
+        self.call("update tier", "PUT", f"{s}/tiers/{bronze}", {"name": "Bronze+", "metadata": {"tag": tag}})
+        self.call("delete tier", "DELETE", f"{s}/tiers/{bronze}")
+        self.call("update tier structure", "PUT", s, {"name": f"Levels {tag}!", "downgrade": {"type": "MULTI_LEVEL"}})
+        self.call("activate tier structure", "POST", f"{s}/activate")
+        self.call("deactivate tier structure", "POST", f"{s}/deactivate")
+        self.call(None, "POST", f"{s}/activate")
+        self.call("draft tier structure", "POST", f"{s}/draft")
+        page = self.call("list tier structure activities p1", "GET", f"{s}/activities", query={"limit": "1"})
+        self.call("list tier structure activities p2", "GET", f"{s}/activities", query={"limit": "1", "cursor": page["cursor"]["next"]})
+        self.call("delete tier structure", "DELETE", s)
+
+        benefit = self.call("create benefit", "POST", f"{V2}/benefits", {
+            "name": f"Welcome points {tag}", "type": "POINTS", "points": {"value": 50, "card_definition_id": cdef}})["id"]
+        self.call(None, "POST", f"{V2}/benefits", {"name": f"Coffee {tag}", "type": "MATERIAL",
+                                                  "material": {"type": "PRODUCT", "product": {"id": "prod_0ba649b6893cf33a80"}}})
+        page = self.call("list benefits p1", "GET", f"{V2}/benefits", query={"limit": "1"})
+        self.call("list benefits p2", "GET", f"{V2}/benefits", query={"limit": "1", "cursor": page["cursor"]["next"]})
+        b = f"{V2}/benefits/{benefit}"
+        self.call("get benefit", "GET", b)
+        self.call("update benefit", "PUT", b, {"name": f"Welcome bonus {tag}", "stock": {"type": "LIMITED", "limited": {"quantity": 9}}})
+        self.call("activate benefit", "POST", f"{b}/activate")
+        self.call("draft benefit", "POST", f"{b}/draft")
+        page = self.call("list benefit activities p1", "GET", f"{b}/activities", query={"limit": "1"})
+        self.call("list benefit activities p2", "GET", f"{b}/activities", query={"limit": "1", "cursor": page["cursor"]["next"]})
+        self.call("delete benefit", "DELETE", b)
 
     def _worker_edges(self) -> None:
         # Two debits of 500 accepted against a balance of 800: the worker approves one and rejects the other.

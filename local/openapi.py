@@ -56,6 +56,24 @@ EXTRA_ERRORS: dict[str, tuple[int, ...]] = {
     "POST /v2/loyalties/programs/{programId}/earning-rules/batch": (409, 423),  # duplicate_found; missing_active_earning_rule
     "POST /v2/loyalties/programs/{programId}/tier-structures/batch": (409, 423),  # duplicate_found; non_draft_program
     "POST /v2/loyalties/programs/{programId}/rewards/batch": (409, 423),  # duplicate_found; resource_locked
+    # tier structures and tiers: 404 unknown card definition; 409 invalid_state_transition / concurrent_modification;
+    # 400 resource_in_use, non_draft_tier_structure; 423 resource_locked (assigned to a program)
+    "POST /v2/loyalties/tier-structures": (404,),
+    "PUT /v2/loyalties/tier-structures/{tierStructureId}": (409,),
+    "DELETE /v2/loyalties/tier-structures/{tierStructureId}": (400, 409),
+    "POST /v2/loyalties/tier-structures/{tierStructureId}/activate": (409,),
+    "POST /v2/loyalties/tier-structures/{tierStructureId}/deactivate": (409, 423),
+    "POST /v2/loyalties/tier-structures/{tierStructureId}/draft": (409, 423),
+    "POST /v2/loyalties/tier-structures/{tierStructureId}/tiers": (409,),
+    "PUT /v2/loyalties/tier-structures/{tierStructureId}/tiers/{tierId}": (409,),
+    "DELETE /v2/loyalties/tier-structures/{tierStructureId}/tiers/{tierId}": (400, 409),
+    # benefits: 409 duplicate_found / concurrent_modification; 423 resource_locked, connected_active_earning_rule;
+    # 400 resource_in_use, invalid_state_transition
+    "POST /v2/loyalties/benefits": (404, 409, 423),
+    "PUT /v2/loyalties/benefits/{benefitId}": (409, 423),
+    "DELETE /v2/loyalties/benefits/{benefitId}": (400, 409),
+    "POST /v2/loyalties/benefits/{benefitId}/activate": (400, 409, 423),
+    "POST /v2/loyalties/benefits/{benefitId}/draft": (400, 409, 423),
 }
 
 # Success statuses other than Powertools' 200, by template route.

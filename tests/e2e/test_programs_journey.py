@@ -53,6 +53,10 @@ def test_a_program_runs_its_life(client: Client) -> None:
     error(client, "POST", f"{p}/rewards/batch", 400, "invalid_payload", {"assign": [{"id": ids["reward"]}]})
     error(client, "POST", f"{p}/tier-structures/batch", 404, "not_found", {"assign": [{"id": "lts_00000000000000000a"}]})
     assert client.get(f"{p}/tier-structures")["data"] == []
+    levels = client.post(f"{V2}/tier-structures", {"name": f"Levels {tag}", "type": "POINT_BALANCE", "status": "ACTIVE",
+                                                   "point_balance": {"card_definition_id": ids["cdef"]}})
+    assert client.post(f"{p}/tier-structures/batch", {"assign": [{"id": levels["id"]}]})["assigned"][0]["tier_structure_id"] == levels["id"]
+    assert [x["tier_structure_id"] for x in client.get(f"{p}/tier-structures")["data"]] == [levels["id"]]
     assert [x["card_definition_id"] for x in client.get(f"{p}/card-definitions")["data"]] == [ids["cdef"]]
     assert [x["earning_rule_id"] for x in client.get(f"{p}/earning-rules")["data"]] == [ids["rule"]]
     assert client.get(f"{p}/rewards")["data"][0]["redeemed"] == 0
@@ -85,7 +89,10 @@ def test_a_program_runs_its_life(client: Client) -> None:
     assert (got, deleted["status"]) == (200, "DELETED")
     error(client, "DELETE", p, 404, "not_found")
     error(client, "GET", f"{p}/card-definitions", 404, "not_found")
+    error(client, "GET", f"{p}/earning-rules", 404, "not_found")
+    error(client, "GET", f"{p}/tier-structures", 400, "invalid_query_params", params={"limit": 0})
     error(client, "GET", f"{V2}/programs/lprg_00000000000000000a/activities", 404, "not_found")
     assert types(client, program["id"]) == [
         "vl.program.deleted", "vl.program.deactivated", "vl.program.activated", "vl.program.updated", "vl.program.reward.updated",
-        "vl.program.reward.assigned", "vl.program.earning_rule.assigned", "vl.program.card_definition.assigned", "vl.program.created"]
+        "vl.program.tier_structure.assigned", "vl.program.reward.assigned", "vl.program.earning_rule.assigned",
+        "vl.program.card_definition.assigned", "vl.program.created"]

@@ -15,6 +15,7 @@ import requests
 
 from local.runtime import ServeProcess
 from local.template import Route, load_template, match_route
+from tests.fuzz.tiers_world import tiers_world
 from tests.support import eventually
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -121,6 +122,7 @@ def world(api: Api) -> dict[str, str]:
         "cardDefinitionId": cdef["id"], "earningRuleId": rule["id"], "customerId": customer["id"],
         "campaignId": campaign["id"], "v1/memberId": v1_card["code"], "v1/customerId": customer["id"],
         "victim/programId": victim["id"],
+        **tiers_world(api, cdef["id"]),
     }
 
 

@@ -57,12 +57,17 @@ def add_activity_of(tx: Transaction, db: Table, kind: str, obj: dict[str, Any], 
     add_activity(tx, db, activity, obj["id"], f"vl.{name}.{event}", {name: obj, **data})
 
 
-def create_component(db: Table, kind: str, obj: dict[str, Any]) -> None:
-    """Store a new component of `kind` with its `created` activity, in one transaction."""
-    tx = db.transaction()
+def add_create(tx: Transaction, db: Table, kind: str, obj: dict[str, Any]) -> None:
+    """Add to `tx` a new component of `kind` (label `component`) with its `created` activity."""
     tx.put("component", db.keys.component(kind, obj["id"]),
            {"status": obj["status"], "data": obj, "version": 0, **db.keys.listed(db.keys.components_list(kind), obj["id"])})
     add_activity_of(tx, db, kind, obj, "created")
+
+
+def create_component(db: Table, kind: str, obj: dict[str, Any]) -> None:
+    """Store a new component of `kind` with its `created` activity, in one transaction."""
+    tx = db.transaction()
+    add_create(tx, db, kind, obj)
     tx.commit()
 
 
@@ -138,16 +143,31 @@ def save_component(db: Table, kind: str, stored: Stored, obj: dict[str, Any], ev
     tx.commit()
 
 
+def add_delete(tx: Transaction, db: Table, kind: str, stored: Stored, obj: dict[str, Any]) -> None:
+    """Add to `tx` the soft delete of a component (status DELETED; it leaves its list), on condition that it still has
+    the status and version it was read with (label `component`), with its `deleted` activity."""
+    condition, names, values = _unchanged(stored)
+    tx.update("component", db.keys.component(kind, obj["id"]), f"SET #d = :data, #s = :status {db.keys.LISTED_REMOVE}",
+              condition=condition, names={**names, "#d": "data"}, values={**values, "data": obj, "status": DELETED})
+    add_activity_of(tx, db, kind, obj, "deleted")
+
+
 def delete_component(db: Table, kind: str, stored: Stored, obj: dict[str, Any]) -> None:
     """Soft-delete a component (status DELETED; it leaves its list) with its `deleted` activity, in one transaction.
 
     Labels: `component` (its status or assignments changed since it was read)."""
-    condition, names, values = _unchanged(stored)
     tx = db.transaction()
-    tx.update("component", db.keys.component(kind, obj["id"]), f"SET #d = :data, #s = :status {db.keys.LISTED_REMOVE}",
-              condition=condition, names={**names, "#d": "data"}, values={**values, "data": obj, "status": DELETED})
-    add_activity_of(tx, db, kind, obj, "deleted")
+    add_delete(tx, db, kind, stored, obj)
     tx.commit()
+
+
+def add_bump(tx: Transaction, db: Table, kind: str, stored: Stored) -> None:
+    """Add to `tx` a new version of a component whose children change (a tier structure's tiers), on condition that it
+    still has the status and version it was read with (label `component`): the change is serialised with every other
+    change of the component and of its children."""
+    condition, names, values = _unchanged(stored)
+    tx.update("component", db.keys.component(kind, stored.data["id"]), "SET version = if_not_exists(version, :zero) + :one",
+              condition=condition, names=names, values={**values, "zero": 0, "one": 1})
 
 
 def add_assign(tx: Transaction, db: Table, kind: str, component: dict[str, Any], program_id: str, *, label: str, **data: Any) -> None:

@@ -28,13 +28,15 @@ MAX_SAFE_INT = 9007199254740991
 
 
 def storable(value: Any) -> Any:
-    """Refuse numbers DynamoDB cannot store (NaN, infinities, magnitudes outside 1e-130..9.99e125)."""
+    """Refuse what DynamoDB cannot store: NaN, infinities, numbers outside 1e-130..9.99e125, empty object keys."""
     if isinstance(value, float):
         if not math.isfinite(value) or (value != 0 and not 1e-130 <= abs(value) < 9.99e125):
             raise ValueError("numbers must be finite and between 1e-130 and 9.99e125 in magnitude")
     elif isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10**38:
         raise ValueError("integers must have at most 38 digits")
     elif isinstance(value, dict):
+        if "" in value:
+            raise ValueError("object keys must not be empty (the table cannot store an empty attribute name)")
         for item in value.values():
             storable(item)
     elif isinstance(value, list):

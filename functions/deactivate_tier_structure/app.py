@@ -1,0 +1,14 @@
+"""POST /v2/loyalties/tier-structures/{tierStructureId}/deactivate: ACTIVE -> INACTIVE."""
+
+from loyalty.api.app import entry, make_app, table
+from loyalty.tiers import service as tiers
+
+app = make_app()
+
+
+@app.post("/v2/loyalties/tier-structures/<tierStructureId>/deactivate")
+def deactivate_tier_structure(tierStructureId: str) -> dict:
+    return tiers.deactivate_tier_structure(table(app), tierStructureId)
+
+
+handler = entry(app)
