@@ -100,6 +100,11 @@ def world(api: Api) -> dict[str, str]:
     api.ok("POST", f"{m}/rewards/purchases", {"reward_id": reward["id"]}, expect=202)
     api.ok("POST", f"{m}/rewards/purchases", {"reward_id": reward["id"]}, expect=202)
     eventually(lambda: api.ok("GET", m)["cards"][0]["card"]["balance"]["points"] == 600)
+    api.ok("PUT", m, {"metadata": {"fuzz": True}})  # a second member activity
+    for other in ("a", "b"):  # the members list keeps a second page even after the fuzzers delete the world's member
+        someone = api.ok("POST", "/v1/customers", {"source_id": f"fuzz-{tag}-{other}"})
+        api.ok("POST", f"{V2}/programs/{program['id']}/members", {"customer_id": someone["id"]})
+    action = api.ok("POST", f"{V2}/programs/{program['id']}/members/batch", [{"customer_id": customer["id"]}], expect=202)
     campaign = api.ok("POST", "/v1/loyalties", {
         "name": f"Fuzz campaign {tag}", "type": "AUTO_UPDATE",
         "voucher": {"type": "LOYALTY_CARD", "loyalty_card": {"points": 0}, "code_config": {"pattern": "F-########"}}})
@@ -108,6 +113,7 @@ def world(api: Api) -> dict[str, str]:
         "programId": program["id"], "memberId": member["id"], "cardId": card, "rewardId": reward["id"],
         "cardDefinitionId": cdef["id"], "earningRuleId": rule["id"], "customerId": customer["id"],
         "campaignId": campaign["id"], "v1/memberId": v1_card["code"], "v1/customerId": customer["id"],
+        "asyncActionId": action["async_action_id"],
     }
 
 
