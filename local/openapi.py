@@ -49,7 +49,7 @@ EXTRA_ERRORS: dict[str, tuple[int, ...]] = {
     "POST /v1/loyalties/members/{memberId}/balance": (423,),
     "POST /v2/loyalties/programs/{programId}/members/batch": (423,),  # non_active_program
     "PUT /v2/loyalties/programs/{programId}/members/{memberId}": (409,),  # concurrent_modification
-    "DELETE /v2/loyalties/programs/{programId}/members/{memberId}": (409,),  # concurrent_modification
+    "DELETE /v2/loyalties/programs/{programId}/members/{memberId}": (409, 423),  # concurrent_modification; purchases pending
     "POST /v2/loyalties/programs/{programId}/members/{memberId}/activate": (400, 409),  # invalid_state_transition; concurrent change
     "POST /v2/loyalties/programs/{programId}/members/{memberId}/deactivate": (400, 409),
 }

@@ -122,6 +122,16 @@ def test_a_delete_removes_cards_and_code_claims_and_releases_only_its_own_claim(
     assert members.get_membership(contract.db, world["program"]["id"], "cust_alice") is None
     item = contract.item(f"MBR#{member['id']}", "MEMBER")
     assert item is not None and item["status"] == "DELETED" and "GSI1PK" not in item
+    # A card whose points a purchase still locks cannot be deleted (the purchase was accepted after the member was read)
+    locked = enrol(contract.db, world, "cust_locked")
+    contract.ddb.update_item(TableName=contract.table, Key={"PK": {"S": f"{contract.project}#MBR#{locked['member']['id']}"},
+                                                          "SK": {"S": f"CARD#{locked['card']['id']}"}},
+                             UpdateExpression="SET locked = :c", ExpressionAttributeValues={":c": {"N": "100"}})
+    tx = contract.db.transaction()
+    members.add_member_delete(tx, contract.db, {**locked["member"], "status": "DELETED"}, [locked["card"]], 0)  # type: ignore[typeddict-item]
+    with pytest.raises(TransactionConflict) as in_flight:
+        tx.commit()
+    assert in_flight.value.failed("card") and members.get_card(contract.db, locked["member"]["id"], locked["card"]["id"]) is not None
     # Given the customer enrolled again: deleting the old member (a stale request) cannot release the new claim
     again = enrol(contract.db, world, "cust_alice")
     tx = contract.db.transaction()

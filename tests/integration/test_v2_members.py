@@ -240,6 +240,24 @@ def test_delete_soft_deletes_the_member_and_frees_the_customer(stack: Stack, pro
     assert status == 200 and history["data"][0]["type"] == "vl.member.deleted"
 
 
+def test_a_member_with_a_purchase_in_flight_is_deleted_only_once_it_is_settled(stack: Stack, program: dict[str, Any]) -> None:
+    # Given a member whose reward purchase the worker has not completed yet (its points are locked)
+    member = enrol(stack, program, "a")
+    path = f"{members_path(program)}/{member['id']}"
+    credit(stack, program["id"], member["id"], member["cards"][0]["card"]["id"], 500)
+    stack.drain()
+    status, _ = stack.call("purchase_member_reward", "POST", f"{path}/rewards/purchases", {"reward_id": program["components"]["reward"]})
+    assert status == 202
+    # When it is deleted, then it is refused with 423 and nothing is written
+    before = stack.items()
+    status, body = stack.call("delete_program_member", "DELETE", path)
+    assert (status, body["key"], body["resource_id"]) == (423, "resource_locked", member["id"])
+    assert stack.items() == before
+    # and once the purchase is settled, the delete goes through
+    stack.drain()
+    assert stack.call("delete_program_member", "DELETE", path)[0] == 200
+
+
 # ---------------------------------------------------------------------------------------------- memberships
 def test_customer_memberships_by_each_identification_type(stack: Stack, program: dict[str, Any]) -> None:
     # Given a customer in two programs (one member later deleted) and in a v1 campaign

@@ -246,8 +246,10 @@ def _write_one(db: Table, action_id: str, program_id: str, enrolment: Enrolment,
             tx.commit()
             step.created[index] = enrolment.member["id"]
             return
-        except LoyaltyError as refused:  # the member cannot be stored (the 400 KB item guard): this entry fails
-            step.failed[index] = _failure(index, refused, ref)
+        except LoyaltyError as refused:
+            if refused.status != 400:
+                raise  # contention that outlasted the retries: the job is retried
+            step.failed[index] = _failure(index, refused, ref)  # the member cannot be stored (the 400 KB item guard)
             return
         except TransactionConflict as conflict:
             if conflict.failed(f"membership:{index}"):

@@ -17,7 +17,7 @@ from loyalty.components.store import CARD_DEFINITION as CDEF
 from loyalty.components.store import TIER_STRUCTURE as TS
 from loyalty.core import ids
 from loyalty.core.clock import now_iso
-from loyalty.core.errors import LoyaltyError, invalid_payload, invalid_state_transition, locked, not_found
+from loyalty.core.errors import LoyaltyError, invalid_payload, invalid_state_transition, locked, not_found, resource_locked
 from loyalty.core.listing import DATE, Field, ListSpec, enum_field, id_field, parse
 from loyalty.core.lists import list_view
 from loyalty.db.table import Table
@@ -267,14 +267,27 @@ def delete_member(db: Table, program_id: str, member_id: str) -> dict[str, Any]:
     """Soft-delete a member: DELETED, out of the members list, its cards (and their code claims) deleted, its membership
     claim released so the customer may enrol again (spec-map A17). The deleted member, without cards."""
     member, cards, version = _member_for_change(db, program_id, member_id)
+    if any(card.get("locked", 0) != card.get("unlocked", 0) for card in cards):
+        raise _purchases_pending(member_id)
     deleted = cast(Member, {**member, "status": "DELETED", "updated_at": now_iso()})
     view = member_view(deleted, None)
     tx = db.transaction()
     store.add_member_delete(tx, db, deleted, cards, version)
     add_activity(tx, db, activity_kinds.MEMBER, member_id, "vl.member.deleted", {"member": view},
                  owner={"program_id": program_id, "member_id": member_id})
-    _commit_member_change(tx, member)
+    try:
+        _commit_member_change(tx, member)
+    except TransactionConflict as conflict:
+        if conflict.failed("card"):
+            raise _purchases_pending(member_id) from None
+        raise
     return view
+
+
+def _purchases_pending(member_id: str) -> LoyaltyError:
+    """423 `resource_locked`: a card still holds points locked by a purchase the worker has not settled (seconds)."""
+    return resource_locked("member", member_id, f"Member {member_id} has reward purchases still being processed; "
+                                                "delete it once they are settled")
 
 
 # ---------------------------------------------------------------------------------------------- activities

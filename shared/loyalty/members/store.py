@@ -123,15 +123,16 @@ def add_member_change(tx: Transaction, db: Table, member: Member, version: int) 
 
 def add_member_delete(tx: Transaction, db: Table, member: Member, cards: list[Card], version: int) -> None:
     """Add to `tx` the soft delete of a member (status DELETED, out of its program's list; label `member`, refused when
-    it changed since it was read), the deletion of its cards and their code claims, and the release of its membership
-    claim (only while it is this member's), so that the customer may enrol again."""
+    it changed since it was read), the deletion of its cards (label `card`, refused while a card holds points locked by a
+    reward purchase the worker has not settled yet) and their code claims, and the release of its membership claim (only
+    while it is this member's), so that the customer may enrol again."""
     keys = db.keys
     condition, names, values = _unchanged(version)
     tx.update("member", keys.member(member["id"]), f"SET #d = :data, #s = :status, version = :next {keys.LISTED_REMOVE}",
               condition=condition, names={**names, "#d": "data"},
               values={**values, "data": member, "status": member["status"], "next": version + 1})
     for card in cards:
-        tx.delete("card", keys.card(member["id"], card["id"]))
+        tx.delete("card", keys.card(member["id"], card["id"]), condition="#lk = #ul", names={"#lk": "locked", "#ul": "unlocked"})
         if card.get("code"):
             tx.delete("code", keys.card_code(str(card["code"])), condition="member_id = :m", values={"m": member["id"]})
     tx.delete("membership", keys.membership(member["program_id"], member["customer_id"]), condition="member_id = :m",
