@@ -11,6 +11,7 @@ import pytest
 
 from loyalty.core.clock import now_ms
 from loyalty.db import clients
+from loyalty.db.codec import item_size
 from loyalty.db.table import scan_pending_jobs
 from loyalty.jobs.models import CreateMembersBatch
 from loyalty.jobs.sweeper import sweep_pending_jobs
@@ -163,6 +164,22 @@ def test_a_large_batch_is_enrolled_chunk_by_chunk(stack: Stack, program: dict[st
     assert duplicate["key"] == "duplicate_found" and "first at entry 0" in duplicate["details"]
     assert sorted(m["customer_id"] for m in listed(stack, program["id"])) == sorted(real.values())
     assert take_jobs(stack) == [job]  # the second step sent the third; the last sent nothing
+
+
+def test_the_failures_listed_stay_within_one_item(stack: Stack, program: dict[str, Any]) -> None:
+    # Given 2,000 entries that all fail with long details (unknown source ids of 255 characters)
+    entries = [{"customer_identification": {"type": "customer_source_id", "customer_source_id": f"{i:05d}" + "x" * 250}}
+               for i in range(2000)]
+    action_id = submit(stack, program["id"], entries)
+    stack.drain()
+    # Then the action is DONE, counts every failure, lists the first ones in order, and its item is far below 400 KB
+    result = action_of(stack, action_id)["result"]
+    assert (result["done_count"], result["failed_count"]) == (0, 2000)
+    assert 100 < result["failed_listed"] < 2000 and result["failed_listed"] == len(result["failed"])
+    assert [f["index"] for f in result["failed"]] == list(range(result["failed_listed"]))
+    db = stack.db()
+    raw = stack.ddb.get_item(TableName=support.TABLE, Key=db.keys.async_action(action_id).ddb())["Item"]
+    assert item_size(raw) < 200 * 1024
 
 
 def test_a_redelivered_step_enrols_nobody_twice(stack: Stack, program: dict[str, Any]) -> None:

@@ -5,6 +5,7 @@ writes names its async action and entry, so a step finding its own claims report
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -36,7 +37,8 @@ from loyalty.members.store import CustomerRef
 from loyalty.members.views import card_view, member_view
 from loyalty.programs.service import require_program
 
-MAX_LISTED_FAILURES = 1000  # failures the async action's result lists one by one (every failure is counted)
+MAX_LISTED_FAILURES = 1000  # failures the async action's result lists one by one (every failure is counted) ...
+MAX_LISTED_BYTES = 150_000  # ... within this much JSON, so that the action stays well inside one 400 KB item
 ATTEMPTS = 5  # tries of one entry whose write was refused by a card code already taken
 
 
@@ -86,6 +88,8 @@ def create_members_batch(db: Table, job: CreateMembersBatch) -> str:
         updated["operation_status"] = "SUCCESS"
         updated["result"] = _result(summary)
         updated["processing_time"] = _ms(now) - _ms(data["created_at"])
+    if last:  # the result now holds the summary: keep only the counts beside it
+        summary = {"done_count": summary["done_count"], "failed_count": summary["failed_count"]}
     try:
         store.finish_chunk(db, index, updated, summary, None if last else job)
     except TransactionConflict as conflict:
@@ -104,7 +108,12 @@ def _ms(iso: str) -> int:
 
 def _summary(before: dict[str, Any], step: Step) -> dict[str, Any]:
     listed = list(before.get("failed") or [])
-    listed += [step.failed[i] for i in sorted(step.failed)][:max(0, MAX_LISTED_FAILURES - len(listed))]
+    size = len(json.dumps(listed))
+    for index in sorted(step.failed):
+        size += len(json.dumps(step.failed[index])) + 2
+        if len(listed) >= MAX_LISTED_FAILURES or size > MAX_LISTED_BYTES:
+            break
+        listed.append(step.failed[index])
     return {"done_count": int(before.get("done_count", 0)) + len(step.created),
             "failed_count": int(before.get("failed_count", 0)) + len(step.failed), "failed": listed}
 
