@@ -62,7 +62,8 @@ BUDGETS: dict[str, Budget] = {
     "create customer (update)": Budget("GetItem claim + GetItem customer + UpdateItem", reads=2, writes=1),
     "get customer by id": Budget("GetItem", reads=1),
     "get customer by source id": Budget("GetItem claim + GetItem customer", reads=2),
-    "create member": Budget("Query program + GetItem customer + TransactWriteItems + SendMessage", reads=2, transactions=1, sends=1),
+    "create member": Budget("Query program + BatchGetItem (the customer or its source-id claim, and the assigned card definitions, whose "
+                            "status decides which cards are issued) + TransactWriteItems + SendMessage", reads=2, transactions=1, sends=1),
     "get member (cold auth cache)": Budget("GetItem API key + Query member partition", reads=1, auth=1),
     "get member": Budget("Query member partition", reads=1),
     "adjust points": Budget("Query program + Query member + PutItem + SendMessage", reads=2, writes=1, sends=1),
@@ -140,6 +141,27 @@ BUDGETS: dict[str, Budget] = {
                              transactions=1),
     "list benefit activities p1": Budget("Query, 1 per page", reads=1),
     "list benefit activities p2": Budget("Query, 1 per page", reads=1),
+    "list members p1": Budget("Query of the program's members collection (GSI1), 1 per page", reads=1),
+    "list members p2": Budget("Query of the program's members collection (GSI1), 1 per page", reads=1),
+    "update member": Budget("Query member partition + TransactWriteItems (member + activity)", reads=1, transactions=1),
+    "deactivate member": Budget("Query member partition + TransactWriteItems (member + activity)", reads=1, transactions=1),
+    "activate member": Budget("Query member partition + TransactWriteItems (member + activity)", reads=1, transactions=1),
+    "delete member": Budget("Query member partition + TransactWriteItems (member, its cards and code claims, the membership "
+                            "claim, activity)", reads=1, transactions=1),
+    "member activities p1": Budget("Query, 1 per page", reads=1),
+    "member activities p2": Budget("Query, 1 per page", reads=1),
+    "card activities": Budget("Query, 1 per page", reads=1),
+    "customer memberships": Budget("Query customer partition (customer + membership claims) + BatchGetItem (members, programs, "
+                                   "cards)", reads=2),
+    "program membership": Budget("Query program + GetItem membership claim + Query member partition (+ GetItem tier structure "
+                                 "when the program has one; + GetItem source-id claim by customer_source_id)", reads=3),
+    "batch create members": Budget("Query program + TransactWriteItems (async action + request chunks) + SendMessage",
+                                   reads=1, transactions=1, sends=1),
+    "worker: create members batch": Budget("per chunk of 100 entries: Query action partition (action + next chunk) + Query program "
+                                            "+ BatchGetItem (customers, card definitions) + BatchGetItem (membership claims) + "
+                                            "TransactWriteItems per 100 items of members + TransactWriteItems (action, chunk) "
+                                            "+ SendMessage (next chunk) while chunks remain", reads=4, transactions=2, sends=1),
+    "get async action": Budget("GetItem", reads=1),
     "unknown route": Budget("none: the $default route answers 404 from the request alone, before any auth"),
 }
 
@@ -183,6 +205,7 @@ class _Scenario:
     clear_auth_cache: Callable[[], None]
     results: dict[str, CaseResult] = field(default_factory=dict)
     points_path: str = ""
+    program: str = ""
 
     # ------------------------------------------------------------------ steps
     def call(self, name: str | None, method: str, path: str, body: Any = None, *, query: dict[str, str] | None = None,
@@ -229,6 +252,7 @@ class _Scenario:
         self._tiers(tag)
         self._programs(tag)
         self._worker_edges()
+        self._members(tag)
         self._v1(tag)
         self.clear_auth_cache()  # so that an authentication, which the $default route must not make, would be counted
         self.call("unknown route", "GET", f"{V2}/no-such-route", expect=404)
@@ -251,6 +275,7 @@ class _Scenario:
             "name": f"VIP {tag}", "status": "ACTIVE", "card_definitions": [{"id": cdef}], "earning_rules": [{"id": rule}],
             "rewards": [{"id": reward, "stock": 100}]})["id"]
         self.call("get program", "GET", f"{V2}/programs/{program}")
+        self.program = program
 
         source = f"rt-{tag}"
         customer = self.call("create customer (new)", "POST", "/v1/customers", {"source_id": source, "name": "Alice"})["id"]
@@ -373,6 +398,31 @@ class _Scenario:
         if found != {"found": 1, "sent": 1}:
             raise ScenarioError(f"the sweeper should find exactly the one lost job: {found}")
         self.jobs()
+
+    def _members(self, tag: str) -> None:
+        base = f"{V2}/programs/{self.program}/members"
+        customer = self.call(None, "POST", "/v1/customers", {"source_id": f"rt-m-{tag}", "name": "Dana"})["id"]
+        member = self.call(None, "POST", base, {"customer_id": customer})
+        self.jobs()
+        page = self.call("list members p1", "GET", base, query={"limit": "1"})
+        self.call("list members p2", "GET", base, query={"limit": "1", "cursor": page["cursor"]["next"]})
+        m = f"{base}/{member['id']}"
+        self.call("update member", "PUT", m, {"metadata": {"tier": "gold"}})
+        self.call("deactivate member", "POST", f"{m}/deactivate")
+        self.call("activate member", "POST", f"{m}/activate")
+        page = self.call("member activities p1", "GET", f"{m}/activities", query={"limit": "1"})
+        self.call("member activities p2", "GET", f"{m}/activities", query={"limit": "1", "cursor": page["cursor"]["next"]})
+        self.call("card activities", "GET", f"{m}/cards/{member['cards'][0]['card']['id']}/activities")
+        self.call("customer memberships", "GET", f"{V2}/memberships/{customer}")
+        self.call("program membership", "GET", f"{V2}/programs/{self.program}/memberships/{customer}")
+        self.call("delete member", "DELETE", m)
+        newcomer = self.call(None, "POST", "/v1/customers", {"source_id": f"rt-b-{tag}", "name": "Eve"})["id"]
+        batch = [{"customer_id": newcomer}, {"customer_id": customer, "metadata": {"again": True}}]
+        action = self.call("batch create members", "POST", f"{base}/batch", batch, expect=202)["async_action_id"]
+        self.jobs({"create_members_batch": "worker: create members batch"})
+        done = self.call("get async action", "GET", f"/v1/async-actions/{action}")
+        if (done["status"], done["result"]["done_count"]) != ("DONE", 2):
+            raise ScenarioError(f"the batch should have enrolled both entries: {done}")
 
     def _v1(self, tag: str) -> None:
         campaign = self.call("create v1 campaign", "POST", "/v1/loyalties", {

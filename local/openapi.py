@@ -74,6 +74,11 @@ EXTRA_ERRORS: dict[str, tuple[int, ...]] = {
     "DELETE /v2/loyalties/benefits/{benefitId}": (400, 409),
     "POST /v2/loyalties/benefits/{benefitId}/activate": (400, 409, 423),
     "POST /v2/loyalties/benefits/{benefitId}/draft": (400, 409, 423),
+    "POST /v2/loyalties/programs/{programId}/members/batch": (423,),  # non_active_program
+    "PUT /v2/loyalties/programs/{programId}/members/{memberId}": (409,),  # concurrent_modification
+    "DELETE /v2/loyalties/programs/{programId}/members/{memberId}": (409, 423),  # concurrent_modification; purchases pending
+    "POST /v2/loyalties/programs/{programId}/members/{memberId}/activate": (400, 409),  # invalid_state_transition; concurrent change
+    "POST /v2/loyalties/programs/{programId}/members/{memberId}/deactivate": (400, 409),
 }
 
 # Success statuses other than Powertools' 200, by template route.
@@ -81,6 +86,9 @@ SUCCESS: dict[str, dict[str, str]] = {
     "POST /v2/loyalties/programs/{programId}/members/{memberId}/rewards/purchases": {
         "202": "Purchase accepted: `{status: TRANSACTION_CREATED, message, transaction}` with a PENDING card transaction",
         "200": "`mode: DRY_RUN`: what the purchase would do; nothing is stored",
+    },
+    "POST /v2/loyalties/programs/{programId}/members/batch": {
+        "202": "Batch accepted: `{async_action_id}`; read its progress and result with GET /v1/async-actions/{asyncActionId}",
     },
 }
 

@@ -113,6 +113,12 @@ def world(api: Api) -> dict[str, str]:
     api.ok("POST", f"{m}/rewards/purchases", {"reward_id": reward["id"]}, expect=202)
     eventually(lambda: any(c["card"]["id"] == card and c["card"]["balance"]["points"] == 600 for c in api.ok("GET", m)["cards"]),
                timeout=60)
+    api.ok("PUT", m, {"metadata": {"fuzz": True}})  # a second member activity
+    others = []
+    for other in ("a", "b"):  # the members list keeps a second page even after the fuzzers delete a member
+        someone = api.ok("POST", "/v1/customers", {"source_id": f"fuzz-{tag}-{other}"})
+        others.append(api.ok("POST", f"{V2}/programs/{program['id']}/members", {"customer_id": someone["id"]})["id"])
+    action = api.ok("POST", f"{V2}/programs/{program['id']}/members/batch", [{"customer_id": customer["id"]}], expect=202)
     campaign = api.ok("POST", "/v1/loyalties", {
         "name": f"Fuzz campaign {tag}", "type": "AUTO_UPDATE",
         "voucher": {"type": "LOYALTY_CARD", "loyalty_card": {"points": 0}, "code_config": {"pattern": "F-########"}}})
@@ -121,17 +127,22 @@ def world(api: Api) -> dict[str, str]:
         "programId": program["id"], "memberId": member["id"], "cardId": card, "rewardId": reward["id"],
         "cardDefinitionId": cdef["id"], "earningRuleId": rule["id"], "customerId": customer["id"],
         "campaignId": campaign["id"], "v1/memberId": v1_card["code"], "v1/customerId": customer["id"],
-        "victim/programId": victim["id"],
+        "victim-program/programId": victim["id"],
+        "victim-member/programId": program["id"], "victim-member/memberId": others[0],
         **tiers_world(api, cdef["id"]),
+        "asyncActionId": action["async_action_id"],
     }
 
 
 # Operations that change the state of what they are aimed at for good: aimed at the world's own resources they would
-# delete or deactivate them under the other tests, so they are aimed at sacrificial ones (`victim/<param>` in the world).
+# delete or deactivate them under the other tests, so they are aimed at sacrificial ones (`<group>/<param>` in the world).
 DESTRUCTIVE = {
-    ("DELETE", "/v2/loyalties/programs/{programId}"),
-    ("POST", "/v2/loyalties/programs/{programId}/deactivate"),
-    ("POST", "/v2/loyalties/programs/{programId}/activate"),
+    ("DELETE", "/v2/loyalties/programs/{programId}"): "victim-program",
+    ("POST", "/v2/loyalties/programs/{programId}/deactivate"): "victim-program",
+    ("POST", "/v2/loyalties/programs/{programId}/activate"): "victim-program",
+    ("DELETE", "/v2/loyalties/programs/{programId}/members/{memberId}"): "victim-member",
+    ("POST", "/v2/loyalties/programs/{programId}/members/{memberId}/deactivate"): "victim-member",
+    ("POST", "/v2/loyalties/programs/{programId}/members/{memberId}/activate"): "victim-member",
 }
 
 
@@ -139,9 +150,8 @@ def world_ids(world: dict[str, str], path: str, names: list[str], method: str = 
     """The world's ids for an operation's path parameters (v1 `memberId` is a card code; a destructive operation gets the
     sacrificial resources)."""
     version = path.split("/")[1]
-    victim = (method.upper(), path) in DESTRUCTIVE
-    return {name: world.get(f"victim/{name}") if victim and f"victim/{name}" in world else world.get(f"{version}/{name}", world.get(name, ""))
-            for name in names}
+    group = DESTRUCTIVE.get((method.upper(), path))
+    return {name: world.get(f"{group}/{name}") or world.get(f"{version}/{name}", world.get(name, "")) for name in names}
 
 
 KNOWN_BUGS: dict[str, Any] = {}

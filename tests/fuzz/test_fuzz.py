@@ -159,6 +159,15 @@ malformed_json = st.one_of(
                     min_size=1).map(json.dumps),
 )
 BODY_OPERATIONS = [(m, p) for m, p, op in OPERATIONS if "requestBody" in op]
+# Operations whose body is a JSON array (every other one refuses arrays): a non-empty array is accepted there.
+ARRAY_BODIES = {"POST /v2/loyalties/programs/{programId}/members/batch"}
+
+
+def _non_empty_array(text: str) -> bool:
+    try:
+        return bool(json.loads(text)) and isinstance(json.loads(text), list)
+    except (ValueError, RecursionError):
+        return False
 
 
 @pytest.mark.parametrize(("method", "path"), BODY_OPERATIONS, ids=[f"{m} {p}" for m, p in BODY_OPERATIONS])
@@ -171,7 +180,10 @@ def test_malformed_json(api: Api, world: dict[str, str], method: str, path: str)
     def run(raw: str) -> None:
         _, _, resp = api.call(method, url, data=raw.encode("utf-8", "surrogatepass"))
         body = assert_http(resp)
-        if body is not KNOWN:
+        if body is not KNOWN and f"{method} {path}" in ARRAY_BODIES and _non_empty_array(raw):
+            # entries are validated one by one by the worker; an array nested too deeply to store is refused at once
+            assert resp.status_code == 202 or (resp.status_code, body.get("key")) == (400, "invalid_payload"), describe(resp)
+        elif body is not KNOWN:
             assert (resp.status_code, body.get("key")) == (400, "invalid_payload"), describe(resp)
 
     run()
@@ -211,6 +223,10 @@ VALID_BODIES: dict[str, Any] = {
     "PUT /v2/loyalties/tier-structures/{tierStructureId}": {"name": "Fuzz levels"},
     "PUT /v2/loyalties/tier-structures/{tierStructureId}/tiers/{tierId}": {"name": "Fuzz tier"},
     "PUT /v2/loyalties/benefits/{benefitId}": {"name": "Fuzz perk"},
+    "POST /v2/loyalties/programs/{programId}/members/batch": [{"customer_id": "<customerId>"}],
+    "POST /v2/loyalties/programs/{programId}/members/{memberId}/activate": None,
+    "POST /v2/loyalties/programs/{programId}/members/{memberId}/deactivate": None,
+    "PUT /v2/loyalties/programs/{programId}/members/{memberId}": {"metadata": {"fuzz": True}},
 }
 ID_OPERATIONS = [(m, p) for m, p, _ in OPERATIONS if "{" in p]
 
@@ -244,7 +260,7 @@ def test_wrong_ids(api: Api, world: dict[str, str], method: str, path: str) -> N
 
 # ------------------------------------------------------------------------------------------ query strings
 SINGLE_ENTRY_LISTS = {"/v2/loyalties/programs/{programId}/tier-structures"}  # a program has at most one tier structure
-LIST_OPERATIONS = [(m, p) for m, p, op in OPERATIONS if any(q.get("in") == "query" for q in op.get("parameters") or [])]
+LIST_OPERATIONS = [(m, p) for m, p, op in OPERATIONS if any(q.get("in") == "query" and q.get("name") == "cursor" for q in op.get("parameters") or [])]
 
 
 def _tampered(cursor: str) -> st.SearchStrategy[str]:

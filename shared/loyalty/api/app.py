@@ -141,9 +141,15 @@ def table(app: APIGatewayHttpResolver) -> Table:
     return _table(app.context["project_id"], {"channel": "API", "api_key": {"app_id": app.context["app_id"]}})
 
 
-def _as_json(event: dict[str, Any]) -> dict[str, Any]:
+def request_id(app: APIGatewayHttpResolver) -> str:
+    """The current request's id as error bodies and async actions carry it (`v-...`)."""
+    return _request_id(app)
+
+
+def _as_json(event: dict[str, Any], *, array_body: bool = False) -> dict[str, Any]:
     """Every body is JSON, whatever Content-Type the client sent (curl -d says form-urlencoded); a JSON array
-    is refused here, because the resolver would take its first element for the body."""
+    is refused here, because the resolver would take its first element for an object body, unless the route's body is
+    an array (`array_body`: the route declares it as a list)."""
     headers = event.get("headers") or {}
     body = event.get("body")
     if body is not None:
@@ -154,21 +160,22 @@ def _as_json(event: dict[str, Any]) -> dict[str, Any]:
             except ValueError:
                 raise invalid_payload("Payload must be valid JSON") from None
             event = {**event, "body": text, "isBase64Encoded": False}
-        if text.lstrip().startswith("["):
+        if text.lstrip().startswith("[") and not array_body:
             raise invalid_payload("Payload must be an object")
         if "json" not in str(headers.get("content-type", "")).lower():
             return {**event, "headers": {**headers, "content-type": "application/json"}}
     return event
 
 
-def entry(app: APIGatewayHttpResolver) -> Callable[[dict[str, Any], Any], dict[str, Any]]:
-    """The Lambda entry point for a resolver."""
+def entry(app: APIGatewayHttpResolver, *, array_body: bool = False) -> Callable[[dict[str, Any], Any], dict[str, Any]]:
+    """The Lambda entry point for a resolver. Bodies that are JSON arrays are refused (400) unless `array_body` says
+    that this function's one route takes an array."""
 
     @logger.inject_lambda_context(correlation_id_path="requestContext.requestId", clear_state=True)
     def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         try:
             project_id, app_id = _authenticate(event)
-            event = _as_json(event)
+            event = _as_json(event, array_body=array_body)
         except LoyaltyError as error:
             return _error_result(event, error)
         app.append_context(project_id=project_id, app_id=app_id)

@@ -147,6 +147,12 @@ class Keys:
     def async_action(self, async_action_id: str) -> Key:
         return Key(self._pk("AA", async_action_id), "ASYNC_ACTION")
 
+    # ---------------------------------------------------------------- a batch async action's stored request
+    def async_action_chunk(self, async_action_id: str, index: int) -> Key:
+        """One chunk of the entries a batch async action processes (beside the action in its partition; the worker
+        deletes each chunk once it has processed it)."""
+        return Key(self._pk("AA", async_action_id), f"CHUNK#{index:05d}")
+
     # ---------------------------------------------------------------- GSI1: lists in creation order
     def listed(self, collection: str, item_id: str) -> dict[str, str]:
         """GSI1 attributes that put an item in a list (`collection` named by the methods below)."""

@@ -45,7 +45,7 @@ class Collection:
 
     def range(self, lower_ms: int | None, upper_ms: int | None) -> tuple[str, str]:
         """Sort-key bounds of the entries created between two instants (widened by the margin)."""
-        start = self.sk_prefix + (self.id_prefix + f"{max(0, lower_ms - TIME_MARGIN_MS):011x}" if lower_ms else "")
+        start = self.sk_prefix + self.id_prefix + (f"{max(0, lower_ms - TIME_MARGIN_MS):011x}" if lower_ms else "")
         end = self.sk_prefix + (self.id_prefix + f"{upper_ms + TIME_MARGIN_MS:011x}" + "~" if upper_ms else "~")
         return start, end
 

@@ -50,15 +50,24 @@ class GenerateCardCodes(_Job):
     member_id: StrictStr
 
 
-Job = Annotated[ApplyCardTransaction | CompleteRewardPurchase | GenerateCardCodes, Field(discriminator="type")]
-_JOB: TypeAdapter[ApplyCardTransaction | CompleteRewardPurchase | GenerateCardCodes] = TypeAdapter(Job)
+class CreateMembersBatch(_Job):
+    """Create the members of the next stored chunk of a batch enrolment (an async action), then send itself again for
+    the chunk after it."""
+
+    type: Literal["create_members_batch"] = "create_members_batch"
+    async_action_id: StrictStr
+
+
+AnyJob = ApplyCardTransaction | CompleteRewardPurchase | GenerateCardCodes | CreateMembersBatch
+Job = Annotated[AnyJob, Field(discriminator="type")]
+_JOB: TypeAdapter[AnyJob] = TypeAdapter(Job)
 
 
 class PoisonMessage(ValueError):
     """A message that can never succeed (not JSON, not a known job): it goes to the DLQ after its retries."""
 
 
-def parse_job(body: str) -> ApplyCardTransaction | CompleteRewardPurchase | GenerateCardCodes:
+def parse_job(body: str) -> AnyJob:
     """The job a message body carries; PoisonMessage when it is not one."""
     try:
         return _JOB.validate_json(body)

@@ -5,10 +5,10 @@ from __future__ import annotations
 from loyalty.core.logs import logger
 from loyalty.core.settings import get_settings
 from loyalty.db import clients
-from loyalty.jobs.models import ApplyCardTransaction, CompleteRewardPurchase, GenerateCardCodes
+from loyalty.jobs.models import AnyJob
 
 
-def enqueue(job: ApplyCardTransaction | CompleteRewardPurchase | GenerateCardCodes) -> bool:
+def enqueue(job: AnyJob) -> bool:
     """Send one job. The job's state is already stored PENDING, so a failure here only delays it
     until the sweeper re-sends it; it is logged and reported as False, never raised."""
     return send(job.to_json())

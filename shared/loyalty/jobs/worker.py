@@ -7,8 +7,8 @@ from typing import Any
 from loyalty.cards import service as cards
 from loyalty.core.settings import get_settings
 from loyalty.db.table import Table
-from loyalty.jobs.models import ApplyCardTransaction, CompleteRewardPurchase, GenerateCardCodes, parse_job
-from loyalty.members import codes
+from loyalty.jobs.models import ApplyCardTransaction, CompleteRewardPurchase, CreateMembersBatch, GenerateCardCodes, parse_job
+from loyalty.members import batch, codes
 from loyalty.purchases import service as purchases
 
 
@@ -25,3 +25,5 @@ def run_job(body: str, client: Any = None) -> str:
             return purchases.complete_reward_purchase(db, job)
         case GenerateCardCodes():
             return codes.generate_card_codes(db, job)
+        case CreateMembersBatch():
+            return batch.create_members_batch(db, job)

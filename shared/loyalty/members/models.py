@@ -1,12 +1,29 @@
-"""Member request bodies: create with the seed's `customer_id` or the newer `customer_identification`."""
+"""Member request bodies: create (the seed's `customer_id` or the newer `customer_identification`), update (metadata)."""
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, model_validator
+from pydantic import AfterValidator, Field, model_validator
 
-from loyalty.core.fields import CustomerId, Metadata, Str, Strict
+from loyalty.core.fields import CustomerId, Str, Strict
+
+MAX_METADATA_DEPTH = 16
+
+
+def _nesting(value: dict[str, Any]) -> dict[str, Any]:
+    """Refuse metadata nested deeper than DynamoDB can store once it sits inside a member and its activities."""
+
+    def depth(node: Any) -> int:
+        children = node.values() if isinstance(node, dict) else node if isinstance(node, list) else ()
+        return 1 + max((depth(c) for c in children), default=0)
+
+    if depth(value) > MAX_METADATA_DEPTH:
+        raise ValueError(f"must not be nested deeper than {MAX_METADATA_DEPTH} levels")
+    return value
+
+
+Metadata = Annotated[dict[str, Any], AfterValidator(_nesting)]
 
 
 class CustomerIdentification(Strict):
@@ -38,3 +55,13 @@ class MemberCreate(Strict):
         if (self.customer_id is None) == (self.customer_identification is None):
             raise ValueError("exactly one of 'customer_id' and 'customer_identification' is required")
         return self
+
+
+class MemberUpdate(Strict):
+    """PUT /v2/loyalties/programs/{programId}/members/{memberId}: `metadata` (required) merged key by key; null clears it."""
+
+    metadata: Metadata | None
+
+
+IdentificationType = Literal["customer_id", "customer_source_id", "member_id"]
+"""How a memberships path's `customerId` is read (`identification_type`)."""

@@ -63,10 +63,29 @@ class Card(TypedDict, total=False):
 
 
 class Membership(TypedDict):
-    """The one-member-per-customer claim of a program or campaign."""
+    """The one-member-per-customer claim of a program or campaign (a batch enrolment also records which of its entries
+    made the claim, so that a redelivered chunk recognises its own members)."""
 
     member_id: str
     card_ids: list[str]
+    async_action_id: NotRequired[str]
+    entry: NotRequired[int]
+
+
+class AsyncAction(TypedDict):
+    """A v1 async action as answered (`GET /v1/async-actions/{id}`)."""
+
+    id: str
+    type: str
+    status: str
+    operation_status: NotRequired[str]
+    result: dict[str, Any] | None
+    created_at: str
+    updated_at: str | None
+    request_id: NotRequired[str]
+    processing_time: NotRequired[int]
+    progress: int
+    object: str
 
 
 class CodeClaim(TypedDict):

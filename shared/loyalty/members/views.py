@@ -1,7 +1,8 @@
-"""Response shapes of members and their cards (lifetime buckets, balances)."""
+"""Response shapes of members and their cards (lifetime buckets, balances), memberships and async actions."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, cast
 
 from loyalty.members.records import Card, Member
@@ -48,8 +49,36 @@ def member_view(member: Member, cards: list[Card] | None) -> dict[str, Any]:
         "object": "member",
     }
     if cards is not None:
-        out["cards"] = [
-            {"member_role": "OWNER", "created_at": c["created_at"], "card": card_view(c), "object": "member_card"}
-            for c in sorted(cards, key=lambda c: c["id"])
-        ]
+        out["cards"] = [member_card_view(c) for c in sorted(cards, key=lambda c: c["id"])]
     return out
+
+
+def member_card_view(card: Card) -> dict[str, Any]:
+    """A member's card (MemberCard): the member's role on it and the card."""
+    return {"member_role": "OWNER", "created_at": card["created_at"], "card": card_view(card), "object": "member_card"}
+
+
+def program_simple_view(program: Mapping[str, Any]) -> dict[str, Any]:
+    """A program as memberships embed it (ProgramSimple)."""
+    return {"id": program["id"], "name": program["name"], "status": program["status"], "metadata": program.get("metadata") or {},
+            "object": "program"}
+
+
+def tier_progress_view(tier_structure_id: str) -> dict[str, Any]:
+    """A card's progress in the tier structure that tracks it. Tiers are not computed yet, so there is no current tier,
+    nothing deferred, no risk and no opportunity."""
+    return {"current": None, "tier_structure": {"id": tier_structure_id, "object": "tier_structure"}, "deferred": [], "risks": [],
+            "opportunities": [], "object": "member_tier_progress"}
+
+
+def membership_view(member: Member, program: Mapping[str, Any], cards: list[Card],
+                    tracked: tuple[str, str] | None = None) -> dict[str, Any]:
+    """A membership: the member (without cards), its program and its cards. With `tracked` = (tier structure id, card
+    definition id), the cards of that card definition carry their `tier_progress` (spec-map A29; the others do not)."""
+    entries = []
+    for card in sorted(cards, key=lambda c: c["id"]):
+        entry = member_card_view(card)
+        if tracked is not None and card["card_definition_id"] == tracked[1]:
+            entry["tier_progress"] = tier_progress_view(tracked[0])
+        entries.append(entry)
+    return {"member": member_view(member, None), "program": program_simple_view(program), "cards": entries, "object": "membership"}
