@@ -138,15 +138,16 @@ def save_component(db: Table, kind: str, stored: Stored, obj: dict[str, Any], ev
     tx.commit()
 
 
-def delete_component(db: Table, kind: str, stored: Stored, obj: dict[str, Any]) -> None:
-    """Soft-delete a component (status DELETED; it leaves its list) with its `deleted` activity, in one transaction.
+def delete_component(db: Table, kind: str, stored: Stored, obj: dict[str, Any], *, snapshot: dict[str, Any] | None = None) -> None:
+    """Soft-delete a component (status DELETED; it leaves its list) with its `deleted` activity, in one transaction. The
+    activity shows `snapshot` when given (an earning rule's last state: its answer never shows DELETED), else `obj`.
 
     Labels: `component` (its status or assignments changed since it was read)."""
     condition, names, values = _unchanged(stored)
     tx = db.transaction()
     tx.update("component", db.keys.component(kind, obj["id"]), f"SET #d = :data, #s = :status {db.keys.LISTED_REMOVE}",
               condition=condition, names={**names, "#d": "data"}, values={**values, "data": obj, "status": DELETED})
-    add_activity_of(tx, db, kind, obj, "deleted")
+    add_activity_of(tx, db, kind, obj if snapshot is None else snapshot, "deleted")
     tx.commit()
 
 
