@@ -1,5 +1,5 @@
 """Stored components (card definitions, earning rules, rewards, tier structures, benefits): one item each, with its
-status beside its data, the set of programs it is assigned to and a version that every assignment change bumps; listed
+status beside its data, the set of programs it is assigned to and a version that every assignment change and save bumps; listed
 in creation order (a deleted component leaves its list). A tier structure's tiers are child items in its partition."""
 
 from __future__ import annotations
@@ -122,10 +122,12 @@ def _unchanged(stored: Stored) -> tuple[str, dict[str, str], dict[str, Any]]:
 
 def add_save(tx: Transaction, db: Table, kind: str, stored: Stored, obj: dict[str, Any], event: str, **data: Any) -> None:
     """Add to `tx` the replacement of a component's object (and status) by `obj`, on condition that it still has the
-    status and version it was read with (label `component`), with the activity `event` (label `activity`)."""
+    status and version it was read with (label `component`), with the activity `event` (label `activity`). The version
+    moves on, so of two changes made from the same read only the first is written (no lost update)."""
     condition, names, values = _unchanged(stored)
-    tx.update("component", db.keys.component(kind, obj["id"]), "SET #d = :data, #s = :status",
-              condition=condition, names={**names, "#d": "data"}, values={**values, "data": obj, "status": obj["status"]})
+    tx.update("component", db.keys.component(kind, obj["id"]), "SET #d = :data, #s = :status, version = if_not_exists(version, :zero) + :one",
+              condition=condition, names={**names, "#d": "data"},
+              values={**values, "data": obj, "status": obj["status"], "zero": 0, "one": 1})
     add_activity_of(tx, db, kind, obj, event, **data)
 
 
