@@ -675,7 +675,14 @@ def drive_auth(client: Client) -> None:
     expect(valid, "GET", f"{V2}/programs/{NO_SUCH['program']}", None, 404, "not_found")
 
 
-DRIVERS = {"v2": drive_v2, "v1": drive_v1, "auth": drive_auth}
+def drive_components(client: Client) -> None:
+    """The card definition, earning rule and reward management routes (their journey module drives them)."""
+    from tests.e2e.test_components_journey import drive_components as drive  # that module imports this one
+
+    drive(client)
+
+
+DRIVERS = {"v2": drive_v2, "v1": drive_v1, "auth": drive_auth, "components": drive_components}
 
 
 def drive_missing(client: Client) -> None:
