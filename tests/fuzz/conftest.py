@@ -91,6 +91,12 @@ def world(api: Api) -> dict[str, str]:
     program = api.ok("POST", f"{V2}/programs", {
         "name": f"Fuzz {tag}", "status": "ACTIVE", "card_definitions": [{"id": cdef["id"]}], "earning_rules": [{"id": rule["id"]}],
         "rewards": [{"id": reward["id"], "stock": {"type": "LIMITED", "limited": {"quantity": 5}}}]})
+    # A second (unassigned) card definition, earning rule and reward, so that their lists have a second page too
+    spare = api.ok("POST", f"{V2}/card-definitions", {"name": f"Fuzz spare {tag}", "type": "INDIVIDUAL"})
+    api.ok("POST", f"{V2}/earning-rules", {"name": "Spare", "trigger": {"event": "customer.order.paid"},
+                                          "earnings": [{"effects": [{"type": "POINTS", "points": {"value": 1, "card_definition_id": spare["id"]}}]}]})
+    api.ok("POST", f"{V2}/rewards", {"name": "Spare", "type": "MATERIAL", "material": {"type": "PRODUCT", "product": {"id": "prod_0a"}},
+                                    "costs": [{"spending": [{"points": 1, "card_definition_id": spare["id"]}]}]})
     customer = api.ok("POST", "/v1/customers", {"source_id": f"fuzz-{tag}", "name": "Fuzz"})
     member = api.ok("POST", f"{V2}/programs/{program['id']}/members", {"customer_id": customer["id"]})
     card = member["cards"][0]["card"]["id"]

@@ -193,12 +193,24 @@ VALID_BODIES: dict[str, Any] = {
     "POST /v2/loyalties/programs/{programId}/members": {"customer_id": "<customerId>"},
     "POST /v2/loyalties/programs/{programId}/members/{memberId}/cards/{cardId}/points": {"points": 1},
     "POST /v2/loyalties/programs/{programId}/members/{memberId}/rewards/purchases": {"reward_id": "<rewardId>", "mode": "DRY_RUN"},
+    # v2 components: lifecycle transitions take no body; updates take any valid one
+    "PUT /v2/loyalties/card-definitions/{cardDefinitionId}": {"name": "fuzz"},
+    "POST /v2/loyalties/card-definitions/{cardDefinitionId}/activate": None,
+    "POST /v2/loyalties/card-definitions/{cardDefinitionId}/draft": None,
+    "PUT /v2/loyalties/earning-rules/{earningRuleId}": {"name": "fuzz"},
+    "POST /v2/loyalties/earning-rules/{earningRuleId}/activate": None,
+    "POST /v2/loyalties/earning-rules/{earningRuleId}/deactivate": None,
+    "POST /v2/loyalties/earning-rules/{earningRuleId}/draft": None,
+    "PUT /v2/loyalties/rewards/{rewardId}": {"name": "fuzz"},
+    "POST /v2/loyalties/rewards/{rewardId}/activate": None,
+    "POST /v2/loyalties/rewards/{rewardId}/deactivate": None,
+    "POST /v2/loyalties/rewards/{rewardId}/draft": None,
 }
 ID_OPERATIONS = [(m, p) for m, p, _ in OPERATIONS if "{" in p]
 
 
 def test_every_post_with_ids_has_a_valid_body() -> None:
-    assert {f"{m} {p}" for m, p in ID_OPERATIONS if m == "POST"} == set(VALID_BODIES)
+    assert {f"{m} {p}" for m, p in ID_OPERATIONS if m in ("POST", "PUT")} == set(VALID_BODIES)
 
 
 @pytest.mark.parametrize(("method", "path"), ID_OPERATIONS, ids=[f"{m} {p}" for m, p in ID_OPERATIONS])
