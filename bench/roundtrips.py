@@ -163,6 +163,38 @@ BUDGETS: dict[str, Budget] = {
                                             "+ SendMessage (next chunk) while chunks remain", reads=4, transactions=2, sends=1),
     "get async action": Budget("GetItem", reads=1),
     "unknown route": Budget("none: the $default route answers 404 from the request alone, before any auth"),
+    # v2 components: a GET of a page = 1 Query; a transition or an update = GetItem + TransactWriteItems (the component,
+    # conditioned on the status and version read, + its activity). Reading the programs a component records (BatchGetItem)
+    # is the one extra read, and only when a rule needs it: drafting or deleting a component that programs use, changing a
+    # locked field of a card definition in use; updates that name other components read them (BatchGetItem) to check them.
+    "list card definitions p1": Budget("Query of the GSI1 collection, 1 per page", reads=1),
+    "list card definitions p2": Budget("Query of the GSI1 collection, 1 per page", reads=1),
+    "update card definition": Budget("GetItem + TransactWriteItems", reads=1, transactions=1),
+    "update card definition (in use)": Budget("GetItem + BatchGetItem of its programs (locked field: 423)", reads=2),
+    "activate card definition": Budget("GetItem + TransactWriteItems", reads=1, transactions=1),
+    "draft card definition": Budget("GetItem + TransactWriteItems (it records no program: no program read)", reads=1, transactions=1),
+    "draft card definition (in use)": Budget("GetItem + BatchGetItem of its programs (423 resource_locked)", reads=2),
+    "list card definition activities": Budget("Query of its activity partition", reads=1),
+    "delete card definition": Budget("GetItem + TransactWriteItems", reads=1, transactions=1),
+    "list earning rules p1": Budget("Query of the GSI1 collection, 1 per page", reads=1),
+    "update earning rule": Budget("GetItem + TransactWriteItems", reads=1, transactions=1),
+    "update earning rule (earnings)": Budget("GetItem + BatchGetItem of the components its earnings name + TransactWriteItems",
+                                             reads=2, transactions=1),
+    "activate earning rule": Budget("GetItem + TransactWriteItems", reads=1, transactions=1),
+    "deactivate earning rule": Budget("GetItem + TransactWriteItems", reads=1, transactions=1),
+    "draft earning rule": Budget("GetItem + TransactWriteItems", reads=1, transactions=1),
+    "list earning rule activities": Budget("Query of its activity partition", reads=1),
+    "delete earning rule": Budget("GetItem + TransactWriteItems", reads=1, transactions=1),
+    "list rewards p1": Budget("Query of the GSI1 collection, 1 per page", reads=1),
+    "update reward": Budget("GetItem + TransactWriteItems", reads=1, transactions=1),
+    "update reward (costs)": Budget("GetItem + BatchGetItem of the card definitions its costs name + TransactWriteItems",
+                                    reads=2, transactions=1),
+    "activate reward": Budget("GetItem + TransactWriteItems", reads=1, transactions=1),
+    "deactivate reward": Budget("GetItem + TransactWriteItems", reads=1, transactions=1),
+    "draft reward": Budget("GetItem + TransactWriteItems (it records no program: no program read)", reads=1, transactions=1),
+    "list reward activities": Budget("Query of its activity partition", reads=1),
+    "delete reward": Budget("GetItem + TransactWriteItems", reads=1, transactions=1),
+    "delete reward (in use)": Budget("GetItem + BatchGetItem of its programs (400 resource_in_use)", reads=2),
 }
 
 
@@ -206,6 +238,7 @@ class _Scenario:
     results: dict[str, CaseResult] = field(default_factory=dict)
     points_path: str = ""
     program: str = ""
+    in_use: dict[str, str] = field(default_factory=dict)  # the components of the program `_v2` makes
 
     # ------------------------------------------------------------------ steps
     def call(self, name: str | None, method: str, path: str, body: Any = None, *, query: dict[str, str] | None = None,
@@ -251,6 +284,7 @@ class _Scenario:
         self._v2(tag)
         self._tiers(tag)
         self._programs(tag)
+        self._components(tag)
         self._worker_edges()
         self._members(tag)
         self._v1(tag)
@@ -276,6 +310,7 @@ class _Scenario:
             "rewards": [{"id": reward, "stock": 100}]})["id"]
         self.call("get program", "GET", f"{V2}/programs/{program}")
         self.program = program
+        self.in_use = {"cdef": cdef, "rule": rule, "reward": reward}
 
         source = f"rt-{tag}"
         customer = self.call("create customer (new)", "POST", "/v1/customers", {"source_id": source, "name": "Alice"})["id"]
@@ -378,6 +413,50 @@ class _Scenario:
         page = self.call("list benefit activities p1", "GET", f"{b}/activities", query={"limit": "1"})
         self.call("list benefit activities p2", "GET", f"{b}/activities", query={"limit": "1", "cursor": page["cursor"]["next"]})
         self.call("delete benefit", "DELETE", b)
+    def _components(self, tag: str) -> None:
+        """Lists, updates, transitions, activities and deletes of card definitions, earning rules and rewards; the
+        components of the program made in `_v2` are the ones in use."""
+        used = self.in_use
+        cdefs = f"{V2}/card-definitions"
+        cdef = self.call(None, "POST", cdefs, {"name": f"Spare wallet {tag}", "type": "INDIVIDUAL"})["id"]
+        page = self.call("list card definitions p1", "GET", cdefs, query={"limit": "1"})
+        self.call("list card definitions p2", "GET", cdefs, query={"limit": "1", "cursor": page["cursor"]["next"]})
+        self.call("update card definition", "PUT", f"{cdefs}/{cdef}", {"name": f"Spare wallet {tag} (renamed)", "metadata": {"k": 1}})
+        self.call("update card definition (in use)", "PUT", f"{cdefs}/{used['cdef']}", {"code_config": {"length": 12}}, expect=423)
+        self.call("activate card definition", "POST", f"{cdefs}/{cdef}/activate")
+        self.call("draft card definition", "POST", f"{cdefs}/{cdef}/draft")
+        self.call("draft card definition (in use)", "POST", f"{cdefs}/{used['cdef']}/draft", expect=423)
+        self.call("list card definition activities", "GET", f"{cdefs}/{cdef}/activities")
+        self.call("delete card definition", "DELETE", f"{cdefs}/{cdef}")
+
+        rules = f"{V2}/earning-rules"
+        earning = {"effects": [{"type": "POINTS", "points": {"value": 5, "card_definition_id": used["cdef"]}}]}
+        rule = self.call(None, "POST", rules, {"name": f"Spare rule {tag}", "trigger": {"event": "customer.order.paid"},
+                                               "earnings": [earning]})["id"]
+        self.call("list earning rules p1", "GET", rules, query={"limit": "1"})
+        self.call("update earning rule", "PUT", f"{rules}/{rule}", {"name": f"Spare rule {tag} (renamed)"})
+        self.call("update earning rule (earnings)", "PUT", f"{rules}/{rule}", {"earnings": [earning, earning]})
+        self.call("activate earning rule", "POST", f"{rules}/{rule}/activate")
+        self.call("deactivate earning rule", "POST", f"{rules}/{rule}/deactivate")
+        self.call(None, "POST", f"{rules}/{rule}/activate")
+        self.call("draft earning rule", "POST", f"{rules}/{rule}/draft")
+        self.call("list earning rule activities", "GET", f"{rules}/{rule}/activities")
+        self.call("delete earning rule", "DELETE", f"{rules}/{rule}")
+
+        rewards = f"{V2}/rewards"
+        cost = {"spending": [{"points": 50, "card_definition_id": used["cdef"]}]}
+        reward = self.call(None, "POST", rewards, {"name": f"Spare reward {tag}", "type": "MATERIAL", "costs": [cost],
+                                                   "material": {"type": "PRODUCT", "product": {"id": "prod_0ba649b6893cf33a80"}}})["id"]
+        self.call("list rewards p1", "GET", rewards, query={"limit": "1"})
+        self.call("update reward", "PUT", f"{rewards}/{reward}", {"name": f"Spare reward {tag} (renamed)"})
+        self.call("update reward (costs)", "PUT", f"{rewards}/{reward}", {"costs": [cost, cost]})
+        self.call("activate reward", "POST", f"{rewards}/{reward}/activate")
+        self.call("deactivate reward", "POST", f"{rewards}/{reward}/deactivate")
+        self.call(None, "POST", f"{rewards}/{reward}/activate")
+        self.call("draft reward", "POST", f"{rewards}/{reward}/draft")
+        self.call("list reward activities", "GET", f"{rewards}/{reward}/activities")
+        self.call("delete reward", "DELETE", f"{rewards}/{reward}")
+        self.call("delete reward (in use)", "DELETE", f"{rewards}/{used['reward']}", expect=400)
 
     def _worker_edges(self) -> None:
         # Two debits of 500 accepted against a balance of 800: the worker approves one and rejects the other.

@@ -79,6 +79,22 @@ EXTRA_ERRORS: dict[str, tuple[int, ...]] = {
     "DELETE /v2/loyalties/programs/{programId}/members/{memberId}": (409, 423),  # concurrent_modification; purchases pending
     "POST /v2/loyalties/programs/{programId}/members/{memberId}/activate": (400, 409),  # invalid_state_transition; concurrent change
     "POST /v2/loyalties/programs/{programId}/members/{memberId}/deactivate": (400, 409),
+    # v2 components: 409 invalid_state_transition / concurrent_modification; 423 resource_locked (in use by a live
+    # program); 400 resource_in_use on DELETE (which takes no body or query, so 400 is not implied).
+    "PUT /v2/loyalties/card-definitions/{cardDefinitionId}": (409, 423),
+    "DELETE /v2/loyalties/card-definitions/{cardDefinitionId}": (400, 409),
+    "POST /v2/loyalties/card-definitions/{cardDefinitionId}/activate": (409,),
+    "POST /v2/loyalties/card-definitions/{cardDefinitionId}/draft": (409, 423),
+    "PUT /v2/loyalties/earning-rules/{earningRuleId}": (409,),
+    "DELETE /v2/loyalties/earning-rules/{earningRuleId}": (400, 409),
+    "POST /v2/loyalties/earning-rules/{earningRuleId}/activate": (409,),
+    "POST /v2/loyalties/earning-rules/{earningRuleId}/deactivate": (409,),
+    "POST /v2/loyalties/earning-rules/{earningRuleId}/draft": (409,),
+    "PUT /v2/loyalties/rewards/{rewardId}": (409,),
+    "DELETE /v2/loyalties/rewards/{rewardId}": (400, 409),
+    "POST /v2/loyalties/rewards/{rewardId}/activate": (409,),
+    "POST /v2/loyalties/rewards/{rewardId}/deactivate": (409,),
+    "POST /v2/loyalties/rewards/{rewardId}/draft": (409, 423),
 }
 
 # Success statuses other than Powertools' 200, by template route.

@@ -716,7 +716,29 @@ def drive_members(client: Client) -> None:
     drive(client)
 
 
-DRIVERS = {"v2": drive_v2, "v1": drive_v1, "auth": drive_auth, "members": drive_members}
+def drive_components(client: Client) -> None:
+    """The card definition, earning rule and reward management routes (their journey module drives them)."""
+    from tests.e2e.test_components_journey import drive_components as drive  # that module imports this one
+
+    drive(client)
+
+
+def drive_programs(client: Client) -> None:
+    """The program management routes: the life of a program (tests/e2e/test_programs_journey.py)."""
+    from tests.e2e.test_programs_journey import drive_programs as drive
+
+    drive(client)
+
+
+def drive_tiers(client: Client) -> None:
+    """The tier structure, tier and benefit routes (tests/e2e/test_tiers_journey.py)."""
+    from tests.e2e.test_tiers_journey import drive_tiers as drive
+
+    drive(client)
+
+
+DRIVERS = {"v2": drive_v2, "v1": drive_v1, "auth": drive_auth, "members": drive_members, "components": drive_components,
+           "programs": drive_programs, "tiers": drive_tiers}
 
 
 def drive_missing(client: Client) -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from tests.e2e import conformance
 from tests.e2e.conftest import Client
 
 V2 = "/v2/loyalties"
@@ -34,6 +35,13 @@ def types(client: Client, program: str) -> list[str]:
 
 
 def test_a_program_runs_its_life(client: Client) -> None:
+    drive_programs(client)
+
+
+def drive_programs(client: Client) -> None:
+    """Every program-management route with a success and its typical errors (test_conformance.py runs it when this
+    module did not)."""
+    conformance.DRIVEN.add("programs")
     tag = uuid.uuid4().hex[:8]
     ids = components(client, tag)
     program = client.post(f"{V2}/programs", {"name": f"Club {tag}"})

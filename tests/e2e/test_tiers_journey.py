@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from tests.e2e import conformance
 from tests.e2e.conftest import Client
 
 pytestmark = pytest.mark.e2e
@@ -27,6 +28,22 @@ def activity_types(client: Client, path: str) -> list[str]:
 
 
 def test_a_tier_structure_from_draft_to_deleted(client: Client) -> None:
+    _tier_structure_life(client)
+
+
+def test_a_benefit_from_draft_to_deleted(client: Client) -> None:
+    _benefit_life(client)
+
+
+def drive_tiers(client: Client) -> None:
+    """Every tier-structure, tier and benefit route with a success and its typical errors (test_conformance.py runs it
+    when this module did not)."""
+    conformance.DRIVEN.add("tiers")
+    _tier_structure_life(client)
+    _benefit_life(client)
+
+
+def _tier_structure_life(client: Client) -> None:
     tag = uuid.uuid4().hex[:8]
     cdef = client.post(f"{V2}/card-definitions", {"name": f"Tier wallet {tag}", "type": "INDIVIDUAL", "status": "ACTIVE"})["id"]
     # create: DRAFT with defaults; an unknown card definition is 404, a bad body 400
@@ -114,7 +131,7 @@ def test_a_tier_structure_from_draft_to_deleted(client: Client) -> None:
     assert activity_types(client, f"{TS}/{other['id']}")[0] == "vl.tier_structure.deleted"
 
 
-def test_a_benefit_from_draft_to_deleted(client: Client) -> None:
+def _benefit_life(client: Client) -> None:
     tag = uuid.uuid4().hex[:8]
     cdef = client.post(f"{V2}/card-definitions", {"name": f"Benefit wallet {tag}", "type": "INDIVIDUAL", "status": "ACTIVE"})["id"]
     draft_cdef = client.post(f"{V2}/card-definitions", {"name": f"Draft wallet {tag}", "type": "INDIVIDUAL"})["id"]

@@ -103,6 +103,12 @@ def world(api: Api) -> dict[str, str]:
         "rewards": [{"id": reward["id"], "stock": {"type": "LIMITED", "limited": {"quantity": 5}}}, {"id": reward2["id"]}]})
     api.ok("PUT", f"{V2}/programs/{program['id']}", {"name": f"Fuzz {tag}!"})  # a second program activity
     victim = api.ok("POST", f"{V2}/programs", {"name": f"Fuzz draft {tag}"})  # a second program, for the destructive operations
+    # A second (unassigned) card definition, earning rule and reward, so that their lists have a second page too
+    spare = api.ok("POST", f"{V2}/card-definitions", {"name": f"Fuzz spare {tag}", "type": "INDIVIDUAL"})
+    api.ok("POST", f"{V2}/earning-rules", {"name": "Spare", "trigger": {"event": "customer.order.paid"},
+                                          "earnings": [{"effects": [{"type": "POINTS", "points": {"value": 1, "card_definition_id": spare["id"]}}]}]})
+    api.ok("POST", f"{V2}/rewards", {"name": "Spare", "type": "MATERIAL", "material": {"type": "PRODUCT", "product": {"id": "prod_0a"}},
+                                    "costs": [{"spending": [{"points": 1, "card_definition_id": spare["id"]}]}]})
     customer = api.ok("POST", "/v1/customers", {"source_id": f"fuzz-{tag}", "name": "Fuzz"})
     member = api.ok("POST", f"{V2}/programs/{program['id']}/members", {"customer_id": customer["id"]})
     card = next(c["card"]["id"] for c in member["cards"] if c["card"]["card_definition_id"] == cdef["id"])

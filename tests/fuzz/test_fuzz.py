@@ -227,6 +227,18 @@ VALID_BODIES: dict[str, Any] = {
     "POST /v2/loyalties/programs/{programId}/members/{memberId}/activate": None,
     "POST /v2/loyalties/programs/{programId}/members/{memberId}/deactivate": None,
     "PUT /v2/loyalties/programs/{programId}/members/{memberId}": {"metadata": {"fuzz": True}},
+    # v2 components: lifecycle transitions take no body; updates take any valid one
+    "PUT /v2/loyalties/card-definitions/{cardDefinitionId}": {"name": "fuzz"},
+    "POST /v2/loyalties/card-definitions/{cardDefinitionId}/activate": None,
+    "POST /v2/loyalties/card-definitions/{cardDefinitionId}/draft": None,
+    "PUT /v2/loyalties/earning-rules/{earningRuleId}": {"name": "fuzz"},
+    "POST /v2/loyalties/earning-rules/{earningRuleId}/activate": None,
+    "POST /v2/loyalties/earning-rules/{earningRuleId}/deactivate": None,
+    "POST /v2/loyalties/earning-rules/{earningRuleId}/draft": None,
+    "PUT /v2/loyalties/rewards/{rewardId}": {"name": "fuzz"},
+    "POST /v2/loyalties/rewards/{rewardId}/activate": None,
+    "POST /v2/loyalties/rewards/{rewardId}/deactivate": None,
+    "POST /v2/loyalties/rewards/{rewardId}/draft": None,
 }
 ID_OPERATIONS = [(m, p) for m, p, _ in OPERATIONS if "{" in p]
 

@@ -595,6 +595,22 @@ class CardDefinitionCreate(Strict):
         return self
 
 
+class CardDefinitionUpdate(Strict):
+    """Body of `PUT /v2/loyalties/card-definitions/{id}` (CardDefinitionUpdateRequest): every field optional, `type` and
+    `status` not accepted. Given fields replace the stored ones (`null`: the create default; a `null` name: unchanged)."""
+
+    name: Name | None = None
+    code_config: CodeConfig | None = None
+    points_expiration: CardPointsExpiration | None = None
+    pending_points: PendingPoints | None = None
+    earning_limits: EarningLimits | None = None
+    spending_limits: SpendingLimits | None = None
+    refunds: CardRefunds | None = None
+    balance_settings: BalanceSettings | None = None
+    pay_with_points: PayWithPoints | None = None
+    metadata: Metadata | None = None
+
+
 # ---------------------------------------------------------------------------------------------------------------------
 # Rules (earning-rule earnings and reward costs)
 # ---------------------------------------------------------------------------------------------------------------------
@@ -988,6 +1004,37 @@ class EarningRuleCreate(Strict):
         return self
 
 
+EarningId = Annotated[StrictStr, ids.EARNING.constraint]
+RewardCostId = Annotated[StrictStr, ids.REWARD_COST.constraint]
+
+
+class EarningUpdate(Earning):
+    """An earning of an update (EarningRuleEarningUpdate): with the `id` of an existing earning it replaces that one,
+    without one it is a new earning."""
+
+    id: NotNull[EarningId] = None
+
+
+class EarningRuleUpdate(Strict):
+    """Body of `PUT /v2/loyalties/earning-rules/{id}` (EarningRuleUpdateRequest): every field optional, `status` not
+    accepted. Given fields replace the stored ones; `earnings` replaces the list (existing earnings named by `id`)."""
+
+    name: NotNull[Name] = None
+    trigger: NotNull[Trigger] = None
+    earnings: NotNull[Annotated[list[EarningUpdate], Field(min_length=1)]] = None
+    error: RuleError | None = None
+    validity_hours: ValidityHours | None = None
+    start_date: DateTime | None = None
+    end_date: DateTime | None = None
+    metadata: Metadata | None = None
+    trigger_limits: TriggerLimits | None = None
+
+    @model_validator(mode="after")
+    def _earning_ids_once(self) -> Self:
+        unique_items([earning.id for earning in self.earnings or [] if earning.id], "earnings")
+        return self
+
+
 # ---------------------------------------------------------------------------------------------------------------------
 # Reward
 # ---------------------------------------------------------------------------------------------------------------------
@@ -1087,6 +1134,36 @@ class RewardCreate(Variants):
     refunds: RewardRefunds | None = None
     metadata: Metadata | None = None
     VARIANTS = {"MATERIAL": ("material",), "DIGITAL": ("digital",)}
+
+
+class CostUpdate(Cost):
+    """A cost of an update (RewardCostUpdateRequest): with the `id` of an existing cost it replaces that one, without
+    one it is a new cost."""
+
+    id: NotNull[RewardCostId] = None
+
+
+class RewardUpdate(Strict):
+    """Body of `PUT /v2/loyalties/rewards/{id}` (RewardUpdateRequest): every field optional, `status` not accepted.
+    Given fields replace the stored ones; a given `type` needs its own `material`/`digital`; `purchase_limits: null`
+    resets the limits; `costs` replaces the list (existing costs named by `id`)."""
+
+    name: NotNull[Name] = None
+    type: NotNull[Literal["MATERIAL", "DIGITAL"]] = None
+    validity_hours: ValidityHours | None = None
+    start_date: DateTime | None = None
+    end_date: DateTime | None = None
+    material: Material | None = None
+    digital: Digital | None = None
+    costs: NotNull[Annotated[list[CostUpdate], Field(min_length=1, max_length=10)]] = None
+    purchase_limits: PurchaseLimits | None = None
+    refunds: RewardRefunds | None = None
+    metadata: Metadata | None = None
+
+    @model_validator(mode="after")
+    def _cost_ids_once(self) -> Self:
+        unique_items([cost.id for cost in self.costs or [] if cost.id], "costs")
+        return self
 
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -1292,10 +1369,10 @@ def _effect(effect: Effect) -> dict[str, Any]:
     return out
 
 
-def earning_object(earning: Earning) -> dict[str, Any]:
-    """One stored earning (EarningRuleEarningResponse) with a new `lernei_` id and default tier rules."""
+def earning_object(earning: Earning, earning_id: str | None = None) -> dict[str, Any]:
+    """One stored earning (EarningRuleEarningResponse) with its id (a new `lernei_` one unless given) and default tier rules."""
     return {
-        "id": ids.EARNING.new(),
+        "id": earning_id or ids.EARNING.new(),
         "name": earning.name,
         "rules": _dump(earning.rules),
         "tier_rules": _dump(earning.tier_rules) or {"type": "NO_REQUIREMENTS"},
@@ -1324,9 +1401,10 @@ def earning_rule_object(body: EarningRuleCreate) -> dict[str, Any]:
     }
 
 
-def cost_object(cost: Cost) -> dict[str, Any]:
-    """One stored reward cost (RewardCostResponse): new `lrcst_` id, `rules` only when given, spending ids assigned."""
-    out: dict[str, Any] = {"id": ids.REWARD_COST.new()}
+def cost_object(cost: Cost, cost_id: str | None = None) -> dict[str, Any]:
+    """One stored reward cost (RewardCostResponse): its id (a new `lrcst_` one unless given), `rules` only when given,
+    spending ids kept when given, else assigned."""
+    out: dict[str, Any] = {"id": cost_id or ids.REWARD_COST.new()}
     if cost.rules is not None:
         out["rules"] = _dump(cost.rules)
     out["spending"] = [

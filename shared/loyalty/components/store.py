@@ -1,5 +1,5 @@
 """Stored components (card definitions, earning rules, rewards, tier structures, benefits): one item each, with its
-status beside its data, the set of programs it is assigned to and a version that every assignment change bumps; listed
+status beside its data, the set of programs it is assigned to and a version that every assignment change and save bumps; listed
 in creation order (a deleted component leaves its list). A tier structure's tiers are child items in its partition."""
 
 from __future__ import annotations
@@ -127,10 +127,12 @@ def _unchanged(stored: Stored) -> tuple[str, dict[str, str], dict[str, Any]]:
 
 def add_save(tx: Transaction, db: Table, kind: str, stored: Stored, obj: dict[str, Any], event: str, **data: Any) -> None:
     """Add to `tx` the replacement of a component's object (and status) by `obj`, on condition that it still has the
-    status and version it was read with (label `component`), with the activity `event` (label `activity`)."""
+    status and version it was read with (label `component`), with the activity `event` (label `activity`). The version
+    moves on, so of two changes made from the same read only the first is written (no lost update)."""
     condition, names, values = _unchanged(stored)
-    tx.update("component", db.keys.component(kind, obj["id"]), "SET #d = :data, #s = :status",
-              condition=condition, names={**names, "#d": "data"}, values={**values, "data": obj, "status": obj["status"]})
+    tx.update("component", db.keys.component(kind, obj["id"]), "SET #d = :data, #s = :status, version = if_not_exists(version, :zero) + :one",
+              condition=condition, names={**names, "#d": "data"},
+              values={**values, "data": obj, "status": obj["status"], "zero": 0, "one": 1})
     add_activity_of(tx, db, kind, obj, event, **data)
 
 
@@ -143,21 +145,23 @@ def save_component(db: Table, kind: str, stored: Stored, obj: dict[str, Any], ev
     tx.commit()
 
 
-def add_delete(tx: Transaction, db: Table, kind: str, stored: Stored, obj: dict[str, Any]) -> None:
+def add_delete(tx: Transaction, db: Table, kind: str, stored: Stored, obj: dict[str, Any], *,
+               snapshot: dict[str, Any] | None = None) -> None:
     """Add to `tx` the soft delete of a component (status DELETED; it leaves its list), on condition that it still has
-    the status and version it was read with (label `component`), with its `deleted` activity."""
+    the status and version it was read with (label `component`), with its `deleted` activity, which shows `snapshot` when
+    given (an earning rule's last state: its answer never shows DELETED), else `obj`."""
     condition, names, values = _unchanged(stored)
     tx.update("component", db.keys.component(kind, obj["id"]), f"SET #d = :data, #s = :status {db.keys.LISTED_REMOVE}",
               condition=condition, names={**names, "#d": "data"}, values={**values, "data": obj, "status": DELETED})
-    add_activity_of(tx, db, kind, obj, "deleted")
+    add_activity_of(tx, db, kind, obj if snapshot is None else snapshot, "deleted")
 
 
-def delete_component(db: Table, kind: str, stored: Stored, obj: dict[str, Any]) -> None:
+def delete_component(db: Table, kind: str, stored: Stored, obj: dict[str, Any], *, snapshot: dict[str, Any] | None = None) -> None:
     """Soft-delete a component (status DELETED; it leaves its list) with its `deleted` activity, in one transaction.
 
     Labels: `component` (its status or assignments changed since it was read)."""
     tx = db.transaction()
-    add_delete(tx, db, kind, stored, obj)
+    add_delete(tx, db, kind, stored, obj, snapshot=snapshot)
     tx.commit()
 
 
