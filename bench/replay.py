@@ -19,8 +19,8 @@ from botocore import xform_name
 
 from bench.calls import READ_OPS, Call
 
-# Every id the API mints (v2 hex ids, Voucherify-style ids) and the bench campaign's card codes.
-TOKEN = re.compile(r"(?<![0-9A-Za-z])(?:(?:lprg|lmbr|lcrd|lctx|lrtx|lcdef|lern|lrew)_[0-9a-f]{18}|(?:cust|camp|v)_[0-9a-f]{24}"
+# Every id the API mints (v2 hex ids: resources, activities, async actions; Voucherify-style ids) and the bench campaign's card codes.
+TOKEN = re.compile(r"(?<![0-9A-Za-z])(?:(?:l[a-z]{1,7}|aa)_[0-9a-f]{18}|(?:cust|camp|v)_[0-9a-f]{24}"
                    r"|BC-[0-9A-Za-z]{8})(?![0-9A-Za-z])")
 _ALNUM = string.ascii_letters + string.digits
 _RANDOM = random.Random(20261122)

@@ -41,3 +41,11 @@ def test_readme_v2_walkthrough(server: ServeProcess) -> None:
 def test_readme_v1_walkthrough(server: ServeProcess) -> None:
     out = "\n".join(run(server, "v1"))
     assert re.search(r'"balance": 500', out)
+
+
+@pytest.mark.skipif(subprocess.run(["which", "jq"], capture_output=True, check=False).returncode != 0, reason="jq not installed")
+def test_readme_program_walkthrough(server: ServeProcess) -> None:
+    out = run(server, "program")
+    assert out == ["missing_active_card_definition", "program_card_definition", "program_earning_rule", "ACTIVE", "ACTIVE",
+                   '["vl.program.activated","vl.program.earning_rule.assigned","vl.program.card_definition.assigned","vl.program.created"]',
+                   "INACTIVE", "DELETED", "not_found"]

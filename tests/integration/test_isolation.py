@@ -144,3 +144,13 @@ def test_every_stored_key_starts_with_its_project_id(stack: Stack, worlds: dict[
         for attr in ("PK", "GSI1PK", "JOBPK"):
             if attr in item:
                 assert item[attr]["S"].split("#", 1)[0] in ("acme", "globex"), item[attr]
+
+
+def test_what_b_creates_is_b_s_alone(stack: Stack, worlds: dict[str, Any]) -> None:
+    # When B creates a card definition, it is stored under B's project and only B can read it
+    status, mine = stack.call("create_card_definition", "POST", f"{BASE}/card-definitions", {"name": "B wallet", "type": "INDIVIDUAL"},
+                              headers=stack.other_headers)
+    assert status == 200, mine
+    status, body = stack.call("get_card_definition", "GET", f"{BASE}/card-definitions/{mine['id']}")
+    assert (status, body["key"]) == (404, "not_found")
+    assert all(i["PK"]["S"].startswith("globex#") for i in stack.items() if mine["id"] in i["PK"]["S"])
