@@ -50,7 +50,7 @@ reference: $(STAMP)
 ## lint: ruff, mypy, the import-layer contracts, cfn-lint (with the serverless rules)
 lint: $(STAMP) $(LINT_VENV)/.installed
 	$(BIN)/ruff check .
-	$(BIN)/mypy shared/loyalty local functions
+	$(BIN)/mypy shared/loyalty local functions bench
 	PYTHONPATH=shared $(BIN)/lint-imports
 	$(LINT_VENV)/bin/cfn-lint template.yaml -a cfn_lint_serverless.rules
 

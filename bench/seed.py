@@ -8,7 +8,7 @@ import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import boto3
 from botocore.config import Config
@@ -16,12 +16,15 @@ from botocore.config import Config
 from bench.stack import BenchStack
 from loyalty.cards import ledger
 from loyalty.cards import store as cards_store
+from loyalty.cards.records import CardTransaction
 from loyalty.core import ids
 from loyalty.core.clock import now_iso
 from loyalty.core.ids import new_alnum_id
 from loyalty.customers import store as customers_store
+from loyalty.customers.records import Customer
 from loyalty.db.table import Table
 from loyalty.db.transact import Transaction
+from loyalty.members import records as member_records
 from loyalty.members import service as members
 from loyalty.members import store as members_store
 from loyalty.members.codes import generate_code
@@ -137,19 +140,20 @@ class _Writer:
                 pass
 
 
-def _customer(source_id: str, now: str) -> dict[str, Any]:
+def _customer(source_id: str, now: str) -> Customer:
     """A customer record as customers.upsert() builds it."""
     return {"id": new_alnum_id("cust_"), "source_id": source_id, "name": f"Customer {source_id}", "description": None,
             "email": f"{source_id}@example.com", "phone": None, "birthdate": None, "birthday": None, "address": None,
             "metadata": {"segment": "bench"}, "created_at": now, "updated_at": None, "object": "customer"}
 
 
-def _with_points(card: dict[str, Any]) -> dict[str, Any]:
+def _with_points(card: member_records.Card) -> member_records.Card:
     card.update({"added": STARTING_POINTS, "total": STARTING_POINTS, "balance": STARTING_POINTS})
     return card
 
 
-def _member(out: _Collector, member: dict[str, Any], card: dict[str, Any], scope_id: str, code: str, credit: dict[str, Any]) -> None:
+def _member(out: _Collector, member: member_records.Member, card: member_records.Card, scope_id: str, code: str,
+            credit: CardTransaction) -> None:
     """A member with its card, code claim and a settled credit, as the services write them in one transaction."""
     tx = out.transaction()
     members_store.add_member(tx, out.db, member, [card], scope_id=scope_id, codes=[code])
@@ -159,8 +163,8 @@ def _member(out: _Collector, member: dict[str, Any], card: dict[str, Any], scope
 
 def _v2_member(out: _Collector, program: str, cdef: dict[str, Any], customer: str, now: str) -> Member:
     """A member as members.create_member() builds it, its card code already generated and a welcome credit applied."""
-    member: dict[str, Any] = {"id": ids.MEMBER.new(), "customer_id": customer, "program_id": program, "status": "ACTIVE",
-              "metadata": {}, "created_at": now, "updated_at": None, "object": "member"}
+    member = cast(member_records.Member, {"id": ids.MEMBER.new(), "customer_id": customer, "program_id": program, "status": "ACTIVE",
+                                          "metadata": {}, "created_at": now, "updated_at": None, "object": "member"})
     code = generate_code(cdef["code_config"])
     card = _with_points(members.new_card(member["id"], program, cdef["id"], now, code=code, code_config=cdef["code_config"]))
     credit = ledger.card_transaction(card, "ADMIN_CREDIT", STARTING_POINTS, "Welcome bonus", "APPROVED")
@@ -170,9 +174,10 @@ def _v2_member(out: _Collector, program: str, cdef: dict[str, Any], customer: st
 
 def _v1_member(out: _Collector, campaign: dict[str, Any], customer: str, now: str) -> Member:
     """A v1 campaign member (a published loyalty card) as campaigns.add_member() builds it."""
-    member: dict[str, Any] = {"id": ids.MEMBER.new(), "customer_id": customer, "program_id": campaign["id"], "status": "ACTIVE", "metadata": {},
-              "publication": {"metadata": {}, "channel": "API", "source_id": None}, "created_at": now, "updated_at": None,
-              "object": "member"}
+    member = cast(member_records.Member, {
+        "id": ids.MEMBER.new(), "customer_id": customer, "program_id": campaign["id"], "status": "ACTIVE", "metadata": {},
+        "publication": {"metadata": {}, "channel": "API", "source_id": None}, "created_at": now, "updated_at": None,
+        "object": "member"})
     code = generate_code(campaign["voucher"]["code_config"])
     card = _with_points(campaigns._new_card(campaign, member["id"], customer, code, now))
     credit = ledger.card_transaction(card, "ADMIN_CREDIT", STARTING_POINTS, "Initial points", "APPROVED")

@@ -150,14 +150,17 @@ def _duplicate(customer_id: str, first: int) -> LoyaltyError:
                         f"Customer '{customer_id}' appears more than once in this batch (first at entry {first})")
 
 
-def _claimed(claim: Membership, action_id: str, index: int, customer_id: str, program_id: str) -> tuple[str | None, LoyaltyError | None]:
-    """What an existing claim means for an entry: (member id, None) when this entry made it (an earlier delivery), else
-    (None, the error): a duplicate when another entry of this batch made it, else the member already exists."""
+def _record_claimed(step: Step, claim: Membership, action_id: str, index: int, customer_id: str, program_id: str,
+                    ref: CustomerRef) -> None:
+    """Record what an existing claim means for an entry: created, when this entry made it (an earlier delivery), else
+    failed: a duplicate when another entry of this batch made it, else the member already exists."""
     if claim.get("async_action_id") == action_id:
         if claim.get("entry") == index:
-            return claim["member_id"], None
-        return None, _duplicate(customer_id, int(claim.get("entry", 0)))
-    return None, member_already_exists(customer_id, program_id)
+            step.created[index] = claim["member_id"]
+            return
+        step.failed[index] = _failure(index, _duplicate(customer_id, int(claim.get("entry", 0))), ref)
+        return
+    step.failed[index] = _failure(index, member_already_exists(customer_id, program_id), ref)
 
 
 def enrol_chunk(db: Table, action_id: str, program_id: str, offset: int, texts: list[str]) -> Step:
@@ -190,12 +193,7 @@ def enrol_chunk(db: Table, action_id: str, program_id: str, offset: int, texts: 
         customer_id = customers[refs[index]]
         claim = claims.get(customer_id)
         if claim is not None:
-            made, refusal = _claimed(claim, action_id, index, customer_id, program_id)
-            if made is not None:
-                step.created[index] = made
-            else:
-                assert refusal is not None
-                step.failed[index] = _failure(index, refusal, refs[index])
+            _record_claimed(step, claim, action_id, index, customer_id, program_id, refs[index])
         elif customer_id in first_of:
             step.failed[index] = _failure(index, _duplicate(customer_id, first_of[customer_id]), refs[index])
         else:
@@ -264,12 +262,7 @@ def _write_one(db: Table, action_id: str, program_id: str, enrolment: Enrolment,
             if conflict.failed(f"membership:{index}"):
                 claim = store.get_membership(db, program_id, customer_id)
                 if claim is not None:
-                    made, refusal = _claimed(claim, action_id, index, customer_id, program_id)
-                    if made is not None:
-                        step.created[index] = made
-                    else:
-                        assert refusal is not None
-                        step.failed[index] = _failure(index, refusal, ref)
+                    _record_claimed(step, claim, action_id, index, customer_id, program_id, ref)
                     return
             elif not conflict.failed("code"):
                 raise
