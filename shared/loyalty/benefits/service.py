@@ -11,8 +11,9 @@ from loyalty.activities.service import list_activities
 from loyalty.activities.service import list_spec as list_activities_spec
 from loyalty.benefits import store
 from loyalty.benefits.models import VARIANT_FIELDS, BenefitCreate, BenefitUpdate, benefit_object, card_definition_of
+from loyalty.components import service as component_service
 from loyalty.components import store as components
-from loyalty.components.store import BENEFIT, CARD_DEFINITION, DELETED, Stored
+from loyalty.components.store import BENEFIT, CARD_DEFINITION, DELETED
 from loyalty.core import ids
 from loyalty.core.clock import now_iso
 from loyalty.core.errors import (
@@ -59,10 +60,8 @@ def _check_card_definition(db: Table, benefit: dict[str, Any]) -> str | None:
     cdef_id = card_definition_of(benefit)
     if cdef_id is None:
         return None
-    cdef = components.get_component(db, CARD_DEFINITION, cdef_id)
-    if cdef is None or cdef.get("status") == DELETED:
-        raise not_found("card_definition", cdef_id)
-    if benefit["status"] == "ACTIVE" and cdef.get("status") != "ACTIVE":
+    cdef = component_service.require_component(db, CARD_DEFINITION, cdef_id)
+    if benefit["status"] == "ACTIVE" and cdef.status != "ACTIVE":
         raise _card_definition_locked(benefit["id"], cdef_id)
     return cdef_id
 
@@ -85,14 +84,6 @@ def _write(write: Callable[[], None], benefit: dict[str, Any], cdef_id: str | No
         raise
 
 
-def _require(db: Table, benefit_id: str) -> Stored:
-    ids.BENEFIT.check(benefit_id)
-    stored = components.get_stored(db, BENEFIT, benefit_id)
-    if stored is None or stored.status == DELETED:
-        raise not_found(RESOURCE, benefit_id)
-    return stored
-
-
 # ---------------------------------------------------------------------------------------------------- operations
 def create_benefit(db: Table, body: BenefitCreate) -> dict[str, Any]:
     """Store a benefit: its name must be unused in the project (409 `duplicate_found`); a points benefit's card
@@ -110,13 +101,13 @@ def list_benefits(db: Table, params: list[tuple[str, str]]) -> dict[str, Any]:
 
 def get_benefit(db: Table, benefit_id: str) -> dict[str, Any]:
     """One benefit."""
-    return _require(db, benefit_id).data
+    return component_service.require_component(db, BENEFIT, benefit_id).data
 
 
 def update_benefit(db: Table, benefit_id: str, body: BenefitUpdate) -> dict[str, Any]:
     """Merge the given properties into a benefit; an ACTIVE benefit may change only its name and stock (400
     `invalid_payload`); a new name must be unused (409); a new card definition must exist (404)."""
-    stored = _require(db, benefit_id)
+    stored = component_service.require_component(db, BENEFIT, benefit_id)
     before = stored.data
     model = merged(BenefitCreate, before, body, CREATE_FIELDS, VARIANT_FIELDS)
     benefit = {**benefit_object(model), "id": benefit_id, "status": before["status"], "created_at": before["created_at"],
@@ -136,7 +127,7 @@ def update_benefit(db: Table, benefit_id: str, body: BenefitUpdate) -> dict[str,
 
 def delete_benefit(db: Table, benefit_id: str) -> dict[str, Any]:
     """Soft-delete a benefit and free its name; 400 `resource_in_use` while an earning rule (not deleted) grants it."""
-    stored = _require(db, benefit_id)
+    stored = component_service.require_component(db, BENEFIT, benefit_id)
     rules = store.earning_rules_granting(db, benefit_id)
     if rules:
         raise resource_in_use(RESOURCE, benefit_id, "earning_rule", [r["id"] for r in rules], "delete")
@@ -148,7 +139,7 @@ def delete_benefit(db: Table, benefit_id: str) -> dict[str, Any]:
 def activate_benefit(db: Table, benefit_id: str) -> dict[str, Any]:
     """DRAFT -> ACTIVE (else 400 `invalid_state_transition`); a points benefit's card definition must be ACTIVE (423
     `resource_locked`), also when the write lands."""
-    stored = _require(db, benefit_id)
+    stored = component_service.require_component(db, BENEFIT, benefit_id)
     if stored.status != "DRAFT":
         raise invalid_state_transition(400, RESOURCE, benefit_id, stored.status, "activate")
     benefit = {**stored.data, "status": "ACTIVE", "updated_at": now_iso()}
@@ -164,7 +155,7 @@ def activate_benefit(db: Table, benefit_id: str) -> dict[str, Any]:
 def draft_benefit(db: Table, benefit_id: str) -> dict[str, Any]:
     """ACTIVE -> DRAFT (else 400 `invalid_state_transition`); 423 `connected_active_earning_rule` while an ACTIVE earning
     rule grants it."""
-    stored = _require(db, benefit_id)
+    stored = component_service.require_component(db, BENEFIT, benefit_id)
     if stored.status != "ACTIVE":
         raise invalid_state_transition(400, RESOURCE, benefit_id, stored.status, "draft")
     active = [r["id"] for r in store.earning_rules_granting(db, benefit_id) if r.get("status") == "ACTIVE"]

@@ -20,7 +20,8 @@ from loyalty.components.models import (
     earning_rule_object,
     reward_object,
 )
-from loyalty.components.store import BENEFIT, CARD_DEFINITION, DELETED, EARNING_RULE, REWARD, TIER_STRUCTURE, Stored
+from loyalty.components.references import earning_rule_references, reward_references
+from loyalty.components.store import CARD_DEFINITION, DELETED, EARNING_RULE, KIND_IDS, REWARD, TIER_STRUCTURE, Stored
 from loyalty.components.updates import changed_fields, updated_card_definition, updated_earning_rule, updated_reward
 from loyalty.core import ids
 from loyalty.core.clock import now_iso
@@ -38,15 +39,6 @@ from loyalty.db.table import Table
 from loyalty.db.transact import TransactionConflict
 
 Obj = dict[str, Any]
-
-# The id kind (prefix, resource type in errors) of each component kind this module serves, and of the ones it references.
-KIND_IDS: dict[str, ids.IdKind] = {
-    CARD_DEFINITION: ids.CARD_DEFINITION,
-    EARNING_RULE: ids.EARNING_RULE,
-    REWARD: ids.REWARD,
-    BENEFIT: ids.BENEFIT,
-    TIER_STRUCTURE: ids.TIER_STRUCTURE,
-}
 
 # ---------------------------------------------------------------------------------------------------------------------
 # Lists (spec-map §1.7, §1.8, §1.11): filters and orders as each operation declares them; cursor prefixes per §2.0.
@@ -121,7 +113,7 @@ def create_card_definition(db: Table, body: CardDefinitionCreate) -> Obj:
 def create_earning_rule(db: Table, body: EarningRuleCreate) -> Obj:
     """Store an earning rule; the card definitions, benefits and tier structures it names must exist."""
     obj = earning_rule_object(body)
-    _require_references(db, _earning_rule_references(obj))
+    _require_references(db, earning_rule_references(obj))
     store.create_component(db, EARNING_RULE, obj)
     return obj
 
@@ -129,35 +121,9 @@ def create_earning_rule(db: Table, body: EarningRuleCreate) -> Obj:
 def create_reward(db: Table, body: RewardCreate) -> Obj:
     """Store a reward; the card definitions its costs are priced in (and its points are credited to) must exist."""
     obj = reward_object(body)
-    _require_references(db, _reward_references(obj))
+    _require_references(db, reward_references(obj))
     store.create_component(db, REWARD, obj)
     return obj
-
-
-def _earning_rule_references(rule: Obj) -> list[tuple[str, str]]:
-    """(kind, id) of every component an earning rule names: effects' card definitions and benefits, tier structures."""
-    refs: list[tuple[str, str]] = []
-    for earning in rule.get("earnings") or []:
-        for effect in earning.get("effects") or []:
-            for part in ("points", "points_proportional"):
-                cdef = (effect.get(part) or {}).get("card_definition_id")
-                if cdef:
-                    refs.append((CARD_DEFINITION, cdef))
-            benefit = (effect.get("benefit") or {}).get("id")
-            if benefit:
-                refs.append((BENEFIT, benefit))
-        for requirement in (earning.get("tier_rules") or {}).get("any_of") or []:
-            refs.append((TIER_STRUCTURE, requirement["tier_structure_id"]))
-    return list(dict.fromkeys(refs))
-
-
-def _reward_references(reward: Obj) -> list[tuple[str, str]]:
-    """(kind, id) of the card definitions a reward names: its costs' and its LOYALTY_CARD_POINTS target."""
-    refs = [(CARD_DEFINITION, s["card_definition_id"]) for cost in reward.get("costs") or [] for s in cost.get("spending") or []]
-    target = ((reward.get("digital") or {}).get("loyalty_card_points") or {}).get("card_definition_id")
-    if target:
-        refs.append((CARD_DEFINITION, target))
-    return list(dict.fromkeys(refs))
 
 
 def _require_references(db: Table, refs: list[tuple[str, str]]) -> None:
@@ -170,7 +136,7 @@ def _require_references(db: Table, refs: list[tuple[str, str]]) -> None:
             raise not_found(KIND_IDS[kind].resource_type, item_id)
 
 
-def _require(db: Table, kind: str, item_id: str) -> Stored:
+def require_component(db: Table, kind: str, item_id: str) -> Stored:
     """The component as stored (with its assignments and version); 404 when the id is malformed, unknown or deleted."""
     id_kind = KIND_IDS[kind]
     id_kind.check(item_id)
@@ -181,7 +147,7 @@ def _require(db: Table, kind: str, item_id: str) -> Stored:
 
 
 def _get(db: Table, kind: str, item_id: str) -> Obj:
-    return _require(db, kind, item_id).data
+    return require_component(db, kind, item_id).data
 
 
 def get_card_definition(db: Table, item_id: str) -> Obj:
@@ -248,12 +214,18 @@ TRANSITIONS: dict[tuple[str, str], Transition] = {
     (REWARD, "activate"): Transition("activate", ("DRAFT", "INACTIVE"), "ACTIVE", "activated"),
     (REWARD, "deactivate"): Transition("deactivate", ("ACTIVE",), "INACTIVE", "deactivated"),
     (REWARD, "draft"): Transition("draft", ("ACTIVE",), "DRAFT", "drafted", locked_in_use=True),
+    (TIER_STRUCTURE, "activate"): Transition("activate", ("DRAFT", "INACTIVE"), "ACTIVE", "activated"),
+    (TIER_STRUCTURE, "deactivate"): Transition("deactivate", ("ACTIVE",), "INACTIVE", "deactivated", locked_in_use=True),
+    (TIER_STRUCTURE, "draft"): Transition("draft", ("ACTIVE",), "DRAFT", "drafted", locked_in_use=True),
 }
 
 
-def _transition(db: Table, kind: str, item_id: str, action: str) -> Obj:
+def transition(db: Table, kind: str, item_id: str, action: str) -> Obj:
+    """Move a component as `TRANSITIONS[(kind, action)]` says: 409 `invalid_state_transition` from another status, 423
+    `resource_locked` when the move is locked while a live program uses it, 409 `concurrent_modification` when it changed
+    meanwhile."""
     rule = TRANSITIONS[(kind, action)]
-    stored = _require(db, kind, item_id)
+    stored = require_component(db, kind, item_id)
     resource = KIND_IDS[kind].resource_type
     if stored.status not in rule.sources:
         raise invalid_state_transition(409, resource, item_id, stored.status, action)
@@ -261,7 +233,7 @@ def _transition(db: Table, kind: str, item_id: str, action: str) -> Obj:
         live = _live_programs(db, stored)
         if live:
             raise resource_locked(resource, item_id, f"Cannot {action} {resource} {item_id} while it is assigned to "
-                                                     f"program {', '.join(live)}")
+                                                     f"program {', '.join(live)}; unassign it first")
     obj = {**stored.data, "status": rule.target, "updated_at": now_iso()}
     _save(db, kind, stored, obj, rule.event)
     return obj
@@ -269,42 +241,42 @@ def _transition(db: Table, kind: str, item_id: str, action: str) -> Obj:
 
 def activate_card_definition(db: Table, item_id: str) -> Obj:
     """DRAFT -> ACTIVE."""
-    return _transition(db, CARD_DEFINITION, item_id, "activate")
+    return transition(db, CARD_DEFINITION, item_id, "activate")
 
 
 def draft_card_definition(db: Table, item_id: str) -> Obj:
     """ACTIVE -> DRAFT, unless a live program uses it."""
-    return _transition(db, CARD_DEFINITION, item_id, "draft")
+    return transition(db, CARD_DEFINITION, item_id, "draft")
 
 
 def activate_earning_rule(db: Table, item_id: str) -> Obj:
     """DRAFT or INACTIVE -> ACTIVE."""
-    return _transition(db, EARNING_RULE, item_id, "activate")
+    return transition(db, EARNING_RULE, item_id, "activate")
 
 
 def deactivate_earning_rule(db: Table, item_id: str) -> Obj:
     """ACTIVE -> INACTIVE."""
-    return _transition(db, EARNING_RULE, item_id, "deactivate")
+    return transition(db, EARNING_RULE, item_id, "deactivate")
 
 
 def draft_earning_rule(db: Table, item_id: str) -> Obj:
     """ACTIVE -> DRAFT."""
-    return _transition(db, EARNING_RULE, item_id, "draft")
+    return transition(db, EARNING_RULE, item_id, "draft")
 
 
 def activate_reward(db: Table, item_id: str) -> Obj:
     """DRAFT or INACTIVE -> ACTIVE."""
-    return _transition(db, REWARD, item_id, "activate")
+    return transition(db, REWARD, item_id, "activate")
 
 
 def deactivate_reward(db: Table, item_id: str) -> Obj:
     """ACTIVE -> INACTIVE."""
-    return _transition(db, REWARD, item_id, "deactivate")
+    return transition(db, REWARD, item_id, "deactivate")
 
 
 def draft_reward(db: Table, item_id: str) -> Obj:
     """ACTIVE -> DRAFT, unless a live program uses it."""
-    return _transition(db, REWARD, item_id, "draft")
+    return transition(db, REWARD, item_id, "draft")
 
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -326,7 +298,7 @@ def _refuse_changes(changed: Iterable[str], editable: tuple[str, ...], resource:
 
 def update_card_definition(db: Table, item_id: str, body: CardDefinitionUpdate) -> Obj:
     """Replace the given fields; while a live program uses it, only name, metadata and pay_with_points may change."""
-    stored = _require(db, CARD_DEFINITION, item_id)
+    stored = require_component(db, CARD_DEFINITION, item_id)
     obj = updated_card_definition(stored.data, body)
     locked = [name for name in changed_fields(body, stored.data, obj) if name not in CARD_DEFINITION_EDITABLE_IN_USE]
     if locked:
@@ -342,12 +314,12 @@ def update_card_definition(db: Table, item_id: str, body: CardDefinitionUpdate) 
 def update_earning_rule(db: Table, item_id: str, body: EarningRuleUpdate) -> Obj:
     """Replace the given fields (earnings by id); a non-DRAFT rule may change only what the spec lists; the components
     the new earnings name must exist."""
-    stored = _require(db, EARNING_RULE, item_id)
+    stored = require_component(db, EARNING_RULE, item_id)
     obj = updated_earning_rule(stored.data, body)
     if stored.status != "DRAFT":
         _refuse_changes(changed_fields(body, stored.data, obj), EARNING_RULE_EDITABLE_UNLESS_DRAFT, "earning rule", stored.status)
     if body.earnings is not None:
-        _require_references(db, _earning_rule_references(obj))
+        _require_references(db, earning_rule_references(obj))
     _save(db, EARNING_RULE, stored, obj, "updated")
     return obj
 
@@ -355,13 +327,13 @@ def update_earning_rule(db: Table, item_id: str, body: EarningRuleUpdate) -> Obj
 def update_reward(db: Table, item_id: str, body: RewardUpdate) -> Obj:
     """Replace the given fields (costs by id); an ACTIVE or INACTIVE reward may change only what the spec lists; the card
     definitions the new costs (or points target) name must exist."""
-    stored = _require(db, REWARD, item_id)
+    stored = require_component(db, REWARD, item_id)
     obj = updated_reward(stored.data, body)
     if stored.status != "DRAFT":
         changed = changed_fields(body, stored.data, obj, also=("material", "digital"))
         _refuse_changes(changed, REWARD_EDITABLE_UNLESS_DRAFT, "reward", stored.status)
     if body.costs is not None or body.digital is not None:
-        _require_references(db, _reward_references(obj))
+        _require_references(db, reward_references(obj))
     _save(db, REWARD, stored, obj, "updated")
     return obj
 
@@ -371,7 +343,7 @@ def update_reward(db: Table, item_id: str, body: RewardUpdate) -> Obj:
 
 
 def _delete(db: Table, kind: str, item_id: str, *, answer_last_state: bool = False) -> Obj:
-    stored = _require(db, kind, item_id)
+    stored = require_component(db, kind, item_id)
     live = _live_programs(db, stored)
     if live:
         raise resource_in_use(KIND_IDS[kind].resource_type, item_id, "program", live, "delete")

@@ -32,6 +32,16 @@ ACTIVITIES: dict[str, tuple[ActivityKind, str]] = {
 }
 
 
+# kind -> its id kind (prefix, and the resource type that names it in errors)
+KIND_IDS: dict[str, ids.IdKind] = {
+    CARD_DEFINITION: ids.CARD_DEFINITION,
+    EARNING_RULE: ids.EARNING_RULE,
+    REWARD: ids.REWARD,
+    TIER_STRUCTURE: ids.TIER_STRUCTURE,
+    BENEFIT: ids.BENEFIT,
+}
+
+
 @dataclass(frozen=True)
 class Stored:
     """A component as stored: its object, the programs it is assigned to (deleted programs included until they are
@@ -73,8 +83,8 @@ def create_component(db: Table, kind: str, obj: dict[str, Any]) -> None:
 
 def get_component(db: Table, kind: str, component_id: str) -> dict[str, Any] | None:
     """One component of `kind`, or None."""
-    item = db.get(db.keys.component(kind, component_id))
-    return item["data"] if item else None
+    stored = get_stored(db, kind, component_id)
+    return stored.data if stored else None
 
 
 def get_stored(db: Table, kind: str, component_id: str) -> Stored | None:
@@ -108,15 +118,10 @@ def live_programs(db: Table, program_ids: frozenset[str]) -> list[str]:
 
 def list_components(db: Table, kind: str, query: ListQuery, spec: ListSpec) -> tuple[list[dict[str, Any]], dict[str, str] | None]:
     """A page of the project's components of one kind (deleted ones are not in the list)."""
-    collection = Collection(db.keys.collection(db.keys.components_list(kind)), index=GSI1, id_prefix=_id_prefix(kind))
+    collection = Collection(db.keys.collection(db.keys.components_list(kind)), index=GSI1, id_prefix=KIND_IDS[kind].prefix)
     page = lists.page(db, collection, query, spec, lambda item: item["data"])
     assert page is not None  # a project's lists always exist
     return page
-
-
-def _id_prefix(kind: str) -> str:
-    return {CARD_DEFINITION: ids.CARD_DEFINITION, EARNING_RULE: ids.EARNING_RULE, REWARD: ids.REWARD,
-            TIER_STRUCTURE: ids.TIER_STRUCTURE, BENEFIT: ids.BENEFIT}[kind].prefix
 
 
 def _unchanged(stored: Stored) -> tuple[str, dict[str, str], dict[str, Any]]:

@@ -13,6 +13,7 @@ from loyalty.activities import records as activity_kinds
 from loyalty.activities import service as activities
 from loyalty.activities.store import add_activity
 from loyalty.components import store as components
+from loyalty.components.references import tracked_card_definition
 from loyalty.components.store import CARD_DEFINITION as CDEF
 from loyalty.components.store import TIER_STRUCTURE as TS
 from loyalty.core import ids
@@ -393,8 +394,8 @@ def _tracked(db: Table, assignments: list[Assignment]) -> tuple[str, str] | None
     structure = components.get_component(db, TS, ts_id)
     if structure is None or structure.get("status") == "DELETED":
         return None
-    tracked = (structure.get("point_balance") or structure.get("point_earned") or {}).get("card_definition_id")
-    return (ts_id, str(tracked)) if tracked else None
+    tracked = tracked_card_definition(structure)
+    return (ts_id, tracked) if tracked else None
 
 
 # ---------------------------------------------------------------------------------------------- batch enrolment

@@ -8,6 +8,7 @@ from typing import Any, cast
 from loyalty.activities import records as activity_kinds
 from loyalty.activities import service as activities
 from loyalty.components import store as components
+from loyalty.components.references import card_definitions_named
 from loyalty.components.store import CARD_DEFINITION as CDEF
 from loyalty.components.store import EARNING_RULE as ERULE
 from loyalty.components.store import REWARD
@@ -63,7 +64,7 @@ def _assignment(kind: str, component: dict[str, Any], created_at: str, **extra: 
         data = {"tier_structure_id": component["id"], "object": "program_tier_structure"}
     else:
         data = {"reward_id": component["id"], "costs": extra["costs"], "reward_type": component["type"],
-                "updated_at": None, "object": "program_reward"}
+                "stock": _stock_object(extra.get("stock_quantity")), "updated_at": None, "object": "program_reward"}
     assignment: Assignment = {"kind": kind, "id": component["id"], "data": {**data, "created_at": created_at}}
     if extra.get("stock_quantity") is not None:
         assignment["stock_quantity"] = extra["stock_quantity"]
@@ -106,9 +107,6 @@ def create_program(db: Table, body: ProgramCreate) -> dict[str, Any]:
         reward = found[(REWARD, r.id)]
         costs = [c.model_dump(exclude_none=True) for c in r.costs] if r.costs else reward.get("costs") or []
         assignments.append(_assignment(REWARD, reward, now, costs=costs, stock_quantity=r.stock_quantity()))
-    for a in assignments:
-        if a["kind"] == REWARD:
-            a["data"]["stock"] = _stock_object(a.get("stock_quantity"))
     present = {field for _, field in KINDS.values() if getattr(body, field) is not None}
     view = program_view(program, assignments, present)
     try:
@@ -157,7 +155,7 @@ def require_active_program(program: Program, message: str) -> None:
 
 
 # ---------------------------------------------------------------------------------------------- lifecycle rules
-ASSIGNMENT_NAMES = {CDEF: "card_definition", ERULE: "earning_rule", REWARD: "reward", TS: "tier_structure"}
+ASSIGNMENT_NAMES = {kind: name for kind, (name, _) in KINDS.items()}
 MAX_ASSIGNED = {CDEF: 10, ERULE: 100, REWARD: 100, TS: 1}  # per program (spec-map A10)
 
 
@@ -366,7 +364,7 @@ def batch_assignments(db: Table, program_id: str, kind: str, assign: list[tuple[
             raise not_found(name, component_id)
         _require_assignable(kind, component, program["status"])
     if kind == CDEF:
-        _require_unreferenced(unassign, [found[ref] for ref in others if ref in found and ref[0] != CDEF], assignments)
+        _require_unreferenced(unassign, [(ref[0], found[ref]) for ref in others if ref in found and ref[0] != CDEF], assignments)
     keep: str | None = None
     if kind == ERULE and program["status"] == "ACTIVE":
         remaining = [found[(ERULE, a["id"])] for a in assignments
@@ -388,8 +386,6 @@ def batch_assignments(db: Table, program_id: str, kind: str, assign: list[tuple[
         component = found[(kind, component_id)]
         extra: dict[str, Any] = {"costs": component.get("costs") or [], "stock_quantity": stock} if kind == REWARD else {}
         a = _assignment(kind, component, now, **extra)
-        if kind == REWARD:
-            a["data"]["stock"] = _stock_object(stock)
         store.add_assignment(tx, db, program, a, component, replace_removed=True, activity=True)
         assigned.append(assignment_view(a))
     if keep is not None and keep not in [c for c, _ in assign]:
@@ -397,10 +393,8 @@ def batch_assignments(db: Table, program_id: str, kind: str, assign: list[tuple[
     try:
         tx.commit()
     except TransactionConflict as conflict:
-        if conflict.failed("program"):
-            raise _program_changed(program_id) from None
-        if any(conflict.failed(store.assignment_label(kind, c)) for c, _ in assign) or \
-                any(conflict.failed(store.assignment_label(kind, c)) for c in unassign):
+        if conflict.failed("program") or any(conflict.failed(store.assignment_label(kind, c))
+                                             for c in [*(c for c, _ in assign), *unassign]):
             raise _program_changed(program_id) from None
         raise changed_components(db, conflict, named + ([(ERULE, keep)] if keep else [])) from None
     return {"assigned": assigned if assign else None, "unassigned": unassigned if unassign else None}
@@ -426,34 +420,17 @@ def batch_rewards(db: Table, program_id: str, body: RewardBatch) -> dict[str, An
     return batch_assignments(db, program_id, REWARD, [(r.id, r.stock_quantity()) for r in body.assign or []], body.ids("unassign"))
 
 
-def _require_unreferenced(card_definitions: list[str], users: list[dict[str, Any]], assignments: list[Assignment]) -> None:
-    """400 `resource_in_use` when a card definition to unassign is still priced in, earned into or tracked by another
-    component assigned to the program."""
+def _require_unreferenced(card_definitions: list[str], users: list[tuple[str, dict[str, Any]]], assignments: list[Assignment]
+                          ) -> None:
+    """400 `resource_in_use` when a card definition to unassign is still named by another component assigned to the
+    program ((kind, component) pairs), or priced in one of its reward assignments."""
     priced = {a["id"]: [s.get("card_definition_id") for cost in a["data"].get("costs") or [] for s in cost.get("spending") or []]
               for a in assignments if a["kind"] == REWARD}
     for cdef in card_definitions:
-        using = []
-        for component in users:
-            refs = _card_definitions_of(component) + priced.get(component["id"], [])
-            if cdef in refs:
-                using.append(component["id"])
+        using = [component["id"] for kind, component in users
+                 if cdef in card_definitions_named(kind, component) + priced.get(component["id"], [])]
         if using:
             raise resource_in_use("card_definition", cdef, "component", sorted(set(using)), "unassign")
-
-
-def _card_definitions_of(component: dict[str, Any]) -> list[str]:
-    """The card definitions an earning rule earns into, a reward is priced in or credits, a tier structure tracks."""
-    found: list[str | None] = []
-    for earning in component.get("earnings") or []:
-        for effect in earning.get("effects") or []:
-            for part in ("points", "points_proportional"):
-                found.append((effect.get(part) or {}).get("card_definition_id"))
-    for cost in component.get("costs") or []:
-        found += [s.get("card_definition_id") for s in cost.get("spending") or []]
-    found.append(((component.get("digital") or {}).get("loyalty_card_points") or {}).get("card_definition_id"))
-    for part in ("point_balance", "point_earned"):
-        found.append((component.get(part) or {}).get("card_definition_id"))
-    return [f for f in found if f is not None]
 
 
 def update_reward_assignment(db: Table, program_id: str, reward_id: str, body: RewardAssignmentUpdate) -> dict[str, Any]:

@@ -9,12 +9,14 @@ from typing import Any
 from loyalty.activities import records as activity_kinds
 from loyalty.activities.service import list_activities
 from loyalty.activities.service import list_spec as list_activities_spec
+from loyalty.components import service as component_service
 from loyalty.components import store as components
 from loyalty.components.models import TierStructureCreate, tier_structure_object
+from loyalty.components.references import tracked_card_definition
 from loyalty.components.store import CARD_DEFINITION, DELETED, TIER_STRUCTURE, Stored
 from loyalty.core import ids
 from loyalty.core.clock import now_iso
-from loyalty.core.errors import LoyaltyError, invalid_payload, invalid_state_transition, not_found, resource_in_use, resource_locked
+from loyalty.core.errors import LoyaltyError, invalid_payload, not_found, resource_in_use
 from loyalty.core.listing import DATE, STRING, ListSpec, enum_field, id_field, parse
 from loyalty.core.lists import list_view
 from loyalty.core.updates import changed, merged
@@ -33,12 +35,6 @@ STRUCTURES = ListSpec("lcrsts_", orders=("created_at", "name", "type", "status")
 })
 TIERS = ListSpec("lcrst_", orders=("created_at", "name"))
 
-# action -> (the statuses it starts from, the status it leads to, the activity it writes); spec-map §3.3, A6: else 409
-TRANSITIONS: dict[str, tuple[frozenset[str], str, str]] = {
-    "activate": (frozenset({"DRAFT", "INACTIVE"}), "ACTIVE", "activated"),
-    "deactivate": (frozenset({"ACTIVE"}), "INACTIVE", "deactivated"),
-    "draft": (frozenset({"ACTIVE"}), "DRAFT", "drafted"),
-}
 STRUCTURE_FIELDS = ("name", "type", "point_balance", "point_earned", "expiration", "downgrade", "metadata")
 TRACKING = ("point_balance", "point_earned")
 TIER_FIELDS = ("name", "qualification_rules", "downgrade", "metadata")
@@ -58,22 +54,9 @@ def _committed(write: Callable[[], None], structure_id: str, tier_id: str | None
                            f"tier_structure {structure_id} changed while this request was changing it; retry the request") from None
 
 
-def _card_definition_of(obj: dict[str, Any]) -> str:
-    return str((obj.get("point_balance") or obj.get("point_earned") or {}).get("card_definition_id", ""))
-
-
-def _require_card_definition(db: Table, cdef_id: str) -> None:
-    cdef = components.get_component(db, CARD_DEFINITION, cdef_id)
-    if cdef is None or cdef.get("status") == DELETED:
-        raise not_found("card_definition", cdef_id)
-
-
-def _require_structure(db: Table, tier_structure_id: str) -> Stored:
-    ids.TIER_STRUCTURE.check(tier_structure_id)
-    stored = components.get_stored(db, TIER_STRUCTURE, tier_structure_id)
-    if stored is None or stored.status == DELETED:
-        raise not_found(RESOURCE, tier_structure_id)
-    return stored
+def _require_tracked(db: Table, structure: dict[str, Any]) -> None:
+    """404 unless the card definition the structure tracks exists."""
+    component_service.require_component(db, CARD_DEFINITION, str(tracked_card_definition(structure)))
 
 
 def _require_with_tiers(db: Table, tier_structure_id: str) -> tuple[Stored, list[dict[str, Any]]]:
@@ -113,7 +96,7 @@ def _overlap(tier: dict[str, Any], others: list[dict[str, Any]]) -> None:
 def create_tier_structure(db: Table, body: TierStructureCreate) -> dict[str, Any]:
     """Store a tier structure; the card definition it tracks must exist (404)."""
     obj = tier_structure_object(body)
-    _require_card_definition(db, _card_definition_of(obj))
+    _require_tracked(db, obj)
     components.create_component(db, TIER_STRUCTURE, obj)
     return obj
 
@@ -125,13 +108,13 @@ def list_tier_structures(db: Table, params: list[tuple[str, str]]) -> dict[str, 
 
 def get_tier_structure(db: Table, tier_structure_id: str) -> dict[str, Any]:
     """One tier structure."""
-    return _require_structure(db, tier_structure_id).data
+    return component_service.require_component(db, TIER_STRUCTURE, tier_structure_id).data
 
 
 def update_tier_structure(db: Table, tier_structure_id: str, body: TierStructureUpdate) -> dict[str, Any]:
     """Merge the given properties into a tier structure; one that is not DRAFT may change only its name and metadata
     (400 `invalid_payload`); a new card definition must exist (404)."""
-    stored = _require_structure(db, tier_structure_id)
+    stored = component_service.require_component(db, TIER_STRUCTURE, tier_structure_id)
     before = stored.data
     sliding = (before.get("expiration") or {}).get("sliding_expiration")
     if isinstance(sliding, dict) and "period" not in sliding:  # stored without its (nullable, required) period
@@ -143,8 +126,8 @@ def update_tier_structure(db: Table, tier_structure_id: str, body: TierStructure
     if fixed and stored.status != "DRAFT":
         raise invalid_payload(f"Only name and metadata can change while tier structure {tier_structure_id} is {stored.status}; "
                               f"move it to DRAFT to change {', '.join(fixed)}")
-    if _card_definition_of(obj) != _card_definition_of(stored.data):
-        _require_card_definition(db, _card_definition_of(obj))
+    if tracked_card_definition(obj) != tracked_card_definition(stored.data):
+        _require_tracked(db, obj)
     _committed(lambda: components.save_component(db, TIER_STRUCTURE, stored, obj, "updated"), tier_structure_id)
     return obj
 
@@ -161,37 +144,19 @@ def delete_tier_structure(db: Table, tier_structure_id: str) -> dict[str, Any]:
     return obj
 
 
-def change_status(db: Table, tier_structure_id: str, action: str) -> dict[str, Any]:
-    """activate (DRAFT/INACTIVE -> ACTIVE), deactivate (ACTIVE -> INACTIVE), draft (ACTIVE -> DRAFT); any other move is 409
-    `invalid_state_transition` (A6). Deactivating or drafting a structure that a program still has assigned is 423
-    `resource_locked` (earning-map E12): unassign it first."""
-    stored = _require_structure(db, tier_structure_id)
-    sources, target, event = TRANSITIONS[action]
-    if stored.status not in sources:
-        raise invalid_state_transition(409, RESOURCE, tier_structure_id, stored.status, action)
-    if action != "activate":
-        programs = components.live_programs(db, stored.programs)
-        if programs:
-            raise resource_locked(RESOURCE, tier_structure_id, f"Cannot {action} tier structure {tier_structure_id}: it is assigned "
-                                  f"to program {', '.join(programs)}; unassign it first")
-    obj = {**stored.data, "status": target, "updated_at": now_iso()}
-    _committed(lambda: components.save_component(db, TIER_STRUCTURE, stored, obj, event), tier_structure_id)
-    return obj
-
-
 def activate_tier_structure(db: Table, tier_structure_id: str) -> dict[str, Any]:
     """DRAFT or INACTIVE -> ACTIVE."""
-    return change_status(db, tier_structure_id, "activate")
+    return component_service.transition(db, TIER_STRUCTURE, tier_structure_id, "activate")
 
 
 def deactivate_tier_structure(db: Table, tier_structure_id: str) -> dict[str, Any]:
-    """ACTIVE -> INACTIVE."""
-    return change_status(db, tier_structure_id, "deactivate")
+    """ACTIVE -> INACTIVE; 423 `resource_locked` while a program still has it assigned (earning-map E12)."""
+    return component_service.transition(db, TIER_STRUCTURE, tier_structure_id, "deactivate")
 
 
 def draft_tier_structure(db: Table, tier_structure_id: str) -> dict[str, Any]:
-    """ACTIVE -> DRAFT."""
-    return change_status(db, tier_structure_id, "draft")
+    """ACTIVE -> DRAFT; 423 `resource_locked` while a program still has it assigned."""
+    return component_service.transition(db, TIER_STRUCTURE, tier_structure_id, "draft")
 
 
 def list_tier_structure_activities(db: Table, tier_structure_id: str, params: list[tuple[str, str]]) -> dict[str, Any]:
