@@ -14,8 +14,13 @@ from loyalty.core.errors import unauthorized
 
 PROJECT_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,39}")
 
-# token hash -> (project id, app id, monotonic expiry). A warm function skips the key lookup while it holds.
+# token hash -> (project id, app id, monotonic expiry). A warm function skips the key lookup while it holds, so a
+# revoked key keeps working in a warm function for at most the cache TTL.
 _CACHE: dict[str, tuple[str, str, float]] = {}
+# token hash -> monotonic expiry of a refusal: a flood of one bogus token costs one lookup per NEGATIVE_TTL_SECONDS.
+_REFUSED: dict[str, float] = {}
+NEGATIVE_TTL_SECONDS = 10.0
+_MAX_ENTRIES = 10_000
 
 
 def hash_token(token: str) -> str:
@@ -66,16 +71,28 @@ def authenticate(
     project_id = app_id.split(".", 1)[0]
     if not PROJECT_ID.fullmatch(project_id):
         raise unauthorized()
-    record = lookup(project_id, app_id)
-    if not record or not hmac.compare_digest(record.get("token_hash", ""), digest):
+    refused_until = _REFUSED.get(digest)
+    if refused_until is not None and refused_until > now:
         raise unauthorized()
+    record = lookup(project_id, app_id)
+    if (not record or not hmac.compare_digest(record.get("token_hash", ""), digest)
+            or record.get("status", "ACTIVE") != "ACTIVE"):
+        _remember(_REFUSED, digest, now + NEGATIVE_TTL_SECONDS)
+        raise unauthorized()
+    _REFUSED.pop(digest, None)
     if ttl_seconds > 0:
-        if len(_CACHE) > 1000:
-            _CACHE.clear()
-        _CACHE[digest] = (project_id, app_id, now + ttl_seconds)
+        _remember(_CACHE, digest, (project_id, app_id, now + ttl_seconds))
     return project_id
 
 
+def _remember(cache: dict[str, Any], digest: str, value: Any) -> None:
+    """Keep a cache entry, forgetting everything once the cache is full (entries are cheap to re-learn)."""
+    if len(cache) >= _MAX_ENTRIES:
+        cache.clear()
+    cache[digest] = value
+
+
 def clear_cache() -> None:
-    """Forget cached keys (tests)."""
+    """Forget cached keys and refusals (tests)."""
     _CACHE.clear()
+    _REFUSED.clear()

@@ -15,6 +15,9 @@ MEMBERSHIP_SK_PREFIX = "MSHIP#"
 REWARD_PURCHASE_SK_PREFIX = "RTX#"
 CARD_SK_PREFIX = "CARD#"
 PROGRAM_SK = "PROGRAM"
+PROJECTS_PARTITION = "PROJECTS"
+"""The one partition not owned by a project: one item per project (SK = project id). Project ids are lower case, so no
+project's `<project>#...` key can equal it."""
 MEMBER_SK = "MEMBER"
 
 # Component kinds: the sort key of a component's item, the middle part of its partition key, and of its assignments' keys.
@@ -52,9 +55,17 @@ class Keys:
     def _pk(self, *parts: str) -> str:
         return "#".join((self.project, *parts))
 
-    # ---------------------------------------------------------------- API keys
+    # ---------------------------------------------------------------- API keys and the project registry
     def api_key(self, app_id: str) -> Key:
-        return Key(self._pk("APIKEY"), app_id)
+        return Key(self.api_keys_partition(), app_id)
+
+    def api_keys_partition(self) -> str:
+        """The partition holding every API key of the project (listed by the key CLI)."""
+        return self._pk("APIKEY")
+
+    def project_entry(self) -> Key:
+        """The project's entry in the registry of projects (written with its first key; the sweeper pages through it)."""
+        return Key(PROJECTS_PARTITION, self.project)
 
     # ---------------------------------------------------------------- components (card definitions, earning rules, rewards, tier structures)
     def component(self, kind: str, component_id: str) -> Key:
