@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 import time
+import zlib
 
 import pytest
 
@@ -113,3 +115,20 @@ def test_auth_refuses_missing_or_wrong_credentials(headers: dict[str, str]) -> N
     with pytest.raises(LoyaltyError) as err:
         auth.authenticate(headers, lambda p, a: {"token_hash": "x"}, 60)
     assert err.value.status == 401 and err.value.key == "unauthorized"
+
+
+def test_a_cursor_hides_what_it_carries() -> None:
+    # Given a cursor over a project's card transactions, When its hex is decoded and decompressed every way a client
+    # could try, Then neither the project id nor the key layout can be read from it
+    key = {"PK": {"S": "acme#CARD#lcrd_1"}, "SK": {"S": "CTX#lctx_1"}}
+    raw = bytes.fromhex(encode_cursor("lcrsctx_", "scope-a", key, SECRET, 60)["next"][len("lcrsctx_"):])
+    readable = [raw]
+    for start in range(len(raw)):
+        with contextlib.suppress(zlib.error):
+            readable.append(zlib.decompress(raw[start:]))
+    assert not any(b"acme" in blob or b"CTX#" in blob for blob in readable)
+    # and two cursors for the same position differ (a random nonce), so equal positions cannot be recognised
+    assert encode_cursor("lcrsctx_", "scope-a", key, SECRET, 60)["next"] != encode_cursor("lcrsctx_", "scope-a", key, SECRET, 60)["next"]
+    # and another stack's secret cannot open it
+    with pytest.raises(LoyaltyError):
+        decode_cursor("lcrsctx_", "scope-a", encode_cursor("lcrsctx_", "scope-a", key, SECRET, 60)["next"], SECRET + "x")

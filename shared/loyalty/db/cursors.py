@@ -1,18 +1,25 @@
-"""Opaque, authenticated list cursors: `<prefix><hex>` carrying where the next page starts (and the order and filters it
-was made for), bound by an HMAC to one list of one project, with an expiry."""
+"""Opaque list cursors: `<prefix><hex>` carrying where the next page starts (and the order and filters it was made for),
+encrypted and authenticated with AES-256-GCM under a key derived from the stack's cursor secret. A client can neither
+read the key layout or project id inside one, nor forge one, nor replay one into another list (the list's scope is the
+associated data), nor use one after it expires."""
 
 from __future__ import annotations
 
 import hashlib
-import hmac
 import json
+import os
 import zlib
+from functools import lru_cache
 from typing import Any
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from loyalty.core.clock import iso_from_ms, now_ms
 from loyalty.core.errors import LoyaltyError
 
-_MAC_BYTES = 16
+_NONCE_BYTES = 12
+_TAG_BYTES = 16
 MAX_CURSOR_LENGTH = 4096
 
 
@@ -23,15 +30,18 @@ def invalid_cursor() -> LoyaltyError:
     )
 
 
-def _mac(secret: str, scope: str, payload: bytes) -> bytes:
-    return hmac.new(secret.encode(), scope.encode() + b"\x00" + payload, hashlib.sha256).digest()[:_MAC_BYTES]
+@lru_cache(maxsize=4)
+def _cipher(secret: str) -> AESGCM:
+    """The AEAD for a cursor secret (its key: SHA-256 of the secret under this module's label)."""
+    return AESGCM(hashlib.sha256(b"loyalty-cursor-v2\x00" + secret.encode()).digest())
 
 
 def encode_cursor(prefix: str, scope: str, payload: dict[str, Any], secret: str, ttl_seconds: int) -> dict[str, str]:
     """The `cursor` object of a list page: `{next, expires_at}`. `scope` binds it to one list."""
     expires = now_ms() + ttl_seconds * 1000
     body = zlib.compress(json.dumps({"p": payload, "e": expires}, separators=(",", ":"), sort_keys=True).encode(), 9)
-    token = body + _mac(secret, scope, body)
+    nonce = os.urandom(_NONCE_BYTES)
+    token = nonce + _cipher(secret).encrypt(nonce, body, scope.encode())
     return {"next": prefix + token.hex(), "expires_at": iso_from_ms(expires)}
 
 
@@ -43,9 +53,12 @@ def decode_cursor(prefix: str, scope: str, cursor: str, secret: str) -> dict[str
         raw = bytes.fromhex(cursor[len(prefix):])
     except ValueError:
         raise invalid_cursor() from None
-    body, mac = raw[:-_MAC_BYTES], raw[-_MAC_BYTES:]
-    if len(raw) <= _MAC_BYTES or not hmac.compare_digest(mac, _mac(secret, scope, body)):
+    if len(raw) <= _NONCE_BYTES + _TAG_BYTES:
         raise invalid_cursor()
+    try:
+        body = _cipher(secret).decrypt(raw[:_NONCE_BYTES], raw[_NONCE_BYTES:], scope.encode())
+    except InvalidTag:
+        raise invalid_cursor() from None
     data = json.loads(zlib.decompress(body))
     if data["e"] < now_ms():
         raise invalid_cursor()
