@@ -201,6 +201,31 @@ def test_concurrent_credits_and_debits_keep_the_ledger(contract: Contract) -> No
     assert contract.pending_jobs() == [] and contract.dlq_depth() == 0
 
 
+def test_concurrent_v1_debits_each_answer_the_balance_they_made(contract: Contract) -> None:
+    # Given a v1 loyalty card holding 500 points
+    debits = scaled(20)
+    campaign = contract.ok("create_loyalty_program_v1", "POST", "/v1/loyalties", {
+        "name": "Concurrent v1", "type": "AUTO_UPDATE",
+        "voucher": {"type": "LOYALTY_CARD", "loyalty_card": {"points": 500}, "code_config": {"pattern": "CV-########"}}})
+    customer = contract.customer("v1-concurrent")
+    card = contract.ok("add_member_v1", "POST", f"/v1/loyalties/{campaign['id']}/members", {"customer": customer})
+    path = f"/v1/loyalties/{campaign['id']}/members/{card['code']}/balance"
+    calls = [lambda h=handler_instance("update_loyalty_card_balance_v1"): call(h, "POST", path, contract.headers, {"points": -100})
+             for _ in range(debits)]
+
+    # When `debits` requests to take 100 points arrive at once, each in its own execution environment
+    results = concurrently(calls)
+
+    # Then five are accepted and the rest refused, and each accepted answer carries the balance its own write produced:
+    # the five answers are 400, 300, 200, 100 and 0, each once (never the balance after someone else's write)
+    accepted = sorted((body["balance"] for status, body in results if status == 200), reverse=True)
+    assert accepted == [400, 300, 200, 100, 0][:min(debits, 5)], results
+    assert all(body["total"] == 500 for status, body in results if status == 200)
+    assert set(statuses(results)) <= {(200, None), (423, "insufficient_card_balance")}
+    voucher = contract.ok("get_member_v1", "GET", f"/v1/loyalties/{campaign['id']}/members/{card['code']}")
+    assert voucher["loyalty_card"]["balance"] == 500 - 100 * len(accepted)
+
+
 def test_two_functions_of_one_local_runtime_process_keep_their_own_requests(contract: Contract, monkeypatch: pytest.MonkeyPatch) -> None:
     # Powertools keeps the current event in a class attribute (BaseRouter.current_event) shared by every resolver of a
     # process, so the local runtime, which loads every function into one process, must never run two handlers at once.

@@ -43,9 +43,10 @@ def add_transaction(tx: Transaction, db: Table, ctx: CardTransaction, job: Apply
 
 
 def add_counter_move(tx: Transaction, db: Table, member_id: str, card_id: str, deltas: dict[str, int], min_balance: int | None,
-                     *, label: str = "card", touch: str | None = None) -> None:
+                     *, label: str = "card", touch: str | None = None, expect: dict[str, int] | None = None) -> None:
     """Add to `tx` the update that moves a card's counters and its balance together (the card must exist and, with
-    `min_balance`, hold at least that balance). `touch` also sets the v1 voucher's `updated_at` to that timestamp."""
+    `min_balance`, hold at least that balance). `touch` also sets the v1 voucher's `updated_at` to that timestamp.
+    `expect` conditions the move on counters still holding the values read (so the caller knows the values it made)."""
     names: dict[str, str] = {"#b": "balance"}
     values: dict[str, Any] = {"bd": balance_delta(deltas)}
     sets = []
@@ -62,6 +63,10 @@ def add_counter_move(tx: Transaction, db: Table, member_id: str, card_id: str, d
     if min_balance is not None:
         condition += " AND #b >= :need"
         values["need"] = min_balance
+    for i, (name, value) in enumerate(sorted((expect or {}).items())):
+        names[f"#e{i}"] = name
+        values[f"e{i}"] = value
+        condition += f" AND #e{i} = :e{i}"
     tx.update(label, db.keys.card(member_id, card_id), "SET " + ", ".join(sets), condition=condition, names=names, values=values)
 
 
@@ -107,14 +112,16 @@ def reject_card_transaction(db: Table, ctx: CardTransaction, rejection: dict[str
     tx.commit()
 
 
-def record_settled_balance_change(db: Table, ctx: CardTransaction, deltas: dict[str, int], min_balance: int | None) -> None:
+def record_settled_balance_change(db: Table, ctx: CardTransaction, deltas: dict[str, int], min_balance: int | None,
+                                  expect: dict[str, int]) -> None:
     """Write an already-APPROVED transaction and move the card's counters (and its `updated_at`, which a v1 voucher
-    shows) in one transaction: v1 balance changes are synchronous.
+    shows) in one transaction, only if the counters in `expect` still hold the values read: v1 balance changes are
+    synchronous and answer the balance they made, so no other write may slip in between.
 
-    Labels: `card` (the card is gone or its balance is below `min_balance`)."""
+    Labels: `card` (the card is gone, its balance is below `min_balance`, or it moved since it was read)."""
     tx = db.transaction()
     add_transaction(tx, db, ctx)
-    add_counter_move(tx, db, ctx["member_id"], ctx["card_id"], deltas, min_balance, touch=ctx["created_at"])
+    add_counter_move(tx, db, ctx["member_id"], ctx["card_id"], deltas, min_balance, touch=ctx["created_at"], expect=expect)
     tx.commit()
 
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 import base64
 import calendar
 import hashlib
+import random
 import re
+import time
 from datetime import datetime
 from typing import Any
 from urllib.parse import quote, unquote
@@ -365,28 +367,46 @@ def get_member(db: Table, campaign_ref: str | None, member_ref: str, base: str) 
     return voucher_view(_card_by_code(db, campaign_ref, member_ref), base)
 
 
+BALANCE_WRITE_ATTEMPTS = 32
+"""How often a v1 balance change re-reads a card that other writes keep moving before it answers 409."""
+
+
 def update_balance(db: Table, campaign_ref: str | None, member_ref: str, body: BalanceUpdate) -> dict[str, Any]:
-    """POST .../members/{memberId}/balance: add or remove points at once (an APPROVED transaction and the counters together)."""
-    card = _card_by_code(db, campaign_ref, member_ref)
+    """POST .../members/{memberId}/balance: add or remove points at once (an APPROVED transaction and the counters together).
+
+    The write is conditioned on the card's `balance` and `total` as read, so the answer is exactly the state this write
+    made; when another write moved the card in between, the card is read again and the write retried."""
     if body.expiration_date is not None and body.expiration_date < now_iso()[:10]:
         raise LoyaltyError(400, "invalid_expiration_date", "Invalid Expiration Date", "Expiration date cannot be set in the past")
     amount = abs(body.points)
     tx_type = "ADMIN_CREDIT" if body.points > 0 else "ADMIN_DEBIT"
-    if tx_type == "ADMIN_DEBIT" and card.get("balance", 0) < amount:
-        raise ledger.insufficient_balance()
     details: dict[str, Any] = {"source_id": body.source_id}
     if tx_type == "ADMIN_CREDIT":
         expiration_type = {"CUSTOM_DATE": "CUSTOM_DATE", "PROGRAM_RULES": "PROGRAM_RULES"}.get(
             body.expiration_type or ("CUSTOM_DATE" if body.expiration_date else ""), "NO_EXPIRATION")
         details["points"] = {"total": body.points, "expiration_date": body.expiration_date, "expiration_type": expiration_type}
-    ctx = ledger.card_transaction(card, tx_type, body.points, body.reason, "APPROVED", **details)
-    try:
-        cards.record_settled_balance_change(db, ctx, ledger.deltas_for(tx_type, amount), amount if tx_type == "ADMIN_DEBIT" else None)
-    except TransactionConflict as conflict:
-        if conflict.failed("card"):
-            raise ledger.insufficient_balance() from None
-        raise
-    after = members.get_card(db, card["member_id"], card["id"]) or card
+    deltas = ledger.deltas_for(tx_type, amount)
+    card = _card_by_code(db, campaign_ref, member_ref)
+    for attempt in range(BALANCE_WRITE_ATTEMPTS):
+        read = {"balance": card.get("balance", 0), "total": card.get("total", 0)}
+        if tx_type == "ADMIN_DEBIT" and read["balance"] < amount:
+            raise ledger.insufficient_balance()
+        ctx = ledger.card_transaction(card, tx_type, body.points, body.reason, "APPROVED", **details)
+        try:
+            cards.record_settled_balance_change(db, ctx, deltas, amount if tx_type == "ADMIN_DEBIT" else None, read)
+            break
+        except TransactionConflict as conflict:
+            if not conflict.failed("card"):
+                raise
+        fresh = members.get_card(db, card["member_id"], card["id"])
+        if fresh is None:
+            raise _voucher_not_found(card.get("code", member_ref))
+        card = fresh
+        time.sleep(random.uniform(0.002, 0.01) * min(attempt + 1, 5))
+    else:
+        raise LoyaltyError(409, "concurrent_modification", "Concurrent modification",
+                           "The card is being changed by many requests at once; retry the request")
+    after = {"total": read["total"] + deltas.get("total", 0), "balance": read["balance"] + ledger.balance_delta(deltas)}
     return {
         "points": body.points,
         "total": after.get("total", 0),
