@@ -1,4 +1,4 @@
-"""`python -m local serve | create-key | invoke | generate-event`: the Docker-free twin of `sam local`."""
+"""`python -m local serve | create-key | list-keys | revoke-key | rotate-key | invoke | generate-event`: the Docker-free twin of `sam local`."""
 
 from __future__ import annotations
 
@@ -95,22 +95,77 @@ def _key_backend(args: argparse.Namespace) -> tuple[Backend, str]:
     return backend, table
 
 
-def cmd_create_key(args: argparse.Namespace) -> int:
-    """Create and print a key pair for a project in a running local stack (or in AWS)."""
+def _key_table(args: argparse.Namespace, project: str) -> Any:
+    """The project-scoped table of the key commands, on the backend they address (see `_key_backend`)."""
     for function in load_template(args.template).functions.values():
         add_to_sys_path(*function.layers)
-    from loyalty.api.auth import hash_token, new_key_pair
-    from loyalty.apikeys.store import put_api_key
     from loyalty.db.table import Table
 
     backend, table = _key_backend(args)
+    return Table(project, table, cursor_secret="-" * 32, client=backend.client("dynamodb"))
+
+
+def _project_of(app_id: str) -> str:
+    """The project an app id belongs to (app ids are `<project>.<random>`)."""
+    project = app_id.split(".", 1)[0]
+    if "." not in app_id or not project:
+        raise SystemExit(f"{app_id!r} is not an app id (expected <project>.<hex>)")
+    return project
+
+
+def cmd_create_key(args: argparse.Namespace) -> int:
+    """Create and print a key pair for a project in a running local stack (or in AWS)."""
+    db = _key_table(args, args.project)
+    from loyalty.api.auth import hash_token, new_key_pair
+    from loyalty.apikeys.store import put_api_key
+
     try:
         key = ApiKey(*new_key_pair(args.project))
     except ValueError as exc:
         raise SystemExit(str(exc)) from None
-    put_api_key(Table(args.project, table, cursor_secret="-" * 32, client=backend.client("dynamodb")),
-                key.app_id, hash_token(key.token), args.name)
+    put_api_key(db, key.app_id, hash_token(key.token), args.name)
     _say(key.lines())
+    return 0
+
+
+def cmd_list_keys(args: argparse.Namespace) -> int:
+    """Print a project's keys: app id, status, created and revoked times, name (never a token)."""
+    db = _key_table(args, args.project)
+    from loyalty.apikeys.store import list_api_keys
+
+    keys = list_api_keys(db)
+    if args.json:
+        _say(json.dumps(keys, indent=2))
+        return 0
+    _say(*(f"{k['app_id']}  {k['status']:<7}  created {k['created_at']}"
+           + (f"  revoked {k['revoked_at']}" if k.get("revoked_at") else "") + f"  {k['name']}" for k in keys))
+    return 0
+
+
+def cmd_revoke_key(args: argparse.Namespace) -> int:
+    """Revoke one key: it stops working once the functions' auth caches let it go (AUTH_CACHE_TTL_SECONDS, at most 60 s)."""
+    db = _key_table(args, _project_of(args.app_id))
+    from loyalty.apikeys.store import revoke_api_key
+
+    if not revoke_api_key(db, args.app_id):
+        raise SystemExit(f"no ACTIVE key {args.app_id}")
+    _say(f"revoked {args.app_id}")
+    return 0
+
+
+def cmd_rotate_key(args: argparse.Namespace) -> int:
+    """Create a new key pair for the project of an ACTIVE key and revoke that key, in one transaction."""
+    project = _project_of(args.app_id)
+    db = _key_table(args, project)
+    from loyalty.api.auth import hash_token, new_key_pair
+    from loyalty.apikeys.store import get_api_key, put_api_key
+
+    old = get_api_key(db, args.app_id)
+    if old is None or old.get("status", "ACTIVE") != "ACTIVE":
+        raise SystemExit(f"no ACTIVE key {args.app_id}")
+    key = ApiKey(*new_key_pair(project))
+    put_api_key(db, key.app_id, hash_token(key.token), args.name or str(old.get("name") or "rotated key"), revoke=args.app_id)
+    _say(key.lines(), f"revoked {args.app_id}")
     return 0
 
 
@@ -214,13 +269,25 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--port", type=int, default=3000, help="0 picks a free port")
     s.set_defaults(run=cmd_serve)
 
-    k = sub.add_parser("create-key", help="create an API key pair for a project in a running `serve`")
-    common(k, backend_default=None)
+    def key_command(name: str, help_text: str, run: Any) -> argparse.ArgumentParser:
+        sp = sub.add_parser(name, help=help_text)
+        common(sp, backend_default=None)
+        sp.add_argument("--endpoint-url", help="DynamoDB endpoint (default: the running serve's, from <state-dir>/endpoints.json)")
+        sp.add_argument("--table-name", help="the stack's table (with --backend aws: the TableName output)")
+        sp.set_defaults(run=run)
+        return sp
+
+    k = key_command("create-key", "create an API key pair for a project (in a running `serve`, or --backend aws)", cmd_create_key)
     k.add_argument("--project", required=True)
     k.add_argument("--name", default="local key")
-    k.add_argument("--endpoint-url", help="DynamoDB endpoint (default: the running serve's, from <state-dir>/endpoints.json)")
-    k.add_argument("--table-name")
-    k.set_defaults(run=cmd_create_key)
+    ls_ = key_command("list-keys", "list a project's API keys (app ids, status, dates; never tokens)", cmd_list_keys)
+    ls_.add_argument("--project", required=True)
+    ls_.add_argument("--json", action="store_true", help="print JSON")
+    rv = key_command("revoke-key", "revoke an API key (it stops working within the auth cache TTL)", cmd_revoke_key)
+    rv.add_argument("app_id")
+    rt = key_command("rotate-key", "issue a new key pair for the key's project and revoke the key, at once", cmd_rotate_key)
+    rt.add_argument("app_id")
+    rt.add_argument("--name", help="the new key's name (default: the old key's)")
 
     i = sub.add_parser("invoke", help="invoke a function once with an event (like `sam local invoke`)")
     common(i)

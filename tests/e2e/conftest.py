@@ -20,6 +20,7 @@ from local.runtime import ServeProcess
 from local.template import Route, load_template, match_route
 
 ROOT = Path(__file__).resolve().parents[2]
+AUTH_CACHE_TTL_SECONDS = 2  # short, so the key revocation test sees a revoked key refused quickly
 
 
 @dataclass(frozen=True)
@@ -114,7 +115,8 @@ def recorder() -> Recorder:
 def server() -> Iterator[ServeProcess]:
     """The whole stack (embedded backend) on a free port, for the whole e2e session."""
     with tempfile.TemporaryDirectory(prefix="loyalty-e2e-") as state:
-        proc = ServeProcess(port=0, state_dir=state, env={"LOCAL_SCHEDULE_SECONDS": "5", "SWEEP_AFTER_SECONDS": "3"})
+        proc = ServeProcess(port=0, state_dir=state, env={"LOCAL_SCHEDULE_SECONDS": "5", "SWEEP_AFTER_SECONDS": "3",
+                                                            "AUTH_CACHE_TTL_SECONDS": str(AUTH_CACHE_TTL_SECONDS)})
         proc.start()
         try:
             yield proc

@@ -117,6 +117,32 @@ def test_auth_refuses_missing_or_wrong_credentials(headers: dict[str, str]) -> N
     assert err.value.status == 401 and err.value.key == "unauthorized"
 
 
+def test_a_revoked_key_is_refused_and_bogus_tokens_cost_one_lookup_each_while_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    auth.clear_cache()
+    app_id, token = auth.new_key_pair("acme")
+    calls: list[str] = []
+    record = {"token_hash": auth.hash_token(token), "status": "REVOKED"}
+
+    def lookup(project: str, key_id: str) -> dict[str, str] | None:
+        calls.append(key_id)
+        return record if key_id == app_id else None
+
+    # Given a revoked key: it is refused
+    with pytest.raises(LoyaltyError):
+        auth.authenticate({"x-app-id": app_id, "x-app-token": token}, lookup, 60)
+    # Given a flood of one bogus token: the first attempt reads the key store, the next 99 are refused from memory
+    bogus = {"x-app-token": "acme.000000000000." + "f" * 40}
+    for _ in range(100):
+        with pytest.raises(LoyaltyError):
+            auth.authenticate(bogus, lookup, 60)
+    assert calls == [app_id, "acme.000000000000"]
+    # and once the refusal has aged past NEGATIVE_TTL_SECONDS, a key that became valid is accepted
+    clock = [time.monotonic() + auth.NEGATIVE_TTL_SECONDS + 1]
+    monkeypatch.setattr(auth.time, "monotonic", lambda: clock[0])
+    record["status"] = "ACTIVE"
+    assert auth.authenticate({"x-app-id": app_id, "x-app-token": token}, lookup, 60) == "acme"
+
+
 def test_a_cursor_hides_what_it_carries() -> None:
     # Given a cursor over a project's card transactions, When its hex is decoded and decompressed every way a client
     # could try, Then neither the project id nor the key layout can be read from it
