@@ -27,10 +27,11 @@ class Call:
 
     @property
     def category(self) -> str:
-        """auth (the API-key GetItem), reads, writes, transactions, sends or other."""
+        """auth (the API-key GetItem and the rate-limit lease), reads, writes, transactions, sends or other."""
         op = self.operation
-        if op == "GetItem" and str(self.params.get("Key", {}).get("PK", {}).get("S", "")).endswith("#APIKEY"):
-            return "auth"
+        pk = str(self.params.get("Key", {}).get("PK", {}).get("S", ""))
+        if (op == "GetItem" and pk.endswith("#APIKEY")) or (op == "UpdateItem" and pk.endswith("#RATE")):
+            return "auth"  # the key lookup and the rate-limit lease, both before routing
         for name, ops in (("reads", READ_OPS), ("writes", WRITE_OPS), ("transactions", TRANSACTION_OPS), ("sends", SEND_OPS)):
             if op in ops:
                 return name

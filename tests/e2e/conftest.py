@@ -116,7 +116,8 @@ def server() -> Iterator[ServeProcess]:
     """The whole stack (embedded backend) on a free port, for the whole e2e session."""
     with tempfile.TemporaryDirectory(prefix="loyalty-e2e-") as state:
         proc = ServeProcess(port=0, state_dir=state, env={"LOCAL_SCHEDULE_SECONDS": "5", "SWEEP_AFTER_SECONDS": "3",
-                                                            "AUTH_CACHE_TTL_SECONDS": str(AUTH_CACHE_TTL_SECONDS)})
+                                                            "AUTH_CACHE_TTL_SECONDS": str(AUTH_CACHE_TTL_SECONDS),
+                                                            "PROJECT_RATE_LIMIT": "0"})  # the suite outpaces 50/s; tests/integration/test_throttle.py
         proc.start()
         try:
             yield proc

@@ -217,15 +217,34 @@ def test_every_function_uses_a_shared_role() -> None:
 
 
 def test_read_only_role_has_no_write_action() -> None:
-    actions = {a for st in role_statements(TEMPLATE)["ApiReadRole"] for a in st.actions}
+    actions = {a for st in role_statements(TEMPLATE)["ApiReadRole"] if st.sid != RATE_LIMIT_SID for a in st.actions}
     assert actions - {"logs:CreateLogStream", "logs:PutLogEvents"} - {a for a in actions if a.startswith("xray:")} == READ_ACTIONS
+
+
+RATE_LIMIT_SID = "RateLimit"
+
+
+def test_the_rate_limit_statement_reaches_only_the_rate_counters() -> None:
+    """Every API role may lease from its project's rate counter (the auth path), and nothing else with that statement."""
+    found = []
+    for logical_id, resource in TEMPLATE["Resources"].items():
+        if resource["Type"] != "AWS::IAM::Role":
+            continue
+        for policy in resource["Properties"]["Policies"]:
+            for st in policy["PolicyDocument"]["Statement"]:
+                if st.get("Sid") == RATE_LIMIT_SID:
+                    found.append(logical_id)
+                    assert st["Action"] == "dynamodb:UpdateItem"
+                    assert st["Condition"] == {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["*#RATE"]}}
+    assert sorted(found) == ["ApiReadRole", "ApiWriteEnqueueRole", "ApiWriteRole"]
 
 
 def test_roles_are_least_privilege() -> None:
     """Named actions only; DynamoDB on the table and its indexes, SQS on JobsQueue, logs on the shared log group;
     `*` only for X-Ray, which has no resource-level permissions."""
     log_group = "arn:aws:logs:us-east-1:123456789012:log-group:loyalty-FunctionsLogGroup:*"
-    for role, statements in role_statements(TEMPLATE).items():
+    for role, all_statements in role_statements(TEMPLATE).items():
+        statements = [st for st in all_statements if st.sid != RATE_LIMIT_SID]  # the counters only: see the test below
         actions = {a for st in statements for a in st.actions}
         assert not any("*" in a for a in actions), f"{role}: wildcard action"
         assert {"logs:CreateLogStream", "logs:PutLogEvents", "xray:PutTraceSegments", "xray:PutTelemetryRecords"} <= actions, role

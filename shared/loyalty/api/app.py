@@ -12,8 +12,8 @@ from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 
-from loyalty.api import auth
-from loyalty.apikeys.store import get_api_key
+from loyalty.api import auth, throttle
+from loyalty.apikeys.store import get_api_key, lease_rate_tokens
 from loyalty.core.errors import LoyaltyError, invalid_payload
 from loyalty.core.logs import logger
 from loyalty.core.settings import get_settings
@@ -39,6 +39,11 @@ def _authenticate(event: dict[str, Any]) -> tuple[str, str]:
     project_id = auth.authenticate(headers, lookup, settings.auth_cache_ttl_seconds)
     creds = auth.credentials(headers)
     assert creds is not None  # authenticate() accepted them
+
+    def lease(window_start: int, amount: int, limit: int, expires_at: int) -> bool:
+        return lease_rate_tokens(_table(project_id), window_start, amount, limit, expires_at)
+
+    throttle.admit(project_id, settings.project_rate_limit, settings.rate_window_seconds, lease)
     return project_id, creds[0]
 
 
@@ -48,6 +53,7 @@ def error_response(app: APIGatewayHttpResolver, error: LoyaltyError) -> Response
         status_code=error.status,
         content_type=content_types.APPLICATION_JSON,
         body=json.dumps(error.body(_request_id(app))),
+        headers=error.headers or None,
     )
 
 
@@ -195,5 +201,5 @@ def route_not_found(event: dict[str, Any]) -> dict[str, Any]:
 
 def _error_result(event: dict[str, Any], error: LoyaltyError) -> dict[str, Any]:
     """A Lambda result carrying the error body, for answers made before (or without) the resolver."""
-    return {"statusCode": error.status, "headers": {"Content-Type": content_types.APPLICATION_JSON},
+    return {"statusCode": error.status, "headers": {"Content-Type": content_types.APPLICATION_JSON, **error.headers},
             "body": json.dumps(error.body(_event_request_id(event))), "isBase64Encoded": False}

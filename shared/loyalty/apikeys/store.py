@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from loyalty.core.clock import now_iso
-from loyalty.db.table import Table
+from loyalty.db.table import ConditionFailed, Table
 from loyalty.db.transact import TransactionConflict
 
 ACTIVE = "ACTIVE"
@@ -55,5 +55,17 @@ def revoke_api_key(db: Table, app_id: str) -> bool:
     try:
         tx.commit()
     except TransactionConflict:
+        return False
+    return True
+
+
+def lease_rate_tokens(db: Table, window_start: int, amount: int, limit: int, expires_at: int) -> bool:
+    """Take `amount` requests from the project's counter of one window, if that keeps it within `limit`
+    (one conditional UpdateItem; the item expires by TTL at `expires_at`). False when the window is spent."""
+    try:
+        db.update(db.keys.rate_window(window_start), "ADD #n :amount SET expires_at = :exp",
+                  condition="attribute_not_exists(#n) OR #n <= :room", names={"#n": "taken"},
+                  values={"amount": amount, "exp": expires_at, "room": limit - amount})
+    except ConditionFailed:
         return False
     return True

@@ -17,8 +17,10 @@ class LoyaltyError(Exception):
         resource_id: str | None = None,
         related_object_ids: list[str] | None = None,
         related_object_type: str | None = None,
+        headers: dict[str, str] | None = None,
     ) -> None:
         super().__init__(f"{status} {key}: {details or message}")
+        self.headers = headers or {}  # extra response headers (Retry-After on 429 and 503)
         self.status = status
         self.key = key
         self.message = message

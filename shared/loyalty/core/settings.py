@@ -17,6 +17,8 @@ class Settings(BaseModel):
     auth_cache_ttl_seconds: int = Field(default=60, ge=0, le=60)
     cursor_ttl_seconds: int = Field(default=3600, ge=60)
     sweep_after_seconds: int = Field(default=120, ge=1)
+    project_rate_limit: int = Field(default=0, ge=0)  # requests per second per project; 0: no limit
+    rate_window_seconds: int = Field(default=10, ge=1, le=60)
 
 
 @lru_cache(maxsize=1)
@@ -30,4 +32,6 @@ def get_settings() -> Settings:
         auth_cache_ttl_seconds=int(env.get("AUTH_CACHE_TTL_SECONDS", "60")),
         cursor_ttl_seconds=int(env.get("CURSOR_TTL_SECONDS", "3600")),
         sweep_after_seconds=int(env.get("SWEEP_AFTER_SECONDS", "120")),
+        project_rate_limit=int(env.get("PROJECT_RATE_LIMIT", "0")),
+        rate_window_seconds=int(env.get("RATE_WINDOW_SECONDS", "10")),
     )

@@ -63,6 +63,10 @@ class Keys:
         """The partition holding every API key of the project (listed by the key CLI)."""
         return self._pk("APIKEY")
 
+    def rate_window(self, window_start: int) -> Key:
+        """The project's request counter for one rate-limit window (epoch seconds of its start); expires by TTL."""
+        return Key(self._pk("RATE"), f"W#{window_start}")
+
     def project_entry(self) -> Key:
         """The project's entry in the registry of projects (written with its first key; the sweeper pages through it)."""
         return Key(PROJECTS_PARTITION, self.project)

@@ -6,12 +6,28 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from botocore.exceptions import ClientError
+
 from loyalty.db import clients
 from loyalty.db.codec import check_item_size, from_item, serialize, to_item
 from loyalty.db.keys import PENDING_INDEX, Key, Keys, pending_before
 from loyalty.db.transact import Transaction
 
 Item = dict[str, Any]
+
+
+class ConditionFailed(Exception):
+    """A single-item write whose condition did not hold (nothing was written)."""
+
+
+def _conditional(call: Any, **kw: Any) -> None:
+    """Run one single-item write; a failed condition becomes ConditionFailed."""
+    try:
+        call(**kw)
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
+            raise ConditionFailed() from None
+        raise
 
 
 class Table:
@@ -68,15 +84,15 @@ class Table:
         return Transaction(self.client, self.name)
 
     def put(self, key: Key, attrs: Item, *, condition: str | None = "attribute_not_exists(PK)") -> None:
-        """Write one item (by default only if it does not exist yet)."""
+        """Write one item (by default only if it does not exist yet); ConditionFailed when the condition does not hold."""
         kw: dict[str, Any] = {"TableName": self.name, "Item": check_item_size(to_item({**key.attrs(), **attrs}))}
         if condition:
             kw["ConditionExpression"] = condition
-        self.client.put_item(**kw)
+        _conditional(self.client.put_item, **kw)
 
     def update(self, key: Key, expression: str, *, condition: str | None = "attribute_exists(PK)",
                names: dict[str, str] | None = None, values: dict[str, Any] | None = None) -> None:
-        """Update one item (by default only if it exists)."""
+        """Update one item (by default only if it exists); ConditionFailed when the condition does not hold."""
         kw: dict[str, Any] = {"TableName": self.name, "Key": key.ddb(), "UpdateExpression": expression}
         if condition:
             kw["ConditionExpression"] = condition
@@ -84,7 +100,7 @@ class Table:
             kw["ExpressionAttributeNames"] = names
         if values:
             kw["ExpressionAttributeValues"] = {f":{k}": serialize(v) for k, v in values.items()}
-        self.client.update_item(**kw)
+        _conditional(self.client.update_item, **kw)
 
 
 def scan_pending_jobs(client: Any, table: str, older_than_ms: int) -> list[dict[str, Any]]:

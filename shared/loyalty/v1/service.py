@@ -400,7 +400,7 @@ def update_balance(db: Table, campaign_ref: str | None, member_ref: str, body: B
                 raise
         fresh = members.get_card(db, card["member_id"], card["id"])
         if fresh is None:
-            raise _voucher_not_found(card.get("code", member_ref))
+            raise _voucher_not_found(card.get("code") or member_ref)
         card = fresh
         time.sleep(random.uniform(0.002, 0.01) * min(attempt + 1, 5))
     else:
