@@ -393,10 +393,11 @@ def test_a_code_collision_is_retried_with_a_new_code(stack: Stack, monkeypatch: 
 
 
 def test_an_exhausted_code_space_is_400_no_voucher_suitable(stack: Stack) -> None:
-    # Given a campaign with only two possible codes, both published
-    campaign = make_campaign(stack, pattern="#", name="Tiny",
-                             voucher={"type": "LOYALTY_CARD", "loyalty_card": {"points": 0},
-                                      "code_config": {"pattern": "#", "charset": "ab"}})
+    # Given a campaign stored before code spaces were checked, with only two possible codes, both published
+    campaign = make_campaign(stack, name="Tiny")
+    db = stack.db()
+    db.update(db.keys.campaign(campaign["id"]), "SET #d.#v.#c = :c", names={"#d": "data", "#v": "voucher", "#c": "code_config"},
+              values={"c": {"pattern": "#", "charset": "ab", "length": 1}})
     assert add_member(stack, campaign["id"], {"customer": "one", "voucher": "a"})[0] == 200
     assert add_member(stack, campaign["id"], {"customer": "two", "voucher": "b"})[0] == 200
     make_customer(stack, "three")

@@ -1277,7 +1277,7 @@ BAD_INPUT: list[tuple[str, type[BaseModel], dict[str, Any], tuple[Any, ...], str
         CardDefinitionCreate,
         cdef(code_config={"pattern": "FIXED"}),
         ("code_config", "pattern"),
-        "'#' placeholders",
+        "at least one '#' placeholder",
         False,
     ),
     # -- card definition: the cross-field rules of CardDefinitionCreateRequest

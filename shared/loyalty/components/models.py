@@ -23,7 +23,7 @@ from pydantic import (
 )
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
-from loyalty.core import ids
+from loyalty.core import codes, ids
 from loyalty.core.clock import now_iso
 from loyalty.core.fields import (
     MAX_SAFE_INT,
@@ -351,25 +351,31 @@ class CardPointsExpiration(PointsExpiration):
 # Card definition
 # ---------------------------------------------------------------------------------------------------------------------
 
-DEFAULT_CHARSET = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+DEFAULT_CHARSET = codes.DEFAULT_CHARSET
 DEFAULT_CODE_LENGTH = 10
-MAX_CODE_LENGTH = 100
+MAX_CODE_LENGTH = codes.MAX_CODE_LENGTH
 
 
 class CodeConfig(Strict):
-    """Card code generation: each `#` of `pattern` becomes a random `charset` character."""
+    """Card code generation: prefix + pattern (each `#` a random `charset` character) + postfix. A code holds no whitespace,
+    control characters or / ? # % \\, has at most 100 characters, and the config allows at least 1,000,000 distinct codes
+    (the rule v1 and v2 share: loyalty.core.codes)."""
 
-    length: Annotated[StrictInt, Field(ge=1, le=MAX_CODE_LENGTH)] | None = None
-    charset: Annotated[StrictStr, Field(min_length=1)] | None = None
-    prefix: StrictStr | None = None
-    postfix: StrictStr | None = None
-    pattern: StrictStr | None = None
+    length: codes.Length | None = None
+    charset: codes.Charset | None = None
+    prefix: codes.Affix | None = None
+    postfix: codes.Affix | None = None
+    pattern: codes.Pattern | None = None
 
     @model_validator(mode="after")
-    def _pattern_has_placeholders(self) -> Self:
-        if self.pattern is not None and not 1 <= self.pattern.count("#") <= MAX_CODE_LENGTH:
-            raise invalid_at("pattern", f"must contain 1 to {MAX_CODE_LENGTH} '#' placeholders", self.pattern)
+    def _usable(self) -> Self:
+        codes.checked_request(self.shape())
         return self
+
+    def shape(self) -> codes.CodeShape:
+        """The codes this config gives (a pattern wins over length; defaults: 10 placeholders, alphanumeric charset)."""
+        return codes.CodeShape.of(length=self.length, charset=self.charset, prefix=self.prefix, postfix=self.postfix,
+                                  pattern=self.pattern, default_length=DEFAULT_CODE_LENGTH)
 
 
 class PeriodBased(Strict):
@@ -1276,19 +1282,9 @@ def _group(group: LimitGroup | MethodGroup | None, field: str, off: str) -> dict
 
 
 def _code_config(config: CodeConfig | None) -> dict[str, Any]:
-    config = config or CodeConfig()
-    if config.pattern is not None:
-        pattern, length = config.pattern, config.pattern.count("#")
-    else:
-        length = config.length or DEFAULT_CODE_LENGTH
-        pattern = "#" * length
-    return {
-        "pattern": pattern,
-        "length": length,
-        "charset": config.charset or DEFAULT_CHARSET,
-        "prefix": config.prefix or "",
-        "postfix": config.postfix or "",
-    }
+    shape = (config or CodeConfig()).shape()
+    return {"pattern": shape.pattern, "length": shape.placeholders, "charset": shape.charset, "prefix": shape.prefix,
+            "postfix": shape.postfix}
 
 
 def _points_expiration(policy: PointsExpiration | None) -> dict[str, Any]:

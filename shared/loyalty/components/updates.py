@@ -115,9 +115,15 @@ def _without_ids(items: list[Obj]) -> list[Obj]:
 
 
 def updated_card_definition(current: Obj, body: CardDefinitionUpdate) -> Obj:
-    """The card definition after the update (its `type` is kept; the result passes every create rule)."""
-    request = validate(CardDefinitionCreate, _merge(current, body, CardDefinitionCreate))
-    return _updated(current, card_definition_object(request))
+    """The card definition after the update (its `type` is kept; the result passes every create rule). A stored
+    code_config the body does not name is kept as stored, unchecked: a definition stored before the code rules
+    (loyalty.core.codes) can still be renamed, and its config replaced by naming a new one."""
+    merged = _merge(current, body, CardDefinitionCreate)
+    kept = None if "code_config" in given_fields(body) else merged.pop("code_config", None)
+    obj = card_definition_object(validate(CardDefinitionCreate, merged))
+    if kept is not None:
+        obj["code_config"] = kept
+    return _updated(current, obj)
 
 
 # ---------------------------------------------------------------------------------------------------------------------

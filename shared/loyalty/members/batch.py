@@ -22,7 +22,7 @@ from loyalty.db.transact import MAX_ITEMS, Transaction, TransactionConflict
 from loyalty.jobs.models import CreateMembersBatch
 from loyalty.jobs.queue import enqueue
 from loyalty.members import store
-from loyalty.members.codes import generate_code
+from loyalty.members.codes import add_failed_activity, draw_codes, give_up_small_spaces
 from loyalty.members.models import MemberCreate
 from loyalty.members.records import AsyncAction, Card, Member, Membership
 from loyalty.members.service import (
@@ -49,6 +49,7 @@ class Enrolment:
     index: int
     member: Member
     cards: list[Card]
+    given_up: dict[str, str] = field(default_factory=dict)  # card id -> why its config can never give it a code
 
     @property
     def items(self) -> int:
@@ -205,9 +206,11 @@ def enrol_chunk(db: Table, action_id: str, program_id: str, offset: int, texts: 
 
 
 def _with_codes(enrolment: Enrolment) -> None:
-    """Give every card of the entry a fresh code (batch-created cards get their codes at once: the worker makes them)."""
+    """Give every card of the entry a fresh code (batch-created cards get their codes at once, not from the worker); a
+    card whose config can never give one stays without a code (the member is still enrolled, as a single create does)."""
+    codes = draw_codes(enrolment.cards, enrolment.given_up)
     for card in enrolment.cards:
-        card["code"] = generate_code(card.get("code_config") or {})
+        card["code"] = codes.get(card["id"])
 
 
 def _add(tx: Transaction, db: Table, action_id: str, program_id: str, enrolment: Enrolment) -> None:
@@ -216,6 +219,9 @@ def _add(tx: Transaction, db: Table, action_id: str, program_id: str, enrolment:
                      entry=(action_id, enrolment.index))
     add_member_activities(tx, db, member_view(member, cards))
     for card in cards:
+        if not card.get("code"):
+            add_failed_activity(tx, db, card, enrolment.given_up[card["id"]])
+            continue
         add_activity(tx, db, activity_kinds.CARD, card["id"], "vl.card.code_generation.succeeded", {"card": card_view(card)},
                      owner={"program_id": program_id, "member_id": member["id"], "card_id": card["id"]})
 
@@ -230,7 +236,8 @@ def _write(db: Table, action_id: str, program_id: str, todo: list[Enrolment], st
             packs.append([])
         packs[-1].append(enrolment)
     for pack in packs:
-        if len({c["code"] for e in pack for c in e.cards}) == sum(len(e.cards) for e in pack):
+        coded = [c["code"] for e in pack for c in e.cards if c["code"]]
+        if len(set(coded)) == len(coded):
             try:
                 tx = db.transaction()
                 for enrolment in pack:
@@ -246,7 +253,11 @@ def _write(db: Table, action_id: str, program_id: str, todo: list[Enrolment], st
 
 def _write_one(db: Table, action_id: str, program_id: str, enrolment: Enrolment, step: Step, ref: CustomerRef) -> None:
     index, customer_id = enrolment.index, enrolment.member["customer_id"]
-    for _ in range(ATTEMPTS):
+    for attempt in range(2 * ATTEMPTS):
+        if attempt == ATTEMPTS:  # every draw hit a taken code: a used-up small code space gives its cards up, else retry later
+            if not give_up_small_spaces(enrolment.cards, enrolment.given_up, ATTEMPTS):
+                break
+            _with_codes(enrolment)
         try:
             tx = db.transaction()
             _add(tx, db, action_id, program_id, enrolment)

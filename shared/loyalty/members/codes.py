@@ -1,32 +1,71 @@
-"""Card codes: generated from a card definition's (or v1 campaign's) `code_config`, claimed unique, assigned by the worker."""
+"""Card codes: generated from a card definition's (or v1 campaign's) `code_config`, claimed unique, assigned by the worker.
+
+A stored config that can never give a usable code (stored before loyalty.core.codes checked requests, or a code space
+used up) ends its cards' code generation for good: the card stays without a code, a `vl.card.code_generation.failed`
+activity says why, and the member's code job leaves the pending index, so nothing retries it."""
 
 from __future__ import annotations
 
-import secrets
-from typing import Any
-
 from loyalty.activities import records as activity_kinds
 from loyalty.activities.store import add_activity
+from loyalty.core.codes import MIN_CODE_SPACE, UnusableCodeConfig, generate_code, stored_shape
+from loyalty.core.logs import logger
 from loyalty.db.table import Table
-from loyalty.db.transact import TransactionConflict
+from loyalty.db.transact import Transaction, TransactionConflict
 from loyalty.jobs.models import GenerateCardCodes
 from loyalty.members import store
+from loyalty.members.records import Card
 from loyalty.members.views import card_view
 
-DEFAULT_CHARSET = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-ATTEMPTS = 5
+ATTEMPTS = 5  # draws of a member's codes before a code space is deemed used up
+FAILED_EVENT = "vl.card.code_generation.failed"
 
 
-def generate_code(config: dict[str, Any]) -> str:
-    """One random code: prefix + pattern (each `#` a random charset character) + postfix."""
-    charset = config.get("charset") or DEFAULT_CHARSET
-    pattern = config.get("pattern") or "#" * int(config.get("length") or 10)
-    body = "".join(secrets.choice(charset) if ch == "#" else ch for ch in pattern)
-    return f"{config.get('prefix') or ''}{body}{config.get('postfix') or ''}"
+def draw_codes(cards: list[Card], given_up: dict[str, str]) -> dict[str, str]:
+    """A fresh random code (card id -> code) for every card not in `given_up`; a card whose stored config can never give
+    a usable code is added to `given_up` (card id -> why) instead."""
+    out: dict[str, str] = {}
+    for card in cards:
+        if card["id"] in given_up:
+            continue
+        try:
+            out[card["id"]] = generate_code(card.get("code_config") or {})
+        except UnusableCodeConfig as unusable:
+            given_up[card["id"]] = f"The card's {unusable}"
+    return out
+
+
+def give_up_small_spaces(cards: list[Card], given_up: dict[str, str], draws: int = ATTEMPTS) -> bool:
+    """After `draws` draws that all hit taken codes: give up the cards whose config gives fewer than MIN_CODE_SPACE codes
+    (a config stored before that rule, now used up); True when some card was given up (else the collisions were bad luck
+    in a large space, and the caller retries later)."""
+    added = False
+    for card in cards:
+        if card["id"] in given_up:
+            continue
+        try:
+            shape = stored_shape(card.get("code_config") or {})
+        except UnusableCodeConfig as unusable:
+            given_up[card["id"]], added = f"The card's {unusable}", True
+            continue
+        if shape.space < MIN_CODE_SPACE:
+            given_up[card["id"]], added = (
+                f"No free code found in {draws} draws: the card's code_config gives only {shape.space:,} distinct codes", True)
+    return added
+
+
+def add_failed_activity(tx: Transaction, db: Table, card: Card, reason: str) -> None:
+    """Add to `tx` the card's `vl.card.code_generation.failed` activity."""
+    data = {"card": card_view({**card, "code": None}),
+            "error": {"key": "card_code_generation_failed", "message": "Card code generation failed", "details": reason}}
+    add_activity(tx, db, activity_kinds.CARD, card["id"], FAILED_EVENT, data,
+                 owner={"program_id": card["program_id"], "member_id": card["member_id"], "card_id": card["id"]})
 
 
 def generate_card_codes(db: Table, job: GenerateCardCodes) -> str:
-    """Worker: give every code-less card of a member a unique code. Re-running it is a no-op."""
+    """Worker: give every code-less card of a member a unique code. Re-running it is a no-op. A card whose config can never
+    give a code is given up (FAILED: see the module's docstring); RuntimeError (retried) when every draw of a large code
+    space hit a taken code."""
     found = store.get_member_with_cards(db, job.member_id)
     if found is None:
         return "MISSING"
@@ -35,20 +74,31 @@ def generate_card_codes(db: Table, job: GenerateCardCodes) -> str:
     if not missing:
         store.clear_member_job(db, job.member_id)
         return "ALREADY_DONE"
-    for _ in range(ATTEMPTS):
-        codes = {c["id"]: generate_code(c.get("code_config") or {}) for c in missing}
+    given_up: dict[str, str] = {}
+    for attempt in range(2 * ATTEMPTS):
+        if attempt == ATTEMPTS and not give_up_small_spaces(missing, given_up):
+            break
+        codes = draw_codes(missing, given_up)
         if len(set(codes.values())) != len(codes):
             continue
         tx = db.transaction()
         store.add_card_codes(tx, db, job.member_id, codes)
         for card in missing:
-            coded = card_view({**card, "code": codes[card["id"]]})
-            add_activity(tx, db, activity_kinds.CARD, card["id"], "vl.card.code_generation.succeeded", {"card": coded},
-                         owner={"program_id": card["program_id"], "member_id": job.member_id, "card_id": card["id"]})
+            if card["id"] in codes:
+                coded = card_view({**card, "code": codes[card["id"]]})
+                add_activity(tx, db, activity_kinds.CARD, card["id"], "vl.card.code_generation.succeeded", {"card": coded},
+                             owner={"program_id": card["program_id"], "member_id": job.member_id, "card_id": card["id"]})
+            else:
+                add_failed_activity(tx, db, card, given_up[card["id"]])
         try:
             tx.commit()
-            return "DONE"
         except TransactionConflict as conflict:
             if conflict.failed("job"):
-                return "ALREADY_DONE"  # another delivery of this job finished first
+                return "ALREADY_DONE"  # another delivery of this job finished (or gave up) first
+            continue  # a code was taken meanwhile: draw again
+        if given_up:
+            logger.error("card code generation failed for good", extra={"project_id": db.project_id, "member_id": job.member_id,
+                                                                        "cards": given_up})
+            return "FAILED"
+        return "DONE"
     raise RuntimeError("could not find unique card codes; the job will be retried")

@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, Field, StrictFloat, StrictInt, StrictStr, field_validator, model_validator
 
+from loyalty.core import codes
 from loyalty.core.fields import (
     MAX_SAFE_INT,
     Bool,
@@ -16,14 +17,13 @@ from loyalty.core.fields import (
     PositiveInt,
     Strict,
     TimeOfDay,
+    invalid_at,
 )
 from loyalty.customers.models import MemberCustomer, Metadata, Short, SourceId, Text, iso_date
 
-MAX_CODE_LENGTH = 100
+MAX_CODE_LENGTH = codes.MAX_CODE_LENGTH
 DEFAULT_CODE_LENGTH = 8
-DEFAULT_CHARSET = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-# Characters a card code may not contain: codes travel in URL paths (/v1/loyalties/members/{code}).
-_CODE_FORBIDDEN = re.compile(r"[\s/?#%\\]")
+DEFAULT_CHARSET = codes.DEFAULT_CHARSET
 _DURATION = re.compile(r"P(?!$)(\d{1,6}Y)?(\d{1,6}M)?(\d{1,6}W)?(\d{1,6}D)?(T(?=\d)(\d{1,9}H)?(\d{1,9}M)?(\d{1,9}S)?)?")
 
 
@@ -58,8 +58,8 @@ def _duration(value: str) -> str:
 
 
 def _code(value: str) -> str:
-    if _CODE_FORBIDDEN.search(value):
-        raise ValueError("must not contain whitespace or any of / ? # % \\")
+    if codes.unsafe_in_code(value):
+        raise ValueError(f"must not contain {codes.UNSAFE_DESCRIPTION}")
     return value
 
 
@@ -119,35 +119,33 @@ class VoucherRedemption(Strict):
 
 
 class CodeConfig(Strict):
-    """How card codes are generated: prefix + pattern ('#' = a random charset character) + postfix."""
+    """How card codes are generated: prefix + pattern ('#' = a random charset character) + postfix. A code holds no whitespace,
+    control characters or / ? # % \\, has at most 100 characters, and the config allows at least 1,000,000 distinct codes
+    (the rule v1 and v2 share: loyalty.core.codes)."""
 
-    length: Annotated[StrictInt, Field(ge=1, le=MAX_CODE_LENGTH)] | Annotated[StrictFloat, Field(ge=1, le=MAX_CODE_LENGTH)] | None = None
-    charset: Annotated[StrictStr, Field(min_length=1, max_length=1000)] | None = None
-    prefix: Annotated[StrictStr, Field(max_length=MAX_CODE_LENGTH)] | None = None
-    postfix: Annotated[StrictStr, Field(max_length=MAX_CODE_LENGTH)] | None = None
-    pattern: Annotated[StrictStr, Field(min_length=1, max_length=MAX_CODE_LENGTH)] | None = None
+    length: codes.Length | Annotated[StrictFloat, Field(ge=1, le=MAX_CODE_LENGTH)] | None = None
+    charset: codes.Charset | None = None
+    prefix: codes.Affix | None = None
+    postfix: codes.Affix | None = None
+    pattern: codes.Pattern | None = None
     initial_count: NonNegativeInt | None = None
 
     @model_validator(mode="after")
     def _usable(self) -> CodeConfig:
         if isinstance(self.length, float) and not self.length.is_integer():
-            raise ValueError("'code_config.length' must be a whole number")
-        if self.pattern is not None and "#" not in self.pattern:
-            raise ValueError("'code_config.pattern' must contain at least one '#'")
-        if self.charset is not None and len(set(self.charset)) < 2:
-            raise ValueError("'code_config.charset' must have at least 2 distinct characters")
-        for name in ("charset", "prefix", "postfix", "pattern"):
-            value = getattr(self, name) or ""
-            if _CODE_FORBIDDEN.search(value.replace("#", "") if name == "pattern" else value):
-                raise ValueError(f"'code_config.{name}' must not contain whitespace or any of / ? # % \\ ('#' only as a pattern placeholder)")
-        if len(self.normalized()["pattern"]) + len(self.prefix or "") + len(self.postfix or "") > MAX_CODE_LENGTH:
-            raise ValueError(f"generated codes must not be longer than {MAX_CODE_LENGTH} characters")
+            raise invalid_at("length", "must be a whole number", self.length)
+        codes.checked_request(self.shape())
         return self
+
+    def shape(self) -> codes.CodeShape:
+        """The codes this config gives (a pattern wins over length; defaults: 8 placeholders, alphanumeric charset)."""
+        return codes.CodeShape.of(length=self.length, charset=self.charset, prefix=self.prefix, postfix=self.postfix,
+                                  pattern=self.pattern, default_length=DEFAULT_CODE_LENGTH)
 
     def normalized(self) -> dict[str, Any]:
         """The stored form: explicit length, charset and pattern (length = number of '#')."""
-        pattern = self.pattern or "#" * int(self.length or DEFAULT_CODE_LENGTH)
-        out: dict[str, Any] = {"length": pattern.count("#"), "charset": self.charset or DEFAULT_CHARSET, "pattern": pattern}
+        shape = self.shape()
+        out: dict[str, Any] = {"length": shape.placeholders, "charset": shape.charset, "pattern": shape.pattern}
         for name in ("prefix", "postfix", "initial_count"):
             if getattr(self, name) is not None:
                 out[name] = getattr(self, name)

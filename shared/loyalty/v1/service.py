@@ -16,6 +16,7 @@ from loyalty.cards import ledger
 from loyalty.cards import store as cards
 from loyalty.core import ids
 from loyalty.core.clock import normalize_iso, now_iso
+from loyalty.core.codes import UnusableCodeConfig
 from loyalty.core.errors import LoyaltyError, invalid_payload, not_found
 from loyalty.core.ids import new_alnum_id
 from loyalty.customers import service as customers
@@ -318,7 +319,7 @@ def add_member(db: Table, campaign_ref: str, body: MemberAdd, base: str) -> dict
     }
     config = campaign["voucher"]["code_config"]
     for _ in range(CODE_ATTEMPTS):
-        code = body.voucher or generate_code(config)
+        code = body.voucher or _generated_code(config)
         card = _new_card(campaign, member["id"], customer["id"], code, now)
         initial = int(campaign["voucher"]["loyalty_card"]["points"])
         tx = db.transaction()
@@ -342,6 +343,14 @@ def add_member(db: Table, campaign_ref: str, body: MemberAdd, base: str) -> dict
                 held = _held_card(db, claim) if claim else None
                 raise _already_published((held.get("voucher_id") if held else None) or body.voucher) from None
     raise _no_voucher("Couldn't create new vouchers for publication")
+
+
+def _generated_code(config: dict[str, Any]) -> str:
+    """A random code of the campaign's config; 400 `no_voucher_suitable_for_publication` when it can never give one."""
+    try:
+        return generate_code(config)
+    except UnusableCodeConfig as unusable:
+        raise _no_voucher(f"The campaign's {unusable}") from None
 
 
 def _card_by_code(db: Table, campaign_ref: str | None, member_ref: str) -> Card:
