@@ -209,6 +209,9 @@ def start_key_names(index: str | None) -> tuple[str, ...]:
     return ("PK", "SK", "GSI1PK", "GSI1SK") if index == GSI1 else ("PK", "SK")
 
 
+PENDING_SK = "JOBSK"
+"""The sort key attribute of the PendingJobs index (its partition key is JOBPK)."""
+
 PENDING_REMOVE = "REMOVE JOBPK, JOBSK, job"
 """The update clause that takes an item out of the PendingJobs index."""
 

@@ -10,7 +10,7 @@ from botocore.exceptions import ClientError
 
 from loyalty.db import clients
 from loyalty.db.codec import check_item_size, from_item, serialize, to_item
-from loyalty.db.keys import PENDING_INDEX, PENDING_REMOVE, PROJECTS_PARTITION, SWEEP_RESUME, Key, Keys, pending_before, pending_moved
+from loyalty.db.keys import PENDING_INDEX, PENDING_REMOVE, PENDING_SK, PROJECTS_PARTITION, SWEEP_RESUME, Key, Keys, pending_before, pending_moved
 from loyalty.db.transact import Transaction
 
 Item = dict[str, Any]
@@ -147,7 +147,7 @@ class PendingJobs:
             kwargs["ExclusiveStartKey"] = start
         resp = self.client.query(**kwargs)
         prefix = f"{self.keys.project}#"
-        jobs = [PendingJob(Key(raw["PK"]["S"], raw["SK"]["S"]), raw["JOBSK"]["S"], raw["job"]["S"])
+        jobs = [PendingJob(Key(raw["PK"]["S"], raw["SK"]["S"]), raw[PENDING_SK]["S"], raw["job"]["S"])
                 for raw in resp.get("Items", [])]
         assert all(job.key.pk.startswith(prefix) for job in jobs), "an index entry outside the project"
         return jobs, resp.get("LastEvaluatedKey")
