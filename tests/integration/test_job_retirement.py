@@ -19,6 +19,7 @@ from loyalty.core.clock import now_ms
 from loyalty.core.settings import get_settings
 from loyalty.db import clients
 from loyalty.db.keys import Keys
+from loyalty.db.table import PendingJobs
 from loyalty.jobs import sweeper
 from loyalty.jobs.models import ApplyCardTransaction, parse_job
 from loyalty.jobs.sweeper import sweep_pending_jobs
@@ -435,3 +436,46 @@ def test_a_sweep_out_of_time_hands_over_to_the_next_so_every_project_is_reached(
     # And a run with time enough visits every project (nothing is due: each job now waits before its next send)
     counts = sweep_pending_jobs(remaining_ms=lambda: 60_000)
     assert (counts["projects"], counts["unreached"], counts["found"]) == (3, 0, 0)
+
+
+# ---------------------------------------------------------------------- a rejection that could never be written
+def test_a_purchase_is_rejected_even_when_its_reward_no_longer_counts_stock(stack: Stack) -> None:
+    # Given a purchase accepted while the reward's stock was LIMITED (1, now taken), then the stock made UNLIMITED and
+    # the reward withdrawn before the worker ran: the rejection has no stock to give back (before issue 10 its write
+    # was refused on every delivery, so the job retried forever)
+    world = rich_world(stack)
+    assert stack.call("purchase_member_reward", "POST", paths(world)["purchase"], {"reward_id": world["reward"]})[0] == 202
+    status, body = stack.call("update_program_reward_assignment", "PUT", f"{BASE}/programs/{world['program']}/rewards/{world['reward']}",
+                              {"stock": {"type": "UNLIMITED"}})
+    assert status == 200, body
+    stack.ddb.update_item(TableName=support.TABLE, Key=Keys("acme").component("REWARD", world["reward"]).ddb(),
+                          UpdateExpression="SET #s = :s", ExpressionAttributeNames={"#s": "status"},
+                          ExpressionAttributeValues={":s": {"S": "INACTIVE"}})
+    # When the worker runs
+    assert stack.drain() == 1
+    # Then the purchase is REJECTED, its points unlocked, and the stock stays unlimited
+    _, page = stack.call("list_member_reward_purchases", "GET", paths(world)["purchase"])
+    assert [p["status"] for p in page["data"]] == ["REJECTED"]
+    card = ledger_holds(stack, world)
+    assert (card["balance"]["points"], card["lifetime_bucket"]["points"]["unlocked"]) == (550, 100)
+    _, program = stack.call("get_program", "GET", f"{BASE}/programs/{world['program']}")
+    assert program["rewards"][0]["stock"] is None
+    assert stored_jobs(stack) == []
+
+
+def test_a_project_whose_sweep_fails_does_not_stop_the_others(stack: Stack, clock: Clock, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Given a lost job in each of two projects, and the index of the first refusing every read (a fault)
+    lost_jobs(stack, "acme", 1, clock.ms - HOUR_MS)
+    other = lost_jobs(stack, "globex", 1, clock.ms - HOUR_MS)
+    due = PendingJobs.due
+
+    def failing(self: PendingJobs, *args: Any) -> Any:
+        if self.keys.project == "acme":
+            raise RuntimeError("injected: this project's index cannot be read")
+        return due(self, *args)
+
+    monkeypatch.setattr(PendingJobs, "due", failing)
+    # When the sweeper runs, the failure is counted and the other project is still swept
+    counts = sweep_pending_jobs()
+    assert (counts["errors"], counts["projects"], counts["sent"]) == (1, 2, 1)
+    assert sent_ids(stack) == sorted(other)

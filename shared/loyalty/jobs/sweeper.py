@@ -38,7 +38,7 @@ PAGE = 25  # due jobs one turn reads from one project
 MARGIN_MS = 5_000  # the run stops starting turns when the Lambda has less time left than this
 MAX_WAIT_SECONDS = 3600  # the longest a job waits between two sends
 RETIRE_SENDS = 2  # sends of a retire message before the marker is dropped
-COUNTS = ("projects", "unreached", "found", "sent", "retiring", "skipped", "unsent", "dropped")
+COUNTS = ("projects", "unreached", "found", "sent", "retiring", "skipped", "unsent", "dropped", "errors")
 
 
 def wait_seconds(attempt: int, base_seconds: int) -> int:
@@ -50,7 +50,7 @@ def sweep_pending_jobs(older_than_seconds: int | None = None, *, remaining_ms: C
                        page_size: int = PAGE) -> dict[str, int]:
     """One sweep of every registered project (see the module's docstring); returns what it did, counted:
     projects visited and `unreached`, due jobs `found`, `sent` (of which `retiring`), `skipped` (settled or moved
-    meanwhile), `unsent` (the send failed; left as they were), `dropped`."""
+    meanwhile), `unsent` (the send failed; left as they were), `dropped`, and project turns that failed (`errors`)."""
     settings = get_settings()
     base = settings.sweep_after_seconds if older_than_seconds is None else older_than_seconds
     now = now_ms()
@@ -66,12 +66,17 @@ def sweep_pending_jobs(older_than_seconds: int | None = None, *, remaining_ms: C
         if remaining_ms is not None and remaining_ms() < MARGIN_MS:
             break
         project, page_start, quota = turns.popleft()
-        index = PendingJobs(project, settings.table_name, client)
-        due, page_start = index.due(before, min(page_size, quota), page_start)
         visited.add(project)
-        counts["found"] += len(due)
-        for pending in due:
-            counts[_resend(index, pending, now, base, settings)] += 1
+        index = PendingJobs(project, settings.table_name, client)
+        try:
+            due, page_start = index.due(before, min(page_size, quota), page_start)
+            counts["found"] += len(due)
+            for pending in due:
+                counts[_resend(index, pending, now, base, settings)] += 1
+        except Exception:  # noqa: BLE001 - one project's failure must not stop the sweep of the others
+            logger.exception("sweep of a project failed; the next sweep tries again", extra={"project": project})
+            counts["errors"] += 1
+            continue
         quota -= len(due)
         if page_start and quota > 0:
             turns.append((project, page_start, quota))
