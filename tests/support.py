@@ -63,6 +63,20 @@ def create_table(client: Any, name: str = TABLE) -> None:
     )
 
 
+def scan_pending_jobs(client: Any, table: str, older_than_ms: int) -> list[dict[str, Any]]:
+    """Every project's jobs in the PendingJobs index whose wait began before `older_than_ms` (a Scan: tests only; the
+    sweeper Queries project by project)."""
+    jobs: list[dict[str, Any]] = []
+    kwargs: dict[str, Any] = {"TableName": table, "IndexName": "PendingJobs", "FilterExpression": "JOBSK < :t",
+                              "ExpressionAttributeValues": {":t": {"S": f"{older_than_ms:013d}"}}}
+    while True:
+        resp = client.scan(**kwargs)
+        jobs += [json.loads(raw["job"]["S"]) for raw in resp.get("Items", [])]
+        if "LastEvaluatedKey" not in resp:
+            return jobs
+        kwargs["ExclusiveStartKey"] = resp["LastEvaluatedKey"]
+
+
 def context(name: str = "test") -> SimpleNamespace:
     """A Lambda context object good enough for Powertools."""
     return SimpleNamespace(

@@ -1,4 +1,5 @@
-"""SQS worker: applies pending card transactions, completes reward purchases, generates card codes."""
+"""SQS worker: applies pending card transactions, completes reward purchases, generates card codes, enrols batches;
+retires the jobs the sweeper marks as out of attempts."""
 
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
@@ -6,13 +7,13 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from loyalty.core.logs import logger
-from loyalty.jobs.worker import run_job
+from loyalty.jobs.worker import run_message
 
 processor = BatchProcessor(event_type=EventType.SQS)
 
 
 def record_handler(record: SQSRecord) -> str:
-    outcome = run_job(record.body)
+    outcome = run_message(record.body, int(record.attributes.approximate_receive_count))
     logger.info("job done", extra={"message_id": record.message_id, "outcome": outcome})
     return outcome
 

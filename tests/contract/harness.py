@@ -20,7 +20,7 @@ from loyalty.cards import store as cards_store
 from loyalty.cards.service import TRANSACTIONS
 from loyalty.core.listing import ListQuery
 from loyalty.db.codec import from_item
-from loyalty.db.table import Table, scan_pending_jobs
+from loyalty.db.table import PendingJobs, Table
 from loyalty.members import store as members_store
 from tests import support
 
@@ -128,9 +128,15 @@ class Contract:
                              ExpressionAttributeValues={":s": {"S": status}})
 
     def pending_jobs(self) -> list[dict[str, Any]]:
-        """This project's jobs still marked pending (the sweeper's view, any age)."""
-        jobs = scan_pending_jobs(self.ddb, self.table, older_than_ms=10**13 - 1)
-        return [j for j in jobs if j.get("project_id") == self.project]
+        """This project's jobs still marked pending (the sweeper's view, any age: its Query of the project's entries)."""
+        index = PendingJobs(self.project, self.table, self.ddb)
+        jobs: list[dict[str, Any]] = []
+        start: dict[str, Any] | None = None
+        while True:
+            page, start = index.due(10**13 - 1, 100, start)
+            jobs += [json.loads(job.body) for job in page]
+            if start is None:
+                return jobs
 
     # ------------------------------------------------------------------ API
     @property

@@ -15,7 +15,7 @@ from loyalty.core.clock import now_iso
 from loyalty.core.ids import new_alnum_id
 from loyalty.core.listing import parse
 from loyalty.customers import store as customers
-from loyalty.db.table import Table, scan_pending_jobs
+from loyalty.db.table import Table
 from loyalty.db.transact import TransactionConflict
 from loyalty.jobs.models import CreateMembersBatch
 from loyalty.jobs.worker import run_job
@@ -178,8 +178,7 @@ def test_a_batch_is_stored_and_stepped_through_chunk_by_chunk(contract: Contract
     step = members.get_batch_step(contract.db, action["id"])
     assert step is not None and step[1] is not None
     assert (step[0]["chunks"], step[0]["next_chunk"], step[0]["total"], step[1]["index"], step[1]["offset"]) == (3, 0, 201, 0, 0)
-    assert [j["async_action_id"] for j in scan_pending_jobs(contract.ddb, contract.table, 2**42)
-            if j.get("async_action_id")] == [action["id"]]
+    assert [j["async_action_id"] for j in contract.pending_jobs() if j.get("async_action_id")] == [action["id"]]
     # A finished chunk is deleted and the next one becomes the step; finishing it twice is refused under `action`
     members.finish_chunk(contract.db, 0, {**action, "status": "IN_PROGRESS"}, {"done_count": 0}, job)  # type: ignore[typeddict-item]
     with pytest.raises(TransactionConflict) as twice:
@@ -192,7 +191,7 @@ def test_a_batch_is_stored_and_stepped_through_chunk_by_chunk(contract: Contract
     # Once the last chunk is done, nothing is pending and only the action is left
     step = members.get_batch_step(contract.db, action["id"])
     assert step is not None and step[1] is None and step[0]["data"]["status"] == "DONE"
-    assert not [j for j in scan_pending_jobs(contract.ddb, contract.table, 2**42) if j.get("async_action_id") == action["id"]]
+    assert not [j for j in contract.pending_jobs() if j.get("async_action_id") == action["id"]]
     assert members.get_async_action(contract.db, action["id"])["status"] == "DONE"  # type: ignore[index]
     assert members.get_batch_step(contract.db, ids.ASYNC_ACTION.new()) is None
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -16,7 +17,7 @@ from loyalty.core.clock import now_iso, now_ms
 from loyalty.core.errors import LoyaltyError
 from loyalty.core.ids import new_alnum_id
 from loyalty.customers import store as customers
-from loyalty.db.table import ConditionFailed, Table, scan_pending_jobs
+from loyalty.db.table import ConditionFailed, PendingJobs, Table
 from loyalty.db.transact import TransactionConflict
 from loyalty.jobs.models import ApplyCardTransaction, CompleteRewardPurchase, GenerateCardCodes
 from loyalty.members import store as members
@@ -554,7 +555,7 @@ def test_forged_expired_or_foreign_cursors_are_refused(contract: Contract) -> No
 
 
 # ---------------------------------------------------------------------- the sweeper's index
-def test_scan_pending_jobs_finds_old_jobs_of_every_project(contract: Contract) -> None:
+def test_the_pending_index_is_queried_per_project_and_a_job_moves_once(contract: Contract) -> None:
     # Given a pending credit in this project and one in another project
     w = make_member(contract.db, make_program(contract.db), job=False)
     other = Table(f"{contract.project}-b", contract.table, cursor_secret=CURSOR_SECRET, client=contract.ddb)
@@ -563,18 +564,25 @@ def test_scan_pending_jobs_finds_old_jobs_of_every_project(contract: Contract) -
     theirs = card_transaction(w_other["card"], "ADMIN_CREDIT", 5, "sweep", "PENDING")
     cards.create_pending_card_transaction(contract.db, mine, job_for(contract.db, mine))
     cards.create_pending_card_transaction(other, theirs, job_for(other, theirs))
-    projects = {contract.project, other.project_id}
+    index = PendingJobs(contract.project, contract.table, contract.ddb)
 
-    def found(older_than_ms: int) -> set[str]:
-        jobs = scan_pending_jobs(contract.ddb, contract.table, older_than_ms)
-        return {j["transaction_id"] for j in jobs if j["project_id"] in projects}
+    def found(before_ms: int) -> list[str]:
+        return [json.loads(job.body)["transaction_id"] for job in index.due(before_ms, 10)[0]]
 
-    # Then a scan for jobs older than now sees both, one for jobs older than a minute ago sees neither
-    assert found(now_ms() + 1) == {mine["id"], theirs["id"]}
-    assert found(now_ms() - 60_000) == set()
+    # Then the project's Query sees its own job once it is due, never the other project's
+    assert found(now_ms() + 1) == [mine["id"]]
+    assert found(now_ms() - 60_000) == []
+    assert [json.loads(j.body)["transaction_id"] for j in PendingJobs(other.project_id, contract.table, contract.ddb).due(now_ms() + 1, 10)[0]] \
+        == [theirs["id"]]
+    # When the sweeper moves the job (a re-send), a second move from the same reading is refused
+    due = index.due(now_ms() + 1, 10)[0][0]
+    moved = index.move(due, now_ms() + 60_000, '{"resent":1}')
+    assert moved is not None and index.move(due, now_ms(), "{}") is None and index.drop(due) is False
+    assert found(now_ms() + 1) == []  # its wait restarted in the future
+    assert index.put_back(moved, due) and found(now_ms() + 1) == [mine["id"]]
     # And a settled job leaves the index
     cards.apply_card_transaction(contract.db, mine, {"added": 5, "total": 5}, None)
-    assert found(now_ms() + 1) == {theirs["id"]}
+    assert found(now_ms() + 1) == []
 
 
 # ---------------------------------------------------------------------- v1, customers, keys

@@ -18,13 +18,12 @@ from local.template import load_template
 from loyalty.cards import store as cards_store
 from loyalty.core.clock import now_ms
 from loyalty.db import clients
-from loyalty.db.table import Table, scan_pending_jobs
-from loyalty.jobs.sweeper import sweep_pending_jobs
+from loyalty.db.table import Table
 from tests import support
 from tests.integration.conftest import Stack
 from tests.integration.test_v2_bad_input import build_world, paths
 from tests.integration.test_v2_journey import BASE, card_of, credit, make_customer
-from tests.integration.test_worker import ledger_holds, receive_all
+from tests.integration.test_worker import ledger_holds, receive_all, sweep
 
 
 class UnreachableQueue:
@@ -40,7 +39,7 @@ class WorkerDied(BaseException):
 
 def pending_jobs(stack: Stack) -> list[dict[str, Any]]:
     """Every job still marked pending, whatever its age (the sweeper's index)."""
-    return scan_pending_jobs(stack.ddb, support.TABLE, now_ms() + 1)
+    return support.scan_pending_jobs(stack.ddb, support.TABLE, now_ms() + 1)
 
 
 def queue_depth(stack: Stack, url: str | None = None) -> int:
@@ -118,7 +117,7 @@ def test_a_failed_send_after_the_write_is_completed_by_the_sweeper(
     assert [j["type"] for j in pending_jobs(stack)] == [job_type]
 
     # When the sweeper runs (the queue reachable again) and the worker drains the queue
-    assert sweep_pending_jobs(older_than_seconds=0) == {"found": 1, "sent": 1}
+    assert sweep() == (1, 1)
     assert stack.drain() == 1
 
     # Then the job is done once: nothing pending, the effect visible, the ledger intact
@@ -142,11 +141,11 @@ def test_a_send_that_fails_during_a_sweep_is_retried_by_the_next_sweep(stack: St
         m.setattr(clients, "sqs", UnreachableQueue)
         credit(stack, world["program"], world["member"], world["card"], 300)
         # When the sweeper runs while the queue is still unreachable, the job is found but not sent, and stays pending
-        assert sweep_pending_jobs(older_than_seconds=0) == {"found": 1, "sent": 0}
+        assert sweep() == (1, 0)
     assert len(pending_jobs(stack)) == 1 and queue_depth(stack) == 0
 
     # When the next sweep runs with the queue back, the job is sent and applied once
-    assert sweep_pending_jobs(older_than_seconds=0) == {"found": 1, "sent": 1}
+    assert sweep() == (1, 1)
     stack.drain()
     assert ledger_holds(stack, world)["balance"]["points"] == 350
     assert pending_jobs(stack) == []
@@ -156,7 +155,7 @@ def test_a_sweep_of_a_job_whose_message_is_only_late_applies_it_once(stack: Stac
     # Given a credit whose message is still in the queue (slow, not lost) when the sweeper re-sends the job
     world = build_world(stack)
     credit(stack, world["program"], world["member"], world["card"], 300)
-    assert sweep_pending_jobs(older_than_seconds=0) == {"found": 1, "sent": 1}
+    assert sweep() == (1, 1)
     assert queue_depth(stack) == 2
 
     # When the worker gets both messages of the job
@@ -369,7 +368,7 @@ def test_a_real_job_whose_message_went_to_the_dlq_is_still_completed_by_the_swee
 
     # When the table recovers and the sweeper runs: the job is still PENDING, so it is sent again and applied once
     assert [j["type"] for j in pending_jobs(stack)] == ["apply_card_transaction"]
-    assert sweep_pending_jobs(older_than_seconds=0) == {"found": 1, "sent": 1}
+    assert sweep() == (1, 1)
     stack.drain()
 
     # Then the credit counts once and nothing is pending

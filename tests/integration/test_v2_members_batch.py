@@ -12,9 +12,7 @@ import pytest
 from loyalty.core.clock import now_ms
 from loyalty.db import clients
 from loyalty.db.codec import item_size
-from loyalty.db.table import scan_pending_jobs
 from loyalty.jobs.models import CreateMembersBatch
-from loyalty.jobs.sweeper import sweep_pending_jobs
 from loyalty.jobs.worker import run_job
 from loyalty.members import batch
 from loyalty.members import store as members
@@ -22,6 +20,7 @@ from tests import support
 from tests.integration.conftest import Stack
 from tests.integration.test_faults import UnreachableQueue
 from tests.integration.test_v2_journey import BASE, make_components, make_customer, make_member, make_program
+from tests.integration.test_worker import sweep
 
 
 @pytest.fixture
@@ -207,13 +206,13 @@ def test_a_lost_send_is_resent_by_the_sweeper(stack: Stack, program: dict[str, A
         action_id = submit(stack, program["id"], [{"customer_id": customer}])
     assert take_jobs(stack) == []
     # Then its job is pending, and the sweeper sends it again; the worker then enrols the entry
-    pending = scan_pending_jobs(stack.ddb, support.TABLE, now_ms() + 1)
+    pending = support.scan_pending_jobs(stack.ddb, support.TABLE, now_ms() + 1)
     assert pending == [{"type": "create_members_batch", "project_id": "acme", "async_action_id": action_id}]
-    assert sweep_pending_jobs(older_than_seconds=0) == {"found": 1, "sent": 1}
+    assert sweep() == (1, 1)
     stack.drain()
     assert action_of(stack, action_id)["status"] == "DONE"
     assert [m["customer_id"] for m in listed(stack, program["id"])] == [customer]
-    assert scan_pending_jobs(stack.ddb, support.TABLE, now_ms() + 1) == []
+    assert support.scan_pending_jobs(stack.ddb, support.TABLE, now_ms() + 1) == []
 
 
 def test_entries_fail_when_the_program_stopped_taking_members(stack: Stack, program: dict[str, Any]) -> None:

@@ -17,6 +17,12 @@ def receive_all(stack: Stack) -> list[dict[str, Any]]:
     return resp.get("Messages", [])
 
 
+def sweep(older_than_seconds: int = 0) -> tuple[int, int]:
+    """Run the sweeper; (jobs found due, messages sent)."""
+    counts = sweep_pending_jobs(older_than_seconds=older_than_seconds)
+    return counts["found"], counts["sent"]
+
+
 def ledger_holds(stack: Stack, world: dict[str, Any]) -> dict[str, Any]:
     """The card's balance equals the spec's formula over its counters and the sum of its settled transactions."""
     card = card_of(stack, world["program"], world["member"])
@@ -52,17 +58,17 @@ def test_a_lost_send_is_completed_by_the_sweeper(stack: Stack) -> None:
     stack.sqs.purge_queue(QueueUrl=stack.queue_url)
     assert card_of(stack, world["program"], world["member"])["balance"]["points"] == 50
     # When the sweeper runs, it re-sends the job still PENDING, and the worker applies it
-    assert sweep_pending_jobs(older_than_seconds=0) == {"found": 1, "sent": 1}
+    assert sweep() == (1, 1)
     stack.drain()
     assert ledger_holds(stack, world)["balance"]["points"] == 350
     # And nothing is left pending
-    assert sweep_pending_jobs(older_than_seconds=0) == {"found": 0, "sent": 0}
+    assert sweep() == (0, 0)
 
 
 def test_a_job_too_young_is_left_to_the_worker(stack: Stack) -> None:
     world = build_world(stack)
     credit(stack, world["program"], world["member"], world["card"], 5)
-    assert sweep_pending_jobs(older_than_seconds=3600) == {"found": 0, "sent": 0}
+    assert sweep(3600) == (0, 0)
 
 
 def test_poison_messages_fail_alone(stack: Stack) -> None:

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from local.template import FUNCTION, QUEUE, TABLE, load_yaml, merge_globals
+from loyalty.core.settings import Settings
 from tests.iam import function_roles, role_statements
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -99,6 +100,25 @@ def test_queue_redrive_and_visibility_timeout() -> None:
             assert int(queue.get("VisibilityTimeout", 30)) >= 6 * int(props.get("Timeout", 3)), (
                 f"{queue_id} VisibilityTimeout {queue.get('VisibilityTimeout', 30)} < 6 x worker Timeout {props.get('Timeout', 3)}"
             )
+
+
+def test_the_sweeper_waits_longer_than_the_queue_hides_a_message() -> None:
+    # A job is sent again only once it has waited SWEEP_AFTER_SECONDS: were that shorter than the visibility timeout of
+    # the queue, the sweeper would copy jobs whose message SQS is still holding for a retry, and copies would pile up.
+    env = TEMPLATE["Globals"]["Function"]["Environment"]["Variables"]
+    sweep_after = int(env["SWEEP_AFTER_SECONDS"])
+    queues = {k: r.get("Properties") or {} for k, r in RESOURCES.items() if r["Type"] == QUEUE}
+    for props in WORKERS.values():
+        for sqs in events_of(props, "SQS"):
+            visibility = int(queues[sqs["Queue"]["Fn::GetAtt"][0]].get("VisibilityTimeout", 30))
+            assert sweep_after > visibility, f"SWEEP_AFTER_SECONDS {sweep_after} <= VisibilityTimeout {visibility}"
+    # the settings' defaults are the template's values, so a process without the variables behaves as deployed
+    sweeper = next(p for p in FUNCTIONS.values() if events_of(p, "Schedule"))
+    fields = Settings.model_fields
+    assert fields["sweep_after_seconds"].default == sweep_after
+    own = sweeper["Environment"]["Variables"]
+    assert fields["job_max_attempts"].default == int(own["JOB_MAX_ATTEMPTS"]) >= 2
+    assert fields["sweep_jobs_per_project"].default == int(own["SWEEP_JOBS_PER_PROJECT"])
 
 
 def test_http_api_events_use_the_api_and_routes_are_unique() -> None:
@@ -263,11 +283,16 @@ def test_roles_are_least_privilege() -> None:
         writes = actions & WRITE_ACTIONS
         if role in ("ApiWriteRole", "ApiWriteEnqueueRole", "WorkerRole"):
             assert writes == WRITE_ACTIONS, role
+        elif role == "SweeperRole":  # records a job's attempts (UpdateItem) and where the next sweep starts (PutItem)
+            assert writes == {"dynamodb:UpdateItem", "dynamodb:PutItem"}, role
         else:
             assert not writes, f"{role} may not write the table"
         sends = "sqs:SendMessage" in actions
         assert sends == (role in ("ApiWriteEnqueueRole", "SweeperRole")), f"{role}: sqs:SendMessage only where a function enqueues"
         assert (actions & QUEUE_CONSUMER_ACTIONS == QUEUE_CONSUMER_ACTIONS) == (role == "WorkerRole"), role
     sweeper = role_statements(TEMPLATE)["SweeperRole"]
-    assert any(st.allows("dynamodb:Scan", "arn:aws:dynamodb:us-east-1:123456789012:table/loyalty-Table/index/PendingJobs")
-               for st in sweeper)
+    table = "arn:aws:dynamodb:us-east-1:123456789012:table/loyalty-Table"
+    assert any(st.allows("dynamodb:Query", f"{table}/index/PendingJobs") for st in sweeper)
+    assert any(st.allows("dynamodb:Query", table) for st in sweeper)  # the registry of projects
+    assert not any(st.allows("dynamodb:Scan", resource) for st in sweeper for resource in (table, f"{table}/index/PendingJobs")), (
+        "the sweeper pages per project with Query; a Scan of the whole index would not fit one run as the table grows")

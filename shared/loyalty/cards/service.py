@@ -16,7 +16,7 @@ from loyalty.core.logs import logger
 from loyalty.db.table import Table
 from loyalty.jobs.models import ApplyCardTransaction, CompleteRewardPurchase
 from loyalty.jobs.queue import enqueue
-from loyalty.jobs.settle import settle
+from loyalty.jobs.settle import retire, retirement, settle
 from loyalty.members.service import require_active_member, require_card, require_member
 from loyalty.programs.service import require_active_program, require_program
 
@@ -67,6 +67,15 @@ def apply_card_transaction(db: Table, job: ApplyCardTransaction) -> str:
     rejection = {"reason": "insufficient_card_balance", "details": "Operation exceeds the available card balance"}
     return settle(lambda: store.apply_card_transaction(db, ctx, deltas_for(ctx["type"], points), needs),
                   lambda: store.reject_card_transaction(db, ctx, rejection), reject_when="card")
+
+
+def retire_card_transaction(db: Table, job: ApplyCardTransaction) -> str:
+    """Worker, for a job out of attempts: its PENDING admin transaction becomes REJECTED (the card's counters never
+    moved) and leaves the PendingJobs index, in one conditional write. Returns RETIRED or why not."""
+    ctx = pending_transaction(db, job)
+    if isinstance(ctx, str):
+        return ctx
+    return retire(lambda: store.reject_card_transaction(db, ctx, retirement(job), retiring=job.to_json()))
 
 
 TRANSACTIONS = ListSpec("lcrsctx_", filters={"id": id_field(ids.CARD_TRANSACTION.prefix), "created_at": DATE})

@@ -70,18 +70,25 @@ def add_counter_move(tx: Transaction, db: Table, member_id: str, card_id: str, d
     tx.update(label, db.keys.card(member_id, card_id), "SET " + ", ".join(sets), condition=condition, names=names, values=values)
 
 
-def add_settle(tx: Transaction, db: Table, ctx: CardTransaction, status: str, rejection: dict[str, Any] | None = None) -> None:
+def add_settle(tx: Transaction, db: Table, ctx: CardTransaction, status: str, rejection: dict[str, Any] | None = None,
+               *, retiring: str | None = None) -> None:
     """Add to `tx` the move of a PENDING card transaction to `status` (label `transaction`: refused when it is no longer
-    PENDING, which makes a second delivery of its job a no-op)."""
+    PENDING, which makes a second delivery of its job a no-op). `retiring` is the retire send of its job: then the move
+    is also refused unless the item's pending marker still holds that send."""
     expression = "SET #s = :s, updated_at = :u"
     names = {"#s": "status"}
     values: dict[str, Any] = {"s": status, "u": now_iso(), "p": "PENDING"}
+    condition = "#s = :p"
     if rejection is not None:
         expression += ", #rej = :r"
         names["#rej"] = "rejection"
         values["r"] = rejection
+    if retiring is not None:
+        condition += " AND #job = :job"
+        names["#job"] = "job"
+        values["job"] = retiring
     tx.update(PENDING_LABEL, db.keys.card_transaction(ctx["card_id"], ctx["id"]), f"{expression} {PENDING_REMOVE}",
-              condition="#s = :p", names=names, values=values)
+              condition=condition, names=names, values=values)
 
 
 def create_pending_card_transaction(db: Table, ctx: CardTransaction, job: ApplyCardTransaction) -> None:
@@ -105,10 +112,11 @@ def apply_card_transaction(db: Table, ctx: CardTransaction, deltas: dict[str, in
     tx.commit()
 
 
-def reject_card_transaction(db: Table, ctx: CardTransaction, rejection: dict[str, Any]) -> None:
-    """Move a PENDING transaction to REJECTED (label `transaction` when it is no longer PENDING)."""
+def reject_card_transaction(db: Table, ctx: CardTransaction, rejection: dict[str, Any], *, retiring: str | None = None) -> None:
+    """Move a PENDING transaction to REJECTED (label `transaction` when it is no longer PENDING, or, with `retiring`,
+    when its marker no longer holds that retire send)."""
     tx = db.transaction()
-    add_settle(tx, db, ctx, "REJECTED", rejection)
+    add_settle(tx, db, ctx, "REJECTED", rejection, retiring=retiring)
     tx.commit()
 
 

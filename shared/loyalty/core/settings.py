@@ -16,7 +16,9 @@ class Settings(BaseModel):
     cursor_secret: str = Field(default="dev-cursor-secret-change-me", min_length=8)
     auth_cache_ttl_seconds: int = Field(default=60, ge=0, le=60)
     cursor_ttl_seconds: int = Field(default=3600, ge=60)
-    sweep_after_seconds: int = Field(default=120, ge=1)
+    sweep_after_seconds: int = Field(default=300, ge=1)  # longer than the queue's visibility timeout (template test)
+    job_max_attempts: int = Field(default=5, ge=1)  # sends of a job before the sweeper retires it
+    sweep_jobs_per_project: int = Field(default=100, ge=1)  # re-sends per project per sweep, so no backlog starves the rest
     project_rate_limit: int = Field(default=0, ge=0)  # requests per second per project; 0: no limit
     rate_window_seconds: int = Field(default=10, ge=1, le=60)
 
@@ -31,7 +33,9 @@ def get_settings() -> Settings:
         cursor_secret=env.get("CURSOR_SECRET", "dev-cursor-secret-change-me"),
         auth_cache_ttl_seconds=int(env.get("AUTH_CACHE_TTL_SECONDS", "60")),
         cursor_ttl_seconds=int(env.get("CURSOR_TTL_SECONDS", "3600")),
-        sweep_after_seconds=int(env.get("SWEEP_AFTER_SECONDS", "120")),
+        sweep_after_seconds=int(env.get("SWEEP_AFTER_SECONDS", "300")),
+        job_max_attempts=int(env.get("JOB_MAX_ATTEMPTS", "5")),
+        sweep_jobs_per_project=int(env.get("SWEEP_JOBS_PER_PROJECT", "100")),
         project_rate_limit=int(env.get("PROJECT_RATE_LIMIT", "0")),
         rate_window_seconds=int(env.get("RATE_WINDOW_SECONDS", "10")),
     )

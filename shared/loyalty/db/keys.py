@@ -196,7 +196,11 @@ class Keys:
     # ---------------------------------------------------------------- the sparse pending-job index
     def pending_job(self, item_id: str, written_ms: int, job_json: str) -> dict[str, str]:
         """Attributes that put an item in the PendingJobs index until its job is done (removed by `PENDING_REMOVE`)."""
-        return {"JOBPK": self._pk("PENDING"), "JOBSK": f"{written_ms:013d}#{item_id}", "job": job_json}
+        return {"JOBPK": self.pending_partition(), "JOBSK": pending_sort_key(written_ms, item_id), "job": job_json}
+
+    def pending_partition(self) -> str:
+        """The project's partition of the PendingJobs index (the sweeper Queries it, oldest first)."""
+        return self._pk("PENDING")
 
 
 def key_names(index: str | None) -> tuple[str, str]:
@@ -209,10 +213,28 @@ def start_key_names(index: str | None) -> tuple[str, ...]:
     return ("PK", "SK", "GSI1PK", "GSI1SK") if index == GSI1 else ("PK", "SK")
 
 
+PENDING_SK = "JOBSK"
+"""The sort key attribute of the PendingJobs index (its partition key is JOBPK)."""
+
 PENDING_REMOVE = "REMOVE JOBPK, JOBSK, job"
 """The update clause that takes an item out of the PendingJobs index."""
 
 
+def pending_sort_key(ms: int, item_id: str) -> str:
+    """A JOBSK: the time (epoch ms, 13 digits) from which the sweeper counts the job's wait, then the item's id."""
+    return f"{ms:013d}#{item_id}"
+
+
+def pending_moved(sort_key: str, ms: int) -> str:
+    """The JOBSK of the same pending item with its time moved to `ms` (a re-sent job waits again from then)."""
+    return pending_sort_key(ms, sort_key.split("#", 1)[1])
+
+
 def pending_before(older_than_ms: int) -> str:
-    """The JOBSK bound of the jobs written before `older_than_ms` (for the sweeper's Scan filter)."""
+    """The JOBSK bound of the jobs whose wait began before `older_than_ms` (the sweeper's `JOBSK < bound` Query)."""
     return f"{older_than_ms:013d}"
+
+
+SWEEP_RESUME = Key(PROJECTS_PARTITION, "~sweep")
+"""Where a sweep that ran out of time records the project the next sweep starts with. It lives in the registry's
+partition (read with it, at no extra cost) and its sort key sorts after every project id (those are lower case)."""

@@ -3,14 +3,14 @@ Domain stores build on it; every key it is given comes from `db.keys`."""
 
 from __future__ import annotations
 
-import json
+from dataclasses import dataclass
 from typing import Any
 
 from botocore.exceptions import ClientError
 
 from loyalty.db import clients
 from loyalty.db.codec import check_item_size, from_item, serialize, to_item
-from loyalty.db.keys import PENDING_INDEX, Key, Keys, pending_before
+from loyalty.db.keys import PENDING_INDEX, PENDING_REMOVE, PENDING_SK, PROJECTS_PARTITION, SWEEP_RESUME, Key, Keys, pending_before, pending_moved
 from loyalty.db.transact import Transaction
 
 Item = dict[str, Any]
@@ -103,20 +103,98 @@ class Table:
         _conditional(self.client.update_item, **kw)
 
 
-def scan_pending_jobs(client: Any, table: str, older_than_ms: int) -> list[dict[str, Any]]:
-    """Every project's jobs still pending that were written before `older_than_ms` (Scan of the sparse PendingJobs index)."""
-    jobs: list[dict[str, Any]] = []
-    kwargs: dict[str, Any] = {
-        "TableName": table,
-        "IndexName": PENDING_INDEX,
-        "FilterExpression": "JOBSK < :t",
-        "ExpressionAttributeValues": {":t": {"S": pending_before(older_than_ms)}},
-    }
+def read_registry(client: Any, table: str) -> tuple[list[str], str | None]:
+    """Every registered project id (a Query of the registry partition, page by page) and where the last unfinished
+    sweep asked the next one to start (None when no sweep ran out of time)."""
+    projects: list[str] = []
+    resume: str | None = None
+    kwargs: dict[str, Any] = {"TableName": table, "KeyConditionExpression": "PK = :pk",
+                              "ExpressionAttributeValues": {":pk": {"S": PROJECTS_PARTITION}}, "ProjectionExpression": "SK, #n",
+                              "ExpressionAttributeNames": {"#n": "next"}}
     while True:
-        resp = client.scan(**kwargs)
-        jobs += [json.loads(raw["job"]["S"]) for raw in resp.get("Items", [])]
+        resp = client.query(**kwargs)
+        for raw in resp.get("Items", []):
+            if raw["SK"]["S"] == SWEEP_RESUME.sk:
+                resume = raw.get("next", {}).get("S")
+            else:
+                projects.append(raw["SK"]["S"])
         if "LastEvaluatedKey" not in resp:
-            return jobs
+            return projects, resume
         kwargs["ExclusiveStartKey"] = resp["LastEvaluatedKey"]
 
 
+def record_sweep_resume(client: Any, table: str, project: str) -> None:
+    """Ask the next sweep to start with `project` (this one ran out of time before reaching it)."""
+    client.put_item(TableName=table, Item={**SWEEP_RESUME.ddb(), "next": {"S": project}})
+
+
+@dataclass(frozen=True)
+class PendingJob:
+    """One entry of the PendingJobs index: the item carrying the marker, its JOBSK as read, and the stored job body."""
+
+    key: Key
+    sort_key: str
+    body: str
+
+
+def _refused(exc: ClientError) -> bool:
+    return bool(exc.response["Error"]["Code"] == "ConditionalCheckFailedException")
+
+
+class PendingJobs:
+    """One project's entries in the sparse PendingJobs index, as the sweeper reads and moves them."""
+
+    def __init__(self, project_id: str, table_name: str, client: Any) -> None:
+        self.keys = Keys(project_id)
+        self.name = table_name
+        self.client = client
+
+    def due(self, before_ms: int, limit: int, start: dict[str, Any] | None = None) -> tuple[list[PendingJob], dict[str, Any] | None]:
+        """Up to `limit` of the project's jobs whose wait began before `before_ms`, oldest first (one Query of the index:
+        `JOBPK = <project>#PENDING AND JOBSK < bound`), and where the next page starts (None after the last)."""
+        kwargs: dict[str, Any] = {
+            "TableName": self.name, "IndexName": PENDING_INDEX, "Limit": limit,
+            "KeyConditionExpression": "JOBPK = :p AND JOBSK < :t",
+            "ExpressionAttributeValues": {":p": {"S": self.keys.pending_partition()}, ":t": {"S": pending_before(before_ms)}},
+        }
+        if start:
+            kwargs["ExclusiveStartKey"] = start
+        resp = self.client.query(**kwargs)
+        prefix = f"{self.keys.project}#"
+        jobs = [PendingJob(Key(raw["PK"]["S"], raw["SK"]["S"]), raw[PENDING_SK]["S"], raw["job"]["S"])
+                for raw in resp.get("Items", [])]
+        assert all(job.key.pk.startswith(prefix) for job in jobs), "an index entry outside the project"
+        return jobs, resp.get("LastEvaluatedKey")
+
+    def move(self, job: PendingJob, ms: int, body: str) -> PendingJob | None:
+        """Store the job's next body and restart its wait at `ms` (one UpdateItem, on condition that its JOBSK is still
+        the one read: a job settled or moved meanwhile is left alone, and None is returned)."""
+        moved = PendingJob(job.key, pending_moved(job.sort_key, ms), body)
+        return moved if self._set(job, moved) else None
+
+    def put_back(self, moved: PendingJob, original: PendingJob) -> bool:
+        """Undo `move` (the re-send it was for could not be sent), unless the job changed since."""
+        return self._set(moved, original)
+
+    def drop(self, job: PendingJob) -> bool:
+        """Take the item out of the index (one UpdateItem, only while its JOBSK is still the one read)."""
+        try:
+            self.client.update_item(TableName=self.name, Key=job.key.ddb(), UpdateExpression=PENDING_REMOVE,
+                                    ConditionExpression="JOBSK = :was", ExpressionAttributeValues={":was": {"S": job.sort_key}})
+        except ClientError as exc:
+            if _refused(exc):
+                return False
+            raise
+        return True
+
+    def _set(self, was: PendingJob, now: PendingJob) -> bool:
+        try:
+            self.client.update_item(TableName=self.name, Key=was.key.ddb(), UpdateExpression="SET JOBSK = :sk, job = :job",
+                                    ConditionExpression="JOBSK = :was",
+                                    ExpressionAttributeValues={":sk": {"S": now.sort_key}, ":job": {"S": now.body},
+                                                               ":was": {"S": was.sort_key}})
+        except ClientError as exc:
+            if _refused(exc):
+                return False
+            raise
+        return True

@@ -3,22 +3,41 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr, TypeAdapter, ValidationError
 
 
 class _Job(BaseModel):
-    """What every job carries: the project whose data it touches."""
+    """What every job carries: the project whose data it touches, and which send of the job this is.
+
+    `attempt` counts the sends (1 = the first, by the request that stored the job; each re-send by the sweeper adds
+    one). `retire` marks the send the sweeper makes once a job has used its attempts: the worker then ends the job
+    (its transaction REJECTED, its async action FAILED, ...) instead of running it."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     project_id: StrictStr
+    attempt: StrictInt = Field(default=1, ge=1)
+    retire: StrictBool = False
 
     def to_json(self) -> str:
-        """The message body (and the copy kept on the pending item for the sweeper): `type` first, then the fields."""
+        """The message body (and the copy kept on the pending item for the sweeper): `type` first, then the fields;
+        `attempt` and `retire` only once the sweeper has set them."""
         data = self.model_dump()
+        if data["attempt"] == 1:
+            del data["attempt"]
+        if not data["retire"]:
+            del data["retire"]
         return json.dumps({"type": data.pop("type"), **data}, separators=(",", ":"))
+
+    def resent(self, attempt: int, *, retire: bool) -> Self:
+        """The same job as the sweeper sends it again: send number `attempt`, marked `retire` when it is the last."""
+        return self.model_copy(update={"attempt": attempt, "retire": retire})
+
+    def first_send(self) -> Self:
+        """The same job as a first send (a job that made progress, such as a batch step, starts counting again)."""
+        return self.model_copy(update={"attempt": 1, "retire": False})
 
 
 class ApplyCardTransaction(_Job):

@@ -1,10 +1,13 @@
-"""The one way a job settles a PENDING item: approve it, else reject it when the refusal says so, else it was already settled."""
+"""The one way a job settles a PENDING item: approve it, else reject it when the refusal says so, else it was already
+settled; and the one way a job out of attempts is retired."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from loyalty.db.transact import TransactionConflict
+from loyalty.jobs.models import AnyJob
 
 PENDING_LABEL = "transaction"
 """The label of the transaction item that moves the job's record out of PENDING (condition `status = PENDING`)."""
@@ -30,3 +33,26 @@ def settle(approve: Callable[[], None], reject: Callable[[], None], *, reject_wh
             raise
         return "ALREADY_SETTLED"
     return "REJECTED"
+
+
+RETIRED = "RETIRED"
+
+
+def retirement(job: AnyJob) -> dict[str, Any]:
+    """The `rejection` (or failure) a retired job records: why, and after how many sends."""
+    sends = job.attempt - 1
+    return {"reason": "processing_failed",
+            "details": {"message": f"The job could not be completed in {sends} attempts and was stopped", "attempts": sends}}
+
+
+def retire(end: Callable[[], None], *, label: str = PENDING_LABEL) -> str:
+    """Run `end`, the transaction that ends a job out of attempts and takes it out of the PendingJobs index on condition
+    that the marker still holds this retire send (the item labelled `label`). Returns RETIRED, or ALREADY_SETTLED when
+    that condition failed: the job completed, was retired by another delivery, or was sent again since."""
+    try:
+        end()
+    except TransactionConflict as conflict:
+        if conflict.failed(label):
+            return "ALREADY_SETTLED"
+        raise
+    return RETIRED

@@ -1,23 +1,40 @@
-"""The worker: parse one queue message into its typed job and run the service that settles it."""
+"""The worker: parse one queue message into its typed job and run the service that settles it, or, for a job the
+sweeper marked `retire` (out of attempts), the service that ends it: visibly, exactly once."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from loyalty.cards import service as cards
+from loyalty.core import metrics
+from loyalty.core.logs import logger
 from loyalty.core.settings import get_settings
 from loyalty.db.table import Table
-from loyalty.jobs.models import ApplyCardTransaction, CompleteRewardPurchase, CreateMembersBatch, GenerateCardCodes, parse_job
+from loyalty.jobs.models import AnyJob, ApplyCardTransaction, CompleteRewardPurchase, CreateMembersBatch, GenerateCardCodes, parse_job
+from loyalty.jobs.settle import RETIRED
 from loyalty.members import batch, codes
 from loyalty.purchases import service as purchases
 
 
+def run_message(body: str, receive_count: int = 1) -> str:
+    """Run the job of one SQS message; a failure is logged with how often SQS has delivered this message and which send
+    of the job it is, then raised so that SQS delivers it again (after maxReceiveCount, the DLQ keeps it and the
+    sweeper sends the job again, counting the attempt)."""
+    try:
+        return run_job(body)
+    except Exception:
+        logger.exception("job failed", extra={"job": body[:2000], "receive_count": receive_count})
+        raise
+
+
 def run_job(body: str, client: Any = None) -> str:
-    """Apply the job a message carries; returns the outcome. Raises to have the message retried (PoisonMessage when it
-    can never succeed)."""
+    """Apply the job a message carries (or retire it); returns the outcome. Raises to have the message retried
+    (PoisonMessage when it can never succeed)."""
     job = parse_job(body)
     settings = get_settings()
     db = Table(job.project_id, settings.table_name, cursor_secret=settings.cursor_secret, client=client)
+    if job.retire:
+        return _retire(db, job)
     match job:
         case ApplyCardTransaction():
             return cards.apply_card_transaction(db, job)
@@ -27,3 +44,21 @@ def run_job(body: str, client: Any = None) -> str:
             return codes.generate_card_codes(db, job)
         case CreateMembersBatch():
             return batch.create_members_batch(db, job)
+
+
+def _retire(db: Table, job: AnyJob) -> str:
+    """End a job out of attempts the way its spec allows; a retirement is logged as an error and counted (metric
+    JobsRetired, dimension job_type) so that it can be alarmed on."""
+    match job:
+        case ApplyCardTransaction():
+            outcome = cards.retire_card_transaction(db, job)
+        case CompleteRewardPurchase():
+            outcome = purchases.retire_reward_purchase(db, job)
+        case GenerateCardCodes():
+            outcome = codes.retire_card_codes(db, job)
+        case CreateMembersBatch():
+            outcome = batch.retire_members_batch(db, job)
+    if outcome == RETIRED:
+        logger.error("job retired: it did not complete in the attempts allowed", extra={"job": job.to_json(), "attempts": job.attempt - 1})
+        metrics.count("JobsRetired", job_type=job.type)
+    return outcome

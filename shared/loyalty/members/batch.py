@@ -21,6 +21,7 @@ from loyalty.db.table import Table
 from loyalty.db.transact import MAX_ITEMS, Transaction, TransactionConflict
 from loyalty.jobs.models import CreateMembersBatch
 from loyalty.jobs.queue import enqueue
+from loyalty.jobs.settle import retire, retirement
 from loyalty.members import store
 from loyalty.members.codes import add_failed_activity, draw_codes, give_up_small_spaces
 from loyalty.members.models import MemberCreate
@@ -91,16 +92,43 @@ def create_members_batch(db: Table, job: CreateMembersBatch) -> str:
         updated["processing_time"] = _ms(now) - _ms(data["created_at"])
     if last:  # the result now holds the summary: keep only the counts beside it
         summary = {"done_count": summary["done_count"], "failed_count": summary["failed_count"]}
+    following = job.first_send()  # a step that made progress: the job for the next one starts with all its attempts
     try:
-        store.finish_chunk(db, index, updated, summary, None if last else job)
+        store.finish_chunk(db, index, updated, summary, None if last else following)
     except TransactionConflict as conflict:
         if conflict.failed("action"):
             return "ALREADY_DONE"  # another delivery of this step finished it first
         raise
     if last:
         return "DONE"
-    enqueue(job)
+    enqueue(following)
     return "IN_PROGRESS"
+
+
+def retire_members_batch(db: Table, job: CreateMembersBatch) -> str:
+    """Worker, for a batch job out of attempts: the async action ends FAILED with what was done (members created,
+    entries failed, entries never processed), its unprocessed chunks are deleted, and it leaves the PendingJobs index,
+    in one conditional transaction. Returns RETIRED or why not."""
+    found = store.get_batch_step(db, job.async_action_id)
+    if found is None:
+        return "MISSING"
+    action, _ = found
+    data: AsyncAction = action["data"]
+    if data["status"] in ("DONE", "FAILED"):
+        return "ALREADY_DONE"
+    summary = _summary(action["summary"], Step())
+    done, failed = summary["done_count"], summary["failed_count"]
+    left = max(0, int(action["total"]) - done - failed)
+    failure = retirement(job)
+    now = now_iso()
+    result = {**_result(summary), "not_processed_count": left, "failure": failure,
+              "message": f"Stopped: {failure['details']['message']}. {done} member(s) created, {failed} entr"
+                         f"{'y' if failed == 1 else 'ies'} failed, {left} not processed"}
+    ended: AsyncAction = {**data, "status": "FAILED", "operation_status": "FAILED", "updated_at": now, "result": result,
+                          "processing_time": _ms(now) - _ms(data["created_at"])}
+    counts = {"done_count": done, "failed_count": failed}
+    return retire(lambda: store.retire_batch(db, ended, counts, int(action["next_chunk"]), int(action["chunks"]), job.to_json()),
+                  label="action")
 
 
 def _ms(iso: str) -> int:

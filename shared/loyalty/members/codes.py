@@ -13,6 +13,7 @@ from loyalty.core.logs import logger
 from loyalty.db.table import Table
 from loyalty.db.transact import Transaction, TransactionConflict
 from loyalty.jobs.models import GenerateCardCodes
+from loyalty.jobs.settle import retire, retirement
 from loyalty.members import store
 from loyalty.members.records import Card
 from loyalty.members.views import card_view
@@ -102,3 +103,21 @@ def generate_card_codes(db: Table, job: GenerateCardCodes) -> str:
             return "FAILED"
         return "DONE"
     raise RuntimeError("could not find unique card codes; the job will be retried")
+
+
+def retire_card_codes(db: Table, job: GenerateCardCodes) -> str:
+    """Worker, for a code job out of attempts: the member leaves the PendingJobs index and each card still without a
+    code gets a `vl.card.code_generation.failed` activity saying why, in one conditional transaction. The cards keep
+    working without a code. Returns RETIRED or why not."""
+    found = store.get_member_with_cards(db, job.member_id)
+    if found is None:
+        return "MISSING"
+    _, cards = found
+    tx = db.transaction()
+    store.add_code_job_retirement(tx, db, job.member_id, job.to_json())
+    for card in cards:
+        if not card.get("code"):
+            add_activity(tx, db, activity_kinds.CARD, card["id"], "vl.card.code_generation.failed",
+                         {"card": card_view(card), "failure": retirement(job)},
+                         owner={"program_id": card["program_id"], "member_id": job.member_id, "card_id": card["id"]})
+    return retire(tx.commit, label="job")

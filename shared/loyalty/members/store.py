@@ -247,6 +247,13 @@ def add_card_codes(tx: Transaction, db: Table, member_id: str, codes: dict[str, 
     tx.update("job", keys.member(member_id), PENDING_REMOVE, condition="attribute_exists(JOBPK)")
 
 
+def add_code_job_retirement(tx: Transaction, db: Table, member_id: str, retiring: str) -> None:
+    """Add to `tx` the removal of a member's pending code job, on condition that its marker still holds the retire send
+    `retiring` (label `job`: the codes were made, or the job retired, by another delivery)."""
+    tx.update("job", db.keys.member(member_id), PENDING_REMOVE, condition="#job = :job", names={"#job": "job"},
+              values={"job": retiring})
+
+
 def clear_member_job(db: Table, member_id: str) -> None:
     """Drop the pending-code-job marker of a member whose cards already have codes."""
     db.update(db.keys.member(member_id), PENDING_REMOVE, condition=None)
@@ -305,4 +312,18 @@ def finish_chunk(db: Table, index: int, data: AsyncAction, summary: dict[str, An
     tx = db.transaction()
     tx.update("action", keys.async_action(data["id"]), expression, condition="#nc = :index", names=names, values=values)
     tx.delete("chunk", keys.async_action_chunk(data["id"], index))
+    tx.commit()
+
+
+def retire_batch(db: Table, data: AsyncAction, summary: dict[str, Any], next_chunk: int, chunks: int, retiring: str) -> None:
+    """End a batch enrolment whose job is out of attempts: the action's final state and counts, out of the PendingJobs
+    index (on condition that its marker still holds the retire send `retiring`: label `action`), and its unprocessed
+    chunks deleted, in one transaction (a batch has at most 50 chunks)."""
+    keys = db.keys
+    tx = db.transaction()
+    tx.update("action", keys.async_action(data["id"]), f"SET #d = :data, #sm = :summary {PENDING_REMOVE}",
+              condition="#job = :job", names={"#d": "data", "#sm": "summary", "#job": "job"},
+              values={"data": data, "summary": summary, "job": retiring})
+    for index in range(next_chunk, chunks):
+        tx.delete("chunk", keys.async_action_chunk(data["id"], index))
     tx.commit()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from loyalty.cards.ledger import card_transaction, insufficient_balance
+from loyalty.cards.records import CardTransaction
 from loyalty.cards.service import pending_transaction
 from loyalty.components import store as components
 from loyalty.core import ids
@@ -17,7 +18,7 @@ from loyalty.db.table import Table
 from loyalty.db.transact import TransactionConflict
 from loyalty.jobs.models import CompleteRewardPurchase
 from loyalty.jobs.queue import enqueue
-from loyalty.jobs.settle import settle
+from loyalty.jobs.settle import PENDING_LABEL, retire, retirement, settle
 from loyalty.members.records import Card
 from loyalty.members.service import require_active_member, require_member
 from loyalty.programs.service import require_active_program, require_program
@@ -131,7 +132,29 @@ def complete_reward_purchase(db: Table, job: CompleteRewardPurchase) -> str:
         return ctx
     rejection = {"reason": "Reward is not available", "details": {"message": "The reward is no longer ACTIVE"}}
     return settle(lambda: store.approve_reward_purchase(db, ctx, job.cost, job.result),
-                  lambda: store.reject_reward_purchase(db, ctx, job.cost, job.limited_stock, rejection), reject_when="reward")
+                  lambda: _reject(db, ctx, job, rejection), reject_when="reward")
+
+
+def retire_reward_purchase(db: Table, job: CompleteRewardPurchase) -> str:
+    """Worker, for a job out of attempts: the purchase is REJECTED as when its reward is withdrawn (points unlocked,
+    stock given back, both transactions REJECTED) and leaves the PendingJobs index, in one conditional write. Returns
+    RETIRED or why not."""
+    ctx = pending_transaction(db, job)
+    if isinstance(ctx, str):
+        return ctx
+    return retire(lambda: _reject(db, ctx, job, retirement(job), retiring=job.to_json()))
+
+
+def _reject(db: Table, ctx: CardTransaction, job: CompleteRewardPurchase, rejection: dict[str, Any], *,
+            retiring: str | None = None) -> None:
+    """Reject a PENDING purchase; when its program's reward no longer counts stock (made UNLIMITED since), there is
+    no stock to give back, and it is rejected without."""
+    try:
+        store.reject_reward_purchase(db, ctx, job.cost, job.limited_stock, rejection, retiring=retiring)
+    except TransactionConflict as conflict:
+        if not job.limited_stock or conflict.failed(PENDING_LABEL) or not conflict.failed("stock"):
+            raise
+        store.reject_reward_purchase(db, ctx, job.cost, False, rejection, retiring=retiring)
 
 
 PURCHASES = ListSpec("lcrstrx_", filters={"id": id_field(ids.REWARD_TRANSACTION.prefix), "reward_id": id_field(ids.REWARD.prefix),

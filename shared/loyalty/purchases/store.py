@@ -79,11 +79,14 @@ def approve_reward_purchase(db: Table, ctx: CardTransaction, cost: int, result: 
     tx.commit()
 
 
-def reject_reward_purchase(db: Table, ctx: CardTransaction, cost: int, limited_stock: bool, rejection: dict[str, Any]) -> None:
-    """Unlock the points, give the stock back and mark both transactions REJECTED (label `transaction` when no longer PENDING)."""
+def reject_reward_purchase(db: Table, ctx: CardTransaction, cost: int, limited_stock: bool, rejection: dict[str, Any],
+                           *, retiring: str | None = None) -> None:
+    """Unlock the points, give the stock back and mark both transactions REJECTED (label `transaction` when no longer
+    PENDING, or, with `retiring`, when the pending marker no longer holds that retire send; label `stock` when the
+    assignment no longer counts its stock)."""
     d = ctx["details"]
     tx = db.transaction()
-    add_settle(tx, db, ctx, "REJECTED", rejection)
+    add_settle(tx, db, ctx, "REJECTED", rejection, retiring=retiring)
     add_counter_move(tx, db, ctx["member_id"], ctx["card_id"], {"unlocked": cost}, None)
     _add_purchase_settle(tx, db, ctx["member_id"], d["reward_transaction"]["id"], "REJECTED", "rejection", rejection)
     if limited_stock:
