@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from local.template import FUNCTION, QUEUE, TABLE, load_yaml, merge_globals
+from loyalty.db import clients
 from tests.iam import function_roles, role_statements
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -75,6 +76,17 @@ def test_runtime_and_timeout(logical_id: str) -> None:
     assert isinstance(timeout, int) and 3 <= timeout <= 60
     if logical_id in API_FUNCTIONS:
         assert timeout <= API_GATEWAY_TIMEOUT, "API Gateway gives up after 29 s"
+
+
+@pytest.mark.parametrize("logical_id", sorted(API_FUNCTIONS))
+def test_a_stalled_call_gives_up_well_inside_the_api_function_timeout(logical_id: str) -> None:
+    """The SDK's retries and timeouts (db/clients.py) end a call to a stalled DynamoDB in time for the function to answer
+    503 `service_unavailable` (tests/integration/test_unavailable.py) rather than be cut off by its own timeout."""
+    timeout = FUNCTIONS[logical_id]["Timeout"]
+    attempts = clients.MAX_ATTEMPTS * (clients.CONNECT_TIMEOUT + clients.READ_TIMEOUT)
+    assert attempts < timeout, f"{clients.MAX_ATTEMPTS} attempts x (connect + read timeout) = {attempts} s >= {timeout} s"
+    # With the longest backoff before each retry (and the most an `x-amz-retry-after` answer adds), 2 s are left to answer.
+    assert clients.worst_case_seconds() + 2 <= timeout, f"worst case {clients.worst_case_seconds()} s in a {timeout} s function"
 
 
 def test_worker_batching() -> None:

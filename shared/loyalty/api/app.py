@@ -17,6 +17,7 @@ from loyalty.apikeys.store import get_api_key
 from loyalty.core.errors import LoyaltyError, invalid_payload
 from loyalty.core.logs import logger
 from loyalty.core.settings import get_settings
+from loyalty.db.errors import unavailable
 from loyalty.db.table import Table
 
 
@@ -48,6 +49,7 @@ def error_response(app: APIGatewayHttpResolver, error: LoyaltyError) -> Response
         status_code=error.status,
         content_type=content_types.APPLICATION_JSON,
         body=json.dumps(error.body(_request_id(app))),
+        headers=error.headers() or None,
     )
 
 
@@ -101,10 +103,20 @@ def make_app() -> APIGatewayHttpResolver:
 
     @app.exception_handler(Exception)
     def _unexpected(error: Exception) -> Response:
-        logger.exception("unhandled error")
-        return error_response(app, LoyaltyError(500, "internal_error", "Internal Server Error", "Unexpected error"))
+        return error_response(app, _unexpected_error(error))
 
     return app
+
+
+def _unexpected_error(error: Exception) -> LoyaltyError:
+    """The answer to an exception no handler expected: 503 `service_unavailable` (with Retry-After) when an AWS call
+    timed out or was throttled after the SDK's retries (`db.errors`), 500 `internal_error` otherwise."""
+    busy = unavailable(error)
+    if busy is not None:
+        logger.warning("backing service unavailable", extra={"error": repr(error)})
+        return busy
+    logger.exception("unhandled error")
+    return LoyaltyError(500, "internal_error", "Internal Server Error", "Unexpected error")
 
 
 def _table(project_id: str, source: dict[str, Any] | None = None) -> Table:
@@ -178,6 +190,8 @@ def entry(app: APIGatewayHttpResolver, *, array_body: bool = False) -> Callable[
             event = _as_json(event, array_body=array_body)
         except LoyaltyError as error:
             return _error_result(event, error)
+        except Exception as error:  # noqa: BLE001 - the key lookup timed out or was throttled (else 500, as in the resolver)
+            return _error_result(event, _unexpected_error(error))
         app.append_context(project_id=project_id, app_id=app_id)
         return app.resolve(event, context)
 
@@ -195,5 +209,5 @@ def route_not_found(event: dict[str, Any]) -> dict[str, Any]:
 
 def _error_result(event: dict[str, Any], error: LoyaltyError) -> dict[str, Any]:
     """A Lambda result carrying the error body, for answers made before (or without) the resolver."""
-    return {"statusCode": error.status, "headers": {"Content-Type": content_types.APPLICATION_JSON},
+    return {"statusCode": error.status, "headers": {"Content-Type": content_types.APPLICATION_JSON, **error.headers()},
             "body": json.dumps(error.body(_event_request_id(event))), "isBase64Encoded": False}
