@@ -17,6 +17,7 @@ from loyalty.apikeys.store import get_api_key
 from loyalty.core.errors import LoyaltyError, invalid_payload
 from loyalty.core.logs import logger
 from loyalty.core.settings import get_settings
+from loyalty.db import clients
 from loyalty.db.errors import unavailable
 from loyalty.db.table import Table
 
@@ -35,7 +36,8 @@ def _authenticate(event: dict[str, Any]) -> tuple[str, str]:
     headers = {k.lower(): v for k, v in (event.get("headers") or {}).items()}
 
     def lookup(project_id: str, app_id: str) -> dict[str, Any] | None:
-        return get_api_key(_table(project_id), app_id)
+        # The execution role's client: only it may read API-key items (the tenant roles are denied them).
+        return get_api_key(_table(project_id, client=clients.dynamodb()), app_id)
 
     project_id = auth.authenticate(headers, lookup, settings.auth_cache_ttl_seconds)
     creds = auth.credentials(headers)
@@ -119,7 +121,7 @@ def _unexpected_error(error: Exception) -> LoyaltyError:
     return LoyaltyError(500, "internal_error", "Internal Server Error", "Unexpected error")
 
 
-def _table(project_id: str, source: dict[str, Any] | None = None) -> Table:
+def _table(project_id: str, source: dict[str, Any] | None = None, client: Any = None) -> Table:
     settings = get_settings()
     return Table(
         project_id,
@@ -127,6 +129,7 @@ def _table(project_id: str, source: dict[str, Any] | None = None) -> Table:
         cursor_secret=settings.cursor_secret,
         cursor_ttl_seconds=settings.cursor_ttl_seconds,
         source=source,
+        client=client,
     )
 
 

@@ -17,6 +17,7 @@ class Settings(BaseModel):
     auth_cache_ttl_seconds: int = Field(default=60, ge=0, le=60)
     cursor_ttl_seconds: int = Field(default=3600, ge=60)
     sweep_after_seconds: int = Field(default=120, ge=1)
+    tenant_role_arn: str = ""  # the role whose per-project sessions reach the table (empty: the execution role does)
 
 
 @lru_cache(maxsize=1)
@@ -30,4 +31,5 @@ def get_settings() -> Settings:
         auth_cache_ttl_seconds=int(env.get("AUTH_CACHE_TTL_SECONDS", "60")),
         cursor_ttl_seconds=int(env.get("CURSOR_TTL_SECONDS", "3600")),
         sweep_after_seconds=int(env.get("SWEEP_AFTER_SECONDS", "120")),
+        tenant_role_arn=env.get("TENANT_ROLE_ARN", ""),
     )

@@ -29,8 +29,9 @@ class Table:
 
     @property
     def client(self) -> Any:
-        """The DynamoDB client (the process-wide cached one unless a client was given)."""
-        return self._client or clients.dynamodb()
+        """The DynamoDB client: the one given, else the project's own (tenant-role credentials scoped to this project when
+        the function names a tenant role; `clients.for_project`)."""
+        return self._client or clients.for_project(self.project_id)
 
     # ------------------------------------------------------------------ reads
     def get(self, key: Key) -> Item | None:
