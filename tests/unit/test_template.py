@@ -137,7 +137,8 @@ MAX_RESOURCES = 450
 MAX_ROUTES = 280
 LINT_PYTHON = ROOT / ".venv-lint" / "bin" / "python"
 EXPAND = Path(__file__).with_name("sam_expand.py")
-SHARED_ROLES = {"ApiReadRole", "ApiWriteRole", "ApiWriteEnqueueRole", "WorkerRole", "SweeperRole", "NoDataRole"}
+SHARED_ROLES = {"ApiReadRole", "ApiWriteRole", "ApiWriteDeleteRole", "ApiWriteEnqueueRole", "WorkerRole", "SweeperRole", "NoDataRole"}
+TENANT_ROLES = {"TenantReadRole", "TenantWriteRole", "TenantWriteDeleteRole"}  # tests/unit/test_iam_policies.py
 READ_ACTIONS = {"dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query"}
 WRITE_ACTIONS = {"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:ConditionCheckItem"}
 QUEUE_CONSUMER_ACTIONS = {"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ChangeMessageVisibility"}
@@ -205,7 +206,8 @@ def test_expanded_routes_are_the_template_routes_and_default(expanded: dict[str,
 def test_no_role_or_log_group_per_function(expanded: dict[str, Any]) -> None:
     kinds = {r["Type"] for r in RESOURCES.values()}
     roles = {k for k, r in expanded["Resources"].items() if r["Type"] == "AWS::IAM::Role"}
-    assert roles == SHARED_ROLES, "only the shared roles of template.yaml (a function with Policies gets a role of its own)"
+    assert roles == SHARED_ROLES | TENANT_ROLES, (
+        "only the shared roles of template.yaml (a function with Policies gets a role of its own)")
     log_groups = {k for k, r in RESOURCES.items() if r["Type"] == "AWS::Logs::LogGroup"}
     assert log_groups == {"ApiAccessLogs", "FunctionsLogGroup"} and "AWS::Logs::LogGroup" in kinds
     assert int(RESOURCES["FunctionsLogGroup"]["Properties"]["RetentionInDays"]) > 0
@@ -228,19 +230,26 @@ def test_every_function_uses_a_shared_role() -> None:
     assert {roles[k] for k, p in FUNCTIONS.items() if events_of(p, "Schedule")} == {"SweeperRole"}
 
 
-def test_read_only_role_has_no_write_action() -> None:
-    actions = {a for st in role_statements(TEMPLATE)["ApiReadRole"] for a in st.actions}
-    assert actions - {"logs:CreateLogStream", "logs:PutLogEvents"} - {a for a in actions if a.startswith("xray:")} == READ_ACTIONS
+def test_read_only_roles_have_no_write_action() -> None:
+    statements = role_statements(TEMPLATE)
+    assert {a for st in statements["TenantReadRole"] if st.effect == "Allow" for a in st.actions} == READ_ACTIONS
+    assert {a for st in statements["ApiReadRole"] if st.effect == "Allow" for a in st.actions if a.startswith("dynamodb:")} == {
+        "dynamodb:GetItem"}, "the execution role reads API keys, nothing else of the table"
 
 
 def test_roles_are_least_privilege() -> None:
-    """Named actions only; DynamoDB on the table and its indexes, SQS on JobsQueue, logs on the shared log group;
-    `*` only for X-Ray, which has no resource-level permissions."""
+    """Named actions only (a Deny may name `dynamodb:*`); DynamoDB on the table and its indexes, SQS on JobsQueue, logs on
+    the shared log group, sts on the tenant roles' paths; `*` only for X-Ray, which has no resource-level permissions.
+    Table writes only in tenant roles, DeleteItem only in the one the deleting classes assume (the table's statements
+    themselves: tests/unit/test_iam_policies.py)."""
     log_group = "arn:aws:logs:us-east-1:123456789012:log-group:loyalty-FunctionsLogGroup:*"
     for role, statements in role_statements(TEMPLATE).items():
-        actions = {a for st in statements for a in st.actions}
+        actions = {a for st in statements if st.effect == "Allow" for a in st.actions}
         assert not any("*" in a for a in actions), f"{role}: wildcard action"
-        assert {"logs:CreateLogStream", "logs:PutLogEvents", "xray:PutTraceSegments", "xray:PutTelemetryRecords"} <= actions, role
+        if role in SHARED_ROLES:
+            assert {"logs:CreateLogStream", "logs:PutLogEvents", "xray:PutTraceSegments", "xray:PutTelemetryRecords"} <= actions, role
+        else:
+            assert {a.split(":")[0] for a in actions} == {"dynamodb"}, f"{role}: a tenant role reaches the table only"
         for st in statements:
             for action in st.actions:
                 service = action.split(":")[0]
@@ -251,16 +260,13 @@ def test_roles_are_least_privilege() -> None:
                         assert resource.endswith(":loyalty-JobsQueue"), (role, st)
                     elif service == "logs":
                         assert resource == log_group, (role, st)
+                    elif service == "sts":
+                        assert resource.startswith("arn:aws:iam::123456789012:role/loyalty/tenant-") and resource.endswith("/*"), (role, st)
                     else:
                         assert service == "xray" and resource == "*", (role, st)
         writes = actions & WRITE_ACTIONS
-        if role in ("ApiWriteRole", "ApiWriteEnqueueRole", "WorkerRole"):
-            assert writes == WRITE_ACTIONS, role
-        else:
-            assert not writes, f"{role} may not write the table"
+        expected = {"TenantWriteRole": WRITE_ACTIONS - {"dynamodb:DeleteItem"}, "TenantWriteDeleteRole": WRITE_ACTIONS}
+        assert writes == expected.get(role, set()), f"{role} writes {sorted(writes)}"
         sends = "sqs:SendMessage" in actions
         assert sends == (role in ("ApiWriteEnqueueRole", "SweeperRole")), f"{role}: sqs:SendMessage only where a function enqueues"
         assert (actions & QUEUE_CONSUMER_ACTIONS == QUEUE_CONSUMER_ACTIONS) == (role == "WorkerRole"), role
-    sweeper = role_statements(TEMPLATE)["SweeperRole"]
-    assert any(st.allows("dynamodb:Scan", "arn:aws:dynamodb:us-east-1:123456789012:table/loyalty-Table/index/PendingJobs")
-               for st in sweeper)
