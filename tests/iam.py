@@ -346,17 +346,6 @@ def requests_for(service: str, operation: str, params: dict[str, Any]) -> list[R
     raise ValueError(f"no IAM mapping for {service}:{operation}")
 
 
-def required_permissions(service: str, operation: str, params: dict[str, Any]) -> list[tuple[str, str]]:
-    """(IAM action, resource ARN) pairs one DynamoDB or SQS call needs."""
-    return [(r.action, r.resource) for r in requests_for(service, operation, params)]
-
-
-def allowed(statements: list[Statement], action: str, resource: str) -> bool:
-    """Whether the statements allow `action` on `resource` with no condition keys at all (the statement names it and
-    has no condition that needs a key)."""
-    return decide(statements, Request(action, resource))
-
-
 def as_tenant(request: Request, project: str) -> Request:
     """The request made by a session tagged `project=<project>`."""
     return Request(request.action, request.resource, request.context, request.principal, {TAG: project})
