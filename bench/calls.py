@@ -6,6 +6,7 @@ import copy
 import uuid
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 READ_OPS = frozenset({"GetItem", "BatchGetItem", "Query", "Scan", "TransactGetItems"})
@@ -17,13 +18,15 @@ CATEGORIES = ("auth", "reads", "writes", "transactions", "sends", "other")
 
 @dataclass
 class Call:
-    """One API call: service, operation, its parameters as the caller gave them, and the parsed response."""
+    """One API call: service, operation, its parameters as the caller gave them, the parsed response, and the label of
+    the client that made it (whose credentials signed it: `CallRecorder.attach(..., principal=...)`)."""
 
     service: str
     operation: str
     params: dict[str, Any]
     response: dict[str, Any] | None = None
     failed: bool = False
+    principal: str = ""
 
     @property
     def category(self) -> str:
@@ -70,11 +73,12 @@ class CallRecorder:
         self._id = f"bench-{uuid.uuid4().hex[:8]}"
         self._current: Tally | None = None
 
-    def attach(self, *clients: Any) -> CallRecorder:
-        """Hook the clients' event systems (the same client objects the handlers use)."""
+    def attach(self, *clients: Any, principal: str = "") -> CallRecorder:
+        """Hook the clients' event systems (the same client objects the handlers use); their calls carry `principal`."""
         for client in clients:
             events = client.meta.events
-            events.register_first("before-parameter-build", self._before_build, unique_id=f"{self._id}-build")
+            events.register_first("before-parameter-build", partial(self._before_build, principal=principal),
+                                  unique_id=f"{self._id}-build")
             events.register_last("after-call", self._after_call, unique_id=f"{self._id}-after")
             events.register_last("after-call-error", self._after_error, unique_id=f"{self._id}-error")
             self._clients.append(client)
@@ -94,10 +98,10 @@ class CallRecorder:
         return _Recording(self)
 
     # ------------------------------------------------------------------ hooks
-    def _before_build(self, params: dict[str, Any], model: Any, context: dict[str, Any], **_: Any) -> None:
+    def _before_build(self, params: dict[str, Any], model: Any, context: dict[str, Any], principal: str = "", **_: Any) -> None:
         if self._current is None:
             return
-        call = Call(model.service_model.service_id.hyphenize(), model.name, copy.deepcopy(params))
+        call = Call(model.service_model.service_id.hyphenize(), model.name, copy.deepcopy(params), principal=principal)
         self._current.calls.append(call)
         context["bench_call"] = call
 

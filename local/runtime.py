@@ -29,6 +29,11 @@ ROOT = Path(__file__).resolve().parent.parent
 DEV_PROJECT = "dev"
 # Caches of the layer that outlive one runtime in a process (settings, boto3 clients bound to an endpoint, the auth cache).
 RESET_HOOKS = (("loyalty.core.settings", "get_settings.cache_clear"), ("loyalty.db.clients", "reset"), ("loyalty.api.auth", "clear_cache"))
+# Variables that only mean something on AWS: each function's tenant role (template.yaml, TENANT_ROLE_ARN) differs between
+# functions, and every function of the local runtime shares one environment; the local backends enforce no IAM, and with
+# the aws backend the operator's credentials are no execution role a tenant role trusts. The layer then reaches the table
+# with the default credentials.
+AWS_ONLY_VARIABLES = frozenset({"TENANT_ROLE_ARN"})
 
 
 class ApiKey(NamedTuple):
@@ -234,6 +239,8 @@ class LocalRuntime:
         env: dict[str, str] = {}
         for function in template.functions.values():
             for var, raw in function.environment.items():
+                if var in AWS_ONLY_VARIABLES:
+                    continue
                 try:
                     value = str(resolve(raw, refs, self.resources.attrs))
                 except UnresolvedReference as exc:

@@ -12,6 +12,7 @@ from bench.calls import CallRecorder
 from loyalty.api import throttle
 from loyalty.core.settings import get_settings
 from loyalty.db import clients
+from tests import iam
 from tests.integration.conftest import Stack
 
 PROGRAMS = "/v2/loyalties/programs"
@@ -47,6 +48,12 @@ def test_a_project_over_its_rate_gets_429_and_others_do_not(limited: Stack) -> N
     leases = [c for c in tally.calls if c.operation == "UpdateItem" and c.params["Key"]["PK"]["S"] == "acme#RATE"]
     assert len(leases) <= 3 + 2 * 5
     assert all(c.category == "auth" for c in leases)
+    # and each lease is allowed by the function's execution role (which signs it), and only for rate counters
+    execution = iam.roles()[iam.function_roles()["ListProgramsFunction"] or ""]
+    for lease in leases:
+        assert all(execution.allows(r) for r in iam.requests_for("dynamodb", "UpdateItem", lease.params))
+    other_item = {**leases[0].params, "Key": {"PK": {"S": "acme#MBR#lmbr_1"}, "SK": {"S": "MEMBER"}}}
+    assert not any(execution.allows(r) for r in iam.requests_for("dynamodb", "UpdateItem", other_item))
     # and project B is still served in the same window
     assert limited.call("list_programs", "GET", PROGRAMS, headers=limited.other_headers)[0] == 200
 

@@ -12,6 +12,7 @@ import pytest
 
 from local.template import FUNCTION, QUEUE, TABLE, load_yaml, merge_globals
 from loyalty.core.settings import Settings
+from loyalty.db import clients
 from tests.iam import function_roles, role_statements
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -76,6 +77,17 @@ def test_runtime_and_timeout(logical_id: str) -> None:
     assert isinstance(timeout, int) and 3 <= timeout <= 60
     if logical_id in API_FUNCTIONS:
         assert timeout <= API_GATEWAY_TIMEOUT, "API Gateway gives up after 29 s"
+
+
+@pytest.mark.parametrize("logical_id", sorted(API_FUNCTIONS))
+def test_a_stalled_call_gives_up_well_inside_the_api_function_timeout(logical_id: str) -> None:
+    """The SDK's retries and timeouts (db/clients.py) end a call to a stalled DynamoDB in time for the function to answer
+    503 `service_unavailable` (tests/integration/test_unavailable.py) rather than be cut off by its own timeout."""
+    timeout = FUNCTIONS[logical_id]["Timeout"]
+    attempts = clients.MAX_ATTEMPTS * (clients.CONNECT_TIMEOUT + clients.READ_TIMEOUT)
+    assert attempts < timeout, f"{clients.MAX_ATTEMPTS} attempts x (connect + read timeout) = {attempts} s >= {timeout} s"
+    # With the longest backoff before each retry (and the most an `x-amz-retry-after` answer adds), 2 s are left to answer.
+    assert clients.worst_case_seconds() + 2 <= timeout, f"worst case {clients.worst_case_seconds()} s in a {timeout} s function"
 
 
 def test_worker_batching() -> None:
@@ -145,7 +157,8 @@ MAX_RESOURCES = 450
 MAX_ROUTES = 280
 LINT_PYTHON = ROOT / ".venv-lint" / "bin" / "python"
 EXPAND = Path(__file__).with_name("sam_expand.py")
-SHARED_ROLES = {"ApiReadRole", "ApiWriteRole", "ApiWriteEnqueueRole", "WorkerRole", "SweeperRole", "NoDataRole"}
+SHARED_ROLES = {"ApiReadRole", "ApiWriteRole", "ApiWriteDeleteRole", "ApiWriteEnqueueRole", "WorkerRole", "SweeperRole", "NoDataRole"}
+TENANT_ROLES = {"TenantReadRole", "TenantWriteRole", "TenantWriteDeleteRole"}  # tests/unit/test_iam_policies.py
 READ_ACTIONS = {"dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query"}
 WRITE_ACTIONS = {"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:ConditionCheckItem"}
 QUEUE_CONSUMER_ACTIONS = {"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ChangeMessageVisibility"}
@@ -213,7 +226,8 @@ def test_expanded_routes_are_the_template_routes_and_default(expanded: dict[str,
 def test_no_role_or_log_group_per_function(expanded: dict[str, Any]) -> None:
     kinds = {r["Type"] for r in RESOURCES.values()}
     roles = {k for k, r in expanded["Resources"].items() if r["Type"] == "AWS::IAM::Role"}
-    assert roles == SHARED_ROLES, "only the shared roles of template.yaml (a function with Policies gets a role of its own)"
+    assert roles == SHARED_ROLES | TENANT_ROLES, (
+        "only the shared roles of template.yaml (a function with Policies gets a role of its own)")
     log_groups = {k for k, r in RESOURCES.items() if r["Type"] == "AWS::Logs::LogGroup"}
     assert log_groups == {"ApiAccessLogs", "FunctionsLogGroup"} and "AWS::Logs::LogGroup" in kinds
     assert int(RESOURCES["FunctionsLogGroup"]["Properties"]["RetentionInDays"]) > 0
@@ -236,9 +250,11 @@ def test_every_function_uses_a_shared_role() -> None:
     assert {roles[k] for k, p in FUNCTIONS.items() if events_of(p, "Schedule")} == {"SweeperRole"}
 
 
-def test_read_only_role_has_no_write_action() -> None:
-    actions = {a for st in role_statements(TEMPLATE)["ApiReadRole"] if st.sid != RATE_LIMIT_SID for a in st.actions}
-    assert actions - {"logs:CreateLogStream", "logs:PutLogEvents"} - {a for a in actions if a.startswith("xray:")} == READ_ACTIONS
+def test_read_only_roles_have_no_write_action() -> None:
+    statements = role_statements(TEMPLATE)
+    assert {a for st in statements["TenantReadRole"] if st.effect == "Allow" for a in st.actions} == READ_ACTIONS
+    assert {a for st in statements["ApiReadRole"] if st.effect == "Allow" and st.sid != RATE_LIMIT_SID for a in st.actions
+            if a.startswith("dynamodb:")} == {"dynamodb:GetItem"}, "the execution role reads API keys (and leases its rate counter)"
 
 
 RATE_LIMIT_SID = "RateLimit"
@@ -255,19 +271,26 @@ def test_the_rate_limit_statement_reaches_only_the_rate_counters() -> None:
                 if st.get("Sid") == RATE_LIMIT_SID:
                     found.append(logical_id)
                     assert st["Action"] == "dynamodb:UpdateItem"
-                    assert st["Condition"] == {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["*#RATE"]}}
-    assert sorted(found) == ["ApiReadRole", "ApiWriteEnqueueRole", "ApiWriteRole"]
+                    assert st["Condition"] == {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["*#RATE"]},
+                                               "ForAllValues:StringNotLike": {"dynamodb:LeadingKeys": ["*#*#RATE"]},
+                                               "Null": {"dynamodb:LeadingKeys": "false"}}
+    assert sorted(found) == ["ApiReadRole", "ApiWriteDeleteRole", "ApiWriteEnqueueRole", "ApiWriteRole"]
 
 
 def test_roles_are_least_privilege() -> None:
-    """Named actions only; DynamoDB on the table and its indexes, SQS on JobsQueue, logs on the shared log group;
-    `*` only for X-Ray, which has no resource-level permissions."""
+    """Named actions only (a Deny may name `dynamodb:*`); DynamoDB on the table and its indexes, SQS on JobsQueue, logs on
+    the shared log group, sts on the tenant roles' paths; `*` only for X-Ray, which has no resource-level permissions.
+    Table writes only in tenant roles, DeleteItem only in the one the deleting classes assume (the table's statements
+    themselves: tests/unit/test_iam_policies.py)."""
     log_group = "arn:aws:logs:us-east-1:123456789012:log-group:loyalty-FunctionsLogGroup:*"
     for role, all_statements in role_statements(TEMPLATE).items():
-        statements = [st for st in all_statements if st.sid != RATE_LIMIT_SID]  # the counters only: see the test below
-        actions = {a for st in statements for a in st.actions}
+        statements = [st for st in all_statements if st.sid != RATE_LIMIT_SID]  # the counters only: see the test above
+        actions = {a for st in statements if st.effect == "Allow" for a in st.actions}
         assert not any("*" in a for a in actions), f"{role}: wildcard action"
-        assert {"logs:CreateLogStream", "logs:PutLogEvents", "xray:PutTraceSegments", "xray:PutTelemetryRecords"} <= actions, role
+        if role in SHARED_ROLES:
+            assert {"logs:CreateLogStream", "logs:PutLogEvents", "xray:PutTraceSegments", "xray:PutTelemetryRecords"} <= actions, role
+        else:
+            assert {a.split(":")[0] for a in actions} == {"dynamodb"}, f"{role}: a tenant role reaches the table only"
         for st in statements:
             for action in st.actions:
                 service = action.split(":")[0]
@@ -278,15 +301,14 @@ def test_roles_are_least_privilege() -> None:
                         assert resource.endswith(":loyalty-JobsQueue"), (role, st)
                     elif service == "logs":
                         assert resource == log_group, (role, st)
+                    elif service == "sts":
+                        assert resource.startswith("arn:aws:iam::123456789012:role/loyalty/tenant-") and resource.endswith("/*"), (role, st)
                     else:
                         assert service == "xray" and resource == "*", (role, st)
         writes = actions & WRITE_ACTIONS
-        if role in ("ApiWriteRole", "ApiWriteEnqueueRole", "WorkerRole"):
-            assert writes == WRITE_ACTIONS, role
-        elif role == "SweeperRole":  # records a job's attempts (UpdateItem) and where the next sweep starts (PutItem)
-            assert writes == {"dynamodb:UpdateItem", "dynamodb:PutItem"}, role
-        else:
-            assert not writes, f"{role} may not write the table"
+        expected = {"TenantWriteRole": WRITE_ACTIONS - {"dynamodb:DeleteItem"}, "TenantWriteDeleteRole": WRITE_ACTIONS,
+                    "SweeperRole": {"dynamodb:PutItem"}}  # the sweeper's resume point in the registry (its job markers: TenantWriteRole)
+        assert writes == expected.get(role, set()), f"{role} writes {sorted(writes)}"
         sends = "sqs:SendMessage" in actions
         assert sends == (role in ("ApiWriteEnqueueRole", "SweeperRole")), f"{role}: sqs:SendMessage only where a function enqueues"
         assert (actions & QUEUE_CONSUMER_ACTIONS == QUEUE_CONSUMER_ACTIONS) == (role == "WorkerRole"), role

@@ -17,6 +17,8 @@ from loyalty.apikeys.store import get_api_key, lease_rate_tokens
 from loyalty.core.errors import LoyaltyError, invalid_payload
 from loyalty.core.logs import logger
 from loyalty.core.settings import get_settings
+from loyalty.db import clients
+from loyalty.db.errors import unavailable
 from loyalty.db.table import Table
 
 
@@ -34,14 +36,16 @@ def _authenticate(event: dict[str, Any]) -> tuple[str, str]:
     headers = {k.lower(): v for k, v in (event.get("headers") or {}).items()}
 
     def lookup(project_id: str, app_id: str) -> dict[str, Any] | None:
-        return get_api_key(_table(project_id), app_id)
+        # The execution role's client: only it may read API-key items (the tenant roles are denied them).
+        return get_api_key(_table(project_id, client=clients.dynamodb()), app_id)
 
     project_id = auth.authenticate(headers, lookup, settings.auth_cache_ttl_seconds)
     creds = auth.credentials(headers)
     assert creds is not None  # authenticate() accepted them
 
     def lease(window_start: int, amount: int, limit: int, expires_at: int) -> bool:
-        return lease_rate_tokens(_table(project_id), window_start, amount, limit, expires_at)
+        # The execution role's client too: the rate counters belong to the auth path (statement RateLimit).
+        return lease_rate_tokens(_table(project_id, client=clients.dynamodb()), window_start, amount, limit, expires_at)
 
     throttle.admit(project_id, settings.project_rate_limit, settings.rate_window_seconds, lease)
     return project_id, creds[0]
@@ -53,7 +57,7 @@ def error_response(app: APIGatewayHttpResolver, error: LoyaltyError) -> Response
         status_code=error.status,
         content_type=content_types.APPLICATION_JSON,
         body=json.dumps(error.body(_request_id(app))),
-        headers=error.headers or None,
+        headers=error.headers() or None,
     )
 
 
@@ -107,13 +111,23 @@ def make_app() -> APIGatewayHttpResolver:
 
     @app.exception_handler(Exception)
     def _unexpected(error: Exception) -> Response:
-        logger.exception("unhandled error")
-        return error_response(app, LoyaltyError(500, "internal_error", "Internal Server Error", "Unexpected error"))
+        return error_response(app, _unexpected_error(error))
 
     return app
 
 
-def _table(project_id: str, source: dict[str, Any] | None = None) -> Table:
+def _unexpected_error(error: Exception) -> LoyaltyError:
+    """The answer to an exception no handler expected: 503 `service_unavailable` (with Retry-After) when an AWS call
+    timed out or was throttled after the SDK's retries (`db.errors`), 500 `internal_error` otherwise."""
+    busy = unavailable(error)
+    if busy is not None:
+        logger.warning("backing service unavailable", extra={"error": repr(error)})
+        return busy
+    logger.exception("unhandled error")
+    return LoyaltyError(500, "internal_error", "Internal Server Error", "Unexpected error")
+
+
+def _table(project_id: str, source: dict[str, Any] | None = None, client: Any = None) -> Table:
     settings = get_settings()
     return Table(
         project_id,
@@ -121,6 +135,7 @@ def _table(project_id: str, source: dict[str, Any] | None = None) -> Table:
         cursor_secret=settings.cursor_secret,
         cursor_ttl_seconds=settings.cursor_ttl_seconds,
         source=source,
+        client=client,
     )
 
 
@@ -184,6 +199,8 @@ def entry(app: APIGatewayHttpResolver, *, array_body: bool = False) -> Callable[
             event = _as_json(event, array_body=array_body)
         except LoyaltyError as error:
             return _error_result(event, error)
+        except Exception as error:  # noqa: BLE001 - the key lookup timed out or was throttled (else 500, as in the resolver)
+            return _error_result(event, _unexpected_error(error))
         app.append_context(project_id=project_id, app_id=app_id)
         return app.resolve(event, context)
 
@@ -201,5 +218,5 @@ def route_not_found(event: dict[str, Any]) -> dict[str, Any]:
 
 def _error_result(event: dict[str, Any], error: LoyaltyError) -> dict[str, Any]:
     """A Lambda result carrying the error body, for answers made before (or without) the resolver."""
-    return {"statusCode": error.status, "headers": {"Content-Type": content_types.APPLICATION_JSON, **error.headers},
+    return {"statusCode": error.status, "headers": {"Content-Type": content_types.APPLICATION_JSON, **error.headers()},
             "body": json.dumps(error.body(_event_request_id(event))), "isBase64Encoded": False}

@@ -19,7 +19,7 @@ def too_many_requests(retry_after: int) -> LoyaltyError:
     """429 `too_many_requests`, with the seconds after which the next window opens (the Retry-After header)."""
     return LoyaltyError(429, "too_many_requests", "Too many requests",
                         f"The project's request rate limit is reached; retry after {retry_after} s",
-                        headers={"Retry-After": str(retry_after)})
+                        retry_after=retry_after)
 
 
 def admit(project_id: str, rate: int, window: int, lease: Callable[[int, int, int, int], bool]) -> None:

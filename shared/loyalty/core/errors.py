@@ -17,10 +17,9 @@ class LoyaltyError(Exception):
         resource_id: str | None = None,
         related_object_ids: list[str] | None = None,
         related_object_type: str | None = None,
-        headers: dict[str, str] | None = None,
+        retry_after: int | None = None,
     ) -> None:
         super().__init__(f"{status} {key}: {details or message}")
-        self.headers = headers or {}  # extra response headers (Retry-After on 429 and 503)
         self.status = status
         self.key = key
         self.message = message
@@ -29,6 +28,11 @@ class LoyaltyError(Exception):
         self.resource_id = resource_id
         self.related_object_ids = related_object_ids
         self.related_object_type = related_object_type
+        self.retry_after = retry_after  # seconds a client should wait before retrying (the Retry-After header)
+
+    def headers(self) -> dict[str, str]:
+        """HTTP headers the answer carries besides Content-Type (`Retry-After` when the error says when to retry)."""
+        return {} if self.retry_after is None else {"Retry-After": str(self.retry_after)}
 
     def body(self, request_id: str) -> dict[str, object]:
         """The Voucherify error body for this error."""
@@ -95,6 +99,12 @@ def resource_in_use(resource_type: str, resource_id: str, related_type: str, rel
                         f"Cannot {action} {resource_type} {resource_id}: it is used by {related_type} {', '.join(related_ids)}",
                         resource_type=resource_type, resource_id=resource_id, related_object_ids=related_ids,
                         related_object_type=related_type)
+
+
+def service_unavailable(details: str, retry_after: int = 1) -> LoyaltyError:
+    """503 `service_unavailable`: a backing service did not answer in time or refused the load; the request may be
+    retried after `retry_after` seconds."""
+    return LoyaltyError(503, "service_unavailable", "Service unavailable", details, retry_after=retry_after)
 
 
 def resource_locked(resource_type: str, resource_id: str, details: str) -> LoyaltyError:

@@ -45,8 +45,9 @@ class Table:
 
     @property
     def client(self) -> Any:
-        """The DynamoDB client (the process-wide cached one unless a client was given)."""
-        return self._client or clients.dynamodb()
+        """The DynamoDB client: the one given, else the project's own (tenant-role credentials scoped to this project when
+        the function names a tenant role; `clients.for_project`)."""
+        return self._client or clients.for_project(self.project_id)
 
     # ------------------------------------------------------------------ reads
     def get(self, key: Key) -> Item | None:
@@ -144,10 +145,11 @@ def _refused(exc: ClientError) -> bool:
 class PendingJobs:
     """One project's entries in the sparse PendingJobs index, as the sweeper reads and moves them."""
 
-    def __init__(self, project_id: str, table_name: str, client: Any) -> None:
+    def __init__(self, project_id: str, table_name: str, client: Any, writer: Any = None) -> None:
         self.keys = Keys(project_id)
         self.name = table_name
-        self.client = client
+        self.client = client  # reads the index (the sweeper's own role may Query `<project>#PENDING` of any project)
+        self.writer = writer or client  # moves the project's job items (with IAM: a session of the project's tenant role)
 
     def due(self, before_ms: int, limit: int, start: dict[str, Any] | None = None) -> tuple[list[PendingJob], dict[str, Any] | None]:
         """Up to `limit` of the project's jobs whose wait began before `before_ms`, oldest first (one Query of the index:
@@ -179,7 +181,7 @@ class PendingJobs:
     def drop(self, job: PendingJob) -> bool:
         """Take the item out of the index (one UpdateItem, only while its JOBSK is still the one read)."""
         try:
-            self.client.update_item(TableName=self.name, Key=job.key.ddb(), UpdateExpression=PENDING_REMOVE,
+            self.writer.update_item(TableName=self.name, Key=job.key.ddb(), UpdateExpression=PENDING_REMOVE,
                                     ConditionExpression="JOBSK = :was", ExpressionAttributeValues={":was": {"S": job.sort_key}})
         except ClientError as exc:
             if _refused(exc):
@@ -189,7 +191,7 @@ class PendingJobs:
 
     def _set(self, was: PendingJob, now: PendingJob) -> bool:
         try:
-            self.client.update_item(TableName=self.name, Key=was.key.ddb(), UpdateExpression="SET JOBSK = :sk, job = :job",
+            self.writer.update_item(TableName=self.name, Key=was.key.ddb(), UpdateExpression="SET JOBSK = :sk, job = :job",
                                     ConditionExpression="JOBSK = :was",
                                     ExpressionAttributeValues={":sk": {"S": now.sort_key}, ":job": {"S": now.body},
                                                                ":was": {"S": was.sort_key}})

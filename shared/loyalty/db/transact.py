@@ -10,6 +10,7 @@ from botocore.exceptions import ClientError
 
 from loyalty.core.errors import LoyaltyError, invalid_payload
 from loyalty.db.codec import check_item_size, item_size, serialize, to_item
+from loyalty.db.errors import throttled_transaction
 from loyalty.db.keys import Key
 
 CONTENTION_RETRIES = 6
@@ -113,6 +114,9 @@ class Transaction:
                     raise
                 codes = [r.get("Code", "None") for r in exc.response.get("CancellationReasons", [])]
             reasons = list(zip(self.labels, codes, strict=False))
+            busy = None if "ConditionalCheckFailed" in codes else throttled_transaction(codes)
+            if busy is not None:
+                raise busy
             if "ConditionalCheckFailed" in codes or "TransactionConflict" not in codes:
                 raise TransactionConflict(reasons)
             if attempt < CONTENTION_RETRIES:

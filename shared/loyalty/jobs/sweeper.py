@@ -67,8 +67,8 @@ def sweep_pending_jobs(older_than_seconds: int | None = None, *, remaining_ms: C
             break
         project, page_start, quota = turns.popleft()
         visited.add(project)
-        index = PendingJobs(project, settings.table_name, client)
         try:
+            index = PendingJobs(project, settings.table_name, client, writer=clients.for_project(project))
             due, page_start = index.due(before, min(page_size, quota), page_start)
             counts["found"] += len(due)
             for pending in due:
