@@ -341,19 +341,24 @@ def test_settled_transactions_move_counters_synchronously(contract: Contract) ->
     w = make_member(contract.db, make_program(contract.db), points=100, job=False)
     # When a settled debit of 30 is recorded with the balance condition, and another of 20 after it
     debit = card_transaction(w["card"], "ADMIN_DEBIT", -30, "v1", "APPROVED")
-    cards.record_settled_balance_change(contract.db, debit, {"subtracted": 30}, 30)
+    cards.record_settled_balance_change(contract.db, debit, {"subtracted": 30}, 30, {"balance": 100})
     change = card_transaction(w["card"], "ADMIN_DEBIT", -20, "v1", "APPROVED")
-    cards.record_settled_balance_change(contract.db, change, {"subtracted": 20}, 20)
+    cards.record_settled_balance_change(contract.db, change, {"subtracted": 20}, 20, {"balance": 70})
     # Then both count and the card carries the last change's time
     card = card_of(contract.db, w)
     assert (card["balance"], card["subtracted"], card["updated_at"]) == (50, 50, change["created_at"])
     # When a change exceeds the balance, its card update fails and its transaction is not written either
     too_much = card_transaction(w["card"], "ADMIN_DEBIT", -60, "v1", "APPROVED")
     with pytest.raises(TransactionConflict) as exc:
-        cards.record_settled_balance_change(contract.db, too_much, {"subtracted": 60}, 60)
+        cards.record_settled_balance_change(contract.db, too_much, {"subtracted": 60}, 60, {"balance": 50})
     assert refused(exc) == ["card"]
     assert cards.get_card_transaction(contract.db, w["card"]["id"], too_much["id"]) is None
     assert card_of(contract.db, w)["balance"] == 50
+    # When a change was computed from a balance the card no longer holds (another write landed in between), it is refused
+    stale = card_transaction(w["card"], "ADMIN_DEBIT", -10, "v1", "APPROVED")
+    with pytest.raises(TransactionConflict) as exc:
+        cards.record_settled_balance_change(contract.db, stale, {"subtracted": 10}, 10, {"balance": 70})
+    assert refused(exc) == ["card"] and card_of(contract.db, w)["balance"] == 50
 
 
 # ---------------------------------------------------------------------- reward purchases
