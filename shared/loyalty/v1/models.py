@@ -12,12 +12,13 @@ from loyalty.core.fields import (
     MAX_SAFE_INT,
     Bool,
     DateTime,
+    Metadata,
     NonNegativeInt,
     PositiveInt,
     Strict,
     TimeOfDay,
 )
-from loyalty.customers.models import MemberCustomer, Metadata, Short, SourceId, Text, iso_date
+from loyalty.customers.models import MemberCustomer, Short, SourceId, Text, iso_date
 
 MAX_CODE_LENGTH = 100
 DEFAULT_CODE_LENGTH = 8
