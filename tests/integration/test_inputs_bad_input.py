@@ -224,3 +224,18 @@ def test_a_body_nested_deeper_than_the_table_stores_is_400(stack: Stack, name: s
 def test_a_body_no_method_reads_is_ignored_whatever_its_type(stack: Stack, name: str, method: str, path: str) -> None:
     status, error = answer(stack, name, event(stack, method, path, "some text", "text/plain"))
     assert (status, error["key"]) == (404, "not_found"), error
+
+
+@pytest.mark.parametrize(("name", "path", "body", "details"), [
+    ("create_program_member", f"{BASE}/programs/{UNKNOWN['programId']}/members",
+     {"customer_id": "cust_a", "customer_identification": {"type": "customer_id", "customer_id": "cust_a"}},
+     "Property 'body' exactly one of 'customer_id' and 'customer_identification' is required"),
+    ("create_customer", "/v1/customers", {"source_id": "s", "birthdate": "1990-13-01"}, "Property 'birthdate' must be a date YYYY-MM-DD"),
+    ("create_loyalty_program_v1", "/v1/loyalties", {"name": "c", "voucher": {"type": "LOYALTY_CARD", "loyalty_card": {"points": 0}},
+                                                    "start_date": "2030-01-02T00:00:00Z", "expiration_date": "2030-01-01T00:00:00Z"},
+     "Property 'body' 'expiration_date' must be after 'start_date'"),
+])
+def test_details_are_sentences_without_pydantic_wording(stack: Stack, name: str, path: str, body: Any, details: str) -> None:
+    # a validator's ValueError reaches pydantic as "Value error, <message>": the details carry the message alone
+    status, error = answer(stack, name, event(stack, "POST", path, json.dumps(body), "application/json"))
+    assert (status, error["key"], error["details"]) == (400, "invalid_payload", details), error

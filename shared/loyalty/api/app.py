@@ -17,7 +17,7 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import RequestUnsupp
 from loyalty.api import auth
 from loyalty.apikeys.store import get_api_key
 from loyalty.core.errors import LoyaltyError, invalid_payload
-from loyalty.core.fields import lone_surrogate_at
+from loyalty.core.fields import error_sentence, lone_surrogate_at
 from loyalty.core.logs import logger
 from loyalty.core.settings import get_settings
 from loyalty.db.table import Table
@@ -68,10 +68,7 @@ def _describe(err: dict[str, Any]) -> str:
         return f"Payload must NOT have additional property '{where}'"
     if kind in ("model_type", "dict_type", "model_attributes_type"):
         return f"Property '{where or 'body'}' must be object"
-    msg = str(err.get("msg") or "is invalid")
-    for prefix in ("Value error, ", "Assertion failed, "):  # pydantic's wording of a validator's ValueError / assert
-        msg = msg.removeprefix(prefix)
-    return f"Property '{where or 'body'}' {msg[0].lower() + msg[1:] if msg else 'is invalid'}"
+    return f"Property '{where or 'body'}' {error_sentence(err.get('msg'))}"
 
 
 MAX_NUMBER_DIGITS = 1000

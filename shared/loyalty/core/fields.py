@@ -191,6 +191,15 @@ CustomerId = Annotated[StrictStr, Field(pattern=r"^cust_[A-Za-z0-9]+$", max_leng
 
 
 # ---------------------------------------------------------------------------------------------- variant checks
+def error_sentence(msg: str | None) -> str:
+    """A pydantic error message as the end of a sentence that starts with the property: without pydantic's
+    "Value error, " / "Assertion failed, " prefix (its wording of a validator's ValueError or assert), lower-case first."""
+    text = str(msg or "")
+    for prefix in ("Value error, ", "Assertion failed, "):
+        text = text.removeprefix(prefix)
+    return text[0].lower() + text[1:] if text else "is invalid"
+
+
 def invalid_at(loc: str | Loc, message: str, value: Any = None) -> ValidationError:
     """A validation error at `loc` (relative to the model being validated) whose msg is exactly `message`."""
     where = (loc,) if isinstance(loc, str) else loc
