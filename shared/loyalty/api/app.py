@@ -107,7 +107,8 @@ def read_json(text: str) -> Any:
         found = lone_surrogate_at(value)
         if found is not None:
             place = ".".join(str(p).encode("utf-8", "backslashreplace").decode() for p in found[0])
-            raise invalid_payload(f"{f'Property {place!r}' if place else 'Payload'} {found[1]}")
+            subject = f"Property '{place}'" if place else "Payload"
+            raise invalid_payload(f"{subject} {found[1]}")
     return value
 
 
