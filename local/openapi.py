@@ -33,6 +33,7 @@ DESCRIPTION = (
 SCHEMA_REF = "#/components/schemas/"
 ERROR_SCHEMA = "Error"
 POWERTOOLS_VALIDATION = "422"
+BODY_METHODS = ("POST", "PUT", "PATCH")  # whose body the functions read, and refuse (415) when it is declared as not JSON
 
 # The error statuses every operation can answer follow from its shape (see `error_statuses`); these are the ones
 # its service adds. Keys are template routes (`METHOD /path`); tests check that each one still is.
@@ -114,6 +115,8 @@ ERROR_DESCRIPTIONS = {
     401: "Missing or invalid API key: `unauthorized`",
     404: "Not found: `not_found` (with `resource_type` and `resource_id`)",
     409: "Conflict: `member_already_exists`, `duplicate_found`, `invalid_state_transition`, `concurrent_modification`",
+    415: "The body is declared as something other than JSON: `unsupported_media_type` (JSON is read under any spelling of "
+         "`application/json` or `text/json`, a `+json` type, no Content-Type, or curl's default form-urlencoded)",
     423: "The resource's state forbids the operation: `insufficient_card_balance`, `non_active_program`, ...",
 }
 
@@ -289,9 +292,12 @@ def unify_components(documents: list[tuple[str, dict[str, Any]]]) -> None:
 
 def error_statuses(route: Route, operation: dict[str, Any]) -> list[int]:
     """The error statuses an operation answers: 401 always (auth runs first), 400 when it takes a body or a query,
-    404 when it names resources in its path, and the ones its service adds (EXTRA_ERRORS)."""
+    404 when it names resources in its path, 415 for a POST or PUT body that is not JSON, and the ones its service adds
+    (EXTRA_ERRORS)."""
     params = operation.get("parameters") or []
     statuses = {401, *EXTRA_ERRORS.get(route.route_key, ())}
+    if route.method in BODY_METHODS:
+        statuses.add(415)
     if "requestBody" in operation or any(p.get("in") == "query" for p in params):
         statuses.add(400)
     if any(p.get("in") == "path" for p in params):

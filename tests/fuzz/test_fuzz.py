@@ -5,7 +5,9 @@ Every answer must be < 500, JSON, and, when it is an error, Voucherify's body wi
 
 - `test_generated_requests`: schemathesis cases per operation, positive and negative (invalid bodies, path ids, query
   strings), each sent twice for operations with path ids: as generated, and aimed at real resources (the `world`).
-- `test_malformed_json`: broken, truncated, non-object and pathological JSON texts on every operation that takes a body.
+- `test_malformed_json`: broken, truncated, non-object and pathological JSON texts on every operation that takes a body,
+  with numbers Python cannot read or represent, lone surrogates and metadata outside the one policy.
+- `test_content_types`: any spelling of a JSON media type is read as JSON, any other media type is 415.
 - `test_wrong_ids`: ids of other resources' prefixes, wrong lengths and random text in any path parameter: 404 (a v1
   reference may also be a name, source id or code, so there any conforming answer will do).
 - `test_query_strings`: random `limit` and `cursor` values, and tampered real cursors, on the list endpoints.
@@ -139,6 +141,26 @@ def _not_json(text: str) -> bool:
     return False
 
 
+def _nested(levels: int) -> dict[str, Any]:
+    value: Any = 1
+    for _ in range(levels):
+        value = {"a": value}
+    return value
+
+
+lone_surrogates = st.tuples(st.text(max_size=3), st.characters(categories=["Cs"]), st.text(max_size=3)).map("".join)
+# Metadata outside the one policy of v1 and v2: too deep, too large, empty or non-text keys, non-text values, integers
+# JSON clients cannot read exactly, numbers DynamoDB cannot store
+bad_metadata = st.one_of(
+    st.integers(17, 40).map(_nested),
+    st.sampled_from([{"": 1}, {"a": {"b": [{"": 1}]}}, {"a": 2**53}, {"a": -(2**63)}, {"a": [1e-200]}, {"blob": "x" * 33_000},
+                     {f"k{i}": "x" * 100 for i in range(400)}]),
+    lone_surrogates.flatmap(lambda s: st.sampled_from([{s: 1}, {"k": s}, {"k": [s]}, {"k": {"l": s}}])),
+)
+# Number literals Python's json cannot read (over 4,300 digits) or represent (overflow to infinity), and non-JSON constants
+bad_numbers = st.one_of(st.integers(4_301, 20_000).map(lambda n: "9" * n), st.integers(1_001, 4_300).map(lambda n: "-" + "1" * n),
+                        st.integers(309, 10**6).map(lambda e: f"1e{e}"), st.integers(1_001, 5_000).map(lambda n: "0." + "0" * n + "1"),
+                        st.sampled_from(["NaN", "Infinity", "-Infinity", "-1e400"]))
 json_values = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
                            lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=10), inner, max_size=4),
                            max_leaves=12)
@@ -154,9 +176,13 @@ malformed_json = st.one_of(
     st.integers(min_value=1_000, max_value=200_000).map(lambda n: "[" * n + "]" * n),           # deep nesting
     st.integers(min_value=1_000, max_value=200_000).map(lambda n: '{"a":' * n + "1" + "}" * n),
     json_values.filter(lambda v: not isinstance(v, dict)).map(json.dumps),                     # JSON, not an object
-    st.dictionaries(st.sampled_from(["name", "source_id", "reward_id", "metadata", "x"]),    # lone UTF-16 surrogates
-                    st.tuples(st.text(max_size=2), st.characters(categories=["Cs"]), st.text(max_size=2)).map("".join),
-                    min_size=1).map(json.dumps),
+    # lone UTF-16 surrogates, sent as `\ud800` escapes: JSON any parser reads, into strings that can be neither stored nor answered
+    st.dictionaries(st.sampled_from(["name", "source_id", "reward_id", "metadata", "x"]), lone_surrogates, min_size=1).map(json.dumps),
+    st.dictionaries(lone_surrogates, st.just("x"), min_size=1).map(lambda d: json.dumps({"name": "x", "metadata": d})),
+    st.tuples(st.sampled_from(["name", "points", "metadata", "a"]), bad_numbers).map(         # numbers it cannot take
+        lambda t: f'{{"{t[0]}": {t[1]}}}' if t[0] != "metadata" else f'{{"metadata": {{"n": [{t[1]}]}}}}'),
+    bad_metadata.map(lambda m: json.dumps({"name": "fuzz", "metadata": m})),                  # metadata outside the policy
+    bad_metadata.map(lambda m: json.dumps({"metadata": m})),
 )
 BODY_OPERATIONS = [(m, p) for m, p, op in OPERATIONS if "requestBody" in op]
 # Operations whose body is a JSON array (every other one refuses arrays): a non-empty array is accepted there.
@@ -185,6 +211,44 @@ def test_malformed_json(api: Api, world: dict[str, str], method: str, path: str)
             assert resp.status_code == 202 or (resp.status_code, body.get("key")) == (400, "invalid_payload"), describe(resp)
         elif body is not KNOWN:
             assert (resp.status_code, body.get("key")) == (400, "invalid_payload"), describe(resp)
+
+    run()
+
+
+# ------------------------------------------------------------------------------------------ media types
+def _any_case(text: str) -> st.SearchStrategy[str]:
+    return st.lists(st.booleans(), min_size=len(text), max_size=len(text)).map(
+        lambda upper: "".join(c.upper() if u else c for c, u in zip(text, upper, strict=True)))
+
+
+SUBTYPE = st.from_regex(r"[a-z][a-z0-9.\-]{0,19}", fullmatch=True)
+PARAMETERS = st.sampled_from(["", "; charset=utf-8", ";charset=UTF-8", "; boundary=x", "; q=1; charset=iso-8859-1"])
+# Read as JSON: any spelling of application/json or text/json, a +json type, none, or curl's -d default
+json_media = st.tuples(st.one_of(st.sampled_from(["application/json", "text/json", "application/x-www-form-urlencoded"]),
+                                 SUBTYPE.map(lambda sub: f"application/{sub}+json")).flatmap(_any_case), PARAMETERS).map("".join)
+# Anything else: 415
+other_media = st.tuples(st.sampled_from(["text", "application", "image", "multipart", "audio", "model"]), SUBTYPE).map(
+    lambda t: f"{t[0]}/{t[1]}").filter(lambda m: not m.endswith("+json") and m not in (
+        "application/json", "text/json", "application/x-www-form-urlencoded")).flatmap(_any_case)
+other_media = st.tuples(other_media, PARAMETERS).map("".join)
+
+
+@pytest.mark.parametrize(("method", "path"), BODY_OPERATIONS, ids=[f"{m} {p}" for m, p in BODY_OPERATIONS])
+def test_content_types(api: Api, world: dict[str, str], method: str, path: str) -> None:
+    """A body with an unknown property: read as JSON under any JSON media type (so refused for the property: 400), and
+    refused for its media type under any other (415); never a 500."""
+    url = path.format(**world_ids(world, path, [s[1:-1] for s in path.split("/") if s.startswith("{")]))
+
+    @FUZZ
+    @seed(SEED)
+    @given(media=st.one_of(json_media.map(lambda m: (m, True)), other_media.map(lambda m: (m, False))))
+    def run(media: tuple[str, bool]) -> None:
+        content_type, is_json = media
+        _, _, resp = api.call(method, url, data=b'{"unexpected_property": 1}', headers={"Content-Type": content_type})
+        body = assert_http(resp)
+        if body is not KNOWN:
+            expected = (400, "invalid_payload") if is_json else (415, "unsupported_media_type")
+            assert (resp.status_code, body.get("key")) == expected, describe(resp)
 
     run()
 

@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import base64
 import json
+import math
+import re
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qsl
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
-from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestUnsupportedContentType, RequestValidationError
 
 from loyalty.api import auth, throttle
 from loyalty.apikeys.store import get_api_key, lease_rate_tokens
 from loyalty.core.errors import LoyaltyError, invalid_payload
+from loyalty.core.fields import error_sentence, lone_surrogate_at
 from loyalty.core.logs import logger
 from loyalty.core.settings import get_settings
 from loyalty.db import clients
@@ -75,8 +78,48 @@ def _describe(err: dict[str, Any]) -> str:
         return f"Payload must NOT have additional property '{where}'"
     if kind in ("model_type", "dict_type", "model_attributes_type"):
         return f"Property '{where or 'body'}' must be object"
-    msg = err.get("msg", "is invalid")
-    return f"Property '{where or 'body'}' {msg[0].lower() + msg[1:] if msg else 'is invalid'}"
+    return f"Property '{where or 'body'}' {error_sentence(err.get('msg'))}"
+
+
+MAX_NUMBER_DIGITS = 1000
+"""The longest number literal a body may hold (Python refuses to read integers of more than 4,300 digits, and nothing
+the API stores has more than 38)."""
+_SURROGATE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}|[\ud800-\udfff]")
+
+
+def _number_literal(text: str) -> str:
+    if len(text) > MAX_NUMBER_DIGITS:
+        raise invalid_payload(f"Payload must not contain numbers of more than {MAX_NUMBER_DIGITS} digits")
+    return text
+
+
+def _int(text: str) -> int:
+    return int(_number_literal(text))
+
+
+def _float(text: str) -> float:
+    value = float(_number_literal(text))
+    if not math.isfinite(value):
+        raise invalid_payload("Payload must not contain numbers too large to represent (at most 9.99e125 in magnitude)")
+    return value
+
+
+def _constant(name: str) -> Any:
+    raise invalid_payload(f"Payload must be valid JSON: {name} is not a JSON number")
+
+
+def read_json(text: str) -> Any:
+    """A request body as JSON, refusing (400 `invalid_payload`) what Python's json reads but the API cannot take: NaN and
+    Infinity, numbers too long to read or too large to represent, and strings or keys holding a lone UTF-16 surrogate
+    (a `\\ud800` escape: not Unicode text, so it can be neither stored nor answered)."""
+    value = json.loads(text, parse_int=_int, parse_float=_float, parse_constant=_constant)
+    if _SURROGATE.search(text):  # a cheap filter: most bodies have no surrogate escape at all, and pairs are fine
+        found = lone_surrogate_at(value)
+        if found is not None:
+            place = ".".join(str(p).encode("utf-8", "backslashreplace").decode() for p in found[0])
+            subject = f"Property '{place}'" if place else "Payload"
+            raise invalid_payload(f"{subject} {found[1]}")
+    return value
 
 
 def _query_error(errors: list[dict[str, Any]]) -> bool:
@@ -85,7 +128,7 @@ def _query_error(errors: list[dict[str, Any]]) -> bool:
 
 def make_app() -> APIGatewayHttpResolver:
     """A resolver with request validation, API-key auth and Voucherify error bodies."""
-    app = APIGatewayHttpResolver(enable_validation=True)
+    app = APIGatewayHttpResolver(enable_validation=True, json_body_deserializer=read_json)
 
     @app.exception_handler(LoyaltyError)
     def _domain(error: LoyaltyError) -> Response:
@@ -100,6 +143,10 @@ def make_app() -> APIGatewayHttpResolver:
                 LoyaltyError(400, "invalid_query_params", "Invalid query params", _describe(errors[0]).replace("Property", "Query parameter")),
             )
         return error_response(app, invalid_payload(_describe(errors[0]) if errors else "Invalid payload"))
+
+    @app.exception_handler(RequestUnsupportedContentType)
+    def _unsupported(_: RequestUnsupportedContentType) -> Response:  # `entry` normalises the header; a safety net
+        return error_response(app, unsupported_media_type(""))
 
     @app.exception_handler(RecursionError)
     def _too_deep(_: RecursionError) -> Response:
@@ -167,24 +214,58 @@ def request_id(app: APIGatewayHttpResolver) -> str:
     return _request_id(app)
 
 
+BODY_METHODS = ("POST", "PUT", "PATCH")
+"""The methods whose body is read (and refused with 415 when it is declared as something other than JSON); another
+method's body is ignored."""
+JSON_MEDIA_TYPES = ("application/json", "text/json")
+FORM_MEDIA_TYPE = "application/x-www-form-urlencoded"
+
+
+def media_type(headers: dict[str, Any]) -> str:
+    """The request's media type, lower-case and without parameters (`''` when there is none), whatever the case of the
+    header's name."""
+    value = next((str(v) for k, v in headers.items() if str(k).lower() == "content-type"), "")
+    return value.split(";")[0].strip().lower()
+
+
+def reads_as_json(media: str) -> bool:
+    """Whether a body sent with this media type is read as JSON: any spelling of `application/json` or `text/json`, a
+    `+json` suffix (`application/vnd.api+json`), none at all, or curl's `-d` default (form-urlencoded)."""
+    return media in ("", FORM_MEDIA_TYPE, *JSON_MEDIA_TYPES) or media.endswith("+json")
+
+
+def unsupported_media_type(media: str) -> LoyaltyError:
+    """415 `unsupported_media_type`: the body is declared as something other than JSON."""
+    shown = media[:100] or "this content type"
+    return LoyaltyError(415, "unsupported_media_type", "Unsupported Media Type",
+                        f"Content-Type {shown} is not supported: send the body as JSON (Content-Type: application/json)")
+
+
 def _as_json(event: dict[str, Any], *, array_body: bool = False) -> dict[str, Any]:
-    """Every body is JSON, whatever Content-Type the client sent (curl -d says form-urlencoded); a JSON array
-    is refused here, because the resolver would take its first element for an object body, unless the route's body is
-    an array (`array_body`: the route declares it as a list)."""
+    """The event as the resolver reads it: a body declared as JSON (see `reads_as_json`) is read as JSON whatever the
+    case of the header's name and value; a POST or PUT body declared as anything else is refused (415); a JSON array is
+    refused (400), because the resolver would take its first element for an object body, unless the route's body is an
+    array (`array_body`: the route declares it as a list)."""
     headers = event.get("headers") or {}
+    media = media_type(headers)
     body = event.get("body")
+    method = str(((event.get("requestContext") or {}).get("http") or {}).get("method") or "").upper()
+    if body and method in BODY_METHODS and not reads_as_json(media):
+        raise unsupported_media_type(media)
+    headers = {**{k: v for k, v in headers.items() if str(k).lower() != "content-type"}, "content-type": "application/json"}
+    event = {**event, "headers": headers}
     if body is not None:
         text = body
         if event.get("isBase64Encoded"):
             try:
-                text = base64.b64decode(body, validate=True).decode("utf-8", "replace")
+                text = base64.b64decode(body, validate=True).decode("utf-8")
+            except UnicodeDecodeError:
+                raise invalid_payload("Payload must be UTF-8 text") from None
             except ValueError:
                 raise invalid_payload("Payload must be valid JSON") from None
             event = {**event, "body": text, "isBase64Encoded": False}
         if text.lstrip().startswith("[") and not array_body:
             raise invalid_payload("Payload must be an object")
-        if "json" not in str(headers.get("content-type", "")).lower():
-            return {**event, "headers": {**headers, "content-type": "application/json"}}
     return event
 
 

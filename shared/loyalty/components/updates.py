@@ -22,6 +22,7 @@ from loyalty.components.models import (
 )
 from loyalty.core.clock import now_iso
 from loyalty.core.errors import invalid_payload
+from loyalty.core.fields import error_sentence
 
 M = TypeVar("M", bound=BaseModel)
 Obj = dict[str, Any]
@@ -50,8 +51,7 @@ def describe(error: dict[str, Any]) -> str:
         return f"Payload{'.' + parent if parent else ''} must have required property '{loc[-1] if loc else 'body'}'"
     if kind == "extra_forbidden":
         return f"Payload must NOT have additional property '{'.'.join(loc)}'"
-    msg = str(error.get("msg") or "is invalid")
-    return f"Property '{'.'.join(loc) or 'body'}' {msg[0].lower() + msg[1:]}"
+    return f"Property '{'.'.join(loc) or 'body'}' {error_sentence(error.get('msg'))}"
 
 
 def validate(model: type[M], data: Obj) -> M:

@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from loyalty.core.errors import invalid_payload
+from loyalty.core.fields import error_sentence
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -17,8 +18,7 @@ def described(error: ValidationError) -> str:
     """The first error of a validation as a sentence in the style of Voucherify's `details`."""
     first = error.errors()[0]
     where = ".".join(str(part) for part in first.get("loc", ())) or "body"
-    message = str(first.get("msg", "is invalid"))
-    return f"Property '{where}' {message[:1].lower() + message[1:]}"
+    return f"Property '{where}' {error_sentence(first.get('msg'))}"
 
 
 def merged(model: type[M], stored: dict[str, Any], body: BaseModel, fields: Iterable[str], variants: Iterable[str] = ()) -> M:

@@ -2,45 +2,16 @@
 
 from __future__ import annotations
 
-import json
 import re
 from datetime import date
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, Field, StrictStr, model_validator
 
-from loyalty.core.fields import MAX_SAFE_INT, Strict
-
-MAX_METADATA_BYTES = 32 * 1024
-MAX_METADATA_DEPTH = 16
+from loyalty.core.fields import Metadata, Strict
 
 
 # ---------------------------------------------------------------------------------------------- scalars
-def _metadata(value: dict[str, Any]) -> dict[str, Any]:
-    """Free-form, but it must fit in one table item: bounded size and depth, finite numbers."""
-
-    def walk(node: Any, depth: int) -> None:
-        if depth > MAX_METADATA_DEPTH:
-            raise ValueError(f"must not be nested deeper than {MAX_METADATA_DEPTH} levels")
-        if isinstance(node, dict):
-            for key, child in node.items():
-                if not isinstance(key, str) or not key:
-                    raise ValueError("keys must be non-empty strings")
-                walk(child, depth + 1)
-        elif isinstance(node, list):
-            for child in node:
-                walk(child, depth + 1)
-        elif isinstance(node, float) and not (node == 0 or 1e-130 <= abs(node) < 1e125):
-            raise ValueError("numbers must be finite, and 0 or between 1e-130 and 1e125 in magnitude")
-        elif isinstance(node, int) and not isinstance(node, bool) and abs(node) > MAX_SAFE_INT:
-            raise ValueError("integers must be within +/-(2^53-1)")
-
-    walk(value, 1)
-    if len(json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode()) > MAX_METADATA_BYTES:
-        raise ValueError(f"must not be larger than {MAX_METADATA_BYTES} bytes")
-    return value
-
-
 def iso_date(value: str) -> str:
     if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
         raise ValueError("must be a date YYYY-MM-DD")
@@ -50,7 +21,6 @@ def iso_date(value: str) -> str:
         raise ValueError("must be a date YYYY-MM-DD") from None
 
 
-Metadata = Annotated[dict[str, Any], AfterValidator(_metadata)]
 Date = Annotated[StrictStr, AfterValidator(iso_date)]
 Short = Annotated[StrictStr, Field(max_length=255)]
 Text = Annotated[StrictStr, Field(max_length=2000)]

@@ -16,6 +16,7 @@ from loyalty.activities import records as activity_kinds
 from loyalty.activities.store import add_activity
 from loyalty.core.clock import now_iso
 from loyalty.core.errors import LoyaltyError, invalid_payload, not_found
+from loyalty.core.fields import error_sentence
 from loyalty.core.logs import logger
 from loyalty.db.table import Table
 from loyalty.db.transact import MAX_ITEMS, Transaction, TransactionConflict
@@ -164,7 +165,7 @@ def _describe(error: ValidationError) -> str:
         return f"Entry must NOT have additional property '{where}'"
     if first.get("type") == "model_type":
         return "Entry must be an object"
-    return f"Property '{where or 'entry'}' {first.get('msg', 'is invalid')}"
+    return f"Property '{where or 'entry'}' {error_sentence(first.get('msg'))}"
 
 
 def _failure(index: int, error: LoyaltyError, ref: CustomerRef | None = None) -> dict[str, Any]:

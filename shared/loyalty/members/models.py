@@ -2,28 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
-from pydantic import AfterValidator, Field, model_validator
+from pydantic import Field, model_validator
 
-from loyalty.core.fields import CustomerId, Str, Strict
-
-MAX_METADATA_DEPTH = 16
-
-
-def _nesting(value: dict[str, Any]) -> dict[str, Any]:
-    """Refuse metadata nested deeper than DynamoDB can store once it sits inside a member and its activities."""
-
-    def depth(node: Any) -> int:
-        children = node.values() if isinstance(node, dict) else node if isinstance(node, list) else ()
-        return 1 + max((depth(c) for c in children), default=0)
-
-    if depth(value) > MAX_METADATA_DEPTH:
-        raise ValueError(f"must not be nested deeper than {MAX_METADATA_DEPTH} levels")
-    return value
-
-
-Metadata = Annotated[dict[str, Any], AfterValidator(_nesting)]
+from loyalty.core.fields import CustomerId, Metadata, Str, Strict
 
 
 class CustomerIdentification(Strict):

@@ -19,6 +19,7 @@ from loyalty.components.store import TIER_STRUCTURE as TS
 from loyalty.core import ids
 from loyalty.core.clock import now_iso
 from loyalty.core.errors import LoyaltyError, invalid_payload, invalid_state_transition, locked, not_found, resource_locked
+from loyalty.core.fields import metadata_problem
 from loyalty.core.listing import DATE, Field, ListSpec, enum_field, id_field, parse
 from loyalty.core.lists import list_view
 from loyalty.db.table import Table
@@ -242,6 +243,9 @@ def update_member(db: Table, program_id: str, member_id: str, body: MemberUpdate
     else:
         metadata = {**(member.get("metadata") or {}), **body.metadata}
         metadata = {k: v for k, v in metadata.items() if v is not None}
+        problem = metadata_problem(metadata)
+        if problem is not None:  # each part fits; together they may not
+            raise invalid_payload(f"Property 'metadata', merged into the member's, {problem[1]}")
     updated = cast(Member, {**member, "metadata": metadata, "updated_at": now_iso()})
     return _change_member(db, updated, version, "vl.member.updated")
 

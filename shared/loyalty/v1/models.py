@@ -13,13 +13,14 @@ from loyalty.core.fields import (
     MAX_SAFE_INT,
     Bool,
     DateTime,
+    Metadata,
     NonNegativeInt,
     PositiveInt,
     Strict,
     TimeOfDay,
     invalid_at,
 )
-from loyalty.customers.models import MemberCustomer, Metadata, Short, SourceId, Text, iso_date
+from loyalty.customers.models import MemberCustomer, Short, SourceId, Text, iso_date
 
 MAX_CODE_LENGTH = codes.MAX_CODE_LENGTH
 DEFAULT_CODE_LENGTH = 8
