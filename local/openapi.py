@@ -118,6 +118,8 @@ ERROR_DESCRIPTIONS = {
     415: "The body is declared as something other than JSON: `unsupported_media_type` (JSON is read under any spelling of "
          "`application/json` or `text/json`, a `+json` type, no Content-Type, or curl's default form-urlencoded)",
     423: "The resource's state forbids the operation: `insufficient_card_balance`, `non_active_program`, ...",
+    429: "The project's request rate limit is reached: `too_many_requests`, with `Retry-After` (seconds to the next window)",
+    503: "The database did not answer in time or throttled the request: `service_unavailable`, with `Retry-After`",
 }
 
 SECURITY_SCHEMES: dict[str, Any] = {
@@ -291,11 +293,12 @@ def unify_components(documents: list[tuple[str, dict[str, Any]]]) -> None:
 
 
 def error_statuses(route: Route, operation: dict[str, Any]) -> list[int]:
-    """The error statuses an operation answers: 401 always (auth runs first), 400 when it takes a body or a query,
+    """The error statuses an operation answers: 401, 429 and 503 always (auth and the rate limit run first; any call to
+    the database may find it unavailable), 400 when it takes a body or a query,
     404 when it names resources in its path, 415 for a POST or PUT body that is not JSON, and the ones its service adds
     (EXTRA_ERRORS)."""
     params = operation.get("parameters") or []
-    statuses = {401, *EXTRA_ERRORS.get(route.route_key, ())}
+    statuses = {401, 429, 503, *EXTRA_ERRORS.get(route.route_key, ())}
     if route.method in BODY_METHODS:
         statuses.add(415)
     if "requestBody" in operation or any(p.get("in") == "query" for p in params):

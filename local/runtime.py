@@ -232,7 +232,8 @@ class LocalRuntime:
     def _function_environment(self, template: Template) -> dict[str, str]:
         """The union of the functions' variables, intrinsics resolved.
 
-        A plain value already in os.environ wins (like `sam local --env-vars`); with the aws backend, any value does."""
+        A plain value (or a parameter's default) already in os.environ wins (like `sam local --env-vars`); with the aws
+        backend, any value does."""
         assert self.backend is not None
         params = {name: self._secret_parameter(name) for name in (template.body.get("Parameters") or {}) if name not in template.parameter_defaults()}
         refs = {**pseudo_parameters(self.backend.region), **template.parameter_defaults(), **params, **self.resources.refs}
@@ -246,7 +247,8 @@ class LocalRuntime:
                 except UnresolvedReference as exc:
                     log.warning("%s: %s is not set locally (%s)", function.logical_id, var, exc)
                     continue
-                if (not isinstance(raw, dict | list) or not self.backend.local) and var in os.environ:
+                defaulted = isinstance(raw, dict) and set(raw) == {"Ref"} and raw["Ref"] in template.parameter_defaults()
+                if (not isinstance(raw, dict | list) or defaulted or not self.backend.local) and var in os.environ:
                     value = os.environ[var]
                 if env.get(var, value) != value:
                     log.warning("%s differs between functions; every function sees %r locally", var, env[var])
