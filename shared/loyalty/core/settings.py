@@ -21,6 +21,7 @@ class Settings(BaseModel):
     sweep_jobs_per_project: int = Field(default=100, ge=1)  # re-sends per project per sweep, so no backlog starves the rest
     project_rate_limit: int = Field(default=0, ge=0)  # requests per second per project; 0: no limit
     rate_window_seconds: int = Field(default=10, ge=1, le=60)
+    read_timeout_seconds: float | None = Field(default=None, gt=0)  # None: db.clients' (AWS); the local runtime sets 30
     tenant_role_arn: str = ""  # the role whose per-project sessions reach the table (empty: the execution role does)
 
 
@@ -39,5 +40,6 @@ def get_settings() -> Settings:
         sweep_jobs_per_project=int(env.get("SWEEP_JOBS_PER_PROJECT", "100")),
         project_rate_limit=int(env.get("PROJECT_RATE_LIMIT", "0")),
         rate_window_seconds=int(env.get("RATE_WINDOW_SECONDS", "10")),
+        read_timeout_seconds=float(env["LOYALTY_READ_TIMEOUT_SECONDS"]) if env.get("LOYALTY_READ_TIMEOUT_SECONDS") else None,
         tenant_role_arn=env.get("TENANT_ROLE_ARN", ""),
     )

@@ -28,8 +28,13 @@ READ_TIMEOUT = 2.0  # seconds to wait for an answer; DynamoDB answers in millise
 _BACKOFF_CAP = 20.0
 _RETRY_AFTER_EXTRA = 5.0
 
-_CONFIG = Config(retries={"total_max_attempts": MAX_ATTEMPTS, "mode": "standard"}, connect_timeout=CONNECT_TIMEOUT,
-                 read_timeout=READ_TIMEOUT)
+def _config() -> Config:
+    """Timeouts and retries of every client. The local runtime sets a longer read timeout for its emulators
+    (settings.read_timeout_seconds): they can take seconds to answer under load, and unlike DynamoDB they ignore
+    TransactWriteItems' ClientRequestToken, so a retry after a read timeout would apply a transaction twice."""
+    read = get_settings().read_timeout_seconds or READ_TIMEOUT
+    return Config(retries={"total_max_attempts": MAX_ATTEMPTS, "mode": "standard"}, connect_timeout=CONNECT_TIMEOUT,
+                  read_timeout=read)
 
 TAG = "project"  # the session tag the tenant roles' policies read as ${aws:PrincipalTag/project}
 SESSION_SECONDS = 3600  # the longest session a chained role assumption may have
@@ -47,25 +52,25 @@ def worst_case_seconds() -> float:
 @cache
 def dynamodb() -> Any:
     """The DynamoDB client of the execution role (endpoint from AWS_ENDPOINT_URL when set)."""
-    return boto3.client("dynamodb", config=_CONFIG)
+    return boto3.client("dynamodb", config=_config())
 
 
 @cache
 def sqs() -> Any:
     """The SQS client."""
-    return boto3.client("sqs", config=_CONFIG)
+    return boto3.client("sqs", config=_config())
 
 
 @cache
 def sts() -> Any:
     """The STS client that assumes tenant roles (the region's own endpoint)."""
-    return boto3.client("sts", config=_CONFIG)
+    return boto3.client("sts", config=_config())
 
 
 def _dynamodb_with(project: str, credentials: dict[str, Any]) -> Any:
     """A DynamoDB client signing with a project's temporary credentials (an AssumeRole answer's `Credentials`)."""
     del project  # the credentials carry it (the session tag); a test's factory labels the client with it
-    return boto3.client("dynamodb", config=_CONFIG, aws_access_key_id=credentials["AccessKeyId"],
+    return boto3.client("dynamodb", config=_config(), aws_access_key_id=credentials["AccessKeyId"],
                         aws_secret_access_key=credentials["SecretAccessKey"], aws_session_token=credentials["SessionToken"])
 
 
