@@ -10,10 +10,7 @@ import json
 import os
 import zlib
 from functools import lru_cache
-from typing import Any
-
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from typing import TYPE_CHECKING, Any
 
 from loyalty.core.clock import iso_from_ms, now_ms
 from loyalty.core.errors import LoyaltyError
@@ -21,6 +18,9 @@ from loyalty.core.errors import LoyaltyError
 _NONCE_BYTES = 12
 _TAG_BYTES = 16
 MAX_CURSOR_LENGTH = 4096
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 
 def invalid_cursor() -> LoyaltyError:
@@ -32,7 +32,11 @@ def invalid_cursor() -> LoyaltyError:
 
 @lru_cache(maxsize=4)
 def _cipher(secret: str) -> AESGCM:
-    """The AEAD for a cursor secret (its key: SHA-256 of the secret under this module's label)."""
+    """The AEAD for a cursor secret (its key: SHA-256 of the secret under this module's label). `cryptography` is imported
+    here, on the first page that needs a cursor: its OpenSSL bindings cost about 10 MB, which a function that never pages
+    does not pay."""
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
     return AESGCM(hashlib.sha256(b"loyalty-cursor-v2\x00" + secret.encode()).digest())
 
 
@@ -55,8 +59,11 @@ def decode_cursor(prefix: str, scope: str, cursor: str, secret: str) -> dict[str
         raise invalid_cursor() from None
     if len(raw) <= _NONCE_BYTES + _TAG_BYTES:
         raise invalid_cursor()
+    cipher = _cipher(secret)
+    from cryptography.exceptions import InvalidTag
+
     try:
-        body = _cipher(secret).decrypt(raw[:_NONCE_BYTES], raw[_NONCE_BYTES:], scope.encode())
+        body = cipher.decrypt(raw[:_NONCE_BYTES], raw[_NONCE_BYTES:], scope.encode())
     except InvalidTag:
         raise invalid_cursor() from None
     data = json.loads(zlib.decompress(body))
