@@ -127,6 +127,25 @@ def endpoint(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[str], None]]
     get_settings.cache_clear()
 
 
+Script = Callable[[dict[str, "Answer"]], "ScriptedDynamoDB"]
+
+
+@pytest.fixture
+def scripted(endpoint: Callable[[str], None]) -> Iterator[Script]:
+    """Start a scripted DynamoDB with the given answers and point the layer at it (closed after the test)."""
+    started: list[ScriptedDynamoDB] = []
+
+    def start(answers: dict[str, Answer]) -> ScriptedDynamoDB:
+        db = ScriptedDynamoDB(answers)
+        started.append(db)
+        endpoint(db.url)
+        return db
+
+    yield start
+    for db in started:
+        db.close()
+
+
 def _get_program(headers: dict[str, str]) -> tuple[dict[str, Any], float]:
     started = time.monotonic()
     result = support.invoke("get_program", support.http_event("GET", f"/v2/loyalties/programs/{PROGRAM}", None, headers))
@@ -158,64 +177,44 @@ def test_a_backend_that_never_answers_gives_503_before_the_function_times_out(en
     assert clients.MAX_ATTEMPTS * clients.READ_TIMEOUT <= elapsed < clients.worst_case_seconds() < TIMEOUT - 2
 
 
-def test_a_query_that_never_answers_gives_503_from_the_resolver(endpoint: Callable[[str], None],
+def test_a_query_that_never_answers_gives_503_from_the_resolver(scripted: Script,
                                                                 key: tuple[dict[str, str], Answer]) -> None:
     """The key is found; the service's Query then stalls."""
-    db = ScriptedDynamoDB({"GetItem": key[1], "Query": _never})
-    try:
-        endpoint(db.url)
-        result, elapsed = _get_program(key[0])
-    finally:
-        db.close()
+    db = scripted({"GetItem": key[1], "Query": _never})
+    result, elapsed = _get_program(key[0])
     _assert_unavailable(result)
     assert db.requests == {"GetItem": 1, "Query": clients.MAX_ATTEMPTS}
     assert elapsed < clients.worst_case_seconds() < TIMEOUT - 2
 
 
 @pytest.mark.parametrize("code", ["ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded"])
-def test_a_throttled_query_gives_503_after_the_sdk_s_retries(endpoint: Callable[[str], None], key: tuple[dict[str, str], Answer],
+def test_a_throttled_query_gives_503_after_the_sdk_s_retries(scripted: Script, key: tuple[dict[str, str], Answer],
                                                              code: str) -> None:
-    db = ScriptedDynamoDB({"GetItem": key[1], "Query": _error(code)})
-    try:
-        endpoint(db.url)
-        result, elapsed = _get_program(key[0])
-    finally:
-        db.close()
+    db = scripted({"GetItem": key[1], "Query": _error(code)})
+    result, elapsed = _get_program(key[0])
     assert code in _assert_unavailable(result)["details"]
     assert db.requests["Query"] == clients.MAX_ATTEMPTS
     assert elapsed < clients.worst_case_seconds()
 
 
-def test_a_throttled_key_lookup_gives_503(endpoint: Callable[[str], None], key: tuple[dict[str, str], Answer]) -> None:
-    db = ScriptedDynamoDB({"GetItem": _error("InternalServerError", 500)})
-    try:
-        endpoint(db.url)
-        result, _ = _get_program(key[0])
-    finally:
-        db.close()
+def test_a_throttled_key_lookup_gives_503(scripted: Script, key: tuple[dict[str, str], Answer]) -> None:
+    db = scripted({"GetItem": _error("InternalServerError", 500)})
+    result, _ = _get_program(key[0])
     _assert_unavailable(result)
     assert db.requests == {"GetItem": clients.MAX_ATTEMPTS}
 
 
-def test_a_transaction_cancelled_by_throttling_gives_503(endpoint: Callable[[str], None], key: tuple[dict[str, str], Answer]) -> None:
-    db = ScriptedDynamoDB({"GetItem": key[1], "TransactWriteItems": _error(
+def test_a_transaction_cancelled_by_throttling_gives_503(scripted: Script, key: tuple[dict[str, str], Answer]) -> None:
+    db = scripted({"GetItem": key[1], "TransactWriteItems": _error(
         "TransactionCanceledException", CancellationReasons=[{"Code": "ThrottlingError"}, {"Code": "None"}])})
-    try:
-        endpoint(db.url)
-        result = support.invoke("create_card_definition", support.http_event(
-            "POST", "/v2/loyalties/card-definitions", {"name": "Wallet", "type": "INDIVIDUAL"}, key[0]))
-    finally:
-        db.close()
+    result = support.invoke("create_card_definition", support.http_event(
+        "POST", "/v2/loyalties/card-definitions", {"name": "Wallet", "type": "INDIVIDUAL"}, key[0]))
     _assert_unavailable(result)
     assert db.requests["TransactWriteItems"] == 1
 
 
-def test_other_errors_stay_500(endpoint: Callable[[str], None], key: tuple[dict[str, str], Answer]) -> None:
-    db = ScriptedDynamoDB({"GetItem": key[1], "Query": _error("ValidationException")})
-    try:
-        endpoint(db.url)
-        result, _ = _get_program(key[0])
-    finally:
-        db.close()
+def test_other_errors_stay_500(scripted: Script, key: tuple[dict[str, str], Answer]) -> None:
+    scripted({"GetItem": key[1], "Query": _error("ValidationException")})
+    result, _ = _get_program(key[0])
     assert result["statusCode"] == 500 and "Retry-After" not in result["headers"]
     assert json.loads(result["body"])["key"] == "internal_error"
