@@ -5,15 +5,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Final, Literal
 
-ORDER_PAID = "customer.order.paid"
-CUSTOM_EVENT = "customer.custom_event"
-SEGMENT_ENTERED = "customer.segment.entered"
+ORDER_PAID: Final = "customer.order.paid"
+CUSTOM_EVENT: Final = "customer.custom_event"
+SEGMENT_ENTERED: Final = "customer.segment.entered"
 Trigger = Literal["customer.order.paid", "customer.custom_event", "customer.segment.entered"]
 
-POINTS_EARNED = "POINTS_EARNED"
-PENDING_POINTS_ADDED = "PENDING_POINTS_ADDED"
+POINTS_EARNED: Final = "POINTS_EARNED"
+PENDING_POINTS_ADDED: Final = "PENDING_POINTS_ADDED"
 
 
 @dataclass(frozen=True)
