@@ -55,22 +55,22 @@ def parse_logic(text: str) -> Tree:
     return tree
 
 
-def _parse_or(tokens: list[str]) -> tuple[Tree, list[str]]:
-    left, tokens = _parse_and(tokens)
+def _parse_chain(tokens: list[str], operator: str, operand: Callable[[list[str]], tuple[Tree, list[str]]]) -> tuple[Tree, list[str]]:
+    """`operand (operator operand)*` as one node (or the lone operand)."""
+    left, tokens = operand(tokens)
     terms = [left]
-    while tokens and tokens[0] == "or":
-        right, tokens = _parse_and(tokens[1:])
+    while tokens and tokens[0] == operator:
+        right, tokens = operand(tokens[1:])
         terms.append(right)
-    return (terms[0] if len(terms) == 1 else ("or", terms)), tokens
+    return (terms[0] if len(terms) == 1 else (operator, terms)), tokens
+
+
+def _parse_or(tokens: list[str]) -> tuple[Tree, list[str]]:
+    return _parse_chain(tokens, "or", _parse_and)
 
 
 def _parse_and(tokens: list[str]) -> tuple[Tree, list[str]]:
-    left, tokens = _parse_atom(tokens)
-    terms = [left]
-    while tokens and tokens[0] == "and":
-        right, tokens = _parse_atom(tokens[1:])
-        terms.append(right)
-    return (terms[0] if len(terms) == 1 else ("and", terms)), tokens
+    return _parse_chain(tokens, "and", _parse_atom)
 
 
 def _parse_atom(tokens: list[str]) -> tuple[Tree, list[str]]:
