@@ -1,4 +1,5 @@
-"""`python -m local serve | create-key | list-keys | revoke-key | rotate-key | invoke | generate-event`: the Docker-free twin of `sam local`."""
+"""`python -m local serve | create-key | list-keys | revoke-key | rotate-key | register-projects | invoke | generate-event`:
+the Docker-free twin of `sam local`, and the API-key commands."""
 
 from __future__ import annotations
 
@@ -169,6 +170,23 @@ def cmd_rotate_key(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_register_projects(args: argparse.Namespace) -> int:
+    """Backfill the registry of projects from the API keys in the table (keys created before the registry existed), so
+    the sweeper reaches their projects. Scans the table once; safe to run again."""
+    for function in load_template(args.template).functions.values():
+        add_to_sys_path(*function.layers)
+    from loyalty.apikeys.store import register_project
+    from loyalty.db.table import Table, projects_holding_keys
+
+    backend, table = _key_backend(args)
+    client = backend.client("dynamodb")
+    projects = projects_holding_keys(client, table)
+    for project in projects:
+        register_project(Table(project, table, cursor_secret="-" * 32, client=client))
+    _say(f"registered {len(projects)} project(s): {', '.join(projects) or '-'}")
+    return 0
+
+
 def cmd_invoke(args: argparse.Namespace) -> int:
     """Invoke one function once with an event file, like `sam local invoke -e`."""
     event = json.loads(sys.stdin.read() if args.event == "-" else Path(args.event).read_text(encoding="utf-8"))
@@ -288,6 +306,9 @@ def parser() -> argparse.ArgumentParser:
     rt = key_command("rotate-key", "issue a new key pair for the key's project and revoke the key, at once", cmd_rotate_key)
     rt.add_argument("app_id")
     rt.add_argument("--name", help="the new key's name (default: the old key's)")
+
+    key_command("register-projects", "record every project holding a key in the sweeper's registry (after an upgrade)",
+                cmd_register_projects)
 
     i = sub.add_parser("invoke", help="invoke a function once with an event (like `sam local invoke`)")
     common(i)

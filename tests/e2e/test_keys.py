@@ -77,3 +77,12 @@ def test_a_rotated_key_is_replaced_at_once(server: ServeProcess) -> None:
     refused_within(old_client, AUTH_CACHE_TTL_SECONDS + 3)
     statuses = {k["app_id"]: k["status"] for k in json.loads(cli(server, "list-keys", "--project", "keys-rotate", "--json"))}
     assert statuses == {old["X-App-Id"]: "REVOKED", new["X-App-Id"]: "ACTIVE"}
+
+
+def test_register_projects_backfills_the_registry_from_the_keys(server: ServeProcess) -> None:
+    # Given a project with a key (the registry entry is written with it, as register-projects would write it again)
+    cli(server, "create-key", "--project", "keys-backfill")
+    # When the operator backfills the registry, Then every project holding a key is (re)registered, idempotently
+    first = cli(server, "register-projects")
+    assert first.startswith("registered ") and "keys-backfill" in first and "dev" in first
+    assert cli(server, "register-projects") == first

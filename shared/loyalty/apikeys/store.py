@@ -29,6 +29,11 @@ def put_api_key(db: Table, app_id: str, token_hash: str, name: str, *, revoke: s
     tx.commit()
 
 
+def register_project(db: Table) -> None:
+    """Record the project in the registry of projects (idempotent; what a key write does too)."""
+    db.put(db.keys.project_entry(), {"project_id": db.project_id, "updated_at": now_iso()}, condition=None)
+
+
 def get_api_key(db: Table, app_id: str) -> dict[str, Any] | None:
     """The key record for an app id of this project."""
     return db.get(db.keys.api_key(app_id))

@@ -124,6 +124,20 @@ def read_registry(client: Any, table: str) -> tuple[list[str], str | None]:
         kwargs["ExclusiveStartKey"] = resp["LastEvaluatedKey"]
 
 
+def projects_holding_keys(client: Any, table: str) -> list[str]:
+    """Every project that holds an API key item, found by a Scan of the whole table (the operator's one-off backfill of the
+    registry for keys written before it existed; no function's role may Scan)."""
+    found: set[str] = set()
+    kwargs: dict[str, Any] = {"TableName": table, "FilterExpression": "attribute_exists(token_hash) AND attribute_exists(project_id)",
+                              "ProjectionExpression": "project_id"}
+    while True:
+        resp = client.scan(**kwargs)
+        found.update(raw["project_id"]["S"] for raw in resp.get("Items", []))
+        if "LastEvaluatedKey" not in resp:
+            return sorted(found)
+        kwargs["ExclusiveStartKey"] = resp["LastEvaluatedKey"]
+
+
 def record_sweep_resume(client: Any, table: str, project: str) -> None:
     """Ask the next sweep to start with `project` (this one ran out of time before reaching it)."""
     client.put_item(TableName=table, Item={**SWEEP_RESUME.ddb(), "next": {"S": project}})
