@@ -1,0 +1,134 @@
+"""Request bodies of `POST /v1/orders`, `PUT /v1/orders/{orderId}` and `POST /v1/events`, and their engine records."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import Field, StrictFloat, StrictInt, StrictStr
+
+from loyalty.core.fields import MAX_SAFE_INT, Bool, DateTime, Metadata, NonNegativeInt, Strict
+from loyalty.customers.models import MemberCustomer, Short, SourceId
+from loyalty.earning import records
+
+MAX_ITEMS = 500
+OrderStatus = Literal["CREATED", "PAID", "CANCELED", "FULFILLED"]
+OrderId = Annotated[StrictStr, Field(pattern=r"^ord_[A-Za-z0-9]+$", max_length=64)]
+"""An order id on input: any `ord_` + alphanumerics (earning-map E25: v1 examples are alphanumeric, ours are hex)."""
+Amount = NonNegativeInt
+"""An amount in the smallest currency unit: a non-negative integer (earning-map §1.2)."""
+CatalogPrice = (Annotated[StrictInt, Field(ge=0, le=MAX_SAFE_INT)]
+                | Annotated[StrictFloat, Field(ge=0, le=MAX_SAFE_INT, allow_inf_nan=False)])
+"""`product.price` / `sku.price`: the spec types them `number`, in the smallest currency unit, never negative."""
+EventName = Annotated[StrictStr, Field(min_length=1, max_length=300)]
+
+
+# ---------------------------------------------------------------------------------------------- orders
+class ItemProduct(Strict):
+    """`items[].product`: the related product, by Voucherify id or merchant source id, with catalog details."""
+
+    id: Short | None = None
+    source_id: SourceId | None = None
+    override: Bool | None = None
+    name: Short | None = None
+    price: CatalogPrice | None = None
+    metadata: Metadata | None = None
+
+
+class ItemSku(Strict):
+    """`items[].sku`: the related SKU, by Voucherify id or merchant source id, with catalog details."""
+
+    id: Short | None = None
+    source_id: SourceId | None = None
+    override: Bool | None = None
+    sku: Short | None = None
+    price: CatalogPrice | None = None
+    metadata: Metadata | None = None
+
+
+class OrderItem(Strict):
+    """`ord:OrderItem` on input; `object` is not required (earning-map E32), amounts and quantities are non-negative integers."""
+
+    sku_id: Short | None = None
+    product_id: Short | None = None
+    related_object: Literal["product", "sku"] | None = None
+    source_id: SourceId | None = None
+    quantity: NonNegativeInt | None = None
+    discount_quantity: NonNegativeInt | None = None
+    initial_quantity: NonNegativeInt | None = None
+    amount: Amount | None = None
+    discount_amount: Amount | None = None
+    initial_amount: Amount | None = None
+    price: Amount | None = None
+    product: ItemProduct | None = None
+    sku: ItemSku | None = None
+    metadata: Metadata | None = None
+
+    def record(self) -> records.Item:
+        """The item as the engine reads it: product and SKU matched by Voucherify id only (earning-map E23)."""
+        return records.Item(
+            quantity=self.quantity, price=self.price, amount=self.amount, discount_amount=self.discount_amount,
+            product_id=self.product_id or (self.product.id if self.product else None),
+            sku_id=self.sku_id or (self.sku.id if self.sku else None),
+            metadata=dict(self.metadata or {}),
+        )
+
+
+class OrderFields(Strict):
+    """`ord:OrderBase` plus what create and update add: created_at, the customer and the referrer (by object or id)."""
+
+    source_id: SourceId | None = None
+    status: OrderStatus | None = None
+    amount: Amount | None = None
+    initial_amount: Amount | None = None
+    discount_amount: Amount | None = None
+    items: Annotated[list[OrderItem], Field(max_length=MAX_ITEMS)] | None = None
+    metadata: Metadata | None = None
+    created_at: DateTime | None = None
+    customer: MemberCustomer | None = None
+    referrer_id: Short | None = None
+    referrer: MemberCustomer | None = None
+
+    def record(self, order_id: str) -> records.Order:
+        """The order as the engine reads it, under the id the service settled on (`total_amount` is the engine's E5 rule)."""
+        return records.Order(
+            id=order_id, amount=self.amount, initial_amount=self.initial_amount, discount_amount=self.discount_amount,
+            items=tuple(item.record() for item in self.items or ()), metadata=dict(self.metadata or {}),
+        )
+
+
+class OrderCreate(OrderFields):
+    """POST /v1/orders: create, or update the order that already has this `id` / `source_id`."""
+
+    id: OrderId | None = None
+
+
+class OrderUpdate(OrderFields):
+    """PUT /v1/orders/{orderId}: the fields to change; what is not named is left unchanged."""
+
+
+# ---------------------------------------------------------------------------------------------- events
+class EventReferral(Strict):
+    """`referral` of a custom event: the referral code that converts (stored; no referral programs here)."""
+
+    code: Short
+    referrer_id: Short | None = None
+
+
+class EventLoyalty(Strict):
+    """`loyalty` of a custom event: the loyalty card the event is attributed to (v1 earning; v2 ignores it, earning-map §1.3)."""
+
+    code: Short
+
+
+class EventCreate(Strict):
+    """POST /v1/events: a named custom event of a customer (upserted by `id` / `source_id`)."""
+
+    event: EventName
+    customer: MemberCustomer
+    referral: EventReferral | None = None
+    loyalty: EventLoyalty | None = None
+    metadata: Metadata | None = None
+
+    def record(self, event_id: str, schema_id: str | None) -> records.CustomEvent:
+        """The event as the engine reads it; `schema_id` is the `ms_` schema its name resolves to, or None (earning-map E18)."""
+        return records.CustomEvent(id=event_id, name=self.event, schema_id=schema_id, metadata=dict(self.metadata or {}))
