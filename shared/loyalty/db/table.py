@@ -152,10 +152,6 @@ class PendingJob:
     body: str
 
 
-def _refused(exc: ClientError) -> bool:
-    return bool(exc.response["Error"]["Code"] == "ConditionalCheckFailedException")
-
-
 class PendingJobs:
     """One project's entries in the sparse PendingJobs index, as the sweeper reads and moves them."""
 
@@ -194,23 +190,16 @@ class PendingJobs:
 
     def drop(self, job: PendingJob) -> bool:
         """Take the item out of the index (one UpdateItem, only while its JOBSK is still the one read)."""
-        try:
-            self.writer.update_item(TableName=self.name, Key=job.key.ddb(), UpdateExpression=PENDING_REMOVE,
-                                    ConditionExpression="JOBSK = :was", ExpressionAttributeValues={":was": {"S": job.sort_key}})
-        except ClientError as exc:
-            if _refused(exc):
-                return False
-            raise
-        return True
+        return self._update_if_unmoved(job, PENDING_REMOVE, {})
 
     def _set(self, was: PendingJob, now: PendingJob) -> bool:
+        return self._update_if_unmoved(was, "SET JOBSK = :sk, job = :job", {":sk": {"S": now.sort_key}, ":job": {"S": now.body}})
+
+    def _update_if_unmoved(self, job: PendingJob, expression: str, values: dict[str, Any]) -> bool:
+        """One UpdateItem of the job's item, only while its JOBSK is still the one read; False when it moved or settled."""
         try:
-            self.writer.update_item(TableName=self.name, Key=was.key.ddb(), UpdateExpression="SET JOBSK = :sk, job = :job",
-                                    ConditionExpression="JOBSK = :was",
-                                    ExpressionAttributeValues={":sk": {"S": now.sort_key}, ":job": {"S": now.body},
-                                                               ":was": {"S": was.sort_key}})
-        except ClientError as exc:
-            if _refused(exc):
-                return False
-            raise
+            _conditional(self.writer.update_item, TableName=self.name, Key=job.key.ddb(), UpdateExpression=expression,
+                         ConditionExpression="JOBSK = :was", ExpressionAttributeValues={**values, ":was": {"S": job.sort_key}})
+        except ConditionFailed:
+            return False
         return True
