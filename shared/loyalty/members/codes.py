@@ -6,6 +6,8 @@ activity says why, and the member's code job leaves the pending index, so nothin
 
 from __future__ import annotations
 
+from typing import Any
+
 from loyalty.activities import records as activity_kinds
 from loyalty.activities.store import add_activity
 from loyalty.core.codes import MIN_CODE_SPACE, UnusableCodeConfig, generate_code, stored_shape
@@ -56,10 +58,14 @@ def give_up_small_spaces(cards: list[Card], given_up: dict[str, str], draws: int
 
 
 def add_failed_activity(tx: Transaction, db: Table, card: Card, reason: str) -> None:
-    """Add to `tx` the card's `vl.card.code_generation.failed` activity."""
-    data = {"card": card_view({**card, "code": None}),
-            "error": {"key": "card_code_generation_failed", "message": "Card code generation failed", "details": reason}}
-    add_activity(tx, db, activity_kinds.CARD, card["id"], FAILED_EVENT, data,
+    """Add to `tx` the card's `vl.card.code_generation.failed` activity for a config that cannot give it a code."""
+    _add_failed(tx, db, card, error={"key": "card_code_generation_failed", "message": "Card code generation failed",
+                                     "details": reason})
+
+
+def _add_failed(tx: Transaction, db: Table, card: Card, **why: Any) -> None:
+    """Add to `tx` the card's `vl.card.code_generation.failed` activity, showing the code-less card and `why`."""
+    add_activity(tx, db, activity_kinds.CARD, card["id"], FAILED_EVENT, {"card": card_view({**card, "code": None}), **why},
                  owner={"program_id": card["program_id"], "member_id": card["member_id"], "card_id": card["id"]})
 
 
@@ -117,7 +123,5 @@ def retire_card_codes(db: Table, job: GenerateCardCodes) -> str:
     store.add_code_job_retirement(tx, db, job.member_id, job.to_json())
     for card in cards:
         if not card.get("code"):
-            add_activity(tx, db, activity_kinds.CARD, card["id"], "vl.card.code_generation.failed",
-                         {"card": card_view(card), "failure": retirement(job)},
-                         owner={"program_id": card["program_id"], "member_id": job.member_id, "card_id": card["id"]})
+            _add_failed(tx, db, card, failure=retirement(job))
     return retire(tx.commit, label="job")
