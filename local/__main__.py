@@ -96,10 +96,15 @@ def _key_backend(args: argparse.Namespace) -> tuple[Backend, str]:
     return backend, table
 
 
-def _key_table(args: argparse.Namespace, project: str) -> Any:
-    """The project-scoped table of the key commands, on the backend they address (see `_key_backend`)."""
+def _layer_on_path(args: argparse.Namespace) -> None:
+    """Make the functions' layer (the `loyalty` package) importable, as the key commands use its stores."""
     for function in load_template(args.template).functions.values():
         add_to_sys_path(*function.layers)
+
+
+def _key_table(args: argparse.Namespace, project: str) -> Any:
+    """The project-scoped table of the key commands, on the backend they address (see `_key_backend`)."""
+    _layer_on_path(args)
     from loyalty.db.table import Table
 
     backend, table = _key_backend(args)
@@ -173,8 +178,7 @@ def cmd_rotate_key(args: argparse.Namespace) -> int:
 def cmd_register_projects(args: argparse.Namespace) -> int:
     """Backfill the registry of projects from the API keys in the table (keys created before the registry existed), so
     the sweeper reaches their projects. Scans the table once; safe to run again."""
-    for function in load_template(args.template).functions.values():
-        add_to_sys_path(*function.layers)
+    _layer_on_path(args)
     from loyalty.apikeys.store import register_project
     from loyalty.db.table import Table, projects_holding_keys
 
