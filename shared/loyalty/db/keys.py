@@ -28,6 +28,10 @@ TIER_STRUCTURE = "TS"
 BENEFIT = "BEN"
 COMPONENT_KINDS = (CARD_DEFINITION, EARNING_RULE, REWARD, TIER_STRUCTURE, BENEFIT)
 TIER_SK_PREFIX = "TIER#"
+PENDING_BUCKET_SK_PREFIX = "PPB#"
+EXPIRING_BUCKET_SK_PREFIX = "PEB#"
+SETTLED_BUCKET_SK_PREFIX = "XB#"
+EARN_CLAIM_SK_PREFIX = "E#"
 
 
 @dataclass(frozen=True)
@@ -133,6 +137,63 @@ class Keys:
 
     def reward_purchase(self, member_id: str, transaction_id: str) -> Key:
         return Key(self.reward_purchases(member_id), f"{REWARD_PURCHASE_SK_PREFIX}{transaction_id}")
+
+    # ---------------------------------------------------------------- points buckets (in the card's ledger partition)
+    def pending_bucket(self, card_id: str, date: str, bucket_id: str) -> Key:
+        """A PENDING pending-points bucket; its sort key orders a card's buckets by activation date (the list's default)."""
+        return Key(self.card_transactions(card_id), f"{PENDING_BUCKET_SK_PREFIX}{date}#{bucket_id}")
+
+    def expiring_bucket(self, card_id: str, expiration_date: str, expiration_type: str) -> Key:
+        """The ACTIVE bucket of a card's points sharing one expiration date and type (one item per pair, so a credit
+        adds to it in place); sort keys order a card's buckets soonest-expiring first."""
+        return Key(self.card_transactions(card_id), f"{EXPIRING_BUCKET_SK_PREFIX}{expiration_date}#{expiration_type}")
+
+    def settled_bucket(self, card_id: str, bucket_id: str) -> Key:
+        """A bucket that left its list: an activated or canceled pending bucket, an expired points bucket (kept for the record)."""
+        return Key(self.card_transactions(card_id), f"{SETTLED_BUCKET_SK_PREFIX}{bucket_id}")
+
+    def bucket_due(self, kind: str, date: str, card_id: str, bucket_ref: str) -> dict[str, str]:
+        """GSI1 attributes that put a bucket on the project's list of buckets the daily job settles on `date`
+        (`kind` PENDING: activation or cancel date; EXPIRING: last valid day), read with `GSI1SK < day`."""
+        return {"GSI1PK": self._pk("DUE", kind), "GSI1SK": f"{date}#{card_id}#{bucket_ref}"}
+
+    def buckets_due(self, kind: str) -> str:
+        """The GSI1PK of the project's list of buckets of one kind waiting for their date."""
+        return self._pk("DUE", kind)
+
+    def daily_run(self, day: str) -> Key:
+        """The record of the daily job's run for one day in the project's time zone (idempotent per day)."""
+        return Key(self._pk("DAILY"), day)
+
+    # ---------------------------------------------------------------- orders, custom events, event schemas, earning claims
+    def order(self, order_id: str) -> Key:
+        return Key(self._pk("ORD", order_id), "ORDER")
+
+    def order_source(self, source_id: str) -> Key:
+        """The claim that makes an order's source id unique in the project (and finds the order by it)."""
+        return Key(self._pk("ORDSRC", source_id), "ORDSRC")
+
+    ORDERS = "ORDERS"
+
+    def event(self, event_id: str) -> Key:
+        return Key(self._pk("EVT", event_id), "EVENT")
+
+    def event_schema(self, schema_id: str) -> Key:
+        return Key(self._pk("MS", schema_id), "SCHEMA")
+
+    def event_schema_name(self, name: str) -> Key:
+        """The claim that makes a custom event schema's name unique and resolves a tracked event's name to its schema."""
+        return Key(self._pk("MSNAME", name), "MSNAME")
+
+    EVENT_SCHEMAS = "EVENT_SCHEMAS"
+
+    def earn_claims(self, source_id: str) -> str:
+        """The partition of what one order or custom event earned: one claim per effect and card (earning-map §12)."""
+        return self._pk("EARN", source_id)
+
+    def earn_claim(self, source_id: str, claim: str) -> Key:
+        """The claim of one effect of one earning rule on one card: written with its points, only if absent."""
+        return Key(self.earn_claims(source_id), f"{EARN_CLAIM_SK_PREFIX}{claim}")
 
     # ---------------------------------------------------------------- activities (one list partition per resource)
     def activities(self, resource_id: str) -> str:

@@ -77,7 +77,24 @@ class CreateMembersBatch(_Job):
     async_action_id: StrictStr
 
 
-AnyJob = ApplyCardTransaction | CompleteRewardPurchase | GenerateCardCodes | CreateMembersBatch
+class EvaluateEarning(_Job):
+    """Evaluate the earning rules a PAID order or a custom event fires (v2 programs and v1 campaigns of its customer) and
+    write what they give, each effect once (claimed by its deterministic key, earning-map §12)."""
+
+    type: Literal["evaluate_earning"] = "evaluate_earning"
+    source: Literal["order", "event"]
+    source_id: StrictStr
+
+
+class RevokeOrderEarning(_Job):
+    """Apply the card definitions' `refunds` settings to what a canceled order earned (earning-map §9.2), once."""
+
+    type: Literal["revoke_order_earning"] = "revoke_order_earning"
+    order_id: StrictStr
+
+
+AnyJob = (ApplyCardTransaction | CompleteRewardPurchase | GenerateCardCodes | CreateMembersBatch | EvaluateEarning
+          | RevokeOrderEarning)
 Job = Annotated[AnyJob, Field(discriminator="type")]
 _JOB: TypeAdapter[AnyJob] = TypeAdapter(Job)
 

@@ -10,7 +10,16 @@ from loyalty.core import metrics
 from loyalty.core.logs import logger
 from loyalty.core.settings import get_settings
 from loyalty.db.table import Table
-from loyalty.jobs.models import AnyJob, ApplyCardTransaction, CompleteRewardPurchase, CreateMembersBatch, GenerateCardCodes, parse_job
+from loyalty.jobs.models import (
+    AnyJob,
+    ApplyCardTransaction,
+    CompleteRewardPurchase,
+    CreateMembersBatch,
+    EvaluateEarning,
+    GenerateCardCodes,
+    RevokeOrderEarning,
+    parse_job,
+)
 from loyalty.jobs.settle import RETIRED
 from loyalty.members import batch, codes
 from loyalty.purchases import service as purchases
@@ -44,6 +53,8 @@ def run_job(body: str, client: Any = None) -> str:
             return codes.generate_card_codes(db, job)
         case CreateMembersBatch():
             return batch.create_members_batch(db, job)
+        case EvaluateEarning() | RevokeOrderEarning():
+            raise NotImplementedError(job.type)  # wired in the next step of issue 7
 
 
 def _retire(db: Table, job: AnyJob) -> str:
@@ -58,6 +69,8 @@ def _retire(db: Table, job: AnyJob) -> str:
             outcome = codes.retire_card_codes(db, job)
         case CreateMembersBatch():
             outcome = batch.retire_members_batch(db, job)
+        case EvaluateEarning() | RevokeOrderEarning():
+            raise NotImplementedError(job.type)  # wired in the next step of issue 7
     if outcome == RETIRED:
         logger.error("job retired: it did not complete in the attempts allowed", extra={"job": job.to_json(), "attempts": job.attempt - 1})
         metrics.count("JobsRetired", job_type=job.type)
