@@ -23,6 +23,8 @@ class Settings(BaseModel):
     rate_window_seconds: int = Field(default=10, ge=1, le=60)
     read_timeout_seconds: float | None = Field(default=None, gt=0)  # None: db.clients' (AWS); the local runtime sets 30
     tenant_role_arn: str = ""  # the role whose per-project sessions reach the table (empty: the execution role does)
+    timezone: str = "UTC"  # the IANA time zone of dates, validity hours and the daily job (earning-map §13)
+    earning_cache_seconds: int = Field(default=10, ge=0, le=300)  # how long a warm worker reuses a program's earning setup
 
 
 @lru_cache(maxsize=1)
@@ -42,4 +44,6 @@ def get_settings() -> Settings:
         rate_window_seconds=int(env.get("RATE_WINDOW_SECONDS", "10")),
         read_timeout_seconds=float(env["LOYALTY_READ_TIMEOUT_SECONDS"]) if env.get("LOYALTY_READ_TIMEOUT_SECONDS") else None,
         tenant_role_arn=env.get("TENANT_ROLE_ARN", ""),
+        timezone=env.get("PROJECT_TIMEZONE", "UTC"),
+        earning_cache_seconds=int(env.get("EARNING_CACHE_SECONDS", "10")),
     )

@@ -1,0 +1,188 @@
+"""A card's points buckets as stored (pending points waiting for their date, active points grouped by expiration date and
+type) and the one-card transaction that moves points between them and the card's counters."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any, cast
+
+from loyalty.cards.store import add_counter_move, add_transaction
+from loyalty.core.clock import now_iso
+from loyalty.db.codec import from_item
+from loyalty.db.keys import EXPIRING_BUCKET_SK_PREFIX, GSI1, PENDING_BUCKET_SK_PREFIX, Key
+from loyalty.db.table import Item, Table
+from loyalty.db.transact import Transaction, TransactionConflict
+from loyalty.earning.buckets import consume
+
+PENDING = "PENDING"
+EXPIRING = "EXPIRING"
+
+
+# ---------------------------------------------------------------------------------------------- bucket records
+def bucket_ref(card: dict[str, Any]) -> dict[str, Any]:
+    """The card fields every bucket of the card repeats (the spec's bucket objects carry them)."""
+    return {"card_id": card["id"], "member_id": card["member_id"], "program_id": card["program_id"],
+            "card_definition_id": card["card_definition_id"], "card_type": card.get("card_type", "INDIVIDUAL")}
+
+
+def pending_bucket_from_item(item: Item) -> dict[str, Any]:
+    """A pending bucket's stored record (the API view adds nothing it does not hold)."""
+    return dict(item["data"])
+
+
+def expiring_bucket_from_item(item: Item) -> dict[str, Any]:
+    """An ACTIVE expiring bucket as `v2:CardPointsBucket` (points live at the top of the item, where credits add to them)."""
+    data = dict(item["data"])
+    created, credited = item.get("created_at"), item.get("credited_at")
+    data.update({"id": item["id"], "points": {"total": int(item.get("points", 0))}, "status": "ACTIVE", "created_at": created,
+                 "updated_at": credited if credited != created else None, "object": "card_points_bucket"})
+    return data
+
+
+# ---------------------------------------------------------------------------------------------- reads
+def get_card_buckets(db: Table, card_id: str, prefix: str) -> list[Item]:
+    """Every item of one kind of bucket a card holds (one Query of its ledger partition, in sort-key order: activation
+    date for pending buckets, expiration date for expiring ones)."""
+    items: list[Item] = []
+    start: dict[str, Any] | None = None
+    while True:
+        kw: dict[str, Any] = {"key_condition": "PK = :pk AND begins_with(SK, :pre)", "extra_values": {":pre": {"S": prefix}}}
+        if start:
+            kw["ExclusiveStartKey"] = start
+        page, start = db.query(db.keys.card_transactions(card_id), **kw)
+        items += page
+        if not start:
+            return items
+
+
+def get_pending_buckets(db: Table, card_id: str) -> list[Item]:
+    """A card's PENDING pending-points buckets, by activation date."""
+    return get_card_buckets(db, card_id, PENDING_BUCKET_SK_PREFIX)
+
+
+def get_expiring_buckets(db: Table, card_id: str) -> list[Item]:
+    """A card's ACTIVE expiring-points buckets, soonest-expiring first."""
+    return get_card_buckets(db, card_id, EXPIRING_BUCKET_SK_PREFIX)
+
+
+def due_buckets(db: Table, kind: str, before_day: str, limit: int = 1000,
+                start: dict[str, Any] | None = None) -> tuple[list[Item], dict[str, Any] | None]:
+    """A page of the project's buckets of `kind` (PENDING or EXPIRING) whose date is before `before_day` (GSI1 Query)."""
+    resp = db.client.query(
+        TableName=db.name, IndexName=GSI1, KeyConditionExpression="GSI1PK = :pk AND GSI1SK < :day",
+        ExpressionAttributeValues={":pk": {"S": db.keys.buckets_due(kind)}, ":day": {"S": before_day}},
+        Limit=limit, **({"ExclusiveStartKey": start} if start else {}))
+    return [from_item(i) for i in resp.get("Items", [])], resp.get("LastEvaluatedKey")
+
+
+def get_daily_run(db: Table, day: str) -> Item | None:
+    """The record of the daily job's run for `day` (None until it completed)."""
+    return db.get(db.keys.daily_run(day))
+
+
+def record_daily_run(db: Table, day: str, summary: dict[str, Any]) -> None:
+    """Record that the daily job completed its work for `day` (overwrites a record of an earlier partial run)."""
+    db.put(db.keys.daily_run(day), {"summary": summary, "completed_at": now_iso()}, condition=None)
+
+
+# ---------------------------------------------------------------------------------------------- transaction items
+def add_expiring_credit(tx: Transaction, db: Table, card: dict[str, Any], expiration_date: str, expiration_type: str,
+                        points: int, bucket_id: str, *, label: str) -> None:
+    """Add `points` to the card's ACTIVE bucket for (expiration_date, expiration_type), creating it (with `bucket_id`)
+    when it does not exist yet; the bucket joins the daily job's expiry list."""
+    now = now_iso()
+    due = db.keys.bucket_due(EXPIRING, expiration_date, card["id"], expiration_type)
+    data = {**bucket_ref(card), "customer_id": card.get("customer_id"), "expiration_date": expiration_date,
+            "expiration_type": expiration_type}
+    tx.update(label, db.keys.expiring_bucket(card["id"], expiration_date, expiration_type),
+              "SET #id = if_not_exists(#id, :id), created_at = if_not_exists(created_at, :now), credited_at = :now, #d = :d, "
+              "GSI1PK = :g1, GSI1SK = :g2 ADD points :n",
+              condition=None, names={"#id": "id", "#d": "data"},
+              values={"id": bucket_id, "now": now, "d": data, "g1": due["GSI1PK"], "g2": due["GSI1SK"], "n": points})
+
+
+def add_expiring_debit(tx: Transaction, db: Table, card_id: str, bucket: Item, taken: int, *, label: str) -> None:
+    """Take `taken` points from an ACTIVE expiring bucket read with its current points (refused if it moved since); a
+    bucket left empty is deleted."""
+    key = Key(bucket["PK"], bucket["SK"])
+    held = int(bucket.get("points", 0))
+    if taken >= held:
+        tx.delete(label, key, condition="points = :held", values={"held": held})
+    else:
+        tx.update(label, key, "SET points = points - :t", condition="points = :held", values={"t": taken, "held": held})
+
+
+def add_bucket_settled(tx: Transaction, db: Table, bucket: Item, record: dict[str, Any], *, label: str) -> None:
+    """Move a bucket out of its list (delete it, on condition that it still holds what was read) and keep its final
+    record: an activated or canceled pending bucket, an expired points bucket."""
+    card_id = str(record["card_id"])
+    condition, values = "attribute_exists(PK)", {}
+    if "points" in bucket and not isinstance(bucket["points"], dict):
+        condition, values = "points = :held", {"held": int(bucket["points"])}
+    tx.delete(label, Key(bucket["PK"], bucket["SK"]), condition=condition, values=values or None)
+    tx.put(f"{label}:record", db.keys.settled_bucket(card_id, str(record["id"])), {"data": record})
+
+
+def add_pending_bucket(tx: Transaction, db: Table, bucket: dict[str, Any], *, label: str) -> None:
+    """A new PENDING bucket, on the daily job's list for its date."""
+    tx.put(label, db.keys.pending_bucket(bucket["card_id"], bucket["date"], bucket["id"]),
+           {"data": bucket, **db.keys.bucket_due(PENDING, bucket["date"], bucket["card_id"], bucket["id"])})
+
+
+@dataclass
+class CardWrite:
+    """Everything one TransactWriteItems does to one card: the card transactions it records, the counters it moves
+    (`min_balance` guards a debit), and the other items (claims, buckets) as (label, builder) pairs."""
+
+    member_id: str
+    card_id: str
+    transactions: list[dict[str, Any]] = field(default_factory=list)
+    deltas: dict[str, int] = field(default_factory=dict)
+    min_balance: int | None = None
+    items: list[tuple[str, Any]] = field(default_factory=list)
+
+    def move(self, **deltas: int) -> None:
+        """Add counter moves."""
+        for name, amount in deltas.items():
+            self.deltas[name] = self.deltas.get(name, 0) + amount
+
+    def commit(self, db: Table) -> None:
+        """Write it all in one transaction (labels: `card` for the counter move, `ctx:<i>` for transactions, and the
+        labels the builders chose). Raises TransactionConflict."""
+        tx = db.transaction()
+        for label, build in self.items:
+            build(tx, label)
+        for i, ctx in enumerate(self.transactions):
+            add_transaction(tx, db, cast(Any, ctx), label=f"ctx:{i}")
+        moves = {k: v for k, v in self.deltas.items() if v}
+        if moves:
+            add_counter_move(tx, db, self.member_id, self.card_id, moves, self.min_balance)
+        tx.commit()
+
+
+def failed_labels(conflict: TransactionConflict, prefix: str) -> list[str]:
+    """The failed labels that start with `prefix`."""
+    return [label for label in conflict.failed_labels if label.startswith(prefix)]
+
+
+def settled_records(db: Table, card_id: str, bucket_ids: Iterable[str]) -> list[dict[str, Any]]:
+    """The final records of buckets that left their lists."""
+    return [item["data"] for item in db.get_many([db.keys.settled_bucket(card_id, b) for b in bucket_ids])]
+
+
+def plan_consumption(db: Table, card_id: str, amount: int) -> list[tuple[Item, int]]:
+    """Which ACTIVE expiring buckets a debit of `amount` takes from, as (bucket item, points taken): soonest-expiring
+    first; what the buckets do not hold comes from the card's never-expiring points (earning-map §4, §14 E8)."""
+    items = get_expiring_buckets(db, card_id)
+    records = [{"id": item["SK"], "points": int(item.get("points", 0)), "expiration_date": item["data"]["expiration_date"],
+                "status": "ACTIVE", "created_at": item.get("created_at")} for item in items]
+    available = sum(r["points"] for r in records)
+    by_key = {item["SK"]: item for item in items}
+    return [(by_key[sk], taken) for sk, taken in consume(records, min(amount, available))]
+
+
+def add_consumption(write: CardWrite, db: Table, card_id: str, amount: int) -> None:
+    """Add to a card write the debits of its expiring buckets that a debit of `amount` points consumes."""
+    for i, (bucket, taken) in enumerate(plan_consumption(db, card_id, amount)):
+        write.items.append((f"consume:{i}", lambda tx, label, b=bucket, n=taken: add_expiring_debit(tx, db, card_id, b, n, label=label)))

@@ -1,0 +1,510 @@
+"""Earning and the points lifecycle: evaluate the rules an order or custom event fires and write each effect once; activate
+and cancel pending points; expire points; revoke what a canceled order earned; and the daily job that does it by date."""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any, cast
+from zoneinfo import ZoneInfo
+
+from loyalty.cards import buckets as bucket_store
+from loyalty.cards.buckets import CardWrite
+from loyalty.cards.ledger import card_transaction
+from loyalty.core import ids
+from loyalty.core.clock import iso_from_ms, now_iso
+from loyalty.core.logs import logger
+from loyalty.core.settings import get_settings
+from loyalty.core.validity import in_validity_window
+from loyalty.db.keys import CARD_DEFINITION, EARNING_RULE
+from loyalty.db.table import Item, Table
+from loyalty.db.transact import TransactionConflict
+from loyalty.earning import buckets, engine
+from loyalty.earning.records import (
+    CUSTOM_EVENT,
+    ORDER_PAID,
+    POINTS_EARNED,
+    CustomEvent,
+    Earning,
+    EarningContext,
+    Order,
+)
+from loyalty.earning.records import (
+    Card as EngineCard,
+)
+from loyalty.earning.records import (
+    Membership as EngineMembership,
+)
+from loyalty.members.records import Card
+from loyalty.points import store
+
+# Reasons of the transactions nobody asked for by hand (earning-map §14 E30).
+AUTO_ACTIVATION = "Automatic points activation"
+AUTO_CANCELLATION = "Automatic points cancellation"
+EXPIRATION = "Points expiration"
+ORDER_CANCELED = "Order canceled"
+MANUAL_ACTIVATION = "Manual points activation"
+MANUAL_CANCELLATION = "Manual points cancellation"
+EVENT_ACTIVATION = "Points activated by a custom event"
+
+MAX_WRITE_ATTEMPTS = 5
+
+
+def timezone() -> str:
+    """The project time zone that dates and validity hours are read in."""
+    return get_settings().timezone
+
+
+def local_day(at: str | datetime) -> str:
+    """The day (YYYY-MM-DD) an instant falls on in the project time zone."""
+    return buckets.local_day(at, timezone()).isoformat()
+
+
+# ---------------------------------------------------------------------------------------------- a warm worker's setup cache
+@dataclass(frozen=True)
+class ProgramSetup:
+    """What earning reads about one program: the program, its assigned earning rules and card definitions."""
+
+    program: dict[str, Any]
+    rules: dict[str, dict[str, Any]]
+    card_definitions: dict[str, dict[str, Any]]
+
+
+class SetupCache:
+    """Program setups a warm worker reuses for `earning_cache_seconds` (0: never): a program's rules and card definitions
+    change rarely, and re-reading them for every order would double the reads per order. A change is seen by a warm
+    worker at most that many seconds late."""
+
+    def __init__(self) -> None:
+        self._entries: dict[tuple[str, str], tuple[float, ProgramSetup | None]] = {}
+
+    def get(self, db: Table, program_id: str) -> ProgramSetup | None:
+        """The setup of a program (None when it does not exist), from the cache while it is fresh."""
+        ttl = get_settings().earning_cache_seconds
+        key = (db.project_id, program_id)
+        hit = self._entries.get(key)
+        if ttl and hit and hit[0] > time.monotonic():
+            return hit[1]
+        setup = load_program_setup(db, program_id)
+        if ttl:
+            if len(self._entries) > 1000:
+                self._entries.clear()
+            self._entries[key] = (time.monotonic() + ttl, setup)
+        return setup
+
+    def clear(self) -> None:
+        """Forget every setup."""
+        self._entries.clear()
+
+
+SETUPS = SetupCache()
+
+
+def load_program_setup(db: Table, program_id: str) -> ProgramSetup | None:
+    """A program with its ACTIVE assigned earning rules and its card definitions (one Query + one BatchGetItem)."""
+    found = store.get_program_setup(db, program_id)
+    if found is None:
+        return None
+    program, assignments = found
+    rule_ids = [a["id"] for a in assignments if a["kind"] == EARNING_RULE]
+    cdef_ids = [a["id"] for a in assignments if a["kind"] == CARD_DEFINITION]
+    rules, cdefs = store.get_rules_and_card_definitions(db, rule_ids, cdef_ids) if rule_ids or cdef_ids else ({}, {})
+    return ProgramSetup(cast(dict[str, Any], program), rules, cdefs)
+
+
+# ---------------------------------------------------------------------------------------------- evaluation
+@dataclass
+class Setup:
+    """A customer's earning picture: the engine's memberships, the rules to evaluate, and the cards and card definitions
+    the writer needs."""
+
+    customer: dict[str, Any] | None
+    memberships: list[EngineMembership]
+    rules: dict[str, dict[str, Any]]
+    cards: dict[str, Card]
+    card_definitions: dict[str, dict[str, Any]]
+
+
+def load_setup(db: Table, customer_id: str, *, member_id: str | None = None) -> Setup:
+    """Everything earning reads about a customer: ACTIVE memberships in ACTIVE programs inside their validity window
+    (only `member_id`'s when given), their cards, the programs' earning rules and card definitions."""
+    customer, claims = store.get_customer_memberships(db, customer_id)
+    v2 = {scope: claim for scope, claim in claims.items() if ids.PROGRAM.matches(scope)}
+    if member_id is not None:
+        v2 = {scope: claim for scope, claim in v2.items() if claim["member_id"] == member_id}
+    members, _, cards = store.get_members_and_cards(db, v2) if v2 else ({}, {}, {})
+    setup = Setup(customer, [], {}, {}, {})
+    for program_id, claim in v2.items():
+        member = members.get(claim["member_id"])
+        program_setup = SETUPS.get(db, program_id)
+        if member is None or member["status"] != "ACTIVE" or program_setup is None:
+            continue
+        program = program_setup.program
+        if program.get("status") != "ACTIVE" or not in_validity_window(program):
+            continue
+        held = [cards[c] for c in claim["card_ids"] if c in cards]
+        engine_cards = []
+        for card in held:
+            cdef = program_setup.card_definitions.get(card["card_definition_id"], {})
+            engine_cards.append(EngineCard(card["id"], card["card_definition_id"],
+                                           pending_points_type=str((cdef.get("pending_points") or {}).get("type") or "IMMEDIATE"),
+                                           earning_limits=cdef.get("earning_limits")))
+            setup.cards[card["id"]] = cast(Card, {**card, "customer_id": customer_id})
+        setup.memberships.append(EngineMembership(member["id"], program_id, str(program.get("name") or ""), tuple(engine_cards),
+                                                  earning_rule_ids=frozenset(program_setup.rules)))
+        setup.rules.update(program_setup.rules)
+        setup.card_definitions.update(program_setup.card_definitions)
+    return setup
+
+
+def evaluate(setup: Setup, trigger: Any, customer_id: str, *, order: Order | None = None, event: CustomEvent | None = None,
+             at: str | None = None, metadata: Mapping[str, Any] | None = None) -> engine.Evaluation:
+    """Run the engine over a customer's setup (nothing is written)."""
+    customer_metadata = metadata if metadata is not None else (setup.customer or {}).get("metadata") or {}
+    context = EarningContext(trigger=trigger, now=at or now_iso(), customer_id=customer_id, customer_metadata=customer_metadata,
+                             order=order, event=event, memberships=tuple(setup.memberships), timezone=timezone())
+    return engine.evaluate(context, setup.rules.values())
+
+
+def earn(db: Table, customer_id: str, source_id: str, *, order: Order | None = None, event: CustomEvent | None = None) -> int:
+    """Evaluate the v2 earning rules an order (PAID) or custom event fires for a customer and write what they give, each
+    effect on each card once (a claim keyed by source + rule + earning + effect + card). Returns the transactions written."""
+    at = now_iso()
+    setup = load_setup(db, customer_id)
+    if not setup.memberships:
+        return 0
+    trigger = ORDER_PAID if order is not None else CUSTOM_EVENT
+    result = evaluate(setup, trigger, customer_id, order=order, event=event, at=at)
+    for gap in result.unsupported:
+        logger.warning("earning rule part not evaluated", extra={"rule_id": gap.rule_id, "feature": gap.feature, "detail": gap.detail})
+    by_card: dict[str, list[Earning]] = defaultdict(list)
+    for earning in result.earnings:
+        by_card[earning.card_id].append(earning)
+    written = 0
+    for card_id, earnings in by_card.items():
+        card = setup.cards[card_id]
+        written += write_earnings(db, card, setup.card_definitions.get(card["card_definition_id"], {}), earnings, source_id, at)
+    return written
+
+
+def expiry(cdef: Mapping[str, Any], override: Mapping[str, Any] | None, at: str | datetime) -> tuple[str | None, str]:
+    """The last valid day and the expiration type of points that become active at `at` (earning-map §4)."""
+    policy = cdef.get("points_expiration")
+    try:
+        day = buckets.expiration_date(policy, override, at, timezone())
+    except buckets.UnsupportedRule as exc:
+        logger.error("points expiration cannot be computed; the points do not expire", extra={"detail": str(exc)})
+        return None, "NO_EXPIRATION"
+    return (day.isoformat() if day else None), buckets.expiration_type(policy, override)
+
+
+def _earning_write(db: Table, card: Card, cdef: Mapping[str, Any], earnings: list[Earning], source_id: str, at: str) -> CardWrite:
+    write = CardWrite(card["member_id"], card["id"])
+    credits: dict[tuple[str, str], int] = defaultdict(int)
+    record = cast(dict[str, Any], card)
+    for i, earning in enumerate(earnings):
+        points = earning.points
+        metadata = {"event_id": source_id, **earning.metadata}
+        claim: dict[str, Any] = {"card_id": card["id"], "member_id": card["member_id"], "program_id": card["program_id"],
+                                 "card_definition_id": card["card_definition_id"], "rule_id": earning.rule_id, "points": points,
+                                 "type": earning.transaction_type, "created_at": at}
+        if earning.transaction_type == POINTS_EARNED:
+            date, kind = expiry(cdef, earning.points_expiration, at)
+            ctx = card_transaction(card, POINTS_EARNED, points, earning.reason, "APPROVED", metadata=metadata,
+                                   points={"total": points, "expiration_date": date, "expiration_type": kind})
+            write.move(earned=points, total=points)
+            if date:
+                credits[(date, kind)] += points
+        else:
+            schedule = buckets.pending_schedule(cdef.get("pending_points"), at, timezone())
+            assert schedule is not None
+            day = schedule.date.isoformat()
+            ctx = card_transaction(card, "PENDING_POINTS_ADDED", points, earning.reason, "APPROVED", metadata=metadata,
+                                   points={"total": points, "date": day, "type": schedule.type})
+            bucket = {"id": ids.PENDING_POINTS_BUCKET.new(), **bucket_store.bucket_ref(record), "points": {"total": points},
+                      "date": day, "type": schedule.type, "status": "PENDING", "created_at": at, "updated_at": None,
+                      "object": "card_pending_points_bucket", "customer_id": record.get("customer_id"),
+                      "points_expiration": earning.points_expiration, "source_id": source_id, "transaction_id": ctx["id"],
+                      "reason": earning.reason, "metadata": metadata}
+            write.move(pending_total=points)
+            write.items.append((f"pending:{i}", lambda tx, label, b=bucket: bucket_store.add_pending_bucket(tx, db, b, label=label)))
+            claim.update({"bucket_id": bucket["id"], "bucket_date": day})
+        claim["transaction_id"] = ctx["id"]
+        write.transactions.append(cast(dict[str, Any], ctx))
+        write.items.append((f"claim:{i}", lambda tx, label, c=claim, k=earning.idempotency_key:
+                            store.add_claim(tx, db, source_id, k, c, label=label)))
+    for n, ((date, kind), points) in enumerate(sorted(credits.items())):
+        bucket_id = ids.POINTS_BUCKET.new()
+        write.items.append((f"credit:{n}", lambda tx, label, d=date, k=kind, p=points, b=bucket_id:
+                            bucket_store.add_expiring_credit(tx, db, record, d, k, p, b, label=label)))
+    return write
+
+
+def write_earnings(db: Table, card: Card, cdef: Mapping[str, Any], earnings: list[Earning], source_id: str, at: str) -> int:
+    """Write one card's earnings in one transaction, each conditioned on its claim; an effect whose claim exists already
+    earned (a resent order, a redelivered job) and is dropped, the rest written. Returns how many were written."""
+    remaining = list(earnings)
+    for _ in range(MAX_WRITE_ATTEMPTS):
+        if not remaining:
+            return 0
+        write = _earning_write(db, card, cdef, remaining, source_id, at)
+        try:
+            write.commit(db)
+            return len(remaining)
+        except TransactionConflict as conflict:
+            claimed = {int(label.split(":")[1]) for label in bucket_store.failed_labels(conflict, "claim:")}
+            if not claimed:
+                if conflict.failed("card"):
+                    logger.warning("earning for a card that no longer exists dropped", extra={"card_id": card["id"]})
+                    return 0
+                raise
+            remaining = [e for i, e in enumerate(remaining) if i not in claimed]
+    raise RuntimeError("earning claims kept changing")  # pragma: no cover - a claim only ever appears once
+
+
+# ---------------------------------------------------------------------------------------------- pending points
+def _card_of(bucket: Mapping[str, Any]) -> dict[str, Any]:
+    """The card fields a transaction on a bucket's card needs (the bucket repeats them)."""
+    return {"id": bucket["card_id"], "member_id": bucket["member_id"], "program_id": bucket["program_id"],
+            "card_definition_id": bucket["card_definition_id"], "card_type": bucket.get("card_type", "INDIVIDUAL"),
+            "customer_id": bucket.get("customer_id")}
+
+
+def settle_pending(db: Table, item: Item, cdef: Mapping[str, Any], *, activate: bool, reason: str,
+                   at: str | None = None, extra: Callable[[CardWrite], None] | None = None) -> dict[str, Any] | None:
+    """Activate or cancel one PENDING bucket in one transaction: the bucket leaves its list (kept as ACTIVATED or
+    CANCELED), a PENDING_POINTS_ACTIVATED / _CANCELED transaction, the card's counters, and for an activation the points
+    join their expiring bucket. Returns the transaction, or None when the bucket was settled meanwhile."""
+    at = at or now_iso()
+    bucket = dict(item["data"])
+    points = int(bucket["points"]["total"])
+    card = _card_of(bucket)
+    write = CardWrite(bucket["member_id"], bucket["card_id"])
+    settled = {**bucket, "status": "ACTIVATED" if activate else "CANCELED", "updated_at": at}
+    details: dict[str, Any] = {"points": {"total": points if activate else -points, "date": bucket["date"], "type": bucket["type"]}}
+    if activate:
+        date, kind = expiry(cdef, bucket.get("points_expiration"), at)
+        details["points"].update({"expiration_date": date, "expiration_type": kind})
+        write.move(pending_activated=points, total=points, earned=points)
+        if date:
+            bucket_id = ids.POINTS_BUCKET.new()
+            write.items.append(("credit", lambda tx, label: bucket_store.add_expiring_credit(tx, db, card, date, kind, points, bucket_id,
+                                                                                            label=label)))
+    else:
+        write.move(pending_canceled=points)
+    ctx = card_transaction(cast(Card, card), "PENDING_POINTS_ACTIVATED" if activate else "PENDING_POINTS_CANCELED", points, reason,
+                           "APPROVED", metadata={"pending_points_bucket_id": bucket["id"]}, **details)
+    write.transactions.append(cast(dict[str, Any], ctx))
+    write.items.append(("bucket", lambda tx, label: bucket_store.add_bucket_settled(tx, db, item, settled, label=label)))
+    if extra:
+        extra(write)
+    try:
+        write.commit(db)
+    except TransactionConflict as conflict:
+        if conflict.failed("bucket"):
+            return None
+        raise
+    return cast(dict[str, Any], ctx)
+
+
+def find_pending_bucket(db: Table, card_id: str, bucket_id: str) -> Item | None:
+    """A card's PENDING bucket by id."""
+    return next((i for i in bucket_store.get_pending_buckets(db, card_id) if i["data"]["id"] == bucket_id), None)
+
+
+def activate_on_event(db: Table, customer_id: str, schema_id: str | None, at: str) -> int:
+    """Activate the customer's EVENT_BASED pending points whose card definition lists the tracked event's schema
+    (earning-map §3, §14 E2). Returns how many buckets were activated."""
+    if not schema_id:
+        return 0
+    setup = load_setup(db, customer_id)
+    activated = 0
+    for card in setup.cards.values():
+        cdef = setup.card_definitions.get(card["card_definition_id"], {})
+        if not buckets.activates_on_event(cdef.get("pending_points"), schema_id):
+            continue
+        for item in bucket_store.get_pending_buckets(db, card["id"]):
+            if item["data"].get("type") == "EVENT_BASED" and settle_pending(db, item, cdef, activate=True, reason=EVENT_ACTIVATION, at=at):
+                activated += 1
+    return activated
+
+
+# ---------------------------------------------------------------------------------------------- expiring points
+def find_expiring_bucket(db: Table, card_id: str, bucket_id: str) -> Item | None:
+    """A card's ACTIVE expiring bucket by id."""
+    return next((i for i in bucket_store.get_expiring_buckets(db, card_id) if i.get("id") == bucket_id), None)
+
+
+def expire_buckets(db: Table, card: Mapping[str, Any], items: list[Item], *, manual: bool, day: str | None = None) -> dict[str, Any] | None:
+    """Expire ACTIVE buckets of one card in one transaction: each leaves its list (kept EXPIRED), the card's `expired`
+    grows by what they held, and one transaction records it: ADMIN_POINTS_EXPIRATION for a manual expire of one bucket,
+    POINTS_EXPIRED for the daily job's (earning-map §4). Returns the transaction, or None when a bucket moved meanwhile
+    (the caller reads again)."""
+    at = now_iso()
+    total = sum(int(i.get("points", 0)) for i in items)
+    if total <= 0:
+        return None
+    write = CardWrite(str(card["member_id"]), str(card["id"]))
+    write.move(expired=total)
+    views = []
+    for n, item in enumerate(items):
+        view = bucket_store.expiring_bucket_from_item(item)
+        views.append(view)
+        settled = {**view, "status": "EXPIRED", "updated_at": at}
+        write.items.append((f"bucket:{n}", lambda tx, label, i=item, s=settled: bucket_store.add_bucket_settled(tx, db, i, s, label=label)))
+    if manual:
+        simple = {"id": views[0]["id"], "points": views[0]["points"]["total"], "expiration_date": views[0]["expiration_date"],
+                  "expiration_type": views[0]["expiration_type"]}
+        ctx = card_transaction(cast(Card, card), "ADMIN_POINTS_EXPIRATION", -total, None, "APPROVED", bucket=simple)
+    else:
+        ctx = card_transaction(cast(Card, card), "POINTS_EXPIRED", -total, EXPIRATION, "APPROVED", date=day,
+                               buckets=[{"id": v["id"], "points": v["points"]["total"], "expiration_date": v["expiration_date"],
+                                         "expiration_type": v["expiration_type"]} for v in views])
+    write.transactions.append(cast(dict[str, Any], ctx))
+    try:
+        write.commit(db)
+    except TransactionConflict as conflict:
+        if bucket_store.failed_labels(conflict, "bucket:"):
+            return None
+        raise
+    return cast(dict[str, Any], ctx)
+
+
+# ---------------------------------------------------------------------------------------------- order canceled
+def revoke_order(db: Table, order_id: str) -> int:
+    """Apply each earning card definition's `refunds.earned_points` to what a canceled order earned (earning-map §9.2,
+    §14 E21: the whole order). Each claim is revoked once. Returns how many claims were revoked."""
+    claims = [c for c in store.get_claims(db, order_id) if not c.get("revoked")]
+    cdefs: dict[str, dict[str, Any]] = {}
+    revoked = 0
+    for claim in claims:
+        cdef_id = str(claim["card_definition_id"])
+        if cdef_id not in cdefs:
+            _, found = store.get_rules_and_card_definitions(db, [], [cdef_id])
+            cdefs[cdef_id] = found.get(cdef_id, {})
+        if _revoke_claim(db, order_id, claim, cdefs[cdef_id]):
+            revoked += 1
+    return revoked
+
+
+def _refund_method(cdef: Mapping[str, Any]) -> dict[str, Any] | None:
+    earned = ((cdef.get("refunds") or {}).get("earned_points")) or {}
+    if earned.get("type") != "REFUNDABLE":
+        return None
+    methods = earned.get("methods") or []
+    return dict(methods[0]) if methods else None
+
+
+def _revoke_claim(db: Table, order_id: str, claim: Item, cdef: Mapping[str, Any]) -> bool:
+    method = _refund_method(cdef)
+    if method is None:
+        return False
+    claim_key = str(claim["SK"]).split("#", 1)[1]
+
+    def mark(how: str) -> Callable[[CardWrite], None]:
+        return lambda write: write.items.append(("claim", lambda tx, label: store.add_claim_revoked(tx, db, order_id, claim_key, how,
+                                                                                                 label=label)))
+
+    if claim.get("bucket_id"):
+        item = find_pending_bucket(db, str(claim["card_id"]), str(claim["bucket_id"]))
+        if item is not None:
+            try:
+                return settle_pending(db, item, cdef, activate=False, reason=ORDER_CANCELED, extra=mark("PENDING_CANCELED")) is not None
+            except TransactionConflict as conflict:
+                if conflict.failed("claim"):
+                    return False
+                raise
+        if method.get("type") == "REVOKE_FROM_PENDING":
+            return False
+    elif method.get("type") == "REVOKE_FROM_PENDING":
+        return False
+    return _refund_points(db, order_id, claim, method, mark("REFUNDED"))
+
+
+def _refund_points(db: Table, order_id: str, claim: Item, method: Mapping[str, Any], mark: Callable[[CardWrite], None]) -> bool:
+    """POINTS_REFUNDED for the active points a claim earned: down to zero (REVOKE_TO_ZERO) or below (REVOKE_BELOW_ZERO)."""
+    for _ in range(MAX_WRITE_ATTEMPTS):
+        card = store.get_card(db, str(claim["member_id"]), str(claim["card_id"]))
+        if card is None:
+            return False
+        points = int(claim["points"])
+        if method.get("mode") != "REVOKE_BELOW_ZERO":
+            points = min(points, max(int(card.get("balance", 0)), 0))
+        write = CardWrite(card["member_id"], card["id"], min_balance=None)
+        mark(write)
+        if points > 0:
+            write.move(refunded=points)
+            bucket_store.add_consumption(write, db, card["id"], points)
+            ctx = card_transaction(card, "POINTS_REFUNDED", -points, ORDER_CANCELED, "APPROVED",
+                                   metadata={"order_id": order_id, "earning_rule_id": claim.get("rule_id")})
+            write.transactions.append(cast(dict[str, Any], ctx))
+            if method.get("mode") != "REVOKE_BELOW_ZERO":
+                write.min_balance = points
+        try:
+            write.commit(db)
+            return points > 0
+        except TransactionConflict as conflict:
+            if conflict.failed("claim"):
+                return False
+            if not (conflict.failed("card") or bucket_store.failed_labels(conflict, "consume:")):
+                raise
+    raise RuntimeError("the card kept changing while its order points were revoked")
+
+
+# ---------------------------------------------------------------------------------------------- the daily job
+def day_of_run(at: str | datetime) -> str:
+    """The day a scheduled run at `at` works for: the project-time-zone date of that instant."""
+    return local_day(at)
+
+
+def run_daily(db: Table, day: str, *, page_size: int = 500) -> dict[str, int]:
+    """The daily job for one project and day (earning-map §13): activate PENDING buckets whose date has come, cancel
+    EVENT_BASED buckets whose deadline has come, then expire buckets whose last valid day is before `day`. Idempotent:
+    settled buckets leave the due lists, so a second run finds nothing to do."""
+    summary = {"activated": 0, "canceled": 0, "expired_buckets": 0, "expiration_transactions": 0}
+    cdefs: dict[str, dict[str, Any]] = {}
+
+    def cdef_of(cdef_id: str) -> dict[str, Any]:
+        if cdef_id not in cdefs:
+            _, found = store.get_rules_and_card_definitions(db, [], [cdef_id])
+            cdefs[cdef_id] = found.get(cdef_id, {})
+        return cdefs[cdef_id]
+
+    next_day = (datetime.fromisoformat(day) + timedelta(days=1)).date().isoformat()
+    at = _start_of(day)
+    for item in _due(db, bucket_store.PENDING, next_day, page_size):
+        bucket = item["data"]
+        activate = bucket.get("type") != "EVENT_BASED"
+        if settle_pending(db, item, cdef_of(str(bucket["card_definition_id"])), activate=activate,
+                          reason=AUTO_ACTIVATION if activate else AUTO_CANCELLATION, at=at):
+            summary["activated" if activate else "canceled"] += 1
+    by_card: dict[str, list[Item]] = defaultdict(list)
+    for item in _due(db, bucket_store.EXPIRING, day, page_size):
+        by_card[str(item["data"]["card_id"])].append(item)
+    for items in by_card.values():
+        card = dict(items[0]["data"])
+        card["id"] = card["card_id"]
+        if expire_buckets(db, card, items, manual=False, day=day):
+            summary["expired_buckets"] += len(items)
+            summary["expiration_transactions"] += 1
+    bucket_store.record_daily_run(db, day, summary)
+    return summary
+
+
+def _start_of(day: str) -> str:
+    """00:00 of `day` in the project time zone, as an API timestamp."""
+    local = datetime.fromisoformat(day).replace(tzinfo=ZoneInfo(timezone()))
+    ms = int(local.astimezone(UTC).timestamp() * 1000)
+    return iso_from_ms(ms)
+
+
+def _due(db: Table, kind: str, before: str, page_size: int) -> Iterable[Item]:
+    start: dict[str, Any] | None = None
+    while True:
+        items, start = bucket_store.due_buckets(db, kind, before, page_size, start)
+        yield from items
+        if not start:
+            return

@@ -1,0 +1,173 @@
+"""The points lifecycle on moto, through the points service: earning writes each effect once, pending buckets activate by
+date, expiring buckets expire by date, a canceled order's points are revoked as the card definition says."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+import pytest
+
+from loyalty.cards import buckets as bucket_store
+from loyalty.earning.records import CustomEvent, Item, Order
+from loyalty.points import service as points
+from tests.integration.conftest import Stack
+from tests.integration.test_v2_journey import BASE, make_customer, make_member
+
+ROLLING_6M = {"type": "ROLLING_EXPIRATION",
+              "rolling_expiration": {"period": {"unit": "MONTH", "value": 6}, "rounding": {"type": "END_OF_MONTH"}}}
+PENDING_7D = {"type": "PERIOD_BASED", "period_based": {"period": {"unit": "DAY", "value": 7}}}
+
+
+def setup_program(stack: Stack, *, pending: dict[str, Any] | None = None, expiration: dict[str, Any] | None = None,
+                  refunds: dict[str, Any] | None = None, allow_negative: bool = False) -> dict[str, Any]:
+    """Given a card definition (with the given pending/expiration/refunds settings), a 1 point per 1.00 order rule, a
+    50-point custom event rule, an ACTIVE program and a member."""
+    cdef_body: dict[str, Any] = {"name": "Main", "type": "INDIVIDUAL", "status": "ACTIVE"}
+    if pending:
+        cdef_body["pending_points"] = pending
+    if expiration:
+        cdef_body["points_expiration"] = expiration
+    if refunds:
+        cdef_body["refunds"] = refunds
+    if allow_negative:
+        cdef_body["balance_settings"] = {"allow_negative": True}
+    status, cdef = stack.call("create_card_definition", "POST", f"{BASE}/card-definitions", cdef_body)
+    assert status == 200, cdef
+    status, order_rule = stack.call("create_earning_rule", "POST", f"{BASE}/earning-rules", {
+        "name": "Order paid 1pt/$", "status": "ACTIVE", "trigger": {"event": "customer.order.paid"},
+        "earnings": [{"effects": [{"type": "POINTS_PROPORTIONAL", "points_proportional": {
+            "calculation_type": "POST_DISCOUNT_ORDER_AMOUNT", "card_definition_id": cdef["id"],
+            "order": {"total_amount": {"every": 100, "value": 1}}}}]}]})
+    assert status == 200, order_rule
+    status, event_rule = stack.call("create_earning_rule", "POST", f"{BASE}/earning-rules", {
+        "name": "Review", "status": "ACTIVE", "trigger": {"event": "customer.custom_event", "custom_event": {"schema_id": "ms_0review"}},
+        "earnings": [{"effects": [{"type": "POINTS", "points": {"value": 50, "card_definition_id": cdef["id"]}}]}]})
+    assert status == 200, event_rule
+    status, program = stack.call("create_program", "POST", f"{BASE}/programs", {
+        "name": "Club", "status": "ACTIVE", "card_definitions": [{"id": cdef["id"]}],
+        "earning_rules": [{"id": order_rule["id"]}, {"id": event_rule["id"]}]})
+    assert status == 200, program
+    customer_id = make_customer(stack)
+    member = make_member(stack, program["id"], customer_id)
+    points.SETUPS.clear()
+    return {"cdef": cdef, "program": program, "customer_id": customer_id, "member": member,
+            "card_id": member["cards"][0]["card"]["id"], "order_rule": order_rule["id"]}
+
+
+def card(stack: Stack, world: dict[str, Any]) -> dict[str, Any]:
+    status, member = stack.call("get_program_member", "GET", f"{BASE}/programs/{world['program']['id']}/members/{world['member']['id']}")
+    assert status == 200, member
+    return dict(member["cards"][0]["card"])
+
+
+def transactions(stack: Stack, world: dict[str, Any]) -> list[dict[str, Any]]:
+    status, page = stack.call("list_card_transactions", "GET",
+                              f"{BASE}/programs/{world['program']['id']}/members/{world['member']['id']}/cards/{world['card_id']}/transactions")
+    assert status == 200, page
+    return list(page["data"])
+
+
+def order(order_id: str, amount: int) -> Order:
+    return Order(id=order_id, amount=amount, items=(Item(quantity=1, price=amount, product_id="prod_0a1b"),))
+
+
+def test_a_paid_order_earns_once_with_an_expiring_bucket(stack: Stack) -> None:
+    # Given a wallet whose points roll over 6 months, rounded to the month end
+    world = setup_program(stack, expiration=ROLLING_6M)
+    db = stack.db()
+    # When an order of 120.00 is evaluated twice (a redelivered job)
+    assert points.earn(db, world["customer_id"], "ord_0001", order=order("ord_0001", 12000)) == 1
+    assert points.earn(db, world["customer_id"], "ord_0001", order=order("ord_0001", 12000)) == 0
+    # Then the card earned 120 points once
+    got = card(stack, world)
+    assert got["balance"]["points"] == 120
+    assert got["lifetime_bucket"]["points"]["earned"] == 120 and got["lifetime_bucket"]["points"]["total"] == 120
+    [ctx] = transactions(stack, world)
+    assert ctx["type"] == "POINTS_EARNED" and ctx["status"] == "APPROVED"
+    assert ctx["details"]["reason"] == "Club / Order paid 1pt/$"
+    assert ctx["details"]["metadata"]["earning_rule_id"] == world["order_rule"]
+    assert ctx["details"]["points"]["expiration_type"] == "ROLLING_EXPIRATION"
+    # And one expiring bucket holds them until the end of the month six months on
+    [bucket] = [bucket_store.expiring_bucket_from_item(i) for i in bucket_store.get_expiring_buckets(db, world["card_id"])]
+    assert bucket["points"] == {"total": 120} and bucket["expiration_date"] == ctx["details"]["points"]["expiration_date"]
+    assert bucket["expiration_date"].endswith(("-28", "-29", "-30", "-31"))
+
+
+def test_pending_points_activate_on_their_date_and_expire_after_their_last_day(stack: Stack) -> None:
+    world = setup_program(stack, pending=PENDING_7D, expiration=ROLLING_6M)
+    db = stack.db()
+    points.earn(db, world["customer_id"], "ord_0002", order=order("ord_0002", 3000))
+    got = card(stack, world)
+    assert got["balance"] == {"points": 0, "pending_points": 30}
+    [ctx] = transactions(stack, world)
+    assert ctx["type"] == "PENDING_POINTS_ADDED" and ctx["details"]["points"]["type"] == "PERIOD_BASED"
+    date = ctx["details"]["points"]["date"]
+    # The daily job the day before does nothing; on the date it activates, once
+    assert points.run_daily(db, _shift(date, -1))["activated"] == 0
+    assert points.run_daily(db, date)["activated"] == 1
+    assert points.run_daily(db, date)["activated"] == 0
+    got = card(stack, world)
+    assert got["balance"] == {"points": 30, "pending_points": 0}
+    assert got["lifetime_bucket"]["pending_points"] == {"total": 30, "activated": 30, "canceled": 0}
+    assert got["lifetime_bucket"]["points"]["earned"] == 30
+    [bucket] = [bucket_store.expiring_bucket_from_item(i) for i in bucket_store.get_expiring_buckets(db, world["card_id"])]
+    # The day after its last valid day, the daily job expires it, once
+    last = bucket["expiration_date"]
+    assert points.run_daily(db, last)["expired_buckets"] == 0
+    after = _shift(last, 1)
+    assert points.run_daily(db, after)["expired_buckets"] == 1
+    assert points.run_daily(db, after)["expired_buckets"] == 0
+    got = card(stack, world)
+    assert got["balance"]["points"] == 0 and got["lifetime_bucket"]["points"]["expired"] == 30
+    types = [t["type"] for t in transactions(stack, world)]
+    assert sorted(types) == ["PENDING_POINTS_ACTIVATED", "PENDING_POINTS_ADDED", "POINTS_EXPIRED"]
+
+
+def _shift(day: str, days: int) -> str:
+    return (date.fromisoformat(day) + timedelta(days=days)).isoformat()
+
+
+def test_a_custom_event_earns_its_fixed_points(stack: Stack) -> None:
+    world = setup_program(stack)
+    db = stack.db()
+    event = CustomEvent(id="evcus_01", name="review_written", schema_id="ms_0review")
+    assert points.earn(db, world["customer_id"], "evcus_01", event=event) == 1
+    assert card(stack, world)["balance"]["points"] == 50
+    other = CustomEvent(id="evcus_02", name="other", schema_id="ms_0other")
+    assert points.earn(db, world["customer_id"], "evcus_02", event=other) == 0
+
+
+def test_an_inactive_member_earns_nothing(stack: Stack) -> None:
+    world = setup_program(stack)
+    status, _ = stack.call("deactivate_program_member", "POST",
+                           f"{BASE}/programs/{world['program']['id']}/members/{world['member']['id']}/deactivate")
+    assert status == 200
+    assert points.earn(stack.db(), world["customer_id"], "ord_0003", order=order("ord_0003", 5000)) == 0
+
+
+@pytest.mark.parametrize(("refunds", "pending", "expected"), [
+    ({"spent_points": {"type": "NONE"}, "earned_points": {"type": "REFUNDABLE", "methods": [{"type": "REVOKE_FROM_PENDING"}]}},
+     PENDING_7D, {"balance": {"points": 0, "pending_points": 0}, "canceled": 30, "type": "PENDING_POINTS_CANCELED"}),
+    ({"spent_points": {"type": "NONE"},
+      "earned_points": {"type": "REFUNDABLE", "methods": [{"type": "REVOKE_FROM_BALANCE", "mode": "REVOKE_TO_ZERO"}]}},
+     None, {"balance": {"points": 0, "pending_points": 0}, "refunded": 30, "type": "POINTS_REFUNDED"}),
+    ({"spent_points": {"type": "NONE"}, "earned_points": {"type": "NONE"}},
+     None, {"balance": {"points": 30, "pending_points": 0}, "type": None}),
+])
+def test_a_canceled_order_is_revoked_once_as_the_card_definition_says(stack: Stack, refunds: dict[str, Any], pending: Any,
+                                                                       expected: dict[str, Any]) -> None:
+    world = setup_program(stack, pending=pending, refunds=refunds)
+    db = stack.db()
+    points.earn(db, world["customer_id"], "ord_0004", order=order("ord_0004", 3000))
+    first = points.revoke_order(db, "ord_0004")
+    assert points.revoke_order(db, "ord_0004") == 0
+    got = card(stack, world)
+    assert got["balance"] == expected["balance"]
+    assert first == (1 if expected["type"] else 0)
+    if "canceled" in expected:
+        assert got["lifetime_bucket"]["pending_points"]["canceled"] == expected["canceled"]
+    if "refunded" in expected:
+        assert got["lifetime_bucket"]["points"]["refunded"] == expected["refunded"]
+    types = [t["type"] for t in transactions(stack, world)]
+    assert (expected["type"] in types) if expected["type"] else len(types) == 1
