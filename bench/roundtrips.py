@@ -74,9 +74,11 @@ BUDGETS: dict[str, Budget] = {
     "list reward purchases p1": Budget("Query, 1 per page", reads=1),
     "list reward purchases p2": Budget("Query, 1 per page", reads=1),
     "worker: generate card codes": Budget("Query member + TransactWriteItems", reads=1, transactions=1),
-    "worker: apply card transaction": Budget("GetItem transaction + TransactWriteItems", reads=1, transactions=1),
-    "worker: complete reward purchase": Budget("GetItem transaction + TransactWriteItems", reads=1, transactions=1),
-    "worker: reject debit": Budget("GetItem + refused apply + reject TransactWriteItems", reads=1, transactions=2),
+    "worker: apply card transaction": Budget("GetItem transaction + GetItem card definition (when the credit's points expire) "
+                                             "+ TransactWriteItems (with the expiring bucket)", reads=2, transactions=1),
+    "worker: complete reward purchase": Budget("GetItem transaction + Query of the card's expiring buckets (spent soonest-expiring "
+                                               "first) + TransactWriteItems", reads=2, transactions=1),
+    "worker: reject debit": Budget("GetItem + Query expiring buckets + refused apply + reject TransactWriteItems", reads=2, transactions=2),
     "sweeper: nothing due": Budget("Query of the project registry + Query of each project's PendingJobs entries (2 projects "
                                    "in the moto run, 1 on DynamoDB Local)", reads=3),
     "sweeper: 1 job due": Budget("Query registry + Query per project + UpdateItem (the job's attempt and next wait) + SendMessage "
@@ -90,7 +92,8 @@ BUDGETS: dict[str, Budget] = {
     "v1 get member": Budget("GetItem code claim + GetItem card", reads=2),
     "v1 get member by code": Budget("GetItem code claim + GetItem card", reads=2),
     "v1 balance": Budget("GetItem code claim + GetItem card + TransactWriteItems", reads=2, transactions=1),
-    "v1 balance by code": Budget("GetItem code claim + GetItem card + TransactWriteItems", reads=2, transactions=1),
+    "v1 balance by code": Budget("GetItem code claim + GetItem card + Query of its expiring buckets (a debit takes the "
+                                 "soonest-expiring first) + TransactWriteItems", reads=3, transactions=1),
     "list programs": Budget("Query of the programs list (GSI1), 1 per page", reads=1),
     "update program": Budget("GetItem program + TransactWriteItems (+ activity)", reads=1, transactions=1),
     "batch card definitions": Budget("Query program + BatchGetItem components + TransactWriteItems", reads=2, transactions=1),

@@ -185,12 +185,12 @@ def test_a_job_failing_mid_batch_is_retried_alone(stack: Stack, monkeypatch: pyt
     apply = cards_store.apply_card_transaction
     failures: list[str] = []
 
-    def flaky_apply(db: Table, ctx: dict[str, Any], *args: Any) -> None:
+    def flaky_apply(db: Table, ctx: dict[str, Any], *args: Any, **kw: Any) -> None:
         # the table refuses the third job's write once, as a throttled or failed request would
         if ctx["id"] == third and not failures:
             failures.append(ctx["id"])
             raise ClientError({"Error": {"Code": "InternalServerError", "Message": "injected"}}, "TransactWriteItems")
-        apply(db, ctx, *args)
+        apply(db, ctx, *args, **kw)
 
     monkeypatch.setattr(cards_store, "apply_card_transaction", flaky_apply)
 
@@ -229,11 +229,11 @@ def test_a_worker_dying_mid_batch_loses_nothing_and_applies_nothing_twice(stack:
     apply = cards_store.apply_card_transaction
     died: list[str] = []
 
-    def dying_apply(db: Table, ctx: dict[str, Any], *args: Any) -> None:
+    def dying_apply(db: Table, ctx: dict[str, Any], *args: Any, **kw: Any) -> None:
         if ctx["id"] == third and not died:
             died.append(ctx["id"])
             raise WorkerDied
-        apply(db, ctx, *args)
+        apply(db, ctx, *args, **kw)
 
     monkeypatch.setattr(cards_store, "apply_card_transaction", dying_apply)
 
@@ -354,7 +354,7 @@ def test_a_real_job_whose_message_went_to_the_dlq_is_still_completed_by_the_swee
     stack.sqs.set_queue_attributes(QueueUrl=stack.queue_url, Attributes={"VisibilityTimeout": "0"})
     credit(stack, world["program"], world["member"], world["card"], 300)
 
-    def refusing_apply(db: Table, ctx: dict[str, Any], *args: Any) -> None:
+    def refusing_apply(db: Table, ctx: dict[str, Any], *args: Any, **kw: Any) -> None:
         raise ClientError({"Error": {"Code": "InternalServerError", "Message": "injected"}}, "TransactWriteItems")
 
     with monkeypatch.context() as m:

@@ -171,3 +171,23 @@ def test_a_canceled_order_is_revoked_once_as_the_card_definition_says(stack: Sta
         assert got["lifetime_bucket"]["points"]["refunded"] == expected["refunded"]
     types = [t["type"] for t in transactions(stack, world)]
     assert (expected["type"] in types) if expected["type"] else len(types) == 1
+
+
+def test_a_debit_takes_expiring_points_first_so_the_daily_job_expires_only_what_is_left(stack: Stack) -> None:
+    world = setup_program(stack, expiration=ROLLING_6M)
+    db = stack.db()
+    points.earn(db, world["customer_id"], "ord_0005", order=order("ord_0005", 12000))
+    m = f"{BASE}/programs/{world['program']['id']}/members/{world['member']['id']}/cards/{world['card_id']}"
+    # An admin credit lands in the same bucket (same expiration date and type); a debit of 100 then takes from it
+    for change in (30, -100):
+        status, body = stack.call("adjust_card_points", "POST", f"{m}/points", {"points": change})
+        assert status == 200, body
+        stack.drain()
+    credit = next(t for t in transactions(stack, world) if t["type"] == "ADMIN_CREDIT")
+    assert credit["status"] == "APPROVED" and credit["details"]["points"]["expiration_type"] == "ROLLING_EXPIRATION"
+    [item] = bucket_store.get_expiring_buckets(db, world["card_id"])
+    bucket = bucket_store.expiring_bucket_from_item(item)
+    assert bucket["points"] == {"total": 50}
+    assert points.run_daily(db, _shift(bucket["expiration_date"], 1))["expired_buckets"] == 1
+    got = card(stack, world)
+    assert got["balance"]["points"] == 0 and got["lifetime_bucket"]["points"]["expired"] == 50

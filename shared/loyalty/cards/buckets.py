@@ -3,11 +3,12 @@ type) and the one-card transaction that moves points between them and the card's
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, cast
 
-from loyalty.cards.store import add_counter_move, add_transaction
+from loyalty.cards.store import ItemBuilder, add_counter_move, add_transaction, item
+from loyalty.core import ids
 from loyalty.core.clock import now_iso
 from loyalty.db.codec import from_item
 from loyalty.db.keys import EXPIRING_BUCKET_SK_PREFIX, GSI1, PENDING_BUCKET_SK_PREFIX, Key
@@ -140,7 +141,7 @@ class CardWrite:
     transactions: list[dict[str, Any]] = field(default_factory=list)
     deltas: dict[str, int] = field(default_factory=dict)
     min_balance: int | None = None
-    items: list[tuple[str, Any]] = field(default_factory=list)
+    items: list[ItemBuilder] = field(default_factory=list)
 
     def move(self, **deltas: int) -> None:
         """Add counter moves."""
@@ -182,7 +183,35 @@ def plan_consumption(db: Table, card_id: str, amount: int) -> list[tuple[Item, i
     return [(by_key[sk], taken) for sk, taken in consume(records, min(amount, available))]
 
 
+def consumption_items(db: Table, card_id: str, amount: int) -> list[ItemBuilder]:
+    """The labelled bucket debits (`consume:<n>`) a debit of `amount` points makes, as read now: each is conditioned on
+    its bucket still holding what was read, so a refused one means "read again and retry"."""
+    return [item(f"consume:{i}", add_expiring_debit, db, card_id, bucket, taken)
+            for i, (bucket, taken) in enumerate(plan_consumption(db, card_id, amount))]
+
+
+def credit_items(db: Table, card: dict[str, Any], expiration_date: str | None, expiration_type: str, points: int) -> list[ItemBuilder]:
+    """The labelled bucket credit (`credit`) of points that expire on `expiration_date` (none when they never expire)."""
+    if expiration_date is None or points <= 0:
+        return []
+    return [item("credit", add_expiring_credit, db, card, expiration_date, expiration_type, points, ids.POINTS_BUCKET.new())]
+
+
 def add_consumption(write: CardWrite, db: Table, card_id: str, amount: int) -> None:
     """Add to a card write the debits of its expiring buckets that a debit of `amount` points consumes."""
-    for i, (bucket, taken) in enumerate(plan_consumption(db, card_id, amount)):
-        write.items.append((f"consume:{i}", lambda tx, label, b=bucket, n=taken: add_expiring_debit(tx, db, card_id, b, n, label=label)))
+    write.items.extend(consumption_items(db, card_id, amount))
+
+
+BUCKET_RETRIES = 5
+
+
+def write_with_buckets(write: Callable[[list[ItemBuilder]], None], plan: Callable[[], list[ItemBuilder]]) -> None:
+    """Run a card write with the bucket moves `plan` reads now; when a bucket moved before the write (another debit or
+    an expiry took from it), read again and retry. Other refusals are raised as they are."""
+    for attempt in range(BUCKET_RETRIES):
+        try:
+            write(plan())
+            return
+        except TransactionConflict as conflict:
+            if not failed_labels(conflict, "consume:") or attempt == BUCKET_RETRIES - 1:
+                raise

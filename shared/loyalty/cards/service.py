@@ -4,16 +4,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from loyalty.cards import store
+from loyalty.cards import buckets, store
 from loyalty.cards.ledger import MESSAGES, card_transaction, deltas_for, insufficient_balance
 from loyalty.cards.models import AdjustPoints
 from loyalty.cards.records import CardTransaction
+from loyalty.components.store import CARD_DEFINITION, get_component
 from loyalty.core import ids
+from loyalty.core.clock import now_iso
 from loyalty.core.errors import not_found
 from loyalty.core.listing import DATE, ListSpec, id_field, parse
 from loyalty.core.lists import list_view
 from loyalty.core.logs import logger
+from loyalty.core.settings import get_settings
 from loyalty.db.table import Table
+from loyalty.earning.buckets import UnsupportedRule, expiration_date, expiration_type
 from loyalty.jobs.models import ApplyCardTransaction, CompleteRewardPurchase
 from loyalty.jobs.queue import enqueue
 from loyalty.jobs.settle import retire, retirement, settle
@@ -65,8 +69,40 @@ def apply_card_transaction(db: Table, job: ApplyCardTransaction) -> str:
     points = abs(int(ctx["details"]["points"]["total"]))
     needs = points if ctx["type"] == "ADMIN_DEBIT" and not job.allow_negative else None
     rejection = {"reason": "insufficient_card_balance", "details": "Operation exceeds the available card balance"}
-    return settle(lambda: store.apply_card_transaction(db, ctx, deltas_for(ctx["type"], points), needs),
-                  lambda: store.reject_card_transaction(db, ctx, rejection), reject_when="card")
+
+    settled_points, date, kind = None, None, "NO_EXPIRATION"
+    if ctx["type"] == "ADMIN_CREDIT":
+        date, kind = credit_expiration(get_component(db, CARD_DEFINITION, ctx["card_definition_id"]) or {})
+        settled_points = {"total": points, "expiration_date": date, "expiration_type": kind}
+
+    def plan() -> list[store.ItemBuilder]:
+        if settled_points is None:
+            return buckets.consumption_items(db, ctx["card_id"], points)
+        return buckets.credit_items(db, _bucket_card(ctx), date, kind, points)
+
+    def approve() -> None:
+        buckets.write_with_buckets(lambda items: store.apply_card_transaction(db, ctx, deltas_for(ctx["type"], points), needs, items,
+                                                                             points=settled_points), plan)
+
+    return settle(approve, lambda: store.reject_card_transaction(db, ctx, rejection), reject_when="card")
+
+
+def credit_expiration(cdef: dict[str, Any]) -> tuple[str | None, str]:
+    """When points credited now on a card of this card definition expire (its `points_expiration`, earning-map §4, §5
+    ADMIN_CREDIT): the last valid day in the project time zone, and the expiration type. The worker settles a credit
+    with them, since the card definition is not read when the credit is asked for."""
+    policy = cdef.get("points_expiration")
+    try:
+        day = expiration_date(policy, None, now_iso(), get_settings().timezone)
+    except UnsupportedRule:  # a policy that needs the card's activity history (SLIDING without earning activity)
+        return None, "NO_EXPIRATION"
+    return (day.isoformat() if day else None), expiration_type(policy, None)
+
+
+def _bucket_card(ctx: CardTransaction) -> dict[str, Any]:
+    """The card fields a bucket of the transaction's card repeats."""
+    return {"id": ctx["card_id"], "member_id": ctx["member_id"], "program_id": ctx["program_id"],
+            "card_definition_id": ctx["card_definition_id"], "card_type": ctx.get("card_type", "INDIVIDUAL")}
 
 
 def retire_card_transaction(db: Table, job: ApplyCardTransaction) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from typing import Any, cast
 
 from loyalty.cards.ledger import balance_delta
@@ -71,7 +72,7 @@ def add_counter_move(tx: Transaction, db: Table, member_id: str, card_id: str, d
 
 
 def add_settle(tx: Transaction, db: Table, ctx: CardTransaction, status: str, rejection: dict[str, Any] | None = None,
-               *, retiring: str | None = None) -> None:
+               *, retiring: str | None = None, points: dict[str, Any] | None = None) -> None:
     """Add to `tx` the move of a PENDING card transaction to `status` (label `transaction`: refused when it is no longer
     PENDING, which makes a second delivery of its job a no-op). `retiring` is the retire send of its job: then the move
     is also refused unless the item's pending marker still holds that send."""
@@ -83,6 +84,10 @@ def add_settle(tx: Transaction, db: Table, ctx: CardTransaction, status: str, re
         expression += ", #rej = :r"
         names["#rej"] = "rejection"
         values["r"] = rejection
+    if points is not None:  # the settled transaction's `details.points` (a credit learns its expiration when applied)
+        expression += ", #d.#det.#pts = :pts"
+        names.update({"#d": "data", "#det": "details", "#pts": "points"})
+        values["pts"] = points
     if retiring is not None:
         condition += " AND #job = :job"
         names["#job"] = "job"
@@ -102,13 +107,26 @@ def get_card_transaction(db: Table, card_id: str, transaction_id: str) -> CardTr
     return transaction_from_row(item) if item else None
 
 
-def apply_card_transaction(db: Table, ctx: CardTransaction, deltas: dict[str, int], min_balance: int | None) -> None:
-    """Move a PENDING transaction to APPROVED and its card's counters, in one transaction.
+ItemBuilder = tuple[str, Callable[[Transaction, str], None]]
+"""A labelled item another part of the ledger adds to a card's transaction (a bucket credit or debit)."""
 
-    Labels: `transaction` (no longer PENDING), `card` (the balance condition failed)."""
+
+def item(label: str, build: Callable[..., None], *args: Any, **kw: Any) -> ItemBuilder:
+    """A labelled item whose builder is called as `build(tx, *args, label=<label>, **kw)`."""
+    return (label, lambda tx, chosen: build(tx, *args, label=chosen, **kw))
+
+
+def apply_card_transaction(db: Table, ctx: CardTransaction, deltas: dict[str, int], min_balance: int | None,
+                           items: Sequence[ItemBuilder] = (), *, points: dict[str, Any] | None = None) -> None:
+    """Move a PENDING transaction to APPROVED (with its final `details.points` when given) and its card's counters
+    (with the bucket moves in `items`), in one transaction.
+
+    Labels: `transaction` (no longer PENDING), `card` (the balance condition failed), and those of `items`."""
     tx = db.transaction()
-    add_settle(tx, db, ctx, "APPROVED")
+    add_settle(tx, db, ctx, "APPROVED", points=points)
     add_counter_move(tx, db, ctx["member_id"], ctx["card_id"], deltas, min_balance)
+    for label, build in items:
+        build(tx, label)
     tx.commit()
 
 
@@ -121,7 +139,7 @@ def reject_card_transaction(db: Table, ctx: CardTransaction, rejection: dict[str
 
 
 def record_settled_balance_change(db: Table, ctx: CardTransaction, deltas: dict[str, int], min_balance: int | None,
-                                  expect: dict[str, int]) -> None:
+                                  expect: dict[str, int], items: Sequence[ItemBuilder] = ()) -> None:
     """Write an already-APPROVED transaction and move the card's counters (and its `updated_at`, which a v1 voucher
     shows) in one transaction, only if the counters in `expect` still hold the values read: v1 balance changes are
     synchronous and answer the balance they made, so no other write may slip in between.
@@ -130,6 +148,8 @@ def record_settled_balance_change(db: Table, ctx: CardTransaction, deltas: dict[
     tx = db.transaction()
     add_transaction(tx, db, ctx)
     add_counter_move(tx, db, ctx["member_id"], ctx["card_id"], deltas, min_balance, touch=ctx["created_at"], expect=expect)
+    for label, build in items:
+        build(tx, label)
     tx.commit()
 
 

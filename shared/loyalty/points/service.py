@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from loyalty.cards import buckets as bucket_store
 from loyalty.cards.buckets import CardWrite
 from loyalty.cards.ledger import card_transaction
+from loyalty.cards.store import item as labelled
 from loyalty.core import ids
 from loyalty.core.clock import iso_from_ms, now_iso
 from loyalty.core.logs import logger
@@ -230,16 +231,13 @@ def _earning_write(db: Table, card: Card, cdef: Mapping[str, Any], earnings: lis
                       "points_expiration": earning.points_expiration, "source_id": source_id, "transaction_id": ctx["id"],
                       "reason": earning.reason, "metadata": metadata}
             write.move(pending_total=points)
-            write.items.append((f"pending:{i}", lambda tx, label, b=bucket: bucket_store.add_pending_bucket(tx, db, b, label=label)))
+            write.items.append(labelled(f"pending:{i}", bucket_store.add_pending_bucket, db, bucket))
             claim.update({"bucket_id": bucket["id"], "bucket_date": day})
         claim["transaction_id"] = ctx["id"]
         write.transactions.append(cast(dict[str, Any], ctx))
-        write.items.append((f"claim:{i}", lambda tx, label, c=claim, k=earning.idempotency_key:
-                            store.add_claim(tx, db, source_id, k, c, label=label)))
+        write.items.append(labelled(f"claim:{i}", store.add_claim, db, source_id, earning.idempotency_key, claim))
     for n, ((date, kind), points) in enumerate(sorted(credits.items())):
-        bucket_id = ids.POINTS_BUCKET.new()
-        write.items.append((f"credit:{n}", lambda tx, label, d=date, k=kind, p=points, b=bucket_id:
-                            bucket_store.add_expiring_credit(tx, db, record, d, k, p, b, label=label)))
+        write.items.append(labelled(f"credit:{n}", bucket_store.add_expiring_credit, db, record, date, kind, points, ids.POINTS_BUCKET.new()))
     return write
 
 
@@ -273,13 +271,13 @@ def _card_of(bucket: Mapping[str, Any]) -> dict[str, Any]:
             "customer_id": bucket.get("customer_id")}
 
 
-def settle_pending(db: Table, item: Item, cdef: Mapping[str, Any], *, activate: bool, reason: str,
+def settle_pending(db: Table, pending: Item, cdef: Mapping[str, Any], *, activate: bool, reason: str,
                    at: str | None = None, extra: Callable[[CardWrite], None] | None = None) -> dict[str, Any] | None:
     """Activate or cancel one PENDING bucket in one transaction: the bucket leaves its list (kept as ACTIVATED or
     CANCELED), a PENDING_POINTS_ACTIVATED / _CANCELED transaction, the card's counters, and for an activation the points
     join their expiring bucket. Returns the transaction, or None when the bucket was settled meanwhile."""
     at = at or now_iso()
-    bucket = dict(item["data"])
+    bucket = dict(pending["data"])
     points = int(bucket["points"]["total"])
     card = _card_of(bucket)
     write = CardWrite(bucket["member_id"], bucket["card_id"])
@@ -289,16 +287,13 @@ def settle_pending(db: Table, item: Item, cdef: Mapping[str, Any], *, activate: 
         date, kind = expiry(cdef, bucket.get("points_expiration"), at)
         details["points"].update({"expiration_date": date, "expiration_type": kind})
         write.move(pending_activated=points, total=points, earned=points)
-        if date:
-            bucket_id = ids.POINTS_BUCKET.new()
-            write.items.append(("credit", lambda tx, label: bucket_store.add_expiring_credit(tx, db, card, date, kind, points, bucket_id,
-                                                                                            label=label)))
+        write.items.extend(bucket_store.credit_items(db, card, date, kind, points))
     else:
         write.move(pending_canceled=points)
     ctx = card_transaction(cast(Card, card), "PENDING_POINTS_ACTIVATED" if activate else "PENDING_POINTS_CANCELED", points, reason,
                            "APPROVED", metadata={"pending_points_bucket_id": bucket["id"]}, **details)
     write.transactions.append(cast(dict[str, Any], ctx))
-    write.items.append(("bucket", lambda tx, label: bucket_store.add_bucket_settled(tx, db, item, settled, label=label)))
+    write.items.append(labelled("bucket", bucket_store.add_bucket_settled, db, pending, settled))
     if extra:
         extra(write)
     try:
@@ -350,11 +345,11 @@ def expire_buckets(db: Table, card: Mapping[str, Any], items: list[Item], *, man
     write = CardWrite(str(card["member_id"]), str(card["id"]))
     write.move(expired=total)
     views = []
-    for n, item in enumerate(items):
-        view = bucket_store.expiring_bucket_from_item(item)
+    for n, expiring in enumerate(items):
+        view = bucket_store.expiring_bucket_from_item(expiring)
         views.append(view)
         settled = {**view, "status": "EXPIRED", "updated_at": at}
-        write.items.append((f"bucket:{n}", lambda tx, label, i=item, s=settled: bucket_store.add_bucket_settled(tx, db, i, s, label=label)))
+        write.items.append(labelled(f"bucket:{n}", bucket_store.add_bucket_settled, db, expiring, settled))
     if manual:
         simple = {"id": views[0]["id"], "points": views[0]["points"]["total"], "expiration_date": views[0]["expiration_date"],
                   "expiration_type": views[0]["expiration_type"]}
@@ -405,8 +400,7 @@ def _revoke_claim(db: Table, order_id: str, claim: Item, cdef: Mapping[str, Any]
     claim_key = str(claim["SK"]).split("#", 1)[1]
 
     def mark(how: str) -> Callable[[CardWrite], None]:
-        return lambda write: write.items.append(("claim", lambda tx, label: store.add_claim_revoked(tx, db, order_id, claim_key, how,
-                                                                                                 label=label)))
+        return lambda write: write.items.append(labelled("claim", store.add_claim_revoked, db, order_id, claim_key, how))
 
     if claim.get("bucket_id"):
         item = find_pending_bucket(db, str(claim["card_id"]), str(claim["bucket_id"]))

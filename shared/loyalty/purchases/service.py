@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from loyalty.cards import buckets
 from loyalty.cards.ledger import card_transaction, insufficient_balance
 from loyalty.cards.records import CardTransaction
 from loyalty.cards.service import pending_transaction
@@ -131,8 +132,11 @@ def complete_reward_purchase(db: Table, job: CompleteRewardPurchase) -> str:
     if isinstance(ctx, str):
         return ctx
     rejection = {"reason": "Reward is not available", "details": {"message": "The reward is no longer ACTIVE"}}
-    return settle(lambda: store.approve_reward_purchase(db, ctx, job.cost, job.result),
-                  lambda: _reject(db, ctx, job, rejection), reject_when="reward")
+    def approve() -> None:
+        buckets.write_with_buckets(lambda items: store.approve_reward_purchase(db, ctx, job.cost, job.result, items),
+                                   lambda: buckets.consumption_items(db, ctx["card_id"], job.cost))
+
+    return settle(approve, lambda: _reject(db, ctx, job, rejection), reject_when="reward")
 
 
 def retire_reward_purchase(db: Table, job: CompleteRewardPurchase) -> str:

@@ -3,10 +3,11 @@ reject a purchase: card lock, program-reward stock, both transaction records, al
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, cast
 
 from loyalty.cards.records import CardTransaction
-from loyalty.cards.store import add_counter_move, add_settle, add_transaction
+from loyalty.cards.store import ItemBuilder, add_counter_move, add_settle, add_transaction
 from loyalty.components.store import REWARD
 from loyalty.core import ids
 from loyalty.core.clock import now_iso
@@ -64,10 +65,12 @@ def _add_purchase_settle(tx: Transaction, db: Table, member_id: str, rtx_id: str
               condition="#s = :p", names={"#s": "status", "#f": field}, values={"s": status, "u": now_iso(), "v": value, "p": "PENDING"})
 
 
-def approve_reward_purchase(db: Table, ctx: CardTransaction, cost: int, result: dict[str, Any]) -> None:
-    """Spend the locked points, count the redemption and write the result, if the reward is still ACTIVE.
+def approve_reward_purchase(db: Table, ctx: CardTransaction, cost: int, result: dict[str, Any],
+                            items: Sequence[ItemBuilder] = ()) -> None:
+    """Spend the locked points (taking them from the card's expiring buckets in `items`), count the redemption and write
+    the result, if the reward is still ACTIVE.
 
-    Labels: `transaction` (no longer PENDING), `reward` (the reward is no longer ACTIVE)."""
+    Labels: `transaction` (no longer PENDING), `reward` (the reward is no longer ACTIVE), and those of `items`."""
     d = ctx["details"]
     tx = db.transaction()
     add_settle(tx, db, ctx, "APPROVED")
@@ -76,6 +79,8 @@ def approve_reward_purchase(db: Table, ctx: CardTransaction, cost: int, result: 
     tx.update("redeemed", _stock(db, ctx["program_id"], d["reward"]["id"]), "SET redeemed = if_not_exists(redeemed, :zero) + :one",
               condition=None, values={"one": 1, "zero": 0})
     tx.check("reward", db.keys.component(REWARD, d["reward"]["id"]), "#s = :a", names={"#s": "status"}, values={"a": "ACTIVE"})
+    for label, build in items:
+        build(tx, label)
     tx.commit()
 
 

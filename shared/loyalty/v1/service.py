@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import quote, unquote
 
-from loyalty.cards import ledger
+from loyalty.cards import buckets, ledger
 from loyalty.cards import store as cards
 from loyalty.core import ids
 from loyalty.core.clock import normalize_iso, now_iso
@@ -401,11 +401,15 @@ def update_balance(db: Table, campaign_ref: str | None, member_ref: str, body: B
         if tx_type == "ADMIN_DEBIT" and read["balance"] < amount:
             raise ledger.insufficient_balance()
         ctx = ledger.card_transaction(card, tx_type, body.points, body.reason, "APPROVED", **details)
+        if tx_type == "ADMIN_DEBIT":
+            items = buckets.consumption_items(db, card["id"], amount)
+        else:
+            items = buckets.credit_items(db, dict(card), body.expiration_date, details["points"]["expiration_type"], amount)
         try:
-            cards.record_settled_balance_change(db, ctx, deltas, amount if tx_type == "ADMIN_DEBIT" else None, read)
+            cards.record_settled_balance_change(db, ctx, deltas, amount if tx_type == "ADMIN_DEBIT" else None, read, items)
             break
         except TransactionConflict as conflict:
-            if not conflict.failed("card"):
+            if not conflict.failed("card") and not buckets.failed_labels(conflict, "consume:"):
                 raise
         fresh = members.get_card(db, card["member_id"], card["id"])
         if fresh is None:
