@@ -3,6 +3,7 @@ date, expiring buckets expire by date, a canceled order's points are revoked as 
 
 from __future__ import annotations
 
+import json
 from datetime import date, timedelta
 from typing import Any
 
@@ -11,6 +12,7 @@ import pytest
 from loyalty.cards import buckets as bucket_store
 from loyalty.earning.records import CustomEvent, Item, Order
 from loyalty.points import service as points
+from tests import support
 from tests.integration.conftest import Stack
 from tests.integration.test_v2_journey import BASE, make_customer, make_member
 
@@ -191,3 +193,19 @@ def test_a_debit_takes_expiring_points_first_so_the_daily_job_expires_only_what_
     assert points.run_daily(db, _shift(bucket["expiration_date"], 1))["expired_buckets"] == 1
     got = card(stack, world)
     assert got["balance"]["points"] == 0 and got["lifetime_bucket"]["points"]["expired"] == 50
+
+
+def test_the_scheduled_daily_function_runs_each_day_once_per_project(stack: Stack) -> None:
+    world = setup_program(stack, pending=PENDING_7D)
+    db = stack.db()
+    points.earn(db, world["customer_id"], "ord_0006", order=order("ord_0006", 3000))
+    day = transactions(stack, world)[0]["details"]["points"]["date"]
+    event = json.loads((support.ROOT / "events" / "run_daily_jobs.json").read_text())
+    event["time"] = f"{day}T00:05:00Z"
+    # When the hourly schedule fires twice on the activation day
+    first = support.invoke("run_daily_jobs", event)
+    second = support.invoke("run_daily_jobs", event)
+    # Then the first run activates the pending points and the second finds the day done
+    assert first["day"] == day and first["activated"] == 1 and first["projects"] >= 1
+    assert second["activated"] == 0 and second["skipped"] == first["projects"]
+    assert card(stack, world)["balance"] == {"points": 30, "pending_points": 0}

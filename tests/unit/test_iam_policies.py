@@ -30,7 +30,10 @@ DELETING_FUNCTIONS = {
     "DeleteTierFunction": "the tier (tiers/store.py)",
     "DeleteBenefitFunction": "the benefit's name claim (benefits/store.py)",
     "UpdateBenefitFunction": "the old name claim when a benefit is renamed (benefits/store.py)",
-    "ProcessJobsFunction": "each processed chunk of a batch enrolment (members/store.py finish_chunk)",
+    "ProcessJobsFunction": "each processed chunk of a batch enrolment (members/store.py finish_chunk); a pending-points bucket "
+                           "that activates or is canceled leaves its list (cards/buckets.py add_bucket_settled)",
+    "RunDailyJobsFunction": "pending-points buckets that activate or are canceled, expiring buckets that expire: each leaves "
+                            "its list for a settled record (cards/buckets.py add_bucket_settled)",
 }
 
 
@@ -71,7 +74,7 @@ def test_delete_item_only_in_the_tenant_role_of_the_classes_whose_functions_dele
     assert deleting == {"TenantWriteDeleteRole"}
     reaching = {k for k in EXECUTION_ROLES
                 if not iam.assume_refusals(ROLES[k], ROLES["TenantWriteDeleteRole"], iam.session_tags_context("acme"))}
-    assert reaching == {"ApiWriteDeleteRole", "WorkerRole"}
+    assert reaching == {"ApiWriteDeleteRole", "WorkerRole", "DailyJobRole"}
     assert {f for f, r in EXECUTION_OF.items() if r in reaching} == set(DELETING_FUNCTIONS)
 
 
@@ -139,7 +142,7 @@ def test_an_execution_role_reads_api_keys_and_nothing_else_a_project_owns(execut
         assert not role.allows(request), f"{execution} allows {why}"
     sweeps = execution == "SweeperRole"
     pending = f"{iam.TABLE_ARN}/index/PendingJobs"
-    assert role.allows(_request("Query", ["PROJECTS"], project=None)) == sweeps
+    assert role.allows(_request("Query", ["PROJECTS"], project=None)) == (execution in ("SweeperRole", "DailyJobRole"))
     assert role.allows(_request("Query", ["acme#PENDING"], pending, project=None)) == sweeps
     assert not role.allows(_request("Query", ["acme#MBR#m1"], pending, project=None))
     assert not role.allows(_request("Query", ["acme#CUSTSRC#x#PENDING"], pending, project=None))

@@ -127,7 +127,8 @@ def test_real_template_loads() -> None:
     assert tpl.routes and all(r.function in tpl.functions for r in tpl.routes)
     assert [t.function for t in tpl.queue_triggers] == ["ProcessJobsFunction"]
     assert tpl.queue_triggers[0].queue == "JobsQueue" and tpl.queue_triggers[0].report_batch_item_failures
-    assert [(s.function, s.expression) for s in tpl.schedules] == [("SweepPendingJobsFunction", "rate(2 minutes)")]
+    assert sorted((s.function, s.expression) for s in tpl.schedules) == [("RunDailyJobsFunction", "rate(1 hour)"),
+                                                                          ("SweepPendingJobsFunction", "rate(2 minutes)")]
     fn = tpl.functions["GetProgramFunction"]
     assert fn.runtime == "python3.11" and fn.handler_name == "handler"
     assert fn.module_file == ROOT / "functions" / "get_program" / "app.py"

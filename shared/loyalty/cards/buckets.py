@@ -10,8 +10,7 @@ from typing import Any, cast
 from loyalty.cards.store import ItemBuilder, add_counter_move, add_transaction, item
 from loyalty.core import ids
 from loyalty.core.clock import now_iso
-from loyalty.db.codec import from_item
-from loyalty.db.keys import EXPIRING_BUCKET_SK_PREFIX, GSI1, PENDING_BUCKET_SK_PREFIX, Key
+from loyalty.db.keys import EXPIRING_BUCKET_SK_PREFIX, PENDING_BUCKET_SK_PREFIX, Key
 from loyalty.db.table import Item, Table
 from loyalty.db.transact import Transaction, TransactionConflict
 from loyalty.earning.buckets import consume
@@ -63,18 +62,14 @@ def get_pending_buckets(db: Table, card_id: str) -> list[Item]:
 
 
 def get_expiring_buckets(db: Table, card_id: str) -> list[Item]:
-    """A card's ACTIVE expiring-points buckets, soonest-expiring first."""
-    return get_card_buckets(db, card_id, EXPIRING_BUCKET_SK_PREFIX)
+    """A card's ACTIVE expiring-points buckets that hold points, soonest-expiring first."""
+    return [item for item in get_card_buckets(db, card_id, EXPIRING_BUCKET_SK_PREFIX) if int(item.get("points", 0)) > 0]
 
 
 def due_buckets(db: Table, kind: str, before_day: str, limit: int = 1000,
                 start: dict[str, Any] | None = None) -> tuple[list[Item], dict[str, Any] | None]:
     """A page of the project's buckets of `kind` (PENDING or EXPIRING) whose date is before `before_day` (GSI1 Query)."""
-    resp = db.client.query(
-        TableName=db.name, IndexName=GSI1, KeyConditionExpression="GSI1PK = :pk AND GSI1SK < :day",
-        ExpressionAttributeValues={":pk": {"S": db.keys.buckets_due(kind)}, ":day": {"S": before_day}},
-        Limit=limit, **({"ExclusiveStartKey": start} if start else {}))
-    return [from_item(i) for i in resp.get("Items", [])], resp.get("LastEvaluatedKey")
+    return db.query_list_below(db.keys.buckets_due(kind), before_day, limit, start)
 
 
 def get_daily_run(db: Table, day: str) -> Item | None:
@@ -98,20 +93,18 @@ def add_expiring_credit(tx: Transaction, db: Table, card: dict[str, Any], expira
             "expiration_type": expiration_type}
     tx.update(label, db.keys.expiring_bucket(card["id"], expiration_date, expiration_type),
               "SET #id = if_not_exists(#id, :id), created_at = if_not_exists(created_at, :now), credited_at = :now, #d = :d, "
-              "GSI1PK = :g1, GSI1SK = :g2 ADD points :n",
+              f"{db.keys.LISTED_SET} ADD points :n",
               condition=None, names={"#id": "id", "#d": "data"},
-              values={"id": bucket_id, "now": now, "d": data, "g1": due["GSI1PK"], "g2": due["GSI1SK"], "n": points})
+              values={"id": bucket_id, "now": now, "d": data, "n": points, **db.keys.listed_values(due)})
 
 
 def add_expiring_debit(tx: Transaction, db: Table, card_id: str, bucket: Item, taken: int, *, label: str) -> None:
-    """Take `taken` points from an ACTIVE expiring bucket read with its current points (refused if it moved since); a
-    bucket left empty is deleted."""
-    key = Key(bucket["PK"], bucket["SK"])
+    """Take `taken` points from an ACTIVE expiring bucket read with its current points (refused if it moved since). A
+    bucket left empty stays in place, off the daily job's list, until a credit with its date fills it again (API roles
+    may not delete)."""
     held = int(bucket.get("points", 0))
-    if taken >= held:
-        tx.delete(label, key, condition="points = :held", values={"held": held})
-    else:
-        tx.update(label, key, "SET points = points - :t", condition="points = :held", values={"t": taken, "held": held})
+    expression = "SET points = points - :t" + (f" {db.keys.LISTED_REMOVE}" if taken >= held else "")
+    tx.update(label, Key(bucket["PK"], bucket["SK"]), expression, condition="points = :held", values={"t": taken, "held": held})
 
 
 def add_bucket_settled(tx: Transaction, db: Table, bucket: Item, record: dict[str, Any], *, label: str) -> None:

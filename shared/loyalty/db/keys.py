@@ -251,6 +251,15 @@ class Keys:
         """The GSI1PK of a list named by `PROGRAMS`, `members_list(...)`, ... (what `listed` puts items in)."""
         return self._pk(name)
 
+    LISTED_SET = "GSI1PK = :listed_pk, GSI1SK = :listed_sk"
+    """The SET clause that puts an item in a GSI1 list (values `listed_pk`, `listed_sk`: the attributes `listed` or
+    `bucket_due` give)."""
+
+    @staticmethod
+    def listed_values(listed: dict[str, str]) -> dict[str, str]:
+        """The values of `LISTED_SET` for the GSI1 attributes `listed` or `bucket_due` gave."""
+        return {"listed_pk": listed["GSI1PK"], "listed_sk": listed["GSI1SK"]}
+
     LISTED_REMOVE = "REMOVE GSI1PK, GSI1SK"
     """The update clause that takes an item out of its list (a deleted resource leaves its list)."""
 

@@ -10,7 +10,18 @@ from botocore.exceptions import ClientError
 
 from loyalty.db import clients
 from loyalty.db.codec import check_item_size, from_item, serialize, to_item
-from loyalty.db.keys import PENDING_INDEX, PENDING_REMOVE, PENDING_SK, PROJECTS_PARTITION, SWEEP_RESUME, Key, Keys, pending_before, pending_moved
+from loyalty.db.keys import (
+    GSI1,
+    PENDING_INDEX,
+    PENDING_REMOVE,
+    PENDING_SK,
+    PROJECTS_PARTITION,
+    SWEEP_RESUME,
+    Key,
+    Keys,
+    pending_before,
+    pending_moved,
+)
 from loyalty.db.transact import Transaction
 
 Item = dict[str, Any]
@@ -77,6 +88,14 @@ class Table:
             ExpressionAttributeValues={":pk": serialize(partition), **kw.pop("extra_values", {})},
             **{"ConsistentRead": True, **kw},
         )
+        return [from_item(i) for i in resp.get("Items", [])], resp.get("LastEvaluatedKey")
+
+    def query_list_below(self, collection_pk: str, below: str, limit: int,
+                         start: dict[str, Any] | None = None) -> tuple[list[Item], dict[str, Any] | None]:
+        """A page of a GSI1 list whose sort keys sort before `below` (eventually consistent, as every index read)."""
+        kw: dict[str, Any] = {"ExclusiveStartKey": start} if start else {}
+        resp = self.client.query(TableName=self.name, IndexName=GSI1, KeyConditionExpression="GSI1PK = :pk AND GSI1SK < :below",
+                                 ExpressionAttributeValues={":pk": {"S": collection_pk}, ":below": {"S": below}}, Limit=limit, **kw)
         return [from_item(i) for i in resp.get("Items", [])], resp.get("LastEvaluatedKey")
 
     # ------------------------------------------------------------------ writes

@@ -454,11 +454,14 @@ def day_of_run(at: str | datetime) -> str:
     return local_day(at)
 
 
+DAILY_COUNTS = ("activated", "canceled", "expired_buckets", "expiration_transactions")
+
+
 def run_daily(db: Table, day: str, *, page_size: int = 500) -> dict[str, int]:
     """The daily job for one project and day (earning-map §13): activate PENDING buckets whose date has come, cancel
     EVENT_BASED buckets whose deadline has come, then expire buckets whose last valid day is before `day`. Idempotent:
     settled buckets leave the due lists, so a second run finds nothing to do."""
-    summary = {"activated": 0, "canceled": 0, "expired_buckets": 0, "expiration_transactions": 0}
+    summary = dict.fromkeys(DAILY_COUNTS, 0)
     cdefs: dict[str, dict[str, Any]] = {}
 
     def cdef_of(cdef_id: str) -> dict[str, Any]:
