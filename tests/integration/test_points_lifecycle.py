@@ -22,7 +22,8 @@ PENDING_7D = {"type": "PERIOD_BASED", "period_based": {"period": {"unit": "DAY",
 
 
 def setup_program(stack: Stack, *, pending: dict[str, Any] | None = None, expiration: dict[str, Any] | None = None,
-                  refunds: dict[str, Any] | None = None, allow_negative: bool = False) -> dict[str, Any]:
+                  refunds: dict[str, Any] | None = None, allow_negative: bool = False, earning_limits: dict[str, Any] | None = None,
+                  trigger_limits: dict[str, Any] | None = None) -> dict[str, Any]:
     """Given a card definition (with the given pending/expiration/refunds settings), a 1 point per 1.00 order rule, a
     50-point custom event rule, an ACTIVE program and a member."""
     cdef_body: dict[str, Any] = {"name": "Main", "type": "INDIVIDUAL", "status": "ACTIVE"}
@@ -34,13 +35,15 @@ def setup_program(stack: Stack, *, pending: dict[str, Any] | None = None, expira
         cdef_body["refunds"] = refunds
     if allow_negative:
         cdef_body["balance_settings"] = {"allow_negative": True}
+    if earning_limits:
+        cdef_body["earning_limits"] = earning_limits
     status, cdef = stack.call("create_card_definition", "POST", f"{BASE}/card-definitions", cdef_body)
     assert status == 200, cdef
     status, order_rule = stack.call("create_earning_rule", "POST", f"{BASE}/earning-rules", {
         "name": "Order paid 1pt/$", "status": "ACTIVE", "trigger": {"event": "customer.order.paid"},
         "earnings": [{"effects": [{"type": "POINTS_PROPORTIONAL", "points_proportional": {
             "calculation_type": "POST_DISCOUNT_ORDER_AMOUNT", "card_definition_id": cdef["id"],
-            "order": {"total_amount": {"every": 100, "value": 1}}}}]}]})
+            "order": {"total_amount": {"every": 100, "value": 1}}}}]}], **({"trigger_limits": trigger_limits} if trigger_limits else {})})
     assert status == 200, order_rule
     status, event_rule = stack.call("create_earning_rule", "POST", f"{BASE}/earning-rules", {
         "name": "Review", "status": "ACTIVE", "trigger": {"event": "customer.custom_event", "custom_event": {"schema_id": "ms_0review"}},
@@ -209,3 +212,35 @@ def test_the_scheduled_daily_function_runs_each_day_once_per_project(stack: Stac
     assert first["day"] == day and first["activated"] == 1 and first["projects"] >= 1
     assert second["activated"] == 0 and second["skipped"] == first["projects"]
     assert card(stack, world)["balance"] == {"points": 30, "pending_points": 0}
+
+
+NO_TRANSACTION_LIMIT = {"type": "NO_LIMIT", "limits": []}
+
+
+@pytest.mark.parametrize(("trigger_limits", "earned"), [
+    ({"frequency": {"type": "LIMITED", "limits": [{"type": "TIME_BASED", "period": {"type": "CURRENT_PERIOD",
+                                                                                    "current_period": {"unit": "DAY"}},
+                                                   "triggers": {"max": 2}}]}}, 2),
+    ({"cooldown": {"type": "FIXED_COOLDOWN", "fixed_cooldown": {"period": {"unit": "HOUR", "value": 1}}}}, 1),
+    (None, 3),
+])
+def test_trigger_limits_count_per_member(stack: Stack, trigger_limits: Any, earned: int) -> None:
+    world = setup_program(stack, trigger_limits=trigger_limits)
+    db = stack.db()
+    for n in range(3):
+        points.earn(db, world["customer_id"], f"ord_00{n}a", order=order(f"ord_00{n}a", 1000))
+    assert card(stack, world)["balance"]["points"] == 10 * earned
+    assert len(transactions(stack, world)) == earned
+
+
+@pytest.mark.parametrize(("limit", "balance"), [
+    ({"type": "BALANCE_BASED", "max": 250}, 250),
+    ({"type": "TIME_BASED", "period": {"type": "CURRENT_PERIOD", "current_period": {"unit": "MONTH"}}, "points": {"max": 150}}, 150),
+])
+def test_a_global_earning_limit_caps_what_a_card_earns(stack: Stack, limit: dict[str, Any], balance: int) -> None:
+    world = setup_program(stack, earning_limits={"global": {"type": "LIMITED", "limits": [limit]}, "transactions": NO_TRANSACTION_LIMIT})
+    db = stack.db()
+    for n in range(3):
+        points.earn(db, world["customer_id"], f"ord_01{n}", order=order(f"ord_01{n}", 10000))
+    assert card(stack, world)["balance"]["points"] == balance
+    assert sum(t["details"]["points"]["total"] for t in transactions(stack, world)) == balance

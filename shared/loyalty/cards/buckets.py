@@ -135,6 +135,7 @@ class CardWrite:
     deltas: dict[str, int] = field(default_factory=dict)
     min_balance: int | None = None
     items: list[ItemBuilder] = field(default_factory=list)
+    expect: dict[str, int] | None = None  # counters the card must still hold as read (the move is refused otherwise)
 
     def move(self, **deltas: int) -> None:
         """Add counter moves."""
@@ -151,7 +152,7 @@ class CardWrite:
             add_transaction(tx, db, cast(Any, ctx), label=f"ctx:{i}")
         moves = {k: v for k, v in self.deltas.items() if v}
         if moves:
-            add_counter_move(tx, db, self.member_id, self.card_id, moves, self.min_balance)
+            add_counter_move(tx, db, self.member_id, self.card_id, moves, self.min_balance, expect=self.expect)
         tx.commit()
 
 

@@ -195,6 +195,18 @@ class Keys:
         """The claim of one effect of one earning rule on one card: written with its points, only if absent."""
         return Key(self.earn_claims(source_id), f"{EARN_CLAIM_SK_PREFIX}{claim}")
 
+    def trigger_cooldown(self, member_id: str, rule_id: str) -> Key:
+        """When an earning rule last gave a member something (its FIXED_COOLDOWN is counted from then)."""
+        return Key(self._pk("TRIG", member_id), f"CD#{rule_id}")
+
+    def trigger_count(self, member_id: str, rule_id: str, period: str) -> Key:
+        """How often an earning rule gave a member something in one calendar period (its LIMITED frequency); expires by TTL."""
+        return Key(self._pk("TRIG", member_id), f"N#{rule_id}#{period}")
+
+    def earning_cap(self, card_id: str, period: str) -> Key:
+        """Points a card earned in one calendar period (its card definition's TIME_BASED earning limit); expires by TTL."""
+        return Key(self.card_transactions(card_id), f"CAP#{period}")
+
     # ---------------------------------------------------------------- activities (one list partition per resource)
     def activities(self, resource_id: str) -> str:
         return self._pk("ACT", resource_id)

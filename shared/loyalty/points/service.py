@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 from zoneinfo import ZoneInfo
@@ -40,7 +40,7 @@ from loyalty.earning.records import (
     Membership as EngineMembership,
 )
 from loyalty.members.records import Card
-from loyalty.points import store
+from loyalty.points import limits, store
 
 # Reasons of the transactions nobody asked for by hand (earning-map §14 E30).
 AUTO_ACTIVATION = "Automatic points activation"
@@ -52,6 +52,8 @@ MANUAL_CANCELLATION = "Manual points cancellation"
 EVENT_ACTIVATION = "Points activated by a custom event"
 
 MAX_WRITE_ATTEMPTS = 5
+ENFORCED_HERE = frozenset({"trigger_limits.cooldown", "trigger_limits.frequency", "card.earning_limits.global"})
+"""What the engine leaves to the writer, and the writer enforces (points/limits.py)."""
 
 
 def timezone() -> str:
@@ -180,14 +182,32 @@ def earn(db: Table, customer_id: str, source_id: str, *, order: Order | None = N
     trigger = ORDER_PAID if order is not None else CUSTOM_EVENT
     result = evaluate(setup, trigger, customer_id, order=order, event=event, at=at)
     for gap in result.unsupported:
+        if gap.feature in ENFORCED_HERE:
+            continue
         logger.warning("earning rule part not evaluated", extra={"rule_id": gap.rule_id, "feature": gap.feature, "detail": gap.detail})
     by_card: dict[str, list[Earning]] = defaultdict(list)
     for earning in result.earnings:
         by_card[earning.card_id].append(earning)
+    # A rule's trigger limits are counted once per member: with the first (by id) of the cards it gives points to,
+    # whose write therefore goes first; a rule refused there gives nothing to the member's other cards either.
+    triggers: dict[str, list[limits.TriggerLimit]] = defaultdict(list)
+    leads: dict[tuple[str, str], str] = {}
+    for earning in result.earnings:
+        key = (earning.member_id, earning.rule_id)
+        leads[key] = min(leads.get(key, earning.card_id), earning.card_id)
+    for (member_id, rule_id), card_id in leads.items():
+        limit = limits.trigger_limit(db, setup.rules[rule_id], member_id, at, timezone())
+        if limit is not None:
+            triggers[card_id].append(limit)
+    refused: set[tuple[str, str]] = set()
     written = 0
-    for card_id, earnings in by_card.items():
+    for card_id in sorted(by_card):
         card = setup.cards[card_id]
-        written += write_earnings(db, card, setup.card_definitions.get(card["card_definition_id"], {}), earnings, source_id, at)
+        earnings = [e for e in by_card[card_id] if (e.member_id, e.rule_id) not in refused]
+        count, refused_rules = write_earnings(db, card, setup.card_definitions.get(card["card_definition_id"], {}), earnings, source_id,
+                                              at, [t for t in triggers[card_id] if (card["member_id"], t.rule_id) not in refused])
+        written += count
+        refused |= {(card["member_id"], rule_id) for rule_id in refused_rules}
     return written
 
 
@@ -241,26 +261,64 @@ def _earning_write(db: Table, card: Card, cdef: Mapping[str, Any], earnings: lis
     return write
 
 
-def write_earnings(db: Table, card: Card, cdef: Mapping[str, Any], earnings: list[Earning], source_id: str, at: str) -> int:
-    """Write one card's earnings in one transaction, each conditioned on its claim; an effect whose claim exists already
-    earned (a resent order, a redelivered job) and is dropped, the rest written. Returns how many were written."""
-    remaining = list(earnings)
+def _capped(earnings: list[Earning], cap: limits.EarningCap | None) -> list[Earning]:
+    """The earnings with their points cut to what the card may still earn (in order; those left with none dropped)."""
+    if cap is None:
+        return earnings
+    room, kept = cap.room, []
+    for earning in earnings:
+        points = min(earning.points, room)
+        if points <= 0:
+            logger.info("earning capped by the card definition's global earning limit", extra={"card_id": earning.card_id,
+                                                                                               "rule_id": earning.rule_id})
+            continue
+        room -= points
+        kept.append(earning if points == earning.points else replace(earning, points=points))
+    return kept
+
+
+def write_earnings(db: Table, card: Card, cdef: Mapping[str, Any], earnings: list[Earning], source_id: str, at: str,
+                   triggers: Iterable[limits.TriggerLimit] = ()) -> tuple[int, set[str]]:
+    """Write one card's earnings in one transaction, each conditioned on its claim, capped by the card definition's
+    global earning limit and counted against the trigger limits of the rules this card leads. An effect whose claim
+    exists already earned (a resent order, a redelivered job) and is dropped; a rule whose trigger limit refuses is
+    dropped; the card moving under a cap is read again. Returns how many were written and the rules refused."""
+    remaining, pending_triggers = list(earnings), {t.rule_id: t for t in triggers}
+    refused: set[str] = set()
     for _ in range(MAX_WRITE_ATTEMPTS):
-        if not remaining:
-            return 0
-        write = _earning_write(db, card, cdef, remaining, source_id, at)
+        cap = limits.earning_cap(db, cdef, cast(dict[str, Any], card), at, timezone())
+        sized = _capped(remaining, cap)
+        if not sized:
+            return 0, refused
+        write = _earning_write(db, card, cdef, sized, source_id, at)
+        for limit in pending_triggers.values():
+            write.items.extend(limit.items)
+        if cap is not None:
+            write.expect = cap.expect or None
+            counted = limits.cap_item(db, card["id"], cap, sum(e.points for e in sized))
+            if counted:
+                write.items.append(counted)
         try:
             write.commit(db)
-            return len(remaining)
+            return len(sized), refused
         except TransactionConflict as conflict:
-            claimed = {int(label.split(":")[1]) for label in bucket_store.failed_labels(conflict, "claim:")}
-            if not claimed:
-                if conflict.failed("card"):
-                    logger.warning("earning for a card that no longer exists dropped", extra={"card_id": card["id"]})
-                    return 0
+            claimed = {sized[int(label.split(":")[1])].idempotency_key for label in bucket_store.failed_labels(conflict, "claim:")}
+            claimed_rules = {e.rule_id for e in sized if e.idempotency_key in claimed}
+            blocked = {label.split(":")[1] for label in bucket_store.failed_labels(conflict, "trigger:")} - claimed_rules
+            for rule_id in claimed_rules | blocked:
+                pending_triggers.pop(rule_id, None)  # counted when the claimed effects were written, or refused now
+            refused |= blocked
+            remaining = [e for e in remaining if e.idempotency_key not in claimed and e.rule_id not in blocked]
+            if claimed or blocked:
+                continue
+            if not (conflict.failed("card") or conflict.failed("cap")):
                 raise
-            remaining = [e for i, e in enumerate(remaining) if i not in claimed]
-    raise RuntimeError("earning claims kept changing")  # pragma: no cover - a claim only ever appears once
+            fresh = store.get_card(db, card["member_id"], card["id"])
+            if fresh is None:
+                logger.warning("earning for a card that no longer exists dropped", extra={"card_id": card["id"]})
+                return 0, refused
+            card = cast(Card, {**fresh, "customer_id": cast(dict[str, Any], card).get("customer_id")})
+    raise RuntimeError("the card kept changing while its earnings were written")
 
 
 # ---------------------------------------------------------------------------------------------- pending points

@@ -1,0 +1,163 @@
+"""The limits earning checks at write time: an earning rule's trigger limits per member (cooldown, frequency per
+calendar period) and a card definition's global earning limits per card (balance-based, time-based), as the
+conditional items and the caps of the one transaction that writes a card's earnings."""
+
+from __future__ import annotations
+
+import calendar
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from loyalty.cards.store import ItemBuilder
+from loyalty.db.table import Table
+from loyalty.db.transact import Transaction
+
+TTL_GRACE = timedelta(days=7)  # counters of a finished period are kept this long, then DynamoDB's TTL removes them
+
+
+def _instant(at: str | datetime) -> datetime:
+    value = datetime.fromisoformat(at.replace("Z", "+00:00")) if isinstance(at, str) else at
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def _months_back(value: datetime, months: int) -> datetime:
+    total = value.year * 12 + value.month - 1 - months
+    year, month = divmod(total, 12)
+    return value.replace(year=year, month=month + 1, day=min(value.day, calendar.monthrange(year, month + 1)[1]))
+
+
+def period_key(unit: str, at: str | datetime, tz: str) -> tuple[str, datetime]:
+    """The calendar period `at` falls in (project time zone), as a key (`2026-11-26`, `2026-W48`, `2026-11`, `2026-Q4`,
+    `2026`), and the instant it ends."""
+    local = _instant(at).astimezone(ZoneInfo(tz))
+    day = local.date()
+    if unit == "DAY":
+        start, key = day, day.isoformat()
+        end = start + timedelta(days=1)
+    elif unit == "WEEK":
+        iso = day.isocalendar()
+        start, key = day - timedelta(days=day.weekday()), f"{iso.year}-W{iso.week:02d}"
+        end = start + timedelta(days=7)
+    elif unit == "MONTH":
+        start, key = day.replace(day=1), f"{day.year}-{day.month:02d}"
+        end = (start + timedelta(days=32)).replace(day=1)
+    elif unit == "QUARTER":
+        first = 3 * ((day.month - 1) // 3) + 1
+        start, key = day.replace(month=first, day=1), f"{day.year}-Q{(first - 1) // 3 + 1}"
+        end = (start + timedelta(days=95)).replace(day=1)
+    elif unit == "YEAR":
+        start, key = day.replace(month=1, day=1), str(day.year)
+        end = start.replace(year=start.year + 1)
+    else:
+        raise ValueError(f"unknown period unit {unit!r}")
+    return key, datetime(end.year, end.month, end.day, tzinfo=ZoneInfo(tz)).astimezone(UTC)
+
+
+def cooldown_start(period: Mapping[str, Any], at: str | datetime) -> datetime:
+    """The instant a cooldown of `period` ending at `at` began: a rule that last gave something before it may give again."""
+    now = _instant(at)
+    value, unit = int(period["value"]), period["unit"]
+    if unit == "HOUR":
+        return now - timedelta(hours=value)
+    if unit == "DAY":
+        return now - timedelta(days=value)
+    if unit == "WEEK":
+        return now - timedelta(weeks=value)
+    if unit == "MONTH":
+        return _months_back(now, value)
+    if unit == "YEAR":
+        return _months_back(now, 12 * value)
+    raise ValueError(f"unknown cooldown unit {unit!r}")
+
+
+def _ms(value: datetime) -> int:
+    return int(value.timestamp() * 1000)
+
+
+@dataclass(frozen=True)
+class TriggerLimit:
+    """The items that count one trigger of a rule for a member, refused (label `trigger:<rule>`) when the rule's cooldown
+    has not passed or its frequency for the current period is used up."""
+
+    rule_id: str
+    items: tuple[ItemBuilder, ...]
+
+
+def trigger_limit(db: Table, rule: Mapping[str, Any], member_id: str, at: str, tz: str) -> TriggerLimit | None:
+    """The trigger limit of a rule for a member, or None when the rule has no cooldown and no frequency limit."""
+    limits = rule.get("trigger_limits") or {}
+    rule_id = str(rule["id"])
+    label = f"trigger:{rule_id}"
+    now = _ms(_instant(at))
+    items: list[ItemBuilder] = []
+    cooldown = limits.get("cooldown") or {}
+    if cooldown.get("type") == "FIXED_COOLDOWN":
+        since = _ms(cooldown_start(cooldown["fixed_cooldown"]["period"], at))
+
+        def cool(tx: Transaction, chosen: str) -> None:
+            tx.update(chosen, db.keys.trigger_cooldown(member_id, rule_id), "SET last_at = :now",
+                      condition="attribute_not_exists(last_at) OR last_at <= :since", values={"now": now, "since": since})
+        items.append((f"{label}:cooldown", cool))
+    frequency = limits.get("frequency") or {}
+    for limit in frequency.get("limits") or [] if frequency.get("type") == "LIMITED" else []:
+        key, ends = period_key(limit["period"]["current_period"]["unit"], at, tz)
+        most = int(limit["triggers"]["max"])
+
+        def count(tx: Transaction, chosen: str, key: str = key, ends: datetime = ends, most: int = most) -> None:
+            tx.update(chosen, db.keys.trigger_count(member_id, rule_id, key), "ADD #n :one SET expires_at = :ttl",
+                      condition="attribute_not_exists(#n) OR #n < :most", names={"#n": "count"},
+                      values={"one": 1, "most": most, "ttl": int((ends + TTL_GRACE).timestamp())})
+        items.append((f"{label}:frequency", count))
+    return TriggerLimit(rule_id, tuple(items)) if items else None
+
+
+@dataclass(frozen=True)
+class EarningCap:
+    """How many more points a card may earn now under its card definition's global limit, and the conditional items that
+    hold the cap (label `cap`) while the points are written."""
+
+    room: int
+    expect: dict[str, int]
+    period: tuple[str, datetime, int] | None  # a TIME_BASED limit: the period key, its end, the points earned in it as read
+
+
+def global_limit(cdef: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    """The card definition's LIMITED global earning limit, or None."""
+    group = (cdef.get("earning_limits") or {}).get("global") or {}
+    limits = group.get("limits") or []
+    return limits[0] if group.get("type") == "LIMITED" and limits else None
+
+
+def earning_cap(db: Table, cdef: Mapping[str, Any], card: Mapping[str, Any], at: str, tz: str) -> EarningCap | None:
+    """The cap the card definition's global earning limit puts on the card now (earning-map §2.1 step 10): BALANCE_BASED
+    keeps balance + pending points ≤ max (the counters as read are expected unchanged by the write); TIME_BASED keeps the
+    points earned in the current calendar period ≤ max (a counter item, expected unchanged). None: no global limit."""
+    limit = global_limit(cdef)
+    if limit is None:
+        return None
+    if limit.get("type") == "BALANCE_BASED":
+        pending = int(card.get("pending_total", 0)) - int(card.get("pending_activated", 0)) - int(card.get("pending_canceled", 0))
+        expect = {name: int(card.get(name, 0)) for name in ("balance", "pending_total", "pending_activated", "pending_canceled")}
+        return EarningCap(max(int(limit["max"]) - int(card.get("balance", 0)) - max(pending, 0), 0), expect, None)
+    key, ends = period_key(limit["period"]["current_period"]["unit"], at, tz)
+    item = db.get(db.keys.earning_cap(str(card["id"]), key))
+    earned = int(item["points"]) if item else 0
+    return EarningCap(max(int(limit["points"]["max"]) - earned, 0), {}, (key, ends, earned))
+
+
+def cap_item(db: Table, card_id: str, cap: EarningCap, points: int) -> ItemBuilder | None:
+    """The TIME_BASED counter's update for `points` more (refused, label `cap`, when it moved since it was read)."""
+    if cap.period is None or points <= 0:
+        return None
+    key, ends, earned = cap.period
+
+    def build(tx: Transaction, chosen: str) -> None:
+        condition = "attribute_not_exists(points)" if earned == 0 else "points = :read"
+        values: dict[str, Any] = {"n": points, "ttl": int((ends + TTL_GRACE).timestamp())}
+        if earned:
+            values["read"] = earned
+        tx.update(chosen, db.keys.earning_cap(card_id, key), "ADD points :n SET expires_at = :ttl", condition=condition, values=values)
+    return ("cap", build)
