@@ -71,7 +71,7 @@ def _by_id(campaign_ref: str) -> str | None:
 
 def _campaign_and_rule(db: Table, campaign_ref: str, rule_ref: str) -> tuple[dict[str, Any], dict[str, Any]]:
     """The campaign (id or name) and its earning rule as stored (`{data, version}`): one BatchGetItem when the path names
-    the campaign by id. 404 `campaign`, then 404 `earning_rule`."""
+    the campaign by id (by name: the name claim, the campaign, the rule). 404 `campaign`, then 404 `earning_rule`."""
     rule_id = unquote(rule_ref)
     well_formed = len(rule_id) <= MAX_RULE_ID and RULE_ID.fullmatch(rule_id) is not None
     campaign_id = _by_id(campaign_ref)
@@ -81,7 +81,7 @@ def _campaign_and_rule(db: Table, campaign_ref: str, rule_ref: str) -> tuple[dic
         campaign, stored = store.campaign_and_rule(db, campaign_id, rule_id)
     if campaign is None or campaign.get("campaign_type") != "LOYALTY_PROGRAM":
         campaign = _require_campaign(db, campaign_ref)
-        stored = store.campaign_and_rule(db, campaign["id"], rule_id)[1] if well_formed else None
+        stored = store.campaign_rule(db, campaign["id"], rule_id) if well_formed else None
     if stored is None:
         raise _rule_not_found(rule_id)
     return campaign, stored

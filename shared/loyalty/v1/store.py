@@ -83,6 +83,11 @@ def campaign_and_rule(db: Table, campaign_id: str, rule_id: str) -> tuple[dict[s
     return (campaign["data"] if campaign else None), by_sk.get(rule_key.sk)
 
 
+def campaign_rule(db: Table, campaign_id: str, rule_id: str) -> dict[str, Any] | None:
+    """One earning rule of a campaign as stored (`{data, version}`), or None."""
+    return db.get(db.keys.campaign_earning_rule(campaign_id, rule_id))
+
+
 def create_rules(db: Table, campaign_id: str, rules: list[dict[str, Any]], limit: int) -> None:
     """A campaign's new earning rules and the project's count of rules, in one transaction. Label `count` fails when
     the project would hold more than `limit` rules."""
