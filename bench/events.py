@@ -26,8 +26,11 @@ class Events:
             raise ValueError("the template needs a queue worker and a scheduled function")
         self.worker = triggers[0].function
         self.worker_batch_size = triggers[0].batch_size
-        self.sweeper = self.template.schedules[0].function
-        self.sweeper_rule = self.template.schedules[0].name
+        rules = {s.function: s.name for s in self.template.schedules}
+        self.sweeper = next((f for f in rules if "Sweep" in f), self.template.schedules[0].function)
+        self.sweeper_rule = rules[self.sweeper]
+        self.daily = next((f for f in rules if "Daily" in f), None)
+        self.daily_rule = rules.get(self.daily or "")
 
     @property
     def functions(self) -> list[str]:
@@ -61,6 +64,6 @@ class Events:
                                     "ApproximateFirstReceiveTimestamp": "0"}} for body in bodies]
         return build_sqs_event(messages, "arn:aws:sqs:us-east-1:123456789012:loyalty-local-JobsQueue")
 
-    def scheduled(self) -> dict[str, Any]:
-        """The sweeper's scheduled event."""
-        return build_scheduled_event(self.sweeper_rule)
+    def scheduled(self, rule: str | None = None) -> dict[str, Any]:
+        """The scheduled event of a rule (default: the sweeper's)."""
+        return build_scheduled_event(rule or self.sweeper_rule)

@@ -79,6 +79,10 @@ BUDGETS: dict[str, Budget] = {
     "worker: complete reward purchase": Budget("GetItem transaction + Query of the card's expiring buckets (spent soonest-expiring "
                                                "first) + TransactWriteItems", reads=2, transactions=1),
     "worker: reject debit": Budget("GetItem + Query expiring buckets + refused apply + reject TransactWriteItems", reads=2, transactions=2),
+    "daily job: first run of a day": Budget("Query registry + per project (2 in the moto run): GetItem of the day's record + "
+                                            "Query of each due list (pending, expiring) + PutItem of the day's record",
+                                            reads=7, writes=2),
+    "daily job: the day done": Budget("Query registry + per project: GetItem of the day's record", reads=3),
     "sweeper: nothing due": Budget("Query of the project registry + Query of each project's PendingJobs entries (2 projects "
                                    "in the moto run, 1 on DynamoDB Local)", reads=3),
     "sweeper: 1 job due": Budget("Query registry + Query per project + UpdateItem (the job's attempt and next wait) + SendMessage "
@@ -94,6 +98,15 @@ BUDGETS: dict[str, Budget] = {
     "v1 balance": Budget("GetItem code claim + GetItem card + TransactWriteItems", reads=2, transactions=1),
     "v1 balance by code": Budget("GetItem code claim + GetItem card + Query of its expiring buckets (a debit takes the "
                                  "soonest-expiring first) + TransactWriteItems", reads=3, transactions=1),
+    "create v1 earning rules": Budget("GetItem campaign + TransactWriteItems (the rules + the project's rule count)",
+                                      reads=1, transactions=1),
+    "list v1 earning rules": Budget("Query of the campaign partition (the campaign and its rules)", reads=1),
+    "get v1 earning rule": Budget("BatchGetItem (campaign + rule)", reads=1),
+    "update v1 earning rule": Budget("BatchGetItem (campaign + rule) + UpdateItem conditioned on its version", reads=1, writes=1),
+    "disable v1 earning rule": Budget("BatchGetItem (campaign + rule) + UpdateItem conditioned on its version", reads=1, writes=1),
+    "enable v1 earning rule": Budget("BatchGetItem (campaign + rule) + UpdateItem conditioned on its version", reads=1, writes=1),
+    "delete v1 earning rule": Budget("BatchGetItem (campaign + rule) + TransactWriteItems (the rule + the project's rule count)",
+                                     reads=1, transactions=1),
     "list programs": Budget("Query of the programs list (GSI1), 1 per page", reads=1),
     "update program": Budget("GetItem program + TransactWriteItems (+ activity)", reads=1, transactions=1),
     "batch card definitions": Budget("Query program + BatchGetItem components + TransactWriteItems", reads=2, transactions=1),
@@ -482,6 +495,11 @@ class _Scenario:
         if (found["found"], found["sent"]) != (1, 1):
             raise ScenarioError(f"the sweeper should find exactly the one lost job: {found}")
         self.jobs()
+        daily = self.driver.events.daily
+        if daily:
+            event = self.driver.events.scheduled(self.driver.events.daily_rule)
+            self.counted("daily job: first run of a day", daily, lambda: self.driver.invoke(daily, event))
+            self.counted("daily job: the day done", daily, lambda: self.driver.invoke(daily, event))
 
     def _members(self, tag: str) -> None:
         base = f"{V2}/programs/{self.program}/members"
@@ -522,6 +540,17 @@ class _Scenario:
         self.call("v1 get member by code", "GET", f"/v1/loyalties/members/{code}")
         self.call("v1 balance", "POST", f"{members}/{code}/balance", {"points": 500})
         self.call("v1 balance by code", "POST", f"/v1/loyalties/members/{code}/balance", {"points": -100})
+        rules = f"/v1/loyalties/{campaign}/earning-rules"
+        rule = self.call("create v1 earning rules", "POST", rules, [
+            {"event": "order.paid", "loyalty": {"type": "PROPORTIONAL", "calculation_type": "ORDER_AMOUNT",
+                                                "order": {"amount": {"every": 100, "points": 1}}}, "source": {"banner": "Per dollar"}},
+            {"event": "order.paid", "loyalty": {"type": "FIXED", "points": 10}}])[0]["id"]
+        self.call("list v1 earning rules", "GET", rules)
+        self.call("get v1 earning rule", "GET", f"{rules}/{rule}")
+        self.call("update v1 earning rule", "PUT", f"{rules}/{rule}", {"metadata": {"updated": True}})
+        self.call("disable v1 earning rule", "POST", f"{rules}/{rule}/disable")
+        self.call("enable v1 earning rule", "POST", f"{rules}/{rule}/enable")
+        self.call("delete v1 earning rule", "DELETE", f"{rules}/{rule}", expect=204)
 
 
 def run_scenario(driver: Driver) -> dict[str, CaseResult]:

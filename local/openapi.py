@@ -96,6 +96,10 @@ EXTRA_ERRORS: dict[str, tuple[int, ...]] = {
     "POST /v2/loyalties/rewards/{rewardId}/activate": (409,),
     "POST /v2/loyalties/rewards/{rewardId}/deactivate": (409,),
     "POST /v2/loyalties/rewards/{rewardId}/draft": (409, 423),
+    # v1 campaign earning rules: 409 concurrent_modification when the rule changed meanwhile
+    "PUT /v1/loyalties/{campaignId}/earning-rules/{earningRuleId}": (409,),
+    "POST /v1/loyalties/{campaignId}/earning-rules/{earningRuleId}/enable": (409,),
+    "POST /v1/loyalties/{campaignId}/earning-rules/{earningRuleId}/disable": (409,),
 }
 
 # Success statuses other than Powertools' 200, by template route.
@@ -107,7 +111,9 @@ SUCCESS: dict[str, dict[str, str]] = {
     "POST /v2/loyalties/programs/{programId}/members/batch": {
         "202": "Batch accepted: `{async_action_id}`; read its progress and result with GET /v1/async-actions/{asyncActionId}",
     },
+    "DELETE /v1/loyalties/{campaignId}/earning-rules/{earningRuleId}": {"204": "The earning rule is deleted; no content"},
 }
+NO_CONTENT = "204"
 
 ERROR_DESCRIPTIONS = {
     400: "Invalid request: `invalid_payload`, `invalid_query_params`, `invalid_or_expired_cursor`, `invalid_state_transition`, "
@@ -329,7 +335,7 @@ def _operation(route: Route, operation: dict[str, Any], docstring: str) -> dict[
     responses.pop(POWERTOOLS_VALIDATION, None)
     ok = responses.pop("200", None) or {"description": "Successful Response", "content": {"application/json": {"schema": {"type": "object"}}}}
     for code, description in (SUCCESS.get(route.route_key) or {"200": "Successful Response"}).items():
-        responses[code] = {**copy.deepcopy(ok), "description": description}
+        responses[code] = {"description": description} if code == NO_CONTENT else {**copy.deepcopy(ok), "description": description}
     for status in error_statuses(route, op):
         responses[str(status)] = _error_response(status)
     op["responses"] = responses

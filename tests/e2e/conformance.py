@@ -301,6 +301,12 @@ class Reference:
             return self.error_schema, "error schema (status not declared)"
         return None, f"status {status} not declared"
 
+    def declares_no_content(self, method: str, route: str, status: int) -> bool:
+        """Whether the operation documents this status as a response without content (`204: {}`)."""
+        op = self.operation(method, route) or {}
+        declared = (op.get("responses") or {}).get(str(status))
+        return declared is not None and not declared.get("content")
+
     @functools.cache  # noqa: B019 - one Reference per document, kept for the session
     def validator(self, pointer: str) -> Draft202012Validator | Draft4Validator:
         """A validator for the schema at a JSON pointer of this document."""
@@ -377,6 +383,8 @@ def schema_violations(call: Call) -> list[Violation]:
         return [Violation(call.operation, call.status, e.json_path, "schema", str(e.validator), _describe(e), call.test)
                 for e in validator.iter_errors(call.body)]
     pointer, source = ref.response_pointer(call.method, call.route, call.status)
+    if pointer is None and call.body is None and ref.declares_no_content(call.method, call.route, call.status):
+        return []  # a documented response without content (DELETE's 204), answered without a body
     if pointer is None:
         return [Violation(call.operation, call.status, "$", "schema", "status", f"{ref.name}: {source}", call.test)]
     out = [Violation(call.operation, call.status, e.json_path, "schema", str(e.validator), _describe(e), call.test)
@@ -730,6 +738,13 @@ def drive_programs(client: Client) -> None:
     drive(client)
 
 
+def drive_v1_earning_rules(client: Client) -> None:
+    """The v1 campaign earning-rule routes (tests/e2e/test_v1_earning_rules_journey.py)."""
+    from tests.e2e.test_v1_earning_rules_journey import drive_v1_earning_rules as drive
+
+    drive(client)
+
+
 def drive_tiers(client: Client) -> None:
     """The tier structure, tier and benefit routes (tests/e2e/test_tiers_journey.py)."""
     from tests.e2e.test_tiers_journey import drive_tiers as drive
@@ -738,7 +753,7 @@ def drive_tiers(client: Client) -> None:
 
 
 DRIVERS = {"v2": drive_v2, "v1": drive_v1, "auth": drive_auth, "members": drive_members, "components": drive_components,
-           "programs": drive_programs, "tiers": drive_tiers}
+           "programs": drive_programs, "tiers": drive_tiers, "v1_earning_rules": drive_v1_earning_rules}
 
 
 def drive_missing(client: Client) -> None:

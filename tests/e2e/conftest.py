@@ -20,6 +20,7 @@ from local.runtime import ServeProcess
 from local.template import Route, load_template, match_route
 
 ROOT = Path(__file__).resolve().parents[2]
+NO_CONTENT = 204
 AUTH_CACHE_TTL_SECONDS = 2  # short, so the key revocation test sees a revoked key refused quickly
 
 
@@ -32,7 +33,7 @@ class Call:
     # (the $default route's 404, or the gateway's own)
     path: str  # the concrete path, query string excluded
     status: int
-    body: Any  # the response JSON
+    body: Any  # the response JSON (None for a 204, which has no body)
     request: Any = None  # the request JSON (None when the call sent none)
     test: str = ""  # the pytest node id of the test that made the call
 
@@ -83,8 +84,12 @@ class Client:
 
     def request(self, method: str, path: str, body: Any = None, **kw: Any) -> tuple[int, Any]:
         resp = self.session.request(method, self.base_url + path, json=body, timeout=30, **kw)
-        assert resp.headers["Content-Type"].startswith("application/json"), resp.text
-        data = resp.json()
+        if resp.status_code == NO_CONTENT:
+            assert resp.content == b"", resp.text  # a 204 has no body (and so no JSON)
+            data = None
+        else:
+            assert resp.headers["Content-Type"].startswith("application/json"), resp.text
+            data = resp.json()
         self.recorder.record(method, path, resp.status_code, data, body if body is not None else kw.get("data"))
         return resp.status_code, data
 

@@ -129,10 +129,18 @@ def world(api: Api) -> dict[str, str]:
         "name": f"Fuzz campaign {tag}", "type": "AUTO_UPDATE",
         "voucher": {"type": "LOYALTY_CARD", "loyalty_card": {"points": 0}, "code_config": {"pattern": "F-########"}}})
     v1_card = api.ok("POST", f"/v1/loyalties/{campaign['id']}/members", {"customer": customer["id"]})
+    # two v1 earning rules (a list with a second page), and a third for the destructive DELETE
+    v1_rules = api.ok("POST", f"/v1/loyalties/{campaign['id']}/earning-rules", [
+        {"event": "order.paid", "loyalty": {"type": "PROPORTIONAL", "calculation_type": "ORDER_AMOUNT",
+                                            "order": {"amount": {"every": 100, "points": 1}}}},
+        {"event": "order.paid", "loyalty": {"type": "FIXED", "points": 5}},
+        {"event": "order.paid", "loyalty": {"type": "FIXED", "points": 1}, "source": {"banner": "victim"}}])
     return {
         "programId": program["id"], "memberId": member["id"], "cardId": card, "rewardId": reward["id"],
         "cardDefinitionId": cdef["id"], "earningRuleId": rule["id"], "customerId": customer["id"],
         "campaignId": campaign["id"], "v1/memberId": v1_card["code"], "v1/customerId": customer["id"],
+        "v1/earningRuleId": v1_rules[0]["id"],
+        "victim-v1-rule/campaignId": campaign["id"], "victim-v1-rule/earningRuleId": v1_rules[2]["id"],
         "victim-program/programId": victim["id"],
         "victim-member/programId": program["id"], "victim-member/memberId": others[0],
         **tiers_world(api, cdef["id"]),
@@ -149,6 +157,7 @@ DESTRUCTIVE = {
     ("DELETE", "/v2/loyalties/programs/{programId}/members/{memberId}"): "victim-member",
     ("POST", "/v2/loyalties/programs/{programId}/members/{memberId}/deactivate"): "victim-member",
     ("POST", "/v2/loyalties/programs/{programId}/members/{memberId}/activate"): "victim-member",
+    ("DELETE", "/v1/loyalties/{campaignId}/earning-rules/{earningRuleId}"): "victim-v1-rule",
 }
 
 

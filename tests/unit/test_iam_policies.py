@@ -30,6 +30,7 @@ DELETING_FUNCTIONS = {
     "DeleteTierFunction": "the tier (tiers/store.py)",
     "DeleteBenefitFunction": "the benefit's name claim (benefits/store.py)",
     "UpdateBenefitFunction": "the old name claim when a benefit is renamed (benefits/store.py)",
+    "DeleteEarningRuleV1Function": "the v1 earning rule (v1/store.py delete_rule)",
     "ProcessJobsFunction": "each processed chunk of a batch enrolment (members/store.py finish_chunk); a pending-points bucket "
                            "that activates or is canceled leaves its list (cards/buckets.py add_bucket_settled)",
     "RunDailyJobsFunction": "pending-points buckets that activate or are canceled, expiring buckets that expire: each leaves "

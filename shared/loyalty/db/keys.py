@@ -32,6 +32,7 @@ PENDING_BUCKET_SK_PREFIX = "PPB#"
 EXPIRING_BUCKET_SK_PREFIX = "PEB#"
 SETTLED_BUCKET_SK_PREFIX = "XB#"
 EARN_CLAIM_SK_PREFIX = "E#"
+CAMPAIGN_EARNING_RULE_SK_PREFIX = "ERN#"
 
 
 @dataclass(frozen=True)
@@ -226,6 +227,20 @@ class Keys:
 
     def campaign_name(self, name: str) -> Key:
         return Key(self._pk("CAMPNAME", name), "CAMPNAME")
+
+    # ---------------------------------------------------------------- v1 campaign earning rules
+    def campaign_partition(self, campaign_id: str) -> str:
+        """A v1 campaign's partition: the campaign and its earning rules (one Query reads them together)."""
+        return self.campaign(campaign_id).pk
+
+    def campaign_earning_rule(self, campaign_id: str, rule_id: str) -> Key:
+        """A v1 earning rule, in its campaign's partition; rule ids are time-ordered, so the sort keys (from
+        CAMPAIGN_EARNING_RULE_SK_PREFIX) list a campaign's rules in creation order."""
+        return Key(self.campaign_partition(campaign_id), f"{CAMPAIGN_EARNING_RULE_SK_PREFIX}{rule_id}")
+
+    def campaign_earning_rules_count(self) -> Key:
+        """How many v1 earning rules the project holds (the spec allows 100), moved by every create and delete."""
+        return Key(self._pk("ERNCOUNT"), "ERNCOUNT")
 
     # ---------------------------------------------------------------- benefits' unique names, async actions
     def benefit_name(self, name: str) -> Key:

@@ -6,9 +6,10 @@ gives, the FIRST earning whose tier rules and rules group hold applies ALL its e
 
 from __future__ import annotations
 
+import calendar
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from fractions import Fraction
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -48,13 +49,41 @@ def day_of_week(local: datetime) -> int:
     return (local.weekday() + 1) % 7
 
 
+def _shifted(start: datetime, period: Mapping[str, Any], times: int) -> datetime:
+    """`start` moved forward `times` periods of calendar `months` + `seconds` (the day clamped to the month's length)."""
+    total = start.month - 1 + int(period["months"]) * times
+    year, month = start.year + total // 12, total % 12 + 1
+    moved = start.replace(year=year, month=month, day=min(start.day, calendar.monthrange(year, month)[1]))
+    return moved + timedelta(seconds=float(period["seconds"]) * times)
+
+
+def in_timeframe(frame: Mapping[str, Any], now: datetime) -> bool:
+    """Inside a recurring window (v1 `validity_timeframe`): open for `duration` at the start of every `interval`, counted
+    from `start_date`; each period is `{months, seconds}`."""
+    start, interval = instant(frame["start_date"]), frame["interval"]
+    if now < start:
+        return False
+    step = float(interval["months"]) * 30.436875 * 86400 + float(interval["seconds"])  # an average month
+    if step <= 0:
+        return True
+    times = int((now - start).total_seconds() // step)
+    while times > 0 and _shifted(start, interval, times) > now:
+        times -= 1
+    while _shifted(start, interval, times + 1) <= now:
+        times += 1
+    return now < _shifted(_shifted(start, interval, times), frame["duration"], 1)
+
+
 def in_window(rule: Mapping[str, Any], now: datetime, local: datetime) -> bool:
-    """`start_date` ≤ now ≤ `end_date` (instants) and, for DAILY `validity_hours`, the local day and `HH:mm` inside one
-    window, `start_time` inclusive, `end_time` exclusive; a window whose end is before its start runs overnight."""
+    """`start_date` ≤ now ≤ `end_date` (instants), inside the recurring `validity_timeframe` when the rule has one (a v1
+    rule), and, for DAILY `validity_hours`, the local day and `HH:mm` inside one window, `start_time` inclusive,
+    `end_time` exclusive; a window whose end is before its start runs overnight."""
     start, end = rule.get("start_date"), rule.get("end_date")
     if start and now < instant(start):
         return False
     if end and now > instant(end):
+        return False
+    if rule.get("validity_timeframe") and not in_timeframe(rule["validity_timeframe"], now):
         return False
     hours = rule.get("validity_hours") or {}
     if hours.get("type") != "DAILY":

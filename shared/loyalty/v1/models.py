@@ -1,18 +1,21 @@
-"""v1 request bodies: loyalty campaigns, add member (publish a card) and card balance updates."""
+"""v1 request bodies: loyalty campaigns, add member (publish a card), card balance updates and campaign earning rules."""
 
 from __future__ import annotations
 
+import calendar
 import re
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, Field, StrictFloat, StrictInt, StrictStr, field_validator, model_validator
+from pydantic import AfterValidator, BeforeValidator, Field, StrictFloat, StrictInt, StrictStr, field_validator, model_validator
 
+from loyalty.components.models import NotNull
 from loyalty.core import codes
 from loyalty.core.fields import (
     MAX_SAFE_INT,
     Bool,
     DateTime,
+    Loc,
     Metadata,
     NonNegativeInt,
     PositiveInt,
@@ -289,3 +292,357 @@ class BalanceUpdate(Strict):
         if self.expiration_date is not None and self.expiration_type not in (None, "CUSTOM_DATE"):
             raise ValueError("'expiration_date' is allowed only with 'expiration_type' CUSTOM_DATE")
         return self
+
+
+# ---------------------------------------------------------------------------------------------- earning rules
+ORDER_PAID = "order.paid"
+SEGMENT_ENTERED = "customer.segment.entered"
+TIER_EVENTS = ("customer.loyalty.tier.joined", "customer.loyalty.tier.left", "customer.loyalty.tier.upgraded",
+               "customer.loyalty.tier.downgraded", "customer.loyalty.tier.prolonged")
+ANY_TIER = "__ANY__"
+MAX_EVENT_NAME = 300
+
+PROPORTIONAL_SOURCES: dict[str, tuple[str, str]] = {
+    "ORDER_AMOUNT": ("order", "amount"),
+    "ORDER_TOTAL_AMOUNT": ("order", "total_amount"),
+    "ORDER_METADATA": ("order", "metadata"),
+    "ORDER_ITEMS_QUANTITY": ("order_items", "quantity"),
+    "ORDER_ITEMS_AMOUNT": ("order_items", "amount"),
+    "ORDER_ITEMS_SUBTOTAL_AMOUNT": ("order_items", "subtotal_amount"),
+    "CUSTOMER_METADATA": ("customer", "metadata"),
+    "CUSTOM_EVENT_METADATA": ("custom_event", "metadata"),
+}
+"""calculation_type -> (the `loyalty` sub-object, the key in it) holding the ratio."""
+
+_ORDER_CALCULATIONS = ("ORDER_AMOUNT", "ORDER_TOTAL_AMOUNT", "ORDER_METADATA", "ORDER_ITEMS_QUANTITY", "ORDER_ITEMS_AMOUNT",
+                       "ORDER_ITEMS_SUBTOTAL_AMOUNT")
+CALCULATIONS_BY_EVENT: dict[str, tuple[str, ...]] = {
+    "order": _ORDER_CALCULATIONS,  # LoyaltiesEarningRulesCreateOrderPaidRequestBody: order and order-items ratios
+    "segment": ("CUSTOMER_METADATA",),  # ...CreateEnteredSegmentRequestBody
+    # ...CreateCustomEventRequestBody has custom-event metadata; the legacy earning-rules guide adds customer metadata
+    "custom": ("CUSTOM_EVENT_METADATA", "CUSTOMER_METADATA"),
+    # ...CreateTierChangeRequestBody says FIXED only, but the spec's own tier rules (GET examples) use customer metadata
+    "tier": ("CUSTOMER_METADATA",),
+}
+"""The proportional calculation types each kind of event takes (FIXED points go with every event)."""
+
+_RESERVED_EVENT_PREFIXES = ("customer.", "order.")
+_EVENT_SUB_OBJECTS = {"segment": "segment", "custom": "custom_event", "tier": "loyalty_tier"}
+
+
+def event_kind(event: str) -> str:
+    """`order`, `segment`, `tier` or `custom` (any other name is a custom event's)."""
+    if event == ORDER_PAID:
+        return "order"
+    if event == SEGMENT_ENTERED:
+        return "segment"
+    if event in TIER_EVENTS:
+        return "tier"
+    return "custom"
+
+
+def _digits(value: Any) -> Any:
+    """The spec's own examples send FIXED `points` as a string of digits ("5"); read it as the integer it names."""
+    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 16:
+        return int(value)
+    return value
+
+
+def _alnum_id(prefix: str) -> Any:
+    return Field(pattern=f"^{prefix}[A-Za-z0-9]+$", max_length=64)
+
+
+FixedPoints = Annotated[NonNegativeInt, BeforeValidator(_digits)]
+RatioPoints = NonNegativeInt
+Formula = Annotated[StrictStr, Field(max_length=2000)]
+PropertyName = Annotated[StrictStr, Field(min_length=1, max_length=255)]
+ItemKind = Literal["products_collection", "product", "sku"]
+ITEM_ID_PREFIXES = {"product": "prod_", "sku": "sku_", "products_collection": "pc_"}
+ValidationRuleId = Annotated[StrictStr, _alnum_id("val_")]
+EventName = Annotated[StrictStr, Field(min_length=1, max_length=MAX_EVENT_NAME)]
+
+
+def _no_formula(formula: str | None) -> None:
+    if formula is not None:
+        raise invalid_at("points_formula", "is not supported by this server: give the number of `points`")
+
+
+class Ratio(Strict):
+    """'For every `every`, give `points`' (amounts in minor units: `every: 100` is one currency unit)."""
+
+    every: PositiveInt
+    points: RatioPoints
+    points_formula: Formula | None = None
+
+    @model_validator(mode="after")
+    def _formula(self) -> Ratio:
+        _no_formula(self.points_formula)
+        return self
+
+
+class MetadataRatio(Ratio):
+    """A ratio over a numeric metadata `property`."""
+
+    property: PropertyName
+
+
+class ItemRef(Strict):
+    """A product, SKU or products collection an order-items ratio counts."""
+
+    object: ItemKind
+    id: Annotated[StrictStr, Field(min_length=1, max_length=64)]
+
+    @model_validator(mode="after")
+    def _prefix(self) -> ItemRef:
+        _check_item_id(self.object, self.id)
+        return self
+
+
+def _check_item_id(kind: str, item_id: str, loc: Loc = ("id",)) -> None:
+    prefix = ITEM_ID_PREFIXES[kind]
+    if not re.fullmatch(f"{prefix}[A-Za-z0-9]+", item_id):
+        raise invalid_at(loc, f"must be the id of a {kind.replace('_', ' ')} ('{prefix}...')", item_id)
+
+
+class ItemsRatio(Ratio):
+    """A ratio over the order items matching `object` + `id`, or `applicable_to` (the first of which is also answered as
+    `object` + `id`)."""
+
+    object: ItemKind | None = None
+    id: Annotated[StrictStr, Field(min_length=1, max_length=64)] | None = None
+    applicable_to: Annotated[list[ItemRef], Field(min_length=1, max_length=100)] | None = None
+
+    @model_validator(mode="after")
+    def _items(self) -> ItemsRatio:
+        if (self.object is None) != (self.id is None):
+            raise invalid_at("id" if self.id is None else "object", "is required together with 'object' and 'id'")
+        if self.object is not None and self.id is not None:
+            _check_item_id(self.object, self.id)
+        if self.applicable_to is None:
+            if self.object is None:
+                raise invalid_at("applicable_to", "is required unless 'object' and 'id' name the item")
+            return self
+        refs = [(ref.object, ref.id) for ref in self.applicable_to]
+        if len(set(refs)) != len(refs):
+            raise invalid_at("applicable_to", "must NOT have duplicate items")
+        if self.object is not None and (self.object, self.id) != refs[0]:
+            raise invalid_at("object", "must name the first item of 'applicable_to' when both are given")
+        return self
+
+    def items(self) -> list[dict[str, str]]:
+        """The items counted, `applicable_to` form."""
+        if self.applicable_to is not None:
+            return [{"object": ref.object, "id": ref.id} for ref in self.applicable_to]
+        assert self.object is not None and self.id is not None
+        return [{"object": self.object, "id": self.id}]
+
+
+class OrderRatios(Strict):
+    """`loyalty.order`: one ratio, over the order's amount, total amount or a metadata property."""
+
+    amount: Ratio | None = None
+    total_amount: Ratio | None = None
+    metadata: MetadataRatio | None = None
+
+
+class OrderItemsRatios(Strict):
+    """`loyalty.order_items`: one ratio, over the matching items' quantity, amount or subtotal amount."""
+
+    quantity: ItemsRatio | None = None
+    amount: ItemsRatio | None = None
+    subtotal_amount: ItemsRatio | None = None
+
+
+class MetadataRatios(Strict):
+    """`loyalty.customer` / `loyalty.custom_event`: a ratio over a metadata property."""
+
+    metadata: MetadataRatio | None = None
+
+
+class RuleLoyalty(Strict):
+    """How many points a rule gives: FIXED `points`, or PROPORTIONAL to what `calculation_type` names."""
+
+    type: Literal["FIXED", "PROPORTIONAL"]
+    points: FixedPoints | None = None
+    points_formula: Formula | None = None
+    calculation_type: Literal[
+        "ORDER_AMOUNT", "ORDER_TOTAL_AMOUNT", "ORDER_METADATA", "ORDER_ITEMS_QUANTITY", "ORDER_ITEMS_AMOUNT",
+        "ORDER_ITEMS_SUBTOTAL_AMOUNT", "CUSTOMER_METADATA", "CUSTOM_EVENT_METADATA",
+    ] | None = None
+    order: OrderRatios | None = None
+    order_items: OrderItemsRatios | None = None
+    customer: MetadataRatios | None = None
+    custom_event: MetadataRatios | None = None
+
+    @model_validator(mode="after")
+    def _shape(self) -> RuleLoyalty:
+        containers = ("order", "order_items", "customer", "custom_event")
+        if self.type == "FIXED":
+            _no_formula(self.points_formula)
+            if self.points is None:
+                raise invalid_at("points", "is required when type is FIXED")
+            for name in ("calculation_type", *containers):
+                if getattr(self, name) is not None:
+                    raise invalid_at(name, "is not allowed when type is FIXED")
+            return self
+        for name in ("points", "points_formula"):
+            if getattr(self, name) is not None:
+                raise invalid_at(name, "is not allowed when type is PROPORTIONAL (give it in the ratio)")
+        kind = self.calculation_type
+        if kind is None:
+            raise invalid_at("calculation_type", "is required when type is PROPORTIONAL")
+        container, key = PROPORTIONAL_SOURCES[kind]
+        for other in containers:
+            if other != container and getattr(self, other) is not None:
+                raise invalid_at(other, f"is not allowed when calculation_type is {kind}")
+        source = getattr(self, container)
+        if source is None:
+            raise invalid_at(container, f"is required when calculation_type is {kind}")
+        for name in type(source).model_fields:
+            if name != key and getattr(source, name) is not None:
+                raise invalid_at((container, name), f"is not allowed when calculation_type is {kind}")
+        if getattr(source, key) is None:
+            raise invalid_at((container, key), f"is required when calculation_type is {kind}")
+        return self
+
+    def ratio(self) -> Ratio | None:
+        """The PROPORTIONAL ratio (None for FIXED)."""
+        if self.calculation_type is None:
+            return None
+        container, key = PROPORTIONAL_SOURCES[self.calculation_type]
+        ratio: Ratio = getattr(getattr(self, container), key)
+        return ratio
+
+
+class RuleSource(Strict):
+    """`source` of a request: the rule's name (`banner`)."""
+
+    banner: Annotated[StrictStr, Field(min_length=1, max_length=1000)] | None = None
+
+
+class RuleSegment(Strict):
+    """The segment whose entering fires a `customer.segment.entered` rule."""
+
+    id: Annotated[StrictStr, _alnum_id("seg_")]
+
+
+class RuleCustomEvent(Strict):
+    """The schema (`ms_...`) of the custom event that fires the rule."""
+
+    schema_id: Annotated[StrictStr, _alnum_id("ms_")]
+
+
+class RuleTier(Strict):
+    """The tier (`ltr_...`, or `__ANY__`) of a `customer.loyalty.tier.*` rule."""
+
+    id: Annotated[StrictStr, Field(pattern=f"^(ltr_[A-Za-z0-9]+|{ANY_TIER})$", max_length=64)]
+
+
+class RulePendingPoints(Strict):
+    """Points wait `period_value` days before they count (`order.paid` rules only)."""
+
+    period_type: Literal["DAY"] | None = None
+    period_value: Annotated[StrictInt, Field(ge=1, le=90)]
+
+
+class RuleExpirationRules(ExpirationRules):
+    """When the points a rule gives expire (supersedes the campaign's `voucher.loyalty_card.expiration_rules`)."""
+
+    @model_validator(mode="after")
+    def _required(self) -> RuleExpirationRules:
+        if self.period_type == "MONTH":
+            if self.period_value is None:
+                raise invalid_at("period_value", "is required when period_type is MONTH")
+            for name in ("fixed_month", "fixed_day"):
+                if getattr(self, name) is not None:
+                    raise invalid_at(name, "is not allowed when period_type is MONTH")
+            if self.rounding_type == "PARTICULAR_MONTH" and self.rounding_value is None:
+                raise invalid_at("rounding_value", "is required when rounding_type is PARTICULAR_MONTH")
+            if self.rounding_value is not None and self.rounding_type is None:
+                raise invalid_at("rounding_type", "is required when rounding_value is given")
+        else:
+            for name in ("fixed_month", "fixed_day"):
+                if getattr(self, name) is None:
+                    raise invalid_at(name, "is required when period_type is FIXED_DAY_OF_YEAR")
+            for name in ("period_value", "rounding_type", "rounding_value"):
+                if getattr(self, name) is not None:
+                    raise invalid_at(name, "is not allowed when period_type is FIXED_DAY_OF_YEAR")
+            assert self.fixed_month is not None and self.fixed_day is not None
+            if self.fixed_day > calendar.monthrange(2024, self.fixed_month)[1]:  # a leap year: 29 February is a day
+                raise invalid_at("fixed_day", f"must be a day of month {self.fixed_month}", self.fixed_day)
+        return self
+
+
+class RuleTimeframe(ValidityTimeframe):
+    """Recurring validity: active for `duration` at the start of every `interval`, counted from `start_date`."""
+
+    @model_validator(mode="after")
+    def _positive(self) -> RuleTimeframe:
+        for name in ("interval", "duration"):
+            years, months, rest = duration_parts(getattr(self, name))
+            if not (years or months or rest.total_seconds() > 0):
+                raise invalid_at(name, "must be longer than zero")
+        return self
+
+
+EarningRulesOrder = Literal["created_at", "-created_at", "updated_at", "-updated_at"]
+"""`order` of GET /v1/loyalties/{campaignId}/earning-rules (ParameterOrderListEarningRules)."""
+
+
+class _RuleFields(Strict):
+    """What a create and an update of a v1 earning rule share."""
+
+    validation_rule_id: ValidationRuleId | None = None
+    source: NotNull[RuleSource] = None
+    active: NotNull[Bool] = None
+    start_date: DateTime | None = None
+    expiration_date: DateTime | None = None
+    pending_points: RulePendingPoints | None = None
+    expiration_rules: RuleExpirationRules | None = None
+    validity_timeframe: RuleTimeframe | None = None
+    validity_day_of_week: Annotated[list[DayOfWeek], Field(min_length=1, max_length=7)] | None = None
+    validity_hours: ValidityHours | None = None
+    metadata: Metadata | None = None
+
+
+class CampaignEarningRuleCreate(_RuleFields):
+    """One entry of POST /v1/loyalties/{campaignId}/earning-rules (LoyaltiesEarningRulesCreateRequestBody): the `event`,
+    its sub-object (`segment`, `custom_event` or `loyalty_tier`) and the points (`loyalty`)."""
+
+    event: EventName
+    loyalty: RuleLoyalty
+    segment: RuleSegment | None = None
+    custom_event: RuleCustomEvent | None = None
+    loyalty_tier: RuleTier | None = None
+
+    @model_validator(mode="after")
+    def _rules(self) -> CampaignEarningRuleCreate:
+        kind = event_kind(self.event)
+        if kind == "custom" and self.event.startswith(_RESERVED_EVENT_PREFIXES):
+            raise invalid_at("event", f"must be {ORDER_PAID}, {SEGMENT_ENTERED}, customer.loyalty.tier.joined/left/upgraded/"
+                                      "downgraded/prolonged or the name of a custom event", self.event)
+        for other_kind, name in _EVENT_SUB_OBJECTS.items():
+            if other_kind == kind and getattr(self, name) is None:
+                raise invalid_at(name, f"is required when event is {self.event}")
+            if other_kind != kind and getattr(self, name) is not None:
+                raise invalid_at(name, f"is not allowed when event is {self.event}")
+        allowed = CALCULATIONS_BY_EVENT[kind]
+        if self.loyalty.calculation_type is not None and self.loyalty.calculation_type not in allowed:
+            raise invalid_at(("loyalty", "calculation_type"), f"must be one of {', '.join(allowed)} when event is {self.event}",
+                             self.loyalty.calculation_type)
+        if self.pending_points is not None and kind != "order":
+            raise invalid_at("pending_points", f"can be used only with the {ORDER_PAID} event")
+        if self.start_date and self.expiration_date and self.expiration_date <= self.start_date:
+            raise invalid_at("expiration_date", "must be after 'start_date'")
+        if self.validity_timeframe is not None and self.start_date is None:
+            raise invalid_at("start_date", "is required when 'validity_timeframe' is given")
+        if self.validity_day_of_week is not None and len(set(self.validity_day_of_week)) != len(self.validity_day_of_week):
+            raise invalid_at("validity_day_of_week", "must NOT have duplicate items")
+        return self
+
+
+class CampaignEarningRuleUpdate(_RuleFields):
+    """PUT /v1/loyalties/{campaignId}/earning-rules/{earningRuleId} (LoyaltiesEarningRulesUpdateRequestBody): the given
+    fields replace the rule's (`null` removes an optional one); the event and its sub-object do not change."""
+
+    loyalty: NotNull[RuleLoyalty] = None

@@ -1,4 +1,5 @@
-"""v1 loyalty campaigns: create/get a campaign, publish a card to a customer (add member), read a card, move its balance."""
+"""v1 loyalty campaigns: create/get a campaign, publish a card to a customer (add member), read a card, move its balance;
+the campaign earning-rule endpoints (loyalty.v1.earning) are served from here too."""
 
 from __future__ import annotations
 
@@ -6,7 +7,6 @@ import base64
 import calendar
 import hashlib
 import random
-import re
 import time
 from datetime import datetime
 from typing import Any
@@ -27,9 +27,15 @@ from loyalty.members.codes import generate_code
 from loyalty.members.records import Card, CodeClaim, Member
 from loyalty.members.service import new_card
 from loyalty.v1 import store
+from loyalty.v1.earning import create_earning_rules as create_earning_rules
+from loyalty.v1.earning import delete_earning_rule as delete_earning_rule
+from loyalty.v1.earning import get_earning_rule as get_earning_rule
+from loyalty.v1.earning import list_earning_rules as list_earning_rules
+from loyalty.v1.earning import set_earning_rule_active as set_earning_rule_active
+from loyalty.v1.earning import update_earning_rule as update_earning_rule
 from loyalty.v1.models import MAX_CODE_LENGTH, BalanceUpdate, CodeConfig, LoyaltyCampaignCreate, MemberAdd, duration_parts
 
-CAMPAIGN_ID = re.compile(r"camp_[A-Za-z0-9]+")
+CAMPAIGN_ID = store.CAMPAIGN_ID
 CODE_ATTEMPTS = 5
 
 
@@ -133,15 +139,7 @@ def create_campaign(db: Table, body: LoyaltyCampaignCreate) -> dict[str, Any]:
 
 def _find_campaign(db: Table, campaign_ref: str) -> dict[str, Any] | None:
     """A campaign by id, else by name (the v1 path accepts either)."""
-    ref = unquote(campaign_ref)
-    if not ref or len(ref) > 200:
-        return None
-    if CAMPAIGN_ID.fullmatch(ref):
-        found = store.get_campaign(db, ref)
-        if found is not None:
-            return found
-    campaign_id = store.get_campaign_id_by_name(db, ref)
-    return store.get_campaign(db, campaign_id) if campaign_id else None
+    return store.find_campaign(db, campaign_ref)
 
 
 def _require_campaign(db: Table, campaign_ref: str) -> dict[str, Any]:
