@@ -3,7 +3,8 @@
 What `test_conformance.py` checks, for every response a `Client` recorded during the session:
 
 1. **Reference schema.** The operation is looked up by method + template route in the reference document that owns the path
-   (`loyalties-v2.json` for /v2, `customers.json` for /v1/customers, `loyalties-v1.json` for the other /v1 paths), as committed in
+   (`loyalties-v2.json` for /v2, `customers.json` for /v1/customers, `orders.json` for /v1/orders, `loyalties-v1.json` for the
+   other /v1 paths), as committed in
    `tests/reference/`: the schema-only extract of Voucherify's OpenAPI documents that `make reference` writes. The schema for
    the status comes from `responses[status]`, else `responses.default`, else (4xx/5xx) the document's error schema (`ErrorResponse`
    in v2, `Error` in v1: Voucherify's `{code, key, message, details, request_id, ...}` body, which every error of ours answers).
@@ -242,6 +243,8 @@ def document_for(route: str) -> str:
     """The reference document that owns a route."""
     if route.startswith("/v1/customers"):
         return "customers.json"
+    if route.startswith("/v1/orders"):
+        return "orders.json"
     if route.startswith("/v1/"):
         return "loyalties-v1.json"
     return "loyalties-v2.json"

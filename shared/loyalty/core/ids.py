@@ -61,6 +61,7 @@ CARD = IdKind("lcrd_", "card")
 CARD_TRANSACTION = IdKind("lctx_", "card_transaction")
 REWARD_TRANSACTION = IdKind("lrtx_", "reward_transaction")
 ASYNC_ACTION = IdKind("aa_", "async_action")
+ORDER = IdKind("ord_", "order")
 
 # Activities, one kind per resource that has them (spec-map §2.11).
 PROGRAM_ACTIVITY = IdKind("laprg_", "activity")

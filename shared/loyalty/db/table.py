@@ -10,7 +10,18 @@ from botocore.exceptions import ClientError
 
 from loyalty.db import clients
 from loyalty.db.codec import check_item_size, from_item, serialize, to_item
-from loyalty.db.keys import PENDING_INDEX, PENDING_REMOVE, PENDING_SK, PROJECTS_PARTITION, SWEEP_RESUME, Key, Keys, pending_before, pending_moved
+from loyalty.db.keys import (
+    PENDING_INDEX,
+    PENDING_REMOVE,
+    PENDING_SK,
+    PROJECTS_PARTITION,
+    SWEEP_RESUME,
+    Key,
+    Keys,
+    key_names,
+    pending_before,
+    pending_moved,
+)
 from loyalty.db.transact import Transaction
 
 Item = dict[str, Any]
@@ -78,6 +89,21 @@ class Table:
             **{"ConsistentRead": True, **kw},
         )
         return [from_item(i) for i in resp.get("Items", [])], resp.get("LastEvaluatedKey")
+
+    def count(self, partition: str, *, index: str | None = None) -> int:
+        """How many items a partition of the table (or of an index) holds: Queries with Select=COUNT, one per MB read."""
+        pk, _ = key_names(index)
+        kw: dict[str, Any] = {"TableName": self.name, "Select": "COUNT", "KeyConditionExpression": f"{pk} = :pk",
+                              "ExpressionAttributeValues": {":pk": serialize(partition)}}
+        if index:
+            kw["IndexName"] = index
+        total = 0
+        while True:
+            resp = self.client.query(**kw)
+            total += int(resp.get("Count", 0))
+            if "LastEvaluatedKey" not in resp:
+                return total
+            kw["ExclusiveStartKey"] = resp["LastEvaluatedKey"]
 
     # ------------------------------------------------------------------ writes
     def transaction(self) -> Transaction:
