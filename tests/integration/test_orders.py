@@ -22,12 +22,18 @@ from voucherify.models import (
 )
 
 from loyalty.core import ids
+from loyalty.core.settings import get_settings
 from loyalty.customers import store as customers_store
 from loyalty.db.keys import GSI1
+from loyalty.db.transact import TransactionConflict
 from loyalty.jobs.models import EvaluateEarning, RevokeOrderEarning, parse_job
 from loyalty.orders import store as orders_store
+from loyalty.orders.models import OrderCreate
+from loyalty.orders.views import order_view
+from tests import support
 from tests.integration.conftest import Stack
 from tests.integration.test_v1_sdk import _Gateway
+from tests.unit.test_order_models import CREATE_ORDER_EXAMPLES
 
 PAID = {"source_id": "o-1", "status": "PAID", "amount": 3500, "customer": {"source_id": "c-1", "name": "Alice"},
         "items": [{"product_id": "prod_0a1b", "quantity": 1, "price": 3500}]}
@@ -173,14 +179,10 @@ def test_an_order_canceled_before_it_was_ever_paid_earns_when_first_paid(stack: 
 def test_a_failed_send_leaves_the_job_to_the_sweeper(stack: Stack, monkeypatch: pytest.MonkeyPatch) -> None:
     # Given a queue that cannot be reached
     monkeypatch.setenv("QUEUE_URL", "https://sqs.us-east-1.amazonaws.com/000000000000/no-such-queue")
-    from loyalty.core.settings import get_settings
-
     get_settings.cache_clear()
     # When a PAID order is posted, it is still stored and answered, its job waiting in the PendingJobs index
     order = ok(post(stack, PAID))
     get_settings.cache_clear()
-    from tests import support
-
     pending = support.scan_pending_jobs(stack.ddb, support.TABLE, 2**42)
     assert pending == [{"type": "evaluate_earning", "project_id": "acme", "source": "order", "source_id": order["id"]}]
 
@@ -223,11 +225,6 @@ def test_put_by_id_or_source_id_leaves_the_rest_unchanged(stack: Stack) -> None:
 
 def test_amounts_are_computed_as_voucherify_does_for_the_spec_example() -> None:
     """`ord:POST /v1/orders` Example 2: prices from the SKU, else the product; amount = Σ items; total = amount - discounts."""
-    from tests.unit.test_order_models import CREATE_ORDER_EXAMPLES
-
-    from loyalty.orders.models import OrderCreate
-    from loyalty.orders.views import order_view
-
     body = OrderCreate.model_validate(CREATE_ORDER_EXAMPLES[1])
     view = order_view({"id": "ord_01", "status": "FULFILLED", "created_at": "2022-09-09T09:20:01.660Z", "customer_id": "cust_01",
                        **body.changes()})  # type: ignore[typeddict-item]
@@ -319,8 +316,6 @@ def test_the_job_marker_is_removed_only_with_the_job_it_holds(stack: Stack) -> N
     order = ok(post(stack, PAID))
     db = stack.db()
     job = EvaluateEarning(project_id="acme", source="order", source_id=order["id"]).to_json()
-    from loyalty.db.transact import TransactionConflict
-
     tx = db.transaction()
     orders_store.add_order_job_done(tx, db, order["id"], RevokeOrderEarning(project_id="acme", order_id=order["id"]).to_json())
     with pytest.raises(TransactionConflict) as refused:
