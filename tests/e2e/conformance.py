@@ -4,8 +4,8 @@ What `test_conformance.py` checks, for every response a `Client` recorded during
 
 1. **Reference schema.** The operation is looked up by method + template route in the reference document that owns the path
    (`loyalties-v2.json` for /v2, `customers.json` for /v1/customers, `orders.json` for /v1/orders, `loyalties-v1.json` for the
-   other /v1 paths), as committed in
-   `tests/reference/`: the schema-only extract of Voucherify's OpenAPI documents that `make reference` writes. The schema for
+   other /v1 paths), as committed in `tests/reference/`: the schema-only extract of Voucherify's OpenAPI documents that
+   `make reference` writes. The schema for
    the status comes from `responses[status]`, else `responses.default`, else (4xx/5xx) the document's error schema (`ErrorResponse`
    in v2, `Error` in v1: Voucherify's `{code, key, message, details, request_id, ...}` body, which every error of ours answers).
    `$ref`s resolve inside the document. OpenAPI 3.1 documents validate as JSON Schema 2020-12; OpenAPI 3.0 documents as draft 4 after
