@@ -213,6 +213,24 @@ BUDGETS: dict[str, Budget] = {
     "list reward activities": Budget("Query of its activity partition", reads=1),
     "delete reward": Budget("GetItem + TransactWriteItems", reads=1, transactions=1),
     "delete reward (in use)": Budget("GetItem + BatchGetItem of its programs (400 resource_in_use)", reads=2),
+    # orders: one BatchGetItem of the keys the request names (the order or its source-id claim, the customer or its claim,
+    # the referrer), a second one of the items the claims found, one TransactWriteItems only when something changes (the
+    # order, its claim, and a new or changed customer, all in it), one SendMessage only when the order first enters PAID
+    # or a paid order is first canceled
+    "create order (new, PAID, new customer)": Budget("BatchGetItem of the two source-id claims (neither found) + "
+                                                     "TransactWriteItems (order, its claim, customer, its claim) + SendMessage",
+                                                     reads=2, transactions=1, sends=1),
+    "create order (resent)": Budget("BatchGetItem of the claims + BatchGetItem of the order and the customer; nothing changes, "
+                                    "nothing is written or sent", reads=2),
+    "create order (upsert, changed)": Budget("BatchGetItem of the claims + BatchGetItem of the order and the customer + "
+                                             "TransactWriteItems (the order, on its version)", reads=2, transactions=1),
+    "get order by id": Budget("BatchGetItem (the order and a source-id claim of the same text)", reads=1),
+    "get order by source id": Budget("GetItem claim + GetItem order (as BatchGetItem)", reads=2),
+    "update order (cancel)": Budget("BatchGetItem of the order + TransactWriteItems + SendMessage (RevokeOrderEarning)",
+                                    reads=1, transactions=1, sends=1),
+    "list orders p1": Budget("Query of the orders list (GSI1, sorted by created_at) + Query Select=COUNT for the total unless "
+                             "the page reached the list's end", reads=2),
+    "list orders p2": Budget("Query of the orders list reading pages 1-2 + Query Select=COUNT", reads=2),
 }
 
 
@@ -306,6 +324,7 @@ class _Scenario:
         self._worker_edges()
         self._members(tag)
         self._v1(tag)
+        self._orders(tag)
         self.clear_auth_cache()  # so that an authentication, which the $default route must not make, would be counted
         self.call("unknown route", "GET", f"{V2}/no-such-route", expect=404)
         return self.results
@@ -551,6 +570,22 @@ class _Scenario:
         self.call("disable v1 earning rule", "POST", f"{rules}/{rule}/disable")
         self.call("enable v1 earning rule", "POST", f"{rules}/{rule}/enable")
         self.call("delete v1 earning rule", "DELETE", f"{rules}/{rule}", expect=204)
+
+
+    def _orders(self, tag: str) -> None:
+        paid = {"source_id": f"rt-o-{tag}", "status": "PAID", "amount": 3500, "customer": {"source_id": f"rt-oc-{tag}", "name": "Olga"},
+                "items": [{"product_id": "prod_0a1b", "quantity": 1, "price": 3500}]}
+        order = self.call("create order (new, PAID, new customer)", "POST", "/v1/orders", paid)
+        self.call("create order (resent)", "POST", "/v1/orders", paid)
+        self.call("create order (upsert, changed)", "POST", "/v1/orders", {**paid, "metadata": {"gift": True}})
+        self.call("get order by id", "GET", f"/v1/orders/{order['id']}")
+        self.call("get order by source id", "GET", f"/v1/orders/{paid['source_id']}")
+        self.call(None, "POST", "/v1/orders", {"source_id": f"rt-o2-{tag}"})
+        self.call("update order (cancel)", "PUT", f"/v1/orders/{order['id']}", {"status": "CANCELED"})
+        self.call("list orders p1", "GET", "/v1/orders", query={"limit": "1"})
+        self.call("list orders p2", "GET", "/v1/orders", query={"limit": "1", "page": "2"})
+        # The earning jobs (EvaluateEarning, RevokeOrderEarning) belong to the worker's earning step: not counted here.
+        self.driver.take_jobs()
 
 
 def run_scenario(driver: Driver) -> dict[str, CaseResult]:

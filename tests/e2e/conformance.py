@@ -3,8 +3,9 @@
 What `test_conformance.py` checks, for every response a `Client` recorded during the session:
 
 1. **Reference schema.** The operation is looked up by method + template route in the reference document that owns the path
-   (`loyalties-v2.json` for /v2, `customers.json` for /v1/customers, `loyalties-v1.json` for the other /v1 paths), as committed in
-   `tests/reference/`: the schema-only extract of Voucherify's OpenAPI documents that `make reference` writes. The schema for
+   (`loyalties-v2.json` for /v2, `customers.json` for /v1/customers, `orders.json` for /v1/orders, `loyalties-v1.json` for the
+   other /v1 paths), as committed in `tests/reference/`: the schema-only extract of Voucherify's OpenAPI documents that
+   `make reference` writes. The schema for
    the status comes from `responses[status]`, else `responses.default`, else (4xx/5xx) the document's error schema (`ErrorResponse`
    in v2, `Error` in v1: Voucherify's `{code, key, message, details, request_id, ...}` body, which every error of ours answers).
    `$ref`s resolve inside the document. OpenAPI 3.1 documents validate as JSON Schema 2020-12; OpenAPI 3.0 documents as draft 4 after
@@ -242,6 +243,8 @@ def document_for(route: str) -> str:
     """The reference document that owns a route."""
     if route.startswith("/v1/customers"):
         return "customers.json"
+    if route.startswith("/v1/orders"):
+        return "orders.json"
     if route.startswith("/v1/"):
         return "loyalties-v1.json"
     return "loyalties-v2.json"
@@ -699,6 +702,35 @@ def drive_v1(client: Client) -> dict[str, Any]:
     return {"campaign": campaign, "card": card}
 
 
+def drive_orders(client: Client) -> dict[str, Any]:
+    """The orders routes: create (new, resent, upsert), get by id and source id, update, list by page, and their errors."""
+    DRIVEN.add("orders")
+    post, get = client.post, client.get
+    tag = uuid.uuid4().hex[:8]
+    body = {"source_id": f"conf-order-{tag}", "status": "PAID", "amount": 20000, "discount_amount": 500,
+            "customer": {"source_id": f"conf-buyer-{tag}", "name": "Buyer"}, "referrer": {"source_id": f"conf-referrer-{tag}"},
+            "metadata": {"channel": "conformance"},
+            "items": [{"quantity": 2, "price": 7000, "discount_amount": 1000, "source_id": "sku-1", "related_object": "sku",
+                       "sku": {"sku": "S1", "price": 7000, "metadata": {"colour": "red"}}},
+                      {"product_id": "prod_0a1b", "quantity": 1, "amount": 6000, "product": {"name": "P", "price": 6000}}]}
+    order = post("/v1/orders", body)
+    post("/v1/orders", body)  # resent: the same order, nothing earned again
+    post("/v1/orders", {"id": order["id"], "status": "FULFILLED"})
+    post("/v1/orders", {"source_id": f"conf-plain-{tag}"})  # no customer, no amount
+    get(f"/v1/orders/{order['id']}")
+    get(f"/v1/orders/{body['source_id']}")
+    expect(client, "PUT", f"/v1/orders/{body['source_id']}", {"status": "CANCELED", "metadata": {"reason": "returned"}}, 200)
+    get("/v1/orders", params={"limit": "1", "page": "2", "order": "created_at"})
+    get("/v1/orders")
+    expect(client, "POST", "/v1/orders", {"amount": -1}, 400, "invalid_payload")
+    expect(client, "POST", "/v1/orders", {"customer": {"id": "cust_doesnotexist0"}}, 404, "not_found")
+    expect(client, "GET", "/v1/orders/ord_doesnotexist0", None, 404, "not_found")
+    expect(client, "PUT", "/v1/orders/ord_doesnotexist0", {"status": "PAID"}, 404, "not_found")
+    expect(client, "PUT", f"/v1/orders/{order['id']}", {"amount": "x"}, 400, "invalid_payload")
+    expect(client, "GET", "/v1/orders", None, 400, "invalid_query_params", params={"limit": "0"})
+    return {"order": order}
+
+
 def drive_auth(client: Client) -> None:
     """401 on v2 and v1 routes: no credentials, a wrong token, a bearer token that names no key; a valid bearer token passes."""
     DRIVEN.add("auth")
@@ -752,8 +784,8 @@ def drive_tiers(client: Client) -> None:
     drive(client)
 
 
-DRIVERS = {"v2": drive_v2, "v1": drive_v1, "auth": drive_auth, "members": drive_members, "components": drive_components,
-           "programs": drive_programs, "tiers": drive_tiers, "v1_earning_rules": drive_v1_earning_rules}
+DRIVERS = {"v2": drive_v2, "v1": drive_v1, "orders": drive_orders, "auth": drive_auth, "members": drive_members,
+           "components": drive_components, "programs": drive_programs, "tiers": drive_tiers, "v1_earning_rules": drive_v1_earning_rules}
 
 
 def drive_missing(client: Client) -> None:

@@ -18,5 +18,10 @@ def test_v1_endpoints_with_their_errors(client: Client) -> None:
     assert out["card"]["campaign_id"] == out["campaign"]["id"]
 
 
+def test_orders_endpoints_with_their_errors(client: Client) -> None:
+    out = conformance.drive_orders(client)
+    assert out["order"]["object"] == "order" and out["order"]["status"] == "PAID"
+
+
 def test_unauthorized_on_v1_and_v2(client: Client) -> None:
     conformance.drive_auth(client)

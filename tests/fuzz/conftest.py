@@ -135,6 +135,9 @@ def world(api: Api) -> dict[str, str]:
                                             "order": {"amount": {"every": 100, "points": 1}}}},
         {"event": "order.paid", "loyalty": {"type": "FIXED", "points": 5}},
         {"event": "order.paid", "loyalty": {"type": "FIXED", "points": 1}, "source": {"banner": "victim"}}])
+    order = api.ok("POST", "/v1/orders", {"source_id": f"fuzz-order-{tag}", "status": "CREATED", "amount": 1000,
+                                          "customer": {"id": customer["id"]}, "items": [{"quantity": 1, "price": 1000}]})
+    api.ok("POST", "/v1/orders", {"source_id": f"fuzz-order-{tag}-2"})  # the orders list has a second page
     return {
         "programId": program["id"], "memberId": member["id"], "cardId": card, "rewardId": reward["id"],
         "cardDefinitionId": cdef["id"], "earningRuleId": rule["id"], "customerId": customer["id"],
@@ -145,6 +148,7 @@ def world(api: Api) -> dict[str, str]:
         "victim-member/programId": program["id"], "victim-member/memberId": others[0],
         **tiers_world(api, cdef["id"]),
         "asyncActionId": action["async_action_id"],
+        "orderId": order["id"],
     }
 
 

@@ -51,7 +51,7 @@ SCHEMATHESIS_CHECKS = [schemathesis.checks.not_a_server_error, schemathesis.chec
                        schemathesis.checks.content_type_conformance, schemathesis.checks.response_schema_conformance]
 FUZZ = settings(max_examples=EXAMPLES, deadline=None, derandomize=False, database=None, suppress_health_check=list(HealthCheck),
                 print_blob=False)
-PREFIXES = ["lprg_", "lmbr_", "lcrd_", "lrew_", "lcdef_", "lern_", "lrtx_", "lctx_", "cust_", "camp_", "v_", "prod_", ""]
+PREFIXES = ["lprg_", "lmbr_", "lcrd_", "lrew_", "lcdef_", "lern_", "lrtx_", "lctx_", "cust_", "camp_", "v_", "prod_", "ord_", ""]
 
 
 # ------------------------------------------------------------------------------------------ the one property
@@ -313,6 +313,7 @@ VALID_BODIES: dict[str, Any] = {
     "PUT /v1/loyalties/{campaignId}/earning-rules/{earningRuleId}": {"metadata": {"fuzz": True}},
     "POST /v1/loyalties/{campaignId}/earning-rules/{earningRuleId}/enable": None,
     "POST /v1/loyalties/{campaignId}/earning-rules/{earningRuleId}/disable": None,
+    "PUT /v1/orders/{orderId}": {"metadata": {"fuzz": True}},
 }
 ID_OPERATIONS = [(m, p) for m, p, _ in OPERATIONS if "{" in p]
 

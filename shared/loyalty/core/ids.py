@@ -63,6 +63,7 @@ REWARD_TRANSACTION = IdKind("lrtx_", "reward_transaction")
 ASYNC_ACTION = IdKind("aa_", "async_action")
 PENDING_POINTS_BUCKET = IdKind("lcppb_", "pending_points_bucket")
 POINTS_BUCKET = IdKind("lcpeb_", "points_bucket")
+ORDER = IdKind("ord_", "order")
 
 # Activities, one kind per resource that has them (spec-map §2.11).
 PROGRAM_ACTIVITY = IdKind("laprg_", "activity")

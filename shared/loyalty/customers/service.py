@@ -46,26 +46,54 @@ def customer_view(customer: Customer) -> dict[str, Any]:
     return out
 
 
-def _existing(db: Table, customer_id: str | None, source_id: str | None) -> Customer | None:
-    """The customer named by id (404 when unknown) or by source id (None when unknown)."""
+def checked(found: Customer | None, customer_id: str | None, source_id: str | None) -> Customer | None:
+    """The customer a reference names, given what was read for it (by id, else by source id): 404 for an unknown or
+    malformed id, 400 when the id's customer has another source id, None for an unknown source id."""
     if customer_id is not None:
-        found = store.get_customer(db, customer_id) if CUSTOMER_ID.fullmatch(customer_id) else None
         if found is None:
             raise not_found("customer", customer_id)
         if source_id is not None and found.get("source_id") != source_id:
             raise invalid_payload(f"Customer '{customer_id}' has source_id '{found.get('source_id')}'; "
                                   "a customer's source_id cannot be changed")
-        return found
+    return found
+
+
+def _existing(db: Table, customer_id: str | None, source_id: str | None) -> Customer | None:
+    """The customer named by id (404 when unknown) or by source id (None when unknown)."""
+    if customer_id is not None:
+        return checked(store.get_customer(db, customer_id) if CUSTOMER_ID.fullmatch(customer_id) else None, customer_id, source_id)
     if source_id is None:
         return None
     found_id = store.get_customer_id_by_source_id(db, source_id)
     return store.get_customer(db, found_id) if found_id else None
 
 
-def _update(db: Table, customer: Customer, patch: dict[str, Any]) -> Customer:
+def patched(customer: Customer, patch: dict[str, Any]) -> Customer | None:
+    """The customer with `patch` applied and `updated_at` moved, or None when the patch changes nothing."""
     if not patch or all(cast(dict[str, Any], customer).get(k) == v for k, v in patch.items()):
+        return None
+    return cast(Customer, {**customer, **patch, "updated_at": now_iso()})
+
+
+def new_customer(source_id: str | None, patch: dict[str, Any]) -> Customer:
+    """A customer to create, with `patch`'s fields (not stored yet)."""
+    return cast(Customer, {
+        "id": new_alnum_id("cust_"),
+        "source_id": source_id,
+        **{name: None for name in _OPTIONAL_FIELDS},
+        "address": None,
+        "metadata": {},
+        **patch,
+        "created_at": now_iso(),
+        "updated_at": None,
+        "object": "customer",
+    })
+
+
+def _update(db: Table, customer: Customer, patch: dict[str, Any]) -> Customer:
+    updated = patched(customer, patch)
+    if updated is None:
         return customer
-    updated = cast(Customer, {**customer, **patch, "updated_at": now_iso()})
     store.replace_customer(db, updated)
     return updated
 
@@ -81,17 +109,7 @@ def save(db: Table, existing: Customer | None, source_id: str | None, patch: dic
     """Apply `patch` to a customer already looked up (`existing`), or create it when there is none."""
     if existing is not None:
         return _update(db, existing, patch)
-    customer = cast(Customer, {
-        "id": new_alnum_id("cust_"),
-        "source_id": source_id,
-        **{name: None for name in _OPTIONAL_FIELDS},
-        "address": None,
-        "metadata": {},
-        **patch,
-        "created_at": now_iso(),
-        "updated_at": None,
-        "object": "customer",
-    })
+    customer = new_customer(source_id, patch)
     try:
         store.create_customer(db, customer)
     except TransactionConflict as conflict:

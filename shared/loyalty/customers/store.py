@@ -40,3 +40,14 @@ def add_customer(tx: Transaction, db: Table, customer: Customer) -> None:
 def replace_customer(db: Table, customer: Customer) -> None:
     """Overwrite an existing customer's data (upsert by source id)."""
     db.update(db.keys.customer(customer["id"]), "SET #d = :d", names={"#d": "data"}, values={"d": customer})
+
+
+def add_customer_update(tx: Transaction, db: Table, customer: Customer, read_updated_at: str | None) -> None:
+    """Add to `tx` the overwrite of an existing customer's data, on condition that nobody changed it since it was read
+    (its `updated_at` is still `read_updated_at`; label `customer`)."""
+    names = {"#d": "data", "#u": "updated_at"}
+    if read_updated_at is None:
+        condition, values = "attribute_exists(PK) AND attribute_type(#d.#u, :null)", {"d": customer, "null": "NULL"}
+    else:
+        condition, values = "attribute_exists(PK) AND #d.#u = :was", {"d": customer, "was": read_updated_at}
+    tx.update("customer", db.keys.customer(customer["id"]), "SET #d = :d", condition=condition, names=names, values=values)

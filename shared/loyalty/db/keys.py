@@ -176,6 +176,11 @@ class Keys:
 
     ORDERS = "ORDERS"
 
+    def order_listed(self, created_at: str, order_id: str) -> dict[str, str]:
+        """GSI1 attributes that put an order on the project's list of orders, sorted by its `created_at` (which a client may
+        set, so the time-ordered id alone would not sort it), the id breaking ties."""
+        return self.listed(self.ORDERS, f"{created_at}#{order_id}")
+
     def event(self, event_id: str) -> Key:
         return Key(self._pk("EVT", event_id), "EVENT")
 

@@ -19,6 +19,7 @@ from loyalty.db.keys import (
     SWEEP_RESUME,
     Key,
     Keys,
+    key_names,
     pending_before,
     pending_moved,
 )
@@ -97,6 +98,20 @@ class Table:
         resp = self.client.query(TableName=self.name, IndexName=GSI1, KeyConditionExpression="GSI1PK = :pk AND GSI1SK < :below",
                                  ExpressionAttributeValues={":pk": {"S": collection_pk}, ":below": {"S": below}}, Limit=limit, **kw)
         return [from_item(i) for i in resp.get("Items", [])], resp.get("LastEvaluatedKey")
+    def count(self, partition: str, *, index: str | None = None) -> int:
+        """How many items a partition of the table (or of an index) holds: Queries with Select=COUNT, one per MB read."""
+        pk, _ = key_names(index)
+        kw: dict[str, Any] = {"TableName": self.name, "Select": "COUNT", "KeyConditionExpression": f"{pk} = :pk",
+                              "ExpressionAttributeValues": {":pk": serialize(partition)}}
+        if index:
+            kw["IndexName"] = index
+        total = 0
+        while True:
+            resp = self.client.query(**kw)
+            total += int(resp.get("Count", 0))
+            if "LastEvaluatedKey" not in resp:
+                return total
+            kw["ExclusiveStartKey"] = resp["LastEvaluatedKey"]
 
     # ------------------------------------------------------------------ writes
     def transaction(self) -> Transaction:

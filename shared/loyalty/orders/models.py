@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, StrictFloat, StrictInt, StrictStr
 
@@ -19,6 +19,10 @@ Amount = NonNegativeInt
 CatalogPrice = (Annotated[StrictInt, Field(ge=0, le=MAX_SAFE_INT)]
                 | Annotated[StrictFloat, Field(ge=0, le=MAX_SAFE_INT, allow_inf_nan=False)])
 """`product.price` / `sku.price`: the spec types them `number`, in the smallest currency unit, never negative."""
+ListOrder = Literal["created_at", "-created_at", "updated_at", "-updated_at"]
+"""`order` of GET /v1/orders (`ord:ParameterOrderListOrders`)."""
+DEFAULT_LIST_ORDER: ListOrder = "-created_at"
+"""The spec's prose says oldest first by default, but its example (real output) lists the newest first, as the v2 lists do."""
 EventName = Annotated[StrictStr, Field(min_length=1, max_length=300)]
 
 
@@ -62,6 +66,22 @@ class OrderItem(Strict):
     product: ItemProduct | None = None
     sku: ItemSku | None = None
     metadata: Metadata | None = None
+    object: Literal["order_item"] | None = None
+
+    def stored(self) -> dict[str, Any]:
+        """The item as an order stores it: the fields sent (nulls left out), `price` taken from the SKU's or else the product's
+        catalog price when the item has none (and that price is a whole number), and `amount` = `price` x `quantity` when
+        the item has none (as Voucherify fills them in, `ord:POST /v1/orders` response example)."""
+        out = self.model_dump(exclude_none=True, exclude={"object"})
+        if self.price is None:
+            for catalog in (self.sku, self.product):
+                price = catalog.price if catalog is not None else None
+                if price is not None and float(price).is_integer():
+                    out["price"] = int(price)
+                    break
+        if self.amount is None and out.get("price") is not None and self.quantity is not None:
+            out["amount"] = out["price"] * self.quantity
+        return out
 
     def record(self) -> records.Item:
         """The item as the engine reads it: product and SKU matched by Voucherify id only (earning-map E23)."""
@@ -88,12 +108,27 @@ class OrderFields(Strict):
     referrer_id: Short | None = None
     referrer: MemberCustomer | None = None
 
+    def changes(self) -> dict[str, Any]:
+        """The order fields the request sets, as stored (`items` replace the stored list as a whole); a field sent as null is
+        left unchanged, like one not sent. The customer and the referrer are resolved by the service."""
+        out: dict[str, Any] = {}
+        for name in ORDER_FIELDS:
+            value = getattr(self, name)
+            if name not in self.model_fields_set or value is None:
+                continue
+            out[name] = [item.stored() for item in value] if name == "items" else value
+        return out
+
     def record(self, order_id: str) -> records.Order:
         """The order as the engine reads it, under the id the service settled on (`total_amount` is the engine's E5 rule)."""
         return records.Order(
             id=order_id, amount=self.amount, initial_amount=self.initial_amount, discount_amount=self.discount_amount,
             items=tuple(item.record() for item in self.items or ()), metadata=dict(self.metadata or {}),
         )
+
+
+ORDER_FIELDS = ("source_id", "status", "amount", "initial_amount", "discount_amount", "items", "metadata", "created_at")
+"""The fields of OrderFields an order stores as sent (`changes`)."""
 
 
 class OrderCreate(OrderFields):
