@@ -17,11 +17,13 @@ from loyalty.jobs.models import (
     CreateMembersBatch,
     EvaluateEarning,
     GenerateCardCodes,
+    PoisonMessage,
     RevokeOrderEarning,
     parse_job,
 )
 from loyalty.jobs.settle import RETIRED
 from loyalty.members import batch, codes
+from loyalty.orders import service as orders
 from loyalty.purchases import service as purchases
 
 
@@ -53,8 +55,12 @@ def run_job(body: str, client: Any = None) -> str:
             return codes.generate_card_codes(db, job)
         case CreateMembersBatch():
             return batch.create_members_batch(db, job)
-        case EvaluateEarning() | RevokeOrderEarning():
-            raise NotImplementedError(job.type)  # wired in the next step of issue 7
+        case EvaluateEarning():
+            if job.source == "event":
+                raise PoisonMessage("custom-event earning is wired with the events API")  # next step of issue 7
+            return orders.evaluate_order_earning(db, job)
+        case RevokeOrderEarning():
+            return orders.revoke_order_earning(db, job)
 
 
 def _retire(db: Table, job: AnyJob) -> str:
@@ -70,7 +76,7 @@ def _retire(db: Table, job: AnyJob) -> str:
         case CreateMembersBatch():
             outcome = batch.retire_members_batch(db, job)
         case EvaluateEarning() | RevokeOrderEarning():
-            raise NotImplementedError(job.type)  # wired in the next step of issue 7
+            outcome = orders.retire_order_job(db, job)
     if outcome == RETIRED:
         logger.error("job retired: it did not complete in the attempts allowed", extra={"job": job.to_json(), "attempts": job.attempt - 1})
         metrics.count("JobsRetired", job_type=job.type)

@@ -12,6 +12,7 @@ from urllib.parse import unquote
 from loyalty.core.clock import now_iso
 from loyalty.core.errors import LoyaltyError, invalid_payload, not_found
 from loyalty.core.ids import ORDER
+from loyalty.core.logs import logger
 from loyalty.customers import service as customers
 from loyalty.customers.models import MemberCustomer
 from loyalty.customers.records import Customer
@@ -19,11 +20,13 @@ from loyalty.db.table import Item, Table
 from loyalty.db.transact import TransactionConflict
 from loyalty.jobs.models import EvaluateEarning, RevokeOrderEarning
 from loyalty.jobs.queue import enqueue
+from loyalty.jobs.settle import retire
 from loyalty.orders import store
 from loyalty.orders.models import ListOrder, OrderCreate, OrderFields, OrderUpdate
-from loyalty.orders.records import Order, OrderData
+from loyalty.orders.records import Order, OrderData, engine_order
 from loyalty.orders.store import CustomerWrite
 from loyalty.orders.views import order_view, orders_list_view
+from loyalty.points import service as points
 
 ATTEMPTS = 5
 """Reads and writes one upsert may make: each refused write means another request changed the order or a customer since
@@ -210,3 +213,57 @@ def list_orders(db: Table, limit: int, page: int, order: ListOrder) -> dict[str,
     field = order.lstrip("-")
     orders, total = store.list_orders(db, page=page, limit=limit, field=field, descending=order.startswith("-"))
     return orders_list_view(list(orders), total)
+
+
+# ---------------------------------------------------------------------------------------------- the worker's jobs
+def evaluate_order_earning(db: Table, job: EvaluateEarning) -> str:
+    """Worker: evaluate the earning rules a PAID order fires for its customer (v2 programs and v1 campaigns) and write
+    what they give, each effect once; then take the order off the pending-job index. Re-running it writes nothing new."""
+    order = store.get_order(db, job.source_id)
+    if order is None:
+        logger.warning("earning job for a missing order dropped", extra={"job": job.to_json()})
+        return "MISSING"
+    written = _earn(db, order)
+    _job_done(db, order["id"], job.to_json())
+    return f"EARNED {written}"
+
+
+def revoke_order_earning(db: Table, job: RevokeOrderEarning) -> str:
+    """Worker: a PAID order was canceled. Its earning is completed first (the earning job may not have run yet; it is
+    idempotent), then what it earned is revoked as each card definition's `refunds` says, once per effect."""
+    order = store.get_order(db, job.order_id)
+    if order is None:
+        logger.warning("revoke job for a missing order dropped", extra={"job": job.to_json()})
+        return "MISSING"
+    _earn(db, order)
+    revoked = points.revoke_order(db, order["id"])
+    _job_done(db, order["id"], job.to_json())
+    return f"REVOKED {revoked}"
+
+
+def _earn(db: Table, order: Order) -> int:
+    customer_id = order.get("customer_id")
+    if not customer_id or not order.get("paid_at"):
+        return 0
+    return points.earn(db, str(customer_id), order["id"], order=engine_order(order))
+
+
+def _job_done(db: Table, order_id: str, job_json: str) -> None:
+    try:
+        _commit_job_done(db, order_id, job_json)
+    except TransactionConflict:
+        pass  # another delivery finished it, or a later job (the revoke) replaced it: that one clears its own marker
+
+
+def retire_order_job(db: Table, job: EvaluateEarning | RevokeOrderEarning) -> str:
+    """Worker, for an earning or revoke job out of attempts: its marker leaves the pending-job index (what it wrote
+    stays: every effect it wrote is complete and claimed). Returns RETIRED, or ALREADY_SETTLED when the marker no longer
+    holds this retire send."""
+    order_id = job.source_id if isinstance(job, EvaluateEarning) else job.order_id
+    return retire(lambda: _commit_job_done(db, order_id, job.to_json()), label="job")
+
+
+def _commit_job_done(db: Table, order_id: str, job_json: str) -> None:
+    tx = db.transaction()
+    store.add_order_job_done(tx, db, order_id, job_json)
+    tx.commit()

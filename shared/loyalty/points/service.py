@@ -39,8 +39,9 @@ from loyalty.earning.records import (
 from loyalty.earning.records import (
     Membership as EngineMembership,
 )
-from loyalty.members.records import Card
+from loyalty.members.records import Card, Membership
 from loyalty.points import limits, store
+from loyalty.v1 import earning as v1_earning
 
 # Reasons of the transactions nobody asked for by hand (earning-map §14 E30).
 AUTO_ACTIVATION = "Automatic points activation"
@@ -160,7 +161,63 @@ def load_setup(db: Table, customer_id: str, *, member_id: str | None = None) -> 
                                                   earning_rule_ids=frozenset(program_setup.rules)))
         setup.rules.update(program_setup.rules)
         setup.card_definitions.update(program_setup.card_definitions)
+    if member_id is None:
+        _add_v1_memberships(db, setup, customer_id, {scope: claim for scope, claim in claims.items() if scope.startswith("camp_")})
     return setup
+
+
+def _add_v1_memberships(db: Table, setup: Setup, customer_id: str, claims: dict[str, Membership]) -> None:
+    """The customer's v1 campaign cards and their campaigns' active earning rules (earning-map §11.2): each campaign is a
+    membership whose one card has the campaign as its card definition; a rule's own pending and expiration settings are
+    the card definition the writer reads for its points (`V1_POLICY` on the rule)."""
+    if not claims:
+        return
+    members, _, cards = store.get_members_and_cards(db, claims)
+    rules = [rule for rule in v1_earning.engine_rules(db, claims) if rule["trigger"]["event"] in (ORDER_PAID, CUSTOM_EVENT)]
+    by_campaign: dict[str, set[str]] = defaultdict(set)
+    for rule in rules:
+        by_campaign[rule["v1"]["campaign_id"]].add(rule["id"])
+        rule[V1_POLICY] = v1_card_definition(rule["v1"])
+        setup.rules[rule["id"]] = rule
+    for campaign_id, claim in claims.items():
+        member = members.get(claim["member_id"])
+        held = [cards[c] for c in claim["card_ids"] if c in cards]
+        if member is None or member.get("status", "ACTIVE") != "ACTIVE" or not held or not by_campaign.get(campaign_id):
+            continue
+        for card in held:
+            setup.cards[card["id"]] = cast(Card, {**card, "customer_id": customer_id})
+        setup.memberships.append(EngineMembership(member["id"], campaign_id, str(held[0].get("campaign") or ""),
+                                                  tuple(EngineCard(c["id"], campaign_id) for c in held),
+                                                  earning_rule_ids=frozenset(by_campaign[campaign_id])))
+
+
+V1_POLICY = "v1_card_definition"
+"""The key under which a v1 rule carries the pending and expiration settings its points follow (a v1 rule's own)."""
+
+V1_ROUNDING = {"END_OF_MONTH": "END_OF_MONTH", "END_OF_QUARTER": "END_OF_QUARTER", "END_OF_HALF_YEAR": "END_OF_HALF_YEAR",
+               "END_OF_YEAR": "END_OF_YEAR", "PARTICULAR_MONTH": "END_OF_PARTICULAR_MONTH"}
+
+
+def v1_card_definition(v1: Mapping[str, Any]) -> dict[str, Any]:
+    """A v1 rule's `pending_points` {period_type DAY, period_value} and `expiration_rules` (MONTH with rounding, or
+    FIXED_DAY_OF_YEAR) as the v2 card-definition settings the writer applies (earning-map §11.1)."""
+    cdef: dict[str, Any] = {}
+    pending = v1.get("pending_points") or {}
+    if pending.get("period_value"):
+        cdef["pending_points"] = {"type": "PERIOD_BASED",
+                                  "period_based": {"period": {"unit": "DAY", "value": int(pending["period_value"])}}}
+    rules = v1.get("expiration_rules") or {}
+    if rules.get("period_type") == "MONTH" and rules.get("period_value"):
+        rolling: dict[str, Any] = {"period": {"unit": "MONTH", "value": int(rules["period_value"])}}
+        if rules.get("rounding_type") in V1_ROUNDING:
+            rolling["rounding"] = {"type": V1_ROUNDING[rules["rounding_type"]]}
+            if rules["rounding_type"] == "PARTICULAR_MONTH":
+                rolling["rounding"]["value"] = rules.get("rounding_value")
+        cdef["points_expiration"] = {"type": "ROLLING_EXPIRATION", "rolling_expiration": rolling}
+    elif rules.get("period_type") == "FIXED_DAY_OF_YEAR":
+        cdef["points_expiration"] = {"type": "CALENDAR_EXPIRATION", "calendar_expiration": {
+            "expiration_dates": [{"day": rules.get("fixed_day"), "month": rules.get("fixed_month")}]}}
+    return cdef
 
 
 def evaluate(setup: Setup, trigger: Any, customer_id: str, *, order: Order | None = None, event: CustomEvent | None = None,
@@ -204,11 +261,29 @@ def earn(db: Table, customer_id: str, source_id: str, *, order: Order | None = N
     for card_id in sorted(by_card):
         card = setup.cards[card_id]
         earnings = [e for e in by_card[card_id] if (e.member_id, e.rule_id) not in refused]
-        count, refused_rules = write_earnings(db, card, setup.card_definitions.get(card["card_definition_id"], {}), earnings, source_id,
+        cdef = setup.card_definitions.get(card["card_definition_id"], {})
+        for rule_id in dict.fromkeys(e.rule_id for e in earnings):  # v1 rules: one write per rule, with its own settings
+            policy = setup.rules[rule_id].get(V1_POLICY)
+            if policy is None:
+                continue
+            own = [e for e in earnings if e.rule_id == rule_id]
+            earnings = [e for e in earnings if e.rule_id != rule_id]
+            count, _ = write_earnings(db, card, policy, [_as_policy(e, policy) for e in own], source_id, at)
+            written += count
+        if not earnings:
+            continue
+        count, refused_rules = write_earnings(db, card, cdef, earnings, source_id,
                                               at, [t for t in triggers[card_id] if (card["member_id"], t.rule_id) not in refused])
         written += count
         refused |= {(card["member_id"], rule_id) for rule_id in refused_rules}
     return written
+
+
+def _as_policy(earning: Earning, cdef: Mapping[str, Any]) -> Earning:
+    """An earning whose transaction type follows the given card-definition settings (pending or not)."""
+    pending = (cdef.get("pending_points") or {}).get("type", "IMMEDIATE") != "IMMEDIATE"
+    return replace(earning, transaction_type="PENDING_POINTS_ADDED" if pending else POINTS_EARNED,
+                   points_expiration=earning.points_expiration or cdef.get("points_expiration"))
 
 
 def expiry(cdef: Mapping[str, Any], override: Mapping[str, Any] | None, at: str | datetime) -> tuple[str | None, str]:
