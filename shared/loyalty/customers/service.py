@@ -12,7 +12,9 @@ from loyalty.core.ids import new_alnum_id
 from loyalty.customers import store
 from loyalty.customers.models import CustomerCreate, MemberCustomer
 from loyalty.customers.records import Customer
-from loyalty.db.table import Table
+from loyalty.customers.store import CustomerChange
+from loyalty.db.keys import Key
+from loyalty.db.table import Item, Table
 from loyalty.db.transact import TransactionConflict
 
 CUSTOMER_ID = re.compile(r"cust_[A-Za-z0-9]+")
@@ -46,15 +48,19 @@ def customer_view(customer: Customer) -> dict[str, Any]:
     return out
 
 
+def _same_source_id(found: Customer, customer_id: str, source_id: str | None) -> None:
+    if source_id is not None and found.get("source_id") != source_id:
+        raise invalid_payload(f"Customer '{customer_id}' has source_id '{found.get('source_id')}'; "
+                              "a customer's source_id cannot be changed")
+
+
 def _existing(db: Table, customer_id: str | None, source_id: str | None) -> Customer | None:
     """The customer named by id (404 when unknown) or by source id (None when unknown)."""
     if customer_id is not None:
         found = store.get_customer(db, customer_id) if CUSTOMER_ID.fullmatch(customer_id) else None
         if found is None:
             raise not_found("customer", customer_id)
-        if source_id is not None and found.get("source_id") != source_id:
-            raise invalid_payload(f"Customer '{customer_id}' has source_id '{found.get('source_id')}'; "
-                                  "a customer's source_id cannot be changed")
+        _same_source_id(found, customer_id, source_id)
         return found
     if source_id is None:
         return None
@@ -62,10 +68,31 @@ def _existing(db: Table, customer_id: str | None, source_id: str | None) -> Cust
     return store.get_customer(db, found_id) if found_id else None
 
 
-def _update(db: Table, customer: Customer, patch: dict[str, Any]) -> Customer:
+def _patched(customer: Customer, patch: dict[str, Any]) -> Customer | None:
+    """The customer with `patch` applied, or None when the patch changes nothing."""
     if not patch or all(cast(dict[str, Any], customer).get(k) == v for k, v in patch.items()):
+        return None
+    return cast(Customer, {**customer, **patch, "updated_at": now_iso()})
+
+
+def _new_customer(source_id: str | None, patch: dict[str, Any]) -> Customer:
+    return cast(Customer, {
+        "id": new_alnum_id("cust_"),
+        "source_id": source_id,
+        **{name: None for name in _OPTIONAL_FIELDS},
+        "address": None,
+        "metadata": {},
+        **patch,
+        "created_at": now_iso(),
+        "updated_at": None,
+        "object": "customer",
+    })
+
+
+def _update(db: Table, customer: Customer, patch: dict[str, Any]) -> Customer:
+    updated = _patched(customer, patch)
+    if updated is None:
         return customer
-    updated = cast(Customer, {**customer, **patch, "updated_at": now_iso()})
     store.replace_customer(db, updated)
     return updated
 
@@ -81,17 +108,7 @@ def save(db: Table, existing: Customer | None, source_id: str | None, patch: dic
     """Apply `patch` to a customer already looked up (`existing`), or create it when there is none."""
     if existing is not None:
         return _update(db, existing, patch)
-    customer = cast(Customer, {
-        "id": new_alnum_id("cust_"),
-        "source_id": source_id,
-        **{name: None for name in _OPTIONAL_FIELDS},
-        "address": None,
-        "metadata": {},
-        **patch,
-        "created_at": now_iso(),
-        "updated_at": None,
-        "object": "customer",
-    })
+    customer = _new_customer(source_id, patch)
     try:
         store.create_customer(db, customer)
     except TransactionConflict as conflict:
@@ -108,6 +125,35 @@ def save(db: Table, existing: Customer | None, source_id: str | None, patch: dic
 def create_customer(db: Table, body: CustomerCreate) -> dict[str, Any]:
     """POST /v1/customers: create, or update the customer already holding this id / source_id (200 both ways)."""
     return customer_view(upsert(db, body.id, body.source_id, body.patch()))
+
+
+def lookup_key(db: Table, ref: MemberCustomer) -> Key | None:
+    """The one item to read (with others, in a BatchGetItem) to find the customer a `customer` object names: the customer
+    by id, else its source-id claim; None for an id that cannot name a customer (`found_customer` answers 404 for it)."""
+    if ref.id is not None and not CUSTOMER_ID.fullmatch(ref.id):
+        return None
+    return store.lookup_key(db, ref.id, ref.source_id)
+
+
+def found_customer(db: Table, ref: MemberCustomer, item: Item | None) -> Customer | None:
+    """The customer a `customer` object names, from the item `lookup_key` read (a source-id claim costs one more GetItem):
+    404 for an unknown id, None for an unknown source id; the same checks as `find`."""
+    if ref.id is None:
+        return store.from_lookup(db, item, by_id=False) if ref.source_id is not None else None
+    found = store.from_lookup(db, item, by_id=True)
+    if found is None:
+        raise not_found("customer", ref.id)
+    _same_source_id(found, ref.id, ref.source_id)
+    return found
+
+
+def planned_upsert(existing: Customer | None, source_id: str | None, patch: dict[str, Any]) -> tuple[Customer, CustomerChange]:
+    """What `save` would write, without writing it: the customer as it will be and the change (`store.add_customer_change`
+    adds it to a caller's transaction; a `source_id` refusal there means another request created that customer first)."""
+    if existing is None:
+        return _new_customer(source_id, patch), "create"
+    updated = _patched(existing, patch)
+    return (existing, None) if updated is None else (updated, "update")
 
 
 def find(db: Table, ref: MemberCustomer) -> Customer | None:
