@@ -231,6 +231,18 @@ BUDGETS: dict[str, Budget] = {
     "list orders p1": Budget("Query of the orders list (GSI1, sorted by created_at) + Query Select=COUNT for the total unless "
                              "the page reached the list's end", reads=2),
     "list orders p2": Budget("Query of the orders list reading pages 1-2 + Query Select=COUNT", reads=2),
+    # custom events (issue 7's target for POST /v1/events: <= 2 reads + 1 write + 1 send) and their schemas
+    "create earning rule (custom event)": Budget("BatchGetItem of its card definitions + TransactWriteItems (+ activity, + a "
+                                                 "ConditionCheck that its event schema exists)", reads=1, transactions=1),
+    "track event (customer id, card code)": Budget("BatchGetItem (customer, the name's schema claim, the card code claim) + "
+                                                   "PutItem (event + job marker) + SendMessage", reads=1, writes=1, sends=1),
+    "track event (new source id)": Budget("BatchGetItem (source-id claim, schema claim) + TransactWriteItems (customer, "
+                                          "source-id claim, event) + SendMessage", reads=1, transactions=1, sends=1),
+    "track event (known source id, changed)": Budget("BatchGetItem (source-id claim, schema claim) + GetItem customer + "
+                                                     "TransactWriteItems (customer update, event) + SendMessage",
+                                                     reads=2, transactions=1, sends=1),
+    "list metadata schemas": Budget("Query of the schemas' GSI1 list, 1 per MB", reads=1),
+    "get metadata schema": Budget("GetItem of the name claim (it holds the schema)", reads=1),
 }
 
 
@@ -275,6 +287,7 @@ class _Scenario:
     points_path: str = ""
     program: str = ""
     in_use: dict[str, str] = field(default_factory=dict)  # the components of the program `_v2` makes
+    v1_code: str = ""  # the code of the v1 loyalty card `_v1` publishes
 
     # ------------------------------------------------------------------ steps
     def call(self, name: str | None, method: str, path: str, body: Any = None, *, query: dict[str, str] | None = None,
@@ -325,6 +338,7 @@ class _Scenario:
         self._members(tag)
         self._v1(tag)
         self._orders(tag)
+        self._events(tag)
         self.clear_auth_cache()  # so that an authentication, which the $default route must not make, would be counted
         self.call("unknown route", "GET", f"{V2}/no-such-route", expect=404)
         return self.results
@@ -555,6 +569,7 @@ class _Scenario:
         code = self.call("v1 add member (customer id)", "POST", members, {"customer": customer})["code"]
         self.call("v1 add member (new source id)", "POST", members, {"customer": {"source_id": f"rt3-{tag}", "name": "Carol"}})
         self.call("v1 add member (repeat)", "POST", members, {"customer": customer})
+        self.v1_code = code
         self.call("v1 get member", "GET", f"{members}/{code}")
         self.call("v1 get member by code", "GET", f"/v1/loyalties/members/{code}")
         self.call("v1 balance", "POST", f"{members}/{code}/balance", {"points": 500})
@@ -586,6 +601,34 @@ class _Scenario:
         self.call("list orders p2", "GET", "/v1/orders", query={"limit": "1", "page": "2"})
         # The earning jobs (EvaluateEarning, RevokeOrderEarning) belong to the worker's earning step: not counted here.
         self.driver.take_jobs()
+
+
+    def _events(self, tag: str) -> None:
+        """Custom events: a schema made by the operator (the service, as `python -m local create-event-schema` does), an
+        earning rule that names it, events tracked for a customer by id (with a card code) and by source id (new, then
+        known and changed), the schemas read back; the events' earning jobs are taken off the queue unrun."""
+        from loyalty.core.settings import get_settings
+        from loyalty.db import clients
+        from loyalty.db.table import Table
+        from loyalty.schemas.service import create_event_schema
+
+        settings = get_settings()
+        project = self.driver.headers["X-App-Id"].split(".", 1)[0]
+        db = Table(project, settings.table_name, cursor_secret=settings.cursor_secret, client=clients.dynamodb())
+        name = f"review_{tag}"
+        schema = create_event_schema(db, name, {"rating": "number"})
+        self.call("create earning rule (custom event)", "POST", f"{V2}/earning-rules", {
+            "name": f"Review {tag}", "trigger": {"event": "customer.custom_event", "custom_event": {"schema_id": schema["id"]}},
+            "earnings": [{"effects": [{"type": "POINTS", "points": {"value": 50, "card_definition_id": self.in_use["cdef"]}}]}]})
+        customer = self.call(None, "POST", "/v1/customers", {"source_id": f"rt-e-{tag}", "name": "Fay"})["id"]
+        self.call("track event (customer id, card code)", "POST", "/v1/events",
+                  {"event": name, "customer": {"id": customer}, "loyalty": {"code": self.v1_code}, "metadata": {"rating": 5}})
+        self.call("track event (new source id)", "POST", "/v1/events", {"event": name, "customer": {"source_id": f"rt-n-{tag}"}})
+        self.call("track event (known source id, changed)", "POST", "/v1/events",
+                  {"event": "not_a_schema", "customer": {"source_id": f"rt-n-{tag}", "name": "Gus"}})
+        self.call("list metadata schemas", "GET", "/v1/metadata-schemas")
+        self.call("get metadata schema", "GET", f"/v1/metadata-schemas/{name}")
+        self.driver.take_jobs()  # the earning jobs: the worker side is not counted here
 
 
 def run_scenario(driver: Driver) -> dict[str, CaseResult]:

@@ -1,5 +1,6 @@
-"""`python -m local serve | create-key | list-keys | revoke-key | rotate-key | register-projects | invoke | generate-event`:
-the Docker-free twin of `sam local`, and the API-key commands."""
+"""`python -m local serve | create-key | list-keys | revoke-key | rotate-key | register-projects | create-event-schema |
+list-event-schemas | invoke | generate-event | openapi`: the Docker-free twin of `sam local`, the API-key commands and the
+custom event schema commands."""
 
 from __future__ import annotations
 
@@ -191,6 +192,46 @@ def cmd_register_projects(args: argparse.Namespace) -> int:
     return 0
 
 
+def parse_property(spec: str) -> tuple[str, dict[str, Any]]:
+    """`--property` of create-event-schema: `name:type`, `[]` after the type for an array, `!` at the end for a required
+    property (`rating:number`, `tags:string[]`, `order_id:string!`)."""
+    name, sep, kind = spec.rpartition(":")
+    if not sep or not name or not kind:
+        raise SystemExit(f"--property {spec!r}: expected name:type (e.g. rating:number, tags:string[], order_id:string!)")
+    required = kind.endswith("!")
+    kind = kind.removesuffix("!")
+    array = kind.endswith("[]")
+    return name, {"type": kind.removesuffix("[]"), "array": array, "optional": not required}
+
+
+def cmd_create_event_schema(args: argparse.Namespace) -> int:
+    """Create a custom event schema in a project (the public API only reads them) and print its `ms_` id."""
+    properties = dict(parse_property(p) for p in args.property or [])
+    db = _key_table(args, args.project)
+    from loyalty.core.errors import LoyaltyError
+    from loyalty.schemas.service import create_event_schema
+
+    try:
+        schema = create_event_schema(db, args.name, properties, exist_ok=args.exist_ok)
+    except LoyaltyError as exc:
+        raise SystemExit(f"{exc.key}: {exc.details}") from None
+    _say(json.dumps(schema, indent=2) if args.json else schema["id"])
+    return 0
+
+
+def cmd_list_event_schemas(args: argparse.Namespace) -> int:
+    """Print a project's custom event schemas: id and event name, or the schemas as JSON."""
+    db = _key_table(args, args.project)
+    from loyalty.schemas.service import list_metadata_schemas
+
+    schemas = list_metadata_schemas(db)["schemas"]
+    if args.json:
+        _say(json.dumps(schemas, indent=2))
+    else:
+        _say(*(f"{s['id']}  {s['related_object']}  ({', '.join(s['properties']) or 'no properties'})" for s in schemas))
+    return 0
+
+
 def cmd_invoke(args: argparse.Namespace) -> int:
     """Invoke one function once with an event file, like `sam local invoke -e`."""
     event = json.loads(sys.stdin.read() if args.event == "-" else Path(args.event).read_text(encoding="utf-8"))
@@ -313,6 +354,18 @@ def parser() -> argparse.ArgumentParser:
 
     key_command("register-projects", "record every project holding a key in the sweeper's registry (after an upgrade)",
                 cmd_register_projects)
+
+    es = key_command("create-event-schema", "create a custom event schema (`ms_` id) in a project (the API only reads them)",
+                     cmd_create_event_schema)
+    es.add_argument("--project", required=True)
+    es.add_argument("--name", required=True, help="the event name POST /v1/events sends (`event`)")
+    es.add_argument("--property", action="append", metavar="NAME:TYPE",
+                    help="a metadata property: name:type, type[] for an array, a trailing ! for required; repeatable")
+    es.add_argument("--exist-ok", action="store_true", help="print the existing schema's id when the name has one")
+    es.add_argument("--json", action="store_true", help="print the whole schema as JSON")
+    les = key_command("list-event-schemas", "list a project's custom event schemas", cmd_list_event_schemas)
+    les.add_argument("--project", required=True)
+    les.add_argument("--json", action="store_true", help="print JSON")
 
     i = sub.add_parser("invoke", help="invoke a function once with an event (like `sam local invoke`)")
     common(i)

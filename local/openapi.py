@@ -39,9 +39,11 @@ BODY_METHODS = ("POST", "PUT", "PATCH")  # whose body the functions read, and re
 # its service adds. Keys are template routes (`METHOD /path`); tests check that each one still is.
 EXTRA_ERRORS: dict[str, tuple[int, ...]] = {
     "POST /v1/customers": (404,),  # an `id` that names no customer
+    "POST /v1/events": (404,),  # a `customer.id` that names no customer; an unknown `loyalty.code`
     "POST /v1/loyalties": (409,),  # duplicate_found (campaign name)
     "POST /v2/loyalties/programs": (404, 423),  # unknown components; missing active card definition / earning rule
-    "POST /v2/loyalties/earning-rules": (404,),  # unknown card definition
+    "POST /v2/loyalties/card-definitions": (404,),  # unknown custom event schema (pending event_types, sliding activity types)
+    "POST /v2/loyalties/earning-rules": (404,),  # unknown card definition, benefit, tier structure or custom event schema
     "POST /v2/loyalties/rewards": (404,),  # unknown card definition
     "POST /v2/loyalties/programs/{programId}/members": (409, 423),  # member_already_exists; non_active_program
     "POST /v2/loyalties/programs/{programId}/members/{memberId}/cards/{cardId}/points": (423,),

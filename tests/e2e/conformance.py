@@ -3,9 +3,9 @@
 What `test_conformance.py` checks, for every response a `Client` recorded during the session:
 
 1. **Reference schema.** The operation is looked up by method + template route in the reference document that owns the path
-   (`loyalties-v2.json` for /v2, `customers.json` for /v1/customers, `orders.json` for /v1/orders, `loyalties-v1.json` for the
-   other /v1 paths), as committed in `tests/reference/`: the schema-only extract of Voucherify's OpenAPI documents that
-   `make reference` writes. The schema for
+   (`loyalties-v2.json` for /v2, `customers.json` for /v1/customers, `orders.json` for /v1/orders, `events.json` for
+   /v1/events, `metadata-schemas.json` for /v1/metadata-schemas, `loyalties-v1.json` for the other /v1 paths), as committed in
+   `tests/reference/`: the schema-only extract of Voucherify's OpenAPI documents that `make reference` writes. The schema for
    the status comes from `responses[status]`, else `responses.default`, else (4xx/5xx) the document's error schema (`ErrorResponse`
    in v2, `Error` in v1: Voucherify's `{code, key, message, details, request_id, ...}` body, which every error of ours answers).
    `$ref`s resolve inside the document. OpenAPI 3.1 documents validate as JSON Schema 2020-12; OpenAPI 3.0 documents as draft 4 after
@@ -120,6 +120,7 @@ V1_GET_MEMBER_BY_CODE = "GET /v1/loyalties/members/{memberId}"
 V1_VOUCHER_OPS = (V1_ADD_MEMBER, V1_GET_MEMBER, V1_GET_MEMBER_BY_CODE)
 V1_CAMPAIGN_OPS = ("POST /v1/loyalties", "GET /v1/loyalties/{campaignId}")
 V1_CUSTOMER_OPS = ("POST /v1/customers", "GET /v1/customers/{customerId}")
+LIST_METADATA_SCHEMAS = "GET /v1/metadata-schemas"
 NULL_TYPE = r"^None is not of type"
 
 # The seed's Create program `rewards[]` (DESIGN.md §2), what `rewards` is validated against instead of ProgramCreateAssignedReward.
@@ -167,6 +168,10 @@ ALLOW_LIST: tuple[Rule, ...] = (
     Rule("A31-customer", V1_CUSTOMER_OPS, r"\$\.(updated_at|address\.(city|state|line_1|line_2|country|postal_code))", keyword="type",
          message=NULL_TYPE, reason="A31: the same v1 nullability for customers (updated_at before the first update, unset address lines; "
                                    "the request schema accepts null to clear them)."),
+    Rule("E-ms-data", (LIST_METADATA_SCHEMAS,), r"\$", keyword="required", message=r"^'data' is a required property$", status=200,
+         reason="earning-map §0: MetadataSchemasListResponseBody lists `data` as required, yet its properties name the array "
+                "`schemas` (data_ref's enum is [schemas], its default `data`) and the spec's own example has no `data`. We answer "
+                "`data_ref: schemas` with `schemas`, as the example does."),
     # -- seed contract: a seed example shows a value where our answer is (legitimately) null or absent --
     Rule("S-program", (CREATE_PROGRAM,), r"\$\.(start_date|end_date|updated_at|card_definitions|earning_rules|rewards|tier_structures|"
          r"rewards\[\*\]\.stock)", kind="seed", keyword="null",
@@ -245,6 +250,10 @@ def document_for(route: str) -> str:
         return "customers.json"
     if route.startswith("/v1/orders"):
         return "orders.json"
+    if route.startswith("/v1/events"):
+        return "events.json"
+    if route.startswith("/v1/metadata-schemas"):
+        return "metadata-schemas.json"
     if route.startswith("/v1/"):
         return "loyalties-v1.json"
     return "loyalties-v2.json"
@@ -784,8 +793,16 @@ def drive_tiers(client: Client) -> None:
     drive(client)
 
 
+def drive_events(client: Client) -> None:
+    """Custom events and their schemas (tests/e2e/test_events_journey.py)."""
+    from tests.e2e.test_events_journey import drive_events as drive
+
+    drive(client)
+
+
 DRIVERS = {"v2": drive_v2, "v1": drive_v1, "orders": drive_orders, "auth": drive_auth, "members": drive_members,
-           "components": drive_components, "programs": drive_programs, "tiers": drive_tiers, "v1_earning_rules": drive_v1_earning_rules}
+           "components": drive_components, "programs": drive_programs, "tiers": drive_tiers, "v1_earning_rules": drive_v1_earning_rules,
+           "events": drive_events}
 
 
 def drive_missing(client: Client) -> None:

@@ -18,6 +18,7 @@ import requests
 
 from local.runtime import ServeProcess
 from local.template import Route, load_template, match_route
+from tests.support import served_event_schema
 
 ROOT = Path(__file__).resolve().parents[2]
 NO_CONTENT = 204
@@ -71,6 +72,8 @@ class Recorder:
 
 
 RECORDER = Recorder()
+SERVED: dict[str, Path] = {}
+"""The state dir of each running `serve` of the session, by base URL (where `event_schema` finds its backend)."""
 
 
 class Client:
@@ -124,10 +127,19 @@ def server() -> Iterator[ServeProcess]:
                                                             "AUTH_CACHE_TTL_SECONDS": str(AUTH_CACHE_TTL_SECONDS),
                                                             "PROJECT_RATE_LIMIT": "0"})  # the suite outpaces 50/s; tests/integration/test_throttle.py
         proc.start()
+        SERVED[proc.base_url] = proc.state_dir
         try:
             yield proc
         finally:
+            SERVED.pop(proc.base_url, None)
             proc.stop()
+
+
+def event_schema(client: Client, name: str, properties: dict[str, Any] | None = None) -> str:
+    """The `ms_` id of a custom event schema (created, or found by name) in the project of the client's key, on the server
+    the client talks to: schemas are made by the operator, not through the API (`python -m local create-event-schema`)."""
+    project = str(client.session.headers["X-App-Id"]).split(".", 1)[0]
+    return served_event_schema(SERVED[client.base_url], name, properties, project)
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ import requests
 from local.runtime import ServeProcess
 from local.template import Route, load_template, match_route
 from tests.fuzz.tiers_world import tiers_world
-from tests.support import eventually
+from tests.support import eventually, served_event_schema
 
 ROOT = Path(__file__).resolve().parents[2]
 OPENAPI = ROOT / "openapi.json"
@@ -77,10 +77,12 @@ def api(server: ServeProcess) -> Api:
 
 
 @pytest.fixture(scope="package")
-def world(api: Api) -> dict[str, str]:
+def world(server: ServeProcess, api: Api) -> dict[str, str]:
     """Real ids the fuzzers aim at: an ACTIVE v2 program with a member whose card has points and two transactions
-    (so list endpoints have a next cursor), a reward, and a v1 campaign with a published card."""
+    (so list endpoints have a next cursor), a reward, a v1 campaign with a published card, and a custom event schema."""
     tag = uuid.uuid4().hex[:8]
+    event_name = f"fuzz_event_{tag}"
+    served_event_schema(server.state_dir, event_name, {"rating": "number"})
     cdef = api.ok("POST", f"{V2}/card-definitions", {"name": f"Fuzz wallet {tag}", "type": "INDIVIDUAL", "status": "ACTIVE"})
     rule = api.ok("POST", f"{V2}/earning-rules", {
         "name": "Order paid", "status": "ACTIVE", "trigger": {"event": "customer.order.paid"},
@@ -149,6 +151,7 @@ def world(api: Api) -> dict[str, str]:
         **tiers_world(api, cdef["id"]),
         "asyncActionId": action["async_action_id"],
         "orderId": order["id"],
+        "resource": event_name,
     }
 
 

@@ -130,3 +130,37 @@ def test_a_v1_campaign_card_earns_from_the_same_order(stack: Stack) -> None:
     assert status == 200, member
     assert member["loyalty_card"]["points"] == 120 and member["loyalty_card"]["balance"] == 120
     assert card(stack, world)["balance"]["points"] == 120
+
+
+def test_a_tracked_custom_event_earns_once_and_activates_event_based_pending_points(stack: Stack) -> None:
+    world = ready(stack)
+    status, body = stack.call("track_custom_event", "POST", "/v1/events",
+                              {"event": "review_written", "customer": {"id": world["customer_id"]}})
+    assert status == 200, body
+    [message] = receive(stack)
+    assert run_job(message["Body"]).startswith("EARNED 1")
+    assert run_job(message["Body"]).startswith("EARNED 0")
+    assert card(stack, world)["balance"]["points"] == 50
+    # An event without a schema is stored and earns nothing
+    status, _ = stack.call("track_custom_event", "POST", "/v1/events", {"event": "unknown_thing", "customer": {"id": world["customer_id"]}})
+    assert status == 200
+    stack.drain()
+    assert card(stack, world)["balance"]["points"] == 50
+    assert support.scan_pending_jobs(stack.ddb, support.TABLE, 10**13) == []
+
+
+def test_event_based_pending_points_activate_when_their_event_is_tracked(stack: Stack) -> None:
+    from loyalty.schemas.service import create_event_schema
+
+    delivered = create_event_schema(stack.db(), "parcel_delivered")["id"]
+    world = ready(stack, pending={"type": "EVENT_BASED", "event_based": {"event_types": [delivered],
+                                                                         "cancel_period": {"unit": "DAY", "value": 14}}})
+    post(stack, paid(world, amount=3000))
+    stack.drain()
+    assert card(stack, world)["balance"] == {"points": 0, "pending_points": 30}
+    pending = next(t for t in transactions(stack, world) if t["type"] == "PENDING_POINTS_ADDED")
+    assert pending["details"]["points"]["type"] == "EVENT_BASED"
+    status, _ = stack.call("track_custom_event", "POST", "/v1/events", {"event": "parcel_delivered", "customer": {"id": world["customer_id"]}})
+    assert status == 200
+    stack.drain()
+    assert card(stack, world)["balance"] == {"points": 30, "pending_points": 0}

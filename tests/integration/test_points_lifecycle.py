@@ -12,6 +12,7 @@ import pytest
 from loyalty.cards import buckets as bucket_store
 from loyalty.earning.records import CustomEvent, Item, Order
 from loyalty.points import service as points
+from loyalty.schemas.service import create_event_schema
 from tests import support
 from tests.integration.conftest import Stack
 from tests.integration.test_v2_journey import BASE, make_customer, make_member
@@ -45,8 +46,9 @@ def setup_program(stack: Stack, *, pending: dict[str, Any] | None = None, expira
             "calculation_type": "POST_DISCOUNT_ORDER_AMOUNT", "card_definition_id": cdef["id"],
             "order": {"total_amount": {"every": 100, "value": 1}}}}]}], **({"trigger_limits": trigger_limits} if trigger_limits else {})})
     assert status == 200, order_rule
+    schema = create_event_schema(stack.db(), "review_written", exist_ok=True)["id"]
     status, event_rule = stack.call("create_earning_rule", "POST", f"{BASE}/earning-rules", {
-        "name": "Review", "status": "ACTIVE", "trigger": {"event": "customer.custom_event", "custom_event": {"schema_id": "ms_0review"}},
+        "name": "Review", "status": "ACTIVE", "trigger": {"event": "customer.custom_event", "custom_event": {"schema_id": schema}},
         "earnings": [{"effects": [{"type": "POINTS", "points": {"value": 50, "card_definition_id": cdef["id"]}}]}]})
     assert status == 200, event_rule
     status, program = stack.call("create_program", "POST", f"{BASE}/programs", {
@@ -56,7 +58,7 @@ def setup_program(stack: Stack, *, pending: dict[str, Any] | None = None, expira
     customer_id = make_customer(stack)
     member = make_member(stack, program["id"], customer_id)
     points.SETUPS.clear()
-    return {"cdef": cdef, "program": program, "customer_id": customer_id, "member": member,
+    return {"cdef": cdef, "program": program, "customer_id": customer_id, "member": member, "schema": schema,
             "card_id": member["cards"][0]["card"]["id"], "order_rule": order_rule["id"]}
 
 
@@ -136,7 +138,7 @@ def _shift(day: str, days: int) -> str:
 def test_a_custom_event_earns_its_fixed_points(stack: Stack) -> None:
     world = setup_program(stack)
     db = stack.db()
-    event = CustomEvent(id="evcus_01", name="review_written", schema_id="ms_0review")
+    event = CustomEvent(id="evcus_01", name="review_written", schema_id=world["schema"])
     assert points.earn(db, world["customer_id"], "evcus_01", event=event) == 1
     assert card(stack, world)["balance"]["points"] == 50
     other = CustomEvent(id="evcus_02", name="other", schema_id="ms_0other")

@@ -10,7 +10,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-from voucherify import ApiClient, Configuration, CustomersApi, LoyaltiesApi, rest
+from voucherify import ApiClient, Configuration, CustomersApi, EventsApi, LoyaltiesApi, MetadataSchemasApi, rest
 from voucherify.exceptions import ApiException, BadRequestException, NotFoundException
 from voucherify.models import (
     CampaignLoyaltyCard,
@@ -18,11 +18,13 @@ from voucherify.models import (
     CodeConfig,
     Customer,
     CustomersCreateRequestBody,
+    EventsCreateRequestBody,
     LoyaltiesCreateCampaignRequestBody,
     LoyaltiesMembersBalanceUpdateRequestBody,
     LoyaltiesMembersCreateRequestBody,
 )
 
+from loyalty.schemas.service import create_event_schema
 from tests import support
 from tests.integration.conftest import Stack
 
@@ -144,3 +146,31 @@ def test_the_sdk_with_another_projects_keys_sees_nothing(stack: Stack) -> None:
     theirs, _, _ = sdk(stack, stack.other_headers)
     with pytest.raises(NotFoundException):
         theirs.get_loyalty_program(campaign.id)
+
+
+def test_the_sdk_tracks_custom_events_and_reads_their_schemas(stack: Stack) -> None:
+    # Given a custom event schema made by the operator, and the SDK's events and metadata-schema clients
+    schema = create_event_schema(stack.db(), "cart_abandoned", {"number": "number", "flag": "boolean"})
+    client = ApiClient(Configuration(host="https://api.example.test",
+                                     api_key={"X-App-Id": stack.headers["X-App-Id"], "X-App-Token": stack.headers["X-App-Token"]}))
+    gateway = _Gateway(stack)
+    client.rest_client = gateway  # type: ignore[assignment]
+    events, schemas = EventsApi(client), MetadataSchemasApi(client)
+
+    # When the spec's "Earning rule triggered by custom event" example (without its card) is tracked
+    tracked = events.track_custom_event(EventsCreateRequestBody(
+        event="cart_abandoned", customer=Customer(source_id="source_customer_event", name="John Doe"),
+        metadata={"date": "2022-12-01", "flag": True, "number": 1}))
+
+    # Then the SDK reads the answer, and the schemas through its own calls
+    assert (tracked.object, tracked.type, tracked.customer.source_id, tracked.customer.name) == (
+        "event", "cart_abandoned", "source_customer_event", "John Doe")
+    assert tracked.metadata == {"date": "2022-12-01", "flag": True, "number": 1}
+    listed = schemas.list_metadata_schemas()
+    assert (listed.data_ref, listed.total, [s.id for s in listed.schemas or []]) == ("schemas", 1, [schema["id"]])
+    got = schemas.get_metadata_schema("cart_abandoned")
+    assert (got.id, got.related_object, sorted(got.properties or {})) == (schema["id"], "cart_abandoned", ["flag", "number"])
+    with pytest.raises(NotFoundException):
+        schemas.get_metadata_schema("earning_rule")
+    assert [name for _, _, name in gateway.calls] == ["track_custom_event", "list_metadata_schemas", "get_metadata_schema",
+                                                      "get_metadata_schema"]

@@ -552,3 +552,23 @@ def test_runtime_end_to_end(tmp_path: Path) -> None:
         assert [m["Body"] for m in dead] == ["bad"]
         assert rt.run_schedule("Tick") == {"ok": "Scheduled Event", "function": "Tick"}
     assert dict(os.environ) == before
+
+
+@pytest.mark.parametrize(("spec", "expected"), [
+    ("rating:number", ("rating", {"type": "number", "array": False, "optional": True})),
+    ("tags:string[]", ("tags", {"type": "string", "array": True, "optional": True})),
+    ("order_id:string!", ("order_id", {"type": "string", "array": False, "optional": False})),
+    ("a:b:datetime[]!", ("a:b", {"type": "datetime", "array": True, "optional": False})),
+])
+def test_create_event_schema_reads_its_properties(spec: str, expected: tuple[str, dict[str, Any]]) -> None:
+    from local.__main__ import parse_property
+
+    assert parse_property(spec) == expected
+
+
+@pytest.mark.parametrize("spec", ["rating", ":number", "rating:", ""])
+def test_create_event_schema_refuses_a_property_without_name_and_type(spec: str) -> None:
+    from local.__main__ import parse_property
+
+    with pytest.raises(SystemExit, match="expected name:type"):
+        parse_property(spec)

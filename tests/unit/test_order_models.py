@@ -14,7 +14,9 @@ from loyalty.components.models import EarningRuleCreate, earning_rule_object
 from loyalty.core.fields import MAX_SAFE_INT
 from loyalty.earning.engine import evaluate
 from loyalty.earning.records import CUSTOM_EVENT, ORDER_PAID, Card, EarningContext, Membership
-from loyalty.orders.models import MAX_ITEMS, EventCreate, OrderCreate, OrderUpdate
+from loyalty.events.models import EventCreate
+from loyalty.events.records import CustomEvent, engine_event
+from loyalty.orders.models import MAX_ITEMS, OrderCreate, OrderUpdate
 
 NOW = "2026-03-04T12:00:00.000Z"
 MEMBER = Membership("lmbr_01", "lprg_01", "Club", (Card("lcrd_01", "lcdef_0a"),))
@@ -279,9 +281,15 @@ def test_a_paid_order_earns_a_fixed_points_rule_end_to_end() -> None:
 def test_a_custom_event_earns_a_fixed_points_rule_end_to_end() -> None:
     rule = _rule({"event": CUSTOM_EVENT, "custom_event": {"schema_id": "ms_review"}})
     event = EventCreate.model_validate(EVENT)
-    record = event.record("evt_01", "ms_review")
+
+    def stored(event_id: str, schema_id: str | None) -> CustomEvent:
+        """The event as POST /v1/events stores it (loyalty.events.service)."""
+        return {"id": event_id, "type": event.event, "customer_id": "cust_01", "schema_id": schema_id,
+                "metadata": dict(event.metadata or {}), "loyalty": None, "referral": None, "created_at": "2026-01-01T00:00:00.000Z"}
+
+    record = engine_event(stored("evt_01", "ms_review"))
     assert (record.id, record.name, record.schema_id, dict(record.metadata)) == ("evt_01", "review_written", "ms_review", {"stars": 5})
     earned = evaluate(EarningContext(CUSTOM_EVENT, NOW, "cust_01", event=record, memberships=(MEMBER,)), [rule])
     assert [(e.card_id, e.points) for e in earned.earnings] == [("lcrd_01", 10)]
-    unknown = evaluate(EarningContext(CUSTOM_EVENT, NOW, "cust_01", event=event.record("evt_02", None), memberships=(MEMBER,)), [rule])
+    unknown = evaluate(EarningContext(CUSTOM_EVENT, NOW, "cust_01", event=engine_event(stored("evt_02", None)), memberships=(MEMBER,)), [rule])
     assert unknown.earnings == ()  # E18: a name without a schema earns nothing

@@ -50,3 +50,17 @@ def card_definitions_named(kind: str, component: dict[str, Any]) -> list[str]:
         return [tracked] if tracked else []
     refs = {EARNING_RULE: earning_rule_references, REWARD: reward_references}.get(kind)
     return [item_id for named, item_id in refs(component) if named == CARD_DEFINITION] if refs else []
+
+
+def schema_references(kind: str, component: dict[str, Any]) -> list[str]:
+    """The custom event schemas (`ms_` ids) a component names: a card definition's EVENT_BASED pending `event_types` and
+    sliding-expiration `custom_activity_types`, an earning rule's `customer.custom_event` trigger."""
+    refs: list[str] = []
+    if kind == CARD_DEFINITION:
+        refs += ((component.get("pending_points") or {}).get("event_based") or {}).get("event_types") or []
+        refs += ((component.get("points_expiration") or {}).get("sliding_expiration") or {}).get("custom_activity_types") or []
+    elif kind == EARNING_RULE:
+        schema_id = ((component.get("trigger") or {}).get("custom_event") or {}).get("schema_id")
+        if schema_id:
+            refs.append(schema_id)
+    return list(dict.fromkeys(str(r) for r in refs))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,7 +20,7 @@ from loyalty.components.models import (
     earning_rule_object,
     reward_object,
 )
-from loyalty.components.references import earning_rule_references, reward_references
+from loyalty.components.references import earning_rule_references, reward_references, schema_references
 from loyalty.components.store import CARD_DEFINITION, DELETED, EARNING_RULE, KIND_IDS, REWARD, TIER_STRUCTURE, Stored
 from loyalty.components.updates import changed_fields, updated_card_definition, updated_earning_rule, updated_reward
 from loyalty.core import ids
@@ -37,6 +37,7 @@ from loyalty.core.listing import DATE, STRING, ListSpec, enum_field, id_field, p
 from loyalty.core.lists import list_view
 from loyalty.db.table import Table
 from loyalty.db.transact import TransactionConflict
+from loyalty.schemas import service as schemas
 
 Obj = dict[str, Any]
 
@@ -104,18 +105,40 @@ def list_reward_activities(db: Table, item_id: str, params: list[tuple[str, str]
 
 
 def create_card_definition(db: Table, body: CardDefinitionCreate) -> Obj:
-    """Store a card definition built from the request with the spec's defaults."""
+    """Store a card definition built from the request with the spec's defaults; the custom event schemas it names must
+    exist (checked in its write: 404 `metadata schema`)."""
     obj = card_definition_object(body)
-    store.create_component(db, CARD_DEFINITION, obj)
+    schema_ids = schema_references(CARD_DEFINITION, obj)
+    _with_schemas(lambda: store.create_component(db, CARD_DEFINITION, obj, schema_ids), schema_ids)
     return obj
 
 
 def create_earning_rule(db: Table, body: EarningRuleCreate) -> Obj:
-    """Store an earning rule; the card definitions, benefits and tier structures it names must exist."""
+    """Store an earning rule; the card definitions, benefits and tier structures it names must exist, and so must the
+    custom event schema of a `customer.custom_event` trigger (checked in its write)."""
     obj = earning_rule_object(body)
     _require_references(db, earning_rule_references(obj))
-    store.create_component(db, EARNING_RULE, obj)
+    schema_ids = schema_references(EARNING_RULE, obj)
+    _with_schemas(lambda: store.create_component(db, EARNING_RULE, obj, schema_ids), schema_ids)
     return obj
+
+
+def _with_schemas(write: Callable[[], None], schema_ids: list[str]) -> None:
+    """Run a write that checks that `schema_ids` exist; 404 `metadata schema` for the first one that does not."""
+    try:
+        write()
+    except TransactionConflict as conflict:
+        missing = schemas.refused_schema(conflict, schema_ids)
+        if missing is not None:
+            raise missing from None
+        raise
+
+
+def _new_schemas(kind: str, stored: Stored, obj: Obj) -> list[str]:
+    """The custom event schemas an updated component names that its stored version did not (only those are checked, so
+    a component stored before schemas were checked can still be renamed)."""
+    before = set(schema_references(kind, stored.data))
+    return [s for s in schema_references(kind, obj) if s not in before]
 
 
 def create_reward(db: Table, body: RewardCreate) -> Obj:
@@ -176,14 +199,18 @@ def _changed_meanwhile(kind: str, item_id: str) -> LoyaltyError:
                         resource_type=resource, resource_id=item_id)
 
 
-def _save(db: Table, kind: str, stored: Stored, obj: Obj, event: str) -> None:
+def _save(db: Table, kind: str, stored: Stored, obj: Obj, event: str, schema_ids: list[str] | None = None) -> None:
     """Write the new object with its activity; 409 `concurrent_modification` when its status or assignments changed since
-    it was read (a concurrent transition, update, deletion or program assignment)."""
+    it was read (a concurrent transition, update, deletion or program assignment); 404 `metadata schema` when one of
+    `schema_ids` does not exist."""
     try:
-        store.save_component(db, kind, stored, obj, event)
+        store.save_component(db, kind, stored, obj, event, schema_ids=schema_ids or ())
     except TransactionConflict as conflict:
         if conflict.failed("component"):
             raise _changed_meanwhile(kind, obj["id"]) from None
+        missing = schemas.refused_schema(conflict, schema_ids or [])
+        if missing is not None:
+            raise missing from None
         raise
 
 
@@ -307,7 +334,7 @@ def update_card_definition(db: Table, item_id: str, body: CardDefinitionUpdate) 
             raise resource_locked("card_definition", item_id,
                                   f"Cannot change '{locked[0]}' of card definition {item_id} while it is assigned to program "
                                   f"{', '.join(live)} (only {', '.join(CARD_DEFINITION_EDITABLE_IN_USE)} can change)")
-    _save(db, CARD_DEFINITION, stored, obj, "updated")
+    _save(db, CARD_DEFINITION, stored, obj, "updated", _new_schemas(CARD_DEFINITION, stored, obj))
     return obj
 
 
@@ -320,7 +347,7 @@ def update_earning_rule(db: Table, item_id: str, body: EarningRuleUpdate) -> Obj
         _refuse_changes(changed_fields(body, stored.data, obj), EARNING_RULE_EDITABLE_UNLESS_DRAFT, "earning rule", stored.status)
     if body.earnings is not None:
         _require_references(db, earning_rule_references(obj))
-    _save(db, EARNING_RULE, stored, obj, "updated")
+    _save(db, EARNING_RULE, stored, obj, "updated", _new_schemas(EARNING_RULE, stored, obj))
     return obj
 
 

@@ -4,6 +4,7 @@ in creation order (a deleted component leaves its list). A tier structure's tier
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,6 +18,7 @@ from loyalty.db.keys import BENEFIT, CARD_DEFINITION, EARNING_RULE, GSI1, REWARD
 from loyalty.db.lists import Collection
 from loyalty.db.table import Table
 from loyalty.db.transact import Transaction
+from loyalty.schemas import store as schemas
 
 __all__ = ["BENEFIT", "CARD_DEFINITION", "EARNING_RULE", "REWARD", "TIER_STRUCTURE"]
 
@@ -74,11 +76,18 @@ def add_create(tx: Transaction, db: Table, kind: str, obj: dict[str, Any]) -> No
     add_activity_of(tx, db, kind, obj, "created")
 
 
-def create_component(db: Table, kind: str, obj: dict[str, Any]) -> None:
-    """Store a new component of `kind` with its `created` activity, in one transaction."""
+def create_component(db: Table, kind: str, obj: dict[str, Any], schema_ids: Iterable[str] = ()) -> None:
+    """Store a new component of `kind` with its `created` activity, in one transaction; on condition that each custom
+    event schema of `schema_ids` exists (labels `schemas.store.schema_label(id)`)."""
     tx = db.transaction()
     add_create(tx, db, kind, obj)
+    _add_schemas_exist(tx, db, schema_ids)
     tx.commit()
+
+
+def _add_schemas_exist(tx: Transaction, db: Table, schema_ids: Iterable[str]) -> None:
+    for schema_id in dict.fromkeys(schema_ids):
+        schemas.add_schema_exists(tx, db, schema_id)
 
 
 def get_component(db: Table, kind: str, component_id: str) -> dict[str, Any] | None:
@@ -141,12 +150,15 @@ def add_save(tx: Transaction, db: Table, kind: str, stored: Stored, obj: dict[st
     add_activity_of(tx, db, kind, obj, event, **data)
 
 
-def save_component(db: Table, kind: str, stored: Stored, obj: dict[str, Any], event: str, **data: Any) -> None:
-    """Replace a component's object (an update, or a status change) with its activity, in one transaction.
+def save_component(db: Table, kind: str, stored: Stored, obj: dict[str, Any], event: str, *, schema_ids: Iterable[str] = (),
+                   **data: Any) -> None:
+    """Replace a component's object (an update, or a status change) with its activity, in one transaction; on condition
+    that each custom event schema of `schema_ids` exists.
 
-    Labels: `component` (its status or assignments changed since it was read)."""
+    Labels: `component` (its status or assignments changed since it was read), `schemas.store.schema_label(id)`."""
     tx = db.transaction()
     add_save(tx, db, kind, stored, obj, event, **data)
+    _add_schemas_exist(tx, db, schema_ids)
     tx.commit()
 
 

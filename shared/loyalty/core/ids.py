@@ -64,6 +64,10 @@ ASYNC_ACTION = IdKind("aa_", "async_action")
 PENDING_POINTS_BUCKET = IdKind("lcppb_", "pending_points_bucket")
 POINTS_BUCKET = IdKind("lcpeb_", "points_bucket")
 ORDER = IdKind("ord_", "order")
+METADATA_SCHEMA = IdKind("ms_", "metadata schema")
+"""Custom event schemas (metadata schemas whose related object is the event name); the resource type is spelled as
+Voucherify's 404 example for GET /v1/metadata-schemas/{resource} spells it."""
+EVENT = IdKind("evcus_", "event")
 
 # Activities, one kind per resource that has them (spec-map §2.11).
 PROGRAM_ACTIVITY = IdKind("laprg_", "activity")

@@ -12,7 +12,9 @@ from loyalty.core.ids import new_alnum_id
 from loyalty.customers import store
 from loyalty.customers.models import CustomerCreate, MemberCustomer
 from loyalty.customers.records import Customer
-from loyalty.db.table import Table
+from loyalty.customers.store import CustomerChange
+from loyalty.db.keys import Key
+from loyalty.db.table import Item, Table
 from loyalty.db.transact import TransactionConflict
 
 CUSTOMER_ID = re.compile(r"cust_[A-Za-z0-9]+")
@@ -126,6 +128,34 @@ def save(db: Table, existing: Customer | None, source_id: str | None, patch: dic
 def create_customer(db: Table, body: CustomerCreate) -> dict[str, Any]:
     """POST /v1/customers: create, or update the customer already holding this id / source_id (200 both ways)."""
     return customer_view(upsert(db, body.id, body.source_id, body.patch()))
+
+
+def lookup_key(db: Table, ref: MemberCustomer) -> Key | None:
+    """The one item to read (with others, in a BatchGetItem) to find the customer a `customer` object names: the customer
+    by id, else its source-id claim; None for an id that cannot name a customer (`found_customer` answers 404 for it)."""
+    if ref.id is not None and not CUSTOMER_ID.fullmatch(ref.id):
+        return None
+    return store.lookup_key(db, ref.id, ref.source_id)
+
+
+def found_customer(db: Table, ref: MemberCustomer, item: Item | None) -> Customer | None:
+    """The customer a `customer` object names, from the item `lookup_key` read (a source-id claim costs one more GetItem):
+    404 for an unknown id, None for an unknown source id; the same checks as `find`."""
+    if ref.id is None:
+        return store.from_lookup(db, item, by_id=False) if ref.source_id is not None else None
+    found = store.from_lookup(db, item, by_id=True)
+    if found is None:
+        raise not_found("customer", ref.id)
+    return checked(found, ref.id, ref.source_id)
+
+
+def planned_upsert(existing: Customer | None, source_id: str | None, patch: dict[str, Any]) -> tuple[Customer, CustomerChange]:
+    """What `save` would write, without writing it: the customer as it will be and the change (`store.add_customer_change`
+    adds it to a caller's transaction; a `source_id` refusal there means another request created that customer first)."""
+    if existing is None:
+        return new_customer(source_id, patch), "create"
+    updated = patched(existing, patch)
+    return (existing, None) if updated is None else (updated, "update")
 
 
 def find(db: Table, ref: MemberCustomer) -> Customer | None:

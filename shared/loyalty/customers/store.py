@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from typing import cast
+from typing import Literal, cast
 
 from loyalty.customers.records import Customer
-from loyalty.db.table import Table
+from loyalty.db.keys import Key
+from loyalty.db.table import Item, Table
 from loyalty.db.transact import Transaction
+
+CustomerChange = Literal["create", "update"] | None
+"""What an upsert has to write: a new customer (with its source-id claim), its updated data, or nothing."""
 
 
 def get_customer(db: Table, customer_id: str) -> Customer | None:
@@ -51,3 +55,28 @@ def add_customer_update(tx: Transaction, db: Table, customer: Customer, read_upd
     else:
         condition, values = "attribute_exists(PK) AND #d.#u = :was", {"d": customer, "was": read_updated_at}
     tx.update("customer", db.keys.customer(customer["id"]), "SET #d = :d", condition=condition, names=names, values=values)
+
+
+def lookup_key(db: Table, customer_id: str | None, source_id: str | None) -> Key:
+    """The one item that names a customer: the customer itself by id, else its source-id claim (for a caller that reads
+    it in a BatchGetItem with other items; `from_lookup` reads what it found)."""
+    return db.keys.customer(customer_id) if customer_id is not None else db.keys.customer_source(str(source_id))
+
+
+def from_lookup(db: Table, item: Item | None, *, by_id: bool) -> Customer | None:
+    """The customer a `lookup_key` item names: the item's own data (by id), or the customer its source-id claim points to
+    (one more GetItem); None when the item was absent."""
+    if item is None:
+        return None
+    if by_id:
+        return cast(Customer, item["data"])
+    return get_customer(db, str(item["customer_id"]))
+
+
+def add_customer_change(tx: Transaction, db: Table, customer: Customer, change: CustomerChange) -> None:
+    """Add to `tx` what an upsert writes: a new customer and its source-id claim (labels `customer`, `source_id` when
+    taken), or the customer's new data (label `customer`), or nothing."""
+    if change == "create":
+        add_customer(tx, db, customer)
+    elif change == "update":
+        tx.update("customer", db.keys.customer(customer["id"]), "SET #d = :d", names={"#d": "data"}, values={"d": customer})

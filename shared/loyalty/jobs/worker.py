@@ -10,6 +10,7 @@ from loyalty.core import metrics
 from loyalty.core.logs import logger
 from loyalty.core.settings import get_settings
 from loyalty.db.table import Table
+from loyalty.events import service as events
 from loyalty.jobs.models import (
     AnyJob,
     ApplyCardTransaction,
@@ -17,7 +18,6 @@ from loyalty.jobs.models import (
     CreateMembersBatch,
     EvaluateEarning,
     GenerateCardCodes,
-    PoisonMessage,
     RevokeOrderEarning,
     parse_job,
 )
@@ -56,9 +56,7 @@ def run_job(body: str, client: Any = None) -> str:
         case CreateMembersBatch():
             return batch.create_members_batch(db, job)
         case EvaluateEarning():
-            if job.source == "event":
-                raise PoisonMessage("custom-event earning is wired with the events API")  # next step of issue 7
-            return orders.evaluate_order_earning(db, job)
+            return events.evaluate_event_earning(db, job) if job.source == "event" else orders.evaluate_order_earning(db, job)
         case RevokeOrderEarning():
             return orders.revoke_order_earning(db, job)
 
@@ -75,6 +73,8 @@ def _retire(db: Table, job: AnyJob) -> str:
             outcome = codes.retire_card_codes(db, job)
         case CreateMembersBatch():
             outcome = batch.retire_members_batch(db, job)
+        case EvaluateEarning() if job.source == "event":
+            outcome = events.retire_event_job(db, job)
         case EvaluateEarning() | RevokeOrderEarning():
             outcome = orders.retire_order_job(db, job)
     if outcome == RETIRED:

@@ -1,4 +1,4 @@
-"""Request bodies of `POST /v1/orders`, `PUT /v1/orders/{orderId}` and `POST /v1/events`, and their engine records."""
+"""Request bodies of `POST /v1/orders` and `PUT /v1/orders/{orderId}`, and their engine records (events: loyalty.events.models)."""
 
 from __future__ import annotations
 
@@ -23,7 +23,6 @@ ListOrder = Literal["created_at", "-created_at", "updated_at", "-updated_at"]
 """`order` of GET /v1/orders (`ord:ParameterOrderListOrders`)."""
 DEFAULT_LIST_ORDER: ListOrder = "-created_at"
 """The spec's prose says oldest first by default, but its example (real output) lists the newest first, as the v2 lists do."""
-EventName = Annotated[StrictStr, Field(min_length=1, max_length=300)]
 
 
 # ---------------------------------------------------------------------------------------------- orders
@@ -140,30 +139,3 @@ class OrderCreate(OrderFields):
 class OrderUpdate(OrderFields):
     """PUT /v1/orders/{orderId}: the fields to change; what is not named is left unchanged."""
 
-
-# ---------------------------------------------------------------------------------------------- events
-class EventReferral(Strict):
-    """`referral` of a custom event: the referral code that converts (stored; no referral programs here)."""
-
-    code: Short
-    referrer_id: Short | None = None
-
-
-class EventLoyalty(Strict):
-    """`loyalty` of a custom event: the loyalty card the event is attributed to (v1 earning; v2 ignores it, earning-map §1.3)."""
-
-    code: Short
-
-
-class EventCreate(Strict):
-    """POST /v1/events: a named custom event of a customer (upserted by `id` / `source_id`)."""
-
-    event: EventName
-    customer: MemberCustomer
-    referral: EventReferral | None = None
-    loyalty: EventLoyalty | None = None
-    metadata: Metadata | None = None
-
-    def record(self, event_id: str, schema_id: str | None) -> records.CustomEvent:
-        """The event as the engine reads it; `schema_id` is the `ms_` schema its name resolves to, or None (earning-map E18)."""
-        return records.CustomEvent(id=event_id, name=self.event, schema_id=schema_id, metadata=dict(self.metadata or {}))
