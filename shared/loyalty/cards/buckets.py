@@ -10,7 +10,7 @@ from typing import Any, cast
 from loyalty.cards.store import add_counter_move, add_transaction
 from loyalty.core.clock import now_iso
 from loyalty.db.codec import from_item
-from loyalty.db.keys import EXPIRING_BUCKET_SK_PREFIX, GSI1, PENDING_BUCKET_SK_PREFIX, Key
+from loyalty.db.keys import EXPIRING_BUCKET_SK_PREFIX, GSI1, PENDING_BUCKET_SK_PREFIX, Key, expiring_mark, key_names, pending_mark
 from loyalty.db.table import Item, Table
 from loyalty.db.transact import Transaction, TransactionConflict
 from loyalty.earning.buckets import consume
@@ -93,13 +93,14 @@ def add_expiring_credit(tx: Transaction, db: Table, card: dict[str, Any], expira
     when it does not exist yet; the bucket joins the daily job's expiry list."""
     now = now_iso()
     due = db.keys.bucket_due(EXPIRING, expiration_date, card["id"], expiration_type)
+    gsi_pk, gsi_sk = key_names(GSI1)
     data = {**bucket_ref(card), "customer_id": card.get("customer_id"), "expiration_date": expiration_date,
             "expiration_type": expiration_type}
     tx.update(label, db.keys.expiring_bucket(card["id"], expiration_date, expiration_type),
               "SET #id = if_not_exists(#id, :id), created_at = if_not_exists(created_at, :now), credited_at = :now, #d = :d, "
               "GSI1PK = :g1, GSI1SK = :g2 ADD points :n",
               condition=None, names={"#id": "id", "#d": "data"},
-              values={"id": bucket_id, "now": now, "d": data, "g1": due["GSI1PK"], "g2": due["GSI1SK"], "n": points})
+              values={"id": bucket_id, "now": now, "d": data, "g1": due[gsi_pk], "g2": due[gsi_sk], "n": points})
 
 
 def add_expiring_debit(tx: Transaction, db: Table, card_id: str, bucket: Item, taken: int, *, label: str) -> None:
@@ -117,10 +118,13 @@ def add_bucket_settled(tx: Transaction, db: Table, bucket: Item, record: dict[st
     """Move a bucket out of its list (delete it, on condition that it still holds what was read) and keep its final
     record: an activated or canceled pending bucket, an expired points bucket."""
     card_id = str(record["card_id"])
-    condition, values = "attribute_exists(PK)", {}
+    names: dict[str, str] | None = None
     if "points" in bucket and not isinstance(bucket["points"], dict):
         condition, values = "points = :held", {"held": int(bucket["points"])}
-    tx.delete(label, Key(bucket["PK"], bucket["SK"]), condition=condition, values=values or None)
+    else:  # a pending bucket keeps its points in its record (v1 may adjust them while it is PENDING)
+        condition, values = "#d.#p.#t = :held", {"held": int(bucket["data"]["points"]["total"])}
+        names = {"#d": "data", "#p": "points", "#t": "total"}
+    tx.delete(label, Key(bucket["PK"], bucket["SK"]), condition=condition, names=names, values=values)
     tx.put(f"{label}:record", db.keys.settled_bucket(card_id, str(record["id"])), {"data": record})
 
 
@@ -130,10 +134,22 @@ def add_pending_bucket(tx: Transaction, db: Table, bucket: dict[str, Any], *, la
            {"data": bucket, **db.keys.bucket_due(PENDING, bucket["date"], bucket["card_id"], bucket["id"])})
 
 
+def add_pending_points_change(tx: Transaction, db: Table, bucket: Item, points: int, *, label: str) -> None:
+    """Add `points` (negative: take them) to a PENDING bucket read with its current points (refused if it moved since)."""
+    held = int(bucket["data"]["points"]["total"])
+    tx.update(label, Key(bucket["PK"], bucket["SK"]), "SET #d.#p.#t = :now, #d.#u = :at",
+              condition="#d.#p.#t = :held", names={"#d": "data", "#p": "points", "#t": "total", "#u": "updated_at"},
+              values={"now": held + points, "held": held, "at": now_iso()})
+
+
 @dataclass
 class CardWrite:
     """Everything one TransactWriteItems does to one card: the card transactions it records, the counters it moves
-    (`min_balance` guards a debit), and the other items (claims, buckets) as (label, builder) pairs."""
+    (`min_balance` guards a debit), and the other items (claims, buckets) as (label, builder) pairs.
+
+    Bucket items are added through the methods below (`add_pending`, `credit_expiring`, `debit_expiring`,
+    `change_pending`, `settle_bucket`): each also moves the card's mirror of the bucket (`marks`), so that the card item
+    alone answers its next activation and next expiration, in the same transaction."""
 
     member_id: str
     card_id: str
@@ -141,11 +157,55 @@ class CardWrite:
     deltas: dict[str, int] = field(default_factory=dict)
     min_balance: int | None = None
     items: list[tuple[str, Any]] = field(default_factory=list)
+    marks: dict[str, int | None] = field(default_factory=dict)
 
     def move(self, **deltas: int) -> None:
         """Add counter moves."""
         for name, amount in deltas.items():
             self.deltas[name] = self.deltas.get(name, 0) + amount
+
+    def mark(self, name: str, amount: int | None) -> None:
+        """Move a bucket mirror on the card: add `amount`, or remove it (None)."""
+        if amount is None or name not in self.marks:
+            self.marks[name] = amount
+        elif self.marks[name] is None:
+            raise ValueError(f"bucket mirror {name} is removed and changed in one write")
+        else:
+            self.marks[name] = int(self.marks[name] or 0) + amount
+
+    def add_pending(self, db: Table, bucket: dict[str, Any], *, label: str) -> None:
+        """A new PENDING bucket (see add_pending_bucket)."""
+        self.items.append((label, lambda tx, lb: add_pending_bucket(tx, db, bucket, label=lb)))
+        self.mark(pending_mark(bucket["date"], bucket["type"], bucket["id"]), int(bucket["points"]["total"]))
+
+    def change_pending(self, db: Table, bucket: Item, points: int, *, label: str) -> None:
+        """More (or fewer) points in a PENDING bucket (see add_pending_points_change)."""
+        data = bucket["data"]
+        self.items.append((label, lambda tx, lb: add_pending_points_change(tx, db, bucket, points, label=lb)))
+        self.mark(pending_mark(data["date"], data["type"], data["id"]), points)
+
+    def credit_expiring(self, db: Table, card: dict[str, Any], expiration_date: str, expiration_type: str, points: int,
+                        bucket_id: str, *, label: str) -> None:
+        """Points joining the ACTIVE bucket of their expiration date and type (see add_expiring_credit)."""
+        self.items.append((label, lambda tx, lb: add_expiring_credit(tx, db, card, expiration_date, expiration_type, points, bucket_id,
+                                                                    label=lb)))
+        self.mark(expiring_mark(expiration_date, expiration_type), points)
+
+    def debit_expiring(self, db: Table, bucket: Item, taken: int, *, label: str) -> None:
+        """Points taken from an ACTIVE expiring bucket (see add_expiring_debit)."""
+        data = bucket["data"]
+        self.items.append((label, lambda tx, lb: add_expiring_debit(tx, db, self.card_id, bucket, taken, label=lb)))
+        held = int(bucket.get("points", 0))
+        self.mark(expiring_mark(data["expiration_date"], data["expiration_type"]), None if taken >= held else -taken)
+
+    def settle_bucket(self, db: Table, bucket: Item, record: dict[str, Any], *, label: str) -> None:
+        """A bucket leaving its list (see add_bucket_settled)."""
+        data = bucket["data"]
+        self.items.append((label, lambda tx, lb: add_bucket_settled(tx, db, bucket, record, label=lb)))
+        if str(bucket["SK"]).startswith(PENDING_BUCKET_SK_PREFIX):
+            self.mark(pending_mark(data["date"], data["type"], data["id"]), None)
+        else:
+            self.mark(expiring_mark(data["expiration_date"], data["expiration_type"]), None)
 
     def commit(self, db: Table) -> None:
         """Write it all in one transaction (labels: `card` for the counter move, `ctx:<i>` for transactions, and the
@@ -156,14 +216,20 @@ class CardWrite:
         for i, ctx in enumerate(self.transactions):
             add_transaction(tx, db, cast(Any, ctx), label=f"ctx:{i}")
         moves = {k: v for k, v in self.deltas.items() if v}
-        if moves:
-            add_counter_move(tx, db, self.member_id, self.card_id, moves, self.min_balance)
+        if moves or self.marks:
+            add_counter_move(tx, db, self.member_id, self.card_id, moves, self.min_balance, marks=self.marks)
         tx.commit()
 
 
 def failed_labels(conflict: TransactionConflict, prefix: str) -> list[str]:
     """The failed labels that start with `prefix`."""
     return [label for label in conflict.failed_labels if label.startswith(prefix)]
+
+
+def get_settled_bucket(db: Table, card_id: str, bucket_id: str) -> dict[str, Any] | None:
+    """The final record of a bucket that left its list (ACTIVATED, CANCELED or EXPIRED), or None."""
+    item = db.get(db.keys.settled_bucket(card_id, bucket_id))
+    return dict(item["data"]) if item else None
 
 
 def settled_records(db: Table, card_id: str, bucket_ids: Iterable[str]) -> list[dict[str, Any]]:
@@ -185,4 +251,4 @@ def plan_consumption(db: Table, card_id: str, amount: int) -> list[tuple[Item, i
 def add_consumption(write: CardWrite, db: Table, card_id: str, amount: int) -> None:
     """Add to a card write the debits of its expiring buckets that a debit of `amount` points consumes."""
     for i, (bucket, taken) in enumerate(plan_consumption(db, card_id, amount)):
-        write.items.append((f"consume:{i}", lambda tx, label, b=bucket, n=taken: add_expiring_debit(tx, db, card_id, b, n, label=label)))
+        write.debit_expiring(db, bucket, taken, label=f"consume:{i}")

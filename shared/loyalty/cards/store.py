@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, cast
 
 from loyalty.cards.ledger import balance_delta
@@ -43,10 +44,13 @@ def add_transaction(tx: Transaction, db: Table, ctx: CardTransaction, job: Apply
 
 
 def add_counter_move(tx: Transaction, db: Table, member_id: str, card_id: str, deltas: dict[str, int], min_balance: int | None,
-                     *, label: str = "card", touch: str | None = None, expect: dict[str, int] | None = None) -> None:
+                     *, label: str = "card", touch: str | None = None, expect: dict[str, int] | None = None,
+                     marks: Mapping[str, int | None] | None = None) -> None:
     """Add to `tx` the update that moves a card's counters and its balance together (the card must exist and, with
     `min_balance`, hold at least that balance). `touch` also sets the v1 voucher's `updated_at` to that timestamp.
-    `expect` conditions the move on counters still holding the values read (so the caller knows the values it made)."""
+    `expect` conditions the move on counters still holding the values read (so the caller knows the values it made).
+    `marks` moves the card's mirrors of its buckets (db.keys.pending_mark / expiring_mark): a number is added to the
+    mirror (created at that number), None removes it."""
     names: dict[str, str] = {"#b": "balance"}
     values: dict[str, Any] = {"bd": balance_delta(deltas)}
     sets = []
@@ -59,6 +63,16 @@ def add_counter_move(tx: Transaction, db: Table, member_id: str, card_id: str, d
         names.update({"#d": "data", "#ua": "updated_at"})
         values["ua"] = touch
         sets.append("#d.#ua = :ua")
+    adds: list[str] = []
+    removes: list[str] = []
+    for i, name in enumerate(sorted(marks or {})):
+        names[f"#m{i}"] = name
+        mark = (marks or {})[name]
+        if mark is None:
+            removes.append(f"#m{i}")
+        else:
+            values[f"m{i}"] = mark
+            adds.append(f"#m{i} :m{i}")
     condition = "attribute_exists(PK)"
     if min_balance is not None:
         condition += " AND #b >= :need"
@@ -67,7 +81,8 @@ def add_counter_move(tx: Transaction, db: Table, member_id: str, card_id: str, d
         names[f"#e{i}"] = name
         values[f"e{i}"] = value
         condition += f" AND #e{i} = :e{i}"
-    tx.update(label, db.keys.card(member_id, card_id), "SET " + ", ".join(sets), condition=condition, names=names, values=values)
+    expression = "SET " + ", ".join(sets) + (" ADD " + ", ".join(adds) if adds else "") + (" REMOVE " + ", ".join(removes) if removes else "")
+    tx.update(label, db.keys.card(member_id, card_id), expression, condition=condition, names=names, values=values)
 
 
 def add_settle(tx: Transaction, db: Table, ctx: CardTransaction, status: str, rejection: dict[str, Any] | None = None,

@@ -61,8 +61,8 @@ CARD = IdKind("lcrd_", "card")
 CARD_TRANSACTION = IdKind("lctx_", "card_transaction")
 REWARD_TRANSACTION = IdKind("lrtx_", "reward_transaction")
 ASYNC_ACTION = IdKind("aa_", "async_action")
-PENDING_POINTS_BUCKET = IdKind("lcppb_", "pending_points_bucket")
-POINTS_BUCKET = IdKind("lcpeb_", "points_bucket")
+PENDING_POINTS_BUCKET = IdKind("lcppb_", "card_pending_points_bucket")
+POINTS_BUCKET = IdKind("lcpeb_", "card_points_bucket")
 
 # Activities, one kind per resource that has them (spec-map §2.11).
 PROGRAM_ACTIVITY = IdKind("laprg_", "activity")

@@ -230,16 +230,14 @@ def _earning_write(db: Table, card: Card, cdef: Mapping[str, Any], earnings: lis
                       "points_expiration": earning.points_expiration, "source_id": source_id, "transaction_id": ctx["id"],
                       "reason": earning.reason, "metadata": metadata}
             write.move(pending_total=points)
-            write.items.append((f"pending:{i}", lambda tx, label, b=bucket: bucket_store.add_pending_bucket(tx, db, b, label=label)))
+            write.add_pending(db, bucket, label=f"pending:{i}")
             claim.update({"bucket_id": bucket["id"], "bucket_date": day})
         claim["transaction_id"] = ctx["id"]
         write.transactions.append(cast(dict[str, Any], ctx))
         write.items.append((f"claim:{i}", lambda tx, label, c=claim, k=earning.idempotency_key:
                             store.add_claim(tx, db, source_id, k, c, label=label)))
     for n, ((date, kind), points) in enumerate(sorted(credits.items())):
-        bucket_id = ids.POINTS_BUCKET.new()
-        write.items.append((f"credit:{n}", lambda tx, label, d=date, k=kind, p=points, b=bucket_id:
-                            bucket_store.add_expiring_credit(tx, db, record, d, k, p, b, label=label)))
+        write.credit_expiring(db, record, date, kind, points, ids.POINTS_BUCKET.new(), label=f"credit:{n}")
     return write
 
 
@@ -290,15 +288,13 @@ def settle_pending(db: Table, item: Item, cdef: Mapping[str, Any], *, activate: 
         details["points"].update({"expiration_date": date, "expiration_type": kind})
         write.move(pending_activated=points, total=points, earned=points)
         if date:
-            bucket_id = ids.POINTS_BUCKET.new()
-            write.items.append(("credit", lambda tx, label: bucket_store.add_expiring_credit(tx, db, card, date, kind, points, bucket_id,
-                                                                                            label=label)))
+            write.credit_expiring(db, card, date, kind, points, ids.POINTS_BUCKET.new(), label="credit")
     else:
         write.move(pending_canceled=points)
     ctx = card_transaction(cast(Card, card), "PENDING_POINTS_ACTIVATED" if activate else "PENDING_POINTS_CANCELED", points, reason,
                            "APPROVED", metadata={"pending_points_bucket_id": bucket["id"]}, **details)
     write.transactions.append(cast(dict[str, Any], ctx))
-    write.items.append(("bucket", lambda tx, label: bucket_store.add_bucket_settled(tx, db, item, settled, label=label)))
+    write.settle_bucket(db, item, settled, label="bucket")
     if extra:
         extra(write)
     try:
@@ -354,14 +350,14 @@ def expire_buckets(db: Table, card: Mapping[str, Any], items: list[Item], *, man
         view = bucket_store.expiring_bucket_from_item(item)
         views.append(view)
         settled = {**view, "status": "EXPIRED", "updated_at": at}
-        write.items.append((f"bucket:{n}", lambda tx, label, i=item, s=settled: bucket_store.add_bucket_settled(tx, db, i, s, label=label)))
+        write.settle_bucket(db, item, settled, label=f"bucket:{n}")
     if manual:
-        simple = {"id": views[0]["id"], "points": views[0]["points"]["total"], "expiration_date": views[0]["expiration_date"],
+        simple = {"id": views[0]["id"], "points": views[0]["points"], "expiration_date": views[0]["expiration_date"],
                   "expiration_type": views[0]["expiration_type"]}
         ctx = card_transaction(cast(Card, card), "ADMIN_POINTS_EXPIRATION", -total, None, "APPROVED", bucket=simple)
     else:
         ctx = card_transaction(cast(Card, card), "POINTS_EXPIRED", -total, EXPIRATION, "APPROVED", date=day,
-                               buckets=[{"id": v["id"], "points": v["points"]["total"], "expiration_date": v["expiration_date"],
+                               buckets=[{"id": v["id"], "points": v["points"], "expiration_date": v["expiration_date"],
                                          "expiration_type": v["expiration_type"]} for v in views])
     write.transactions.append(cast(dict[str, Any], ctx))
     try:

@@ -182,8 +182,8 @@ def voucher_view(card: Card, base: str) -> dict[str, Any]:
         "loyalty_card": {
             "points": card.get("total", 0),
             "balance": card.get("balance", 0),
-            "next_expiration_date": None,
-            "next_expiration_points": 0,
+            "next_expiration_date": (card.get("next_expiration") or {}).get("date"),
+            "next_expiration_points": (card.get("next_expiration") or {}).get("points", 0),
             "pending_points": pending,
             "expired_points": card.get("expired", 0),
             "subtracted_points": card.get("subtracted", 0),
@@ -369,6 +369,11 @@ def _card_by_code(db: Table, campaign_ref: str | None, member_ref: str) -> Card:
             if campaign is None or campaign["id"] != card["campaign_id"]:
                 raise _voucher_not_found(code)
     return card
+
+
+def card_by_code(db: Table, campaign_ref: str | None, member_ref: str) -> Card:
+    """A v1 card by its code (the v1 memberId), optionally only within one campaign (id or name); 404 `voucher`."""
+    return _card_by_code(db, campaign_ref, member_ref)
 
 
 def get_member(db: Table, campaign_ref: str | None, member_ref: str, base: str) -> dict[str, Any]:
