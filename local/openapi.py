@@ -78,6 +78,14 @@ EXTRA_ERRORS: dict[str, tuple[int, ...]] = {
     "POST /v2/loyalties/programs/{programId}/members/batch": (423,),  # non_active_program
     "PUT /v2/loyalties/programs/{programId}/members/{memberId}": (409,),  # concurrent_modification
     "DELETE /v2/loyalties/programs/{programId}/members/{memberId}": (409, 423),  # concurrent_modification; purchases pending
+    # points buckets: 423 invalid_pending_points_bucket_status / invalid_points_bucket_status, program or member not
+    # ACTIVE, pending points or expiration not enabled; 409 concurrent_modification; v1: 400 invalid_pending_points_state
+    "POST /v2/loyalties/programs/{programId}/members/{memberId}/cards/{cardId}/pending-points/{bucketId}/activate": (423,),
+    "POST /v2/loyalties/programs/{programId}/members/{memberId}/cards/{cardId}/pending-points/{bucketId}/cancel": (423,),
+    "POST /v2/loyalties/programs/{programId}/members/{memberId}/cards/{cardId}/expiring-points/{bucketId}/expire": (409, 423),
+    "POST /v1/loyalties/members/{memberId}/pending-points/{pendingPointsId}/activate": (400,),
+    "POST /v1/loyalties/members/{memberId}/pending-points/{pendingPointsId}/cancel": (400,),
+    "POST /v1/loyalties/members/{memberId}/pending-points/{pendingPointsId}/balance": (409,),
     "POST /v2/loyalties/programs/{programId}/members/{memberId}/activate": (400, 409),  # invalid_state_transition; concurrent change
     "POST /v2/loyalties/programs/{programId}/members/{memberId}/deactivate": (400, 409),
     # v2 components: 409 invalid_state_transition / concurrent_modification; 423 resource_locked (in use by a live
@@ -107,7 +115,11 @@ SUCCESS: dict[str, dict[str, str]] = {
     "POST /v2/loyalties/programs/{programId}/members/batch": {
         "202": "Batch accepted: `{async_action_id}`; read its progress and result with GET /v1/async-actions/{asyncActionId}",
     },
+    "POST /v1/loyalties/members/{memberId}/pending-points/{pendingPointsId}/cancel": {
+        "204": "The pending points are canceled (no content)",
+    },
 }
+NO_CONTENT = "204"
 
 ERROR_DESCRIPTIONS = {
     400: "Invalid request: `invalid_payload`, `invalid_query_params`, `invalid_or_expired_cursor`, `invalid_state_transition`, "
@@ -329,7 +341,7 @@ def _operation(route: Route, operation: dict[str, Any], docstring: str) -> dict[
     responses.pop(POWERTOOLS_VALIDATION, None)
     ok = responses.pop("200", None) or {"description": "Successful Response", "content": {"application/json": {"schema": {"type": "object"}}}}
     for code, description in (SUCCESS.get(route.route_key) or {"200": "Successful Response"}).items():
-        responses[code] = {**copy.deepcopy(ok), "description": description}
+        responses[code] = {"description": description} if code == NO_CONTENT else {**copy.deepcopy(ok), "description": description}
     for status in error_statuses(route, op):
         responses[str(status)] = _error_response(status)
     op["responses"] = responses

@@ -31,6 +31,12 @@ DELETING_FUNCTIONS = {
     "DeleteBenefitFunction": "the benefit's name claim (benefits/store.py)",
     "UpdateBenefitFunction": "the old name claim when a benefit is renamed (benefits/store.py)",
     "ProcessJobsFunction": "each processed chunk of a batch enrolment (members/store.py finish_chunk)",
+    # a settled bucket leaves its list (cards/buckets.py add_bucket_settled; its final record is kept under XB#)
+    "ActivateCardPendingPointsBucketFunction": "the activated pending bucket",
+    "CancelCardPendingPointsBucketFunction": "the canceled pending bucket",
+    "ExpireCardPointsBucketFunction": "the expired points bucket",
+    "ActivateMemberPendingPointsV1Function": "the activated pending bucket (v1 entry)",
+    "CancelMemberPendingPointsV1Function": "the canceled pending bucket (v1 entry)",
 }
 
 
