@@ -70,6 +70,8 @@ class Recorder:
 
 
 RECORDER = Recorder()
+SERVED: dict[str, Path] = {}
+"""`state_dir` of the session's `python -m local serve` (its endpoints.json names the table a driver may seed)."""
 
 
 class Client:
@@ -83,6 +85,10 @@ class Client:
 
     def request(self, method: str, path: str, body: Any = None, **kw: Any) -> tuple[int, Any]:
         resp = self.session.request(method, self.base_url + path, json=body, timeout=30, **kw)
+        if resp.status_code == 204:  # no content: no body to read
+            assert resp.content == b"", resp.text
+            self.recorder.record(method, path, resp.status_code, None, body if body is not None else kw.get("data"))
+            return resp.status_code, None
         assert resp.headers["Content-Type"].startswith("application/json"), resp.text
         data = resp.json()
         self.recorder.record(method, path, resp.status_code, data, body if body is not None else kw.get("data"))
@@ -119,6 +125,7 @@ def server() -> Iterator[ServeProcess]:
                                                             "AUTH_CACHE_TTL_SECONDS": str(AUTH_CACHE_TTL_SECONDS),
                                                             "PROJECT_RATE_LIMIT": "0"})  # the suite outpaces 50/s; tests/integration/test_throttle.py
         proc.start()
+        SERVED["state_dir"] = proc.state_dir
         try:
             yield proc
         finally:

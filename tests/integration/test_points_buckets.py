@@ -11,12 +11,12 @@ from typing import Any
 
 import pytest
 
+from bench.buckets import card_ref, seed_expiring, seed_pending
 from loyalty.core import clock
 from loyalty.points import service as points
 from tests.integration.conftest import Stack
 from tests.integration.test_points_lifecycle import PENDING_7D, ROLLING_6M, card, order, setup_program, transactions
 from tests.integration.test_v2_journey import BASE
-from tests.seed_buckets import card_ref, seed_expiring, seed_pending
 
 DAY_MS = 86_400_000
 PENDING_VIEW = {"id", "card_id", "card_definition_id", "program_id", "card_type", "member_id", "points", "date", "type", "status",

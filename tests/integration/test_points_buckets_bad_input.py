@@ -7,13 +7,13 @@ from typing import Any
 
 import pytest
 
+from bench.buckets import card_ref, seed_expiring, seed_pending
 from loyalty.core import clock
 from loyalty.points import service as points
 from tests.integration.conftest import Stack
 from tests.integration.test_points_buckets import _shift, card_path
 from tests.integration.test_points_lifecycle import PENDING_7D, ROLLING_6M, order, setup_program
 from tests.integration.test_v2_bad_input import error_of
-from tests.seed_buckets import card_ref, seed_expiring, seed_pending
 
 UNKNOWN = {"program": "lprg_00000000000000000a", "member": "lmbr_00000000000000000a", "card": "lcrd_00000000000000000a",
            "pending": "lcppb_00000000000000000a", "expiring": "lcpeb_00000000000000000a"}

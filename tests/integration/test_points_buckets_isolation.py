@@ -8,13 +8,13 @@ from typing import Any
 
 import pytest
 
+from bench.buckets import card_ref, seed_expiring, seed_pending
 from loyalty.core import clock
 from loyalty.points import service as points
 from tests.integration.conftest import Stack
 from tests.integration.test_isolation import ERROR_FIELDS, assert_refused_without_data
 from tests.integration.test_points_buckets import _shift, card_path
 from tests.integration.test_points_lifecycle import PENDING_7D, ROLLING_6M, order, setup_program
-from tests.seed_buckets import card_ref, seed_expiring, seed_pending
 
 
 @pytest.fixture(scope="module")

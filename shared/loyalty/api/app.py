@@ -211,7 +211,7 @@ def table(app: APIGatewayHttpResolver) -> Table:
 
 def no_content() -> Response[None]:
     """An empty 204 answer (the v1 endpoints that answer nothing)."""
-    return Response(status_code=204, body="")
+    return Response(status_code=204, body=None)
 
 
 def request_id(app: APIGatewayHttpResolver) -> str:

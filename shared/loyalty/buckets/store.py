@@ -20,7 +20,7 @@ Page = tuple[list[dict[str, Any]], dict[str, str] | None]
 
 def get_card_definition(db: Table, card_definition_id: str) -> dict[str, Any] | None:
     """One card definition (its pending and expiration settings)."""
-    return components.get_components(db, [(CARD_DEFINITION, card_definition_id)]).get((CARD_DEFINITION, card_definition_id))
+    return components.get_component(db, CARD_DEFINITION, card_definition_id)
 
 
 def _card_buckets(db: Table, program_id: str, member_id: str, card_id: str, query: ListQuery, spec: ListSpec, prefix: str,

@@ -1,7 +1,7 @@
 """Points buckets written straight into a stack, as earning writes them (the transaction, the bucket, the card's counters
-and its bucket mirrors in one TransactWriteItems): for suites that reach a running stack over HTTP only and have no route
-that earns (e2e, fuzz, the round-trip scenario), and for card states earning cannot reach (a bucket on a card whose card
-definition does not delay points)."""
+and its bucket mirrors in one TransactWriteItems): for the round-trip scenario and the suites that reach a running stack
+over HTTP only (e2e, fuzz), where no route earns into a v1 card yet, and for card states earning cannot reach (a bucket
+on a card whose card definition does not delay points)."""
 
 from __future__ import annotations
 
@@ -60,5 +60,5 @@ def served_table(state_dir: str | Path, project: str) -> Table:
 
     info = json.loads((Path(state_dir) / "endpoints.json").read_text())
     client = boto3.client("dynamodb", endpoint_url=info["endpoints"]["dynamodb"], region_name=info.get("region") or "us-east-1",
-                          aws_access_key_id="local", aws_secret_access_key="local")  # noqa: S106 - the embedded backend's
+                          aws_access_key_id="local", aws_secret_access_key="local")
     return Table(project, info["table_name"], cursor_secret="-" * 32, client=client)
