@@ -381,3 +381,29 @@ def test_v1_points_expiration_lists_the_active_buckets_soonest_first(stack: Stac
     by_name = ok(stack, "list_points_expiration_v1", "GET", f"/v1/loyalties/V1%20Club/members/{v1_world['code']}/points-expiration")
     assert by_name == listed
     refused(stack, 404, "not_found", "list_points_expiration_v1", "GET", f"/v1/loyalties/camp_other/members/{v1_world['code']}/points-expiration")
+
+
+@pytest.mark.filterwarnings("ignore:.*is deprecated:DeprecationWarning")
+def test_the_official_sdk_reads_and_settles_v1_pending_points_unchanged(stack: Stack, v1_world: dict[str, Any]) -> None:
+    from voucherify.models import LoyaltiesMembersPendingPointsBalanceRequestBody
+
+    from tests.integration.test_v1_sdk import sdk
+
+    loyalties, _, gateway = sdk(stack)
+    code, campaign = v1_world["code"], v1_world["campaign"]["id"]
+    listed = loyalties.list_member_pending_points(code)
+    assert listed.has_more is False and [e.points for e in listed.data or []] == [10, 20, 30]
+    first, second = (e.id for e in (listed.data or [])[:2])
+    assert first is not None and second is not None
+    by_campaign = loyalties.list_member_pending_points1(campaign, code)
+    assert by_campaign.to_dict() == listed.to_dict()
+    adjusted = loyalties.adjust_member_pending_points(code, first, LoyaltiesMembersPendingPointsBalanceRequestBody(points=2))
+    assert (adjusted.points, adjusted.total) == (2, 62)
+    activated = loyalties.activate_member_pending_points(code, first)
+    assert (activated.points, activated.balance, activated.type) == (12, 25 + 40 + 15 + 12, "loyalty_card")
+    assert loyalties.cancel_member_pending_points(code, second) is None
+    buckets = loyalties.list_points_expiration(campaign, code)
+    assert buckets.total == 2 and [b.bucket.total_points for b in buckets.data or [] if b.bucket] == [15, 40]
+    assert [name for _, _, name in gateway.calls] == [
+        "list_member_pending_points_by_code_v1", "list_member_pending_points_v1", "adjust_member_pending_points_v1",
+        "activate_member_pending_points_v1", "cancel_member_pending_points_v1", "list_points_expiration_v1"]
