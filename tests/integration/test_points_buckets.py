@@ -221,6 +221,23 @@ def test_an_inactive_member_or_program_cannot_settle_pending_points(stack: Stack
     assert card(stack, pending_world)["balance"] == {"points": 0, "pending_points": 100}
 
 
+def test_the_daily_job_keeps_the_card_s_next_activation_and_expiration(stack: Stack, pending_world: dict[str, Any]) -> None:
+    soon, later = pending_world["dates"]
+    db = stack.db()
+    points.run_daily(db, soon)
+    got = assert_ledger_explains_the_card(stack, pending_world)
+    assert got["next_activation"] == {"points": 70, "type": "PERIOD_BASED", "date": later}
+    [active] = expiring_list(stack, pending_world)["data"]
+    assert got["next_expiration"] == {"points": 30, "date": active["expiration_date"]}
+    points.run_daily(db, later)
+    got = assert_ledger_explains_the_card(stack, pending_world)
+    assert got["next_activation"] is None and got["balance"] == {"points": 100, "pending_points": 0}
+    last = max(b["expiration_date"] for b in expiring_list(stack, pending_world)["data"])
+    points.run_daily(db, _shift(last, 1))
+    got = assert_ledger_explains_the_card(stack, pending_world)
+    assert (got["next_expiration"], got["balance"]["points"]) == (None, 0)
+
+
 # ---------------------------------------------------------------------------------------------- v2 expiring points
 @pytest.fixture
 def expiring_world(stack: Stack, days: Clock) -> dict[str, Any]:
