@@ -90,9 +90,9 @@ def settle_card_pending_bucket(db: Table, program_id: str, member_id: str, card_
                      "The card definition of this card does not have pending points enabled")
     if str(item["data"]["date"]) <= points.local_day(now_iso()):
         raise invalid_pending_bucket_status(f"Pending points bucket can be {VERBS[activate]} only before its date "
-                                    f"({item['data']['date']}); the daily job settles it on that date")
+                                            f"({item['data']['date']}); the daily job settles it on that date")
     ctx = points.settle_pending(db, item, cdef or {}, activate=activate,
-                                 reason=points.MANUAL_ACTIVATION if activate else points.MANUAL_CANCELLATION)
+                                reason=points.MANUAL_ACTIVATION if activate else points.MANUAL_CANCELLATION)
     if ctx is None:  # settled by another request or the daily job in the meantime
         raise _not_pending(activate)
     return {"transaction": ctx, "status": "TRANSACTION_CREATED", "message": MESSAGES[activate]}
@@ -143,7 +143,7 @@ def _v1_settle(db: Table, card: Card, pending_id: str, *, activate: bool) -> int
     item = _v1_bucket(db, card, pending_id, action)
     # a v1 card has no card definition: activated points expire as the bucket's own expiration (written by its earning) says
     ctx = points.settle_pending(db, item, {}, activate=activate,
-                                 reason=points.MANUAL_ACTIVATION if activate else points.MANUAL_CANCELLATION)
+                                reason=points.MANUAL_ACTIVATION if activate else points.MANUAL_CANCELLATION)
     if ctx is None:
         settled = bucket_store.get_settled_bucket(db, card["id"], str(item["data"]["id"])) or {}
         raise _invalid_state(action, str(settled.get("status") or "UNKNOWN"))
@@ -158,9 +158,9 @@ def activate_member_pending_points(db: Table, member_ref: str, pending_id: str) 
     """POST /v1/loyalties/members/{memberId}/pending-points/{pendingPointsId}/activate: the entry's points join the card
     at once; answers the card's balance as this activation left it."""
     card = card_by_code(db, None, member_ref)
-    points = _v1_settle(db, card, pending_id, activate=True)
-    return _balance(card, points=points, total=int(card.get("total", 0)) + points, balance=int(card.get("balance", 0)) + points,
-                    type="loyalty_card")
+    activated = _v1_settle(db, card, pending_id, activate=True)
+    return _balance(card, points=activated, total=int(card.get("total", 0)) + activated,
+                    balance=int(card.get("balance", 0)) + activated, type="loyalty_card")
 
 
 def cancel_member_pending_points(db: Table, member_ref: str, pending_id: str) -> None:
@@ -261,7 +261,8 @@ def expire_card_points_bucket(db: Table, program_id: str, member_id: str, card_i
                 raise locked("points_expiration_not_enabled", "Points expiration not enabled",  # ours (spec-map A7)
                              "The card definition of this card does not have points expiration enabled")
         if str(item["data"]["expiration_date"]) < points.local_day(now_iso()):
-            raise invalid_points_bucket_status(f"Points bucket expired on {item['data']['expiration_date']}; the daily job removes its points")
+            raise invalid_points_bucket_status(f"Points bucket expired on {item['data']['expiration_date']}; "
+                                               "the daily job removes its points")
         ctx = points.expire_buckets(db, {**card, "customer_id": member["customer_id"]}, [item], manual=True)
         if ctx is not None:
             return {"transaction": ctx, "status": "TRANSACTION_CREATED", "message": EXPIRATION_MESSAGE}
