@@ -95,7 +95,8 @@ BUDGETS: dict[str, Budget] = {
     "v1 add member (repeat)": Budget("GetItem campaign, customer, membership, card", reads=4),
     "v1 get member": Budget("GetItem code claim + GetItem card", reads=2),
     "v1 get member by code": Budget("GetItem code claim + GetItem card", reads=2),
-    "v1 balance": Budget("GetItem code claim + GetItem card + TransactWriteItems", reads=2, transactions=1),
+    "v1 balance": Budget("GetItem code claim + GetItem card + Query of its expiring buckets (a debit takes the "
+                         "soonest-expiring first) + TransactWriteItems", reads=3, transactions=1),
     "v1 balance by code": Budget("GetItem code claim + GetItem card + Query of its expiring buckets (a debit takes the "
                                  "soonest-expiring first) + TransactWriteItems", reads=3, transactions=1),
     "create v1 earning rules": Budget("GetItem campaign + TransactWriteItems (the rules + the project's rule count)",
@@ -243,6 +244,29 @@ BUDGETS: dict[str, Budget] = {
                                                      reads=2, transactions=1, sends=1),
     "list metadata schemas": Budget("Query of the schemas' GSI1 list, 1 per MB", reads=1),
     "get metadata schema": Budget("GetItem of the name claim (it holds the schema)", reads=1),
+    # points buckets: a card's buckets live in its ledger partition, their sort keys following their dates
+    "list pending points p1": Budget("Query of the card's pending buckets, 1 per page", reads=1),
+    "list pending points p2": Budget("Query of the card's pending buckets, 1 per page", reads=1),
+    "activate pending points": Budget("Query program + Query member partition + Query the card's pending buckets + GetItem "
+                                      "card definition + TransactWriteItems (bucket, record, transaction, card, expiring bucket)",
+                                      reads=4, transactions=1),
+    "cancel pending points": Budget("Query program + Query member partition + Query the card's pending buckets + GetItem "
+                                    "card definition + TransactWriteItems (bucket, record, transaction, card)", reads=4, transactions=1),
+    "list expiring points p1": Budget("Query of the card's expiring buckets, 1 per page", reads=1),
+    "list expiring points p2": Budget("Query of the card's expiring buckets, 1 per page", reads=1),
+    "expire points bucket": Budget("Query program + Query member partition + Query the card's expiring buckets + GetItem "
+                                   "card definition + TransactWriteItems (bucket, record, transaction, card)", reads=4, transactions=1),
+    "get member (with buckets)": Budget("Query member partition (its cards answer next_activation and next_expiration from "
+                                        "the bucket mirrors on the card item)", reads=1),
+    "v1 list pending points": Budget("GetItem code claim + GetItem card + Query of its pending buckets", reads=3),
+    "v1 list pending points by code": Budget("GetItem code claim + GetItem card + Query of its pending buckets", reads=3),
+    "v1 adjust pending points": Budget("GetItem code claim + GetItem card + Query of its pending buckets + TransactWriteItems",
+                                       reads=3, transactions=1),
+    "v1 activate pending points": Budget("GetItem code claim + GetItem card + Query of its pending buckets + TransactWriteItems",
+                                         reads=3, transactions=1),
+    "v1 cancel pending points": Budget("GetItem code claim + GetItem card + Query of its pending buckets + TransactWriteItems",
+                                       reads=3, transactions=1),
+    "v1 points expiration": Budget("GetItem code claim + GetItem card + Query of its expiring buckets", reads=3),
 }
 
 
@@ -252,6 +276,7 @@ class Driver(Protocol):
     events: Events
     headers: dict[str, str]
     recorder: CallRecorder
+    project: str  # the project of `headers` (the scenario writes points buckets into it directly: no route earns yet)
 
     def invoke(self, function: str, event: dict[str, Any]) -> Any:
         """Run one function on one event (in this process, with the layer's cached clients)."""
@@ -339,6 +364,7 @@ class _Scenario:
         self._v1(tag)
         self._orders(tag)
         self._events(tag)
+        self._buckets(tag)
         self.clear_auth_cache()  # so that an authentication, which the $default route must not make, would be counted
         self.call("unknown route", "GET", f"{V2}/no-such-route", expect=404)
         return self.results
@@ -572,7 +598,12 @@ class _Scenario:
         self.v1_code = code
         self.call("v1 get member", "GET", f"{members}/{code}")
         self.call("v1 get member by code", "GET", f"/v1/loyalties/members/{code}")
-        self.call("v1 balance", "POST", f"{members}/{code}/balance", {"points": 500})
+        self.call(None, "POST", f"{members}/{code}/balance", {"points": 500})
+        # 100 points that expire, twice: each debit below takes them first and empties (deletes) their bucket
+        expiring = {"points": 100, "expiration_date": "2099-12-31"}
+        self.call(None, "POST", f"{members}/{code}/balance", expiring)
+        self.call("v1 balance", "POST", f"{members}/{code}/balance", {"points": -100})
+        self.call(None, "POST", f"/v1/loyalties/members/{code}/balance", expiring)
         self.call("v1 balance by code", "POST", f"/v1/loyalties/members/{code}/balance", {"points": -100})
         rules = f"/v1/loyalties/{campaign}/earning-rules"
         rule = self.call("create v1 earning rules", "POST", rules, [
@@ -629,6 +660,68 @@ class _Scenario:
         self.call("list metadata schemas", "GET", "/v1/metadata-schemas")
         self.call("get metadata schema", "GET", f"/v1/metadata-schemas/{name}")
         self.driver.take_jobs()  # the earning jobs: the worker side is not counted here
+
+    def _buckets(self, tag: str) -> None:
+        """A wallet whose points wait 7 days, then roll over 6 months: three orders earned in-process (no route earns yet),
+        their buckets listed, activated, canceled and expired by hand; then a v1 card's pending entries and buckets."""
+        from bench.buckets import card_ref, seed_expiring, seed_pending
+        from loyalty.core.clock import now_iso
+        from loyalty.core.settings import get_settings
+        from loyalty.db.table import Table
+        from loyalty.earning.records import Order
+        from loyalty.points import service as points
+
+        settings = get_settings()
+        db = Table(self.driver.project, settings.table_name, cursor_secret=settings.cursor_secret)
+        cdef = self.call(None, "POST", f"{V2}/card-definitions", {
+            "name": f"Pending wallet {tag}", "type": "INDIVIDUAL", "status": "ACTIVE",
+            "pending_points": {"type": "PERIOD_BASED", "period_based": {"period": {"unit": "DAY", "value": 7}}},
+            "points_expiration": {"type": "ROLLING_EXPIRATION", "rolling_expiration": {"period": {"unit": "MONTH", "value": 6}}}})["id"]
+        rule = self.call(None, "POST", f"{V2}/earning-rules", {
+            "name": f"Pending order {tag}", "status": "ACTIVE", "trigger": {"event": "customer.order.paid"},
+            "earnings": [{"effects": [{"type": "POINTS", "points": {"value": 10, "card_definition_id": cdef}}]}]})["id"]
+        program = self.call(None, "POST", f"{V2}/programs", {"name": f"Pending {tag}", "status": "ACTIVE",
+                                                           "card_definitions": [{"id": cdef}], "earning_rules": [{"id": rule}]})["id"]
+        customer = self.call(None, "POST", "/v1/customers", {"source_id": f"rt-p-{tag}", "name": "Pat"})["id"]
+        member = self.call(None, "POST", f"{V2}/programs/{program}/members", {"customer_id": customer})
+        self.jobs()
+        card_id = member["cards"][0]["card"]["id"]
+        for n in range(3):
+            if points.earn(db, customer, f"ord_{tag}{n:02x}", order=Order(id=f"ord_{tag}{n:02x}", amount=1000)) != 1:
+                raise ScenarioError("an order should have earned pending points")
+        m = f"{V2}/programs/{program}/members/{member['id']}"
+        c = f"{m}/cards/{card_id}"
+        page = self.call("list pending points p1", "GET", f"{c}/pending-points", query={"limit": "1"})
+        self.call("list pending points p2", "GET", f"{c}/pending-points", query={"limit": "1", "cursor": page["cursor"]["next"]})
+        buckets = self.call(None, "GET", f"{c}/pending-points")["data"]
+        self.call("activate pending points", "POST", f"{c}/pending-points/{buckets[0]['id']}/activate")
+        self.call("cancel pending points", "POST", f"{c}/pending-points/{buckets[1]['id']}/cancel")
+        today = points.local_day(now_iso())
+        seed_expiring(db, card_ref(card_id, member["id"], program, cdef, customer), 50, f"{int(today[:4]) + 2}{today[4:8]}28")
+        page = self.call("list expiring points p1", "GET", f"{c}/expiring-points", query={"limit": "1"})
+        self.call("list expiring points p2", "GET", f"{c}/expiring-points", query={"limit": "1", "cursor": page["cursor"]["next"]})
+        self.call("expire points bucket", "POST", f"{c}/expiring-points/{page['data'][0]['id']}/expire")
+        card = self.call("get member (with buckets)", "GET", m)["cards"][0]["card"]
+        if card["next_activation"] is None or card["next_expiration"] is None:
+            raise ScenarioError(f"the card should answer its next activation and expiration: {card}")
+
+        campaign = self.call(None, "POST", "/v1/loyalties", {
+            "name": f"Pending loyalty {tag}", "type": "AUTO_UPDATE",
+            "voucher": {"type": "LOYALTY_CARD", "loyalty_card": {"points": 0}, "code_config": {"pattern": "RP-########"}}})["id"]
+        code = self.call(None, "POST", f"/v1/loyalties/{campaign}/members", {"customer": customer})["code"]
+        claim = db.get(db.keys.card_code(code))
+        if claim is None:
+            raise ScenarioError("the v1 card's code claim is missing")
+        ref = card_ref(claim["card_id"], claim["member_id"], campaign, campaign, customer)
+        entries = ["lopp_" + seed_pending(db, ref, p, f"{int(today[:4]) + 1}{today[4:8]}01")["id"].removeprefix("lcppb_") for p in (10, 20)]
+        seed_expiring(db, ref, 30, f"{int(today[:4]) + 1}{today[4:8]}28")
+        self.call("v1 list pending points", "GET", f"/v1/loyalties/{campaign}/members/{code}/pending-points")
+        v1 = f"/v1/loyalties/members/{code}/pending-points"
+        self.call("v1 list pending points by code", "GET", v1)
+        self.call("v1 adjust pending points", "POST", f"{v1}/{entries[0]}/balance", {"points": 5})
+        self.call("v1 activate pending points", "POST", f"{v1}/{entries[0]}/activate")
+        self.call("v1 cancel pending points", "POST", f"{v1}/{entries[1]}/cancel", expect=204)
+        self.call("v1 points expiration", "GET", f"/v1/loyalties/{campaign}/members/{code}/points-expiration")
 
 
 def run_scenario(driver: Driver) -> dict[str, CaseResult]:

@@ -80,6 +80,14 @@ EXTRA_ERRORS: dict[str, tuple[int, ...]] = {
     "POST /v2/loyalties/programs/{programId}/members/batch": (423,),  # non_active_program
     "PUT /v2/loyalties/programs/{programId}/members/{memberId}": (409,),  # concurrent_modification
     "DELETE /v2/loyalties/programs/{programId}/members/{memberId}": (409, 423),  # concurrent_modification; purchases pending
+    # points buckets: 423 invalid_pending_points_bucket_status / invalid_points_bucket_status, program or member not
+    # ACTIVE, pending points or expiration not enabled; 409 concurrent_modification; v1: 400 invalid_pending_points_state
+    "POST /v2/loyalties/programs/{programId}/members/{memberId}/cards/{cardId}/pending-points/{bucketId}/activate": (423,),
+    "POST /v2/loyalties/programs/{programId}/members/{memberId}/cards/{cardId}/pending-points/{bucketId}/cancel": (423,),
+    "POST /v2/loyalties/programs/{programId}/members/{memberId}/cards/{cardId}/expiring-points/{bucketId}/expire": (409, 423),
+    "POST /v1/loyalties/members/{memberId}/pending-points/{pendingPointsId}/activate": (400,),
+    "POST /v1/loyalties/members/{memberId}/pending-points/{pendingPointsId}/cancel": (400,),
+    "POST /v1/loyalties/members/{memberId}/pending-points/{pendingPointsId}/balance": (409,),
     "POST /v2/loyalties/programs/{programId}/members/{memberId}/activate": (400, 409),  # invalid_state_transition; concurrent change
     "POST /v2/loyalties/programs/{programId}/members/{memberId}/deactivate": (400, 409),
     # v2 components: 409 invalid_state_transition / concurrent_modification; 423 resource_locked (in use by a live
@@ -114,6 +122,9 @@ SUCCESS: dict[str, dict[str, str]] = {
         "202": "Batch accepted: `{async_action_id}`; read its progress and result with GET /v1/async-actions/{asyncActionId}",
     },
     "DELETE /v1/loyalties/{campaignId}/earning-rules/{earningRuleId}": {"204": "The earning rule is deleted; no content"},
+    "POST /v1/loyalties/members/{memberId}/pending-points/{pendingPointsId}/cancel": {
+        "204": "The pending points are canceled (no content)",
+    },
 }
 NO_CONTENT = "204"
 

@@ -7,12 +7,14 @@ import os
 import tempfile
 import uuid
 from collections.abc import Iterator
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
 
+from bench.buckets import card_ref, seed_expiring, seed_pending, served_table
 from local.runtime import ServeProcess
 from local.template import Route, load_template, match_route
 from tests.fuzz.tiers_world import tiers_world
@@ -39,6 +41,7 @@ class Api:
 
     def __init__(self, server: ServeProcess) -> None:
         self.base_url = server.base_url
+        self.state_dir = server.state_dir
         self.headers = dict(server.dev_key.headers)
         self.session = requests.Session()
 
@@ -83,7 +86,8 @@ def world(server: ServeProcess, api: Api) -> dict[str, str]:
     tag = uuid.uuid4().hex[:8]
     event_name = f"fuzz_event_{tag}"
     served_event_schema(server.state_dir, event_name, {"rating": "number"})
-    cdef = api.ok("POST", f"{V2}/card-definitions", {"name": f"Fuzz wallet {tag}", "type": "INDIVIDUAL", "status": "ACTIVE"})
+    cdef = api.ok("POST", f"{V2}/card-definitions", {"name": f"Fuzz wallet {tag}", "type": "INDIVIDUAL", "status": "ACTIVE",
+                                                     "pending_points": PENDING_7D, "points_expiration": ROLLING_6M})
     rule = api.ok("POST", f"{V2}/earning-rules", {
         "name": "Order paid", "status": "ACTIVE", "trigger": {"event": "customer.order.paid"},
         "earnings": [{"effects": [{"type": "POINTS", "points": {"value": 10, "card_definition_id": cdef["id"]}}]}]})
@@ -140,6 +144,8 @@ def world(server: ServeProcess, api: Api) -> dict[str, str]:
     order = api.ok("POST", "/v1/orders", {"source_id": f"fuzz-order-{tag}", "status": "CREATED", "amount": 1000,
                                           "customer": {"id": customer["id"]}, "items": [{"quantity": 1, "price": 1000}]})
     api.ok("POST", "/v1/orders", {"source_id": f"fuzz-order-{tag}-2"})  # the orders list has a second page
+    buckets = seed_world_buckets(api, {"program": program["id"], "member": member["id"], "card": card, "cdef": cdef["id"],
+                                       "customer": customer["id"], "campaign": campaign["id"], "code": v1_card["code"]})
     return {
         "programId": program["id"], "memberId": member["id"], "cardId": card, "rewardId": reward["id"],
         "cardDefinitionId": cdef["id"], "earningRuleId": rule["id"], "customerId": customer["id"],
@@ -152,7 +158,32 @@ def world(server: ServeProcess, api: Api) -> dict[str, str]:
         "asyncActionId": action["async_action_id"],
         "orderId": order["id"],
         "resource": event_name,
+        **buckets,
     }
+
+
+PENDING_7D = {"type": "PERIOD_BASED", "period_based": {"period": {"unit": "DAY", "value": 7}}}
+ROLLING_6M = {"type": "ROLLING_EXPIRATION", "rolling_expiration": {"period": {"unit": "MONTH", "value": 6}}}
+
+
+def seed_world_buckets(api: Api, w: dict[str, str]) -> dict[str, str]:
+    """Points buckets on the world's cards, written into the served table as earning writes them (no route earns into
+    them yet): three pending and three expiring buckets on the v2 card (two stay, so its lists keep a second page; the
+    third is the sacrifice of activate/cancel/expire), and two pending entries and a points bucket on the v1 card."""
+    db = served_table(api.state_dir, api.headers["X-App-Id"].split(".", 1)[0])
+    ahead = (date.today() + timedelta(days=30)).isoformat()
+    v2 = card_ref(w["card"], w["member"], w["program"], w["cdef"], w["customer"])
+    pending = [seed_pending(db, v2, 10 * (n + 1), ahead) for n in range(3)]
+    for n in range(3):
+        seed_expiring(db, v2, 20, (date.today() + timedelta(days=60 + 30 * n)).isoformat())
+    expiring = api.ok("GET", f"{V2}/programs/{w['program']}/members/{w['member']}/cards/{w['card']}/expiring-points")["data"]
+    claim = db.get(db.keys.card_code(w["code"]))
+    assert claim is not None, w
+    v1 = card_ref(claim["card_id"], claim["member_id"], w["campaign"], w["campaign"], w["customer"])
+    entries = ["lopp_" + seed_pending(db, v1, 5, ahead)["id"].removeprefix("lcppb_") for _ in range(2)]
+    seed_expiring(db, v1, 15, ahead)
+    return {"bucketId": pending[0]["id"], "victim-pending/bucketId": pending[2]["id"], "victim-expiring/bucketId": expiring[2]["id"],
+            "pendingPointsId": entries[0], "victim-v1/pendingPointsId": entries[1]}
 
 
 # Operations that change the state of what they are aimed at for good: aimed at the world's own resources they would
@@ -165,6 +196,12 @@ DESTRUCTIVE = {
     ("POST", "/v2/loyalties/programs/{programId}/members/{memberId}/deactivate"): "victim-member",
     ("POST", "/v2/loyalties/programs/{programId}/members/{memberId}/activate"): "victim-member",
     ("DELETE", "/v1/loyalties/{campaignId}/earning-rules/{earningRuleId}"): "victim-v1-rule",
+    ("POST", "/v2/loyalties/programs/{programId}/members/{memberId}/cards/{cardId}/pending-points/{bucketId}/activate"): "victim-pending",
+    ("POST", "/v2/loyalties/programs/{programId}/members/{memberId}/cards/{cardId}/pending-points/{bucketId}/cancel"): "victim-pending",
+    ("POST", "/v2/loyalties/programs/{programId}/members/{memberId}/cards/{cardId}/expiring-points/{bucketId}/expire"): "victim-expiring",
+    ("POST", "/v1/loyalties/members/{memberId}/pending-points/{pendingPointsId}/activate"): "victim-v1",
+    ("POST", "/v1/loyalties/members/{memberId}/pending-points/{pendingPointsId}/cancel"): "victim-v1",
+    ("POST", "/v1/loyalties/members/{memberId}/pending-points/{pendingPointsId}/balance"): "victim-v1",
 }
 
 

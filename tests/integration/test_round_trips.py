@@ -41,6 +41,8 @@ OVER_BUDGET: dict[str, str] = {}
 class MotoDriver:
     """The scenario's view of the moto stack: handlers in-process, counted through the layer's cached clients."""
 
+    project = SCENARIO_PROJECT
+
     def __init__(self, stack: Stack, tenant_role_arn: str | None = None) -> None:
         self.stack = stack
         self.events = Events()

@@ -33,8 +33,16 @@ DELETING_FUNCTIONS = {
     "DeleteEarningRuleV1Function": "the v1 earning rule (v1/store.py delete_rule)",
     "ProcessJobsFunction": "each processed chunk of a batch enrolment (members/store.py finish_chunk); a pending-points bucket "
                            "that activates or is canceled leaves its list (cards/buckets.py add_bucket_settled)",
+    "UpdateLoyaltyCardBalanceV1Function": "an expiring bucket a v1 debit empties (cards/buckets.py add_expiring_debit)",
+    "UpdateLoyaltyCardBalanceByCodeV1Function": "an expiring bucket a v1 debit empties (cards/buckets.py add_expiring_debit)",
     "RunDailyJobsFunction": "pending-points buckets that activate or are canceled, expiring buckets that expire: each leaves "
                             "its list for a settled record (cards/buckets.py add_bucket_settled)",
+    # a settled bucket leaves its list (cards/buckets.py add_bucket_settled; its final record is kept under XB#)
+    "ActivateCardPendingPointsBucketFunction": "the activated pending bucket",
+    "CancelCardPendingPointsBucketFunction": "the canceled pending bucket",
+    "ExpireCardPointsBucketFunction": "the expired points bucket",
+    "ActivateMemberPendingPointsV1Function": "the activated pending bucket (v1 entry)",
+    "CancelMemberPendingPointsV1Function": "the canceled pending bucket (v1 entry)",
 }
 
 

@@ -209,6 +209,11 @@ def table(app: APIGatewayHttpResolver) -> Table:
     return _table(app.context["project_id"], {"channel": "API", "api_key": {"app_id": app.context["app_id"]}})
 
 
+def no_content() -> Response[None]:
+    """An empty 204 answer (the v1 endpoints that answer nothing)."""
+    return Response(status_code=204, body=None)
+
+
 def request_id(app: APIGatewayHttpResolver) -> str:
     """The current request's id as error bodies and async actions carry it (`v-...`)."""
     return _request_id(app)

@@ -7,10 +7,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, cast
 
-from loyalty.cards.store import ItemBuilder, add_counter_move, add_transaction, item
+from loyalty.cards.store import ItemBuilder, add_counter_move, add_transaction
 from loyalty.core import ids
 from loyalty.core.clock import now_iso
-from loyalty.db.keys import EXPIRING_BUCKET_SK_PREFIX, PENDING_BUCKET_SK_PREFIX, Key
+from loyalty.db.keys import EXPIRING_BUCKET_SK_PREFIX, PENDING_BUCKET_SK_PREFIX, Key, expiring_mark, pending_mark
 from loyalty.db.table import Item, Table
 from loyalty.db.transact import Transaction, TransactionConflict
 from loyalty.earning.buckets import consume
@@ -62,8 +62,8 @@ def get_pending_buckets(db: Table, card_id: str) -> list[Item]:
 
 
 def get_expiring_buckets(db: Table, card_id: str) -> list[Item]:
-    """A card's ACTIVE expiring-points buckets that hold points, soonest-expiring first."""
-    return [item for item in get_card_buckets(db, card_id, EXPIRING_BUCKET_SK_PREFIX) if int(item.get("points", 0)) > 0]
+    """A card's ACTIVE expiring-points buckets, soonest-expiring first."""
+    return get_card_buckets(db, card_id, EXPIRING_BUCKET_SK_PREFIX)
 
 
 def due_buckets(db: Table, kind: str, before_day: str, limit: int = 1000,
@@ -99,22 +99,27 @@ def add_expiring_credit(tx: Transaction, db: Table, card: dict[str, Any], expira
 
 
 def add_expiring_debit(tx: Transaction, db: Table, card_id: str, bucket: Item, taken: int, *, label: str) -> None:
-    """Take `taken` points from an ACTIVE expiring bucket read with its current points (refused if it moved since). A
-    bucket left empty stays in place, off the daily job's list, until a credit with its date fills it again (API roles
-    may not delete)."""
+    """Take `taken` points from an ACTIVE expiring bucket read with its current points (refused if it moved since); a
+    bucket left empty is deleted."""
+    key = Key(bucket["PK"], bucket["SK"])
     held = int(bucket.get("points", 0))
-    expression = "SET points = points - :t" + (f" {db.keys.LISTED_REMOVE}" if taken >= held else "")
-    tx.update(label, Key(bucket["PK"], bucket["SK"]), expression, condition="points = :held", values={"t": taken, "held": held})
+    if taken >= held:
+        tx.delete(label, key, condition="points = :held", values={"held": held})
+    else:
+        tx.update(label, key, "SET points = points - :t", condition="points = :held", values={"t": taken, "held": held})
 
 
 def add_bucket_settled(tx: Transaction, db: Table, bucket: Item, record: dict[str, Any], *, label: str) -> None:
     """Move a bucket out of its list (delete it, on condition that it still holds what was read) and keep its final
     record: an activated or canceled pending bucket, an expired points bucket."""
     card_id = str(record["card_id"])
-    condition, values = "attribute_exists(PK)", {}
+    names: dict[str, str] | None = None
     if "points" in bucket and not isinstance(bucket["points"], dict):
         condition, values = "points = :held", {"held": int(bucket["points"])}
-    tx.delete(label, Key(bucket["PK"], bucket["SK"]), condition=condition, values=values or None)
+    else:  # a pending bucket keeps its points in its record (v1 may adjust them while it is PENDING)
+        condition, values = "#d.#p.#t = :held", {"held": int(bucket["data"]["points"]["total"])}
+        names = {"#d": "data", "#p": "points", "#t": "total"}
+    tx.delete(label, Key(bucket["PK"], bucket["SK"]), condition=condition, names=names, values=values)
     tx.put(f"{label}:record", db.keys.settled_bucket(card_id, str(record["id"])), {"data": record})
 
 
@@ -124,10 +129,22 @@ def add_pending_bucket(tx: Transaction, db: Table, bucket: dict[str, Any], *, la
            {"data": bucket, **db.keys.bucket_due(PENDING, bucket["date"], bucket["card_id"], bucket["id"])})
 
 
+def add_pending_points_change(tx: Transaction, db: Table, bucket: Item, points: int, *, label: str) -> None:
+    """Add `points` (negative: take them) to a PENDING bucket read with its current points (refused if it moved since)."""
+    held = int(bucket["data"]["points"]["total"])
+    tx.update(label, Key(bucket["PK"], bucket["SK"]), "SET #d.#p.#t = :now, #d.#u = :at",
+              condition="#d.#p.#t = :held", names={"#d": "data", "#p": "points", "#t": "total", "#u": "updated_at"},
+              values={"now": held + points, "held": held, "at": now_iso()})
+
+
 @dataclass
 class CardWrite:
     """Everything one TransactWriteItems does to one card: the card transactions it records, the counters it moves
-    (`min_balance` guards a debit), and the other items (claims, buckets) as (label, builder) pairs."""
+    (`min_balance` guards a debit), and the other items (claims, buckets) as (label, builder) pairs.
+
+    Bucket items are added through the methods below (`add_pending`, `credit_expiring`, `debit_expiring`,
+    `change_pending`, `settle_bucket`): each also moves the card's mirror of the bucket (`marks`), so that the card item
+    alone answers its next activation and next expiration, in the same transaction."""
 
     member_id: str
     card_id: str
@@ -135,12 +152,56 @@ class CardWrite:
     deltas: dict[str, int] = field(default_factory=dict)
     min_balance: int | None = None
     items: list[ItemBuilder] = field(default_factory=list)
+    marks: dict[str, int | None] = field(default_factory=dict)
     expect: dict[str, int] | None = None  # counters the card must still hold as read (the move is refused otherwise)
 
     def move(self, **deltas: int) -> None:
         """Add counter moves."""
         for name, amount in deltas.items():
             self.deltas[name] = self.deltas.get(name, 0) + amount
+
+    def mark(self, name: str, amount: int | None) -> None:
+        """Move a bucket mirror on the card: add `amount`, or remove it (None)."""
+        if amount is None or name not in self.marks:
+            self.marks[name] = amount
+        elif self.marks[name] is None:
+            raise ValueError(f"bucket mirror {name} is removed and changed in one write")
+        else:
+            self.marks[name] = int(self.marks[name] or 0) + amount
+
+    def add_pending(self, db: Table, bucket: dict[str, Any], *, label: str) -> None:
+        """A new PENDING bucket (see add_pending_bucket)."""
+        self.items.append((label, lambda tx, lb: add_pending_bucket(tx, db, bucket, label=lb)))
+        self.mark(pending_mark(bucket["date"], bucket["type"], bucket["id"]), int(bucket["points"]["total"]))
+
+    def change_pending(self, db: Table, bucket: Item, points: int, *, label: str) -> None:
+        """More (or fewer) points in a PENDING bucket (see add_pending_points_change)."""
+        data = bucket["data"]
+        self.items.append((label, lambda tx, lb: add_pending_points_change(tx, db, bucket, points, label=lb)))
+        self.mark(pending_mark(data["date"], data["type"], data["id"]), points)
+
+    def credit_expiring(self, db: Table, card: dict[str, Any], expiration_date: str, expiration_type: str, points: int,
+                        bucket_id: str, *, label: str) -> None:
+        """Points joining the ACTIVE bucket of their expiration date and type (see add_expiring_credit)."""
+        self.items.append((label, lambda tx, lb: add_expiring_credit(tx, db, card, expiration_date, expiration_type, points, bucket_id,
+                                                                    label=lb)))
+        self.mark(expiring_mark(expiration_date, expiration_type), points)
+
+    def debit_expiring(self, db: Table, bucket: Item, taken: int, *, label: str) -> None:
+        """Points taken from an ACTIVE expiring bucket (see add_expiring_debit)."""
+        data = bucket["data"]
+        self.items.append((label, lambda tx, lb: add_expiring_debit(tx, db, self.card_id, bucket, taken, label=lb)))
+        held = int(bucket.get("points", 0))
+        self.mark(expiring_mark(data["expiration_date"], data["expiration_type"]), None if taken >= held else -taken)
+
+    def settle_bucket(self, db: Table, bucket: Item, record: dict[str, Any], *, label: str) -> None:
+        """A bucket leaving its list (see add_bucket_settled)."""
+        data = bucket["data"]
+        self.items.append((label, lambda tx, lb: add_bucket_settled(tx, db, bucket, record, label=lb)))
+        if str(bucket["SK"]).startswith(PENDING_BUCKET_SK_PREFIX):
+            self.mark(pending_mark(data["date"], data["type"], data["id"]), None)
+        else:
+            self.mark(expiring_mark(data["expiration_date"], data["expiration_type"]), None)
 
     def commit(self, db: Table) -> None:
         """Write it all in one transaction (labels: `card` for the counter move, `ctx:<i>` for transactions, and the
@@ -151,14 +212,25 @@ class CardWrite:
         for i, ctx in enumerate(self.transactions):
             add_transaction(tx, db, cast(Any, ctx), label=f"ctx:{i}")
         moves = {k: v for k, v in self.deltas.items() if v}
-        if moves:
-            add_counter_move(tx, db, self.member_id, self.card_id, moves, self.min_balance, expect=self.expect)
+        if moves or self.marks:
+            add_counter_move(tx, db, self.member_id, self.card_id, moves, self.min_balance, marks=self.marks, expect=self.expect)
         tx.commit()
+
+
+def drop_from_due_list(db: Table, bucket: Item) -> None:
+    """Take an orphaned bucket (its card was deleted with its member) off the daily job's lists, so no later run tries it again."""
+    db.update(Key(bucket["PK"], bucket["SK"]), db.keys.LISTED_REMOVE)
 
 
 def failed_labels(conflict: TransactionConflict, prefix: str) -> list[str]:
     """The failed labels that start with `prefix`."""
     return [label for label in conflict.failed_labels if label.startswith(prefix)]
+
+
+def get_settled_bucket(db: Table, card_id: str, bucket_id: str) -> dict[str, Any] | None:
+    """The final record of a bucket that left its list (ACTIVATED, CANCELED or EXPIRED), or None."""
+    item = db.get(db.keys.settled_bucket(card_id, bucket_id))
+    return dict(item["data"]) if item else None
 
 
 def settled_records(db: Table, card_id: str, bucket_ids: Iterable[str]) -> list[dict[str, Any]]:
@@ -177,29 +249,41 @@ def plan_consumption(db: Table, card_id: str, amount: int) -> list[tuple[Item, i
     return [(by_key[sk], taken) for sk, taken in consume(records, min(amount, available))]
 
 
-def consumption_items(db: Table, card_id: str, amount: int) -> list[ItemBuilder]:
-    """The labelled bucket debits (`consume:<n>`) a debit of `amount` points makes, as read now: each is conditioned on
-    its bucket still holding what was read, so a refused one means "read again and retry"."""
-    return [item(f"consume:{i}", add_expiring_debit, db, card_id, bucket, taken)
-            for i, (bucket, taken) in enumerate(plan_consumption(db, card_id, amount))]
-
-
-def credit_items(db: Table, card: dict[str, Any], expiration_date: str | None, expiration_type: str, points: int) -> list[ItemBuilder]:
-    """The labelled bucket credit (`credit`) of points that expire on `expiration_date` (none when they never expire)."""
-    if expiration_date is None or points <= 0:
-        return []
-    return [item("credit", add_expiring_credit, db, card, expiration_date, expiration_type, points, ids.POINTS_BUCKET.new())]
-
-
 def add_consumption(write: CardWrite, db: Table, card_id: str, amount: int) -> None:
     """Add to a card write the debits of its expiring buckets that a debit of `amount` points consumes."""
-    write.items.extend(consumption_items(db, card_id, amount))
+    for i, (bucket, taken) in enumerate(plan_consumption(db, card_id, amount)):
+        write.debit_expiring(db, bucket, taken, label=f"consume:{i}")
+
+
+@dataclass(frozen=True)
+class BucketMoves:
+    """Bucket items a card write outside `CardWrite` adds (an admin credit or debit, a purchase, a v1 balance change),
+    with the mirrors they move on the card (passed to that write's counter move as `marks`)."""
+
+    items: list[ItemBuilder]
+    marks: dict[str, int | None]
+
+
+def consumption_moves(db: Table, card_id: str, member_id: str, amount: int) -> BucketMoves:
+    """The bucket debits (labels `consume:<n>`) a debit of `amount` points makes, as read now: each is conditioned on its
+    bucket still holding what was read, so a refused one means "read again and retry" (`write_with_buckets`)."""
+    write = CardWrite(member_id, card_id)
+    add_consumption(write, db, card_id, amount)
+    return BucketMoves(write.items, write.marks)
+
+
+def credit_moves(db: Table, card: dict[str, Any], expiration_date: str | None, expiration_type: str, points: int) -> BucketMoves:
+    """The bucket credit (label `credit`) of points that expire on `expiration_date` (nothing when they never expire)."""
+    write = CardWrite(str(card["member_id"]), str(card["id"]))
+    if expiration_date is not None and points > 0:
+        write.credit_expiring(db, card, expiration_date, expiration_type, points, ids.POINTS_BUCKET.new(), label="credit")
+    return BucketMoves(write.items, write.marks)
 
 
 BUCKET_RETRIES = 5
 
 
-def write_with_buckets(write: Callable[[list[ItemBuilder]], None], plan: Callable[[], list[ItemBuilder]]) -> None:
+def write_with_buckets(write: Callable[[BucketMoves], None], plan: Callable[[], BucketMoves]) -> None:
     """Run a card write with the bucket moves `plan` reads now; when a bucket moved before the write (another debit or
     an expiry took from it), read again and retry. Other refusals are raised as they are."""
     for attempt in range(BUCKET_RETRIES):

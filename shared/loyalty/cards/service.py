@@ -75,14 +75,14 @@ def apply_card_transaction(db: Table, job: ApplyCardTransaction) -> str:
         date, kind = credit_expiration(get_component(db, CARD_DEFINITION, ctx["card_definition_id"]) or {})
         settled_points = {"total": points, "expiration_date": date, "expiration_type": kind}
 
-    def plan() -> list[store.ItemBuilder]:
+    def plan() -> buckets.BucketMoves:
         if settled_points is None:
-            return buckets.consumption_items(db, ctx["card_id"], points)
-        return buckets.credit_items(db, _bucket_card(ctx), date, kind, points)
+            return buckets.consumption_moves(db, ctx["card_id"], ctx["member_id"], points)
+        return buckets.credit_moves(db, _bucket_card(ctx), date, kind, points)
 
     def approve() -> None:
-        buckets.write_with_buckets(lambda items: store.apply_card_transaction(db, ctx, deltas_for(ctx["type"], points), needs, items,
-                                                                             points=settled_points), plan)
+        buckets.write_with_buckets(lambda moves: store.apply_card_transaction(db, ctx, deltas_for(ctx["type"], points), needs, moves.items,
+                                                                             points=settled_points, marks=moves.marks), plan)
 
     return settle(approve, lambda: store.reject_card_transaction(db, ctx, rejection), reject_when="card")
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, cast
 
 from loyalty.cards.ledger import balance_delta
@@ -44,10 +44,13 @@ def add_transaction(tx: Transaction, db: Table, ctx: CardTransaction, job: Apply
 
 
 def add_counter_move(tx: Transaction, db: Table, member_id: str, card_id: str, deltas: dict[str, int], min_balance: int | None,
-                     *, label: str = "card", touch: str | None = None, expect: dict[str, int] | None = None) -> None:
+                     *, label: str = "card", touch: str | None = None, expect: dict[str, int] | None = None,
+                     marks: Mapping[str, int | None] | None = None) -> None:
     """Add to `tx` the update that moves a card's counters and its balance together (the card must exist and, with
     `min_balance`, hold at least that balance). `touch` also sets the v1 voucher's `updated_at` to that timestamp.
-    `expect` conditions the move on counters still holding the values read (so the caller knows the values it made)."""
+    `expect` conditions the move on counters still holding the values read (so the caller knows the values it made).
+    `marks` moves the card's mirrors of its buckets (db.keys.pending_mark / expiring_mark): a number is added to the
+    mirror (created at that number), None removes it."""
     names: dict[str, str] = {"#b": "balance"}
     values: dict[str, Any] = {"bd": balance_delta(deltas)}
     sets = []
@@ -60,6 +63,16 @@ def add_counter_move(tx: Transaction, db: Table, member_id: str, card_id: str, d
         names.update({"#d": "data", "#ua": "updated_at"})
         values["ua"] = touch
         sets.append("#d.#ua = :ua")
+    adds: list[str] = []
+    removes: list[str] = []
+    for i, name in enumerate(sorted(marks or {})):
+        names[f"#m{i}"] = name
+        mark = (marks or {})[name]
+        if mark is None:
+            removes.append(f"#m{i}")
+        else:
+            values[f"m{i}"] = mark
+            adds.append(f"#m{i} :m{i}")
     condition = "attribute_exists(PK)"
     if min_balance is not None:
         condition += " AND #b >= :need"
@@ -68,7 +81,8 @@ def add_counter_move(tx: Transaction, db: Table, member_id: str, card_id: str, d
         names[f"#e{i}"] = name
         values[f"e{i}"] = value
         condition += f" AND #e{i} = :e{i}"
-    tx.update(label, db.keys.card(member_id, card_id), "SET " + ", ".join(sets), condition=condition, names=names, values=values)
+    expression = "SET " + ", ".join(sets) + (" ADD " + ", ".join(adds) if adds else "") + (" REMOVE " + ", ".join(removes) if removes else "")
+    tx.update(label, db.keys.card(member_id, card_id), expression, condition=condition, names=names, values=values)
 
 
 def add_settle(tx: Transaction, db: Table, ctx: CardTransaction, status: str, rejection: dict[str, Any] | None = None,
@@ -117,14 +131,15 @@ def item(label: str, build: Callable[..., None], *args: Any, **kw: Any) -> ItemB
 
 
 def apply_card_transaction(db: Table, ctx: CardTransaction, deltas: dict[str, int], min_balance: int | None,
-                           items: Sequence[ItemBuilder] = (), *, points: dict[str, Any] | None = None) -> None:
+                           items: Sequence[ItemBuilder] = (), *, points: dict[str, Any] | None = None,
+                           marks: Mapping[str, int | None] | None = None) -> None:
     """Move a PENDING transaction to APPROVED (with its final `details.points` when given) and its card's counters
     (with the bucket moves in `items`), in one transaction.
 
     Labels: `transaction` (no longer PENDING), `card` (the balance condition failed), and those of `items`."""
     tx = db.transaction()
     add_settle(tx, db, ctx, "APPROVED", points=points)
-    add_counter_move(tx, db, ctx["member_id"], ctx["card_id"], deltas, min_balance)
+    add_counter_move(tx, db, ctx["member_id"], ctx["card_id"], deltas, min_balance, marks=marks)
     for label, build in items:
         build(tx, label)
     tx.commit()
@@ -139,7 +154,8 @@ def reject_card_transaction(db: Table, ctx: CardTransaction, rejection: dict[str
 
 
 def record_settled_balance_change(db: Table, ctx: CardTransaction, deltas: dict[str, int], min_balance: int | None,
-                                  expect: dict[str, int], items: Sequence[ItemBuilder] = ()) -> None:
+                                  expect: dict[str, int], items: Sequence[ItemBuilder] = (),
+                                  marks: Mapping[str, int | None] | None = None) -> None:
     """Write an already-APPROVED transaction and move the card's counters (and its `updated_at`, which a v1 voucher
     shows) in one transaction, only if the counters in `expect` still hold the values read: v1 balance changes are
     synchronous and answer the balance they made, so no other write may slip in between.
@@ -147,7 +163,7 @@ def record_settled_balance_change(db: Table, ctx: CardTransaction, deltas: dict[
     Labels: `card` (the card is gone, its balance is below `min_balance`, or it moved since it was read)."""
     tx = db.transaction()
     add_transaction(tx, db, ctx)
-    add_counter_move(tx, db, ctx["member_id"], ctx["card_id"], deltas, min_balance, touch=ctx["created_at"], expect=expect)
+    add_counter_move(tx, db, ctx["member_id"], ctx["card_id"], deltas, min_balance, touch=ctx["created_at"], expect=expect, marks=marks)
     for label, build in items:
         build(tx, label)
     tx.commit()

@@ -219,6 +219,47 @@ def _date_value(name: str, op: str, value: str) -> str:
     return normalize_iso(parsed)
 
 
+# ---------------------------------------------------------------------------------------------- v1 list parameters
+@dataclass(frozen=True)
+class Plain:
+    """A plain query parameter of a v1 list (no cursor, no filters): an integer within [low, high], one of `values`, or
+    free text; `default` when absent."""
+
+    default: Any = None
+    low: int | None = None
+    high: int | None = None
+    values: tuple[str, ...] = ()
+
+    def read(self, name: str, value: str) -> Any:
+        """The parameter's value, validated (400 `invalid_query_params` otherwise)."""
+        if self.low is not None and self.high is not None:
+            try:
+                number = int(value)
+            except ValueError:
+                raise invalid_query(f"Query parameter '{name}' must be an integer") from None
+            if not self.low <= number <= self.high:
+                raise invalid_query(f"Query parameter '{name}' must be between {self.low} and {self.high}")
+            return number
+        if self.values and value not in self.values:
+            raise invalid_query(f"Query parameter '{name}' must be one of {', '.join(self.values)}")
+        return value
+
+
+def parse_plain(params: Sequence[tuple[str, str]], rules: Mapping[str, Plain]) -> dict[str, Any]:
+    """A v1 list's query: each declared parameter at most once, validated; an undeclared one is a 400."""
+    out = {name: rule.default for name, rule in rules.items()}
+    seen: set[str] = set()
+    for name, value in params:
+        rule = rules.get(name)
+        if rule is None:
+            raise invalid_query(f"Unknown query parameter '{name}'")
+        if name in seen:
+            raise invalid_query(f"Query parameter '{name}' must be given once")
+        seen.add(name)
+        out[name] = rule.read(name, value)
+    return out
+
+
 # ---------------------------------------------------------------------------------------------- evaluation
 def value_of(record: Mapping[str, Any], name: str, spec: ListSpec) -> Any:
     """A record's value of a field (dotted `attr` paths reach into nested objects)."""

@@ -31,8 +31,38 @@ TIER_SK_PREFIX = "TIER#"
 PENDING_BUCKET_SK_PREFIX = "PPB#"
 EXPIRING_BUCKET_SK_PREFIX = "PEB#"
 SETTLED_BUCKET_SK_PREFIX = "XB#"
+# Attributes of a card item that mirror its live buckets (so a card read alone answers next_activation and next_expiration):
+# one per PENDING bucket (`NA#<date>#<type>#<bucket id>` = its points) and one per ACTIVE expiring bucket
+# (`NE#<expiration date>#<expiration type>` = its points).
+NEXT_ACTIVATION_ATTR_PREFIX = "NA#"
+NEXT_EXPIRATION_ATTR_PREFIX = "NE#"
 EARN_CLAIM_SK_PREFIX = "E#"
 CAMPAIGN_EARNING_RULE_SK_PREFIX = "ERN#"
+
+
+def pending_mark(date: str, kind: str, bucket_id: str) -> str:
+    """The card attribute mirroring one PENDING bucket (its value: the bucket's points)."""
+    return f"{NEXT_ACTIVATION_ATTR_PREFIX}{date}#{kind}#{bucket_id}"
+
+
+def expiring_mark(expiration_date: str, expiration_type: str) -> str:
+    """The card attribute mirroring one ACTIVE expiring bucket (its value: the bucket's points)."""
+    return f"{NEXT_EXPIRATION_ATTR_PREFIX}{expiration_date}#{expiration_type}"
+
+
+def parse_marks(item: dict[str, Any]) -> tuple[list[tuple[str, str, int]], list[tuple[str, str, int]]]:
+    """The bucket mirrors of a card item: ([(date, type, points)] of its PENDING buckets, [(expiration date, type,
+    points)] of its ACTIVE expiring buckets), each in no particular order; mirrors holding no points are left out."""
+    pending: list[tuple[str, str, int]] = []
+    expiring: list[tuple[str, str, int]] = []
+    for name, value in item.items():
+        if name.startswith(NEXT_ACTIVATION_ATTR_PREFIX) and int(value) > 0:
+            day, kind, _ = name[len(NEXT_ACTIVATION_ATTR_PREFIX):].split("#", 2)
+            pending.append((day, kind, int(value)))
+        elif name.startswith(NEXT_EXPIRATION_ATTR_PREFIX) and int(value) > 0:
+            day, kind = name[len(NEXT_EXPIRATION_ATTR_PREFIX):].split("#", 1)
+            expiring.append((day, kind, int(value)))
+    return pending, expiring
 
 
 @dataclass(frozen=True)

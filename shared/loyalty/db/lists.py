@@ -1,6 +1,6 @@
 """List pages: entries read from one partition (or one GSI1 collection), filtered and ordered as a ListQuery asks,
-with an authenticated cursor. Creation order is served by the sort key (time-ordered ids) one Query per page; another
-order reads the whole list and sorts it (bounded); filters are evaluated on the records read, narrowing the key range
+with an authenticated cursor. Creation order (or the one field a list's sort keys follow) is served by the sort key one
+Query per page; another order reads the whole list and sorts it (bounded); filters are evaluated on the records read, narrowing the key range
 when a `created_at` condition allows it."""
 
 from __future__ import annotations
@@ -33,7 +33,12 @@ class Collection:
     sk_prefix: str = ""
     owner: Mapping[str, str] = field(default_factory=dict)
     id_prefix: str = ""  # the entries' id prefix (the time part of a sort key follows it)
-    time_ordered: bool = True  # False: the sort key is not creation order, so every order sorts the (small) list in memory
+    time_ordered: bool = True  # False: the sort key follows no order the list offers, so every order sorts the (small) list in memory
+    key_order: str = "created_at"  # the field whose order the sort keys follow (ties in it broken by the rest of the key)
+
+    def serves(self, query: ListQuery) -> bool:
+        """Whether the sort key serves the query's order (one Query per page, in either direction)."""
+        return self.time_ordered and len(query.order) == 1 and query.order[0][0] == self.key_order
 
     def key_of(self, item: Item) -> dict[str, Any]:
         """The ExclusiveStartKey that resumes a Query right after `item`."""
@@ -62,8 +67,8 @@ def page(table: Table, collection: Collection, query: ListQuery, spec: ListSpec,
         payload = decode_cursor(spec.cursor_prefix, scope, query.cursor, table.secret)
         query = query.with_shape(payload["q"])
         state = payload
-    if query.by_creation and collection.time_ordered:
-        found = _by_creation(table, collection, query, spec, to_record, state.get("k"))
+    if collection.serves(query):
+        found = _by_key(table, collection, query, spec, to_record, state.get("k"))
     else:
         found = _sorted(table, collection, query, spec, to_record, state.get("s"))
     if found is None:
@@ -99,9 +104,10 @@ def _query_kwargs(collection: Collection, query: ListQuery) -> dict[str, Any]:
     return kw
 
 
-def _by_creation(table: Table, collection: Collection, query: ListQuery, spec: ListSpec, to_record: Callable[[Item], Record | None],
+def _by_key(table: Table, collection: Collection, query: ListQuery, spec: ListSpec, to_record: Callable[[Item], Record | None],
                  start: dict[str, Any] | None) -> tuple[list[Record], list[Record], dict[str, Any] | None] | None:
-    """Entries in creation order: one Query when nothing is filtered out; up to MAX_READS while filters discard entries."""
+    """Entries in sort-key order (creation order, or the field the list's keys follow): one Query when nothing is
+    filtered out; up to MAX_READS while filters discard entries."""
     kw = _query_kwargs(collection, query)
     taken: list[tuple[Item, Record]] = []
     seen: list[Record] = []

@@ -48,6 +48,9 @@ class Card(TypedDict, total=False):
     pending_total: int
     pending_activated: int
     pending_canceled: int
+    # read from the card's bucket mirrors (never stored in `data`)
+    next_activation: dict[str, Any] | None
+    next_expiration: dict[str, Any] | None
     # v1 campaign cards (vouchers)
     voucher_id: str
     campaign: str

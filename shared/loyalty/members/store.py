@@ -11,7 +11,7 @@ from loyalty.core import ids
 from loyalty.core.clock import now_ms
 from loyalty.core.listing import ListQuery, ListSpec
 from loyalty.db import lists
-from loyalty.db.keys import CARD_DEFINITION, CARD_SK_PREFIX, GSI1, MEMBER_SK, MEMBERSHIP_SK_PREFIX, PENDING_REMOVE, Key
+from loyalty.db.keys import CARD_DEFINITION, CARD_SK_PREFIX, GSI1, MEMBER_SK, MEMBERSHIP_SK_PREFIX, PENDING_REMOVE, Key, parse_marks
 from loyalty.db.lists import Collection
 from loyalty.db.table import Item, Table
 from loyalty.db.transact import Transaction
@@ -42,17 +42,39 @@ def card_row(card: Card) -> dict[str, Any]:
     """A card record as its item's attributes: counters and balance at the top (updated in place), the rest in `data`."""
     record = cast(dict[str, Any], card)
     counters = {name: record.get(name, 0) for name in COUNTERS}
-    static = {k: v for k, v in record.items() if k not in COUNTERS and k not in ("balance", "code")}
+    static = {k: v for k, v in record.items() if k not in COUNTERS and k not in ("balance", "code", "next_activation", "next_expiration")}
     return {**counters, "balance": record.get("balance", 0), "code": record.get("code"), "data": static}
 
 
 def card_from_row(item: dict[str, Any]) -> Card:
-    """The card record of a card item."""
+    """The card record of a card item (with its next activation and next expiration, from its bucket mirrors)."""
     card = dict(item["data"])
     card.update({name: item.get(name, 0) for name in COUNTERS})
     card["balance"] = item.get("balance", 0)
     card["code"] = item.get("code")
+    pending, expiring = parse_marks(item)
+    card["next_activation"] = next_activation(pending)
+    card["next_expiration"] = next_expiration(expiring)
     return cast(Card, card)
+
+
+def next_activation(pending: list[tuple[str, str, int]]) -> dict[str, Any] | None:
+    """`card.next_activation` (spec-map §2.7): the points of the PENDING buckets with the soonest date (and type), the
+    date as `cancel_date` for EVENT_BASED buckets (their date is the cancel deadline); None without pending buckets."""
+    if not pending:
+        return None
+    day, kind = min((d, k) for d, k, _ in pending)
+    points = sum(p for d, k, p in pending if (d, k) == (day, kind))
+    return {"points": points, "type": kind, ("cancel_date" if kind == "EVENT_BASED" else "date"): day}
+
+
+def next_expiration(expiring: list[tuple[str, str, int]]) -> dict[str, Any] | None:
+    """`card.next_expiration` (spec-map §2.7): the points of the ACTIVE buckets with the soonest last valid day; None
+    when no points expire."""
+    if not expiring:
+        return None
+    day = min(d for d, _, _ in expiring)
+    return {"points": sum(p for d, _, p in expiring if d == day), "date": day}
 
 
 def add_member(tx: Transaction, db: Table, member: Member, cards: list[Card], *, scope_id: str,

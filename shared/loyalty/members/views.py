@@ -30,8 +30,8 @@ def card_view(record: Card) -> dict[str, Any]:
             },
         },
         "balance": {"points": card.get("balance", 0), "pending_points": pending_balance},
-        "next_expiration": None,
-        "next_activation": None,
+        "next_expiration": card.get("next_expiration"),
+        "next_activation": card.get("next_activation"),
         "object": "card",
     }
 

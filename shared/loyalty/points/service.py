@@ -326,13 +326,13 @@ def _earning_write(db: Table, card: Card, cdef: Mapping[str, Any], earnings: lis
                       "points_expiration": earning.points_expiration, "source_id": source_id, "transaction_id": ctx["id"],
                       "reason": earning.reason, "metadata": metadata}
             write.move(pending_total=points)
-            write.items.append(labelled(f"pending:{i}", bucket_store.add_pending_bucket, db, bucket))
+            write.add_pending(db, bucket, label=f"pending:{i}")
             claim.update({"bucket_id": bucket["id"], "bucket_date": day})
         claim["transaction_id"] = ctx["id"]
         write.transactions.append(cast(dict[str, Any], ctx))
         write.items.append(labelled(f"claim:{i}", store.add_claim, db, source_id, earning.idempotency_key, claim))
     for n, ((date, kind), points) in enumerate(sorted(credits.items())):
-        write.items.append(labelled(f"credit:{n}", bucket_store.add_expiring_credit, db, record, date, kind, points, ids.POINTS_BUCKET.new()))
+        write.credit_expiring(db, record, date, kind, points, ids.POINTS_BUCKET.new(), label=f"credit:{n}")
     return write
 
 
@@ -420,19 +420,23 @@ def settle_pending(db: Table, pending: Item, cdef: Mapping[str, Any], *, activat
         date, kind = expiry(cdef, bucket.get("points_expiration"), at)
         details["points"].update({"expiration_date": date, "expiration_type": kind})
         write.move(pending_activated=points, total=points, earned=points)
-        write.items.extend(bucket_store.credit_items(db, card, date, kind, points))
+        if date:
+            write.credit_expiring(db, card, date, kind, points, ids.POINTS_BUCKET.new(), label="credit")
     else:
         write.move(pending_canceled=points)
     ctx = card_transaction(cast(Card, card), "PENDING_POINTS_ACTIVATED" if activate else "PENDING_POINTS_CANCELED", points, reason,
                            "APPROVED", metadata={"pending_points_bucket_id": bucket["id"]}, **details)
     write.transactions.append(cast(dict[str, Any], ctx))
-    write.items.append(labelled("bucket", bucket_store.add_bucket_settled, db, pending, settled))
+    write.settle_bucket(db, pending, settled, label="bucket")
     if extra:
         extra(write)
     try:
         write.commit(db)
     except TransactionConflict as conflict:
         if conflict.failed("bucket"):
+            return None
+        if conflict.failed("card"):  # the member (and its card) was deleted: nothing to settle, and nothing due
+            bucket_store.drop_from_due_list(db, pending)
             return None
         raise
     return cast(dict[str, Any], ctx)
@@ -482,20 +486,24 @@ def expire_buckets(db: Table, card: Mapping[str, Any], items: list[Item], *, man
         view = bucket_store.expiring_bucket_from_item(expiring)
         views.append(view)
         settled = {**view, "status": "EXPIRED", "updated_at": at}
-        write.items.append(labelled(f"bucket:{n}", bucket_store.add_bucket_settled, db, expiring, settled))
+        write.settle_bucket(db, expiring, settled, label=f"bucket:{n}")
     if manual:
-        simple = {"id": views[0]["id"], "points": views[0]["points"]["total"], "expiration_date": views[0]["expiration_date"],
+        simple = {"id": views[0]["id"], "points": views[0]["points"], "expiration_date": views[0]["expiration_date"],
                   "expiration_type": views[0]["expiration_type"]}
         ctx = card_transaction(cast(Card, card), "ADMIN_POINTS_EXPIRATION", -total, None, "APPROVED", bucket=simple)
     else:
         ctx = card_transaction(cast(Card, card), "POINTS_EXPIRED", -total, EXPIRATION, "APPROVED", date=day,
-                               buckets=[{"id": v["id"], "points": v["points"]["total"], "expiration_date": v["expiration_date"],
+                               buckets=[{"id": v["id"], "points": v["points"], "expiration_date": v["expiration_date"],
                                          "expiration_type": v["expiration_type"]} for v in views])
     write.transactions.append(cast(dict[str, Any], ctx))
     try:
         write.commit(db)
     except TransactionConflict as conflict:
         if bucket_store.failed_labels(conflict, "bucket:"):
+            return None
+        if conflict.failed("card"):  # the member (and its card) was deleted: nothing to expire, and nothing due
+            for expiring in items:
+                bucket_store.drop_from_due_list(db, expiring)
             return None
         raise
     return cast(dict[str, Any], ctx)

@@ -133,8 +133,8 @@ def complete_reward_purchase(db: Table, job: CompleteRewardPurchase) -> str:
         return ctx
     rejection = {"reason": "Reward is not available", "details": {"message": "The reward is no longer ACTIVE"}}
     def approve() -> None:
-        buckets.write_with_buckets(lambda items: store.approve_reward_purchase(db, ctx, job.cost, job.result, items),
-                                   lambda: buckets.consumption_items(db, ctx["card_id"], job.cost))
+        buckets.write_with_buckets(lambda moves: store.approve_reward_purchase(db, ctx, job.cost, job.result, moves.items, moves.marks),
+                                   lambda: buckets.consumption_moves(db, ctx["card_id"], ctx["member_id"], job.cost))
 
     return settle(approve, lambda: _reject(db, ctx, job, rejection), reject_when="reward")
 

@@ -3,7 +3,7 @@ reject a purchase: card lock, program-reward stock, both transaction records, al
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, cast
 
 from loyalty.cards.records import CardTransaction
@@ -66,7 +66,7 @@ def _add_purchase_settle(tx: Transaction, db: Table, member_id: str, rtx_id: str
 
 
 def approve_reward_purchase(db: Table, ctx: CardTransaction, cost: int, result: dict[str, Any],
-                            items: Sequence[ItemBuilder] = ()) -> None:
+                            items: Sequence[ItemBuilder] = (), marks: Mapping[str, int | None] | None = None) -> None:
     """Spend the locked points (taking them from the card's expiring buckets in `items`), count the redemption and write
     the result, if the reward is still ACTIVE.
 
@@ -74,7 +74,7 @@ def approve_reward_purchase(db: Table, ctx: CardTransaction, cost: int, result: 
     d = ctx["details"]
     tx = db.transaction()
     add_settle(tx, db, ctx, "APPROVED")
-    add_counter_move(tx, db, ctx["member_id"], ctx["card_id"], {"unlocked": cost, "spent": cost}, None)
+    add_counter_move(tx, db, ctx["member_id"], ctx["card_id"], {"unlocked": cost, "spent": cost}, None, marks=marks)
     _add_purchase_settle(tx, db, ctx["member_id"], d["reward_transaction"]["id"], "APPROVED", "result", result)
     tx.update("redeemed", _stock(db, ctx["program_id"], d["reward"]["id"]), "SET redeemed = if_not_exists(redeemed, :zero) + :one",
               condition=None, values={"one": 1, "zero": 0})

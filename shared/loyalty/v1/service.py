@@ -180,8 +180,8 @@ def voucher_view(card: Card, base: str) -> dict[str, Any]:
         "loyalty_card": {
             "points": card.get("total", 0),
             "balance": card.get("balance", 0),
-            "next_expiration_date": None,
-            "next_expiration_points": 0,
+            "next_expiration_date": (card.get("next_expiration") or {}).get("date"),
+            "next_expiration_points": (card.get("next_expiration") or {}).get("points", 0),
             "pending_points": pending,
             "expired_points": card.get("expired", 0),
             "subtracted_points": card.get("subtracted", 0),
@@ -369,6 +369,11 @@ def _card_by_code(db: Table, campaign_ref: str | None, member_ref: str) -> Card:
     return card
 
 
+def card_by_code(db: Table, campaign_ref: str | None, member_ref: str) -> Card:
+    """A v1 card by its code (the v1 memberId), optionally only within one campaign (id or name); 404 `voucher`."""
+    return _card_by_code(db, campaign_ref, member_ref)
+
+
 def get_member(db: Table, campaign_ref: str | None, member_ref: str, base: str) -> dict[str, Any]:
     """GET /v1/loyalties[/{campaignId}]/members/{memberId}: the card with this code."""
     return voucher_view(_card_by_code(db, campaign_ref, member_ref), base)
@@ -400,11 +405,12 @@ def update_balance(db: Table, campaign_ref: str | None, member_ref: str, body: B
             raise ledger.insufficient_balance()
         ctx = ledger.card_transaction(card, tx_type, body.points, body.reason, "APPROVED", **details)
         if tx_type == "ADMIN_DEBIT":
-            items = buckets.consumption_items(db, card["id"], amount)
+            moves = buckets.consumption_moves(db, card["id"], card["member_id"], amount)
         else:
-            items = buckets.credit_items(db, dict(card), body.expiration_date, details["points"]["expiration_type"], amount)
+            moves = buckets.credit_moves(db, dict(card), body.expiration_date, details["points"]["expiration_type"], amount)
         try:
-            cards.record_settled_balance_change(db, ctx, deltas, amount if tx_type == "ADMIN_DEBIT" else None, read, items)
+            cards.record_settled_balance_change(db, ctx, deltas, amount if tx_type == "ADMIN_DEBIT" else None, read, moves.items,
+                                                moves.marks)
             break
         except TransactionConflict as conflict:
             if not conflict.failed("card") and not buckets.failed_labels(conflict, "consume:"):

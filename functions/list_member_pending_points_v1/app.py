@@ -1,0 +1,20 @@
+"""GET /v1/loyalties/{campaignId}/members/{memberId}/pending-points: a loyalty card's pending points entries (by code)."""
+
+from typing import Annotated, Literal
+
+from aws_lambda_powertools.event_handler.openapi.params import Query
+
+from loyalty.api.app import entry, make_app, query_params, table
+from loyalty.buckets import service as buckets
+
+app = make_app()
+
+
+@app.get("/v1/loyalties/<campaignId>/members/<memberId>/pending-points")
+def list_member_pending_points(campaignId: str, memberId: str, limit: Annotated[int | None, Query(ge=1, le=100)] = None,
+                               order: Annotated[Literal["id", "-id"] | None, Query()] = None,
+                               starting_after_id: Annotated[str | None, Query(max_length=100)] = None) -> dict:
+    return buckets.list_member_pending_points(table(app), campaignId, memberId, query_params(app))
+
+
+handler = entry(app)
