@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 from zoneinfo import ZoneInfo
@@ -39,7 +39,7 @@ from loyalty.earning.records import (
 from loyalty.earning.records import (
     Membership as EngineMembership,
 )
-from loyalty.members.records import Card
+from loyalty.members.records import Card, Member
 from loyalty.points import store
 
 # Reasons of the transactions nobody asked for by hand (earning-map §14 E30).
@@ -119,14 +119,16 @@ def load_program_setup(db: Table, program_id: str) -> ProgramSetup | None:
 # ---------------------------------------------------------------------------------------------- evaluation
 @dataclass
 class Setup:
-    """A customer's earning picture: the engine's memberships, the rules to evaluate, and the cards and card definitions
-    the writer needs."""
+    """A customer's earning picture: the engine's memberships, the rules to evaluate, the cards and card definitions the
+    writer needs, and the member and program records of the memberships (by id, for Examine's answer)."""
 
     customer: dict[str, Any] | None
     memberships: list[EngineMembership]
     rules: dict[str, dict[str, Any]]
     cards: dict[str, Card]
     card_definitions: dict[str, dict[str, Any]]
+    members: dict[str, Member] = field(default_factory=dict)
+    programs: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 def load_setup(db: Table, customer_id: str, *, member_id: str | None = None) -> Setup:
@@ -158,15 +160,18 @@ def load_setup(db: Table, customer_id: str, *, member_id: str | None = None) -> 
                                                   earning_rule_ids=frozenset(program_setup.rules)))
         setup.rules.update(program_setup.rules)
         setup.card_definitions.update(program_setup.card_definitions)
+        setup.members[member["id"]] = member
+        setup.programs[program_id] = program
     return setup
 
 
 def evaluate(setup: Setup, trigger: Any, customer_id: str, *, order: Order | None = None, event: CustomEvent | None = None,
-             at: str | None = None, metadata: Mapping[str, Any] | None = None) -> engine.Evaluation:
-    """Run the engine over a customer's setup (nothing is written)."""
+             segment_id: str | None = None, at: str | None = None, metadata: Mapping[str, Any] | None = None) -> engine.Evaluation:
+    """Run the engine over a customer's setup (nothing is written); `metadata` stands in for the stored customer metadata."""
     customer_metadata = metadata if metadata is not None else (setup.customer or {}).get("metadata") or {}
     context = EarningContext(trigger=trigger, now=at or now_iso(), customer_id=customer_id, customer_metadata=customer_metadata,
-                             order=order, event=event, memberships=tuple(setup.memberships), timezone=timezone())
+                             order=order, event=event, segment_id=segment_id, memberships=tuple(setup.memberships),
+                             timezone=timezone())
     return engine.evaluate(context, setup.rules.values())
 
 
