@@ -7,6 +7,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from loyalty.earning.records import CustomEvent
 from loyalty.examine.models import ExamineEarningRulesRequest
@@ -322,3 +324,31 @@ def test_the_estimate_is_what_a_real_order_and_event_earn(stack: Stack) -> None:
     small = w["card"]["Small"]  # its balance cap (10) is the writer's to apply; Examine estimates the rule's 40
     assert expected.pop(small) == 40 and earned.pop(small) <= 40
     assert earned == expected
+
+
+# ---------------------------------------------------------------------------------------------- any valid order
+amounts = st.integers(min_value=0, max_value=10**9)
+either = st.one_of(amounts, amounts.map(str))  # the spec's `string | number`
+items = st.lists(st.fixed_dictionaries({}, optional={"quantity": st.integers(1, 50), "price": either, "amount": either,
+                                                     "discount_amount": either, "product_id": st.sampled_from(["prod_0a", 7])}),
+                 max_size=4)
+orders = st.fixed_dictionaries({}, optional={"amount": either, "initial_amount": either, "discount_amount": either, "items": items,
+                                             "metadata": st.sampled_from([{}, {"source": "pos"}, {"source": "web"}])})
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+@given(order=orders, all_triggers=st.booleans())
+def test_any_valid_order_is_estimated_as_the_engine_computes_it(stack: Stack, world: dict[str, Any], order: dict[str, Any],
+                                                                 all_triggers: bool) -> None:
+    body = order_paid(by_member(world), order)
+    if all_triggers:
+        body["trigger"] = {"type": "ALL"}
+    got = estimates(examine(stack, body))
+    pre = int(order["amount"]) if "amount" in order else sum(
+        int(i["amount"]) if "amount" in i else int(i["price"]) * i["quantity"] if "price" in i and "quantity" in i else 0
+        for i in order.get("items", []))
+    post = pre - int(order.get("discount_amount", 0)) - sum(int(i.get("discount_amount", 0)) for i in order.get("items", []))
+    main = got.get(world["card"]["Main"], {})
+    assert main.get(world["rules"]["per_euro"], 0) == max(post, 0) // 100
+    assert got[world["card"]["Pending"]][world["rules"]["pos"]] == (25 if order.get("metadata") == {"source": "pos"} else 5)
+    assert got.get(world["card"]["Capped"], {}).get(world["rules"]["capped"], 0) == (pre // 100 * 2 if pre // 100 * 2 <= 100 else 0)

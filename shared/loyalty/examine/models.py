@@ -101,21 +101,21 @@ SourceRef = Annotated[str, PlainValidator(_source_id),
 
 
 # ---------------------------------------------------------------------------------------------- trigger and who
-class TriggerSpecific(Strict):
+class ExamineEarningRulesTriggerSpecific(Strict):
     """`trigger.specific`: the one event examined."""
 
     event: Event
 
 
-class Trigger(Variants):
+class ExamineEarningRulesTrigger(Variants):
     """`trigger`: `ALL` events (no `specific`) or one `SPECIFIC` event."""
 
     VARIANTS = {"ALL": (), "SPECIFIC": ("specific",)}
     type: Mode
-    specific: TriggerSpecific | None = None
+    specific: ExamineEarningRulesTriggerSpecific | None = None
 
 
-class CustomerIdentification(Variants):
+class ExamineCustomerIdentification(Variants):
     """`customer_identification`: the customer by id or source id (all their programs), or a member (that program only)."""
 
     VARIANTS = {"customer_id": ("customer_id",), "customer_source_id": ("customer_source_id",), "member_id": ("member_id",)}
@@ -130,13 +130,13 @@ class CustomerIdentification(Variants):
 
 
 # ---------------------------------------------------------------------------------------------- contexts
-class MetadataOverride(Strict):
+class ExamineMetadataOverride(Strict):
     """`customer` / `member`: metadata merged over the stored record's for this examination only."""
 
     metadata: Metadata | None = None
 
 
-class ItemProduct(Strict):
+class ExamineEarningRulesOrderItemProduct(Strict):
     """`items[].product`."""
 
     id: Reference | None = None
@@ -144,7 +144,7 @@ class ItemProduct(Strict):
     price: Amount | None = None
 
 
-class ItemSku(Strict):
+class ExamineEarningRulesOrderItemSku(Strict):
     """`items[].sku`."""
 
     id: Reference | None = None
@@ -152,7 +152,7 @@ class ItemSku(Strict):
     price: Amount | None = None
 
 
-class OrderItem(Strict):
+class ExamineEarningRulesOrderItem(Strict):
     """`order.items[]`: a hypothetical line."""
 
     id: Text | None = None
@@ -164,8 +164,8 @@ class OrderItem(Strict):
     discount_amount: Amount | None = None
     quantity: Quantity | None = None
     price: Amount | None = None
-    product: ItemProduct | None = None
-    sku: ItemSku | None = None
+    product: ExamineEarningRulesOrderItemProduct | None = None
+    sku: ExamineEarningRulesOrderItemSku | None = None
     metadata: Metadata | None = None
 
     def record(self) -> records.Item:
@@ -175,13 +175,13 @@ class OrderItem(Strict):
                             sku_id=self.sku_id or (self.sku.id if self.sku else None), metadata=dict(self.metadata or {}))
 
 
-class Order(Strict):
+class ExamineEarningRulesOrder(Strict):
     """`order`: the hypothetical order."""
 
     amount: Amount | None = None
     initial_amount: Amount | None = None
     discount_amount: Amount | None = None
-    items: Annotated[list[OrderItem], Field(max_length=MAX_ITEMS)] | None = None
+    items: Annotated[list[ExamineEarningRulesOrderItem], Field(max_length=MAX_ITEMS)] | None = None
     metadata: Metadata | None = None
 
     def record(self) -> records.Order:
@@ -191,61 +191,61 @@ class Order(Strict):
                              items=tuple(item.record() for item in self.items or ()), metadata=dict(self.metadata or {}))
 
 
-class Overrides(Strict):
+class ExamineContext(Strict):
     """The `customer` and `member` overrides every context may carry."""
 
-    customer: NotNull[MetadataOverride] = None
-    member: NotNull[MetadataOverride] = None
+    customer: NotNull[ExamineMetadataOverride] = None
+    member: NotNull[ExamineMetadataOverride] = None
 
     def customer_metadata(self) -> dict[str, Any]:
         """The customer metadata overrides given (empty when none)."""
         return dict(self.customer.metadata or {}) if self.customer else {}
 
 
-class CustomerOrderPaid(Overrides):
+class ExamineEarningRulesCustomerOrderPaid(ExamineContext):
     """`customer_order_paid`."""
 
-    order: NotNull[Order] = None
+    order: NotNull[ExamineEarningRulesOrder] = None
 
 
-class CustomerSegmentEntered(Overrides):
+class ExamineEarningRulesCustomerSegmentEntered(ExamineContext):
     """`customer_segment_entered`."""
 
 
-class CustomEventAllEvent(Strict):
+class ExamineEarningRulesCustomEventAll(Strict):
     """`customer_custom_event.all.custom_event`: event metadata for every custom event examined."""
 
     metadata: Metadata | None = None
 
 
-class CustomEventSpecificEvent(Strict):
+class ExamineEarningRulesCustomEventSpecific(Strict):
     """`customer_custom_event.specific.custom_event`: the event's schema and metadata."""
 
     schema_id: SchemaId
     metadata: Metadata | None = None
 
 
-class CustomEventAll(Overrides):
+class ExamineEarningRulesCustomerCustomEventAll(ExamineContext):
     """`customer_custom_event.all`."""
 
-    custom_event: NotNull[CustomEventAllEvent] = None
+    custom_event: NotNull[ExamineEarningRulesCustomEventAll] = None
 
 
-class CustomEventSpecific(Overrides):
+class ExamineEarningRulesCustomerCustomEventSpecific(ExamineContext):
     """`customer_custom_event.specific`."""
 
-    custom_event: CustomEventSpecificEvent
+    custom_event: ExamineEarningRulesCustomEventSpecific
 
 
-class CustomerCustomEvent(Variants):
+class ExamineEarningRulesCustomerCustomEvent(Variants):
     """`customer_custom_event`: `ALL` custom events (`all`) or one (`specific`, by schema id)."""
 
     VARIANTS = {"ALL": ("all",), "SPECIFIC": ("specific",)}
     type: Mode
-    all: CustomEventAll | None = None
-    specific: CustomEventSpecific | None = None
+    all: ExamineEarningRulesCustomerCustomEventAll | None = None
+    specific: ExamineEarningRulesCustomerCustomEventSpecific | None = None
 
-    def context(self) -> Overrides:
+    def context(self) -> ExamineContext:
         """The chosen variant's context."""
         chosen = self.all if self.type == "ALL" else self.specific
         assert chosen is not None
@@ -264,11 +264,11 @@ class ExamineEarningRulesRequest(Strict):
     """`v2:ExamineEarningRulesRequest`: a SPECIFIC trigger takes exactly its context; ALL takes any of them; `member`
     overrides only when a member is identified."""
 
-    trigger: Trigger
-    customer_identification: CustomerIdentification
-    customer_order_paid: NotNull[CustomerOrderPaid] = None
-    customer_segment_entered: NotNull[CustomerSegmentEntered] = None
-    customer_custom_event: NotNull[CustomerCustomEvent] = None
+    trigger: ExamineEarningRulesTrigger
+    customer_identification: ExamineCustomerIdentification
+    customer_order_paid: NotNull[ExamineEarningRulesCustomerOrderPaid] = None
+    customer_segment_entered: NotNull[ExamineEarningRulesCustomerSegmentEntered] = None
+    customer_custom_event: NotNull[ExamineEarningRulesCustomerCustomEvent] = None
 
     @model_validator(mode="after")
     def _contexts(self) -> Self:
@@ -286,8 +286,8 @@ class ExamineEarningRulesRequest(Strict):
                     raise invalid_at((*loc, "member"), "is allowed only when customer_identification.type is member_id")
         return self
 
-    def _overrides(self) -> list[tuple[tuple[str, ...], Overrides]]:
-        found: list[tuple[tuple[str, ...], Overrides]] = []
+    def _overrides(self) -> list[tuple[tuple[str, ...], ExamineContext]]:
+        found: list[tuple[tuple[str, ...], ExamineContext]] = []
         if self.customer_order_paid is not None:
             found.append(((CONTEXTS[ORDER_PAID],), self.customer_order_paid))
         if self.customer_segment_entered is not None:

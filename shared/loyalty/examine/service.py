@@ -20,7 +20,7 @@ from loyalty.core.errors import not_found
 from loyalty.db.table import Table
 from loyalty.earning.records import CUSTOM_EVENT, ORDER_PAID, SEGMENT_ENTERED, BenefitGrant, CustomEvent, Earning, Order
 from loyalty.examine import store, views
-from loyalty.examine.models import EXAMINED, CustomerIdentification, ExamineEarningRulesRequest, Overrides
+from loyalty.examine.models import EXAMINED, ExamineContext, ExamineCustomerIdentification, ExamineEarningRulesRequest
 from loyalty.points import service as points
 
 
@@ -35,7 +35,7 @@ class Trial:
     segment_id: str | None = None
 
 
-def _identify(db: Table, who: CustomerIdentification) -> tuple[str, str | None]:
+def _identify(db: Table, who: ExamineCustomerIdentification) -> tuple[str, str | None]:
     """(customer id, member id or None) of the examined customer; 404 `member` / `customer` when unknown."""
     if who.type == "member_id":
         member_id = str(who.member_id)
@@ -81,7 +81,7 @@ def trials(body: ExamineEarningRulesRequest, rules: Iterable[Mapping[str, Any]])
                 yield Trial(CUSTOM_EVENT, _overrides(context), event=CustomEvent(id=EXAMINED, name="", schema_id=schema_id, metadata=metadata))
 
 
-def _overrides(context: Overrides | None) -> dict[str, Any]:
+def _overrides(context: ExamineContext | None) -> dict[str, Any]:
     return context.customer_metadata() if context else {}
 
 
