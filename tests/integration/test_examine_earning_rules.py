@@ -336,7 +336,7 @@ orders = st.fixed_dictionaries({}, optional={"amount": either, "initial_amount":
                                              "metadata": st.sampled_from([{}, {"source": "pos"}, {"source": "web"}])})
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+@settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck), database=None)
 @given(order=orders, all_triggers=st.booleans())
 def test_any_valid_order_is_estimated_as_the_engine_computes_it(stack: Stack, world: dict[str, Any], order: dict[str, Any],
                                                                  all_triggers: bool) -> None:

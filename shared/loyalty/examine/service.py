@@ -53,8 +53,12 @@ def _identify(db: Table, who: ExamineCustomerIdentification) -> tuple[str, str |
 
 def _trigger_ids(rules: Iterable[Mapping[str, Any]], event: str, kind: str, key: str) -> list[str]:
     """The distinct segment or custom-event schema ids the stored rules of a trigger name."""
-    found = {str(((rule.get("trigger") or {}).get(kind) or {}).get(key)) for rule in rules
-             if (rule.get("trigger") or {}).get("event") == event and ((rule.get("trigger") or {}).get(kind) or {}).get(key)}
+    found: set[str] = set()
+    for rule in rules:
+        trigger = rule.get("trigger") or {}
+        named = (trigger.get(kind) or {}).get(key)
+        if trigger.get("event") == event and named:
+            found.add(str(named))
     return sorted(found)
 
 
