@@ -182,6 +182,12 @@ BUDGETS: dict[str, Budget] = {
                                             "+ SendMessage (next chunk) while chunks remain", reads=4, transactions=2, sends=1),
     "get async action": Budget("GetItem", reads=1),
     "unknown route": Budget("none: the $default route answers 404 from the request alone, before any auth"),
+    # Examine earning rules reads what earning reads (points.load_setup), plus who the member is; it writes nothing.
+    "examine earning rules (cold)": Budget("GetItem member + Query customer partition (customer + membership claims) + BatchGetItem "
+                                           "(members, programs, cards) + per program: Query program + BatchGetItem (its earning "
+                                           "rules and card definitions), unless a warm function holds them", reads=5),
+    "examine earning rules (warm)": Budget("GetItem source-id claim + Query customer partition + BatchGetItem (members, programs, "
+                                           "cards); the programs' rules and card definitions from the warm cache", reads=3),
     # v2 components: a GET of a page = 1 Query; a transition or an update = GetItem + TransactWriteItems (the component,
     # conditioned on the status and version read, + its activity). Reading the programs a component records (BatchGetItem)
     # is the one extra read, and only when a rule needs it: drafting or deleting a component that programs use, changing a
@@ -311,6 +317,7 @@ class _Scenario:
     results: dict[str, CaseResult] = field(default_factory=dict)
     points_path: str = ""
     program: str = ""
+    examined: dict[str, str] = field(default_factory=dict)  # the member and source id Examine looks at
     in_use: dict[str, str] = field(default_factory=dict)  # the components of the program `_v2` makes
     v1_code: str = ""  # the code of the v1 loyalty card `_v1` publishes
 
@@ -356,6 +363,7 @@ class _Scenario:
         tag = uuid.uuid4().hex[:10]
         self.call(None, "GET", f"{V2}/programs/lprg_000000000000000000", expect=404)  # warms the API-key cache
         self._v2(tag)
+        self._examine()
         self._tiers(tag)
         self._programs(tag)
         self._components(tag)
@@ -415,6 +423,21 @@ class _Scenario:
         page = self.call("list reward purchases p1", "GET", f"{m}/rewards/purchases", query={"limit": "1"})
         self.call("list reward purchases p2", "GET", f"{m}/rewards/purchases", query={"limit": "1", "cursor": page["cursor"]["next"]})
         self.points_path = f"{m}/cards/{card}/points"
+        self.examined = {"member": member["id"], "source_id": source}
+
+    def _examine(self) -> None:
+        """Examine the `_v2` member's order-paid earning: with the program's setup read (cold), then cached (warm)."""
+        from loyalty.points.service import SETUPS
+
+        trigger = {"type": "SPECIFIC", "specific": {"event": "customer.order.paid"}}
+        context = {"order": {"amount": 10000}}
+        SETUPS.clear()
+        for name, who in (("examine earning rules (cold)", {"type": "member_id", "member_id": self.examined["member"]}),
+                          ("examine earning rules (warm)", {"type": "customer_source_id", "customer_source_id": self.examined["source_id"]})):
+            got = self.call(name, "POST", f"{V2}/examine/earning-rules",
+                            {"trigger": trigger, "customer_identification": who, "customer_order_paid": context})
+            if [c["points_estimation"] for m in got["memberships"] for c in m["cards"]] != [10]:
+                raise ScenarioError(f"{name}: the member's order rule gives 10 points: {got}")
 
     def _programs(self, tag: str) -> None:
         """A DRAFT program run through its life: components assigned in batches, activated, deactivated, deleted."""

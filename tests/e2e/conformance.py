@@ -814,9 +814,16 @@ def drive_events(client: Client) -> None:
     drive(client)
 
 
+def drive_examine(client: Client) -> None:
+    """Examine earning rules (tests/e2e/test_examine_journey.py)."""
+    from tests.e2e.test_examine_journey import drive_examine as drive
+
+    drive(client)
+
+
 DRIVERS = {"v2": drive_v2, "v1": drive_v1, "orders": drive_orders, "auth": drive_auth, "members": drive_members,
            "components": drive_components, "programs": drive_programs, "tiers": drive_tiers, "v1_earning_rules": drive_v1_earning_rules,
-           "events": drive_events, "buckets": drive_buckets}
+           "events": drive_events, "buckets": drive_buckets, "examine": drive_examine}
 
 
 def drive_missing(client: Client) -> None:

@@ -4,7 +4,8 @@ Every answer must be < 500, JSON, and, when it is an error, Voucherify's body wi
 `message`; schemathesis' checks add that statuses, content types and bodies are the documented ones.
 
 - `test_generated_requests`: schemathesis cases per operation, positive and negative (invalid bodies, path ids, query
-  strings), each sent twice for operations with path ids: as generated, and aimed at real resources (the `world`).
+  strings), each sent twice for operations with path ids (and AIMED_BODIES): as generated, and aimed at real resources
+  (the `world`).
 - `test_malformed_json`: broken, truncated, non-object and pathological JSON texts on every operation that takes a body,
   with numbers Python cannot read or represent, lone surrogates and metadata outside the one policy.
 - `test_content_types`: any spelling of a JSON media type is read as JSON, any other media type is 415.
@@ -103,7 +104,9 @@ def _case_answer(case: Any, response: Any, headers: dict[str, str]) -> None:
 
 
 # ------------------------------------------------------------------------------------------ schemathesis
-AIMED_KEYS = {"reward_id": "rewardId", "customer_id": "customerId", "card_definition_id": "cardDefinitionId"}
+AIMED_KEYS = {"reward_id": "rewardId", "customer_id": "customerId", "card_definition_id": "cardDefinitionId", "member_id": "memberId"}
+# Operations without path ids whose body names what they read: sent aimed at the world too (they write nothing).
+AIMED_BODIES = {("POST", "/v2/loyalties/examine/earning-rules")}
 
 
 def _aim(value: Any, world: dict[str, str]) -> Any:
@@ -120,9 +123,10 @@ def test_generated_requests(case: Any, server: ServeProcess, api: Api, world: di
     headers = dict(server.dev_key.headers)
     response = case.call(base_url=server.base_url, headers=headers, session=api.session)
     _case_answer(case, response, headers)
-    if case.path_parameters:
+    if case.path_parameters or (case.method.upper(), case.path) in AIMED_BODIES:
         aimed = case.derive()
-        aimed.path_parameters = world_ids(world, case.path, list(case.path_parameters), case.method)
+        if case.path_parameters:
+            aimed.path_parameters = world_ids(world, case.path, list(case.path_parameters), case.method)
         if isinstance(aimed.body, dict | list):
             aimed.body = _aim(aimed.body, world)
         _case_answer(aimed, aimed.call(base_url=server.base_url, headers=headers, session=api.session), headers)

@@ -112,6 +112,14 @@ def test_a_fresh_auth_cache_costs_one_get_item_and_a_warm_one_none(results: dict
     assert warm.tally.count("auth") == 0
 
 
+def test_examine_reads_what_earning_reads_and_writes_nothing(results: dict[str, CaseResult]) -> None:
+    """Examine loads a customer's earning setup as the worker does (points.load_setup), after finding who a member or a
+    source id is: cold, the programs' rules and card definitions are read too; warm, they come from the cache."""
+    cold, warm = results["examine earning rules (cold)"], results["examine earning rules (warm)"]
+    assert [c.operation for c in cold.tally.calls] == ["GetItem", "Query", "BatchGetItem", "Query", "BatchGetItem"]
+    assert [c.operation for c in warm.tally.calls] == ["GetItem", "Query", "BatchGetItem"]
+
+
 def test_no_endpoint_authenticates_more_than_once(results: dict[str, CaseResult]) -> None:
     assert all(r.tally.count("auth") <= 1 for r in results.values())
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 from zoneinfo import ZoneInfo
@@ -39,7 +39,7 @@ from loyalty.earning.records import (
 from loyalty.earning.records import (
     Membership as EngineMembership,
 )
-from loyalty.members.records import Card, Membership
+from loyalty.members.records import Card, Member, Membership
 from loyalty.points import limits, store
 from loyalty.v1 import earning as v1_earning
 
@@ -122,19 +122,22 @@ def load_program_setup(db: Table, program_id: str) -> ProgramSetup | None:
 # ---------------------------------------------------------------------------------------------- evaluation
 @dataclass
 class Setup:
-    """A customer's earning picture: the engine's memberships, the rules to evaluate, and the cards and card definitions
-    the writer needs."""
+    """A customer's earning picture: the engine's memberships, the rules to evaluate, the cards and card definitions the
+    writer needs, and the member and program records of the memberships (by id, for Examine's answer)."""
 
     customer: dict[str, Any] | None
     memberships: list[EngineMembership]
     rules: dict[str, dict[str, Any]]
     cards: dict[str, Card]
     card_definitions: dict[str, dict[str, Any]]
+    members: dict[str, Member] = field(default_factory=dict)
+    programs: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
-def load_setup(db: Table, customer_id: str, *, member_id: str | None = None) -> Setup:
+def load_setup(db: Table, customer_id: str, *, member_id: str | None = None, v1: bool = False) -> Setup:
     """Everything earning reads about a customer: ACTIVE memberships in ACTIVE programs inside their validity window
-    (only `member_id`'s when given), their cards, the programs' earning rules and card definitions."""
+    (only `member_id`'s when given), their cards, the programs' earning rules and card definitions; with `v1`, also its
+    v1 campaign cards and their campaigns' earning rules."""
     customer, claims = store.get_customer_memberships(db, customer_id)
     v2 = {scope: claim for scope, claim in claims.items() if ids.PROGRAM.matches(scope)}
     if member_id is not None:
@@ -161,7 +164,9 @@ def load_setup(db: Table, customer_id: str, *, member_id: str | None = None) -> 
                                                   earning_rule_ids=frozenset(program_setup.rules)))
         setup.rules.update(program_setup.rules)
         setup.card_definitions.update(program_setup.card_definitions)
-    if member_id is None:
+        setup.members[member["id"]] = member
+        setup.programs[program_id] = program
+    if v1 and member_id is None:
         _add_v1_memberships(db, setup, customer_id, {scope: claim for scope, claim in claims.items() if scope.startswith("camp_")})
     return setup
 
@@ -221,11 +226,12 @@ def v1_card_definition(v1: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def evaluate(setup: Setup, trigger: Any, customer_id: str, *, order: Order | None = None, event: CustomEvent | None = None,
-             at: str | None = None, metadata: Mapping[str, Any] | None = None) -> engine.Evaluation:
-    """Run the engine over a customer's setup (nothing is written)."""
+             segment_id: str | None = None, at: str | None = None, metadata: Mapping[str, Any] | None = None) -> engine.Evaluation:
+    """Run the engine over a customer's setup (nothing is written); `metadata` stands in for the stored customer metadata."""
     customer_metadata = metadata if metadata is not None else (setup.customer or {}).get("metadata") or {}
     context = EarningContext(trigger=trigger, now=at or now_iso(), customer_id=customer_id, customer_metadata=customer_metadata,
-                             order=order, event=event, memberships=tuple(setup.memberships), timezone=timezone())
+                             order=order, event=event, segment_id=segment_id, memberships=tuple(setup.memberships),
+                             timezone=timezone())
     return engine.evaluate(context, setup.rules.values())
 
 
@@ -233,7 +239,7 @@ def earn(db: Table, customer_id: str, source_id: str, *, order: Order | None = N
     """Evaluate the v2 earning rules an order (PAID) or custom event fires for a customer and write what they give, each
     effect on each card once (a claim keyed by source + rule + earning + effect + card). Returns the transactions written."""
     at = now_iso()
-    setup = load_setup(db, customer_id)
+    setup = load_setup(db, customer_id, v1=True)
     if not setup.memberships:
         return 0
     trigger = ORDER_PAID if order is not None else CUSTOM_EVENT
