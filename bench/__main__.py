@@ -22,6 +22,7 @@ from typing import Any, TextIO
 
 from bench.capacity import Capacity, Index
 from bench.cost import FULL_VCPU_MB, PRICE_NOTES, PRICES, Measured, lambda_duration_ms, per_million_purchases, per_million_reads
+from bench.earning import DailyRun, EarningThroughput, daily_run, earning_throughput
 from bench.events import ROOT
 from bench.processes import IMPORT_GROUPS, ColdStart, Memory, PendingJobs, cold_starts, import_profiles, memory
 from bench.profiling import PROFILE_GROUPS
@@ -49,6 +50,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--reps", type=int, default=40, help="timed runs per endpoint, each side (default 40, after 5 warm-up runs)")
     p.add_argument("--cold-rounds", type=int, default=3, help="cold starts per function (default 3)")
     p.add_argument("--throughput", type=int, default=100, help="purchases per worker round (default 100, 3 rounds)")
+    p.add_argument("--earning-orders", type=int, default=200, help="PAID orders the earning worker evaluates (default 200)")
+    p.add_argument("--daily-buckets", type=int, default=2000, help="due pending buckets the daily job activates (default 2000)")
     p.add_argument("--memory-events", type=int, default=60, help="events per warm process in the memory runs (default 60)")
     p.add_argument("--state-dir", type=Path, default=ROOT / ".local" / "bench")
     p.add_argument("--output", type=Path, default=ROOT / "bench" / "results.json")
@@ -85,6 +88,8 @@ class Bench:
         self.units: dict[str, tuple[float, float]] = {}
         self.overheads: list[Overhead] = []
         self.throughput: Throughput | None = None
+        self.earning: EarningThroughput | None = None
+        self.daily: DailyRun | None = None
         self.cold_baseline_ms = 0.0
         self.cold: list[ColdStart] = []
         self.memory: list[Memory] = []
@@ -119,6 +124,10 @@ class Bench:
         self.log(f"overhead: worker {self.overheads[-1].ratio:.2f}")
         self.throughput = timings.throughput(args.throughput, 3)
         self.log(f"throughput: {self.throughput.handler_per_s:.0f} purchases/s (handler), {self.throughput.boto3_per_s:.0f} tx/s (boto3)")
+        self.earning = earning_throughput(stack, args.earning_orders)
+        self.log(f"earning: {self.earning.worker_per_s:.0f} orders/s (one worker), {self.earning.boto3_per_s:.0f} tx/s (boto3)")
+        self.daily = daily_run(stack, args.daily_buckets)
+        self.log(f"daily job: {self.daily.buckets} buckets in {self.daily.seconds:.1f} s")
 
         jobs = PendingJobs(timings.take_pending_bodies(cold_jobs))
         self.cold_baseline_ms, self.cold = cold_starts(stack, world, jobs, args.cold_rounds, self.log)
@@ -233,6 +242,19 @@ class Bench:
                           ["approve TransactWriteItems by plain boto3", t.boto3_per_s, 1.0]],
                          [f"ratio = time per purchase ÷ time per TransactWriteItems; handler time per batch of "
                           f"{self.stack.events.worker_batch_size}: {t.batch_ms:.1f} ms."]))
+        e, d = self.earning, self.daily
+        assert e is not None and d is not None
+        out.append(table(f"4b. Earning: one worker, batches of 10, {e.orders} PAID-order jobs (a warm worker: the program's rules "
+                         "and card definitions cached); the daily job on due buckets",
+                         ["measure", "value", "ratio to boto3"],
+                         [["orders earned per second, handler time (1 card credited each)", e.worker_per_s, e.ratio],
+                          ["minimal earning TransactWriteItems by plain boto3 (claim + transaction + card) per second", e.boto3_per_s, 1.0],
+                          [f"daily job: {d.buckets:,} pending buckets activated, seconds", d.seconds, ""],
+                          ["daily job: seconds per 10,000 buckets", d.seconds_per_10k, ""]],
+                         [f"handler time per batch of 10: {e.batch_ms:.1f} ms; each order: GetItem order + Query customer + BatchGetItem "
+                          "members and cards + TransactWriteItems (claim, transaction, card, marker removal is a separate write).",
+                          "Each due bucket is one TransactWriteItems (bucket out, record kept, transaction, card counters and mirror, "
+                          "expiring bucket); buckets are read page by page from the due list (GSI1)."]))
         size, why = self.recommendation()
         rows = [[m.function.removesuffix("Function"), m.events, m.first_rss_mb, m.peak_rss_mb, m.wall_ms, m.cpu_ms,
                  "/".join(map(str, m.statuses))] for m in self.memory]
@@ -272,6 +294,9 @@ class Bench:
              f"median {statistics.median(ratios):.2f}, range {min(ratios):.2f}-{max(ratios):.2f}; baseline {self.cold_baseline_ms:.0f} ms"],
             ["4. worker throughput", f"{self.throughput.handler_per_s:.0f}/s",
              f"{self.throughput.ratio:.2f}x the time of one approve TransactWriteItems (no target)"],
+            ["4b. earning", f"{self.earning.worker_per_s:.0f} orders/s" if self.earning else "-",
+             (f"{self.earning.ratio:.2f}x the time of one minimal earning write; daily job {self.daily.seconds_per_10k:.1f} s "
+              "per 10,000 buckets") if self.earning and self.daily else ""],
             ["5. MemorySize", f"{size} MB", f"peak RSS {max(m.peak_rss_mb for m in self.memory):.0f} MB (template: {self.template_memory_mb()} MB)"],
             ["6. cost", f"${purchases.total:.2f}", f"per 1M purchases; ${reads.total:.2f} per 1M member reads "
                                                   f"(at {purchases.memory_mb} MB)"],
@@ -311,6 +336,8 @@ class Bench:
                            "results": [asdict(c) for c in self.cold], "import_ms_by_group": self.imports},
             "worker_throughput": {**asdict(self.throughput), "ratio": self.throughput.ratio,
                                   "ratio_end_to_end": self.throughput.ratio_end_to_end},
+            "earning": {**(asdict(self.earning) if self.earning else {}), "ratio": self.earning.ratio if self.earning else None,
+                        "daily_job": {**asdict(self.daily), "seconds_per_10k": self.daily.seconds_per_10k} if self.daily else None},
             "memory": {"results": [asdict(m) for m in self.memory], "sizes": self.memory_sizes(),
                        "recommended_memory_mb": size, "why": why},
             "cost": {"prices": PRICES, "notes": PRICE_NOTES,

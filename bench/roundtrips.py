@@ -79,6 +79,16 @@ BUDGETS: dict[str, Budget] = {
     "worker: complete reward purchase": Budget("GetItem transaction + Query of the card's expiring buckets (spent soonest-expiring "
                                                "first) + TransactWriteItems", reads=2, transactions=1),
     "worker: reject debit": Budget("GetItem + Query expiring buckets + refused apply + reject TransactWriteItems", reads=2, transactions=2),
+    "worker: earn from a paid order (cold)": Budget("GetItem order + Query customer (memberships) + BatchGetItem members and "
+                                                    "cards + Query program + BatchGetItem rules and card definitions + "
+                                                    "TransactWriteItems (claim, transaction, card, job marker off)",
+                                                    reads=5, transactions=1),
+    "worker: earn from a paid order (warm)": Budget("GetItem order + Query customer (memberships) + BatchGetItem members and "
+                                                    "cards (the program's rules cached) + TransactWriteItems (claim, transaction, "
+                                                    "card, job marker off)", reads=3, transactions=1),
+    "worker: revoke a canceled order": Budget("GetItem order + the earning's reads (nothing new to earn) + Query of the order's "
+                                              "claims + BatchGetItem card definition + TransactWriteItems (marker off; the card "
+                                              "definition keeps earned points)", reads=6, transactions=2),
     "daily job: first run of a day": Budget("Query registry + per project (2 in the moto run): GetItem of the day's record + "
                                             "Query of each due list (pending, expiring) + PutItem of the day's record",
                                             reads=7, writes=2),
@@ -371,6 +381,7 @@ class _Scenario:
         self._members(tag)
         self._v1(tag)
         self._orders(tag)
+        self._earning(tag)
         self._events(tag)
         self._buckets(tag)
         self.clear_auth_cache()  # so that an authentication, which the $default route must not make, would be counted
@@ -656,6 +667,24 @@ class _Scenario:
         # The earning jobs (EvaluateEarning, RevokeOrderEarning) belong to the worker's earning step: not counted here.
         self.driver.take_jobs()
 
+
+    def _earning(self, tag: str) -> None:
+        """A member's PAID orders earn in the worker: the first with the program's setup read (a cold worker), the second
+        from the warm worker's cache; a canceled order's revoke job."""
+        from loyalty.points import service as points
+
+        customer = self.call(None, "POST", "/v1/customers", {"source_id": f"rt-earn-{tag}", "name": "Erin"})["id"]
+        self.call(None, "POST", f"{V2}/programs/{self.program}/members", {"customer_id": customer})
+        self.jobs()
+        for n, name in enumerate(("worker: earn from a paid order (cold)", "worker: earn from a paid order (warm)")):
+            if n == 0:
+                points.SETUPS.clear()
+            self.call(None, "POST", "/v1/orders", {"source_id": f"rt-earn-{tag}-{n}", "status": "PAID", "amount": 1000,
+                                                   "customer": {"id": customer}})
+            self.jobs({"evaluate_earning": name})
+        order = self.call(None, "GET", f"/v1/orders/rt-earn-{tag}-0")
+        self.call(None, "PUT", f"/v1/orders/{order['id']}", {"status": "CANCELED"})
+        self.jobs({"revoke_order_earning": "worker: revoke a canceled order"})
 
     def _events(self, tag: str) -> None:
         """Custom events: a schema made by the operator (the service, as `python -m local create-event-schema` does), an

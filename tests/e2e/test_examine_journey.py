@@ -8,7 +8,7 @@ import uuid
 from typing import Any
 
 from tests.e2e import conformance
-from tests.e2e.conftest import Client
+from tests.e2e.conftest import Client, event_schema
 from tests.support import eventually
 
 V2 = "/v2/loyalties"
@@ -30,6 +30,7 @@ def drive_examine(client: Client) -> None:
     conformance.DRIVEN.add("examine")
     tag = uuid.uuid4().hex[:8]
     post = client.post
+    review_schema = event_schema(client, f"review_{tag}")
     cdef = post(f"{V2}/card-definitions", {"name": f"Examined {tag}", "type": "INDIVIDUAL", "status": "ACTIVE"})["id"]
     mug = post(f"{V2}/benefits", {"name": f"Mug {tag}", "type": "MATERIAL", "status": "ACTIVE",
                                   "material": {"type": "PRODUCT", "product": {"id": "prod_0ba649b6893cf33a80"}}})["id"]
@@ -38,7 +39,7 @@ def drive_examine(client: Client) -> None:
         "earnings": [{"effects": [{"type": "POINTS_PROPORTIONAL", "points_proportional": {
             "calculation_type": "POST_DISCOUNT_ORDER_AMOUNT", "card_definition_id": cdef, "order": {"total_amount": {"every": 100, "value": 1}}}}]}]})
     review = post(f"{V2}/earning-rules", {
-        "name": f"Review {tag}", "status": "ACTIVE", "trigger": {"event": "customer.custom_event", "custom_event": {"schema_id": "ms_0review"}},
+        "name": f"Review {tag}", "status": "ACTIVE", "trigger": {"event": "customer.custom_event", "custom_event": {"schema_id": review_schema}},
         "earnings": [{"effects": [{"type": "POINTS", "points": {"value": 50, "card_definition_id": cdef}},
                                   {"type": "BENEFIT", "benefit": {"id": mug}}]}]})
     vip = post(f"{V2}/earning-rules", {
@@ -62,7 +63,7 @@ def drive_examine(client: Client) -> None:
     assert [(c["card"]["id"], c["card"]["code"], c["points_estimation"]) for c in membership["cards"]] == [(card, before["code"], 490)]
     event = post(EXAMINE, {"trigger": {"type": "SPECIFIC", "specific": {"event": "customer.custom_event"}},
                            "customer_identification": {"type": "customer_source_id", "customer_source_id": customer["source_id"]},
-                           "customer_custom_event": {"type": "SPECIFIC", "specific": {"custom_event": {"schema_id": "ms_0review"}}}})
+                           "customer_custom_event": {"type": "SPECIFIC", "specific": {"custom_event": {"schema_id": review_schema}}}})
     assert [b["benefit"]["id"] for b in event["memberships"][0]["benefits"]] == [mug]
     assert event["memberships"][0]["cards"][0]["points_estimation"] == 50
     entered = post(EXAMINE, {"trigger": {"type": "SPECIFIC", "specific": {"event": "customer.segment.entered"}},

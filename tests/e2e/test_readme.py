@@ -49,3 +49,10 @@ def test_readme_program_walkthrough(server: ServeProcess) -> None:
     assert out == ["missing_active_card_definition", "program_card_definition", "program_earning_rule", "ACTIVE", "ACTIVE",
                    '["vl.program.activated","vl.program.earning_rule.assigned","vl.program.card_definition.assigned","vl.program.created"]',
                    "INACTIVE", "DELETED", "not_found"]
+
+
+@pytest.mark.skipif(subprocess.run(["which", "jq"], capture_output=True, check=False).returncode != 0, reason="jq not installed")
+def test_readme_earning_walkthrough(server: ServeProcess) -> None:
+    out = run(server, "earning")
+    assert out == ["PAID", '{"points":0,"pending_points":120}', "PENDING_POINTS_ACTIVATED",
+                   '{"points":{"total":120},"expiration_type":"ROLLING_EXPIRATION"}', "500"]

@@ -302,22 +302,15 @@ def test_an_earning_rule_must_name_an_existing_event_schema(stack: Stack) -> Non
 
 def test_a_card_definition_must_name_existing_event_schemas(stack: Stack) -> None:
     review = create_event_schema(stack.db(), "review_written")
-    survey = create_event_schema(stack.db(), "survey_done")
     pending = {"type": "EVENT_BASED", "event_based": {"event_types": [review["id"], "ms_0bad"], "cancel_period": {"unit": "DAY", "value": 30}}}
-    sliding = {"type": "SLIDING_EXPIRATION", "sliding_expiration": {
-        "custom_activity": True, "custom_activity_types": [survey["id"], "ms_0gone"], "period": {"unit": "MONTH", "value": 6}}}
 
     status, answer = _cdef(stack, pending_points=pending)
     assert_error(status, answer, 404, "not_found")
     assert (answer["resource_type"], answer["resource_id"]) == ("metadata schema", "ms_0bad")
-    status, answer = _cdef(stack, points_expiration=sliding)
-    assert_error(status, answer, 404, "not_found")
-    assert answer["resource_id"] == "ms_0gone"
     assert _components(stack) == 0
 
     pending["event_based"]["event_types"] = [review["id"]]
-    sliding["sliding_expiration"]["custom_activity_types"] = [survey["id"], review["id"]]
-    status, cdef = _cdef(stack, pending_points=pending, points_expiration=sliding)
+    status, cdef = _cdef(stack, pending_points=pending)
     assert status == 200, cdef
 
     # An update that names an unknown schema is refused; the stored card definition is unchanged
@@ -325,6 +318,26 @@ def test_a_card_definition_must_name_existing_event_schemas(stack: Stack) -> Non
     status, answer = stack.call("update_card_definition", "PUT", f"{V2}/card-definitions/{cdef['id']}", {"pending_points": changed})
     assert_error(status, answer, 404, "not_found")
     assert stack.call("get_card_definition", "GET", f"{V2}/card-definitions/{cdef['id']}")[1] == cdef
+
+
+def test_sliding_expiration_is_refused_rather_than_stored_and_ignored(stack: Stack) -> None:
+    survey = create_event_schema(stack.db(), "survey_done")
+    sliding = {"type": "SLIDING_EXPIRATION", "sliding_expiration": {
+        "custom_activity": True, "custom_activity_types": [survey["id"]], "period": {"unit": "MONTH", "value": 6}}}
+    status, answer = _cdef(stack, points_expiration=sliding)
+    assert_error(status, answer, 400, "invalid_payload")
+    assert "SLIDING_EXPIRATION is not supported" in answer["details"]
+    status, cdef = _cdef(stack)
+    assert status == 200, cdef
+    status, answer = stack.call("update_card_definition", "PUT", f"{V2}/card-definitions/{cdef['id']}", {"points_expiration": sliding})
+    assert_error(status, answer, 400, "invalid_payload")
+    status, answer = stack.call("create_earning_rule", "POST", f"{V2}/earning-rules", {
+        "name": "Sliding", "trigger": {"event": "customer.order.paid"},
+        "earnings": [{"effects": [{"type": "POINTS", "points": {"value": 1, "card_definition_id": cdef["id"],
+                                                                "points_expiration": sliding}}]}]})
+    assert_error(status, answer, 400, "invalid_payload")
+    assert "earnings[0].effects[0].points.points_expiration" in answer["details"]
+    assert _components(stack) == 1
 
 
 def test_a_component_stored_with_an_unknown_schema_can_still_be_renamed(stack: Stack) -> None:

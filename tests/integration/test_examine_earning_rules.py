@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from loyalty.earning.records import CustomEvent
 from loyalty.examine.models import ExamineEarningRulesRequest
 from loyalty.points import service as points
+from loyalty.schemas.service import create_event_schema
 from tests.integration.conftest import Stack
 from tests.integration.test_isolation import _as_b
 from tests.integration.test_v2_journey import BASE
@@ -47,6 +48,8 @@ def rule(stack: Stack, name: str, trigger: dict[str, Any], earnings: list[dict[s
 def build(stack: Stack) -> dict[str, Any]:
     """Given program Club (wallets Main, Pending with 7-day pending points, Capped at 100 points per earn and a balance cap
     of 10) with eight rules over the three triggers, program Other with one order rule, and Alice, a member of both."""
+    project = str(stack.headers["X-App-Id"]).split(".", 1)[0]
+    schema = {name: create_event_schema(stack.db(project), name, exist_ok=True)["id"] for name in ("review", "stars")}
     cdef = {name: ok(stack, "create_card_definition", f"{BASE}/card-definitions",
                      {"name": name, "type": "INDIVIDUAL", "status": "ACTIVE", **extra})["id"]
             for name, extra in (("Main", {}), ("Pending", {"pending_points": PENDING_7D}), ("Capped", {"earning_limits": MAX_100_PER_EARN}),
@@ -74,9 +77,9 @@ def build(stack: Stack) -> dict[str, Any]:
         "gold": rule(stack, "Gold", paid, [{"rules": {"logic": "1", "1": {"name": "customer.metadata", "property": "tier",
                                                                         "conditions": {"$is": ["gold"]}}},
                                             "effects": [fixed(cdef["Main"], 7)]}]),
-        "review": rule(stack, "Review", {"event": "customer.custom_event", "custom_event": {"schema_id": "ms_0review"}},
+        "review": rule(stack, "Review", {"event": "customer.custom_event", "custom_event": {"schema_id": schema["review"]}},
                        [{"effects": [fixed(cdef["Main"], 50), {"type": "BENEFIT", "benefit": {"id": mug["id"]}}]}]),
-        "stars": rule(stack, "Stars", {"event": "customer.custom_event", "custom_event": {"schema_id": "ms_0stars"}},
+        "stars": rule(stack, "Stars", {"event": "customer.custom_event", "custom_event": {"schema_id": schema["stars"]}},
                       [{"effects": [{"type": "POINTS_PROPORTIONAL", "points_proportional": {
                           "calculation_type": "CUSTOM_EVENT_METADATA_VALUE", "card_definition_id": cdef["Main"],
                           "custom_event": {"metadata": {"every": 1, "value": 10, "property": "stars"}}}}]}]),
@@ -98,7 +101,7 @@ def build(stack: Stack) -> dict[str, Any]:
     stack.drain()  # card codes
     points.SETUPS.clear()
     cards = {c["card"]["card_definition_id"]: c["card"]["id"] for m in members.values() for c in m["cards"]}
-    return {"cdef": cdef, "rules": rules, "mug": mug["id"], "club": club["id"], "other": other["id"], "customer": alice["id"],
+    return {"cdef": cdef, "rules": rules, "schema": schema, "mug": mug["id"], "club": club["id"], "other": other["id"], "customer": alice["id"],
             "source_id": "alice-1", "member": {k: m["id"] for k, m in members.items()}, "card": {n: cards[cdef[n]] for n in cdef}}
 
 
@@ -244,7 +247,7 @@ def custom_event(who: dict[str, Any], context: dict[str, Any]) -> dict[str, Any]
 
 
 def test_a_specific_custom_event_estimates_the_rules_of_its_schema_and_their_benefits(stack: Stack, world: dict[str, Any]) -> None:
-    got = examine(stack, custom_event(by_member(world), {"type": "SPECIFIC", "specific": {"custom_event": {"schema_id": "ms_0review"}}}))
+    got = examine(stack, custom_event(by_member(world), {"type": "SPECIFIC", "specific": {"custom_event": {"schema_id": world["schema"]["review"]}}}))
     assert got["event"] == "customer.custom_event"
     assert estimates(got) == {world["card"]["Main"]: {world["rules"]["review"]: 50, "total": 50}}
     assert got["memberships"][0]["benefits"] == [{
@@ -253,7 +256,7 @@ def test_a_specific_custom_event_estimates_the_rules_of_its_schema_and_their_ben
         "object": "benefit_estimation"}]
     assert [r["id"] for r in got["earning_rules"]] == [world["rules"]["review"]]
     stars = examine(stack, custom_event(by_member(world), {"type": "SPECIFIC", "specific": {
-        "custom_event": {"schema_id": "ms_0stars", "metadata": {"stars": 4}}}}))
+        "custom_event": {"schema_id": world["schema"]["stars"], "metadata": {"stars": 4}}}}))
     assert estimates(stars) == {world["card"]["Main"]: {world["rules"]["stars"]: 40, "total": 40}}
     unknown = examine(stack, custom_event(by_member(world), {"type": "SPECIFIC", "specific": {"custom_event": {"schema_id": "ms_0other"}}}))
     assert unknown["memberships"][0]["cards"] == [] and unknown["earning_rules"] == []
@@ -301,13 +304,13 @@ def test_the_estimate_is_what_a_real_order_and_event_earn(stack: Stack) -> None:
     order = {"amount": 12000, "discount_amount": 1000, "metadata": {"source": "pos"},
              "items": [{"quantity": 2, "price": 6000, "discount_amount": 500, "product_id": "prod_0a"}]}
     estimate = examine(stack, order_paid(by_customer(w), order))
-    event = examine(stack, custom_event(by_customer(w), {"type": "SPECIFIC", "specific": {"custom_event": {"schema_id": "ms_0stars",
+    event = examine(stack, custom_event(by_customer(w), {"type": "SPECIFIC", "specific": {"custom_event": {"schema_id": w["schema"]["stars"],
                                                                                                            "metadata": {"stars": 3}}}}))
     db = stack.db("globex")
     body = ExamineEarningRulesRequest.model_validate(order_paid(by_customer(w), order))
     assert body.customer_order_paid is not None and body.customer_order_paid.order is not None
     points.earn(db, w["customer"], "ord_0001", order=body.customer_order_paid.order.record())
-    points.earn(db, w["customer"], "evcus_01", event=CustomEvent(id="evcus_01", name="stars", schema_id="ms_0stars", metadata={"stars": 3}))
+    points.earn(db, w["customer"], "evcus_01", event=CustomEvent(id="evcus_01", name="stars", schema_id=w["schema"]["stars"], metadata={"stars": 3}))
     # Then each card holds what the two estimates add up to (points or pending points), except what the caps cut
     earned: dict[str, int] = {}
     for program, member in ((w["club"], w["member"]["club"]), (w["other"], w["member"]["other"])):

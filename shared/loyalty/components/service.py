@@ -104,10 +104,30 @@ def list_reward_activities(db: Table, item_id: str, params: list[tuple[str, str]
 # Create and read
 
 
+SLIDING_REFUSED = ("SLIDING_EXPIRATION is not supported by this server yet: points would have to expire after a period "
+                   "of inactivity, and nothing moves their expiration when the member is active; use ROLLING_EXPIRATION or "
+                   "CALENDAR_EXPIRATION")
+
+
+def _refuse_sliding(obj: Obj) -> None:
+    """400 for a points expiration this server cannot enforce (SLIDING_EXPIRATION, on a card definition or on an earning
+    rule's effect): refused rather than stored and ignored."""
+    policies = [("points_expiration", obj.get("points_expiration"))]
+    for i, earning in enumerate(obj.get("earnings") or []):
+        for j, effect in enumerate(earning.get("effects") or []):
+            config = effect.get("points") or effect.get("points_proportional") or {}
+            policies.append((f"earnings[{i}].effects[{j}].{'points' if effect.get('points') else 'points_proportional'}"
+                             ".points_expiration", config.get("points_expiration")))
+    for where, policy in policies:
+        if (policy or {}).get("type") == "SLIDING_EXPIRATION":
+            raise invalid_payload(f"Property .{where}.type: {SLIDING_REFUSED}")
+
+
 def create_card_definition(db: Table, body: CardDefinitionCreate) -> Obj:
     """Store a card definition built from the request with the spec's defaults; the custom event schemas it names must
     exist (checked in its write: 404 `metadata schema`)."""
     obj = card_definition_object(body)
+    _refuse_sliding(obj)
     schema_ids = schema_references(CARD_DEFINITION, obj)
     _with_schemas(lambda: store.create_component(db, CARD_DEFINITION, obj, schema_ids), schema_ids)
     return obj
@@ -117,6 +137,7 @@ def create_earning_rule(db: Table, body: EarningRuleCreate) -> Obj:
     """Store an earning rule; the card definitions, benefits and tier structures it names must exist, and so must the
     custom event schema of a `customer.custom_event` trigger (checked in its write)."""
     obj = earning_rule_object(body)
+    _refuse_sliding(obj)
     _require_references(db, earning_rule_references(obj))
     schema_ids = schema_references(EARNING_RULE, obj)
     _with_schemas(lambda: store.create_component(db, EARNING_RULE, obj, schema_ids), schema_ids)
@@ -327,6 +348,7 @@ def update_card_definition(db: Table, item_id: str, body: CardDefinitionUpdate) 
     """Replace the given fields; while a live program uses it, only name, metadata and pay_with_points may change."""
     stored = require_component(db, CARD_DEFINITION, item_id)
     obj = updated_card_definition(stored.data, body)
+    _refuse_sliding(obj)
     locked = [name for name in changed_fields(body, stored.data, obj) if name not in CARD_DEFINITION_EDITABLE_IN_USE]
     if locked:
         live = _live_programs(db, stored)
@@ -343,6 +365,7 @@ def update_earning_rule(db: Table, item_id: str, body: EarningRuleUpdate) -> Obj
     the new earnings name must exist."""
     stored = require_component(db, EARNING_RULE, item_id)
     obj = updated_earning_rule(stored.data, body)
+    _refuse_sliding(obj)
     if stored.status != "DRAFT":
         _refuse_changes(changed_fields(body, stored.data, obj), EARNING_RULE_EDITABLE_UNLESS_DRAFT, "earning rule", stored.status)
     if body.earnings is not None:

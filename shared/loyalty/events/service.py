@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from loyalty.cards.store import item as labelled
 from loyalty.core import ids
 from loyalty.core.clock import now_iso
 from loyalty.core.errors import not_found
@@ -87,13 +88,15 @@ def evaluate_event_earning(db: Table, job: EvaluateEarning) -> str:
         logger.warning("earning job for a missing event dropped", extra={"job": job.to_json()})
         return "MISSING"
     activated = points.activate_on_event(db, event["customer_id"], event.get("schema_id"), event["created_at"])
-    written = points.earn(db, event["customer_id"], event["id"], event=engine_event(event))
-    tx = db.transaction()
-    store.finish_event_job(tx, db, event["id"], job.to_json())
-    try:
-        tx.commit()
-    except TransactionConflict:
-        pass  # another delivery finished it first
+    finish = points.Finish(labelled("job", store.finish_event_job, db, event["id"], job.to_json()))
+    written = points.earn(db, event["customer_id"], event["id"], event=engine_event(event), finish=finish)
+    if not finish.done:
+        tx = db.transaction()
+        store.finish_event_job(tx, db, event["id"], job.to_json())
+        try:
+            tx.commit()
+        except TransactionConflict:
+            pass  # another delivery finished it first
     return f"EARNED {written} ACTIVATED {activated}"
 
 

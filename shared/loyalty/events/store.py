@@ -49,8 +49,8 @@ def get_event(db: Table, event_id: str) -> CustomEvent | None:
     return cast(CustomEvent, item["data"]) if item else None
 
 
-def finish_event_job(tx: Transaction, db: Table, event_id: str, job_json: str) -> None:
+def finish_event_job(tx: Transaction, db: Table, event_id: str, job_json: str, *, label: str = "job") -> None:
     """Add to `tx` the removal of the event's pending-job marker, on condition that it still holds the job send `job_json`
     (label `job`: refused when another delivery finished the job, or the sweeper sent it again since)."""
-    tx.update("job", db.keys.event(event_id), PENDING_REMOVE, condition="#job = :job", names={"#job": "job"},
+    tx.update(label, db.keys.event(event_id), PENDING_REMOVE, condition="#job = :job", names={"#job": "job"},
               values={"job": job_json})

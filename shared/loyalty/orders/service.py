@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any, cast
 from urllib.parse import unquote
 
+from loyalty.cards.store import item as labelled
 from loyalty.core.clock import now_iso
 from loyalty.core.errors import LoyaltyError, invalid_payload, not_found
 from loyalty.core.ids import ORDER
@@ -223,8 +224,10 @@ def evaluate_order_earning(db: Table, job: EvaluateEarning) -> str:
     if order is None:
         logger.warning("earning job for a missing order dropped", extra={"job": job.to_json()})
         return "MISSING"
-    written = _earn(db, order)
-    _job_done(db, order["id"], job.to_json())
+    finish = _finish(db, order["id"], job.to_json())
+    written = _earn(db, order, finish)
+    if not finish.done:
+        _job_done(db, order["id"], job.to_json())
     return f"EARNED {written}"
 
 
@@ -241,11 +244,16 @@ def revoke_order_earning(db: Table, job: RevokeOrderEarning) -> str:
     return f"REVOKED {revoked}"
 
 
-def _earn(db: Table, order: Order) -> int:
+def _finish(db: Table, order_id: str, job_json: str) -> points.Finish:
+    """The removal of the order's job marker, to ride in the job's first earning transaction."""
+    return points.Finish(labelled("job", store.add_order_job_done, db, order_id, job_json))
+
+
+def _earn(db: Table, order: Order, finish: points.Finish | None = None) -> int:
     customer_id = order.get("customer_id")
     if not customer_id or not order.get("paid_at"):
         return 0
-    return points.earn(db, str(customer_id), order["id"], order=engine_order(order))
+    return points.earn(db, str(customer_id), order["id"], order=engine_order(order), finish=finish)
 
 
 def _job_done(db: Table, order_id: str, job_json: str) -> None:

@@ -142,10 +142,10 @@ def save_order(db: Table, order: OrderData, *, version: int | None, paid_at: str
     tx.commit()
 
 
-def add_order_job_done(tx: Transaction, db: Table, order_id: str, job_json: str) -> None:
+def add_order_job_done(tx: Transaction, db: Table, order_id: str, job_json: str, *, label: str = "job") -> None:
     """Add to `tx` the removal of an order's pending-job marker, on condition that the marker still holds `job_json` (label
     `job`: another delivery finished the job, or a later job replaced it)."""
-    tx.update("job", db.keys.order(order_id), PENDING_REMOVE, condition="#job = :job", names={"#job": "job"},
+    tx.update(label, db.keys.order(order_id), PENDING_REMOVE, condition="#job = :job", names={"#job": "job"},
               values={"job": job_json})
 
 

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from loyalty.cards import buckets as bucket_store
 from loyalty.cards.buckets import CardWrite
 from loyalty.cards.ledger import card_transaction
+from loyalty.cards.store import ItemBuilder
 from loyalty.cards.store import item as labelled
 from loyalty.core import ids
 from loyalty.core.clock import iso_from_ms, now_iso
@@ -235,9 +236,20 @@ def evaluate(setup: Setup, trigger: Any, customer_id: str, *, order: Order | Non
     return engine.evaluate(context, setup.rules.values())
 
 
-def earn(db: Table, customer_id: str, source_id: str, *, order: Order | None = None, event: CustomEvent | None = None) -> int:
+@dataclass
+class Finish:
+    """A write that ends the job (its marker off the pending-job index, label `job`): it rides in the job's first earning
+    transaction instead of costing one of its own; `done` once it is written (or found already gone)."""
+
+    item: ItemBuilder
+    done: bool = False
+
+
+def earn(db: Table, customer_id: str, source_id: str, *, order: Order | None = None, event: CustomEvent | None = None,
+         finish: Finish | None = None) -> int:
     """Evaluate the v2 earning rules an order (PAID) or custom event fires for a customer and write what they give, each
-    effect on each card once (a claim keyed by source + rule + earning + effect + card). Returns the transactions written."""
+    effect on each card once (a claim keyed by source + rule + earning + effect + card). Returns the transactions written.
+    `finish` joins the first transaction written (the caller writes it alone when it is not `done` after)."""
     at = now_iso()
     setup = load_setup(db, customer_id, v1=True)
     if not setup.memberships:
@@ -274,12 +286,13 @@ def earn(db: Table, customer_id: str, source_id: str, *, order: Order | None = N
                 continue
             own = [e for e in earnings if e.rule_id == rule_id]
             earnings = [e for e in earnings if e.rule_id != rule_id]
-            count, _ = write_earnings(db, card, policy, [_as_policy(e, policy) for e in own], source_id, at)
+            count, _ = write_earnings(db, card, policy, [_as_policy(e, policy) for e in own], source_id, at, finish=finish)
             written += count
         if not earnings:
             continue
-        count, refused_rules = write_earnings(db, card, cdef, earnings, source_id,
-                                              at, [t for t in triggers[card_id] if (card["member_id"], t.rule_id) not in refused])
+        count, refused_rules = write_earnings(db, card, cdef, earnings, source_id, at,
+                                              [t for t in triggers[card_id] if (card["member_id"], t.rule_id) not in refused],
+                                              finish=finish)
         written += count
         refused |= {(card["member_id"], rule_id) for rule_id in refused_rules}
     return written
@@ -359,7 +372,7 @@ def _capped(earnings: list[Earning], cap: limits.EarningCap | None) -> list[Earn
 
 
 def write_earnings(db: Table, card: Card, cdef: Mapping[str, Any], earnings: list[Earning], source_id: str, at: str,
-                   triggers: Iterable[limits.TriggerLimit] = ()) -> tuple[int, set[str]]:
+                   triggers: Iterable[limits.TriggerLimit] = (), *, finish: Finish | None = None) -> tuple[int, set[str]]:
     """Write one card's earnings in one transaction, each conditioned on its claim, capped by the card definition's
     global earning limit and counted against the trigger limits of the rules this card leads. An effect whose claim
     exists already earned (a resent order, a redelivered job) and is dropped; a rule whose trigger limit refuses is
@@ -379,10 +392,21 @@ def write_earnings(db: Table, card: Card, cdef: Mapping[str, Any], earnings: lis
             counted = limits.cap_item(db, card["id"], cap, sum(e.points for e in sized))
             if counted:
                 write.items.append(counted)
+        riding = finish is not None and not finish.done
+        if riding:
+            assert finish is not None
+            write.items.append(finish.item)
         try:
             write.commit(db)
+            if riding:
+                assert finish is not None
+                finish.done = True
             return len(sized), refused
         except TransactionConflict as conflict:
+            if riding and conflict.failed("job"):
+                assert finish is not None
+                finish.done = True  # another delivery ended the job, or a later job replaced it: nothing to end here
+                continue
             claimed = {sized[int(label.split(":")[1])].idempotency_key for label in bucket_store.failed_labels(conflict, "claim:")}
             claimed_rules = {e.rule_id for e in sized if e.idempotency_key in claimed}
             blocked = {label.split(":")[1] for label in bucket_store.failed_labels(conflict, "trigger:")} - claimed_rules
