@@ -18,11 +18,11 @@ from loyalty.buckets.views import (
 from loyalty.cards import buckets as bucket_store
 from loyalty.cards.buckets import CardWrite
 from loyalty.cards.ledger import card_transaction
+from loyalty.cards.service import card_list
 from loyalty.core import ids
 from loyalty.core.clock import now_iso
 from loyalty.core.errors import LoyaltyError, locked, not_found
-from loyalty.core.listing import ListSpec, Plain, parse, parse_plain
-from loyalty.core.lists import list_view
+from loyalty.core.listing import ListSpec, Plain, parse_plain
 from loyalty.db.table import Item, Table
 from loyalty.db.transact import TransactionConflict
 from loyalty.members.records import Card
@@ -39,14 +39,8 @@ VERBS = {True: "activated", False: "canceled"}
 
 def list_card_pending_points(db: Table, program_id: str, member_id: str, card_id: str, params: list[tuple[str, str]]) -> dict[str, Any]:
     """A page of a card's PENDING buckets, soonest activation first unless `order=-date` (spec-map #31)."""
-    query = parse(params, PENDING_LIST)
-    ids.PROGRAM.check(program_id)
-    ids.MEMBER.check(member_id)
-    ids.CARD.check(card_id)
-    page = store.list_pending_buckets(db, program_id, member_id, card_id, query, PENDING_LIST)
-    if page is None:
-        raise not_found("card", card_id)
-    return list_view([pending_bucket_view(r) for r in page[0]], page[1])
+    return card_list(program_id, member_id, card_id, params, PENDING_LIST,
+                     lambda query: store.list_pending_buckets(db, program_id, member_id, card_id, query, PENDING_LIST), pending_bucket_view)
 
 
 def invalid_pending_bucket_status(details: str) -> LoyaltyError:
@@ -214,14 +208,8 @@ EXPIRATION_MESSAGE = "Points expiration transaction created"
 
 def list_card_expiring_points(db: Table, program_id: str, member_id: str, card_id: str, params: list[tuple[str, str]]) -> dict[str, Any]:
     """A page of a card's ACTIVE expiring buckets, soonest expiration first unless `order=-expiration_date` (spec-map #34)."""
-    query = parse(params, EXPIRING_LIST)
-    ids.PROGRAM.check(program_id)
-    ids.MEMBER.check(member_id)
-    ids.CARD.check(card_id)
-    page = store.list_expiring_buckets(db, program_id, member_id, card_id, query, EXPIRING_LIST)
-    if page is None:
-        raise not_found("card", card_id)
-    return list_view([expiring_bucket_view(r) for r in page[0]], page[1])
+    return card_list(program_id, member_id, card_id, params, EXPIRING_LIST,
+                     lambda query: store.list_expiring_buckets(db, program_id, member_id, card_id, query, EXPIRING_LIST), expiring_bucket_view)
 
 
 def invalid_points_bucket_status(details: str) -> LoyaltyError:
