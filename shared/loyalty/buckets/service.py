@@ -18,7 +18,7 @@ from loyalty.buckets.views import (
 from loyalty.cards import buckets as bucket_store
 from loyalty.cards.buckets import CardWrite
 from loyalty.cards.ledger import card_transaction
-from loyalty.cards.service import card_list
+from loyalty.cards.service import card_list, require_program_member_card
 from loyalty.core import ids
 from loyalty.core.clock import now_iso
 from loyalty.core.errors import LoyaltyError, locked, not_found
@@ -26,9 +26,9 @@ from loyalty.core.listing import ListSpec, Plain, parse_plain
 from loyalty.db.table import Item, Table
 from loyalty.db.transact import TransactionConflict
 from loyalty.members.records import Card
-from loyalty.members.service import require_active_member, require_card, require_member
+from loyalty.members.service import require_active_member
 from loyalty.points import service as points
-from loyalty.programs.service import require_active_program, require_program
+from loyalty.programs.service import require_active_program
 from loyalty.v1.service import card_by_code
 
 # ---------------------------------------------------------------------------------------------- pending points (v2)
@@ -63,13 +63,8 @@ def settle_card_pending_bucket(db: Table, program_id: str, member_id: str, card_
     and bucket exist; 423 unless the program and member are ACTIVE (and the program inside its validity window), the
     card definition delays points, the bucket is PENDING and its date is still ahead. Then the bucket is settled at once
     (its transaction is answered APPROVED, with the counters already moved)."""
-    ids.PROGRAM.check(program_id)
-    ids.MEMBER.check(member_id)
-    ids.CARD.check(card_id)
     ids.PENDING_POINTS_BUCKET.check(bucket_id)
-    program, _ = require_program(db, program_id)
-    member, cards = require_member(db, program_id, member_id)
-    card = require_card(cards, card_id)
+    program, member, card = require_program_member_card(db, program_id, member_id, card_id)
     item = points.find_pending_bucket(db, card_id, bucket_id)
     if item is None:
         if bucket_store.get_settled_bucket(db, card_id, bucket_id) is None:
@@ -227,13 +222,8 @@ def expire_card_points_bucket(db: Table, program_id: str, member_id: str, card_i
     423 unless the program and member are ACTIVE (the program inside its validity window), the card definition's points
     expire, the bucket is ACTIVE and its last valid day has not passed. The bucket's points expire at once in one
     ADMIN_POINTS_EXPIRATION transaction (answered APPROVED, the card's `expired` and balance already moved)."""
-    ids.PROGRAM.check(program_id)
-    ids.MEMBER.check(member_id)
-    ids.CARD.check(card_id)
     ids.POINTS_BUCKET.check(bucket_id)
-    program, _ = require_program(db, program_id)
-    member, cards = require_member(db, program_id, member_id)
-    card = require_card(cards, card_id)
+    program, member, card = require_program_member_card(db, program_id, member_id, card_id)
     cdef: dict[str, Any] | None = None
     for _ in range(points.MAX_WRITE_ATTEMPTS):
         item = points.find_expiring_bucket(db, card_id, bucket_id)

@@ -22,18 +22,26 @@ from loyalty.earning.buckets import UnsupportedRule, expiration_date, expiration
 from loyalty.jobs.models import ApplyCardTransaction, CompleteRewardPurchase
 from loyalty.jobs.queue import enqueue
 from loyalty.jobs.settle import retire, retirement, settle
+from loyalty.members.records import Card, Member
 from loyalty.members.service import require_active_member, require_card, require_member
+from loyalty.programs.records import Program
 from loyalty.programs.service import require_active_program, require_program
 
 
-def adjust_card_points(db: Table, program_id: str, member_id: str, card_id: str, body: AdjustPoints) -> dict[str, Any]:
-    """Create an ADMIN_CREDIT / ADMIN_DEBIT transaction (PENDING) or answer NO_CHANGE for zero."""
+def require_program_member_card(db: Table, program_id: str, member_id: str, card_id: str) -> tuple[Program, Member, Card]:
+    """The program, the member and its card a card operation names: 404 for a malformed or unknown id, a member of
+    another program or a card of another member (two Queries: the program's partition, the member's)."""
     ids.PROGRAM.check(program_id)
     ids.MEMBER.check(member_id)
     ids.CARD.check(card_id)
     program, _ = require_program(db, program_id)
     member, cards = require_member(db, program_id, member_id)
-    card = require_card(cards, card_id)
+    return program, member, require_card(cards, card_id)
+
+
+def adjust_card_points(db: Table, program_id: str, member_id: str, card_id: str, body: AdjustPoints) -> dict[str, Any]:
+    """Create an ADMIN_CREDIT / ADMIN_DEBIT transaction (PENDING) or answer NO_CHANGE for zero."""
+    program, member, card = require_program_member_card(db, program_id, member_id, card_id)
     require_active_program(program, "Cannot adjust member's card points when program status is not ACTIVE")
     require_active_member(member, "Cannot adjust member's card points when member status is not ACTIVE")
     if body.points == 0:
