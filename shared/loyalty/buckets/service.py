@@ -18,17 +18,17 @@ from loyalty.buckets.views import (
 from loyalty.cards import buckets as bucket_store
 from loyalty.cards.buckets import CardWrite
 from loyalty.cards.ledger import card_transaction
+from loyalty.cards.service import card_list, require_program_member_card
 from loyalty.core import ids
 from loyalty.core.clock import now_iso
 from loyalty.core.errors import LoyaltyError, locked, not_found
-from loyalty.core.listing import ListSpec, Plain, parse, parse_plain
-from loyalty.core.lists import list_view
+from loyalty.core.listing import ListSpec, Plain, parse_plain
 from loyalty.db.table import Item, Table
 from loyalty.db.transact import TransactionConflict
 from loyalty.members.records import Card
-from loyalty.members.service import require_active_member, require_card, require_member
+from loyalty.members.service import require_active_member
 from loyalty.points import service as points
-from loyalty.programs.service import require_active_program, require_program
+from loyalty.programs.service import require_active_program
 from loyalty.v1.service import card_by_code
 
 # ---------------------------------------------------------------------------------------------- pending points (v2)
@@ -39,14 +39,8 @@ VERBS = {True: "activated", False: "canceled"}
 
 def list_card_pending_points(db: Table, program_id: str, member_id: str, card_id: str, params: list[tuple[str, str]]) -> dict[str, Any]:
     """A page of a card's PENDING buckets, soonest activation first unless `order=-date` (spec-map #31)."""
-    query = parse(params, PENDING_LIST)
-    ids.PROGRAM.check(program_id)
-    ids.MEMBER.check(member_id)
-    ids.CARD.check(card_id)
-    page = store.list_pending_buckets(db, program_id, member_id, card_id, query, PENDING_LIST)
-    if page is None:
-        raise not_found("card", card_id)
-    return list_view([pending_bucket_view(r) for r in page[0]], page[1])
+    return card_list(program_id, member_id, card_id, params, PENDING_LIST,
+                     lambda query: store.list_pending_buckets(db, program_id, member_id, card_id, query, PENDING_LIST), pending_bucket_view)
 
 
 def invalid_pending_bucket_status(details: str) -> LoyaltyError:
@@ -69,13 +63,8 @@ def settle_card_pending_bucket(db: Table, program_id: str, member_id: str, card_
     and bucket exist; 423 unless the program and member are ACTIVE (and the program inside its validity window), the
     card definition delays points, the bucket is PENDING and its date is still ahead. Then the bucket is settled at once
     (its transaction is answered APPROVED, with the counters already moved)."""
-    ids.PROGRAM.check(program_id)
-    ids.MEMBER.check(member_id)
-    ids.CARD.check(card_id)
     ids.PENDING_POINTS_BUCKET.check(bucket_id)
-    program, _ = require_program(db, program_id)
-    member, cards = require_member(db, program_id, member_id)
-    card = require_card(cards, card_id)
+    program, member, card = require_program_member_card(db, program_id, member_id, card_id)
     item = points.find_pending_bucket(db, card_id, bucket_id)
     if item is None:
         if bucket_store.get_settled_bucket(db, card_id, bucket_id) is None:
@@ -214,14 +203,8 @@ EXPIRATION_MESSAGE = "Points expiration transaction created"
 
 def list_card_expiring_points(db: Table, program_id: str, member_id: str, card_id: str, params: list[tuple[str, str]]) -> dict[str, Any]:
     """A page of a card's ACTIVE expiring buckets, soonest expiration first unless `order=-expiration_date` (spec-map #34)."""
-    query = parse(params, EXPIRING_LIST)
-    ids.PROGRAM.check(program_id)
-    ids.MEMBER.check(member_id)
-    ids.CARD.check(card_id)
-    page = store.list_expiring_buckets(db, program_id, member_id, card_id, query, EXPIRING_LIST)
-    if page is None:
-        raise not_found("card", card_id)
-    return list_view([expiring_bucket_view(r) for r in page[0]], page[1])
+    return card_list(program_id, member_id, card_id, params, EXPIRING_LIST,
+                     lambda query: store.list_expiring_buckets(db, program_id, member_id, card_id, query, EXPIRING_LIST), expiring_bucket_view)
 
 
 def invalid_points_bucket_status(details: str) -> LoyaltyError:
@@ -239,13 +222,8 @@ def expire_card_points_bucket(db: Table, program_id: str, member_id: str, card_i
     423 unless the program and member are ACTIVE (the program inside its validity window), the card definition's points
     expire, the bucket is ACTIVE and its last valid day has not passed. The bucket's points expire at once in one
     ADMIN_POINTS_EXPIRATION transaction (answered APPROVED, the card's `expired` and balance already moved)."""
-    ids.PROGRAM.check(program_id)
-    ids.MEMBER.check(member_id)
-    ids.CARD.check(card_id)
     ids.POINTS_BUCKET.check(bucket_id)
-    program, _ = require_program(db, program_id)
-    member, cards = require_member(db, program_id, member_id)
-    card = require_card(cards, card_id)
+    program, member, card = require_program_member_card(db, program_id, member_id, card_id)
     cdef: dict[str, Any] | None = None
     for _ in range(points.MAX_WRITE_ATTEMPTS):
         item = points.find_expiring_bucket(db, card_id, bucket_id)

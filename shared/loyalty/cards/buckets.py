@@ -44,16 +44,7 @@ def expiring_bucket_from_item(item: Item) -> dict[str, Any]:
 def get_card_buckets(db: Table, card_id: str, prefix: str) -> list[Item]:
     """Every item of one kind of bucket a card holds (one Query of its ledger partition, in sort-key order: activation
     date for pending buckets, expiration date for expiring ones)."""
-    items: list[Item] = []
-    start: dict[str, Any] | None = None
-    while True:
-        kw: dict[str, Any] = {"key_condition": "PK = :pk AND begins_with(SK, :pre)", "extra_values": {":pre": {"S": prefix}}}
-        if start:
-            kw["ExclusiveStartKey"] = start
-        page, start = db.query(db.keys.card_transactions(card_id), **kw)
-        items += page
-        if not start:
-            return items
+    return db.query_all(db.keys.card_transactions(card_id), prefix)
 
 
 def get_pending_buckets(db: Table, card_id: str) -> list[Item]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from loyalty.cards import buckets, store
@@ -12,7 +13,7 @@ from loyalty.components.store import CARD_DEFINITION, get_component
 from loyalty.core import ids
 from loyalty.core.clock import now_iso
 from loyalty.core.errors import not_found
-from loyalty.core.listing import DATE, ListSpec, id_field, parse
+from loyalty.core.listing import DATE, ListQuery, ListSpec, id_field, parse
 from loyalty.core.lists import list_view
 from loyalty.core.logs import logger
 from loyalty.core.settings import get_settings
@@ -21,18 +22,26 @@ from loyalty.earning.buckets import UnsupportedRule, expiration_date, expiration
 from loyalty.jobs.models import ApplyCardTransaction, CompleteRewardPurchase
 from loyalty.jobs.queue import enqueue
 from loyalty.jobs.settle import retire, retirement, settle
+from loyalty.members.records import Card, Member
 from loyalty.members.service import require_active_member, require_card, require_member
+from loyalty.programs.records import Program
 from loyalty.programs.service import require_active_program, require_program
 
 
-def adjust_card_points(db: Table, program_id: str, member_id: str, card_id: str, body: AdjustPoints) -> dict[str, Any]:
-    """Create an ADMIN_CREDIT / ADMIN_DEBIT transaction (PENDING) or answer NO_CHANGE for zero."""
+def require_program_member_card(db: Table, program_id: str, member_id: str, card_id: str) -> tuple[Program, Member, Card]:
+    """The program, the member and its card a card operation names: 404 for a malformed or unknown id, a member of
+    another program or a card of another member (two Queries: the program's partition, the member's)."""
     ids.PROGRAM.check(program_id)
     ids.MEMBER.check(member_id)
     ids.CARD.check(card_id)
     program, _ = require_program(db, program_id)
     member, cards = require_member(db, program_id, member_id)
-    card = require_card(cards, card_id)
+    return program, member, require_card(cards, card_id)
+
+
+def adjust_card_points(db: Table, program_id: str, member_id: str, card_id: str, body: AdjustPoints) -> dict[str, Any]:
+    """Create an ADMIN_CREDIT / ADMIN_DEBIT transaction (PENDING) or answer NO_CHANGE for zero."""
+    program, member, card = require_program_member_card(db, program_id, member_id, card_id)
     require_active_program(program, "Cannot adjust member's card points when program status is not ACTIVE")
     require_active_member(member, "Cannot adjust member's card points when member status is not ACTIVE")
     if body.points == 0:
@@ -117,13 +126,25 @@ def retire_card_transaction(db: Table, job: ApplyCardTransaction) -> str:
 TRANSACTIONS = ListSpec("lcrsctx_", filters={"id": id_field(ids.CARD_TRANSACTION.prefix), "created_at": DATE})
 
 
-def list_card_transactions(db: Table, program_id: str, member_id: str, card_id: str, params: list[tuple[str, str]]) -> dict[str, Any]:
-    """A page of a card's transactions (newest first unless `order=created_at`), filtered by id and created_at."""
-    query = parse(params, TRANSACTIONS)
+CardPage = tuple[list[Any], dict[str, str] | None]
+
+
+def card_list(program_id: str, member_id: str, card_id: str, params: list[tuple[str, str]], spec: ListSpec,
+              read: Callable[[ListQuery], CardPage | None], view: Callable[[Any], dict[str, Any]] = dict) -> dict[str, Any]:
+    """A page of one of a card's lists (its transactions, pending or expiring buckets): the parameters checked against
+    `spec`, the ids' shapes checked (404), `read` giving the page or None when the card is not this member's in this
+    program (404 `card`), each record answered through `view`."""
+    query = parse(params, spec)
     ids.PROGRAM.check(program_id)
     ids.MEMBER.check(member_id)
     ids.CARD.check(card_id)
-    page = store.list_card_transactions(db, program_id, member_id, card_id, query, TRANSACTIONS)
+    page = read(query)
     if page is None:
         raise not_found("card", card_id)
-    return list_view(*page)
+    return list_view([view(r) for r in page[0]], page[1])
+
+
+def list_card_transactions(db: Table, program_id: str, member_id: str, card_id: str, params: list[tuple[str, str]]) -> dict[str, Any]:
+    """A page of a card's transactions (newest first unless `order=created_at`), filtered by id and created_at."""
+    return card_list(program_id, member_id, card_id, params, TRANSACTIONS,
+                     lambda query: store.list_card_transactions(db, program_id, member_id, card_id, query, TRANSACTIONS))

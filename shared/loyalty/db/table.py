@@ -91,6 +91,20 @@ class Table:
         )
         return [from_item(i) for i in resp.get("Items", [])], resp.get("LastEvaluatedKey")
 
+    def query_all(self, partition: str, sk_prefix: str = "") -> list[Item]:
+        """Every item of a base-table partition (whose sort key starts with `sk_prefix`), in sort-key order, page by page."""
+        items: list[Item] = []
+        start: dict[str, Any] | None = None
+        while True:
+            kw: dict[str, Any] = ({"key_condition": "PK = :pk AND begins_with(SK, :pre)", "extra_values": {":pre": serialize(sk_prefix)}}
+                                  if sk_prefix else {})
+            if start:
+                kw["ExclusiveStartKey"] = start
+            page, start = self.query(partition, **kw)
+            items += page
+            if not start:
+                return items
+
     def query_list_below(self, collection_pk: str, below: str, limit: int,
                          start: dict[str, Any] | None = None) -> tuple[list[Item], dict[str, Any] | None]:
         """A page of a GSI1 list whose sort keys sort before `below` (eventually consistent, as every index read)."""

@@ -18,16 +18,7 @@ from loyalty.programs.records import Assignment, Program
 # ---------------------------------------------------------------------------------------------- claims
 def get_claims(db: Table, source_id: str) -> list[Item]:
     """Every claim an order or custom event wrote: what it earned, effect by effect and card by card."""
-    items: list[Item] = []
-    start: dict[str, Any] | None = None
-    while True:
-        kw: dict[str, Any] = {"key_condition": "PK = :pk AND begins_with(SK, :pre)", "extra_values": {":pre": {"S": EARN_CLAIM_SK_PREFIX}}}
-        if start:
-            kw["ExclusiveStartKey"] = start
-        page, start = db.query(db.keys.earn_claims(source_id), **kw)
-        items += page
-        if not start:
-            return items
+    return db.query_all(db.keys.earn_claims(source_id), EARN_CLAIM_SK_PREFIX)
 
 
 def add_claim(tx: Transaction, db: Table, source_id: str, claim: str, record: dict[str, Any], *, label: str) -> None:

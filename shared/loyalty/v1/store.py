@@ -7,7 +7,6 @@ import re
 from typing import Any
 from urllib.parse import unquote
 
-from loyalty.db.codec import serialize
 from loyalty.db.keys import CAMPAIGN_EARNING_RULE_SK_PREFIX
 from loyalty.db.table import Table
 
@@ -50,20 +49,9 @@ def find_campaign(db: Table, campaign_ref: str) -> dict[str, Any] | None:
 
 
 # ---------------------------------------------------------------------------------------------- earning rules
-def _query_all(db: Table, partition: str, **kw: Any) -> list[dict[str, Any]]:
-    """Every item of a Query, page after page."""
-    found: list[dict[str, Any]] = []
-    start: dict[str, Any] | None = None
-    while True:
-        items, start = db.query(partition, **kw, **({"ExclusiveStartKey": start} if start else {}))
-        found += items
-        if not start:
-            return found
-
-
 def campaign_with_rules(db: Table, campaign_id: str) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
     """A campaign and its earning rules as stored (`{data, version}`, in creation order), in one Query of its partition."""
-    items = _query_all(db, db.keys.campaign_partition(campaign_id))
+    items = db.query_all(db.keys.campaign_partition(campaign_id))
     own = db.keys.campaign(campaign_id).sk
     campaign = next((item["data"] for item in items if item["SK"] == own), None)
     return campaign, [item for item in items if item["SK"].startswith(CAMPAIGN_EARNING_RULE_SK_PREFIX)]
@@ -71,8 +59,7 @@ def campaign_with_rules(db: Table, campaign_id: str) -> tuple[dict[str, Any] | N
 
 def campaign_rules(db: Table, campaign_id: str) -> list[dict[str, Any]]:
     """A campaign's earning rules as stored (`{data, version}`), in creation order (one Query)."""
-    return _query_all(db, db.keys.campaign_partition(campaign_id), key_condition="PK = :pk AND begins_with(SK, :sp)",
-                      extra_values={":sp": serialize(CAMPAIGN_EARNING_RULE_SK_PREFIX)})
+    return db.query_all(db.keys.campaign_partition(campaign_id), CAMPAIGN_EARNING_RULE_SK_PREFIX)
 
 
 def campaign_and_rule(db: Table, campaign_id: str, rule_id: str) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
