@@ -252,7 +252,8 @@ class Bench:
                           [f"daily job: {d.buckets:,} pending buckets activated, seconds", d.seconds, ""],
                           ["daily job: seconds per 10,000 buckets", d.seconds_per_10k, ""]],
                          [f"handler time per batch of 10: {e.batch_ms:.1f} ms; each order: GetItem order + Query customer + BatchGetItem "
-                          "members and cards + TransactWriteItems (claim, transaction, card, marker removal is a separate write).",
+                          "members and cards (the program's rules cached) + one TransactWriteItems (claim, transaction, card, the job's "
+                          "marker off the index).",
                           "Each due bucket is one TransactWriteItems (bucket out, record kept, transaction, card counters and mirror, "
                           "expiring bucket); buckets are read page by page from the due list (GSI1)."]))
         size, why = self.recommendation()
