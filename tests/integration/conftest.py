@@ -88,3 +88,13 @@ def module_stack() -> Iterator[Stack]:
     """One stack shared by a module's tests (for tests that only read, or assert that nothing changes)."""
     with _stack() as s:
         yield s
+
+
+def error_of(stack: Stack, status: int, key: str, name: str, method: str, path: str, body: Any = None, **kw: Any) -> dict[str, Any]:
+    """The request answers `status` / `key` with Voucherify's error body, and writes nothing (the table compared whole)."""
+    before = stack.items()
+    got, resp = stack.call(name, method, path, body, **kw)
+    assert (got, resp.get("key")) == (status, key), resp
+    assert set(resp) >= {"code", "key", "message", "details", "request_id"} and resp["code"] == status
+    assert stack.items() == before, "a refused request must not write anything"
+    return dict(resp)

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tests.integration.conftest import Stack
+from tests.integration.conftest import Stack, error_of
 from tests.integration.test_benefits import BEN, MATERIAL, make_benefit
 from tests.integration.test_tiers import TS, make_card_definition, make_structure, make_tier
 
@@ -34,15 +34,6 @@ def world(module_stack: Stack) -> dict[str, Any]:
 @pytest.fixture
 def stack(module_stack: Stack) -> Stack:
     return module_stack
-
-
-def error_of(stack: Stack, status: int, key: str, name: str, method: str, path: str, body: Any = None, **kw: Any) -> dict[str, Any]:
-    before = stack.items()
-    got, resp = stack.call(name, method, path, body, **kw)
-    assert (got, resp.get("key")) == (status, key), resp
-    assert set(resp) >= {"code", "key", "message", "details", "request_id"} and resp["code"] == status
-    assert stack.items() == before, "a refused request must not write anything"
-    return resp
 
 
 # (function, method, path template) of every route; {ts} {tier} {benefit} are filled from the world or UNKNOWN

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from tests.integration.conftest import Stack
+from tests.integration.conftest import Stack, error_of
 from tests.integration.test_v1_loyalty import make_campaign
 
 UNKNOWN = {"campaign": "camp_0000000000000000000000", "rule": "ern_0000000000000000000000"}
@@ -27,15 +27,6 @@ def world(module_stack: Stack) -> dict[str, Any]:
 @pytest.fixture
 def stack(module_stack: Stack) -> Stack:
     return module_stack
-
-
-def error_of(stack: Stack, status: int, key: str, name: str, method: str, path: str, body: Any = None, **kw: Any) -> dict[str, Any]:
-    before = stack.items()
-    got, resp = stack.call(name, method, path, body, **kw)
-    assert (got, resp.get("key")) == (status, key), resp
-    assert set(resp) >= {"code", "key", "message", "details", "request_id"} and resp["code"] == status
-    assert stack.items() == before, "a refused request must not write anything"
-    return resp
 
 
 RULES = "/v1/loyalties/{campaign}/earning-rules"

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from tests import support
-from tests.integration.conftest import Stack
+from tests.integration.conftest import Stack, error_of
 from tests.integration.test_v2_journey import BASE, credit, make_components, make_customer, make_member, make_program
 
 UNKNOWN = {"program": "lprg_00000000000000000a", "member": "lmbr_00000000000000000a", "card": "lcrd_00000000000000000a",
@@ -37,15 +37,6 @@ def world(module_stack: Stack) -> dict[str, Any]:
 def stack(module_stack: Stack) -> Stack:
     """This module's tests all run against the shared stack."""
     return module_stack
-
-
-def error_of(stack: Stack, status: int, key: str, name: str, method: str, path: str, body: Any = None, **kw: Any) -> dict[str, Any]:
-    before = stack.items()
-    got, resp = stack.call(name, method, path, body, **kw)
-    assert (got, resp.get("key")) == (status, key), resp
-    assert set(resp) >= {"code", "key", "message", "details", "request_id"} and resp["code"] == status
-    assert stack.items() == before, "a refused request must not write anything"
-    return resp
 
 
 def paths(w: dict[str, Any]) -> dict[str, str]:
