@@ -60,7 +60,8 @@ def build(stack: Stack, source_id: str = "alice-r") -> dict[str, Any]:
             "earnings": [{"effects": [{"type": "POINTS", "points": {"value": 1, "card_definition_id": cdef[wallet]}}]}]})["id"]}
 
     club = ok(stack, "create_program", "POST", f"{BASE}/programs", {
-        "name": "Club", "status": "ACTIVE", "metadata": {"region": "eu"}, "earning_rules": [rule("Main")], "card_definitions": [{"id": cdef["Main"]}, {"id": cdef["Bonus"]}],
+        "name": "Club", "status": "ACTIVE", "metadata": {"region": "eu"}, "earning_rules": [rule("Main")],
+        "card_definitions": [{"id": cdef["Main"]}, {"id": cdef["Bonus"]}],
         "rewards": [{"id": rewards["mug"]}, {"id": rewards["shirt"]}, {"id": rewards["elsewhere"]},
                     {"id": rewards["gone"], "stock": {"type": "LIMITED", "limited": {"quantity": 0}}}, {"id": rewards["points"]},
                     {"id": rewards["override"], "costs": spend((cdef["Main"], 50)), "stock": 5}, {"id": rewards["retired"]}]})
