@@ -198,6 +198,9 @@ BUDGETS: dict[str, Budget] = {
                                            "rules and card definitions), unless a warm function holds them", reads=5),
     "examine earning rules (warm)": Budget("GetItem source-id claim + Query customer partition + BatchGetItem (members, programs, "
                                            "cards); the programs' rules and card definitions from the warm cache", reads=3),
+    # Examine rewards: who the member is, their cards' balances, each program's reward assignments (fresh stock) and the rewards.
+    "examine rewards": Budget("GetItem member + Query customer partition + BatchGetItem (members, programs, cards) + per program: "
+                              "Query program (its reward assignments and stock) + BatchGetItem (the rewards)", reads=5),
     # v2 components: a GET of a page = 1 Query; a transition or an update = GetItem + TransactWriteItems (the component,
     # conditioned on the status and version read, + its activity). Reading the programs a component records (BatchGetItem)
     # is the one extra read, and only when a rule needs it: drafting or deleting a component that programs use, changing a
@@ -437,7 +440,8 @@ class _Scenario:
         self.examined = {"member": member["id"], "source_id": source}
 
     def _examine(self) -> None:
-        """Examine the `_v2` member's order-paid earning: with the program's setup read (cold), then cached (warm)."""
+        """Examine the `_v2` member's order-paid earning: with the program's setup read (cold), then cached (warm); and the
+        rewards the member could buy."""
         from loyalty.points.service import SETUPS
 
         trigger = {"type": "SPECIFIC", "specific": {"event": "customer.order.paid"}}
@@ -449,6 +453,10 @@ class _Scenario:
                             {"trigger": trigger, "customer_identification": who, "customer_order_paid": context})
             if [c["points_estimation"] for m in got["memberships"] for c in m["cards"]] != [10]:
                 raise ScenarioError(f"{name}: the member's order rule gives 10 points: {got}")
+        got = self.call("examine rewards", "POST", f"{V2}/examine/rewards",
+                        {"customer_identification": {"type": "member_id", "member_id": self.examined["member"]}})
+        if [(r["status"], r["cost"]["points"]) for m in got["memberships"] for c in m["cards"] for r in c["rewards"]] != [("AVAILABLE", 100)]:
+            raise ScenarioError(f"examine rewards: the member can buy the program's reward for 100 points: {got}")
 
     def _programs(self, tag: str) -> None:
         """A DRAFT program run through its life: components assigned in batches, activated, deactivated, deleted."""

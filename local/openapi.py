@@ -79,6 +79,7 @@ EXTRA_ERRORS: dict[str, tuple[int, ...]] = {
     "POST /v2/loyalties/benefits/{benefitId}/draft": (400, 409, 423),
     "POST /v2/loyalties/programs/{programId}/members/batch": (423,),  # non_active_program
     "POST /v2/loyalties/examine/earning-rules": (404,),  # the customer or member examined does not exist
+    "POST /v2/loyalties/examine/rewards": (404,),  # the customer or member examined does not exist
     "PUT /v2/loyalties/programs/{programId}/members/{memberId}": (409,),  # concurrent_modification
     "DELETE /v2/loyalties/programs/{programId}/members/{memberId}": (409, 423),  # concurrent_modification; purchases pending
     # points buckets: 423 invalid_pending_points_bucket_status / invalid_points_bucket_status, program or member not

@@ -815,7 +815,7 @@ def drive_events(client: Client) -> None:
 
 
 def drive_examine(client: Client) -> None:
-    """Examine earning rules (tests/e2e/test_examine_journey.py)."""
+    """Examine earning rules and rewards (tests/e2e/test_examine_journey.py)."""
     from tests.e2e.test_examine_journey import drive_examine as drive
 
     drive(client)

@@ -1,6 +1,6 @@
 """Examine earning rules over HTTP: a member's estimates for an order, a custom event (with a benefit), a segment entry and
-all triggers at once, its errors, and that nothing changed on the card (test_conformance.py validates each recorded
-exchange against the Voucherify reference)."""
+all triggers at once, its errors; Examine rewards (a reward short of points, its errors); and that nothing changed on the
+card (test_conformance.py validates each recorded exchange against the Voucherify reference)."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from tests.support import eventually
 
 V2 = "/v2/loyalties"
 EXAMINE = f"{V2}/examine/earning-rules"
+EXAMINE_REWARDS = f"{V2}/examine/rewards"
 
 
 def error(client: Client, body: Any, status: int, key: str) -> dict[str, Any]:
@@ -46,8 +47,11 @@ def drive_examine(client: Client) -> None:
         "name": f"VIP {tag}", "status": "ACTIVE", "trigger": {"event": "customer.segment.entered", "segment": {"id": "seg_0vip"}},
         "earnings": [{"rules": {"logic": "1", "1": {"name": "customer.metadata", "property": "vip", "conditions": {"$is": [True]}}},
                       "effects": [{"type": "POINTS", "points": {"value": 150, "card_definition_id": cdef}}]}]})
+    coffee = post(f"{V2}/rewards", {"name": f"Coffee {tag}", "type": "MATERIAL", "status": "ACTIVE",
+                                    "material": {"type": "PRODUCT", "product": {"id": "prod_0ba649b6893cf33a80"}},
+                                    "costs": [{"spending": [{"points": 100, "card_definition_id": cdef}]}]})["id"]
     program = post(f"{V2}/programs", {"name": f"Examined {tag}", "status": "ACTIVE", "card_definitions": [{"id": cdef}],
-                                      "earning_rules": [{"id": r["id"]} for r in (per_euro, review, vip)]})
+                                      "earning_rules": [{"id": r["id"]} for r in (per_euro, review, vip)], "rewards": [{"id": coffee}]})
     customer = post("/v1/customers", {"source_id": f"examined-{tag}", "metadata": {"vip": False}})
     member = post(f"{V2}/programs/{program['id']}/members", {"customer_id": customer["id"]})
     card = member["cards"][0]["card"]["id"]
@@ -79,6 +83,17 @@ def drive_examine(client: Client) -> None:
           404, "not_found")
     error(client, {"trigger": {"type": "ALL"}, "customer_identification": {"type": "customer_id", "customer_id": "cust_doesnotexist0"}},
           404, "not_found")
+    # Examine rewards: the member's one card has no points yet
+    rewards = post(EXAMINE_REWARDS, {"customer_identification": as_member, "member": {"metadata": {"channel": "app"}}})
+    assert rewards["object"] == "rewards_examine_result" and [r["id"] for r in rewards["rewards"]] == [coffee]
+    [estimation] = rewards["memberships"][0]["cards"][0]["rewards"]
+    assert (estimation["status"], estimation["cost"]["points"]) == ("UNAVAILABLE", 100)
+    assert estimation["unavailability_reasons"][0]["details"] == {"required": 100, "available": 0, "missing": 100}
+    got, data = client.request("POST", EXAMINE_REWARDS, {"customer_identification": {"type": "member_id", "member_id": "lmbr_00000000000000000a"}})
+    assert (got, data["key"]) == (404, "not_found"), data
+    got, data = client.request("POST", EXAMINE_REWARDS, {"customer_identification": {"type": "customer_id", "customer_id": customer["id"]},
+                                                         "member": {"metadata": {}}})
+    assert (got, data["key"]) == (400, "invalid_payload"), data
     # Examine wrote nothing: no transaction, the same card
     assert client.get(transactions)["data"] == []
     assert client.get(m)["cards"][0]["card"] == before

@@ -106,7 +106,7 @@ def _case_answer(case: Any, response: Any, headers: dict[str, str]) -> None:
 # ------------------------------------------------------------------------------------------ schemathesis
 AIMED_KEYS = {"reward_id": "rewardId", "customer_id": "customerId", "card_definition_id": "cardDefinitionId", "member_id": "memberId"}
 # Operations without path ids whose body names what they read: sent aimed at the world too (they write nothing).
-AIMED_BODIES = {("POST", "/v2/loyalties/examine/earning-rules")}
+AIMED_BODIES = {("POST", "/v2/loyalties/examine/earning-rules"), ("POST", "/v2/loyalties/examine/rewards")}
 
 
 def _aim(value: Any, world: dict[str, str]) -> Any:

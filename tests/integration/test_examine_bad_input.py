@@ -201,3 +201,55 @@ def test_every_valid_shape_of_the_spec_examples_is_accepted(stack: Stack, world:
         assert status == 200, got
         assert got["memberships"][0]["member"]["id"] == world["member"]
         assert stack.items() == before
+
+
+# ---------------------------------------------------------------------------------------------- examine rewards
+REWARDS_PATH = f"{BASE}/examine/rewards"
+REWARDS_NAME = "examine_rewards"
+BAD_REWARDS_BODIES: list[tuple[str, Any, str]] = [
+    ("no identification", lambda w: {}, "Payload must have required property 'customer_identification'"),
+    ("identification type", lambda w: {"customer_identification": {"type": "email", "customer_id": w["customer"]}},
+     "Property 'customer_identification.type' must be equal to one of the allowed values [ customer_id, customer_source_id, member_id ]"),
+    ("customer id missing", lambda w: {"customer_identification": {"type": "customer_id", "member_id": w["member"]}},
+     "Property 'customer_identification.customer_id' is required when type is customer_id"),
+    ("member id shape", lambda w: {"customer_identification": {"type": "member_id", "member_id": "lmbr_XYZ"}},
+     "Property 'customer_identification.member_id'"),
+    ("member override by customer", lambda w: {"customer_identification": customer(w), "member": {"metadata": {"a": 1}}},
+     "Property 'member' is allowed only when customer_identification.type is member_id"),
+    ("null customer", lambda w: {"customer_identification": member(w), "customer": None}, "Property 'customer' must not be null"),
+    ("metadata list", lambda w: {"customer_identification": member(w), "customer": {"metadata": [1]}}, "Property 'customer.metadata'"),
+    ("override extra", lambda w: {"customer_identification": member(w), "member": {"tier": "x"}},
+     "Payload must NOT have additional property 'member.tier'"),
+    ("trigger is not a property", lambda w: {"customer_identification": member(w), "trigger": {"type": "ALL"}},
+     "Payload must NOT have additional property 'trigger'"),
+]
+
+
+@pytest.mark.parametrize(("case", "body", "details"), BAD_REWARDS_BODIES, ids=[c[0] for c in BAD_REWARDS_BODIES])
+def test_bad_examine_rewards_bodies_are_400_invalid_payload(stack: Stack, world: dict[str, Any], case: str, body: Any, details: str) -> None:
+    resp = error_of(stack, 400, "invalid_payload", REWARDS_NAME, "POST", REWARDS_PATH, body(world))
+    assert details in resp["details"], resp["details"]
+
+
+@pytest.mark.parametrize(("who", "resource_type", "resource_id"), [
+    ({"type": "customer_id", "customer_id": "cust_doesnotexist0"}, "customer", "cust_doesnotexist0"),
+    ({"type": "customer_source_id", "customer_source_id": 404}, "customer", "404"),
+    ({"type": "member_id", "member_id": UNKNOWN["member"]}, "member", UNKNOWN["member"]),
+    ({"type": "member_id", "member_id": "deleted"}, "member", "deleted"),
+])
+def test_examining_the_rewards_of_an_unknown_customer_or_member_is_404(stack: Stack, world: dict[str, Any], who: dict[str, Any],
+                                                                      resource_type: str, resource_id: str) -> None:
+    if who.get("member_id") == "deleted":
+        who = {**who, "member_id": world["deleted"]}
+        resource_id = world["deleted"]
+    resp = error_of(stack, 404, "not_found", REWARDS_NAME, "POST", REWARDS_PATH, {"customer_identification": who})
+    assert (resp["resource_type"], resp["resource_id"]) == (resource_type, resource_id)
+
+
+@pytest.mark.parametrize("raw", ["{bad json", "", "[]", "null"])
+def test_an_examine_rewards_body_must_be_a_json_object(stack: Stack, world: dict[str, Any], raw: str) -> None:
+    error_of(stack, 400, "invalid_payload", REWARDS_NAME, "POST", REWARDS_PATH, raw_body=raw)
+
+
+def test_examine_rewards_without_credentials_is_401(stack: Stack, world: dict[str, Any]) -> None:
+    error_of(stack, 401, "unauthorized", REWARDS_NAME, "POST", REWARDS_PATH, {"customer_identification": member(world)}, headers={})

@@ -68,3 +68,22 @@ def test_each_project_examines_only_its_own_programs(stack: Stack, worlds: dict[
         assert got["memberships"][0]["cards"][0]["points_estimation"] == 10
         text = json.dumps(got)
         assert all(v not in text for v in (other["program"], other["member"], other["own"], other["own_source"]))
+
+
+def test_examine_rewards_with_b_keys_finds_none_of_a_and_sees_only_its_own_programs(stack: Stack, worlds: dict[str, Any]) -> None:
+    a, b = worlds["a"], worlds["b"]
+    path, name = f"{BASE}/examine/rewards", "examine_rewards"
+    before = [i for i in stack.items() if i["PK"]["S"].startswith("acme#")]
+    for who in ({"type": "customer_id", "customer_id": a["own"]},
+                {"type": "customer_source_id", "customer_source_id": a["own_source"]},
+                {"type": "member_id", "member_id": a["member"]}):
+        request = {"customer_identification": who}
+        resp = stack.call(name, "POST", path, request, headers=stack.other_headers)
+        assert_refused_without_data(resp, a, json.dumps(request))
+        assert "secret of" not in json.dumps(resp[1])
+    assert [i for i in stack.items() if i["PK"]["S"].startswith("acme#")] == before
+    status, got = stack.call(name, "POST", path, {"customer_identification": {"type": "customer_id", "customer_id": b["own"]}},
+                             headers=stack.other_headers)
+    assert status == 200, got
+    assert [m["program"]["id"] for m in got["memberships"]] == [b["program"]]
+    assert all(v not in json.dumps(got) for v in (a["program"], a["member"], a["own"], a["own_source"]))

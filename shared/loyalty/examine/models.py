@@ -5,6 +5,7 @@ them; and the engine records the order and the event become."""
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal, Self
 
 from pydantic import Field, PlainValidator, StrictStr, ValidationError, ValidatorFunctionWrapHandler, WithJsonSchema, WrapValidator, model_validator
@@ -14,6 +15,7 @@ from loyalty.core.fields import MAX_SAFE_INT, CustomerId, Metadata, Strict, Vari
 from loyalty.core.ids import MEMBER
 from loyalty.earning import records
 from loyalty.earning.records import CUSTOM_EVENT, ORDER_PAID, SEGMENT_ENTERED
+from loyalty.members.records import Card
 
 MAX_ITEMS = 500
 MAX_TEXT = 255
@@ -301,3 +303,37 @@ class ExamineEarningRulesRequest(Strict):
         """The triggers to evaluate: the SPECIFIC one, or all three."""
         specific = self.trigger.specific
         return (specific.event,) if specific is not None else (ORDER_PAID, SEGMENT_ENTERED, CUSTOM_EVENT)
+
+
+# ---------------------------------------------------------------------------------------------- examine rewards
+class ExamineRewardsRequest(ExamineContext):
+    """`v2:ExamineRewardsRequest`: who is examined, with `customer` and `member` metadata overrides (`member` only when a
+    member is identified)."""
+
+    customer_identification: ExamineCustomerIdentification
+
+    @model_validator(mode="after")
+    def _member_override(self) -> Self:
+        if self.member is not None and self.customer_identification.type != "member_id":
+            raise invalid_at("member", "is allowed only when customer_identification.type is member_id")
+        return self
+
+
+@dataclass(frozen=True)
+class Estimation:
+    """One reward on one card: the cost examined and why it cannot be bought now (none: AVAILABLE)."""
+
+    reward_id: str
+    card_id: str
+    points: int
+    reasons: tuple[tuple[str, dict[str, Any]], ...]
+
+
+@dataclass
+class RewardsMembership:
+    """An examined membership: the member, its program, its cards and its estimations."""
+
+    member: dict[str, Any]
+    program: dict[str, Any]
+    cards: list[Card]
+    estimations: list[Estimation] = field(default_factory=list)

@@ -6,22 +6,43 @@ What it applies (earning-map E26): rule and program statuses, validity windows, 
 per-transaction limit (a single earn over it is rejected in full, E3, so it would give nothing). What it ignores: trigger
 limits (cooldown, frequency) and the balance- and time-based earning caps, which depend on what was earned before: the
 estimate is what a rule would grant. No segments exist yet (E22): a `customer.segment.entered` rule is estimated as if the
-customer entered its segment, from the conditions the rule itself holds (customer metadata only)."""
+customer entered its segment, from the conditions the rule itself holds (customer metadata only).
+
+Examine rewards (`POST /v2/loyalties/examine/rewards`, earning-map §10.2): which rewards of the member's programs each of
+its cards could buy now, with the cost and the reasons it cannot; it writes nothing either."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from loyalty.core import ids
 from loyalty.core.clock import now_iso
 from loyalty.core.errors import not_found
+from loyalty.core.validity import in_validity_window
+from loyalty.db.keys import REWARD
 from loyalty.db.table import Table
 from loyalty.earning.records import CUSTOM_EVENT, ORDER_PAID, SEGMENT_ENTERED, BenefitGrant, CustomEvent, Earning, Order
 from loyalty.examine import store, views
-from loyalty.examine.models import EXAMINED, ExamineContext, ExamineCustomerIdentification, ExamineEarningRulesRequest
+from loyalty.examine.models import (
+    EXAMINED,
+    Estimation,
+    ExamineContext,
+    ExamineCustomerIdentification,
+    ExamineEarningRulesRequest,
+    ExamineRewardsRequest,
+    RewardsMembership,
+)
+from loyalty.members.records import Card
 from loyalty.points import service as points
+from loyalty.programs.records import Assignment
+
+INSUFFICIENT_BALANCE = "insufficient_balance"
+NO_TARGET_CARD = "no_target_card"
+OUT_OF_STOCK = "out_of_stock"
+NO_MATCHING_COST = "no_matching_cost"
+NO_CARD_FOR_COST = "no_card_for_cost"
 
 
 @dataclass(frozen=True)
@@ -115,3 +136,88 @@ def examine_earning_rules(db: Table, body: ExamineEarningRulesRequest) -> dict[s
     live = {b: data for b, data in benefits.items() if data.get("status") != "DELETED"}
     specific = body.trigger.specific
     return views.examine_result(specific.event if specific else None, setup, earnings, grants, live)
+
+
+# ---------------------------------------------------------------------------------------------- examine rewards
+def _prices(costs: Iterable[Mapping[str, Any]]) -> list[tuple[str, int]]:
+    """(card definition id, points) of each cost: its one spending (a cost's `rules` are not evaluated yet)."""
+    found = []
+    for cost in costs:
+        for spending in (cost.get("spending") or [])[:1]:
+            found.append((str(spending["card_definition_id"]), int(spending["points"])))
+    return found
+
+
+def estimate_reward(reward: Mapping[str, Any], assignment: Assignment, cards: Sequence[Card]) -> list[Estimation]:
+    """What a member could do with one reward of their program, card by card (earning-map §10.2, E16).
+
+    The cost a card pays is the cheapest of the reward's costs (the assignment's costs override the reward's) priced on
+    that card's definition; the card lists the reward AVAILABLE when its balance covers it, else with
+    `insufficient_balance`. When no card of the member is of a definition the reward is priced on, every card lists it
+    with the cheapest cost and `no_card_for_cost` (`no_matching_cost` when it has no cost at all). Any of them also says
+    `out_of_stock` when the program's LIMITED stock is used up and `no_target_card` when a LOYALTY_CARD_POINTS reward
+    would credit a card definition the member holds no card of."""
+    prices = _prices(assignment["data"].get("costs") or reward.get("costs") or [])
+    shared: list[tuple[str, dict[str, Any]]] = []
+    stock = assignment.get("stock_quantity")
+    if stock is not None and stock <= 0:
+        shared.append((OUT_OF_STOCK, {}))
+    digital = reward.get("digital") or {}
+    target = (digital.get("loyalty_card_points") or {}).get("card_definition_id") if reward.get("type") == "DIGITAL" else None
+    if target and all(c["card_definition_id"] != target for c in cards):
+        shared.append((NO_TARGET_CARD, {"card_definition_id": target}))
+    found = []
+    for card in cards:
+        mine = [points for cdef, points in prices if cdef == card["card_definition_id"]]
+        if mine:
+            cost, balance = min(mine), int(card.get("balance") or 0)
+            short = [(INSUFFICIENT_BALANCE, {"required": cost, "available": balance, "missing": cost - balance})] if balance < cost else []
+            found.append(Estimation(reward["id"], card["id"], cost, (*short, *shared)))
+    if found:
+        return found
+    missing: tuple[str, dict[str, Any]] = (NO_CARD_FOR_COST if prices else NO_MATCHING_COST, {})
+    cheapest = min((points for _, points in prices), default=0)
+    return [Estimation(reward["id"], card["id"], cheapest, (missing, *shared)) for card in cards]
+
+
+def _rewards_memberships(db: Table, customer_id: str, member_id: str | None) -> tuple[dict[str, Any] | None, list[RewardsMembership],
+                                                                                        dict[str, dict[str, Any]]]:
+    """The customer, its ACTIVE memberships of ACTIVE programs inside their validity window (only `member_id`'s when
+    given) with their reward estimations, and the rewards examined by id (ACTIVE ones inside their validity window)."""
+    customer, claims = store.get_customer_memberships(db, customer_id)
+    v2 = {scope: claim for scope, claim in claims.items()
+          if ids.PROGRAM.matches(scope) and (member_id is None or claim["member_id"] == member_id)}
+    members, programs, cards = store.get_members_and_cards(db, v2) if v2 else ({}, {}, {})
+    found: list[tuple[RewardsMembership, list[Assignment]]] = []
+    for program_id, claim in v2.items():
+        member, program = members.get(claim["member_id"]), programs.get(program_id)
+        if member is None or member["status"] != "ACTIVE" or program is None or program.get("status") != "ACTIVE" or not in_validity_window(program):
+            continue
+        assignments = [a for a in store.get_assignments(db, program_id) if a["kind"] == REWARD]
+        held = [cards[c] for c in claim["card_ids"] if c in cards]
+        found.append((RewardsMembership(dict(member), program, held), assignments))
+    reward_ids = sorted({a["id"] for _, assignments in found for a in assignments})
+    rewards = {r: data for r, data in (store.get_rewards(db, reward_ids) if reward_ids else {}).items()
+               if data.get("status") == "ACTIVE" and in_validity_window(data)}
+    for membership, assignments in found:
+        for assignment in assignments:
+            if assignment["id"] in rewards:
+                membership.estimations += estimate_reward(rewards[assignment["id"]], assignment, membership.cards)
+    return customer, [m for m, _ in found], rewards
+
+
+def examine_rewards(db: Table, body: ExamineRewardsRequest) -> dict[str, Any]:
+    """Which rewards of the customer's (or the member's) programs each card could buy now; nothing is written.
+
+    Only ACTIVE rewards inside their validity window are examined (drafts, inactive rewards and those outside their
+    window are left out, so `reward_inactive` never appears); a cost's `rules` and the reward's purchase limits are not
+    evaluated yet. The metadata overrides are accepted and validated; with no rule evaluated, they change nothing.
+
+    Reads: a Query of the customer's partition, a BatchGetItem of the members, programs and cards, a Query per examined
+    program (its assignments and stock) and a BatchGetItem of the rewards; plus a GetItem of the member (member_id) or of
+    the source-id claim (customer_source_id)."""
+    customer_id, member_id = _identify(db, body.customer_identification)
+    customer, memberships, rewards = _rewards_memberships(db, customer_id, member_id)
+    if customer is None:
+        raise not_found("customer", body.customer_identification.reference())
+    return views.rewards_examine_result(customer, memberships, rewards)

@@ -1,5 +1,6 @@
-"""The answer of Examine earning rules (`v2:ExamineEarningRulesResponse`, `earnings_examine_result`): per membership, the
-points each card would get from each rule, and the benefits the rules would grant."""
+"""The answers of Examine: earning rules (`v2:ExamineEarningRulesResponse`, `earnings_examine_result`): per membership, the
+points each card would get from each rule, and the benefits the rules would grant; rewards (`v2:ExamineRewardsResponse`,
+`rewards_examine_result`): per membership and card, each reward's status, cost and unavailability reasons."""
 
 from __future__ import annotations
 
@@ -7,11 +8,31 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from loyalty.earning.records import BenefitGrant, Earning
+from loyalty.examine.models import Estimation, RewardsMembership
+from loyalty.members.records import Card
 from loyalty.points.service import Setup
 
 
 def _rule_ref(rule_id: str) -> dict[str, Any]:
     return {"id": rule_id, "object": "earning_rule"}
+
+
+def _card_ref(card: Mapping[str, Any]) -> dict[str, Any]:
+    return {"id": card["id"], "card_definition_id": card["card_definition_id"], "card_type": card.get("card_type") or "INDIVIDUAL",
+            "code": card.get("code"), "object": "card"}
+
+
+def _member_ref(member: Mapping[str, Any]) -> dict[str, Any]:
+    return {"id": member["id"], "customer_id": member["customer_id"], "program_id": member["program_id"],
+            "metadata": member.get("metadata") or {}, "object": "member"}
+
+
+def _program_ref(program: Mapping[str, Any]) -> dict[str, Any]:
+    return {"id": program["id"], "name": program.get("name") or "", "metadata": program.get("metadata") or {}, "object": "program"}
+
+
+def _customer_ref(customer: Mapping[str, Any]) -> dict[str, Any]:
+    return {"id": customer.get("id"), "source_id": customer.get("source_id"), "metadata": customer.get("metadata") or {}, "object": "customer"}
 
 
 def _cards(setup: Setup, member_id: str, earnings: Sequence[Earning]) -> list[dict[str, Any]]:
@@ -26,10 +47,8 @@ def _cards(setup: Setup, member_id: str, earnings: Sequence[Earning]) -> list[di
                 per_rule[earning.rule_id] = per_rule.get(earning.rule_id, 0) + earning.points
         if not per_rule:
             continue
-        card = setup.cards[engine_card.id]
         out.append({
-            "card": {"id": card["id"], "card_definition_id": card["card_definition_id"], "card_type": card.get("card_type") or "INDIVIDUAL",
-                     "code": card.get("code"), "object": "card"},
+            "card": _card_ref(setup.cards[engine_card.id]),
             "points_estimation": sum(per_rule.values()),
             "earning_rules": [{"earning_rule": _rule_ref(rule_id), "points_estimation": points, "object": "earning_rule_estimation"}
                               for rule_id, points in per_rule.items()],
@@ -71,9 +90,8 @@ def examine_result(event: str | None, setup: Setup, earnings: Sequence[Earning],
         for benefit in granted:
             rule_ids.update((r["earning_rule"]["id"], None) for r in benefit["earning_rules"])
         memberships.append({
-            "member": {"id": member["id"], "customer_id": member["customer_id"], "program_id": member["program_id"],
-                       "metadata": member.get("metadata") or {}, "object": "member"},
-            "program": {"id": program["id"], "name": program.get("name") or "", "metadata": program.get("metadata") or {}, "object": "program"},
+            "member": _member_ref(member),
+            "program": _program_ref(program),
             "cards": cards,
             "benefits": granted,
             "object": "member_earnings_opportunity",
@@ -81,10 +99,53 @@ def examine_result(event: str | None, setup: Setup, earnings: Sequence[Earning],
     rules = [setup.rules[rule_id] for rule_id in rule_ids]
     return {
         "event": event,
-        "customer": {"id": customer.get("id"), "source_id": customer.get("source_id"), "metadata": customer.get("metadata") or {},
-                     "object": "customer"},
+        "customer": _customer_ref(customer),
         "earning_rules": [{"id": r["id"], "name": r.get("name") or "", "metadata": r.get("metadata") or {}, "object": "earning_rule"}
                           for r in rules],
         "memberships": memberships,
         "object": "earnings_examine_result",
+    }
+
+
+# ---------------------------------------------------------------------------------------------- examine rewards
+NO_PURCHASE_LIMITS = {"cooldown": {"type": "NO_COOLDOWN"}, "frequency": {"type": "NO_LIMIT", "limits": []}}
+
+
+def _estimation(estimation: Estimation) -> dict[str, Any]:
+    """`reward_estimation`: `unavailability_reasons` only when the reward is UNAVAILABLE."""
+    out: dict[str, Any] = {"reward": {"id": estimation.reward_id, "object": "reward"},
+                           "status": "UNAVAILABLE" if estimation.reasons else "AVAILABLE",
+                           "cost": {"points": estimation.points, "object": "reward_cost"}}
+    if estimation.reasons:
+        out["unavailability_reasons"] = [{"reason": reason, "details": details, "object": "reward_unavailability_reason"}
+                                         for reason, details in estimation.reasons]
+    out["object"] = "reward_estimation"
+    return out
+
+
+def _reward_cards(cards: Sequence[Card], estimations: Sequence[Estimation]) -> list[dict[str, Any]]:
+    """The cards of a membership with the rewards each lists, in the program's assignment order; a card that lists no
+    reward is left out, as Voucherify's example does."""
+    out = []
+    for card in cards:
+        mine = [_estimation(e) for e in estimations if e.card_id == card["id"]]
+        if mine:
+            out.append({"card": _card_ref(card), "rewards": mine, "object": "card_estimation"})
+    return out
+
+
+def rewards_examine_result(customer: Mapping[str, Any], memberships: Sequence[RewardsMembership],
+                           rewards: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
+    """`rewards_examine_result`: every membership examined and its cards' reward estimations, and each reward listed,
+    once, in the order it first appears."""
+    listed: dict[str, None] = {}
+    for membership in memberships:
+        listed.update((e.reward_id, None) for e in membership.estimations)
+    return {
+        "customer": _customer_ref(customer),
+        "rewards": [{"id": r, "name": rewards[r].get("name") or "", "type": rewards[r].get("type"), "metadata": rewards[r].get("metadata") or {},
+                     "object": "reward", "purchase_limits": rewards[r].get("purchase_limits") or NO_PURCHASE_LIMITS} for r in listed],
+        "memberships": [{"member": _member_ref(m.member), "program": _program_ref(m.program), "cards": _reward_cards(m.cards, m.estimations),
+                         "object": "member_rewards_opportunity"} for m in memberships],
+        "object": "rewards_examine_result",
     }
