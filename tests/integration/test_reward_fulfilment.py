@@ -4,6 +4,7 @@ wherever they would be stored, assigned or bought."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -270,3 +271,27 @@ def test_a_coupon_reward_assigned_before_the_refusal_cannot_be_purchased(stack: 
     resp = error_of(stack, 423, "reward_not_supported", "purchase_member_reward", "POST", purchase_path(w), {"reward_id": w["reward"]})
     assert "DISCOUNT_COUPONS" in resp["details"]
     assert stack.items() == before and receive_all(stack) == []
+
+
+def test_a_job_accepted_before_the_checks_for_a_reward_it_cannot_deliver_gives_the_points_back(stack: Stack) -> None:
+    # Given an accepted purchase whose job carries what jobs carried before fulfilment was checked: the reward's own
+    # `digital` object (a coupon), with no card to credit
+    w = world(stack)
+    spend = purchase(stack, w)
+    [message] = receive_all(stack)
+    body = json.loads(message["Body"])
+    body["result"]["digital"] = COUPON
+    body.pop("purchased_transaction_id")
+
+    # When the worker runs it
+    assert support.invoke("process_jobs", support.sqs_event([{**message, "Body": json.dumps(body)}])) == {"batchItemFailures": []}
+
+    # Then nothing is spent or credited: the purchase and its card transaction are REJECTED, the points unlocked
+    by_cdef = cards(stack, w["program"], w["member"])
+    a = ledger(stack, w, by_cdef[w["a"]])
+    assert (by_cdef[w["a"]]["balance"]["points"], a["spent"], a["locked"], a["unlocked"]) == (300, 0, 100, 100)
+    assert ledger(stack, w, by_cdef[w["b"]])["purchased"] == 0
+    [spent] = [t for t in transactions(stack, w, by_cdef[w["a"]]["id"]) if t["id"] == spend["id"]]
+    assert spent["status"] == "REJECTED" and spent["details"]["rejection"]["reason"] == "Reward cannot be delivered"
+    [rtx] = ok(stack, "list_member_reward_purchases", "GET", purchase_path(w))["data"]
+    assert rtx["status"] == "REJECTED"

@@ -162,7 +162,19 @@ def complete_reward_purchase(db: Table, job: CompleteRewardPurchase) -> str:
     if isinstance(ctx, str):
         return ctx
     rejection = {"reason": "Reward is not available", "details": {"message": "The reward is no longer ACTIVE"}}
-    target = (job.result.get("digital") or {}).get("loyalty_card_points")
+    digital = job.result.get("digital")
+    target = (digital or {}).get("loyalty_card_points")
+    if digital is not None and not (target or {}).get("card_id"):
+        # a job accepted before fulfilment was checked (a coupon or gift reward, or a points reward with no target card
+        # chosen): nothing can be delivered, so the points are given back rather than spent on nothing
+        undeliverable = {"reason": "Reward cannot be delivered", "details": {"message": "This server cannot deliver this reward"}}
+        try:
+            _reject(db, ctx, job, undeliverable)
+        except TransactionConflict as conflict:
+            if conflict.failed(PENDING_LABEL):
+                return "ALREADY_SETTLED"
+            raise
+        return "REJECTED"
     if target is None:
         def approve() -> None:
             buckets.write_with_buckets(lambda moves: store.approve_reward_purchase(db, ctx, job.cost, job.result, moves.items, moves.marks),
