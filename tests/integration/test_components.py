@@ -374,9 +374,12 @@ def test_a_draft_reward_changes_type_with_its_own_variant(stack: Stack) -> None:
     refused(stack, 400, "invalid_payload", "update_reward", "PUT", path, {"type": "DIGITAL"})
     refused(stack, 400, "invalid_payload", "update_reward", "PUT", path, {"digital": {"type": "DISCOUNT_COUPONS",
                                                                                      "discount_coupons": {"campaign_id": "camp_1"}}})
-    digital = ok(stack, "update_reward", "PUT", path, {"type": "DIGITAL", "digital": {
+    # A coupon reward would take points and deliver nothing here (no campaigns to publish from): refused
+    refused(stack, 400, "invalid_payload", "update_reward", "PUT", path, {"type": "DIGITAL", "digital": {
         "type": "DISCOUNT_COUPONS", "discount_coupons": {"campaign_id": "camp_1"}}})
-    assert digital["type"] == "DIGITAL" and "material" not in digital and digital["digital"]["type"] == "DISCOUNT_COUPONS"
+    digital = ok(stack, "update_reward", "PUT", path, {"type": "DIGITAL", "digital": {
+        "type": "LOYALTY_CARD_POINTS", "loyalty_card_points": {"points": 5, "card_definition_id": cdef}}})
+    assert digital["type"] == "DIGITAL" and "material" not in digital and digital["digital"]["type"] == "LOYALTY_CARD_POINTS"
 
 
 def test_an_active_reward_changes_only_what_the_spec_lists(stack: Stack) -> None:

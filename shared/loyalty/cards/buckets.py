@@ -100,6 +100,14 @@ def add_expiring_debit(tx: Transaction, db: Table, card_id: str, bucket: Item, t
         tx.update(label, key, "SET points = points - :t", condition="points = :held", values={"t": taken, "held": held})
 
 
+def add_expiring_exchange(tx: Transaction, db: Table, bucket: Item, taken: int, credited: int, *, label: str) -> None:
+    """Take `taken` points from an ACTIVE expiring bucket read with its current points and credit `credited` to it, in
+    one update (refused if it moved since): a purchase that spends and credits points of the same expiration on one card."""
+    held = int(bucket.get("points", 0))
+    tx.update(label, Key(bucket["PK"], bucket["SK"]), "SET points = points + :n, credited_at = :now", condition="points = :held",
+              values={"n": credited - taken, "now": now_iso(), "held": held})
+
+
 def add_bucket_settled(tx: Transaction, db: Table, bucket: Item, record: dict[str, Any], *, label: str) -> None:
     """Move a bucket out of its list (delete it, on condition that it still holds what was read) and keep its final
     record: an activated or canceled pending bucket, an expired points bucket."""
@@ -268,6 +276,31 @@ def credit_moves(db: Table, card: dict[str, Any], expiration_date: str | None, e
     write = CardWrite(str(card["member_id"]), str(card["id"]))
     if expiration_date is not None and points > 0:
         write.credit_expiring(db, card, expiration_date, expiration_type, points, ids.POINTS_BUCKET.new(), label="credit")
+    return BucketMoves(write.items, write.marks)
+
+
+def _exchange(db: Table, bucket: Item, taken: int, credited: int) -> Callable[[Transaction, str], None]:
+    """The builder of one bucket's net debit and credit (see add_expiring_exchange)."""
+    return lambda tx, label: add_expiring_exchange(tx, db, bucket, taken, credited, label=label)
+
+
+def exchange_moves(db: Table, card: dict[str, Any], amount: int, expiration_date: str | None, expiration_type: str,
+                   points: int) -> BucketMoves:
+    """One card's bucket moves when it both spends `amount` points (labels `consume:<n>`, as `consumption_moves`) and is
+    credited `points` that expire on `expiration_date` (label `credit`, as `credit_moves`): when the credit's bucket is
+    one the debit takes from, that bucket gets one update with the net change (a transaction writes an item once)."""
+    write = CardWrite(str(card["member_id"]), str(card["id"]))
+    credited = expiration_date is None or points <= 0
+    for i, (bucket, taken) in enumerate(plan_consumption(db, write.card_id, amount)):
+        data = bucket["data"]
+        if not credited and (data["expiration_date"], data["expiration_type"]) == (expiration_date, expiration_type):
+            write.items.append((f"consume:{i}", _exchange(db, bucket, taken, points)))
+            write.mark(expiring_mark(str(expiration_date), expiration_type), points - taken)
+            credited = True
+        else:
+            write.debit_expiring(db, bucket, taken, label=f"consume:{i}")
+    if not credited:
+        write.credit_expiring(db, card, str(expiration_date), expiration_type, points, ids.POINTS_BUCKET.new(), label="credit")
     return BucketMoves(write.items, write.marks)
 
 

@@ -9,6 +9,7 @@ from typing import Any
 from loyalty.activities import service as activities
 from loyalty.activities.records import ActivityKind
 from loyalty.components import store
+from loyalty.components.fulfilment import unfulfillable_reason
 from loyalty.components.models import (
     CardDefinitionCreate,
     CardDefinitionUpdate,
@@ -162,9 +163,18 @@ def _new_schemas(kind: str, stored: Stored, obj: Obj) -> list[str]:
     return [s for s in schema_references(kind, obj) if s not in before]
 
 
+def _refuse_unfulfillable(reward: Obj) -> None:
+    """400 for a reward this server could only take points for (a coupon or gift voucher reward): refused rather than
+    stored and approved with nothing delivered."""
+    reason = unfulfillable_reason(reward)
+    if reason is not None:
+        raise invalid_payload(f"Property .digital.type: {reason}")
+
+
 def create_reward(db: Table, body: RewardCreate) -> Obj:
     """Store a reward; the card definitions its costs are priced in (and its points are credited to) must exist."""
     obj = reward_object(body)
+    _refuse_unfulfillable(obj)
     _require_references(db, reward_references(obj))
     store.create_component(db, REWARD, obj)
     return obj
@@ -382,6 +392,8 @@ def update_reward(db: Table, item_id: str, body: RewardUpdate) -> Obj:
     if stored.status != "DRAFT":
         changed = changed_fields(body, stored.data, obj, also=("material", "digital"))
         _refuse_changes(changed, REWARD_EDITABLE_UNLESS_DRAFT, "reward", stored.status)
+    if body.type is not None or body.digital is not None:
+        _refuse_unfulfillable(obj)
     if body.costs is not None or body.digital is not None:
         _require_references(db, reward_references(obj))
     _save(db, REWARD, stored, obj, "updated")

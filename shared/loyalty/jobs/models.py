@@ -60,6 +60,7 @@ class CompleteRewardPurchase(_Job):
     cost: StrictInt
     limited_stock: StrictBool
     result: dict[str, Any]
+    purchased_transaction_id: StrictStr | None = None  # the POINTS_PURCHASED transaction a LOYALTY_CARD_POINTS reward credits
 
 
 class GenerateCardCodes(_Job):

@@ -8,6 +8,7 @@ from typing import Any, cast
 from loyalty.activities import records as activity_kinds
 from loyalty.activities import service as activities
 from loyalty.components import store as components
+from loyalty.components.fulfilment import unfulfillable_reason
 from loyalty.components.references import card_definitions_named
 from loyalty.components.store import CARD_DEFINITION as CDEF
 from loyalty.components.store import EARNING_RULE as ERULE
@@ -80,6 +81,7 @@ def create_program(db: Table, body: ProgramCreate) -> dict[str, Any]:
     for kind, item_id in refs:
         if (kind, item_id) not in found or found[(kind, item_id)].get("status") == "DELETED":
             raise not_found(KINDS[kind][0], item_id)
+        _require_deliverable(kind, found[(kind, item_id)])
 
     status = body.status or "DRAFT"
     if status == "ACTIVE":
@@ -178,6 +180,14 @@ def _require_active_components(cards: list[dict[str, Any]], rules: list[dict[str
     if rule is None:
         raise _missing_active_earning_rule()
     return card, rule
+
+
+def _require_deliverable(kind: str, component: dict[str, Any]) -> None:
+    """423 `resource_locked` for a reward this server cannot deliver (a coupon or gift voucher reward stored before such
+    rewards were refused): it never joins a program, whatever the program's status."""
+    reason = unfulfillable_reason(component) if kind == REWARD else None
+    if reason is not None:
+        raise resource_locked(ASSIGNMENT_NAMES[kind], component["id"], reason)
 
 
 def _require_assignable(kind: str, component: dict[str, Any], program_status: str) -> None:
@@ -362,6 +372,7 @@ def batch_assignments(db: Table, program_id: str, kind: str, assign: list[tuple[
         component = found.get((kind, component_id))
         if component is None or component["status"] == "DELETED":
             raise not_found(name, component_id)
+        _require_deliverable(kind, component)
         _require_assignable(kind, component, program["status"])
     if kind == CDEF:
         _require_unreferenced(unassign, [(ref[0], found[ref]) for ref in others if ref in found and ref[0] != CDEF], assignments)

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, cast
 
 from loyalty.cards import buckets
 from loyalty.cards.ledger import card_transaction, insufficient_balance
 from loyalty.cards.records import CardTransaction
-from loyalty.cards.service import pending_transaction
+from loyalty.cards.service import credit_expiration, pending_transaction
 from loyalty.components import store as components
+from loyalty.components.fulfilment import points_target, unfulfillable_reason
 from loyalty.core import ids
 from loyalty.core.clock import now_iso
 from loyalty.core.errors import locked, not_found
@@ -28,6 +30,7 @@ from loyalty.purchases.models import RewardPurchaseCreate
 from loyalty.purchases.records import RewardTransaction
 
 REASON = "Points spent on reward"
+PURCHASED_REASON = "Points purchased with reward"
 
 
 def out_of_stock() -> Exception:
@@ -35,14 +38,33 @@ def out_of_stock() -> Exception:
     return locked("reward_out_of_stock", "Cannot purchase reward when stock is not available", "Reward stock is not available")
 
 
-def _result(reward: dict[str, Any]) -> dict[str, Any]:
-    """What an approved purchase delivers (RewardPurchaseResult)."""
+def _result(reward: dict[str, Any], target_card: Card | None) -> dict[str, Any]:
+    """What an approved purchase delivers (RewardPurchaseResult): a MATERIAL reward's product or SKU, or the points a
+    LOYALTY_CARD_POINTS reward credits and the card they go to (`digital.loyalty_card_points`)."""
+    digital = None
+    target = points_target(reward)
+    if target is not None and target_card is not None:
+        digital = {"type": "LOYALTY_CARD_POINTS", "loyalty_card_points": {**target, "card_id": target_card["id"]}}
     return {
         "reward": {"id": reward["id"], "type": reward["type"]},
         "quantity": 1,
-        "material": reward.get("material"),
-        "digital": reward.get("digital"),
+        "material": reward.get("material") if reward["type"] == "MATERIAL" else None,
+        "digital": digital,
     }
+
+
+def _target_card(reward: dict[str, Any], cards: list[Card]) -> Card | None:
+    """The member's card a LOYALTY_CARD_POINTS reward credits (423 `no_target_card` when the member holds none of its card
+    definition: the purchase is refused rather than approved with nothing credited); None for other rewards."""
+    target = points_target(reward)
+    if target is None:
+        return None
+    card = next((c for c in cards if c["card_definition_id"] == target["card_definition_id"]), None)
+    if card is None:
+        raise locked("no_target_card", "No target card",
+                     f"The member holds no card of card definition {target['card_definition_id']}, which this reward credits "
+                     "its points to", resource_type="card_definition", resource_id=target["card_definition_id"])
+    return card
 
 
 def _choose_cost(costs: list[dict[str, Any]], cards: list[Card]) -> tuple[int, Card]:
@@ -68,6 +90,9 @@ def purchase_reward(db: Table, program_id: str, member_id: str, body: RewardPurc
     reward = components.get_component(db, components.REWARD, body.reward_id) if assignment else None
     if assignment is None or reward is None or reward.get("status") == "DELETED":
         raise not_found("reward", body.reward_id)
+    unfulfillable = unfulfillable_reason(reward)
+    if unfulfillable is not None:
+        raise locked("reward_not_supported", "Reward not supported", unfulfillable, resource_type="reward", resource_id=reward["id"])
     require_active_program(program, "Cannot purchase rewards when program status is not ACTIVE")
     require_active_member(member, "Cannot purchase rewards when member status is not ACTIVE")
     if reward["status"] != "ACTIVE":
@@ -77,6 +102,7 @@ def purchase_reward(db: Table, program_id: str, member_id: str, body: RewardPurc
         raise locked("reward_outside_validity_window", "Reward is not available at this time",
                      "The reward is outside its validity window", resource_type="reward", resource_id=reward["id"])
     cost, card = _choose_cost(assignment["data"].get("costs") or reward.get("costs") or [], cards)
+    target_card = _target_card(reward, cards)
     stock = assignment.get("stock_quantity")
     limited = stock is not None
     if stock is not None and stock <= 0:
@@ -105,12 +131,15 @@ def purchase_reward(db: Table, program_id: str, member_id: str, body: RewardPurc
         return {"status": "DRY_RUN", "message": "Dry run mode. No transaction was created. This is only a simulation.",
                 "transaction": simulated}, 200
 
+    purchased_id = ids.CARD_TRANSACTION.new() if target_card is not None else None
     ctx = card_transaction(card, "POINTS_SPENT_ON_REWARD", -cost, REASON, "PENDING", reward_id=reward["id"],
-                           reward={"id": reward["id"]}, reward_transaction={"id": rtx["id"]}, target_card=None,
-                           purchase_transaction=None)
+                           reward={"id": reward["id"]}, reward_transaction={"id": rtx["id"]},
+                           target_card={"id": target_card["id"]} if target_card is not None else None,
+                           purchase_transaction={"id": purchased_id} if purchased_id is not None else None)
     rtx["card_transaction_id"] = ctx["id"]
     job = CompleteRewardPurchase(project_id=db.project_id, member_id=member_id, card_id=card["id"], transaction_id=ctx["id"],
-                                 cost=cost, limited_stock=limited, result=_result(reward))
+                                 cost=cost, limited_stock=limited, result=_result(reward, target_card),
+                                 purchased_transaction_id=purchased_id)
     try:
         store.accept_reward_purchase(db, rtx, ctx, cost, limited, job)
     except TransactionConflict as conflict:
@@ -126,17 +155,59 @@ def purchase_reward(db: Table, program_id: str, member_id: str, body: RewardPurc
 
 
 def complete_reward_purchase(db: Table, job: CompleteRewardPurchase) -> str:
-    """Worker: approve a PENDING purchase (points spent, redeemed +1, result written), or reject it
-    (points unlocked, stock restored) when the reward is no longer ACTIVE. Re-running it is a no-op."""
+    """Worker: approve a PENDING purchase (points spent, redeemed +1, result written and, for a LOYALTY_CARD_POINTS
+    reward, its points credited to the target card, all in one transaction), or reject it (points unlocked, stock
+    restored) when the reward is no longer ACTIVE. Re-running it is a no-op."""
     ctx = pending_transaction(db, job)
     if isinstance(ctx, str):
         return ctx
     rejection = {"reason": "Reward is not available", "details": {"message": "The reward is no longer ACTIVE"}}
-    def approve() -> None:
-        buckets.write_with_buckets(lambda moves: store.approve_reward_purchase(db, ctx, job.cost, job.result, moves.items, moves.marks),
-                                   lambda: buckets.consumption_moves(db, ctx["card_id"], ctx["member_id"], job.cost))
-
+    digital = job.result.get("digital")
+    target = (digital or {}).get("loyalty_card_points")
+    if digital is not None and not (target or {}).get("card_id"):
+        # a job accepted before fulfilment was checked (a coupon or gift reward, or a points reward with no target card
+        # chosen): nothing can be delivered, so the points are given back rather than spent on nothing
+        undeliverable = {"reason": "Reward cannot be delivered", "details": {"message": "This server cannot deliver this reward"}}
+        try:
+            _reject(db, ctx, job, undeliverable)
+        except TransactionConflict as conflict:
+            if conflict.failed(PENDING_LABEL):
+                return "ALREADY_SETTLED"
+            raise
+        return "REJECTED"
+    if target is None:
+        def approve() -> None:
+            buckets.write_with_buckets(lambda moves: store.approve_reward_purchase(db, ctx, job.cost, job.result, moves.items, moves.marks),
+                                       lambda: buckets.consumption_moves(db, ctx["card_id"], ctx["member_id"], job.cost))
+    else:
+        approve = _points_purchase(db, ctx, job, target)
     return settle(approve, lambda: _reject(db, ctx, job, rejection), reject_when="reward")
+
+
+def _points_purchase(db: Table, ctx: CardTransaction, job: CompleteRewardPurchase, target: dict[str, Any]) -> Callable[[], None]:
+    """The approval of a LOYALTY_CARD_POINTS purchase: the spend and the POINTS_PURCHASED credit of the target card (its
+    points expire as its card definition's `points_expiration` says, counted from now), in one transaction."""
+    points = int(target["points"])
+    date, kind = credit_expiration(components.get_component(db, components.CARD_DEFINITION, target["card_definition_id"]) or {})
+    card = {"id": target["card_id"], "member_id": ctx["member_id"], "program_id": ctx["program_id"],
+            "card_definition_id": target["card_definition_id"], "card_type": ctx.get("card_type", "INDIVIDUAL")}
+    purchased = card_transaction(cast(Card, card), "POINTS_PURCHASED", points, PURCHASED_REASON, "APPROVED",
+                                 reward=ctx["details"]["reward"], reward_transaction=ctx["details"]["reward_transaction"],
+                                 card_transaction={"id": ctx["id"]})
+    purchased["id"] = job.purchased_transaction_id or purchased["id"]
+    purchased["details"]["points"] = {"total": points, "expiration_date": date, "expiration_type": kind}
+    same_card = card["id"] == ctx["card_id"]
+    credit = buckets.BucketMoves([], {}) if same_card else buckets.credit_moves(db, card, date, kind, points)
+
+    def plan() -> buckets.BucketMoves:
+        if same_card:
+            return buckets.exchange_moves(db, card, job.cost, date, kind, points)
+        return buckets.consumption_moves(db, ctx["card_id"], ctx["member_id"], job.cost)
+
+    def approve() -> None:
+        buckets.write_with_buckets(lambda moves: store.approve_reward_purchase(db, ctx, job.cost, job.result, moves.items + credit.items,
+                                                                               moves.marks, purchased, credit.marks), plan)
+    return approve
 
 
 def retire_reward_purchase(db: Table, job: CompleteRewardPurchase) -> str:

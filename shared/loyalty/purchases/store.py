@@ -66,15 +66,30 @@ def _add_purchase_settle(tx: Transaction, db: Table, member_id: str, rtx_id: str
 
 
 def approve_reward_purchase(db: Table, ctx: CardTransaction, cost: int, result: dict[str, Any],
-                            items: Sequence[ItemBuilder] = (), marks: Mapping[str, int | None] | None = None) -> None:
+                            items: Sequence[ItemBuilder] = (), marks: Mapping[str, int | None] | None = None,
+                            purchased: CardTransaction | None = None, purchased_marks: Mapping[str, int | None] | None = None) -> None:
     """Spend the locked points (taking them from the card's expiring buckets in `items`), count the redemption and write
-    the result, if the reward is still ACTIVE.
+    the result, if the reward is still ACTIVE; with `purchased` (a LOYALTY_CARD_POINTS reward's POINTS_PURCHASED
+    transaction), also credit its points to the target card (`purchased` and `total`, its expiring bucket among `items`,
+    the bucket mirrors `purchased_marks`), in the same transaction: the spend and the credit happen together or not at all.
+    When the target card is the spending card, its counters move once and `marks` holds both cards' mirrors.
 
-    Labels: `transaction` (no longer PENDING), `reward` (the reward is no longer ACTIVE), and those of `items`."""
+    Labels: `transaction` (no longer PENDING), `reward` (the reward is no longer ACTIVE), `target_card` (the target card
+    is gone), and those of `items`."""
     d = ctx["details"]
     tx = db.transaction()
     add_settle(tx, db, ctx, "APPROVED")
-    add_counter_move(tx, db, ctx["member_id"], ctx["card_id"], {"unlocked": cost, "spent": cost}, None, marks=marks)
+    spend = {"unlocked": cost, "spent": cost}
+    if purchased is not None:
+        points = int(purchased["details"]["points"]["total"])
+        credit = {"purchased": points, "total": points}  # earning-map §5: `total` carries it into the balance
+        add_transaction(tx, db, purchased, label="purchased_transaction")
+        if purchased["card_id"] == ctx["card_id"]:
+            spend.update(credit)
+        else:
+            add_counter_move(tx, db, purchased["member_id"], purchased["card_id"], credit, None, label="target_card",
+                             marks=purchased_marks)
+    add_counter_move(tx, db, ctx["member_id"], ctx["card_id"], spend, None, marks=marks)
     _add_purchase_settle(tx, db, ctx["member_id"], d["reward_transaction"]["id"], "APPROVED", "result", result)
     tx.update("redeemed", _stock(db, ctx["program_id"], d["reward"]["id"]), "SET redeemed = if_not_exists(redeemed, :zero) + :one",
               condition=None, values={"one": 1, "zero": 0})
