@@ -15,11 +15,14 @@ from loyalty.db.keys import CARD_TRANSACTION_SK_PREFIX, PENDING_REMOVE
 from loyalty.db.lists import Collection
 from loyalty.db.table import Table
 from loyalty.db.transact import Transaction
-from loyalty.jobs.models import ApplyCardTransaction, CompleteRewardPurchase
+from loyalty.jobs.models import ApplyCardTransaction, CompleteRewardPurchase, RefundRewardPurchase
 from loyalty.jobs.settle import PENDING_LABEL
 
+SettledJob = ApplyCardTransaction | CompleteRewardPurchase | RefundRewardPurchase
+"""The jobs that settle a PENDING card transaction (its item carries their pending-job marker)."""
 
-def transaction_row(db: Table, ctx: CardTransaction, job: ApplyCardTransaction | CompleteRewardPurchase | None = None) -> dict[str, Any]:
+
+def transaction_row(db: Table, ctx: CardTransaction, job: SettledJob | None = None) -> dict[str, Any]:
     """A card transaction as its item's attributes (with the pending-job marker while a job must settle it)."""
     row: dict[str, Any] = {"status": ctx["status"], "data": ctx}
     if job:
@@ -37,7 +40,7 @@ def transaction_from_row(item: dict[str, Any]) -> CardTransaction:
     return cast(CardTransaction, ctx)
 
 
-def add_transaction(tx: Transaction, db: Table, ctx: CardTransaction, job: ApplyCardTransaction | CompleteRewardPurchase | None = None,
+def add_transaction(tx: Transaction, db: Table, ctx: CardTransaction, job: SettledJob | None = None,
                     *, label: str = "card_transaction") -> None:
     """Add to `tx` a new card transaction item."""
     tx.put(label, db.keys.card_transaction(ctx["card_id"], ctx["id"]), transaction_row(db, ctx, job))

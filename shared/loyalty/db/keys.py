@@ -169,6 +169,10 @@ class Keys:
     def reward_purchase(self, member_id: str, transaction_id: str) -> Key:
         return Key(self.reward_purchases(member_id), f"{REWARD_PURCHASE_SK_PREFIX}{transaction_id}")
 
+    def reward_transaction_ref(self, transaction_id: str) -> Key:
+        """The pointer from a reward transaction id to its member (the refund path names only the program and the id)."""
+        return Key(self._pk("RTX", transaction_id), "RTX")
+
     # ---------------------------------------------------------------- points buckets (in the card's ledger partition)
     def pending_bucket(self, card_id: str, date: str, bucket_id: str) -> Key:
         """A PENDING pending-points bucket; its sort key orders a card's buckets by activation date (the list's default)."""

@@ -63,6 +63,26 @@ class CompleteRewardPurchase(_Job):
     purchased_transaction_id: StrictStr | None = None  # the POINTS_PURCHASED transaction a LOYALTY_CARD_POINTS reward credits
 
 
+class RefundRewardPurchase(_Job):
+    """Return a refunded purchase's points: approve its PENDING POINTS_RETURNED transaction (the points back on the
+    paying card, in a bucket expiring as decided when the refund was accepted), give the stock back and, for a
+    LOYALTY_CARD_POINTS reward, reverse the points it credited, in one write. Everything it needs travels with it, so
+    the worker reads nothing but the target card's buckets."""
+
+    type: Literal["refund_reward_purchase"] = "refund_reward_purchase"
+    member_id: StrictStr
+    card_id: StrictStr
+    card_definition_id: StrictStr
+    program_id: StrictStr
+    reward_id: StrictStr
+    transaction_id: StrictStr  # the POINTS_RETURNED transaction
+    points: StrictInt
+    expiration_date: StrictStr | None = None
+    expiration_type: StrictStr = "NO_EXPIRATION"
+    restore_stock: StrictBool = False
+    reversed: dict[str, Any] | None = None  # {transaction_id, card_id, card_definition_id, points}: the POINTS_PURCHASE_REVERSED
+
+
 class GenerateCardCodes(_Job):
     """Give every code-less card of a member a unique code."""
 
@@ -94,8 +114,8 @@ class RevokeOrderEarning(_Job):
     order_id: StrictStr
 
 
-AnyJob = (ApplyCardTransaction | CompleteRewardPurchase | GenerateCardCodes | CreateMembersBatch | EvaluateEarning
-          | RevokeOrderEarning)
+AnyJob = (ApplyCardTransaction | CompleteRewardPurchase | RefundRewardPurchase | GenerateCardCodes | CreateMembersBatch
+          | EvaluateEarning | RevokeOrderEarning)
 Job = Annotated[AnyJob, Field(discriminator="type")]
 _JOB: TypeAdapter[AnyJob] = TypeAdapter(Job)
 

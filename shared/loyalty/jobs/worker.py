@@ -18,6 +18,7 @@ from loyalty.jobs.models import (
     CreateMembersBatch,
     EvaluateEarning,
     GenerateCardCodes,
+    RefundRewardPurchase,
     RevokeOrderEarning,
     parse_job,
 )
@@ -51,6 +52,8 @@ def run_job(body: str, client: Any = None) -> str:
             return cards.apply_card_transaction(db, job)
         case CompleteRewardPurchase():
             return purchases.complete_reward_purchase(db, job)
+        case RefundRewardPurchase():
+            return purchases.return_refunded_points(db, job)
         case GenerateCardCodes():
             return codes.generate_card_codes(db, job)
         case CreateMembersBatch():
@@ -69,6 +72,8 @@ def _retire(db: Table, job: AnyJob) -> str:
             outcome = cards.retire_card_transaction(db, job)
         case CompleteRewardPurchase():
             outcome = purchases.retire_reward_purchase(db, job)
+        case RefundRewardPurchase():
+            outcome = purchases.retire_refund(db, job)
         case GenerateCardCodes():
             outcome = codes.retire_card_codes(db, job)
         case CreateMembersBatch():

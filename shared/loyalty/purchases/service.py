@@ -13,20 +13,20 @@ from loyalty.components import store as components
 from loyalty.components.fulfilment import points_target, unfulfillable_reason
 from loyalty.core import ids
 from loyalty.core.clock import now_iso
-from loyalty.core.errors import locked, not_found
+from loyalty.core.errors import LoyaltyError, locked, not_found
 from loyalty.core.listing import DATE, ListSpec, id_field, parse
 from loyalty.core.lists import list_view
 from loyalty.core.validity import in_validity_window
 from loyalty.db.table import Table
 from loyalty.db.transact import TransactionConflict
-from loyalty.jobs.models import CompleteRewardPurchase
+from loyalty.jobs.models import CompleteRewardPurchase, RefundRewardPurchase
 from loyalty.jobs.queue import enqueue
 from loyalty.jobs.settle import PENDING_LABEL, retire, retirement, settle
 from loyalty.members.records import Card
 from loyalty.members.service import require_active_member, require_member
 from loyalty.programs.service import require_active_program, require_program
 from loyalty.purchases import store
-from loyalty.purchases.models import RewardPurchaseCreate
+from loyalty.purchases.models import RefundPolicies, RewardPurchaseCreate, RewardPurchaseRefund
 from loyalty.purchases.records import RewardTransaction
 
 REASON = "Points spent on reward"
@@ -245,3 +245,138 @@ def list_reward_purchases(db: Table, program_id: str, member_id: str, params: li
     if page is None:
         raise not_found("member", member_id)
     return list_view(*page)
+
+
+REFUND_REASON = "Reward refund"
+REVERSED_REASON = "Reward refund — point purchase reversed"
+RETURNED_REASON = "Points returned by a reward refund"
+REFUND_MESSAGE = "Reward refund transaction created. Points will be returned to the member's card shortly."
+
+
+def _not_refundable(rtx_id: str, why: str) -> Exception:
+    """409 `invalid_state_transition` (spec-map §3.4, A7): the purchase cannot be refunded."""
+    return LoyaltyError(409, "invalid_state_transition", "Invalid state transition", f"Cannot refund reward transaction {rtx_id}: {why}",
+                        resource_type="reward_transaction", resource_id=rtx_id)
+
+
+def refund_reward_purchase(db: Table, program_id: str, rtx_id: str, body: RewardPurchaseRefund | None) -> tuple[dict[str, Any], int]:
+    """Accept the refund of an APPROVED purchase (202): the purchase becomes REFUNDED and an APPROVED REFUND reward
+    transaction is written with the PENDING POINTS_RETURNED card transaction its job settles, in one conditional
+    transaction (so of concurrent refunds of one purchase exactly one succeeds; the others are 409). The reward's
+    `refunds.type` must be REFUNDABLE unless `policies.refund` is ALLOW (earning-map §9.1)."""
+    ids.PROGRAM.check(program_id)
+    ids.REWARD_TRANSACTION.check(rtx_id)
+    policies = body.policies if body is not None and body.policies is not None else RefundPolicies()
+    subjects = store.get_refund_subjects(db, rtx_id)
+    if subjects is None:
+        raise not_found("reward_transaction", rtx_id)
+    ref, purchase, reward, cdef, assignment = subjects
+    if purchase is None or ref["program_id"] != program_id:
+        raise not_found("reward_transaction", rtx_id)
+    if purchase["type"] != "PURCHASE" or purchase["status"] != "APPROVED":
+        raise _not_refundable(rtx_id, f"only an APPROVED PURCHASE can be refunded, this is a {purchase['status']} {purchase['type']}")
+    if policies.refund != "ALLOW" and ((reward or {}).get("refunds") or {}).get("type") != "REFUNDABLE":
+        raise _not_refundable(rtx_id, "the reward is not REFUNDABLE (its refunds.type is NONE); policies.refund ALLOW forces the refund")
+
+    points = int(((purchase["details"].get("points") or {}).get("total")) or 0)
+    date, kind = credit_expiration(cdef or {})
+    now = now_iso()
+    references = {"card_transaction": {"id": purchase["card_transaction_id"]} if purchase["card_transaction_id"] else None,
+                  "reward_transaction": {"id": purchase["id"]}}
+    result = purchase["details"].get("result")
+    target = ((result or {}).get("digital") or {}).get("loyalty_card_points")
+    refund: RewardTransaction = {
+        "id": ids.REWARD_TRANSACTION.new(),
+        "card_id": purchase["card_id"],
+        "card_transaction_id": None,
+        "program_id": program_id,
+        "member_id": purchase["member_id"],
+        "reward_id": purchase["reward_id"],
+        "status": "APPROVED",
+        "type": "REFUND",
+        "details": {"reason": REVERSED_REASON if target else REFUND_REASON, "rejection": None, "metadata": {},
+                    "points": {"total": points}, "result": result, "purchase": references},
+        "created_at": now,
+        "updated_at": None,
+        "object": "reward_transaction",
+    }
+    card = {"id": purchase["card_id"], "member_id": purchase["member_id"], "program_id": program_id,
+            "card_definition_id": ref["card_definition_id"], "card_type": "INDIVIDUAL"}
+    ctx = card_transaction(cast(Card, card), "POINTS_RETURNED", points, RETURNED_REASON, "PENDING", reward={"id": purchase["reward_id"]},
+                           purchase=references, reward_transaction={"id": refund["id"]})
+    ctx["details"]["points"] = {"total": points, "expiration_date": date, "expiration_type": kind}
+    refund["card_transaction_id"] = ctx["id"]
+    reversed_ = None
+    if target and target.get("card_id"):
+        reversed_ = {"transaction_id": ids.CARD_TRANSACTION.new(), "card_id": target["card_id"],
+                     "card_definition_id": target["card_definition_id"], "points": int(target["points"]),
+                     "purchase": references, "reward_transaction": {"id": refund["id"]}}
+    limited = assignment is not None and assignment.get("stock_quantity") is not None
+    job = RefundRewardPurchase(project_id=db.project_id, member_id=purchase["member_id"], card_id=purchase["card_id"],
+                               card_definition_id=ref["card_definition_id"], program_id=program_id, reward_id=purchase["reward_id"],
+                               transaction_id=ctx["id"], points=points, expiration_date=date, expiration_type=kind,
+                               restore_stock=limited and policies.stock != "WRITE_OFF", reversed=reversed_)
+    try:
+        store.accept_refund(db, purchase, refund, ctx, ref["card_definition_id"], job)
+    except TransactionConflict as conflict:
+        if conflict.failed("purchase"):
+            raise _not_refundable(rtx_id, "it is no longer an APPROVED PURCHASE (already refunded)") from None
+        raise
+    enqueue(job)
+    return {"transaction": refund, "status": "APPROVED", "message": REFUND_MESSAGE}, 202
+
+
+def return_refunded_points(db: Table, job: RefundRewardPurchase) -> str:
+    """Worker: settle a refund's POINTS_RETURNED transaction (points back on the paying card in their expiring bucket,
+    stock restored, a LOYALTY_CARD_POINTS reward's points reversed on the target card), in one conditional transaction;
+    a redelivery finds it no longer PENDING and does nothing. Reads at most the target card's expiring buckets."""
+    card = {"id": job.card_id, "member_id": job.member_id, "program_id": job.program_id,
+            "card_definition_id": job.card_definition_id, "card_type": "INDIVIDUAL"}
+    rev = job.reversed
+    reversed_ctx: CardTransaction | None = None
+    if rev is not None:
+        target = {"id": rev["card_id"], "member_id": job.member_id, "program_id": job.program_id,
+                  "card_definition_id": rev["card_definition_id"], "card_type": "INDIVIDUAL"}
+        reversed_ctx = card_transaction(cast(Card, target), "POINTS_PURCHASE_REVERSED", -int(rev["points"]), REVERSED_REASON, "APPROVED",
+                                        reward={"id": job.reward_id}, purchase=rev["purchase"], reward_transaction=rev["reward_transaction"])
+        reversed_ctx["id"] = str(rev["transaction_id"])
+    same_card = rev is not None and rev["card_id"] == job.card_id
+
+    def plan() -> tuple[buckets.BucketMoves, buckets.BucketMoves]:
+        """The paying card's bucket moves and the target card's (empty unless it is another card)."""
+        none = buckets.BucketMoves([], {})
+        if rev is None:
+            return buckets.credit_moves(db, card, job.expiration_date, job.expiration_type, job.points), none
+        if same_card:
+            return buckets.exchange_moves(db, card, int(rev["points"]), job.expiration_date, job.expiration_type, job.points), none
+        return (buckets.credit_moves(db, card, job.expiration_date, job.expiration_type, job.points),
+                buckets.consumption_moves(db, rev["card_id"], job.member_id, int(rev["points"])))
+
+    def write(restore: bool) -> None:
+        for attempt in range(buckets.BUCKET_RETRIES):
+            own, other = plan()
+            try:
+                store.return_refunded_points(db, job, own.items + other.items, own.marks, reversed_ctx, other.marks, restore_stock=restore)
+                return
+            except TransactionConflict as conflict:
+                if not buckets.failed_labels(conflict, "consume:") or attempt == buckets.BUCKET_RETRIES - 1:
+                    raise
+
+    try:
+        try:
+            write(job.restore_stock)
+        except TransactionConflict as conflict:
+            if not job.restore_stock or conflict.failed(PENDING_LABEL) or not conflict.failed("stock"):
+                raise
+            write(False)  # the reward's stock was made UNLIMITED since: nothing to give back
+    except TransactionConflict as conflict:
+        if conflict.failed(PENDING_LABEL):
+            return "ALREADY_SETTLED"
+        raise
+    return "APPROVED"
+
+
+def retire_refund(db: Table, job: RefundRewardPurchase) -> str:
+    """Worker, for a refund job out of attempts: its POINTS_RETURNED transaction becomes REJECTED (the points are not
+    returned; the refund stays recorded) and leaves the PendingJobs index. Returns RETIRED or why not."""
+    return retire(lambda: store.retire_refund(db, job, retirement(job)))

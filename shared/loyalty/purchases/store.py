@@ -8,7 +8,7 @@ from typing import Any, cast
 
 from loyalty.cards.records import CardTransaction
 from loyalty.cards.store import ItemBuilder, add_counter_move, add_settle, add_transaction
-from loyalty.components.store import REWARD
+from loyalty.components.store import CARD_DEFINITION, REWARD
 from loyalty.core import ids
 from loyalty.core.clock import now_iso
 from loyalty.core.listing import ListQuery, ListSpec
@@ -17,7 +17,7 @@ from loyalty.db.keys import REWARD_PURCHASE_SK_PREFIX, Key
 from loyalty.db.lists import Collection
 from loyalty.db.table import Table
 from loyalty.db.transact import Transaction
-from loyalty.jobs.models import CompleteRewardPurchase
+from loyalty.jobs.models import CompleteRewardPurchase, RefundRewardPurchase
 from loyalty.programs.store import REMOVED
 from loyalty.purchases.records import RewardTransaction
 
@@ -56,7 +56,88 @@ def accept_reward_purchase(db: Table, rtx: RewardTransaction, ctx: CardTransacti
         tx.check("stock", stock, assigned)
     tx.check("member", db.keys.member(ctx["member_id"]), "#s = :a", names={"#s": "status"}, values={"a": "ACTIVE"})
     tx.put("reward_transaction", db.keys.reward_purchase(rtx["member_id"], rtx["id"]), {"status": rtx["status"], "data": rtx})
+    _add_reference(tx, db, rtx, ctx["card_definition_id"])
     add_transaction(tx, db, ctx, job)
+    tx.commit()
+
+
+def _add_reference(tx: Transaction, db: Table, rtx: RewardTransaction, card_definition_id: str) -> None:
+    """The pointer from a reward transaction's id to where it is stored (and to what a refund needs without reading more)."""
+    tx.put("reward_transaction_ref", db.keys.reward_transaction_ref(rtx["id"]),
+           {"data": {"member_id": rtx["member_id"], "program_id": rtx["program_id"], "reward_id": rtx["reward_id"],
+                     "card_id": rtx["card_id"], "card_definition_id": card_definition_id}})
+
+
+def get_refund_subjects(db: Table, transaction_id: str) -> tuple[dict[str, Any], RewardTransaction | None, dict[str, Any] | None,
+                                                                  dict[str, Any] | None, dict[str, Any] | None] | None:
+    """What a refund of reward transaction `transaction_id` decides on, in two reads (its pointer, then one BatchGetItem):
+    the pointer's data, the reward transaction, the reward, the paying card's definition and the program's reward
+    assignment (each None when missing); None when no such reward transaction."""
+    ref = db.get(db.keys.reward_transaction_ref(transaction_id))
+    if ref is None:
+        return None
+    data = ref["data"]
+    keys = {"rtx": db.keys.reward_purchase(data["member_id"], transaction_id), "reward": db.keys.component(REWARD, data["reward_id"]),
+            "cdef": db.keys.component(CARD_DEFINITION, data["card_definition_id"]), "stock": _stock(db, data["program_id"], data["reward_id"])}
+    found = {(item["PK"], item["SK"]): item for item in db.get_many(list(keys.values()))}
+    got = {name: found.get((key.pk, key.sk)) for name, key in keys.items()}
+    rtx = purchase_from_row(got["rtx"]) if got["rtx"] else None
+    reward = got["reward"]["data"] if got["reward"] else None
+    cdef = got["cdef"]["data"] if got["cdef"] else None
+    return dict(data), rtx, reward, cdef, got["stock"]
+
+
+def accept_refund(db: Table, purchase: RewardTransaction, refund: RewardTransaction, ctx: CardTransaction, card_definition_id: str,
+                  job: RefundRewardPurchase) -> None:
+    """Mark the purchase REFUNDED, write the REFUND reward transaction (and its pointer) and the PENDING POINTS_RETURNED
+    transaction that its job settles, atomically. Label `purchase`: the purchase is no longer an APPROVED PURCHASE (another
+    refund got there first)."""
+    tx = db.transaction()
+    tx.update("purchase", db.keys.reward_purchase(purchase["member_id"], purchase["id"]), "SET #s = :r, updated_at = :u",
+              condition="#s = :a AND #d.#t = :p", names={"#s": "status", "#d": "data", "#t": "type"},
+              values={"r": "REFUNDED", "u": refund["created_at"], "a": "APPROVED", "p": "PURCHASE"})
+    tx.put("reward_transaction", db.keys.reward_purchase(refund["member_id"], refund["id"]), {"status": refund["status"], "data": refund})
+    _add_reference(tx, db, refund, card_definition_id)
+    add_transaction(tx, db, ctx, job)
+    tx.commit()
+
+
+def return_refunded_points(db: Table, job: RefundRewardPurchase, items: Sequence[ItemBuilder], marks: Mapping[str, int | None],
+                           reversed_ctx: CardTransaction | None = None, reversed_marks: Mapping[str, int | None] | None = None,
+                           *, restore_stock: bool) -> None:
+    """Approve a refund's POINTS_RETURNED transaction: `returned` on the paying card (its expiring bucket among `items`),
+    one unit back in the program's reward stock when `restore_stock`, and with `reversed_ctx` (a LOYALTY_CARD_POINTS
+    reward's POINTS_PURCHASE_REVERSED) `purchased_reversed` on the target card, in one transaction.
+
+    Labels: `transaction` (no longer PENDING: a redelivery), `stock` (the assignment no longer counts stock),
+    `target_card`, `card`, and those of `items`."""
+    tx = db.transaction()
+    settled = {"total": job.points, "expiration_date": job.expiration_date, "expiration_type": job.expiration_type}
+    add_settle(tx, db, cast(CardTransaction, {"card_id": job.card_id, "id": job.transaction_id}), "APPROVED", points=settled)
+    deltas = {"returned": job.points}
+    if reversed_ctx is not None:
+        points = -int(reversed_ctx["details"]["points"]["total"])
+        add_transaction(tx, db, reversed_ctx, label="reversed_transaction")
+        if reversed_ctx["card_id"] == job.card_id:
+            deltas["purchased_reversed"] = points
+        else:
+            add_counter_move(tx, db, reversed_ctx["member_id"], reversed_ctx["card_id"], {"purchased_reversed": points}, None,
+                             label="target_card", marks=reversed_marks)
+    add_counter_move(tx, db, job.member_id, job.card_id, deltas, None, marks=marks)
+    if restore_stock:
+        tx.update("stock", _stock(db, job.program_id, job.reward_id), "SET stock_quantity = stock_quantity + :one",
+                  condition="attribute_exists(stock_quantity)", values={"one": 1})
+    for label, build in items:
+        build(tx, label)
+    tx.commit()
+
+
+def retire_refund(db: Table, job: RefundRewardPurchase, rejection: dict[str, Any]) -> None:
+    """A refund job out of attempts: its POINTS_RETURNED transaction becomes REJECTED (no points move) and leaves the
+    PendingJobs index, if its marker still holds this retire send (label `transaction`)."""
+    tx = db.transaction()
+    add_settle(tx, db, cast(CardTransaction, {"card_id": job.card_id, "id": job.transaction_id}), "REJECTED", rejection,
+               retiring=job.to_json())
     tx.commit()
 
 
