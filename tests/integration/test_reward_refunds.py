@@ -155,3 +155,12 @@ def test_a_points_reward_refund_reverses_the_points_it_credited(stack: Stack) ->
     # the reversed points left the target card's expiring bucket
     card_path = f"{BASE}/programs/{w['program']}/members/{w['member']}/cards/{target['id']}"
     assert sum(x["points"]["total"] for x in ok(stack, "list_card_expiring_points", "GET", f"{card_path}/expiring-points")["data"]) == 0
+
+
+def test_an_empty_body_is_the_default_policies(stack: Stack) -> None:
+    w = material_world(stack)
+    rtx_id = bought(stack, w)
+    status, resp = stack.call("refund_reward_purchase", "POST", refund_path(w, rtx_id), raw_body="")
+    assert status == 202, resp
+    stack.drain()
+    assert stock_of(stack, w) == 2
