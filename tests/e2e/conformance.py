@@ -115,6 +115,7 @@ CREATE_MEMBER = f"POST {V2}/programs/{{programId}}/members"
 ADJUST = f"POST {V2}/programs/{{programId}}/members/{{memberId}}/cards/{{cardId}}/points"
 PURCHASE = f"POST {V2}/programs/{{programId}}/members/{{memberId}}/rewards/purchases"
 LIST_PURCHASES = f"GET {V2}/programs/{{programId}}/members/{{memberId}}/rewards/purchases"
+REFUND = f"POST {V2}/programs/{{programId}}/rewards/purchases/{{rewardTransactionId}}/refund"
 PROGRAM_MEMBERSHIP = f"GET {V2}/programs/{{programId}}/memberships/{{customerId}}"
 V1_ADD_MEMBER = "POST /v1/loyalties/{campaignId}/members"
 V1_GET_MEMBER = "GET /v1/loyalties/{campaignId}/members/{memberId}"
@@ -142,6 +143,18 @@ SEED_PROGRAM_REWARDS = {
     },
 }
 
+# The REFUND reward transaction a refund answers: RewardPurchaseTransaction with its `details` the Refund branch (A30-refund).
+_RPT = "urn:voucherify-openapi:loyalties-v2.json#/components/schemas/RewardPurchaseTransaction/properties/"
+REFUND_TRANSACTION = {
+    "type": "object",
+    "required": ["id", "card_id", "card_transaction_id", "program_id", "member_id", "reward_id", "status", "type", "details",
+                 "created_at", "updated_at", "object"],
+    "properties": {**{name: {"$ref": _RPT + name} for name in ("id", "card_id", "card_transaction_id", "program_id", "member_id",
+                                                                 "reward_id", "created_at", "updated_at", "object")},
+                   "status": {"const": "APPROVED"}, "type": {"const": "REFUND"},
+                   "details": {"$ref": "urn:voucherify-openapi:loyalties-v2.json#/components/schemas/RewardPurchaseTransactionDetailsRefund"}},
+}
+
 # Spec-internal inconsistencies (spec-map §7) and the seed-over-spec decisions of DESIGN.md §2. Everything else must validate.
 ALLOW_LIST: tuple[Rule, ...] = (
     # -- reference schema --
@@ -162,6 +175,10 @@ ALLOW_LIST: tuple[Rule, ...] = (
     Rule("A30", (LIST_PURCHASES,), r"\$\.data\[\*\]\.details", keyword="oneOf", message="is valid under each of",
          reason="A30: purchase `details` is oneOf [Purchase, Refund] and a purchase body matches both (the Refund fields are all optional); "
                 "valid under each branch means valid under the one its `type` selects. A body matching no branch still fails."),
+    Rule("A30-refund", (REFUND,), r"\$\.transaction", keyword="oneOf", status=202, instead=("$.transaction", REFUND_TRANSACTION),
+         reason="A30: the refund's REFUND transaction has Refund `details`, which also match the Purchase branch (its fields are a "
+                "subset), so `details` fails its oneOf and with it the transaction's [RewardPurchaseTransaction, null]. `transaction` is "
+                "validated against RewardPurchaseTransaction with `details` the Refund branch (and type REFUND, status APPROVED) instead."),
     Rule("A31-voucher", V1_VOUCHER_OPS, r"\$\.(category|category_id|start_date|expiration_date|validity_timeframe|validity_day_of_week|"
          r"additional_info|loyalty_card\.next_expiration_date|redemption\.quantity)", keyword="type", message=NULL_TYPE,
          reason="A31: v1 answers null for unset fields, as both v1 seed examples do, where the v1 schema types them non-nullable."),
@@ -821,9 +838,16 @@ def drive_examine(client: Client) -> None:
     drive(client)
 
 
+def drive_refunds(client: Client) -> None:
+    """Reward purchase refunds (tests/e2e/test_refunds_journey.py)."""
+    from tests.e2e.test_refunds_journey import drive_refunds as drive
+
+    drive(client)
+
+
 DRIVERS = {"v2": drive_v2, "v1": drive_v1, "orders": drive_orders, "auth": drive_auth, "members": drive_members,
            "components": drive_components, "programs": drive_programs, "tiers": drive_tiers, "v1_earning_rules": drive_v1_earning_rules,
-           "events": drive_events, "buckets": drive_buckets, "examine": drive_examine}
+           "events": drive_events, "buckets": drive_buckets, "examine": drive_examine, "refunds": drive_refunds}
 
 
 def drive_missing(client: Client) -> None:
