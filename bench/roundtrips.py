@@ -71,6 +71,14 @@ BUDGETS: dict[str, Budget] = {
     "list card transactions p2": Budget("Query, 1 per page", reads=1),
     "purchase reward": Budget("Query program + Query member + GetItem reward + TransactWriteItems + SendMessage",
                               reads=3, transactions=1, sends=1),
+    "refund reward purchase": Budget("GetItem of the purchase's id pointer + BatchGetItem (the purchase, its reward, the paying card's "
+                                     "definition, the program's reward) + TransactWriteItems (purchase REFUNDED on condition it is still "
+                                     "APPROVED, REFUND transaction, PENDING POINTS_RETURNED with its job marker) + SendMessage",
+                                     reads=2, transactions=1, sends=1),
+    "worker: refund reward purchase": Budget("TransactWriteItems (POINTS_RETURNED approved on condition it is still PENDING, `returned` "
+                                             "and the expiring bucket, stock +1, marker off); the job carries what it needs, so only a "
+                                             "LOYALTY_CARD_POINTS reward reads (a Query of the target card's expiring buckets)",
+                                             reads=1, transactions=1),
     "list reward purchases p1": Budget("Query, 1 per page", reads=1),
     "list reward purchases p2": Budget("Query, 1 per page", reads=1),
     "worker: generate card codes": Budget("Query member + TransactWriteItems", reads=1, transactions=1),
@@ -431,8 +439,12 @@ class _Scenario:
         self.jobs({"apply_card_transaction": "worker: apply card transaction"})
         self.call("purchase reward", "POST", f"{m}/rewards/purchases", {"reward_id": reward}, expect=202)
         self.jobs({"complete_reward_purchase": "worker: complete reward purchase"})
-        self.call(None, "POST", f"{m}/rewards/purchases", {"reward_id": reward}, expect=202)
+        bought = self.call(None, "POST", f"{m}/rewards/purchases", {"reward_id": reward}, expect=202)
         self.jobs()
+        rtx = bought["transaction"]["details"]["reward_transaction"]["id"]
+        self.call("refund reward purchase", "POST", f"{V2}/programs/{program}/rewards/purchases/{rtx}/refund",
+                  {"policies": {"refund": "ALLOW"}}, expect=202)
+        self.jobs({"refund_reward_purchase": "worker: refund reward purchase"})
         page = self.call("list card transactions p1", "GET", f"{m}/cards/{card}/transactions", query={"limit": "1"})
         self.call("list card transactions p2", "GET", f"{m}/cards/{card}/transactions",
                   query={"limit": "1", "cursor": page["cursor"]["next"]})

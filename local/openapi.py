@@ -48,6 +48,8 @@ EXTRA_ERRORS: dict[str, tuple[int, ...]] = {
     "POST /v2/loyalties/programs/{programId}/members": (409, 423),  # member_already_exists; non_active_program
     "POST /v2/loyalties/programs/{programId}/members/{memberId}/cards/{cardId}/points": (423,),
     "POST /v2/loyalties/programs/{programId}/members/{memberId}/rewards/purchases": (423,),
+    # invalid_state_transition: the purchase is not an APPROVED PURCHASE (or was refunded meanwhile), or its reward is not REFUNDABLE
+    "POST /v2/loyalties/programs/{programId}/rewards/purchases/{rewardTransactionId}/refund": (409,),
     "POST /v1/loyalties/{campaignId}/members/{memberId}/balance": (423,),
     "POST /v1/loyalties/members/{memberId}/balance": (423,),
     # program management: 409 concurrent_modification when the program changed meanwhile
@@ -119,6 +121,10 @@ SUCCESS: dict[str, dict[str, str]] = {
     "POST /v2/loyalties/programs/{programId}/members/{memberId}/rewards/purchases": {
         "202": "Purchase accepted: `{status: TRANSACTION_CREATED, message, transaction}` with a PENDING card transaction",
         "200": "`mode: DRY_RUN`: what the purchase would do; nothing is stored",
+    },
+    "POST /v2/loyalties/programs/{programId}/rewards/purchases/{rewardTransactionId}/refund": {
+        "202": "Refund accepted: `{transaction, status: APPROVED, message}` with the APPROVED REFUND reward transaction; the purchase "
+               "is REFUNDED and the worker returns its points (and its stock, unless `policies.stock` is WRITE_OFF)",
     },
     "POST /v2/loyalties/programs/{programId}/members/batch": {
         "202": "Batch accepted: `{async_action_id}`; read its progress and result with GET /v1/async-actions/{asyncActionId}",

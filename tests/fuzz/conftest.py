@@ -122,7 +122,7 @@ def world(server: ServeProcess, api: Api) -> dict[str, str]:
     for points in (500, 300):
         api.ok("POST", f"{m}/cards/{card}/points", {"points": points, "reason": "fuzz"})
     api.ok("POST", f"{m}/rewards/purchases", {"reward_id": reward["id"]}, expect=202)
-    api.ok("POST", f"{m}/rewards/purchases", {"reward_id": reward["id"]}, expect=202)
+    bought = api.ok("POST", f"{m}/rewards/purchases", {"reward_id": reward["id"]}, expect=202)
     eventually(lambda: any(c["card"]["id"] == card and c["card"]["balance"]["points"] == 600 for c in api.ok("GET", m)["cards"]),
                timeout=60)
     api.ok("PUT", m, {"metadata": {"fuzz": True}})  # a second member activity
@@ -157,6 +157,8 @@ def world(server: ServeProcess, api: Api) -> dict[str, str]:
         **tiers_world(api, cdef["id"]),
         "asyncActionId": action["async_action_id"],
         "orderId": order["id"],
+        # a purchase of a reward that is not REFUNDABLE: refunded only by a body with policies.refund ALLOW (that returns points)
+        "rewardTransactionId": bought["transaction"]["details"]["reward_transaction"]["id"],
         "resource": event_name,
         **buckets,
     }
