@@ -8,8 +8,8 @@ from typing import Any
 
 from loyalty.jobs.worker import run_job
 from tests.integration.conftest import Stack, error_of
-from tests.integration.test_reward_fulfilment import ROLLING_3M, cards, cdef, ledger, ok, purchase, purchase_path
-from tests.integration.test_reward_fulfilment import transactions, world as points_world
+from tests.integration.test_reward_fulfilment import ROLLING_3M, cards, cdef, ledger, ok, purchase, purchase_path, transactions
+from tests.integration.test_reward_fulfilment import world as points_world
 from tests.integration.test_v2_journey import BASE, credit, make_customer, make_member
 from tests.integration.test_worker import receive_all
 
@@ -65,7 +65,8 @@ def test_a_refund_returns_the_points_once_and_gives_the_stock_back(stack: Stack)
     status, resp = stack.call("refund_reward_purchase", "POST", refund_path(w, rtx_id), {})
     assert status == 202, resp
     refund = resp["transaction"]
-    assert (resp["status"], resp["message"]) == ("APPROVED", "Reward refund transaction created. Points will be returned to the member's card shortly.")
+    assert resp["status"] == "APPROVED"
+    assert resp["message"] == "Reward refund transaction created. Points will be returned to the member's card shortly."
     assert (refund["type"], refund["status"], refund["id"][:5]) == ("REFUND", "APPROVED", "lrtx_")
     assert refund["details"]["purchase"]["reward_transaction"] == {"id": rtx_id}
     assert refund["details"]["points"] == {"total": 100}

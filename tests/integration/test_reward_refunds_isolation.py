@@ -3,8 +3,6 @@ A changes; B's own refund path cannot reach it either."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from tests.integration.conftest import Stack, error_of
 from tests.integration.test_isolation import _as_b
 from tests.integration.test_reward_refunds import bought, material_world, purchases, refund_path
