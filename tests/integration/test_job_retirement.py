@@ -126,6 +126,23 @@ def _poison_purchase(stack: Stack, monkeypatch: pytest.MonkeyPatch) -> dict[str,
     return world
 
 
+def _poison_refund(stack: Stack, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+    world = rich_world(stack)  # 550 points, reward of 100 with stock 1
+    status, body = stack.call("purchase_member_reward", "POST", paths(world)["purchase"], {"reward_id": world["reward"]})
+    assert status == 202, body
+    stack.drain()
+
+    def broken(*_: Any, **__: Any) -> None:
+        raise RuntimeError("injected: this refund's points can never be returned")
+
+    monkeypatch.setattr(purchases_store, "return_refunded_points", broken)
+    rtx = body["transaction"]["details"]["reward_transaction"]["id"]
+    status, body = stack.call("refund_reward_purchase", "POST", f"{BASE}/programs/{world['program']}/rewards/purchases/{rtx}/refund",
+                              {"policies": {"refund": "ALLOW"}})
+    assert status == 202, body
+    return world
+
+
 def _poison_code_job(stack: Stack, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
     # A code job whose every delivery fails (an unusable stored code_config ends at once instead: see
     # tests/integration/test_code_configs.py; this is any other failure that does not go away)
@@ -154,9 +171,10 @@ def _poison_batch(stack: Stack, monkeypatch: pytest.MonkeyPatch) -> dict[str, An
 @pytest.mark.parametrize(("poison", "job_type"), [
     (_poison_credit, "apply_card_transaction"),
     (_poison_purchase, "complete_reward_purchase"),
+    (_poison_refund, "refund_reward_purchase"),
     (_poison_code_job, "generate_card_codes"),
     (_poison_batch, "create_members_batch"),
-], ids=["credit", "purchase", "code-job", "batch"])
+], ids=["credit", "purchase", "refund", "code-job", "batch"])
 def test_a_job_that_can_never_succeed_is_retired_once_with_the_ledger_intact(
     fast_queue: Stack, clock: Clock, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str],
     caplog: pytest.LogCaptureFixture, poison: Callable[[Stack, pytest.MonkeyPatch], dict[str, Any]], job_type: str,
@@ -214,6 +232,15 @@ def _assert_visible(stack: Stack, world: dict[str, Any], job_type: str) -> None:
         assert (card["balance"]["points"], points["locked"], points["unlocked"], points["spent"]) == (550, 100, 100, 0)
         _, program = stack.call("get_program", "GET", f"{BASE}/programs/{world['program']}")
         assert program["rewards"][0]["stock"] == 1  # given back
+    elif job_type == "refund_reward_purchase":
+        # the refund stands (purchase REFUNDED, REFUND APPROVED) but its points were not returned: POINTS_RETURNED REJECTED
+        _, page = stack.call("list_member_reward_purchases", "GET", paths(world)["purchase"])
+        assert sorted((p["type"], p["status"]) for p in page["data"]) == [("PURCHASE", "REFUNDED"), ("REFUND", "APPROVED")]
+        _, txs = stack.call("list_card_transactions", "GET", paths(world)["txs"])
+        rejected = [t for t in txs["data"] if t["status"] == "REJECTED"]
+        assert [(t["type"], t["details"]["rejection"]) for t in rejected] == [("POINTS_RETURNED", failure)]
+        card = ledger_holds(stack, world)
+        assert (card["balance"]["points"], card["lifetime_bucket"]["points"]["returned"]) == (450, 0)
     elif job_type == "generate_card_codes":
         base = f"{paths(world)['members']}/{world['new_member']}"
         _, member = stack.call("get_program_member", "GET", base)
