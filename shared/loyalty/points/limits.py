@@ -4,7 +4,6 @@ conditional items and the caps of the one transaction that writes a card's earni
 
 from __future__ import annotations
 
-import calendar
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -14,6 +13,7 @@ from zoneinfo import ZoneInfo
 from loyalty.cards.store import ItemBuilder
 from loyalty.db.table import Table
 from loyalty.db.transact import Transaction
+from loyalty.earning.buckets import add_months
 
 TTL_GRACE = timedelta(days=7)  # counters of a finished period are kept this long, then DynamoDB's TTL removes them
 
@@ -24,9 +24,8 @@ def _instant(at: str | datetime) -> datetime:
 
 
 def _months_back(value: datetime, months: int) -> datetime:
-    total = value.year * 12 + value.month - 1 - months
-    year, month = divmod(total, 12)
-    return value.replace(year=year, month=month + 1, day=min(value.day, calendar.monthrange(year, month + 1)[1]))
+    """`value` whole months earlier, the day clamped to that month's end (the time of day kept)."""
+    return datetime.combine(add_months(value.date(), -months), value.timetz())
 
 
 def period_key(unit: str, at: str | datetime, tz: str) -> tuple[str, datetime]:
