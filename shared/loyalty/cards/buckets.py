@@ -3,17 +3,20 @@ type) and the one-card transaction that moves points between them and the card's
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, cast
 
 from loyalty.cards.store import ItemBuilder, add_counter_move, add_transaction
 from loyalty.core import ids
 from loyalty.core.clock import now_iso
+from loyalty.core.logs import logger
+from loyalty.core.settings import get_settings
 from loyalty.db.keys import EXPIRING_BUCKET_SK_PREFIX, PENDING_BUCKET_SK_PREFIX, Key, expiring_mark, pending_mark
 from loyalty.db.table import Item, Table
 from loyalty.db.transact import Transaction, TransactionConflict
-from loyalty.earning.buckets import consume
+from loyalty.earning.buckets import UnsupportedRule, consume, expiration_date, expiration_type
 
 PENDING = "PENDING"
 EXPIRING = "EXPIRING"
@@ -38,6 +41,22 @@ def expiring_bucket_from_item(item: Item) -> dict[str, Any]:
     data.update({"id": item["id"], "points": {"total": int(item.get("points", 0))}, "status": "ACTIVE", "created_at": created,
                  "updated_at": credited if credited != created else None, "object": "card_points_bucket"})
     return data
+
+
+# ---------------------------------------------------------------------------------------------- expiry
+def points_expiry(cdef: Mapping[str, Any], override: Mapping[str, Any] | None = None,
+                  at: str | datetime | None = None) -> tuple[str | None, str]:
+    """The last valid day (project time zone) and the expiration type of points that become active at `at` (default now)
+    on a card of this card definition (earning-map §4): an effect's `override` wins over the card definition's
+    `points_expiration`. A policy that cannot be computed (it needs the card's activity history) is logged and the points
+    do not expire."""
+    policy = cdef.get("points_expiration")
+    try:
+        day = expiration_date(policy, override, at or now_iso(), get_settings().timezone)
+    except UnsupportedRule as exc:
+        logger.error("points expiration cannot be computed; the points do not expire", extra={"detail": str(exc)})
+        return None, "NO_EXPIRATION"
+    return (day.isoformat() if day else None), expiration_type(policy, override)
 
 
 # ---------------------------------------------------------------------------------------------- reads

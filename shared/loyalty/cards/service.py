@@ -11,14 +11,11 @@ from loyalty.cards.models import AdjustPoints
 from loyalty.cards.records import CardTransaction
 from loyalty.components.store import CARD_DEFINITION, get_component
 from loyalty.core import ids
-from loyalty.core.clock import now_iso
 from loyalty.core.errors import not_found
 from loyalty.core.listing import DATE, ListQuery, ListSpec, id_field, parse
 from loyalty.core.lists import list_view
 from loyalty.core.logs import logger
-from loyalty.core.settings import get_settings
 from loyalty.db.table import Table
-from loyalty.earning.buckets import UnsupportedRule, expiration_date, expiration_type
 from loyalty.jobs.models import ApplyCardTransaction, CompleteRewardPurchase
 from loyalty.jobs.queue import enqueue
 from loyalty.jobs.settle import retire, retirement, settle
@@ -81,7 +78,7 @@ def apply_card_transaction(db: Table, job: ApplyCardTransaction) -> str:
 
     settled_points, date, kind = None, None, "NO_EXPIRATION"
     if ctx["type"] == "ADMIN_CREDIT":
-        date, kind = credit_expiration(get_component(db, CARD_DEFINITION, ctx["card_definition_id"]) or {})
+        date, kind = buckets.points_expiry(get_component(db, CARD_DEFINITION, ctx["card_definition_id"]) or {})
         settled_points = {"total": points, "expiration_date": date, "expiration_type": kind}
 
     def plan() -> buckets.BucketMoves:
@@ -94,18 +91,6 @@ def apply_card_transaction(db: Table, job: ApplyCardTransaction) -> str:
                                                                              points=settled_points, marks=moves.marks), plan)
 
     return settle(approve, lambda: store.reject_card_transaction(db, ctx, rejection), reject_when="card")
-
-
-def credit_expiration(cdef: dict[str, Any]) -> tuple[str | None, str]:
-    """When points credited now on a card of this card definition expire (its `points_expiration`, earning-map §4, §5
-    ADMIN_CREDIT): the last valid day in the project time zone, and the expiration type. The worker settles a credit
-    with them, since the card definition is not read when the credit is asked for."""
-    policy = cdef.get("points_expiration")
-    try:
-        day = expiration_date(policy, None, now_iso(), get_settings().timezone)
-    except UnsupportedRule:  # a policy that needs the card's activity history (SLIDING without earning activity)
-        return None, "NO_EXPIRATION"
-    return (day.isoformat() if day else None), expiration_type(policy, None)
 
 
 def _bucket_card(ctx: CardTransaction) -> dict[str, Any]:

@@ -305,17 +305,6 @@ def _as_policy(earning: Earning, cdef: Mapping[str, Any]) -> Earning:
                    points_expiration=earning.points_expiration or cdef.get("points_expiration"))
 
 
-def expiry(cdef: Mapping[str, Any], override: Mapping[str, Any] | None, at: str | datetime) -> tuple[str | None, str]:
-    """The last valid day and the expiration type of points that become active at `at` (earning-map §4)."""
-    policy = cdef.get("points_expiration")
-    try:
-        day = buckets.expiration_date(policy, override, at, timezone())
-    except buckets.UnsupportedRule as exc:
-        logger.error("points expiration cannot be computed; the points do not expire", extra={"detail": str(exc)})
-        return None, "NO_EXPIRATION"
-    return (day.isoformat() if day else None), buckets.expiration_type(policy, override)
-
-
 def _earning_write(db: Table, card: Card, cdef: Mapping[str, Any], earnings: list[Earning], source_id: str, at: str) -> CardWrite:
     write = CardWrite(card["member_id"], card["id"])
     credits: dict[tuple[str, str], int] = defaultdict(int)
@@ -327,7 +316,7 @@ def _earning_write(db: Table, card: Card, cdef: Mapping[str, Any], earnings: lis
                                  "card_definition_id": card["card_definition_id"], "rule_id": earning.rule_id, "points": points,
                                  "type": earning.transaction_type, "created_at": at}
         if earning.transaction_type == POINTS_EARNED:
-            date, kind = expiry(cdef, earning.points_expiration, at)
+            date, kind = bucket_store.points_expiry(cdef, earning.points_expiration, at)
             ctx = card_transaction(card, POINTS_EARNED, points, earning.reason, "APPROVED", metadata=metadata,
                                    points={"total": points, "expiration_date": date, "expiration_type": kind})
             write.move(earned=points, total=points)
@@ -447,7 +436,7 @@ def settle_pending(db: Table, pending: Item, cdef: Mapping[str, Any], *, activat
     settled = {**bucket, "status": "ACTIVATED" if activate else "CANCELED", "updated_at": at}
     details: dict[str, Any] = {"points": {"total": points if activate else -points, "date": bucket["date"], "type": bucket["type"]}}
     if activate:
-        date, kind = expiry(cdef, bucket.get("points_expiration"), at)
+        date, kind = bucket_store.points_expiry(cdef, bucket.get("points_expiration"), at)
         details["points"].update({"expiration_date": date, "expiration_type": kind})
         write.move(pending_activated=points, total=points, earned=points)
         if date:

@@ -8,7 +8,7 @@ from typing import Any, cast
 from loyalty.cards import buckets
 from loyalty.cards.ledger import card_transaction, insufficient_balance
 from loyalty.cards.records import CardTransaction
-from loyalty.cards.service import credit_expiration, pending_transaction
+from loyalty.cards.service import pending_transaction
 from loyalty.components import store as components
 from loyalty.components.fulfilment import points_target, unfulfillable_reason
 from loyalty.core import ids
@@ -188,7 +188,7 @@ def _points_purchase(db: Table, ctx: CardTransaction, job: CompleteRewardPurchas
     """The approval of a LOYALTY_CARD_POINTS purchase: the spend and the POINTS_PURCHASED credit of the target card (its
     points expire as its card definition's `points_expiration` says, counted from now), in one transaction."""
     points = int(target["points"])
-    date, kind = credit_expiration(components.get_component(db, components.CARD_DEFINITION, target["card_definition_id"]) or {})
+    date, kind = buckets.points_expiry(components.get_component(db, components.CARD_DEFINITION, target["card_definition_id"]) or {})
     card = {"id": target["card_id"], "member_id": ctx["member_id"], "program_id": ctx["program_id"],
             "card_definition_id": target["card_definition_id"], "card_type": ctx.get("card_type", "INDIVIDUAL")}
     purchased = card_transaction(cast(Card, card), "POINTS_PURCHASED", points, PURCHASED_REASON, "APPROVED",
@@ -279,7 +279,7 @@ def refund_reward_purchase(db: Table, program_id: str, rtx_id: str, body: Reward
         raise _not_refundable(rtx_id, "the reward is not REFUNDABLE (its refunds.type is NONE); policies.refund ALLOW forces the refund")
 
     points = int(((purchase["details"].get("points") or {}).get("total")) or 0)
-    date, kind = credit_expiration(cdef or {})
+    date, kind = buckets.points_expiry(cdef or {})
     now = now_iso()
     references = {"card_transaction": {"id": purchase["card_transaction_id"]} if purchase["card_transaction_id"] else None,
                   "reward_transaction": {"id": purchase["id"]}}
