@@ -533,16 +533,20 @@ def revoke_order(db: Table, order_id: str) -> int:
     """Apply each earning card definition's `refunds.earned_points` to what a canceled order earned (earning-map §9.2,
     §14 E21: the whole order). Each claim is revoked once. Returns how many claims were revoked."""
     claims = [c for c in store.get_claims(db, order_id) if not c.get("revoked")]
+    cdef_of = card_definitions(db)
+    return sum(1 for claim in claims if _revoke_claim(db, order_id, claim, cdef_of(str(claim["card_definition_id"]))))
+
+
+def card_definitions(db: Table) -> Callable[[str], dict[str, Any]]:
+    """A reader of card definitions by id that reads each one once (`{}` for one that does not exist)."""
     cdefs: dict[str, dict[str, Any]] = {}
-    revoked = 0
-    for claim in claims:
-        cdef_id = str(claim["card_definition_id"])
+
+    def cdef_of(cdef_id: str) -> dict[str, Any]:
         if cdef_id not in cdefs:
             _, found = store.get_rules_and_card_definitions(db, [], [cdef_id])
             cdefs[cdef_id] = found.get(cdef_id, {})
-        if _revoke_claim(db, order_id, claim, cdefs[cdef_id]):
-            revoked += 1
-    return revoked
+        return cdefs[cdef_id]
+    return cdef_of
 
 
 def _refund_method(cdef: Mapping[str, Any]) -> dict[str, Any] | None:
@@ -622,13 +626,7 @@ def run_daily(db: Table, day: str, *, page_size: int = 500) -> dict[str, int]:
     EVENT_BASED buckets whose deadline has come, then expire buckets whose last valid day is before `day`. Idempotent:
     settled buckets leave the due lists, so a second run finds nothing to do."""
     summary = dict.fromkeys(DAILY_COUNTS, 0)
-    cdefs: dict[str, dict[str, Any]] = {}
-
-    def cdef_of(cdef_id: str) -> dict[str, Any]:
-        if cdef_id not in cdefs:
-            _, found = store.get_rules_and_card_definitions(db, [], [cdef_id])
-            cdefs[cdef_id] = found.get(cdef_id, {})
-        return cdefs[cdef_id]
+    cdef_of = card_definitions(db)
 
     next_day = (datetime.fromisoformat(day) + timedelta(days=1)).date().isoformat()
     at = _start_of(day)
