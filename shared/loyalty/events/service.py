@@ -88,23 +88,18 @@ def evaluate_event_earning(db: Table, job: EvaluateEarning) -> str:
         logger.warning("earning job for a missing event dropped", extra={"job": job.to_json()})
         return "MISSING"
     activated = points.activate_on_event(db, event["customer_id"], event.get("schema_id"), event["created_at"])
-    finish = points.Finish(labelled("job", store.finish_event_job, db, event["id"], job.to_json()))
+    finish = _finish(db, event["id"], job.to_json())
     written = points.earn(db, event["customer_id"], event["id"], event=engine_event(event), finish=finish)
-    if not finish.done:
-        tx = db.transaction()
-        store.finish_event_job(tx, db, event["id"], job.to_json())
-        try:
-            tx.commit()
-        except TransactionConflict:
-            pass  # another delivery finished it first
+    finish.end(db)
     return f"EARNED {written} ACTIVATED {activated}"
+
+
+def _finish(db: Table, event_id: str, job_json: str) -> points.Finish:
+    """The removal of the event's job marker, to ride in the job's first earning transaction."""
+    return points.Finish(labelled("job", store.finish_event_job, db, event_id, job_json))
 
 
 def retire_event_job(db: Table, job: EvaluateEarning) -> str:
     """Worker, for an event's earning job out of attempts: its marker leaves the pending-job index (every effect it wrote
     is complete and claimed). Returns RETIRED, or ALREADY_SETTLED when the marker no longer holds this retire send."""
-    def end() -> None:
-        tx = db.transaction()
-        store.finish_event_job(tx, db, job.source_id, job.to_json())
-        tx.commit()
-    return retire(end, label="job")
+    return retire(lambda: _finish(db, job.source_id, job.to_json()).write(db), label="job")

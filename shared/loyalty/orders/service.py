@@ -226,8 +226,7 @@ def evaluate_order_earning(db: Table, job: EvaluateEarning) -> str:
         return "MISSING"
     finish = _finish(db, order["id"], job.to_json())
     written = _earn(db, order, finish)
-    if not finish.done:
-        _job_done(db, order["id"], job.to_json())
+    finish.end(db)
     return f"EARNED {written}"
 
 
@@ -240,7 +239,7 @@ def revoke_order_earning(db: Table, job: RevokeOrderEarning) -> str:
         return "MISSING"
     _earn(db, order)
     revoked = points.revoke_order(db, order["id"])
-    _job_done(db, order["id"], job.to_json())
+    _finish(db, order["id"], job.to_json()).end(db)
     return f"REVOKED {revoked}"
 
 
@@ -256,22 +255,9 @@ def _earn(db: Table, order: Order, finish: points.Finish | None = None) -> int:
     return points.earn(db, str(customer_id), order["id"], order=engine_order(order), finish=finish)
 
 
-def _job_done(db: Table, order_id: str, job_json: str) -> None:
-    try:
-        _commit_job_done(db, order_id, job_json)
-    except TransactionConflict:
-        pass  # another delivery finished it, or a later job (the revoke) replaced it: that one clears its own marker
-
-
 def retire_order_job(db: Table, job: EvaluateEarning | RevokeOrderEarning) -> str:
     """Worker, for an earning or revoke job out of attempts: its marker leaves the pending-job index (what it wrote
     stays: every effect it wrote is complete and claimed). Returns RETIRED, or ALREADY_SETTLED when the marker no longer
     holds this retire send."""
     order_id = job.source_id if isinstance(job, EvaluateEarning) else job.order_id
-    return retire(lambda: _commit_job_done(db, order_id, job.to_json()), label="job")
-
-
-def _commit_job_done(db: Table, order_id: str, job_json: str) -> None:
-    tx = db.transaction()
-    store.add_order_job_done(tx, db, order_id, job_json)
-    tx.commit()
+    return retire(lambda: _finish(db, order_id, job.to_json()).write(db), label="job")

@@ -244,6 +244,24 @@ class Finish:
     item: ItemBuilder
     done: bool = False
 
+    def write(self, db: Table) -> None:
+        """Write the item alone (TransactionConflict when its condition fails: the job is no longer this one)."""
+        tx = db.transaction()
+        self.item[1](tx, self.item[0])
+        tx.commit()
+
+    def end(self, db: Table) -> None:
+        """Write the item alone unless it already rode in an earning transaction; a refused condition means another
+        delivery ended the job, or a later job replaced it (which ends its own), so there is nothing to do."""
+        if self.done:
+            return
+        try:
+            self.write(db)
+        except TransactionConflict as conflict:
+            if not conflict.failed(self.item[0]):
+                raise
+        self.done = True
+
 
 def earn(db: Table, customer_id: str, source_id: str, *, order: Order | None = None, event: CustomEvent | None = None,
          finish: Finish | None = None) -> int:
