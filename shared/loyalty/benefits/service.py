@@ -197,3 +197,18 @@ def list_benefit_activities(db: Table, benefit_id: str, params: list[tuple[str, 
 
 
 ACTIVITIES = list_activities_spec(activity_kinds.BENEFIT)
+
+
+TRANSACTIONS = ListSpec("lcrsbtx_", filters={"benefit_id": id_field(ids.BENEFIT.prefix), "created_at": DATE})
+
+
+def list_member_benefit_transactions(db: Table, program_id: str, member_id: str, params: list[tuple[str, str]]) -> dict[str, Any]:
+    """A page of a member's benefit transactions (newest first unless `order=created_at`), filtered by benefit and date;
+    404 for a member that is not the program's."""
+    query = parse(params, TRANSACTIONS)
+    ids.PROGRAM.check(program_id)
+    ids.MEMBER.check(member_id)
+    page = store.list_member_benefit_transactions(db, program_id, member_id, query, TRANSACTIONS)
+    if page is None:
+        raise not_found("member", member_id)
+    return list_view(*page)
