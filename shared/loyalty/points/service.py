@@ -326,7 +326,8 @@ def earn(db: Table, customer_id: str, source_id: str, *, order: Order | None = N
         refused |= {(card["member_id"], rule_id) for rule_id in refused_rules}
     grants = [g for g in result.benefits if (g.member_id, g.rule_id) not in refused]
     if grants:
-        written += grant_benefits(db, setup, context, grants, {(e.member_id, e.rule_id) for e in result.earnings}, source_id, at)
+        written += grant_benefits(db, setup, context, grants, {(e.member_id, e.rule_id) for e in result.earnings}, source_id, at,
+                                  finish=finish)
     return written
 
 
@@ -471,14 +472,15 @@ class GrantPlan:
 
 
 def grant_benefits(db: Table, setup: Setup, context: EarningContext, grants: Iterable[BenefitGrant],
-                   counted: set[tuple[str, str]], source_id: str, at: str) -> int:
+                   counted: set[tuple[str, str]], source_id: str, at: str, *, finish: Finish | None = None) -> int:
     """Grant the benefits the BENEFIT effects give (earning-map §7): each writes one benefit transaction (FULFILLMENT),
     once (a claim keyed like the effect's points claims), in one transaction with what it delivers: points on the member's
     card of the benefit's card definition (the transaction an earning writes, pending or not, expiring as the card
     definition says), or a product or SKU named in the result; a LIMITED stock gives one unit per APPROVED grant. A
     grant that cannot be delivered is written REJECTED with its reason. A rule that gave the member no points counts its
     trigger limits with its first grant (`counted`: the members' rules whose points counted them); a rule they refuse
-    grants nothing. Returns how many grants were written."""
+    grants nothing. `finish` joins the first grant written when no earning carried it. Returns how many grants were
+    written."""
     grants = list(grants)
     benefits = benefit_store.get_benefits(db, sorted({g.benefit_id for g in grants}))
     triggers: dict[tuple[str, str], limits.TriggerLimit] = {}
@@ -493,7 +495,7 @@ def grant_benefits(db: Table, setup: Setup, context: EarningContext, grants: Ite
         key = (grant.member_id, grant.rule_id)
         if key in blocked:
             continue
-        outcome = _grant(db, setup, context, grant, benefits, source_id, at, triggers.get(key))
+        outcome = _grant(db, setup, context, grant, benefits, source_id, at, triggers.get(key), finish)
         if outcome == "blocked":
             blocked.add(key)
             continue
@@ -503,7 +505,7 @@ def grant_benefits(db: Table, setup: Setup, context: EarningContext, grants: Ite
 
 
 def _grant(db: Table, setup: Setup, context: EarningContext, grant: BenefitGrant, benefits: dict[str, dict[str, Any]],
-           source_id: str, at: str, trigger: limits.TriggerLimit | None) -> str:
+           source_id: str, at: str, trigger: limits.TriggerLimit | None, finish: Finish | None) -> str:
     """Write one grant: `written`; `claimed` (it was written before: a resent order, a redelivered job); `blocked` (the
     rule's trigger limit refuses it). The benefit or card moving meanwhile is read again."""
     for _ in range(MAX_WRITE_ATTEMPTS):
@@ -512,6 +514,9 @@ def _grant(db: Table, setup: Setup, context: EarningContext, grant: BenefitGrant
         def add(tx: Transaction, _label: str, plan: GrantPlan = plan) -> None:
             benefit_store.add_grant(tx, db, source_id, grant.idempotency_key, plan.btx, plan.take_stock)
         items: list[ItemBuilder] = [("grant", add), *(trigger.items if trigger else ())]
+        riding = finish is not None and not finish.done
+        if finish is not None and riding:
+            items.append(finish.item)
         try:
             if plan.write is not None:
                 plan.write.items += items
@@ -521,8 +526,13 @@ def _grant(db: Table, setup: Setup, context: EarningContext, grant: BenefitGrant
                 for label, build in items:
                     build(tx, label)
                 tx.commit()
+            if finish is not None and riding:
+                finish.done = True
             return "written"
         except TransactionConflict as conflict:
+            if finish is not None and riding and conflict.failed(finish.item[0]):
+                finish.done = True  # another delivery ended the job, or a later job replaced it: nothing to end here
+                continue
             if conflict.failed("claim"):
                 return "claimed"
             if bucket_store.failed_labels(conflict, "trigger:"):
