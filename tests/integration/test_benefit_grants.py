@@ -101,7 +101,8 @@ def test_a_paid_order_grants_each_benefit_once_with_its_result(stack: Stack) -> 
     assert material == {
         "id": material["id"], "benefit_id": w["benefits"]["material"]["id"], "program_id": w["program"]["id"],
         "member_id": w["member"]["id"], "earning_rule_id": w["rule"]["id"], "type": "FULFILLMENT",
-        "details": {"reason": "Club / Order perks", "rejection": None, "metadata": {"order_id": order["id"], "earning_item_id": material["details"]["metadata"]["earning_item_id"]},
+        "details": {"reason": "Club / Order perks", "rejection": None,
+                    "metadata": {"order_id": order["id"], "earning_item_id": material["details"]["metadata"]["earning_item_id"]},
                     "result": {"product": {"id": "prod_0ba649b6893cf33a80"}}},
         "status": "APPROVED", "created_at": material["created_at"], "updated_at": None, "object": "benefit_transaction"}
     assert material["id"].startswith("lbtx_")
