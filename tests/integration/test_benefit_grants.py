@@ -11,6 +11,7 @@ import pytest
 from loyalty.components import store as components
 from loyalty.jobs.worker import run_job
 from loyalty.points import service as points
+from tests import support
 from tests.integration.conftest import Stack
 from tests.integration.test_order_earning import paid, post, receive
 from tests.integration.test_points_lifecycle import PENDING_7D
@@ -131,6 +132,8 @@ def test_limited_stock_grants_one_and_rejects_the_next_as_out_of_stock(stack: St
     assert [b["status"] for b in btxs] == ["APPROVED", "REJECTED"]
     assert btxs[1]["details"]["rejection"]["reason"] == "out_of_stock" and btxs[1]["details"]["result"] is None
     assert stock_left(stack, w) == 0
+    # and both jobs ended (their marker rode in the grant's transaction: the rule gives no points)
+    assert support.scan_pending_jobs(stack.ddb, support.TABLE, 10**13) == []
 
 
 def test_points_benefits_follow_the_card_definitions_pending_policy(stack: Stack) -> None:
