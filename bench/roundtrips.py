@@ -180,6 +180,14 @@ BUDGETS: dict[str, Budget] = {
                              transactions=1),
     "list benefit activities p1": Budget("Query, 1 per page", reads=1),
     "list benefit activities p2": Budget("Query, 1 per page", reads=1),
+    "worker: earn benefits from a paid order": Budget("GetItem order + Query customer (memberships) + BatchGetItem members and "
+                                                      "cards + Query program + BatchGetItem rules and card definitions + "
+                                                      "BatchGetItem of the granted benefits + TransactWriteItems per grant (claim, "
+                                                      "benefit transaction, stock or ACTIVE check; a points grant adds its "
+                                                      "transaction and card; the first also takes the job marker off)",
+                                                      reads=6, transactions=2),
+    "list benefit transactions p1": Budget("Query, 1 per page", reads=1),
+    "list benefit transactions p2": Budget("Query, 1 per page", reads=1),
     "list members p1": Budget("Query of the program's members collection (GSI1), 1 per page", reads=1),
     "list members p2": Budget("Query of the program's members collection (GSI1), 1 per page", reads=1),
     "update member": Budget("Query member partition + TransactWriteItems (member + activity)", reads=1, transactions=1),
@@ -395,6 +403,7 @@ class _Scenario:
         self._v1(tag)
         self._orders(tag)
         self._earning(tag)
+        self._benefit_grants(tag)
         self._events(tag)
         self._buckets(tag)
         self.clear_auth_cache()  # so that an authentication, which the $default route must not make, would be counted
@@ -707,6 +716,29 @@ class _Scenario:
         order = self.call(None, "GET", f"/v1/orders/rt-earn-{tag}-0")
         self.call(None, "PUT", f"/v1/orders/{order['id']}", {"status": "CANCELED"})
         self.jobs({"revoke_order_earning": "worker: revoke a canceled order"})
+
+    def _benefit_grants(self, tag: str) -> None:
+        """An order rule granting a points benefit and a product with LIMITED stock: the worker grants both (a cold
+        worker: the new program's setup is read), and the member's benefit transactions list, page by page."""
+        cdef = self.call(None, "POST", f"{V2}/card-definitions", {"name": f"Perks {tag}", "type": "INDIVIDUAL", "status": "ACTIVE"})["id"]
+        granted = [self.call(None, "POST", f"{V2}/benefits", {"name": f"Perk points {tag}", "type": "POINTS", "status": "ACTIVE",
+                                                             "points": {"value": 25, "card_definition_id": cdef}})["id"],
+                   self.call(None, "POST", f"{V2}/benefits", {"name": f"Perk bag {tag}", "type": "MATERIAL", "status": "ACTIVE",
+                                                             "material": {"type": "PRODUCT", "product": {"id": "prod_0ba649b6893cf33a80"}},
+                                                             "stock": {"type": "LIMITED", "limited": {"quantity": 5}}})["id"]]
+        rule = self.call(None, "POST", f"{V2}/earning-rules", {
+            "name": f"Perks {tag}", "status": "ACTIVE", "trigger": {"event": "customer.order.paid"},
+            "earnings": [{"effects": [{"type": "BENEFIT", "benefit": {"id": b}} for b in granted]}]})["id"]
+        program = self.call(None, "POST", f"{V2}/programs", {"name": f"Perks {tag}", "status": "ACTIVE",
+                                                             "card_definitions": [{"id": cdef}], "earning_rules": [{"id": rule}]})["id"]
+        customer = self.call(None, "POST", "/v1/customers", {"source_id": f"rt-perks-{tag}", "name": "Pia"})["id"]
+        member = self.call(None, "POST", f"{V2}/programs/{program}/members", {"customer_id": customer})["id"]
+        self.jobs()
+        self.call(None, "POST", "/v1/orders", {"source_id": f"rt-perks-{tag}", "status": "PAID", "amount": 1000, "customer": {"id": customer}})
+        self.jobs({"evaluate_earning": "worker: earn benefits from a paid order"})
+        m = f"{V2}/programs/{program}/members/{member}/benefits/transactions"
+        page = self.call("list benefit transactions p1", "GET", m, query={"limit": "1"})
+        self.call("list benefit transactions p2", "GET", m, query={"limit": "1", "cursor": page["cursor"]["next"]})
 
     def _events(self, tag: str) -> None:
         """Custom events: a schema made by the operator (the service, as `python -m local create-event-schema` does), an

@@ -763,6 +763,35 @@ def drive_orders(client: Client) -> dict[str, Any]:
     return {"order": order}
 
 
+def drive_benefits(client: Client) -> None:
+    """Benefits granted by an earning rule: a PAID order grants a points benefit and a product with one unit of stock (a
+    second order finds none left), and the member's benefit transactions list, page by page, with their errors."""
+    DRIVEN.add("benefits")
+    post, get = client.post, client.get
+    tag = uuid.uuid4().hex[:8]
+    cdef = post(f"{V2}/card-definitions", {"name": f"Perks wallet {tag}", "type": "INDIVIDUAL", "status": "ACTIVE"})
+    granted = [post(f"{V2}/benefits", {"name": f"Perk points {tag}", "type": "POINTS", "status": "ACTIVE",
+                                       "points": {"value": 25, "card_definition_id": cdef["id"]}}),
+               post(f"{V2}/benefits", {"name": f"Perk bag {tag}", "type": "MATERIAL", "status": "ACTIVE",
+                                       "material": {"type": "PRODUCT", "product": {"id": "prod_0ba649b6893cf33a80"}},
+                                       "stock": {"type": "LIMITED", "limited": {"quantity": 1}}})]
+    rule = post(f"{V2}/earning-rules", {"name": f"Perks {tag}", "status": "ACTIVE", "trigger": {"event": "customer.order.paid"},
+                                        "earnings": [{"effects": [{"type": "BENEFIT", "benefit": {"id": b["id"]}} for b in granted]}]})
+    program = post(f"{V2}/programs", {"name": f"Perks {tag}", "status": "ACTIVE", "card_definitions": [{"id": cdef["id"]}],
+                                      "earning_rules": [{"id": rule["id"]}]})
+    customer = post("/v1/customers", {"source_id": f"conf-perks-{tag}"})
+    member = post(f"{V2}/programs/{program['id']}/members", {"customer_id": customer["id"]})
+    for n in range(2):
+        post("/v1/orders", {"source_id": f"conf-perks-{tag}-{n}", "status": "PAID", "amount": 1000, "customer": {"id": customer["id"]}})
+    path = f"{V2}/programs/{program['id']}/members/{member['id']}/benefits/transactions"
+    eventually(lambda: len(get(path)["data"]) == 4, timeout=30)
+    first = get(path, params={"limit": "1", "order": "created_at"})
+    get(path, params={"limit": "1", "order": "created_at", "cursor": first["cursor"]["next"]})
+    get(path, params={"filters[benefit_id][conditions][$is]": granted[1]["id"]})
+    expect(client, "GET", f"{V2}/programs/{program['id']}/members/{NO_SUCH['member']}/benefits/transactions", None, 404, "not_found")
+    expect(client, "GET", path, None, 400, "invalid_query_params", params={"limit": "0"})
+
+
 def drive_auth(client: Client) -> None:
     """401 on v2 and v1 routes: no credentials, a wrong token, a bearer token that names no key; a valid bearer token passes."""
     DRIVEN.add("auth")
@@ -847,7 +876,8 @@ def drive_refunds(client: Client) -> None:
 
 DRIVERS = {"v2": drive_v2, "v1": drive_v1, "orders": drive_orders, "auth": drive_auth, "members": drive_members,
            "components": drive_components, "programs": drive_programs, "tiers": drive_tiers, "v1_earning_rules": drive_v1_earning_rules,
-           "events": drive_events, "buckets": drive_buckets, "examine": drive_examine, "refunds": drive_refunds}
+           "events": drive_events, "buckets": drive_buckets, "examine": drive_examine, "refunds": drive_refunds,
+           "benefits": drive_benefits}
 
 
 def drive_missing(client: Client) -> None:

@@ -144,8 +144,10 @@ def _benefit_life(client: Client) -> None:
     error(client, "POST", BEN, 423, "resource_locked", {"name": f"y {tag}", "type": "POINTS", "status": "ACTIVE",
                                                           "points": {"value": 1, "card_definition_id": draft_cdef}})
     error(client, "POST", BEN, 400, "invalid_payload", {"name": f"z {tag}", "type": "DIGITAL"})
-    coupon = client.post(BEN, {"name": f"Coupon {tag}", "type": "DIGITAL", "status": "ACTIVE", "digital": {
-        "type": "DISCOUNT_COUPONS", "discount_coupons": {"campaign_id": "camp_summer"}}})
+    error(client, "POST", BEN, 400, "invalid_payload", {"name": f"Coupon {tag}", "type": "DIGITAL", "status": "ACTIVE", "digital": {
+        "type": "DISCOUNT_COUPONS", "discount_coupons": {"campaign_id": "camp_summer"}}})  # no campaigns to publish it from
+    coupon = client.post(BEN, {"name": f"Coupon {tag}", "type": "MATERIAL", "status": "ACTIVE", "material": {
+        "type": "PRODUCT", "product": {"id": "prod_0ba649b6893cf33a80"}}})
     per_euro = client.post(BEN, {"name": f"Per euro {tag}", "type": "POINTS_PROPORTIONAL", "points_proportional": {
         "calculation_type": "POST_DISCOUNT_ORDER_AMOUNT", "card_definition_id": cdef, "order": {"total_amount": {"every": 100, "value": 1}}},
         "stock": {"type": "LIMITED", "limited": {"quantity": 10}}})

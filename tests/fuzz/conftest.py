@@ -207,11 +207,18 @@ DESTRUCTIVE = {
 }
 
 
+# Operations aimed at other resources than the world's program and member: a member's benefit transactions are written
+# only by earning, so they are aimed at the member whom tiers_world's orders granted benefits.
+ELSEWHERE = {
+    ("GET", "/v2/loyalties/programs/{programId}/members/{memberId}/benefits/transactions"): "perks",
+}
+
+
 def world_ids(world: dict[str, str], path: str, names: list[str], method: str = "GET") -> dict[str, str]:
     """The world's ids for an operation's path parameters (v1 `memberId` is a card code; a destructive operation gets the
     sacrificial resources)."""
     version = path.split("/")[1]
-    group = DESTRUCTIVE.get((method.upper(), path))
+    group = DESTRUCTIVE.get((method.upper(), path)) or ELSEWHERE.get((method.upper(), path))
     return {name: world.get(f"{group}/{name}") or world.get(f"{version}/{name}", world.get(name, "")) for name in names}
 
 

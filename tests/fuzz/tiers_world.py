@@ -2,12 +2,16 @@
 
 The tier structure is ACTIVE and assigned to a DRAFT program (so it can be neither deleted, deactivated nor drafted, and
 its tiers neither removed nor re-ranked); the benefit is ACTIVE and granted by an ACTIVE earning rule outside the world
-(so it can be neither drafted nor deleted). Each list and activity list has a second page."""
+(so it can be neither drafted nor deleted); that rule is assigned to a program of its own, whose member two PAID orders
+granted the benefit twice (the member's benefit transactions have a second page). Each list and activity list has a
+second page."""
 
 from __future__ import annotations
 
 import uuid
 from typing import Any
+
+from tests.support import eventually
 
 V2 = "/v2/loyalties"
 
@@ -27,6 +31,17 @@ def tiers_world(api: Any, cdef: str) -> dict[str, str]:
                                                   "points": {"value": 5, "card_definition_id": cdef}}) for i in range(2)]
     benefit = benefits[0]["id"]
     api.ok("PUT", f"{V2}/benefits/{benefit}", {"stock": {"type": "LIMITED", "limited": {"quantity": 100}}})
-    api.ok("POST", f"{V2}/earning-rules", {"name": f"Fuzz grant {tag}", "status": "ACTIVE", "trigger": {"event": "customer.order.paid"},
-                                          "earnings": [{"effects": [{"type": "BENEFIT", "benefit": {"id": benefit}}]}]})
-    return {"tierStructureId": ts, "tierId": tiers[0]["id"], "benefitId": benefit}
+    grant = api.ok("POST", f"{V2}/earning-rules", {"name": f"Fuzz grant {tag}", "status": "ACTIVE",
+                                                   "trigger": {"event": "customer.order.paid"},
+                                                   "earnings": [{"effects": [{"type": "BENEFIT", "benefit": {"id": benefit}}]}]})
+    perks = api.ok("POST", f"{V2}/programs", {"name": f"Fuzz perks {tag}", "status": "ACTIVE", "card_definitions": [{"id": cdef}],
+                                              "earning_rules": [{"id": grant["id"]}]})
+    customer = api.ok("POST", "/v1/customers", {"source_id": f"fuzz-perks-{tag}"})
+    member = api.ok("POST", f"{V2}/programs/{perks['id']}/members", {"customer_id": customer["id"]})
+    for n in range(2):
+        api.ok("POST", "/v1/orders", {"source_id": f"fuzz-perks-{tag}-{n}", "status": "PAID", "amount": 1000,
+                                      "customer": {"id": customer["id"]}})
+    granted = f"{V2}/programs/{perks['id']}/members/{member['id']}/benefits/transactions"
+    eventually(lambda: len(api.ok("GET", granted)["data"]) == 2, timeout=60)
+    return {"tierStructureId": ts, "tierId": tiers[0]["id"], "benefitId": benefit,
+            "perks/programId": perks["id"], "perks/memberId": member["id"]}

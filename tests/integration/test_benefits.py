@@ -59,9 +59,7 @@ def test_create_each_type_with_the_spec_defaults(stack: Stack) -> None:
         "customer": {"metadata": {"every": 1, "value": 2.5, "property": "visits"}}})
     assert proportional["points_proportional"] == {"calculation_type": "CUSTOMER_METADATA_VALUE", "card_definition_id": cdef,
                                                    "customer": {"metadata": {"every": 1, "value": 2.5, "property": "visits"}}}
-    digital = make_benefit(stack, "Gift", type="DIGITAL", digital={"type": "GIFT_VOUCHERS",
-                                                                    "gift_vouchers": {"campaign_id": "camp_abc", "balance": 1000}})
-    assert digital["digital"]["gift_vouchers"]["balance"] == 1000
+    digital = make_benefit(stack, "Gift", type="MATERIAL", material={"type": "SKU", "sku": {"product_id": "prod_1", "id": "sku_1"}})
     # Stored with its name claim and created activity
     stored = components.get_stored(stack.db(), "BEN", points["id"])
     assert stored is not None and stored.data == points
@@ -69,6 +67,28 @@ def test_create_each_type_with_the_spec_defaults(stack: Stack) -> None:
     assert activity_types(stack, points["id"]) == ["vl.benefit.created"]
     code, got = stack.call("get_benefit", "GET", f"{BEN}/{digital['id']}")
     assert (code, got) == (200, digital)
+
+
+@pytest.mark.parametrize("digital", [{"type": "GIFT_VOUCHERS", "gift_vouchers": {"campaign_id": "camp_abc", "balance": 1000}},
+                                     {"type": "DISCOUNT_COUPONS", "discount_coupons": {"campaign_id": "camp_abc"}}])
+def test_digital_benefits_are_refused_as_this_server_has_no_campaigns(stack: Stack, digital: dict[str, Any]) -> None:
+    before = stack.items()
+    code, body = stack.call("create_benefit", "POST", BEN, {"name": "Gift", "type": "DIGITAL", "digital": digital})
+    assert (code, body["key"]) == (400, "invalid_payload") and "not supported" in body["details"]
+    assert stack.items() == before
+    material = make_benefit(stack, "Gift")
+    code, body = stack.call("update_benefit", "PUT", f"{BEN}/{material['id']}", {"type": "DIGITAL", "digital": digital})
+    assert (code, body["key"]) == (400, "invalid_payload")
+    # One stored before they were refused is never activated
+    db = stack.db()
+    stored = components.get_stored(db, "BEN", material["id"])
+    assert stored is not None
+    components.save_component(db, "BEN", stored, {**{k: v for k, v in stored.data.items() if k != "material"}, "type": "DIGITAL",
+                                                      "digital": digital}, "updated")
+    before = stack.items()
+    code, body = stack.call("activate_benefit", "POST", f"{BEN}/{material['id']}/activate")
+    assert (code, body["key"], body["resource_id"]) == (400, "benefit_not_supported", material["id"])
+    assert stack.items() == before
 
 
 def test_names_are_unique_per_project(stack: Stack) -> None:

@@ -66,6 +66,7 @@ def a_requests(a: dict[str, Any]) -> list[tuple[str, str, str, Any]]:
         ("get_program_member", "GET", p["member"], None),
         ("list_card_transactions", "GET", p["txs"], None),
         ("list_member_reward_purchases", "GET", p["purchase"], None),
+        ("list_member_benefit_transactions", "GET", p["benefits"], None),
         ("create_program_member", "POST", p["members"], {"customer_id": a["customer"]}),
         ("adjust_card_points", "POST", p["points"], {"points": 1000}),
         ("purchase_member_reward", "POST", p["purchase"], {"reward_id": a["reward"]}),

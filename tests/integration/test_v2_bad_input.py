@@ -42,7 +42,8 @@ def stack(module_stack: Stack) -> Stack:
 def paths(w: dict[str, Any]) -> dict[str, str]:
     m = f"{BASE}/programs/{w['program']}/members/{w['member']}"
     return {"points": f"{m}/cards/{w['card']}/points", "purchase": f"{m}/rewards/purchases", "member": m,
-            "members": f"{BASE}/programs/{w['program']}/members", "txs": f"{m}/cards/{w['card']}/transactions"}
+            "members": f"{BASE}/programs/{w['program']}/members", "txs": f"{m}/cards/{w['card']}/transactions",
+            "benefits": f"{m}/benefits/transactions"}
 
 
 POST_ENDPOINTS = [
@@ -73,6 +74,7 @@ def test_unknown_fields_are_400(stack: Stack, world: dict[str, Any], name: str, 
     ("get_program_member", "GET", lambda w: paths(w)["member"]),
     ("list_card_transactions", "GET", lambda w: paths(w)["txs"]),
     ("list_member_reward_purchases", "GET", lambda w: paths(w)["purchase"]),
+    ("list_member_benefit_transactions", "GET", lambda w: paths(w)["benefits"]),
     ("get_card_definition", "GET", lambda w: f"{BASE}/card-definitions/{w['cdef']}"),
     ("get_earning_rule", "GET", lambda w: f"{BASE}/earning-rules/{w['rule']}"),
     ("get_reward", "GET", lambda w: f"{BASE}/rewards/{w['reward']}"),
@@ -143,6 +145,7 @@ def test_invalid_bodies_are_400(stack: Stack, world: dict[str, Any], name: str, 
     ("purchase_member_reward", "POST", lambda w: paths(w)["purchase"], {"reward_id": "reward-1"}, "reward"),
     ("list_card_transactions", "GET", lambda w: paths(w)["txs"].replace(w["card"], UNKNOWN["card"]), None, "card"),
     ("list_member_reward_purchases", "GET", lambda w: paths(w)["purchase"].replace(w["member"], UNKNOWN["member"]), None, "member"),
+    ("list_member_benefit_transactions", "GET", lambda w: paths(w)["benefits"].replace(w["member"], UNKNOWN["member"]), None, "member"),
     ("create_program", "POST", lambda w: f"{BASE}/programs", {"name": "p", "card_definitions": [{"id": UNKNOWN["cdef"]}]},
      "card_definition"),
     ("create_program", "POST", lambda w: f"{BASE}/programs", {"name": "p", "tier_structures": [{"id": "lts_0a"}]}, "tier_structure"),
@@ -156,18 +159,23 @@ def test_unknown_or_malformed_ids_are_404(stack: Stack, world: dict[str, Any], n
     assert resp["resource_type"] == resource
 
 
-@pytest.mark.parametrize("query", [{"limit": "0"}, {"limit": "101"}, {"limit": "ten"}])
-@pytest.mark.parametrize("name", ["list_card_transactions", "list_member_reward_purchases"])
+LISTS = {"list_card_transactions": ("txs", "lcrsctx_"), "list_member_reward_purchases": ("purchase", "lcrstrx_"),
+         "list_member_benefit_transactions": ("benefits", "lcrsbtx_")}
+
+
+@pytest.mark.parametrize("query", [{"limit": "0"}, {"limit": "101"}, {"limit": "ten"}, {"order": "name"},
+                                   {"filters[benefit_id][conditions][$is]": "lrew_0a"}])
+@pytest.mark.parametrize("name", list(LISTS))
 def test_bad_list_parameters_are_400(stack: Stack, world: dict[str, Any], name: str, query: dict[str, str]) -> None:
-    path = paths(world)["txs" if name == "list_card_transactions" else "purchase"]
-    error_of(stack, 400, "invalid_query_params", name, "GET", path, query=query)
+    if "filters[benefit_id][conditions][$is]" in query and name != "list_member_benefit_transactions":
+        return
+    error_of(stack, 400, "invalid_query_params", name, "GET", paths(world)[LISTS[name][0]], query=query)
 
 
-@pytest.mark.parametrize("name", ["list_card_transactions", "list_member_reward_purchases"])
+@pytest.mark.parametrize("name", list(LISTS))
 def test_forged_cursors_are_400(stack: Stack, world: dict[str, Any], name: str) -> None:
-    path = paths(world)["txs" if name == "list_card_transactions" else "purchase"]
-    prefix = "lcrsctx_" if name == "list_card_transactions" else "lcrstrx_"
-    error_of(stack, 400, "invalid_or_expired_cursor", name, "GET", path, query={"cursor": prefix + "00" * 40})
+    path, prefix = LISTS[name]
+    error_of(stack, 400, "invalid_or_expired_cursor", name, "GET", paths(world)[path], query={"cursor": prefix + "00" * 40})
 
 
 def test_zero_points_is_no_change_and_writes_nothing(stack: Stack, world: dict[str, Any]) -> None:

@@ -68,7 +68,7 @@ class StockLimited(Strict):
 
 
 class BenefitStock(Variants):
-    """`UNLIMITED`, or `LIMITED` with `limited.quantity` (stored; it is consumed when benefits are granted, later)."""
+    """`UNLIMITED`, or `LIMITED` with `limited.quantity`: the remaining quantity, one taken by each approved grant."""
 
     type: Literal["UNLIMITED", "LIMITED"]
     limited: StockLimited | None = None
@@ -101,6 +101,15 @@ class BenefitUpdate(Strict):
     material: Material | None = None
     digital: BenefitDigital | None = None
     stock: BenefitStock | None = None
+
+
+def unsupported_reason(benefit: dict[str, Any]) -> str | None:
+    """Why this server cannot grant a benefit (a DIGITAL one: a coupon or gift voucher from a campaign), or None."""
+    if benefit.get("type") != "DIGITAL":
+        return None
+    kind = (benefit.get("digital") or {}).get("type") or "DIGITAL"
+    return (f"DIGITAL benefits ({kind}) are not supported by this server: they publish a voucher from a campaign, and "
+            "this server has no campaigns to publish it from; use a POINTS, POINTS_PROPORTIONAL or MATERIAL benefit")
 
 
 def card_definition_of(benefit: dict[str, Any]) -> str | None:

@@ -1,5 +1,5 @@
-"""Benefits: create (unique names), list, read, update (merged), soft delete, the DRAFT/ACTIVE lifecycle and the
-activities. Granting a benefit (and consuming its stock) is not done yet."""
+"""Benefits: create (unique names), list, read, update (merged), soft delete, the DRAFT/ACTIVE lifecycle, the
+activities, and a member's benefit transactions (the grants earning rules made: points/service.py writes them)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,14 @@ from loyalty.activities import records as activity_kinds
 from loyalty.activities.service import list_activities
 from loyalty.activities.service import list_spec as list_activities_spec
 from loyalty.benefits import store
-from loyalty.benefits.models import VARIANT_FIELDS, BenefitCreate, BenefitUpdate, benefit_object, card_definition_of
+from loyalty.benefits.models import (
+    VARIANT_FIELDS,
+    BenefitCreate,
+    BenefitUpdate,
+    benefit_object,
+    card_definition_of,
+    unsupported_reason,
+)
 from loyalty.components import service as component_service
 from loyalty.components import store as components
 from loyalty.components.store import BENEFIT, CARD_DEFINITION, DELETED
@@ -66,6 +73,14 @@ def _check_card_definition(db: Table, benefit: dict[str, Any]) -> str | None:
     return cdef_id
 
 
+def _refuse_unsupported(benefit: dict[str, Any]) -> None:
+    """400 for a benefit this server cannot grant (DIGITAL: coupons and gift vouchers need campaigns): refused rather
+    than stored and never delivered."""
+    reason = unsupported_reason(benefit)
+    if reason is not None:
+        raise invalid_payload(f"Property .type: {reason}")
+
+
 def _write(write: Callable[[], None], benefit: dict[str, Any], cdef_id: str | None) -> None:
     """Run a benefit's write; answer the condition it met: a taken name (409 `duplicate_found`), a card definition that
     changed meanwhile (404 / 423), or the benefit itself changed meanwhile (409 `concurrent_modification`)."""
@@ -89,6 +104,7 @@ def create_benefit(db: Table, body: BenefitCreate) -> dict[str, Any]:
     """Store a benefit: its name must be unused in the project (409 `duplicate_found`); a points benefit's card
     definition must exist (404), and be ACTIVE for an ACTIVE benefit (423 `resource_locked`)."""
     benefit = benefit_object(body)
+    _refuse_unsupported(benefit)
     cdef_id = _check_card_definition(db, benefit)
     _write(lambda: store.create_benefit(db, benefit, cdef_id), benefit, cdef_id)
     return benefit
@@ -112,6 +128,7 @@ def update_benefit(db: Table, benefit_id: str, body: BenefitUpdate) -> dict[str,
     model = merged(BenefitCreate, before, body, CREATE_FIELDS, VARIANT_FIELDS)
     benefit = {**benefit_object(model), "id": benefit_id, "status": before["status"], "created_at": before["created_at"],
                "updated_at": now_iso()}
+    _refuse_unsupported(benefit)
     fixed = changed(before, benefit, ACTIVE_EDITABLE)
     if fixed and stored.status == "ACTIVE":
         raise invalid_payload(f"Only name and stock can change while benefit {benefit_id} is ACTIVE; move it to DRAFT to "
@@ -142,6 +159,10 @@ def activate_benefit(db: Table, benefit_id: str) -> dict[str, Any]:
     stored = component_service.require_component(db, BENEFIT, benefit_id)
     if stored.status != "DRAFT":
         raise invalid_state_transition(400, RESOURCE, benefit_id, stored.status, "activate")
+    unsupported = unsupported_reason(stored.data)
+    if unsupported is not None:  # stored before DIGITAL benefits were refused: it never becomes ACTIVE
+        raise LoyaltyError(400, "benefit_not_supported", "Benefit not supported", unsupported, resource_type=RESOURCE,
+                           resource_id=benefit_id)
     benefit = {**stored.data, "status": "ACTIVE", "updated_at": now_iso()}
     cdef_id = card_definition_of(benefit)
     if cdef_id is not None:
@@ -176,3 +197,18 @@ def list_benefit_activities(db: Table, benefit_id: str, params: list[tuple[str, 
 
 
 ACTIVITIES = list_activities_spec(activity_kinds.BENEFIT)
+
+
+TRANSACTIONS = ListSpec("lcrsbtx_", filters={"benefit_id": id_field(ids.BENEFIT.prefix), "created_at": DATE})
+
+
+def list_member_benefit_transactions(db: Table, program_id: str, member_id: str, params: list[tuple[str, str]]) -> dict[str, Any]:
+    """A page of a member's benefit transactions (newest first unless `order=created_at`), filtered by benefit and date;
+    404 for a member that is not the program's."""
+    query = parse(params, TRANSACTIONS)
+    ids.PROGRAM.check(program_id)
+    ids.MEMBER.check(member_id)
+    page = store.list_member_benefit_transactions(db, program_id, member_id, query, TRANSACTIONS)
+    if page is None:
+        raise not_found("member", member_id)
+    return list_view(*page)

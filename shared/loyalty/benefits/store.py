@@ -1,5 +1,7 @@
 """Stored benefits: components of kind BEN, each with a claim on its name (unique per project) that moves with a rename
-and goes with a delete, in the same transaction; the earning rules that grant a benefit are found in the rules' list."""
+and goes with a delete, in the same transaction; the earning rules that grant a benefit are found in the rules' list.
+Benefit transactions (one list partition per member, newest first) are written by earning with the grant's claim and
+the benefit's stock move, in the transaction of its effect."""
 
 from __future__ import annotations
 
@@ -7,7 +9,11 @@ from typing import Any
 
 from loyalty.components import store as components
 from loyalty.components.store import BENEFIT, CARD_DEFINITION, EARNING_RULE, Stored
-from loyalty.db.keys import GSI1, key_names
+from loyalty.core import ids
+from loyalty.core.listing import ListQuery, ListSpec
+from loyalty.db import lists
+from loyalty.db.keys import BENEFIT_TRANSACTION_SK_PREFIX, GSI1, key_names
+from loyalty.db.lists import Collection
 from loyalty.db.table import Table
 from loyalty.db.transact import Transaction
 
@@ -85,3 +91,47 @@ def earning_rules_granting(db: Table, benefit_id: str) -> list[dict[str, Any]]:
 def _grants(rule: dict[str, Any], benefit_id: str) -> bool:
     return any(effect.get("type") == "BENEFIT" and (effect.get("benefit") or {}).get("id") == benefit_id
                for earning in rule.get("earnings") or [] for effect in earning.get("effects") or [])
+
+
+# ---------------------------------------------------------------------------------------------------- grants
+def get_benefits(db: Table, benefit_ids: list[str]) -> dict[str, dict[str, Any]]:
+    """Benefits by id, as stored now (one BatchGetItem; deleted ones included, with their status)."""
+    found = components.get_components(db, [(BENEFIT, b) for b in benefit_ids])
+    return {cid: data for (_, cid), data in found.items()}
+
+
+def add_grant(tx: Transaction, db: Table, source_id: str, claim: str, btx: dict[str, Any], take_stock: bool | None) -> None:
+    """Add to `tx` one grant of a benefit: its claim (label `claim`: refused when the effect already granted it), its
+    benefit transaction (label `btx`) and, for an APPROVED grant, the benefit's stock move (label `benefit`): with
+    `take_stock`, one taken from a LIMITED stock on condition that the benefit is still ACTIVE with one left; without,
+    on condition that it is still ACTIVE and UNLIMITED. A REJECTED grant (`take_stock` None) moves nothing. A taken unit
+    bumps the benefit's version, so an update that read the stock before it is refused rather than putting it back."""
+    tx.put("claim", db.keys.benefit_claim(source_id, claim), {"benefit_id": btx["benefit_id"], "member_id": btx["member_id"],
+                                                               "transaction_id": btx["id"], "status": btx["status"],
+                                                               "created_at": btx["created_at"]})
+    tx.put("btx", db.keys.benefit_transaction(btx["member_id"], btx["id"]), {"status": btx["status"], "data": btx})
+    if take_stock is None:
+        return
+    key = db.keys.component(BENEFIT, btx["benefit_id"])
+    names = {"#s": "status", "#d": "data", "#st": "stock", "#t": "type"}
+    if take_stock:
+        tx.update("benefit", key, "SET #d.#st.#li.#q = #d.#st.#li.#q - :one, version = if_not_exists(version, :zero) + :one",
+                  condition="#s = :active AND #d.#st.#t = :limited AND #d.#st.#li.#q > :zero",
+                  names={**names, "#li": "limited", "#q": "quantity"},
+                  values={"one": 1, "zero": 0, "active": "ACTIVE", "limited": "LIMITED"})
+    else:
+        tx.check("benefit", key, "#s = :active AND (attribute_not_exists(#d.#st) OR #d.#st.#t <> :limited)", names=names,
+                 values={"active": "ACTIVE", "limited": "LIMITED"})
+
+
+def list_member_benefit_transactions(db: Table, program_id: str, member_id: str, query: ListQuery,
+                                     spec: ListSpec) -> tuple[list[dict[str, Any]], dict[str, str] | None] | None:
+    """A page of a member's benefit transactions (one Query in creation order); None unless the member is the program's."""
+    collection = Collection(db.keys.benefit_transactions(member_id), sk_prefix=BENEFIT_TRANSACTION_SK_PREFIX,
+                            id_prefix=ids.BENEFIT_TRANSACTION.prefix, owner={"program_id": program_id, "member_id": member_id})
+
+    def exists() -> bool:
+        member = db.get(db.keys.member(member_id))
+        return member is not None and member["data"].get("program_id") == program_id and member["status"] != "DELETED"
+
+    return lists.page(db, collection, query, spec, lambda item: dict(item["data"]), exists)

@@ -13,6 +13,7 @@ ASSIGNMENT_SK_PREFIX = "A#"
 CARD_TRANSACTION_SK_PREFIX = "CTX#"
 MEMBERSHIP_SK_PREFIX = "MSHIP#"
 REWARD_PURCHASE_SK_PREFIX = "RTX#"
+BENEFIT_TRANSACTION_SK_PREFIX = "BTX#"
 CARD_SK_PREFIX = "CARD#"
 PROGRAM_SK = "PROGRAM"
 PROJECTS_PARTITION = "PROJECTS"
@@ -37,6 +38,7 @@ SETTLED_BUCKET_SK_PREFIX = "XB#"
 NEXT_ACTIVATION_ATTR_PREFIX = "NA#"
 NEXT_EXPIRATION_ATTR_PREFIX = "NE#"
 EARN_CLAIM_SK_PREFIX = "E#"
+BENEFIT_CLAIM_SK_PREFIX = "B#"
 CAMPAIGN_EARNING_RULE_SK_PREFIX = "ERN#"
 
 
@@ -169,6 +171,13 @@ class Keys:
     def reward_purchase(self, member_id: str, transaction_id: str) -> Key:
         return Key(self.reward_purchases(member_id), f"{REWARD_PURCHASE_SK_PREFIX}{transaction_id}")
 
+    def benefit_transactions(self, member_id: str) -> str:
+        """The partition of a member's benefit transactions (sort keys BENEFIT_TRANSACTION_SK_PREFIX + time-ordered id)."""
+        return self._pk("MBR", member_id, "BTX")
+
+    def benefit_transaction(self, member_id: str, transaction_id: str) -> Key:
+        return Key(self.benefit_transactions(member_id), f"{BENEFIT_TRANSACTION_SK_PREFIX}{transaction_id}")
+
     def reward_transaction_ref(self, transaction_id: str) -> Key:
         """The pointer from a reward transaction id to its member (the refund path names only the program and the id)."""
         return Key(self._pk("RTX", transaction_id), "RTX")
@@ -234,6 +243,11 @@ class Keys:
     def earn_claim(self, source_id: str, claim: str) -> Key:
         """The claim of one effect of one earning rule on one card: written with its points, only if absent."""
         return Key(self.earn_claims(source_id), f"{EARN_CLAIM_SK_PREFIX}{claim}")
+
+    def benefit_claim(self, source_id: str, claim: str) -> Key:
+        """The claim of one BENEFIT effect of one earning rule for one member: written with its benefit transaction, only
+        if absent (beside the points claims, outside their sort-key prefix: an order cancel does not revoke a benefit)."""
+        return Key(self.earn_claims(source_id), f"{BENEFIT_CLAIM_SK_PREFIX}{claim}")
 
     def trigger_cooldown(self, member_id: str, rule_id: str) -> Key:
         """When an earning rule last gave a member something (its FIXED_COOLDOWN is counted from then)."""

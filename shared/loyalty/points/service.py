@@ -11,6 +11,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 from zoneinfo import ZoneInfo
 
+from loyalty.benefits import store as benefit_store
+from loyalty.benefits.models import card_definition_of, unsupported_reason
 from loyalty.cards import buckets as bucket_store
 from loyalty.cards.buckets import CardWrite
 from loyalty.cards.ledger import card_transaction
@@ -23,12 +25,14 @@ from loyalty.core.settings import get_settings
 from loyalty.core.validity import in_validity_window
 from loyalty.db.keys import CARD_DEFINITION, EARNING_RULE
 from loyalty.db.table import Item, Table
-from loyalty.db.transact import TransactionConflict
+from loyalty.db.transact import Transaction, TransactionConflict
 from loyalty.earning import buckets, engine
 from loyalty.earning.records import (
     CUSTOM_EVENT,
     ORDER_PAID,
+    PENDING_POINTS_ADDED,
     POINTS_EARNED,
+    BenefitGrant,
     CustomEvent,
     Earning,
     EarningContext,
@@ -229,11 +233,17 @@ def v1_card_definition(v1: Mapping[str, Any]) -> dict[str, Any]:
 def evaluate(setup: Setup, trigger: Any, customer_id: str, *, order: Order | None = None, event: CustomEvent | None = None,
              segment_id: str | None = None, at: str | None = None, metadata: Mapping[str, Any] | None = None) -> engine.Evaluation:
     """Run the engine over a customer's setup (nothing is written); `metadata` stands in for the stored customer metadata."""
-    customer_metadata = metadata if metadata is not None else (setup.customer or {}).get("metadata") or {}
-    context = EarningContext(trigger=trigger, now=at or now_iso(), customer_id=customer_id, customer_metadata=customer_metadata,
-                             order=order, event=event, segment_id=segment_id, memberships=tuple(setup.memberships),
-                             timezone=timezone())
+    context = earning_context(setup, trigger, customer_id, order=order, event=event, segment_id=segment_id, at=at, metadata=metadata)
     return engine.evaluate(context, setup.rules.values())
+
+
+def earning_context(setup: Setup, trigger: Any, customer_id: str, *, order: Order | None = None, event: CustomEvent | None = None,
+                    segment_id: str | None = None, at: str | None = None, metadata: Mapping[str, Any] | None = None) -> EarningContext:
+    """What the engine evaluates a trigger in (also what a POINTS_PROPORTIONAL benefit's points are computed from)."""
+    customer_metadata = metadata if metadata is not None else (setup.customer or {}).get("metadata") or {}
+    return EarningContext(trigger=trigger, now=at or now_iso(), customer_id=customer_id, customer_metadata=customer_metadata,
+                          order=order, event=event, segment_id=segment_id, memberships=tuple(setup.memberships),
+                          timezone=timezone())
 
 
 @dataclass
@@ -273,7 +283,8 @@ def earn(db: Table, customer_id: str, source_id: str, *, order: Order | None = N
     if not setup.memberships:
         return 0
     trigger = ORDER_PAID if order is not None else CUSTOM_EVENT
-    result = evaluate(setup, trigger, customer_id, order=order, event=event, at=at)
+    context = earning_context(setup, trigger, customer_id, order=order, event=event, at=at)
+    result = engine.evaluate(context, setup.rules.values())
     for gap in result.unsupported:
         if gap.feature in ENFORCED_HERE:
             continue
@@ -313,6 +324,10 @@ def earn(db: Table, customer_id: str, source_id: str, *, order: Order | None = N
                                               finish=finish)
         written += count
         refused |= {(card["member_id"], rule_id) for rule_id in refused_rules}
+    grants = [g for g in result.benefits if (g.member_id, g.rule_id) not in refused]
+    if grants:
+        written += grant_benefits(db, setup, context, grants, {(e.member_id, e.rule_id) for e in result.earnings}, source_id, at,
+                                  finish=finish)
     return written
 
 
@@ -323,7 +338,8 @@ def _as_policy(earning: Earning, cdef: Mapping[str, Any]) -> Earning:
                    points_expiration=earning.points_expiration or cdef.get("points_expiration"))
 
 
-def _earning_write(db: Table, card: Card, cdef: Mapping[str, Any], earnings: list[Earning], source_id: str, at: str) -> CardWrite:
+def _earning_write(db: Table, card: Card, cdef: Mapping[str, Any], earnings: list[Earning], source_id: str, at: str,
+                   *, claims: bool = True) -> CardWrite:
     write = CardWrite(card["member_id"], card["id"])
     credits: dict[tuple[str, str], int] = defaultdict(int)
     record = cast(dict[str, Any], card)
@@ -356,7 +372,8 @@ def _earning_write(db: Table, card: Card, cdef: Mapping[str, Any], earnings: lis
             claim.update({"bucket_id": bucket["id"], "bucket_date": day})
         claim["transaction_id"] = ctx["id"]
         write.transactions.append(cast(dict[str, Any], ctx))
-        write.items.append(labelled(f"claim:{i}", store.add_claim, db, source_id, earning.idempotency_key, claim))
+        if claims:
+            write.items.append(labelled(f"claim:{i}", store.add_claim, db, source_id, earning.idempotency_key, claim))
     for n, ((date, kind), points) in enumerate(sorted(credits.items())):
         write.credit_expiring(db, record, date, kind, points, ids.POINTS_BUCKET.new(), label=f"credit:{n}")
     return write
@@ -431,6 +448,168 @@ def write_earnings(db: Table, card: Card, cdef: Mapping[str, Any], earnings: lis
                 return 0, refused
             card = cast(Card, {**fresh, "customer_id": cast(dict[str, Any], card).get("customer_id")})
     raise RuntimeError("the card kept changing while its earnings were written")
+
+
+# ---------------------------------------------------------------------------------------------- benefits granted by earning
+# Why a grant is REJECTED (ours: earning-map §7, E24); the transaction's `details.rejection.details` says it in words.
+BENEFIT_NOT_ACTIVE = "benefit_not_active"
+BENEFIT_NOT_SUPPORTED = "not_supported"
+OUT_OF_STOCK = "out_of_stock"
+NO_CARD = "no_card"
+ZERO_POINTS = "zero_points"
+POINTS_BENEFITS = ("POINTS", "POINTS_PROPORTIONAL")
+
+
+@dataclass
+class GrantPlan:
+    """One grant as it will be written: its benefit transaction, the stock move (True: take one from a LIMITED stock;
+    False: the benefit must still be ACTIVE and UNLIMITED; None: a rejection moves nothing) and, for points, the card
+    write its transaction rides in."""
+
+    btx: dict[str, Any]
+    take_stock: bool | None
+    write: CardWrite | None = None
+
+
+def grant_benefits(db: Table, setup: Setup, context: EarningContext, grants: Iterable[BenefitGrant],
+                   counted: set[tuple[str, str]], source_id: str, at: str, *, finish: Finish | None = None) -> int:
+    """Grant the benefits the BENEFIT effects give (earning-map §7): each writes one benefit transaction (FULFILLMENT),
+    once (a claim keyed like the effect's points claims), in one transaction with what it delivers: points on the member's
+    card of the benefit's card definition (the transaction an earning writes, pending or not, expiring as the card
+    definition says), or a product or SKU named in the result; a LIMITED stock gives one unit per APPROVED grant. A
+    grant that cannot be delivered is written REJECTED with its reason. A rule that gave the member no points counts its
+    trigger limits with its first grant (`counted`: the members' rules whose points counted them); a rule they refuse
+    grants nothing. `finish` joins the first grant written when no earning carried it. Returns how many grants were
+    written."""
+    grants = list(grants)
+    benefits = benefit_store.get_benefits(db, sorted({g.benefit_id for g in grants}))
+    triggers: dict[tuple[str, str], limits.TriggerLimit] = {}
+    for grant in grants:
+        key = (grant.member_id, grant.rule_id)
+        if key not in counted and key not in triggers:
+            limit = limits.trigger_limit(db, setup.rules[grant.rule_id], grant.member_id, at, timezone())
+            if limit is not None:
+                triggers[key] = limit
+    written, blocked = 0, set()
+    for grant in grants:
+        key = (grant.member_id, grant.rule_id)
+        if key in blocked:
+            continue
+        outcome = _grant(db, setup, context, grant, benefits, source_id, at, triggers.get(key), finish)
+        if outcome == "blocked":
+            blocked.add(key)
+            continue
+        triggers.pop(key, None)  # counted with this grant (or by the delivery that wrote it first)
+        written += outcome == "written"
+    return written
+
+
+def _grant(db: Table, setup: Setup, context: EarningContext, grant: BenefitGrant, benefits: dict[str, dict[str, Any]],
+           source_id: str, at: str, trigger: limits.TriggerLimit | None, finish: Finish | None) -> str:
+    """Write one grant: `written`; `claimed` (it was written before: a resent order, a redelivered job); `blocked` (the
+    rule's trigger limit refuses it). The benefit or card moving meanwhile is read again."""
+    for _ in range(MAX_WRITE_ATTEMPTS):
+        plan = _plan_grant(db, setup, context, grant, benefits.get(grant.benefit_id), source_id, at)
+
+        def add(tx: Transaction, _label: str, plan: GrantPlan = plan) -> None:
+            benefit_store.add_grant(tx, db, source_id, grant.idempotency_key, plan.btx, plan.take_stock)
+        items: list[ItemBuilder] = [("grant", add), *(trigger.items if trigger else ())]
+        riding = finish is not None and not finish.done
+        if finish is not None and riding:
+            items.append(finish.item)
+        try:
+            if plan.write is not None:
+                plan.write.items += items
+                plan.write.commit(db)
+            else:
+                tx = db.transaction()
+                for label, build in items:
+                    build(tx, label)
+                tx.commit()
+            if finish is not None and riding:
+                finish.done = True
+            return "written"
+        except TransactionConflict as conflict:
+            if finish is not None and riding and conflict.failed(finish.item[0]):
+                finish.done = True  # another delivery ended the job, or a later job replaced it: nothing to end here
+                continue
+            if conflict.failed("claim"):
+                return "claimed"
+            if bucket_store.failed_labels(conflict, "trigger:"):
+                return "blocked"
+            if conflict.failed("benefit"):
+                benefits.update(benefit_store.get_benefits(db, [grant.benefit_id]))
+                benefits.setdefault(grant.benefit_id, {})
+                continue
+            if conflict.failed("card") and plan.write is not None:
+                setup.cards.pop(plan.write.card_id, None)  # the member (and its card) was deleted meanwhile
+                continue
+            raise
+    raise RuntimeError("the benefit kept changing while its grant was written")
+
+
+def _member_card(setup: Setup, member_id: str, cdef_id: str | None) -> Card | None:
+    """The member's card of a card definition (the first by id when it holds several)."""
+    held = sorted((c for c in setup.cards.values() if c["member_id"] == member_id and c["card_definition_id"] == cdef_id),
+                  key=lambda c: c["id"])
+    return held[0] if held else None
+
+
+def _plan_grant(db: Table, setup: Setup, context: EarningContext, grant: BenefitGrant, benefit: dict[str, Any] | None,
+                source_id: str, at: str) -> GrantPlan:
+    """Decide a grant against the benefit as read: REJECTED when the benefit is not ACTIVE (`benefit_not_active`), is
+    DIGITAL (`not_supported`), has no stock left (`out_of_stock`), credits a card definition the member holds no card of
+    (`no_card`) or comes to 0 points (`zero_points`); else APPROVED with its result."""
+    rule = setup.rules.get(grant.rule_id, {})
+    reason = f"{setup.programs.get(grant.program_id, {}).get('name') or ''} / {rule.get('name') or ''}"
+    btx_id = ids.BENEFIT_TRANSACTION.new()
+    source = {"order_id": source_id} if context.order is not None else {"event_id": source_id}
+    rejection: tuple[str, str] | None = None
+    result: dict[str, Any] | None = None
+    write: CardWrite | None = None
+    benefit = benefit or {}
+    status = benefit.get("status")
+    stock = benefit.get("stock") or {}
+    limited = stock.get("type") == "LIMITED"
+    unsupported = unsupported_reason(benefit)
+    if status != "ACTIVE":
+        rejection = (BENEFIT_NOT_ACTIVE, f"Benefit {grant.benefit_id} is {status or 'missing'}, not ACTIVE")
+    elif unsupported is not None:
+        rejection = (BENEFIT_NOT_SUPPORTED, unsupported)
+    elif limited and int((stock.get("limited") or {}).get("quantity", 0)) <= 0:
+        rejection = (OUT_OF_STOCK, f"Benefit {grant.benefit_id} has no stock left")
+    elif benefit.get("type") in POINTS_BENEFITS:
+        cdef_id = card_definition_of(benefit)
+        card = _member_card(setup, grant.member_id, cdef_id)
+        points = 0 if card is None else engine.effect_points(benefit, context, lambda feature, detail: logger.warning(
+            "benefit points part not evaluated", extra={"benefit_id": grant.benefit_id, "feature": feature, "detail": detail}))
+        if card is None:
+            rejection = (NO_CARD, f"Member {grant.member_id} holds no card of card definition {cdef_id}")
+        elif points <= 0:
+            rejection = (ZERO_POINTS, f"Benefit {grant.benefit_id} comes to 0 points for this {'order' if context.order else 'event'}")
+        else:
+            cdef = setup.card_definitions.get(str(cdef_id), {})
+            pending = (cdef.get("pending_points") or {}).get("type", "IMMEDIATE") not in (None, "", "IMMEDIATE")
+            earning = Earning(
+                rule_id=grant.rule_id, rule_name=str(rule.get("name") or ""), earning_id=grant.earning_id,
+                earning_index=grant.earning_index, effect_index=grant.effect_index, effect_type="BENEFIT", card_id=card["id"],
+                card_definition_id=str(cdef_id), member_id=grant.member_id, program_id=grant.program_id, points=points,
+                transaction_type=PENDING_POINTS_ADDED if pending else POINTS_EARNED, reason=reason,
+                metadata={"member_id": grant.member_id, "program_id": grant.program_id, "earning_item_id": grant.earning_id,
+                          "earning_rule_id": grant.rule_id, "benefit_id": grant.benefit_id, "benefit_transaction_id": btx_id},
+                points_expiration=None, idempotency_key=grant.idempotency_key)
+            write = _earning_write(db, card, cdef, [earning], source_id, at, claims=False)
+            result = {"card_transaction": {"id": write.transactions[-1]["id"]}}
+    else:
+        material = benefit.get("material") or {}
+        variant = str(material.get("type", "")).lower()
+        result = {variant: material.get(variant)}
+    btx = {"id": btx_id, "benefit_id": grant.benefit_id, "program_id": grant.program_id, "member_id": grant.member_id,
+           "earning_rule_id": grant.rule_id, "type": "FULFILLMENT",
+           "details": {"reason": reason, "rejection": {"reason": rejection[0], "details": rejection[1]} if rejection else None,
+                       "metadata": {**source, "earning_item_id": grant.earning_id}, "result": result},
+           "status": "REJECTED" if rejection else "APPROVED", "created_at": at, "updated_at": None, "object": "benefit_transaction"}
+    return GrantPlan(btx, None if rejection else limited, write)
 
 
 # ---------------------------------------------------------------------------------------------- pending points
