@@ -14,9 +14,11 @@ from tests.integration.test_v2_journey import BASE, credit, make_customer, make_
 MUG = {"type": "PRODUCT", "product": {"id": "prod_0ba649b6893cf33a80"}}
 
 
+DAY = {"type": "CURRENT_PERIOD", "current_period": {"unit": "DAY"}}
+
+
 def per_day(most: int) -> dict[str, Any]:
-    return {"frequency": {"type": "LIMITED", "limits": [{"type": "TIME_BASED", "period": {"type": "CURRENT_PERIOD", "current_period": {"unit": "DAY"}},
-                                                         "triggers": {"max": most}}]}}
+    return {"frequency": {"type": "LIMITED", "limits": [{"type": "TIME_BASED", "period": DAY, "triggers": {"max": most}}]}}
 
 
 COOLDOWN_1H = {"cooldown": {"type": "FIXED_COOLDOWN", "fixed_cooldown": {"period": {"value": 1, "unit": "HOUR"}}}}
