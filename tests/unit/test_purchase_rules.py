@@ -14,6 +14,7 @@ from loyalty.components.models import RewardCreate
 from loyalty.core.errors import LoyaltyError
 from loyalty.db.keys import Keys
 from loyalty.members.records import Card
+from loyalty.programs.models import RewardCostOverride
 from loyalty.purchases import costs, limits
 
 MAIN, BONUS, FAR = "lcdef_main", "lcdef_bonus", "lcdef_far"
@@ -158,3 +159,15 @@ def test_purchase_limits_become_conditioned_items_keyed_per_member_reward_and_pe
     assert count_key == FakeDb.keys.purchase_count("mem_1", "lrew_1", "2026-12")
     assert count["values"]["most"] == 3 and "#n < :most" in count["condition"]
     assert limits.purchase_limit_items(cast(Any, FakeDb()), {"id": "lrew_2"}, "mem_1", "2026-11-30T23:30:00Z", "UTC") == ()
+
+
+def test_a_program_assignment_cost_override_is_held_to_the_same_rules() -> None:
+    spend = [{"points": 1, "card_definition_id": "lcdef_1"}]
+    good = {"logic": "1", "1": {"name": "member.metadata", "property": "a", "conditions": {"$is": ["x"]}}}
+    assert RewardCostOverride.model_validate({"spending": spend, "rules": good}).model_dump(exclude_none=True)["rules"] == good
+    for rules, loc in (({"logic": "1", "1": {"name": "order.amount"}}, ("rules", "1", "name")),
+                       ({"logic": "1", "1": {"name": "member.metadata", "conditions": {"$is": ["x"]}}}, ("rules", "1", "property")),
+                       ({"logic": "(1", "1": {"name": "customer.segment"}}, ("rules", "logic"))):
+        with pytest.raises(ValidationError) as raised:
+            RewardCostOverride.model_validate({"spending": spend, "rules": rules})
+        assert raised.value.errors()[0]["loc"] == loc

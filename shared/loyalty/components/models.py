@@ -1125,27 +1125,31 @@ class Cost(Strict):
 
     @model_validator(mode="after")
     def _rules_a_purchase_evaluates(self) -> Self:
-        if self.rules is None:
-            return self
-        try:
-            parse_logic(self.rules.logic)
-        except LogicError as error:
-            raise invalid_at(("rules", "logic"), f"does not parse: {error}", self.rules.logic) from None
-        for key, rule in self.rules.numbered_rules().items():
-            if rule.name is None:
-                raise invalid_at(("rules", key, "name"), "is required: a purchase evaluates every rule", None)
-            if rule.name != "customer.segment" and not rule.property:
-                raise invalid_at(("rules", key, "property"), f"is required for {rule.name} rules", rule.property)
-            if rule.rules is not None:
-                raise invalid_at(("rules", key, "rules"), "nested rules groups are not evaluated by this server; use logic", None)
-            for operator, values in ((rule.conditions.model_extra or {}) if rule.conditions is not None else {}).items():
-                if operator == "$from":
-                    raise invalid_at(("rules", key, "conditions", "$from"), "has no documented meaning and is not evaluated by this server",
-                                     values)
-                if rule.name != "customer.segment" and any(isinstance(value, Mapping | BaseModel) for value in values):
-                    raise invalid_at(("rules", key, "conditions", operator), "must compare with plain values (strings, numbers, booleans)",
-                                     None)
+        if self.rules is not None:
+            check_cost_rules(self.rules, ("rules",))
         return self
+
+
+def check_cost_rules(rules: CostRulesGroup, loc: Loc) -> None:
+    """Refuse (400, at `loc`) the parts of a reward cost's rules group a purchase could not evaluate (see `Cost`)."""
+    try:
+        parse_logic(rules.logic)
+    except LogicError as error:
+        raise invalid_at((*loc, "logic"), f"does not parse: {error}", rules.logic) from None
+    for key, rule in rules.numbered_rules().items():
+        if rule.name is None:
+            raise invalid_at((*loc, key, "name"), "is required: a purchase evaluates every rule", None)
+        if rule.name != "customer.segment" and not rule.property:
+            raise invalid_at((*loc, key, "property"), f"is required for {rule.name} rules", rule.property)
+        if rule.rules is not None:
+            raise invalid_at((*loc, key, "rules"), "nested rules groups are not evaluated by this server; use logic", None)
+        for operator, values in ((rule.conditions.model_extra or {}) if rule.conditions is not None else {}).items():
+            if operator == "$from":
+                raise invalid_at((*loc, key, "conditions", "$from"), "has no documented meaning and is not evaluated by this server",
+                                 values)
+            if rule.name != "customer.segment" and any(isinstance(value, Mapping | BaseModel) for value in values):
+                raise invalid_at((*loc, key, "conditions", operator), "must compare with plain values (strings, numbers, booleans)",
+                                 None)
 
 
 class RewardRefunds(Strict):
