@@ -91,7 +91,12 @@ def purchase_day(at: str) -> int:
 
 
 def purchase_reward(db: Table, program_id: str, member_id: str, body: RewardPurchaseCreate) -> tuple[dict[str, Any], int]:
-    """Accept a purchase (202, PENDING transactions) or simulate it (DRY_RUN, 200, nothing stored)."""
+    """Accept a purchase (202, PENDING transactions) or simulate it (DRY_RUN, 200, nothing stored).
+
+    The cost is chosen by purchases.costs.choose_cost (the chooser Examine rewards uses). The card definition's
+    per-spend spending limit is checked before anything is written; the reward's purchase limits and the card
+    definition's global spending limit are conditioned counters of the accepting transaction (a DRY_RUN counts
+    nothing, so it cannot tell that a counter is full)."""
     ids.PROGRAM.check(program_id)
     ids.MEMBER.check(member_id)
     ids.REWARD.check(body.reward_id)
@@ -131,6 +136,8 @@ def purchase_reward(db: Table, program_id: str, member_id: str, body: RewardPurc
         raise _cost_refusal(choice, reward["id"])
     cdef = found.get((components.CARD_DEFINITION, card["card_definition_id"])) or {}
     spending.check_spend(cdef, cost)
+    tz = get_settings().timezone
+    limits = (*purchase_limits.purchase_limit_items(db, reward, member_id, now, tz), *spending.spending_items(db, cdef, card, cost, now, tz))
 
     rtx: RewardTransaction = {
         "id": ids.REWARD_TRANSACTION.new(),
@@ -162,8 +169,6 @@ def purchase_reward(db: Table, program_id: str, member_id: str, body: RewardPurc
                                  cost=cost, limited_stock=limited, result=_result(reward, target_card),
                                  purchased_transaction_id=purchased_id)
     try:
-        tz = get_settings().timezone
-        limits = (*purchase_limits.purchase_limit_items(db, reward, member_id, now, tz), *spending.spending_items(db, cdef, card, cost, now, tz))
         store.accept_reward_purchase(db, rtx, ctx, cost, limited, job, limits)
     except TransactionConflict as conflict:
         for label in (purchase_limits.COOLDOWN, purchase_limits.FREQUENCY):
