@@ -69,7 +69,9 @@ BUDGETS: dict[str, Budget] = {
     "adjust points": Budget("Query program + Query member + PutItem + SendMessage", reads=2, writes=1, sends=1),
     "list card transactions p1": Budget("Query, 1 per page", reads=1),
     "list card transactions p2": Budget("Query, 1 per page", reads=1),
-    "purchase reward": Budget("Query program + Query member + GetItem reward + TransactWriteItems + SendMessage",
+    "purchase reward": Budget("Query program + Query member + BatchGetItem (the reward and the card definitions of the member's "
+                              "cards, for their spending limits) + TransactWriteItems (with the purchase- and spending-limit counters) "
+                              "+ SendMessage; a cost rule on customer.metadata adds a GetItem of the customer",
                               reads=3, transactions=1, sends=1),
     "refund reward purchase": Budget("GetItem of the purchase's id pointer + BatchGetItem (the purchase, its reward, the paying card's "
                                      "definition, the program's reward) + TransactWriteItems (purchase REFUNDED on condition it is still "

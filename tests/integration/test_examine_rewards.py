@@ -1,7 +1,8 @@
-"""Examine rewards on moto: per membership and card, which ACTIVE rewards of the member's ACTIVE programs the member could
-buy now, at what cost, and every unavailability reason (insufficient_balance, no_card_for_cost, out_of_stock,
-no_target_card); the assignment's costs override the reward's; a member id scopes the answer to its program; and nothing is
-ever written (a full table scan before and after every examination)."""
+"""Examine rewards on moto: per membership, which ACTIVE rewards of the member's ACTIVE programs the member could buy now,
+on the card and at the cost a purchase would choose (the same chooser: costs in order, their rules on customer and member
+metadata, then the first the member can pay), and every unavailability reason (insufficient_balance, no_card_for_cost,
+no_matching_cost, out_of_stock, no_target_card); the assignment's costs override the reward's; a member id scopes the
+answer to its program; and nothing is ever written (a full table scan before and after every examination)."""
 
 from __future__ import annotations
 
@@ -32,6 +33,12 @@ def spend(*prices: tuple[str, int]) -> list[dict[str, Any]]:
     return [{"spending": [{"points": points, "card_definition_id": cdef}]} for cdef, points in prices]
 
 
+def when(name: str, prop: str, value: Any, cdef: str, points: int) -> dict[str, Any]:
+    """A cost guarded by one rule: `name` (customer.metadata / member.metadata / customer.segment) `prop` $is `value`."""
+    rule = {"name": name, "property": prop, "conditions": {"$is": [value]}, "error": {"message": f"{prop} must be {value}"}}
+    return {"rules": {"logic": "1", "1": rule}, "spending": [{"points": points, "card_definition_id": cdef}]}
+
+
 def build(stack: Stack, source_id: str = "alice-r") -> dict[str, Any]:
     """Given program Club (wallets Main with 150 points and Bonus with 0) with seven rewards, program Other (wallet Far with
     40 points) with one, and Alice, a member of both."""
@@ -44,7 +51,7 @@ def build(stack: Stack, source_id: str = "alice-r") -> dict[str, Any]:
 
     rewards = {
         "mug": reward("Mug", spend((cdef["Main"], 100)), metadata={"shelf": "A"}, purchase_limits=ONCE_A_DAY),
-        # the cheapest cost of each card's definition is the one examined: 300 on Main (too much), 20 on Bonus (no points)
+        # no cost can be paid: the first on a card the member holds is shown (500 on Main)
         "shirt": reward("Shirt", spend((cdef["Main"], 500), (cdef["Main"], 300), (cdef["Bonus"], 20))),
         "elsewhere": reward("Elsewhere", spend((cdef["Nowhere"], 70), (cdef["Nowhere"], 60))),
         "gone": reward("Gone", spend((cdef["Main"], 10))),
@@ -53,6 +60,14 @@ def build(stack: Stack, source_id: str = "alice-r") -> dict[str, Any]:
         "override": reward("Override", spend((cdef["Main"], 1000))),
         "retired": reward("Retired", spend((cdef["Main"], 1))),
         "far": reward("Far", spend((cdef["Far"], 40))),
+        # Bonus (0 points) cannot pay the first cost: the second, on Main, is the one chosen
+        "hat": reward("Hat", spend((cdef["Bonus"], 20), (cdef["Main"], 100))),
+        # gold customers pay 10, app members 120 (Alice is silver and uses the app), anyone 140
+        "vip": reward("Vip", [when("customer.metadata", "tier", "gold", cdef["Main"], 10),
+                              when("member.metadata", "channel", "app", cdef["Main"], 120), *spend((cdef["Main"], 140))]),
+        # a segment rule never holds (no segments exist yet), nor does the other rule for Alice
+        "segment": reward("Segment", [when("customer.segment", "id", "seg_1", cdef["Main"], 5),
+                                      when("customer.metadata", "tier", "bronze", cdef["Main"], 6)]),
     }
     def rule(wallet: str) -> dict[str, str]:
         return {"id": ok(stack, "create_earning_rule", "POST", f"{BASE}/earning-rules", {
@@ -64,7 +79,8 @@ def build(stack: Stack, source_id: str = "alice-r") -> dict[str, Any]:
         "card_definitions": [{"id": cdef["Main"]}, {"id": cdef["Bonus"]}],
         "rewards": [{"id": rewards["mug"]}, {"id": rewards["shirt"]}, {"id": rewards["elsewhere"]},
                     {"id": rewards["gone"], "stock": {"type": "LIMITED", "limited": {"quantity": 0}}}, {"id": rewards["points"]},
-                    {"id": rewards["override"], "costs": spend((cdef["Main"], 50)), "stock": 5}, {"id": rewards["retired"]}]})
+                    {"id": rewards["override"], "costs": spend((cdef["Main"], 50)), "stock": 5}, {"id": rewards["retired"]},
+                    {"id": rewards["hat"]}, {"id": rewards["vip"]}, {"id": rewards["segment"]}]})
     other = ok(stack, "create_program", "POST", f"{BASE}/programs", {"name": "Other", "status": "ACTIVE", "card_definitions": [{"id": cdef["Far"]}],
                                                                     "earning_rules": [rule("Far")],
                                                                     "rewards": [{"id": rewards["far"]}]})
@@ -130,17 +146,29 @@ def test_each_card_lists_the_rewards_it_could_buy_with_their_cost_and_reasons(st
     main, bonus, far, r = w["card"]["Main"], w["card"]["Bonus"], w["card"]["Far"], w["reward"]
     assert table(got) == {
         (main, r["mug"]): ("AVAILABLE", 100, []),
-        (main, r["shirt"]): ("UNAVAILABLE", 300, [("insufficient_balance", {"required": 300, "available": 150, "missing": 150})]),
-        (bonus, r["shirt"]): ("UNAVAILABLE", 20, [("insufficient_balance", {"required": 20, "available": 0, "missing": 20})]),
-        # priced on no card definition the member holds: every card says so, with the cheapest cost
-        (main, r["elsewhere"]): ("UNAVAILABLE", 60, [("no_card_for_cost", {})]),
-        (bonus, r["elsewhere"]): ("UNAVAILABLE", 60, [("no_card_for_cost", {})]),
+        (main, r["shirt"]): ("UNAVAILABLE", 500, [("insufficient_balance", {"required": 500, "available": 150, "missing": 350})]),
+        # priced on no card definition the member holds: every card says so, with the first cost
+        (main, r["elsewhere"]): ("UNAVAILABLE", 70, [("no_card_for_cost", {})]),
+        (bonus, r["elsewhere"]): ("UNAVAILABLE", 70, [("no_card_for_cost", {})]),
         (main, r["gone"]): ("UNAVAILABLE", 10, [("out_of_stock", {})]),
         (main, r["points"]): ("UNAVAILABLE", 10, [("no_target_card", {"card_definition_id": w["cdef"]["Nowhere"]})]),
         (main, r["override"]): ("AVAILABLE", 50, []),  # the program's cost (50), not the reward's (1000)
         # Retired is INACTIVE: left out
         (far, r["far"]): ("AVAILABLE", 40, []),
+        (main, r["hat"]): ("AVAILABLE", 100, []),  # listed on the card that pays, not on Bonus
+        (main, r["vip"]): ("AVAILABLE", 120, []),  # the member-metadata cost
+        (main, r["segment"]): ("UNAVAILABLE", 5, [("no_matching_cost", {})]),
+        (bonus, r["segment"]): ("UNAVAILABLE", 5, [("no_matching_cost", {})]),
     }
+
+
+def test_the_overrides_change_which_cost_holds(stack: Stack, world: dict[str, Any]) -> None:
+    w = world
+    main, r = w["card"]["Main"], w["reward"]
+    got = table(examine(stack, {**by_member(w), "customer": {"metadata": {"tier": "gold"}}}))
+    assert got[main, r["vip"]] == ("AVAILABLE", 10, [])
+    got = table(examine(stack, {**by_member(w), "member": {"metadata": {"channel": "web"}}}))
+    assert got[main, r["vip"]] == ("AVAILABLE", 140, [])
 
 
 def test_the_answer_has_the_spec_shape_key_by_key(stack: Stack, world: dict[str, Any]) -> None:
@@ -149,7 +177,8 @@ def test_the_answer_has_the_spec_shape_key_by_key(stack: Stack, world: dict[str,
     assert list(got) == ["customer", "rewards", "memberships", "object"] and got["object"] == "rewards_examine_result"
     assert got["customer"] == {"id": w["customer"], "source_id": "alice-r", "metadata": {"tier": "silver"}, "object": "customer"}
     r = w["reward"]
-    assert [x["id"] for x in got["rewards"]] == [r[n] for n in ("mug", "shirt", "elsewhere", "gone", "points", "override", "far")]
+    assert [x["id"] for x in got["rewards"]] == [r[n] for n in ("mug", "shirt", "elsewhere", "gone", "points", "override", "hat", "vip",
+                                                                "segment", "far")]
     assert got["rewards"][0] == {"id": r["mug"], "name": "Mug", "type": "MATERIAL", "metadata": {"shelf": "A"}, "object": "reward",
                                  "purchase_limits": ONCE_A_DAY}
     assert got["rewards"][1]["purchase_limits"] == NO_LIMITS and got["rewards"][4]["type"] == "DIGITAL"
@@ -166,9 +195,9 @@ def test_the_answer_has_the_spec_shape_key_by_key(stack: Stack, world: dict[str,
     assert main["rewards"][0] == {"reward": {"id": r["mug"], "object": "reward"}, "status": "AVAILABLE",
                                   "cost": {"points": 100, "object": "reward_cost"}, "object": "reward_estimation"}
     assert main["rewards"][1] == {"reward": {"id": r["shirt"], "object": "reward"}, "status": "UNAVAILABLE",
-                                  "cost": {"points": 300, "object": "reward_cost"},
-                                  "unavailability_reasons": [{"reason": "insufficient_balance", "details": {"required": 300, "available": 150,
-                                                                                                            "missing": 150},
+                                  "cost": {"points": 500, "object": "reward_cost"},
+                                  "unavailability_reasons": [{"reason": "insufficient_balance", "details": {"required": 500, "available": 150,
+                                                                                                            "missing": 350},
                                                               "object": "reward_unavailability_reason"}],
                                   "object": "reward_estimation"}
 
@@ -212,3 +241,32 @@ def test_an_available_reward_is_one_the_member_can_then_buy(stack: Stack, world:
     assert status == 200 and got["transaction"]["details"]["points"]["total"] == 100, got
     status, got = stack.call("purchase_member_reward", "POST", purchases, {"reward_id": w["reward"]["gone"], "mode": "DRY_RUN"})
     assert (status, got["key"]) == (423, "reward_out_of_stock"), got
+
+
+EXPECTED_KEYS = {"insufficient_balance": "insufficient_card_balance", "no_card_for_cost": "no_card_for_cost",
+                 "no_matching_cost": "reward_cost_not_matched", "out_of_stock": "reward_out_of_stock", "no_target_card": "no_target_card"}
+
+
+def test_examine_and_a_purchase_choose_the_same_card_and_cost_for_every_reward(stack: Stack, world: dict[str, Any]) -> None:
+    """One chooser: for every reward of the club, a DRY_RUN purchase charges the card and cost Examine lists as AVAILABLE,
+    and refuses with the 423 matching Examine's first reason otherwise."""
+    w = world
+    purchases = f"{BASE}/programs/{w['club']}/members/{w['member']['club']}/rewards/purchases"
+    examined = table(examine(stack, by_member(w)))
+    for reward_id in {reward for _, reward in examined}:
+        listed = sorted((card, *row) for (card, reward), row in examined.items() if reward == reward_id)
+        status, got = stack.call("purchase_member_reward", "POST", purchases, {"reward_id": reward_id, "mode": "DRY_RUN"})
+        card, state, points, reasons = listed[0]
+        if state == "AVAILABLE":
+            assert len(listed) == 1 and status == 200, got
+            assert (got["transaction"]["card_id"], got["transaction"]["details"]["points"]["total"]) == (card, points)
+        else:
+            assert (status, got["key"]) == (423, EXPECTED_KEYS[reasons[0][0]]), (reward_id, reasons, got)
+
+
+def test_a_purchase_no_cost_rule_of_which_holds_says_the_rules_errors(stack: Stack, world: dict[str, Any]) -> None:
+    w = world
+    purchases = f"{BASE}/programs/{w['club']}/members/{w['member']['club']}/rewards/purchases"
+    status, got = stack.call("purchase_member_reward", "POST", purchases, {"reward_id": w["reward"]["segment"]})
+    assert (status, got["key"]) == (423, "reward_cost_not_matched"), got
+    assert got["details"] == "id must be seg_1; tier must be bronze"

@@ -43,6 +43,7 @@ from loyalty.core.fields import (
     unique_items,
 )
 from loyalty.core.validity import ValidityHours
+from loyalty.earning.conditions import LogicError, parse_logic
 
 # ---------------------------------------------------------------------------------------------------------------------
 # Validation helpers
@@ -1112,10 +1113,43 @@ class Spending(Strict):
 
 
 class Cost(Strict):
-    """One price of a reward: exactly one spending, optionally guarded by rules (no `tier_rules`, spec-map A20)."""
+    """One price of a reward: exactly one spending, optionally guarded by rules (no `tier_rules`, spec-map A20).
+
+    A purchase evaluates the rules (purchases/costs.py), so what it could not evaluate is refused here rather than stored
+    and never holding: a `logic` that does not parse, a rule with no `name`, a metadata rule with no `property`, nested
+    rules groups and the `$from` operator (no documented meaning). `customer.segment` rules are accepted and never hold
+    until segments exist (earning-map E22)."""
 
     rules: NotNull[CostRulesGroup] = None
     spending: Annotated[list[Spending], Field(min_length=1, max_length=1)]
+
+    @model_validator(mode="after")
+    def _rules_a_purchase_evaluates(self) -> Self:
+        if self.rules is not None:
+            check_cost_rules(self.rules, ("rules",))
+        return self
+
+
+def check_cost_rules(rules: CostRulesGroup, loc: Loc) -> None:
+    """Refuse (400, at `loc`) the parts of a reward cost's rules group a purchase could not evaluate (see `Cost`)."""
+    try:
+        parse_logic(rules.logic)
+    except LogicError as error:
+        raise invalid_at((*loc, "logic"), f"does not parse: {error}", rules.logic) from None
+    for key, rule in rules.numbered_rules().items():
+        if rule.name is None:
+            raise invalid_at((*loc, key, "name"), "is required: a purchase evaluates every rule", None)
+        if rule.name != "customer.segment" and not rule.property:
+            raise invalid_at((*loc, key, "property"), f"is required for {rule.name} rules", rule.property)
+        if rule.rules is not None:
+            raise invalid_at((*loc, key, "rules"), "nested rules groups are not evaluated by this server; use logic", None)
+        for operator, values in ((rule.conditions.model_extra or {}) if rule.conditions is not None else {}).items():
+            if operator == "$from":
+                raise invalid_at((*loc, key, "conditions", "$from"), "has no documented meaning and is not evaluated by this server",
+                                 values)
+            if rule.name != "customer.segment" and any(isinstance(value, Mapping | BaseModel) for value in values):
+                raise invalid_at((*loc, key, "conditions", operator), "must compare with plain values (strings, numbers, booleans)",
+                                 None)
 
 
 class RewardRefunds(Strict):

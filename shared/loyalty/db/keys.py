@@ -261,6 +261,18 @@ class Keys:
         """Points a card earned in one calendar period (its card definition's TIME_BASED earning limit); expires by TTL."""
         return Key(self.card_transactions(card_id), f"CAP#{period}")
 
+    def spending_cap(self, card_id: str, period: str) -> Key:
+        """Points taken from a card in one calendar period (its card definition's TIME_BASED spending limit); expires by TTL."""
+        return Key(self.card_transactions(card_id), f"SPENDCAP#{period}")
+
+    def purchase_cooldown(self, member_id: str, reward_id: str) -> Key:
+        """When a member last bought a reward (its purchase_limits FIXED_COOLDOWN is counted from then)."""
+        return Key(self._pk("RWLIM", member_id), f"CD#{reward_id}")
+
+    def purchase_count(self, member_id: str, reward_id: str, period: str) -> Key:
+        """How often a member bought a reward in one calendar period (its purchase_limits LIMITED frequency); expires by TTL."""
+        return Key(self._pk("RWLIM", member_id), f"N#{reward_id}#{period}")
+
     # ---------------------------------------------------------------- activities (one list partition per resource)
     def activities(self, resource_id: str) -> str:
         return self._pk("ACT", resource_id)

@@ -37,12 +37,14 @@ from loyalty.examine.models import (
 from loyalty.members.records import Card
 from loyalty.points import service as points
 from loyalty.programs.records import Assignment
+from loyalty.purchases import costs
+from loyalty.purchases import service as purchases
 
-INSUFFICIENT_BALANCE = "insufficient_balance"
+INSUFFICIENT_BALANCE = costs.INSUFFICIENT_BALANCE
 NO_TARGET_CARD = "no_target_card"
 OUT_OF_STOCK = "out_of_stock"
-NO_MATCHING_COST = "no_matching_cost"
-NO_CARD_FOR_COST = "no_card_for_cost"
+NO_MATCHING_COST = costs.NO_MATCHING_COST
+NO_CARD_FOR_COST = costs.NO_CARD_FOR_COST
 
 
 @dataclass(frozen=True)
@@ -139,25 +141,18 @@ def examine_earning_rules(db: Table, body: ExamineEarningRulesRequest) -> dict[s
 
 
 # ---------------------------------------------------------------------------------------------- examine rewards
-def _prices(costs: Iterable[Mapping[str, Any]]) -> list[tuple[str, int]]:
-    """(card definition id, points) of each cost: its one spending (a cost's `rules` are not evaluated yet)."""
-    found = []
-    for cost in costs:
-        for spending in (cost.get("spending") or [])[:1]:
-            found.append((str(spending["card_definition_id"]), int(spending["points"])))
-    return found
+def estimate_reward(reward: Mapping[str, Any], assignment: Assignment, cards: Sequence[Card], customer_metadata: Mapping[str, Any],
+                    member_metadata: Mapping[str, Any], day: int) -> list[Estimation]:
+    """What a member could do with one reward of their program (earning-map §10.2, E16), decided by the chooser a purchase
+    uses (purchases.costs.choose_cost), so that Examine and a purchase always agree.
 
-
-def estimate_reward(reward: Mapping[str, Any], assignment: Assignment, cards: Sequence[Card]) -> list[Estimation]:
-    """What a member could do with one reward of their program, card by card (earning-map §10.2, E16).
-
-    The cost a card pays is the cheapest of the reward's costs (the assignment's costs override the reward's) priced on
-    that card's definition; the card lists the reward AVAILABLE when its balance covers it, else with
-    `insufficient_balance`. When no card of the member is of a definition the reward is priced on, every card lists it
-    with the cheapest cost and `no_card_for_cost` (`no_matching_cost` when it has no cost at all). Any of them also says
-    `out_of_stock` when the program's LIMITED stock is used up and `no_target_card` when a LOYALTY_CARD_POINTS reward
-    would credit a card definition the member holds no card of."""
-    prices = _prices(assignment["data"].get("costs") or reward.get("costs") or [])
+    When the chooser finds a card to pay from, the reward is listed on that card only, with the cost it would pay:
+    AVAILABLE, or with `insufficient_balance` when no card of a cost that holds has enough points (the card and cost of
+    the first such cost). Otherwise every card lists it with `no_card_for_cost` (costs hold, but on no card definition
+    the member holds) or `no_matching_cost` (no cost's rules hold). Any of them also says `out_of_stock` when the
+    program's LIMITED stock is used up and `no_target_card` when a LOYALTY_CARD_POINTS reward would credit a card
+    definition the member holds no card of."""
+    choice = costs.choose_cost(assignment["data"].get("costs") or reward.get("costs") or [], cards, customer_metadata, member_metadata, day)
     shared: list[tuple[str, dict[str, Any]]] = []
     stock = assignment.get("stock_quantity")
     if stock is not None and stock <= 0:
@@ -166,24 +161,19 @@ def estimate_reward(reward: Mapping[str, Any], assignment: Assignment, cards: Se
     target = (digital.get("loyalty_card_points") or {}).get("card_definition_id") if reward.get("type") == "DIGITAL" else None
     if target and all(c["card_definition_id"] != target for c in cards):
         shared.append((NO_TARGET_CARD, {"card_definition_id": target}))
-    found = []
-    for card in cards:
-        mine = [points for cdef, points in prices if cdef == card["card_definition_id"]]
-        if mine:
-            cost, balance = min(mine), int(card.get("balance") or 0)
-            short = [(INSUFFICIENT_BALANCE, {"required": cost, "available": balance, "missing": cost - balance})] if balance < cost else []
-            found.append(Estimation(reward["id"], card["id"], cost, (*short, *shared)))
-    if found:
-        return found
-    missing: tuple[str, dict[str, Any]] = (NO_CARD_FOR_COST if prices else NO_MATCHING_COST, {})
-    cheapest = min((points for _, points in prices), default=0)
-    return [Estimation(reward["id"], card["id"], cheapest, (missing, *shared)) for card in cards]
+    if choice.card is not None:
+        balance = int(choice.card.get("balance") or 0)
+        missing = {"required": choice.points, "available": balance, "missing": choice.points - balance}
+        short = [(INSUFFICIENT_BALANCE, missing)] if choice.reason else []
+        return [Estimation(reward["id"], choice.card["id"], choice.points, (*short, *shared))]
+    return [Estimation(reward["id"], card["id"], choice.points, ((str(choice.reason), {}), *shared)) for card in cards]
 
 
-def _rewards_memberships(db: Table, customer_id: str, member_id: str | None) -> tuple[dict[str, Any] | None, list[RewardsMembership],
-                                                                                        dict[str, dict[str, Any]]]:
+def _rewards_memberships(db: Table, customer_id: str, member_id: str | None, body: ExamineRewardsRequest
+                        ) -> tuple[dict[str, Any] | None, list[RewardsMembership], dict[str, dict[str, Any]]]:
     """The customer, its ACTIVE memberships of ACTIVE programs inside their validity window (only `member_id`'s when
-    given) with their reward estimations, and the rewards examined by id (ACTIVE ones inside their validity window)."""
+    given) with their reward estimations, and the rewards examined by id (ACTIVE ones inside their validity window).
+    Cost rules read the stored customer and member metadata with the request's overrides on top."""
     customer, claims = store.get_customer_memberships(db, customer_id)
     v2 = {scope: claim for scope, claim in claims.items()
           if ids.PROGRAM.matches(scope) and (member_id is None or claim["member_id"] == member_id)}
@@ -199,10 +189,15 @@ def _rewards_memberships(db: Table, customer_id: str, member_id: str | None) -> 
     reward_ids = sorted({a["id"] for _, assignments in found for a in assignments})
     rewards = {r: data for r, data in (store.get_rewards(db, reward_ids) if reward_ids else {}).items()
                if data.get("status") == "ACTIVE" and in_validity_window(data)}
+    customer_metadata = {**((customer or {}).get("metadata") or {}), **body.customer_metadata()}
+    member_override = dict(body.member.metadata or {}) if body.member else {}
+    day = purchases.purchase_day(now_iso())
     for membership, assignments in found:
+        member_metadata = {**(membership.member.get("metadata") or {}), **member_override}
         for assignment in assignments:
             if assignment["id"] in rewards:
-                membership.estimations += estimate_reward(rewards[assignment["id"]], assignment, membership.cards)
+                membership.estimations += estimate_reward(rewards[assignment["id"]], assignment, membership.cards, customer_metadata,
+                                                          member_metadata, day)
     return customer, [m for m, _ in found], rewards
 
 
@@ -210,14 +205,15 @@ def examine_rewards(db: Table, body: ExamineRewardsRequest) -> dict[str, Any]:
     """Which rewards of the customer's (or the member's) programs each card could buy now; nothing is written.
 
     Only ACTIVE rewards inside their validity window are examined (drafts, inactive rewards and those outside their
-    window are left out, so `reward_inactive` never appears); a cost's `rules` and the reward's purchase limits are not
-    evaluated yet. The metadata overrides are accepted and validated; with no rule evaluated, they change nothing.
+    window are left out, so `reward_inactive` never appears). The cost is chosen as a purchase chooses it (its rules read
+    the customer and member metadata, with the request's overrides on top). What depends on earlier purchases and spends
+    is not examined: the reward's purchase limits and the card definition's spending limits (a purchase enforces them).
 
     Reads: a Query of the customer's partition, a BatchGetItem of the members, programs and cards, a Query per examined
     program (its assignments and stock) and a BatchGetItem of the rewards; plus a GetItem of the member (member_id) or of
     the source-id claim (customer_source_id)."""
     customer_id, member_id = _identify(db, body.customer_identification)
-    customer, memberships, rewards = _rewards_memberships(db, customer_id, member_id)
+    customer, memberships, rewards = _rewards_memberships(db, customer_id, member_id, body)
     if customer is None:
         raise not_found("customer", body.customer_identification.reference())
     return views.rewards_examine_result(customer, memberships, rewards)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Literal, Self
 
 from pydantic import Field, StrictInt, model_validator
 
+from loyalty.components.models import CostRulesGroup, check_cost_rules
 from loyalty.core.fields import (
     CardDefinitionId,
     DateTime,
@@ -65,10 +66,17 @@ class CostSpending(Strict):
 
 
 class RewardCostOverride(Strict):
-    """Seed form: the price of a reward inside this program."""
+    """Seed form: the price of a reward inside this program. Its `rules` are a reward cost's rules group, held to what a
+    purchase evaluates (components.models.check_cost_rules)."""
 
     spending: Annotated[list[CostSpending], Field(min_length=1, max_length=1)]
-    rules: dict[str, object] | None = None
+    rules: CostRulesGroup | None = None
+
+    @model_validator(mode="after")
+    def _rules_a_purchase_evaluates(self) -> Self:
+        if self.rules is not None:
+            check_cost_rules(self.rules, ("rules",))
+        return self
 
 
 class LimitedStock(Strict):

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any, cast
+from zoneinfo import ZoneInfo
 
-from loyalty.cards import buckets
+from loyalty.cards import buckets, spending
 from loyalty.cards.ledger import card_transaction, insufficient_balance
 from loyalty.cards.records import CardTransaction
 from loyalty.cards.service import pending_transaction
@@ -16,16 +17,20 @@ from loyalty.core.clock import now_iso
 from loyalty.core.errors import LoyaltyError, locked, not_found
 from loyalty.core.listing import DATE, ListSpec, id_field, parse
 from loyalty.core.lists import list_view
+from loyalty.core.settings import get_settings
 from loyalty.core.validity import in_validity_window
+from loyalty.customers import store as store_customers
 from loyalty.db.table import Table
 from loyalty.db.transact import TransactionConflict
+from loyalty.earning.engine import day_of_week, instant
 from loyalty.jobs.models import CompleteRewardPurchase, RefundRewardPurchase
 from loyalty.jobs.queue import enqueue
 from loyalty.jobs.settle import PENDING_LABEL, retire, retirement, settle
 from loyalty.members.records import Card
 from loyalty.members.service import require_active_member, require_member
 from loyalty.programs.service import require_active_program, require_program
-from loyalty.purchases import store
+from loyalty.purchases import costs, store
+from loyalty.purchases import limits as purchase_limits
 from loyalty.purchases.models import RefundPolicies, RewardPurchaseCreate, RewardPurchaseRefund
 from loyalty.purchases.records import RewardTransaction
 
@@ -67,27 +72,41 @@ def _target_card(reward: dict[str, Any], cards: list[Card]) -> Card | None:
     return card
 
 
-def _choose_cost(costs: list[dict[str, Any]], cards: list[Card]) -> tuple[int, Card]:
-    """The first cost priced on a card definition the member holds a card of."""
-    by_definition = {c["card_definition_id"]: c for c in cards}
-    for cost in costs:
-        spending = (cost.get("spending") or [{}])[0]
-        card = by_definition.get(spending.get("card_definition_id"))
-        if card is not None:
-            return int(spending["points"]), card
-    raise locked("reward_cost_not_matched", "Reward cost not matched",
-                 "The member holds no card of a card definition this reward is priced in")
+def _cost_refusal(choice: costs.CostChoice, reward_id: str) -> Exception:
+    """The 423 of a purchase no cost of which the member can pay: `reward_cost_not_matched` (no cost's rules hold),
+    `no_card_for_cost` (no card of a card definition a cost that holds is priced in) or the spec's
+    `insufficient_card_balance`."""
+    if choice.reason == costs.INSUFFICIENT_BALANCE:
+        return insufficient_balance()
+    if choice.reason == costs.NO_CARD_FOR_COST:
+        return locked("no_card_for_cost", "No card for reward cost",
+                      "The member holds no card of a card definition this reward is priced in", resource_type="reward", resource_id=reward_id)
+    why = "; ".join(choice.errors) or "The rules of none of this reward's costs hold for this member"
+    return locked("reward_cost_not_matched", "Reward cost not matched", why, resource_type="reward", resource_id=reward_id)
+
+
+def purchase_day(at: str) -> int:
+    """The day of the week (0 = Sunday) of an instant in the project time zone, which cost rules' `$dow` reads."""
+    return day_of_week(instant(at).astimezone(ZoneInfo(get_settings().timezone)))
 
 
 def purchase_reward(db: Table, program_id: str, member_id: str, body: RewardPurchaseCreate) -> tuple[dict[str, Any], int]:
-    """Accept a purchase (202, PENDING transactions) or simulate it (DRY_RUN, 200, nothing stored)."""
+    """Accept a purchase (202, PENDING transactions) or simulate it (DRY_RUN, 200, nothing stored).
+
+    The cost is chosen by purchases.costs.choose_cost (the chooser Examine rewards uses). The card definition's
+    per-spend spending limit is checked before anything is written; the reward's purchase limits and the card
+    definition's global spending limit are conditioned counters of the accepting transaction (a DRY_RUN counts
+    nothing, so it cannot tell that a counter is full)."""
     ids.PROGRAM.check(program_id)
     ids.MEMBER.check(member_id)
     ids.REWARD.check(body.reward_id)
     program, assignments = require_program(db, program_id)
     member, cards = require_member(db, program_id, member_id)
     assignment = next((a for a in assignments if a["kind"] == components.REWARD and a["id"] == body.reward_id), None)
-    reward = components.get_component(db, components.REWARD, body.reward_id) if assignment else None
+    found = components.get_components(db, [(components.REWARD, body.reward_id),
+                                          *((components.CARD_DEFINITION, d) for d in sorted({c["card_definition_id"] for c in cards}))]
+                                      ) if assignment else {}
+    reward = found.get((components.REWARD, body.reward_id))
     if assignment is None or reward is None or reward.get("status") == "DELETED":
         raise not_found("reward", body.reward_id)
     unfulfillable = unfulfillable_reason(reward)
@@ -101,16 +120,25 @@ def purchase_reward(db: Table, program_id: str, member_id: str, body: RewardPurc
     if not in_validity_window(reward):
         raise locked("reward_outside_validity_window", "Reward is not available at this time",
                      "The reward is outside its validity window", resource_type="reward", resource_id=reward["id"])
-    cost, card = _choose_cost(assignment["data"].get("costs") or reward.get("costs") or [], cards)
+    price = assignment["data"].get("costs") or reward.get("costs") or []
+    customer = store_customers.get_customer(db, member["customer_id"]) if costs.needs_customer(price) else None
+    now = now_iso()
+    choice = costs.choose_cost(price, cards, (customer or {}).get("metadata") or {}, member.get("metadata") or {}, purchase_day(now))
+    if choice.card is None:
+        raise _cost_refusal(choice, reward["id"])
+    cost, card = choice.points, choice.card
     target_card = _target_card(reward, cards)
     stock = assignment.get("stock_quantity")
     limited = stock is not None
     if stock is not None and stock <= 0:
         raise out_of_stock()
-    if card.get("balance", 0) < cost:
-        raise insufficient_balance()
+    if choice.reason is not None:
+        raise _cost_refusal(choice, reward["id"])
+    cdef = found.get((components.CARD_DEFINITION, card["card_definition_id"])) or {}
+    spending.check_spend(cdef, cost)
+    tz = get_settings().timezone
+    limits = (*purchase_limits.purchase_limit_items(db, reward, member_id, now, tz), *spending.spending_items(db, cdef, card, cost, now, tz))
 
-    now = now_iso()
     rtx: RewardTransaction = {
         "id": ids.REWARD_TRANSACTION.new(),
         "card_id": card["id"],
@@ -141,8 +169,13 @@ def purchase_reward(db: Table, program_id: str, member_id: str, body: RewardPurc
                                  cost=cost, limited_stock=limited, result=_result(reward, target_card),
                                  purchased_transaction_id=purchased_id)
     try:
-        store.accept_reward_purchase(db, rtx, ctx, cost, limited, job)
+        store.accept_reward_purchase(db, rtx, ctx, cost, limited, job, limits)
     except TransactionConflict as conflict:
+        for label in (purchase_limits.COOLDOWN, purchase_limits.FREQUENCY):
+            if conflict.failed(label):
+                raise purchase_limits.limit_reached(label, reward["id"]) from None
+        if conflict.failed(spending.LABEL):
+            raise spending.spending_limit_reached("The card definition's spending limit does not allow this purchase") from None
         if conflict.failed("card"):
             raise insufficient_balance() from None
         if conflict.failed("stock"):

@@ -41,11 +41,14 @@ def _stock(db: Table, program_id: str, reward_id: str) -> Key:
 
 
 def accept_reward_purchase(db: Table, rtx: RewardTransaction, ctx: CardTransaction, cost: int, limited_stock: bool,
-                           job: CompleteRewardPurchase) -> None:
-    """Lock the cost on the card, take one from stock and write both transactions PENDING, atomically.
+                           job: CompleteRewardPurchase, limits: Sequence[ItemBuilder] = ()) -> None:
+    """Lock the cost on the card, take one from stock, count the purchase and spending limits (`limits`: the reward's
+    purchase limit items and the card definition's spending counters) and write both transactions PENDING, atomically.
 
-    Labels: `card` (balance below the cost), `stock` (none left), `member` (no longer ACTIVE)."""
+    Labels: `card` (balance below the cost), `stock` (none left), `member` (no longer ACTIVE), and those of `limits`."""
     tx = db.transaction()
+    for label, build in limits:
+        build(tx, label)
     add_counter_move(tx, db, ctx["member_id"], ctx["card_id"], {"locked": cost}, cost)
     stock = _stock(db, rtx["program_id"], rtx["reward_id"])
     assigned = f"attribute_exists(PK) AND attribute_not_exists({REMOVED})"  # the reward is still assigned to the program
