@@ -83,7 +83,7 @@ def _json_number(value: Any) -> Any:
     return value
 
 
-PLAIN_NUMBER = re.compile(r"\s*\+?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?\s*")
+PLAIN_NUMBER = re.compile(r"\s*\+?(\d{1,15}(\.\d{0,15})?|\.\d{1,15})\s*")
 
 
 def exchange_ratio(formula: Any) -> Fraction | None:
