@@ -167,43 +167,9 @@ def test_locked_refusals(stack: Stack) -> None:
              {"card_id": full["card"], "order": {"id": full["order"]}})
 
 
-def test_unknown_things_are_404(stack: Stack) -> None:
-    w = payments_world(stack)
-    other = ok(stack, "create_order", "POST", "/v1/orders", {"source_id": "o-2", "amount": 500})  # no customer: not the member's
-    before = stack.items()
-    for body, kind in [({"card_id": w["card"], "order": {"id": "ord_0123456789abcdef01"}}, "order"),
-                       ({"card_id": w["card"], "order": {"source_id": "nope"}}, "order"),
-                       ({"card_id": w["card"], "order": {"id": other["id"]}}, "order"),
-                       ({"card_id": "lcrd_0123456789abcdef01", "order": {"id": w["order"]}}, "card")]:
-        resp = error_of(stack, 404, "not_found", "create_member_order_payment", "POST", pay_path(w), body)
-        assert resp["resource_type"] == kind
-    for path, kind in [(pay_path({**w, "member": "lmbr_0123456789abcdef01"}), "member"),
-                       (pay_path({**w, "program": "lprg_0123456789abcdef01"}), "program")]:
-        resp = error_of(stack, 404, "not_found", "create_member_order_payment", "POST", path, {"card_id": w["card"], "order": {"id": w["order"]}})
-        assert resp["resource_type"] == kind
-        assert error_of(stack, 404, "not_found", "list_member_order_payments", "GET", path, None)["resource_type"] in ("member", "program")
-    assert stack.items() == before
-
-
-def test_bad_bodies_are_400_and_store_nothing(stack: Stack) -> None:
-    w = payments_world(stack)
-    before = stack.items()
-    for body in [{}, {"card_id": w["card"]}, {"card_id": w["card"], "order": {}},
-                 {"card_id": w["card"], "order": {"id": "order-1"}},
-                 {"card_id": w["card"], "order": {"id": w["order"]}, "mode": "LIVE"},
-                 {"card_id": w["card"], "order": {"id": w["order"]}, "payment_limit": {"type": "POINTS_LIMIT"}},
-                 {"card_id": w["card"], "order": {"id": w["order"]}, "payment_limit": {"type": "POINTS_LIMIT", "points_limit": {"max": 0}}},
-                 {"card_id": w["card"], "order": {"id": w["order"]},
-                  "payment_limit": {"type": "CARD_BALANCE", "amount_limit": {"max": 5}}},
-                 {"card_id": w["card"], "order": {"id": w["order"]}, "extra": 1}]:
-        error_of(stack, 400, "invalid_payload", "create_member_order_payment", "POST", pay_path(w), body)
-    assert stack.items() == before
-
-
 def test_a_payment_of_an_order_canceled_before_approval_is_rejected(stack: Stack) -> None:
     w = payments_world(stack)
-    status, resp = pay(stack, w)
-    assert status == 202
+    assert pay(stack, w)[0] == 202
     set_status(stack, w, "CANCELED")
     stack.drain()
     [rejected] = listed(stack, w)["data"]
