@@ -349,7 +349,8 @@ def test_wrong_ids(api: Api, world: dict[str, str], method: str, path: str) -> N
     names = [s[1:-1] for s in path.split("/") if s.startswith("{")]
     real = world_ids(world, path, names)
     body = json.loads(json.dumps(VALID_BODIES.get(f"{method} {path}")).replace('"<customerId>"', json.dumps(world["customerId"]))
-                      .replace('"<rewardId>"', json.dumps(world["rewardId"])))
+                      .replace('"<rewardId>"', json.dumps(world["rewardId"])).replace('"<cardId>"', json.dumps(world["cardId"]))
+                      .replace('"<orderId>"', json.dumps(world["orderId"])))
 
     @FUZZ
     @seed(SEED)
