@@ -4,6 +4,8 @@ completed by the worker; a canceled order returns the points its approved paymen
 
 from __future__ import annotations
 
+import random
+import time
 from fractions import Fraction
 from typing import Any, cast
 
@@ -15,7 +17,7 @@ from loyalty.components import store as components
 from loyalty.components.models import exchange_ratio
 from loyalty.core import ids
 from loyalty.core.clock import now_iso
-from loyalty.core.errors import locked, not_found
+from loyalty.core.errors import LoyaltyError, locked, not_found
 from loyalty.core.listing import DATE, ListSpec, id_field, parse
 from loyalty.core.lists import list_view
 from loyalty.db.table import Table
@@ -23,6 +25,7 @@ from loyalty.db.transact import TransactionConflict
 from loyalty.jobs.models import CompleteOrderPayment
 from loyalty.jobs.queue import enqueue
 from loyalty.jobs.settle import PENDING_LABEL, retire, retirement, settle
+from loyalty.members import store as members_store
 from loyalty.members.records import Card, Member
 from loyalty.members.service import require_active_member, require_card, require_member
 from loyalty.orders import store as orders
@@ -36,7 +39,8 @@ REASON = "Points spent on order payment"
 RETURNED_REASON = "Points returned by a canceled order"
 MESSAGE = "Pay with points transaction created"
 DRY_RUN_MESSAGE = "Dry run mode. No transaction was created. This is only a simulation."
-ACCEPT_ATTEMPTS = 5
+ACCEPT_ATTEMPTS = 32
+"""How often a payment re-reads a card (or an order) that other writes keep moving before it answers 409."""
 
 
 def zero_card_balance() -> Exception:
@@ -127,7 +131,7 @@ def create_payment(db: Table, program_id: str, member_id: str, body: OrderPaymen
     metadata = {k: v for k, v in (("points_limit", points_cap if limit and limit.points_limit else None),
                                   ("amount_limit", amount_cap)) if v is not None}
     fresh_card = card
-    for _ in range(ACCEPT_ATTEMPTS):
+    for attempt in range(ACCEPT_ATTEMPTS):
         balance = int(fresh_card.get("balance", 0))
         if balance <= 0:
             raise zero_card_balance()
@@ -156,12 +160,16 @@ def create_payment(db: Table, program_id: str, member_id: str, body: OrderPaymen
             if not (conflict.failed("card") or conflict.failed("order_paid")):
                 raise
             # the card's balance or the order's paid amount moved since they were read: read them again
-            _, cards = require_member(db, program_id, member_id)
-            fresh_card = require_card(cards, card["id"])
+            fresh = members_store.get_card(db, member_id, card["id"])
+            if fresh is None:
+                raise not_found("card", card["id"]) from None
+            fresh_card = fresh
+            time.sleep(random.uniform(0.002, 0.01) * min(attempt + 1, 5))
             continue
         enqueue(job)
         return {"transaction": otx, "status": "TRANSACTION_CREATED", "message": MESSAGE}, 202
-    raise RuntimeError("the card or the order kept changing while the payment was accepted")
+    raise LoyaltyError(409, "concurrent_modification", "Concurrent modification",
+                       "The card or the order is being changed by many requests at once; retry the request")
 
 
 def _transaction(program_id: str, member_id: str, card: Card, order_id: str, metadata: dict[str, Any], points: int, amount: int,
