@@ -7,7 +7,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from loyalty.jobs.models import parse_job
 from loyalty.jobs.worker import run_job
+from tests import support
 from tests.integration.conftest import Stack, error_of
 from tests.integration.test_reward_fulfilment import ROLLING_3M, cards, ok
 from tests.integration.test_v2_journey import BASE, credit, make_customer, make_member
@@ -227,3 +229,42 @@ def test_list_pages_with_the_lcrsotx_cursor_and_filters(stack: Stack) -> None:
     assert [t["id"] for t in listed(stack, w, {"order": "created_at"})["data"]] == made
     assert [t["id"] for t in listed(stack, w, {"filters[id][conditions][$is]": made[1]})["data"]] == [made[1]]
     error_of(stack, 400, "invalid_query_params", "list_member_order_payments", "GET", pay_path(w), None, query={"order": "amount"})
+
+
+def test_a_payment_job_out_of_attempts_is_retired_once_as_rejected(stack: Stack) -> None:
+    w = payments_world(stack, amount=100)
+    status, made = pay(stack, w)
+    assert status == 202
+    [message] = receive_all(stack)
+    retiring = parse_job(message["Body"]).resent(6, retire=True).to_json()
+    # the sweeper's last send: the pending marker of the card transaction now holds the retire send
+    stack.ddb.update_item(TableName=support.TABLE, Key={"PK": {"S": f"acme#CARD#{w['card']}"},
+                                                         "SK": {"S": f"CTX#{made['transaction']['card_transaction_id']}"}},
+                          UpdateExpression="SET #j = :j", ExpressionAttributeNames={"#j": "job"},
+                          ExpressionAttributeValues={":j": {"S": retiring}})
+    assert run_job(retiring) == "RETIRED"
+    assert run_job(retiring) == "REJECTED"  # found settled already: nothing moves again
+    assert run_job(message["Body"]) == "REJECTED"  # a late first send changes nothing either
+    [otx] = listed(stack, w)["data"]
+    assert otx["status"] == "REJECTED" and otx["details"]["rejection"]["reason"] == "processing_failed"
+    card = card_of(stack, w)
+    p = card["lifetime_bucket"]["points"]
+    assert (card["balance"]["points"], p["locked"], p["unlocked"], p["spent"]) == (300, 100, 100, 0)
+    # the order owes all of its amount again: a new payment may take it
+    status, again = pay(stack, w, mode="DRY_RUN")
+    assert status == 200 and again["transaction"]["details"]["payment"]["amount"] == 100
+
+
+def test_a_formula_this_server_cannot_evaluate_is_refused_on_create_and_update(stack: Stack) -> None:
+    w = payments_world(stack)
+    for formula in ("POINTS * 0.5", "0", -1):
+        bad = {"type": "EXCHANGE_RATIO", "exchange_ratio": {"formula": formula}}
+        error_of(stack, 400, "invalid_payload", "create_card_definition", "POST", f"{BASE}/card-definitions",
+                 {"name": "Formula", "type": "INDIVIDUAL", "pay_with_points": bad})
+        error_of(stack, 400, "invalid_payload", "update_card_definition", "PUT", f"{BASE}/card-definitions/{w['cdef']}",
+                 {"name": "Formula", "pay_with_points": bad})
+    updated = ok(stack, "update_card_definition", "PUT", f"{BASE}/card-definitions/{w['cdef']}",
+                 {"name": "Wallet", "pay_with_points": {"type": "EXCHANGE_RATIO", "exchange_ratio": {"formula": "0.5"}}})
+    assert updated["pay_with_points"] == {"type": "EXCHANGE_RATIO", "exchange_ratio": {"formula": "0.5"}}
+    status, resp = pay(stack, w, mode="DRY_RUN")  # 2 points per cent: 300 points pay 150 of the 1000 cents
+    assert status == 200 and resp["transaction"]["details"]["payment"] == {"amount": 150, "points_spent": 300, "exchange_ratio": 0.5}
