@@ -98,9 +98,23 @@ BUDGETS: dict[str, Budget] = {
     "worker: earn from a paid order (warm)": Budget("GetItem order + Query customer (memberships) + BatchGetItem members and "
                                                     "cards (the program's rules cached) + TransactWriteItems (claim, transaction, "
                                                     "card, job marker off)", reads=3, transactions=1),
-    "worker: revoke a canceled order": Budget("GetItem order + the earning's reads (nothing new to earn) + Query of the order's "
+    "worker: revoke a canceled order": Budget("Query of the order's payment pointers (none) + GetItem order + the earning's reads "
+                                              "(nothing new to earn) + Query of the order's "
                                               "claims + BatchGetItem card definition + TransactWriteItems (marker off; the card "
-                                              "definition keeps earned points)", reads=6, transactions=2),
+                                              "definition keeps earned points)", reads=7, transactions=2),
+    "pay order with points": Budget("Query program + Query member + BatchGetItem order + GetItem card definition + GetItem of the "
+                                    "order's amount paid with points + TransactWriteItems (points locked on condition of the balance, "
+                                    "member ACTIVE, order not CANCELED, the order's paid amount as read, both transactions PENDING, "
+                                    "the order's payment pointer) + SendMessage", reads=5, transactions=1, sends=1),
+    "worker: complete order payment": Budget("GetItem transaction + Query of the card's expiring buckets (spent soonest-expiring "
+                                             "first) + TransactWriteItems (both transactions APPROVED on condition they are PENDING, "
+                                             "spent, the buckets, order not CANCELED)", reads=2, transactions=1),
+    "list order payments p1": Budget("Query, 1 per page", reads=1),
+    "list order payments p2": Budget("Query, 1 per page", reads=1),
+    "worker: revoke a canceled order paid with points": Budget(
+        "Query of the order's payment pointers + BatchGetItem of its payments + GetItem card definition + per APPROVED payment a "
+        "TransactWriteItems (claim on the pointer, payment still APPROVED, POINTS_RETURNED, `returned` and the expiring bucket; 2 "
+        "payments in the scenario); then the earned-points revoke as a canceled order without payments", reads=8, transactions=4),
     "daily job: first run of a day": Budget("Query registry + per project (2 in the moto run): GetItem of the day's record + "
                                             "Query of each due list (pending, expiring) + PutItem of the day's record",
                                             reads=7, writes=2),
@@ -406,6 +420,7 @@ class _Scenario:
         self._orders(tag)
         self._earning(tag)
         self._benefit_grants(tag)
+        self._payments(tag)
         self._events(tag)
         self._buckets(tag)
         self.clear_auth_cache()  # so that an authentication, which the $default route must not make, would be counted
@@ -741,6 +756,37 @@ class _Scenario:
         m = f"{V2}/programs/{program}/members/{member}/benefits/transactions"
         page = self.call("list benefit transactions p1", "GET", m, query={"limit": "1"})
         self.call("list benefit transactions p2", "GET", m, query={"limit": "1", "cursor": page["cursor"]["next"]})
+
+    def _payments(self, tag: str) -> None:
+        """Pay with points: a payment accepted and approved by the worker, the member's payments listed, and the cancel of
+        the PAID order that returns the points (revoke job)."""
+        returns = {"spent_points": {"type": "REFUNDABLE", "methods": [{"type": "RETURN_POINTS", "mode": "REFUND_ALL"}]},
+                   "earned_points": {"type": "NONE"}}
+        cdef = self.call(None, "POST", f"{V2}/card-definitions", {
+            "name": f"Pay wallet {tag}", "type": "INDIVIDUAL", "status": "ACTIVE", "refunds": returns,
+            "pay_with_points": {"type": "EXCHANGE_RATIO", "exchange_ratio": {"formula": 1}}})["id"]
+        rule = self.call(None, "POST", f"{V2}/earning-rules", {
+            "name": f"Pay earn {tag}", "status": "ACTIVE", "trigger": {"event": "customer.order.paid"},
+            "earnings": [{"effects": [{"type": "POINTS", "points": {"value": 1, "card_definition_id": cdef}}]}]})["id"]
+        program = self.call(None, "POST", f"{V2}/programs", {"name": f"Payments {tag}", "status": "ACTIVE",
+                                                             "card_definitions": [{"id": cdef}], "earning_rules": [{"id": rule}]})["id"]
+        customer = self.call(None, "POST", "/v1/customers", {"source_id": f"rt-pay-{tag}", "name": "Paula"})["id"]
+        member = self.call(None, "POST", f"{V2}/programs/{program}/members", {"customer_id": customer})
+        m = f"{V2}/programs/{program}/members/{member['id']}"
+        card = member["cards"][0]["card"]["id"]
+        self.call(None, "POST", f"{m}/cards/{card}/points", {"points": 1000, "reason": "bench"})
+        order = self.call(None, "POST", "/v1/orders", {"source_id": f"rt-pay-{tag}", "status": "PAID", "amount": 1000,
+                                                       "customer": {"id": customer}})
+        self.jobs()
+        body = {"card_id": card, "order": {"id": order["id"]}, "payment_limit": {"type": "POINTS_LIMIT", "points_limit": {"max": 100}}}
+        self.call("pay order with points", "POST", f"{m}/orders/payments", body, expect=202)
+        self.jobs({"complete_order_payment": "worker: complete order payment"})
+        self.call(None, "POST", f"{m}/orders/payments", body, expect=202)
+        self.jobs()
+        page = self.call("list order payments p1", "GET", f"{m}/orders/payments", query={"limit": "1"})
+        self.call("list order payments p2", "GET", f"{m}/orders/payments", query={"limit": "1", "cursor": page["cursor"]["next"]})
+        self.call(None, "PUT", f"/v1/orders/{order['id']}", {"status": "CANCELED"})
+        self.jobs({"revoke_order_earning": "worker: revoke a canceled order paid with points"})
 
     def _events(self, tag: str) -> None:
         """Custom events: a schema made by the operator (the service, as `python -m local create-event-schema` does), an

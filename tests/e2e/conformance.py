@@ -874,10 +874,17 @@ def drive_refunds(client: Client) -> None:
     drive(client)
 
 
+def drive_payments(client: Client) -> None:
+    """Pay with points on orders (tests/e2e/test_payments_journey.py)."""
+    from tests.e2e.test_payments_journey import drive_payments as drive
+
+    drive(client)
+
+
 DRIVERS = {"v2": drive_v2, "v1": drive_v1, "orders": drive_orders, "auth": drive_auth, "members": drive_members,
            "components": drive_components, "programs": drive_programs, "tiers": drive_tiers, "v1_earning_rules": drive_v1_earning_rules,
            "events": drive_events, "buckets": drive_buckets, "examine": drive_examine, "refunds": drive_refunds,
-           "benefits": drive_benefits}
+           "benefits": drive_benefits, "payments": drive_payments}
 
 
 def drive_missing(client: Client) -> None:

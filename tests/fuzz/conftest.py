@@ -87,7 +87,8 @@ def world(server: ServeProcess, api: Api) -> dict[str, str]:
     event_name = f"fuzz_event_{tag}"
     served_event_schema(server.state_dir, event_name, {"rating": "number"})
     cdef = api.ok("POST", f"{V2}/card-definitions", {"name": f"Fuzz wallet {tag}", "type": "INDIVIDUAL", "status": "ACTIVE",
-                                                     "pending_points": PENDING_7D, "points_expiration": ROLLING_6M})
+                                                     "pending_points": PENDING_7D, "points_expiration": ROLLING_6M,
+                                                     "pay_with_points": {"type": "EXCHANGE_RATIO", "exchange_ratio": {"formula": 1}}})
     rule = api.ok("POST", f"{V2}/earning-rules", {
         "name": "Order paid", "status": "ACTIVE", "trigger": {"event": "customer.order.paid"},
         "earnings": [{"effects": [{"type": "POINTS", "points": {"value": 10, "card_definition_id": cdef["id"]}}]}]})
@@ -146,6 +147,9 @@ def world(server: ServeProcess, api: Api) -> dict[str, str]:
     api.ok("POST", "/v1/orders", {"source_id": f"fuzz-order-{tag}-2"})  # the orders list has a second page
     buckets = seed_world_buckets(api, {"program": program["id"], "member": member["id"], "card": card, "cdef": cdef["id"],
                                        "customer": customer["id"], "campaign": campaign["id"], "code": v1_card["code"]})
+    for _ in range(2):  # two order payments of 1 point: the member's order payments list has a second page
+        api.ok("POST", f"{m}/orders/payments", {"card_id": card, "order": {"id": order["id"]},
+                                                "payment_limit": {"type": "POINTS_LIMIT", "points_limit": {"max": 1}}}, expect=202)
     return {
         "programId": program["id"], "memberId": member["id"], "cardId": card, "rewardId": reward["id"],
         "cardDefinitionId": cdef["id"], "earningRuleId": rule["id"], "customerId": customer["id"],

@@ -52,7 +52,7 @@ SCHEMATHESIS_CHECKS = [schemathesis.checks.not_a_server_error, schemathesis.chec
                        schemathesis.checks.content_type_conformance, schemathesis.checks.response_schema_conformance]
 FUZZ = settings(max_examples=EXAMPLES, deadline=None, derandomize=False, database=None, suppress_health_check=list(HealthCheck),
                 print_blob=False)
-PREFIXES = ["lprg_", "lmbr_", "lcrd_", "lrew_", "lcdef_", "lern_", "lrtx_", "lctx_", "cust_", "camp_", "v_", "prod_", "ord_", ""]
+PREFIXES = ["lprg_", "lmbr_", "lcrd_", "lrew_", "lcdef_", "lern_", "lrtx_", "lctx_", "lotx_", "cust_", "camp_", "v_", "prod_", "ord_", ""]
 
 
 # ------------------------------------------------------------------------------------------ the one property
@@ -287,6 +287,8 @@ VALID_BODIES: dict[str, Any] = {
     "POST /v2/loyalties/programs/{programId}/members/{memberId}/cards/{cardId}/points": {"points": 1},
     "POST /v2/loyalties/programs/{programId}/members/{memberId}/rewards/purchases": {"reward_id": "<rewardId>", "mode": "DRY_RUN"},
     "POST /v2/loyalties/programs/{programId}/rewards/purchases/{rewardTransactionId}/refund": {"policies": {"stock": "WRITE_OFF"}},
+    "POST /v2/loyalties/programs/{programId}/members/{memberId}/orders/payments": {"card_id": "<cardId>", "order": {"id": "<orderId>"},
+                                                                                   "mode": "DRY_RUN"},
     "PUT /v2/loyalties/programs/{programId}": {"name": "fuzzed"},
     "POST /v2/loyalties/programs/{programId}/card-definitions/batch": {"unassign": [{"id": "lcdef_0123456789abcdef01"}]},
     "POST /v2/loyalties/programs/{programId}/earning-rules/batch": {"unassign": [{"id": "lern_0123456789abcdef01"}]},
@@ -347,7 +349,8 @@ def test_wrong_ids(api: Api, world: dict[str, str], method: str, path: str) -> N
     names = [s[1:-1] for s in path.split("/") if s.startswith("{")]
     real = world_ids(world, path, names)
     body = json.loads(json.dumps(VALID_BODIES.get(f"{method} {path}")).replace('"<customerId>"', json.dumps(world["customerId"]))
-                      .replace('"<rewardId>"', json.dumps(world["rewardId"])))
+                      .replace('"<rewardId>"', json.dumps(world["rewardId"])).replace('"<cardId>"', json.dumps(world["cardId"]))
+                      .replace('"<orderId>"', json.dumps(world["orderId"])))
 
     @FUZZ
     @seed(SEED)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import json
 import re
+from fractions import Fraction
 from typing import Any
 
 import pytest
@@ -19,6 +20,7 @@ from loyalty.components.models import (
     TierStructureCreate,
     card_definition_object,
     earning_rule_object,
+    exchange_ratio,
     reward_object,
     tier_structure_object,
 )
@@ -134,7 +136,7 @@ CDEF_BODIES = {
             "earned_points": {"type": "REFUNDABLE", "methods": [{"type": "REVOKE_FROM_BALANCE", "mode": "REVOKE_BELOW_ZERO"}]},
         },
         "balance_settings": {"allow_negative": True},
-        "pay_with_points": {"type": "EXCHANGE_RATIO", "exchange_ratio": {"formula": "POINTS / 100"}},
+        "pay_with_points": {"type": "EXCHANGE_RATIO", "exchange_ratio": {"formula": "0.01"}},
         "metadata": None,
     },
     "sliding expiration, event-based pending": {
@@ -535,11 +537,24 @@ def test_given_a_code_config_when_built_then_length_follows_the_pattern_placehol
     assert type(built["code_config"]["length"]) is int
 
 
-@pytest.mark.parametrize(("formula", "text"), [(0.01, "0.01"), (2.0, "2"), (3, "3"), ("POINTS * 0.5", "POINTS * 0.5")])
+@pytest.mark.parametrize(("formula", "text"), [(0.01, "0.01"), (2.0, "2"), (3, "3"), ("0.5", "0.5"), (" 2.5 ", " 2.5 ")])
 def test_given_an_exchange_ratio_formula_when_built_then_it_is_always_a_string(formula: Any, text: str) -> None:
     body = {**CDEF_MIN, "pay_with_points": {"type": "EXCHANGE_RATIO", "exchange_ratio": {"formula": formula}}}
     built = card_definition_object(CardDefinitionCreate.model_validate(body))
     assert built["pay_with_points"] == {"type": "EXCHANGE_RATIO", "exchange_ratio": {"formula": text}}
+
+
+@pytest.mark.parametrize("formula", ["POINTS * 0.5", "POINTS / 100", "1/2", "0", 0, -1, "-2", "abc", "1e999", True, "nan"])
+def test_given_an_exchange_ratio_formula_this_server_cannot_evaluate_when_validated_then_it_is_refused(formula: Any) -> None:
+    # Only what can be evaluated exactly is stored: a positive number, or a string holding one (never stored and ignored)
+    body = {**CDEF_MIN, "pay_with_points": {"type": "EXCHANGE_RATIO", "exchange_ratio": {"formula": formula}}}
+    with pytest.raises(ValidationError):
+        CardDefinitionCreate.model_validate(body)
+
+
+@pytest.mark.parametrize(("formula", "ratio"), [(1, Fraction(1)), ("2.5", Fraction(5, 2)), (0.01, Fraction(1, 100)), ("100", Fraction(100))])
+def test_given_an_exchange_ratio_then_its_exact_value_is_the_amount_in_cents_one_point_pays(formula: Any, ratio: Fraction) -> None:
+    assert exchange_ratio(formula) == ratio
 
 
 def test_given_a_sliding_expiration_when_built_then_every_flag_and_the_activity_types_are_listed() -> None:

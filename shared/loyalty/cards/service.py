@@ -16,7 +16,7 @@ from loyalty.core.listing import DATE, ListQuery, ListSpec, id_field, parse
 from loyalty.core.lists import list_view
 from loyalty.core.logs import logger
 from loyalty.db.table import Table
-from loyalty.jobs.models import ApplyCardTransaction, CompleteRewardPurchase
+from loyalty.jobs.models import ApplyCardTransaction, CompleteOrderPayment, CompleteRewardPurchase
 from loyalty.jobs.queue import enqueue
 from loyalty.jobs.settle import retire, retirement, settle
 from loyalty.members.records import Card, Member
@@ -55,7 +55,7 @@ def adjust_card_points(db: Table, program_id: str, member_id: str, card_id: str,
     return {"transaction": ctx, "status": "TRANSACTION_CREATED", "message": MESSAGES[tx_type]}
 
 
-def pending_transaction(db: Table, job: ApplyCardTransaction | CompleteRewardPurchase) -> CardTransaction | str:
+def pending_transaction(db: Table, job: ApplyCardTransaction | CompleteRewardPurchase | CompleteOrderPayment) -> CardTransaction | str:
     """The PENDING transaction a job settles, or the outcome to report when it is missing or already settled."""
     ctx = store.get_card_transaction(db, job.card_id, job.transaction_id)
     if ctx is None:

@@ -15,10 +15,10 @@ from loyalty.db.keys import CARD_TRANSACTION_SK_PREFIX, PENDING_REMOVE
 from loyalty.db.lists import Collection
 from loyalty.db.table import Table
 from loyalty.db.transact import Transaction
-from loyalty.jobs.models import ApplyCardTransaction, CompleteRewardPurchase, RefundRewardPurchase
+from loyalty.jobs.models import ApplyCardTransaction, CompleteOrderPayment, CompleteRewardPurchase, RefundRewardPurchase
 from loyalty.jobs.settle import PENDING_LABEL
 
-SettledJob = ApplyCardTransaction | CompleteRewardPurchase | RefundRewardPurchase
+SettledJob = ApplyCardTransaction | CompleteRewardPurchase | RefundRewardPurchase | CompleteOrderPayment
 """The jobs that settle a PENDING card transaction (its item carries their pending-job marker)."""
 
 

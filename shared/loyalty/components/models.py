@@ -6,6 +6,8 @@ import copy
 import math
 import re
 from collections.abc import Mapping, Sequence
+from decimal import Decimal
+from fractions import Fraction
 from typing import Annotated, Any, ClassVar, Literal, Self, TypeVar
 
 from pydantic import (
@@ -82,13 +84,33 @@ def _json_number(value: Any) -> Any:
     return value
 
 
+PLAIN_NUMBER = re.compile(r"\s*\+?(\d{1,15}(\.\d{0,15})?|\.\d{1,15})\s*")
+
+
+def exchange_ratio(formula: Any) -> Fraction | None:
+    """The exact value of a pay-with-points `exchange_ratio.formula` (a number, or a string holding a plain number): the
+    order amount, in the smallest currency unit (cents), that one point pays; None when it is not a positive number."""
+    if isinstance(formula, bool):
+        return None
+    if isinstance(formula, int | float):
+        if not math.isfinite(formula):
+            return None
+        value = Fraction(Decimal(str(formula)))
+    elif isinstance(formula, str) and len(formula) <= 100 and PLAIN_NUMBER.fullmatch(formula):
+        value = Fraction(Decimal(formula.strip()))
+    else:
+        return None
+    return value if value > 0 else None
+
+
 def _formula(value: Any) -> Any:
-    if isinstance(value, str):
-        if not 1 <= len(value) <= 2000:
-            raise PydanticCustomError("value_error", "must be a string of 1 to 2000 characters, or a number")
-        return value
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+    if isinstance(value, str) and not 1 <= len(value) <= 2000:
+        raise PydanticCustomError("value_error", "must be a string of 1 to 2000 characters, or a number")
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
         raise PydanticCustomError("value_error", "must be a string or a finite number")
+    if exchange_ratio(value) is None:
+        raise PydanticCustomError("value_error", "must be a positive number (or a string holding one): the order amount in cents "
+                                  "that one point pays; other formulas are not supported")
     return value
 
 

@@ -14,6 +14,7 @@ CARD_TRANSACTION_SK_PREFIX = "CTX#"
 MEMBERSHIP_SK_PREFIX = "MSHIP#"
 REWARD_PURCHASE_SK_PREFIX = "RTX#"
 BENEFIT_TRANSACTION_SK_PREFIX = "BTX#"
+ORDER_PAYMENT_SK_PREFIX = "OTX#"
 CARD_SK_PREFIX = "CARD#"
 PROGRAM_SK = "PROGRAM"
 PROJECTS_PARTITION = "PROJECTS"
@@ -178,6 +179,13 @@ class Keys:
     def benefit_transaction(self, member_id: str, transaction_id: str) -> Key:
         return Key(self.benefit_transactions(member_id), f"{BENEFIT_TRANSACTION_SK_PREFIX}{transaction_id}")
 
+    def order_payments(self, member_id: str) -> str:
+        """The partition of a member's pay-with-points order transactions (one list, in creation order)."""
+        return self._pk("MBR", member_id, "OTX")
+
+    def order_payment(self, member_id: str, transaction_id: str) -> Key:
+        return Key(self.order_payments(member_id), f"{ORDER_PAYMENT_SK_PREFIX}{transaction_id}")
+
     def reward_transaction_ref(self, transaction_id: str) -> Key:
         """The pointer from a reward transaction id to its member (the refund path names only the program and the id)."""
         return Key(self._pk("RTX", transaction_id), "RTX")
@@ -216,6 +224,19 @@ class Keys:
     def order_source(self, source_id: str) -> Key:
         """The claim that makes an order's source id unique in the project (and finds the order by it)."""
         return Key(self._pk("ORDSRC", source_id), "ORDSRC")
+
+    def order_paid_with_points(self, order_id: str) -> Key:
+        """The amount of an order that PENDING and APPROVED pay-with-points payments cover (beside the order, in its partition)."""
+        return Key(self.order(order_id).pk, "PAID_WITH_POINTS")
+
+    def order_payment_ref(self, order_id: str, transaction_id: str) -> Key:
+        """The pointer from an order to one of its pay-with-points payments (who paid, from which card, how many points),
+        which a cancel of the order reads to return them; sort keys from ORDER_PAYMENT_SK_PREFIX."""
+        return Key(self.order(order_id).pk, f"{ORDER_PAYMENT_SK_PREFIX}{transaction_id}")
+
+    def order_payment_refs(self, order_id: str) -> str:
+        """The partition holding an order and its payment pointers."""
+        return self.order(order_id).pk
 
     ORDERS = "ORDERS"
 

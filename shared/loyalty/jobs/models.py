@@ -83,6 +83,20 @@ class RefundRewardPurchase(_Job):
     reversed: dict[str, Any] | None = None  # {transaction_id, card_id, card_definition_id, points}: the POINTS_PURCHASE_REVERSED
 
 
+class CompleteOrderPayment(_Job):
+    """Approve (or reject) one PENDING pay-with-points order payment: its POINTS_SPENT_ON_ORDER card transaction and its
+    order transaction settle together."""
+
+    type: Literal["complete_order_payment"] = "complete_order_payment"
+    member_id: StrictStr
+    card_id: StrictStr
+    transaction_id: StrictStr  # the POINTS_SPENT_ON_ORDER card transaction
+    order_transaction_id: StrictStr
+    order_id: StrictStr
+    points: StrictInt
+    amount: StrictInt
+
+
 class GenerateCardCodes(_Job):
     """Give every code-less card of a member a unique code."""
 
@@ -114,8 +128,8 @@ class RevokeOrderEarning(_Job):
     order_id: StrictStr
 
 
-AnyJob = (ApplyCardTransaction | CompleteRewardPurchase | RefundRewardPurchase | GenerateCardCodes | CreateMembersBatch
-          | EvaluateEarning | RevokeOrderEarning)
+AnyJob = (ApplyCardTransaction | CompleteRewardPurchase | RefundRewardPurchase | CompleteOrderPayment | GenerateCardCodes
+          | CreateMembersBatch | EvaluateEarning | RevokeOrderEarning)
 Job = Annotated[AnyJob, Field(discriminator="type")]
 _JOB: TypeAdapter[AnyJob] = TypeAdapter(Job)
 

@@ -14,6 +14,7 @@ from loyalty.events import service as events
 from loyalty.jobs.models import (
     AnyJob,
     ApplyCardTransaction,
+    CompleteOrderPayment,
     CompleteRewardPurchase,
     CreateMembersBatch,
     EvaluateEarning,
@@ -25,6 +26,7 @@ from loyalty.jobs.models import (
 from loyalty.jobs.settle import RETIRED
 from loyalty.members import batch, codes
 from loyalty.orders import service as orders
+from loyalty.payments import service as payments
 from loyalty.purchases import service as purchases
 
 
@@ -54,6 +56,8 @@ def run_job(body: str, client: Any = None) -> str:
             return purchases.complete_reward_purchase(db, job)
         case RefundRewardPurchase():
             return purchases.return_refunded_points(db, job)
+        case CompleteOrderPayment():
+            return payments.complete_payment(db, job)
         case GenerateCardCodes():
             return codes.generate_card_codes(db, job)
         case CreateMembersBatch():
@@ -61,6 +65,8 @@ def run_job(body: str, client: Any = None) -> str:
         case EvaluateEarning():
             return events.evaluate_event_earning(db, job) if job.source == "event" else orders.evaluate_order_earning(db, job)
         case RevokeOrderEarning():
+            # the points its approved payments spent come back first (each once), then what it earned is revoked
+            payments.return_order_payments(db, job.order_id)
             return orders.revoke_order_earning(db, job)
 
 
@@ -74,6 +80,8 @@ def _retire(db: Table, job: AnyJob) -> str:
             outcome = purchases.retire_reward_purchase(db, job)
         case RefundRewardPurchase():
             outcome = purchases.retire_refund(db, job)
+        case CompleteOrderPayment():
+            outcome = payments.retire_payment(db, job)
         case GenerateCardCodes():
             outcome = codes.retire_card_codes(db, job)
         case CreateMembersBatch():
