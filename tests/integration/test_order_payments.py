@@ -20,7 +20,8 @@ RETURN_ALL = {"spent_points": {"type": "REFUNDABLE", "methods": [{"type": "RETUR
 
 
 def payments_world(stack: Stack, *, ratio: Any = 1, refunds: dict[str, Any] | None = RETURN_ALL, balance: int = 300,
-                   expiration: dict[str, Any] | None = ROLLING_3M, amount: int = 1000) -> dict[str, Any]:
+                   expiration: dict[str, Any] | None = ROLLING_3M, amount: int = 1000,
+                   spending: dict[str, Any] | None = None) -> dict[str, Any]:
     """A member holding `balance` points on a wallet paying at `ratio` (None: NO_PAYMENTS), and a CREATED order of the
     member's customer worth `amount` cents."""
     body: dict[str, Any] = {"name": "Wallet", "type": "INDIVIDUAL", "status": "ACTIVE"}
@@ -30,6 +31,8 @@ def payments_world(stack: Stack, *, ratio: Any = 1, refunds: dict[str, Any] | No
         body["refunds"] = refunds
     if expiration is not None:
         body["points_expiration"] = expiration
+    if spending is not None:
+        body["spending_limits"] = spending
     wallet = str(ok(stack, "create_card_definition", "POST", f"{BASE}/card-definitions", body)["id"])
     rule = ok(stack, "create_earning_rule", "POST", f"{BASE}/earning-rules", {
         "name": "Order paid", "status": "ACTIVE", "trigger": {"event": "customer.order.paid"},
@@ -117,6 +120,23 @@ def test_the_payment_never_exceeds_what_the_order_owes_the_balance_or_the_limit(
              {"card_id": w["card"], "order": {"source_id": "o-1"}})
     stack.drain()
     assert card_of(stack, w)["balance"]["points"] == 50
+
+
+def test_the_card_definition_s_spending_limits_cap_and_refuse_payments(stack: Stack) -> None:
+    # Given a wallet allowing 100 points per spend and 150 a month
+    monthly = {"type": "TIME_BASED", "period": {"type": "CURRENT_PERIOD", "current_period": {"unit": "MONTH"}}, "points": {"max": 150}}
+    w = payments_world(stack, spending={"global": {"type": "LIMITED", "limits": [monthly]},
+                                        "transactions": {"type": "LIMITED", "limits": [{"type": "POINTS", "max": 100}]}})
+    # A payment takes at most 100 points; a second one of 100 would pass the month's 150: 423, nothing written
+    status, first = pay(stack, w)
+    assert status == 202 and first["transaction"]["details"]["payment"]["points_spent"] == 100
+    error_of(stack, 423, "spending_limit_reached", "create_member_order_payment", "POST", pay_path(w),
+             {"card_id": w["card"], "order": {"id": w["order"]}})
+    # The limit caps what the payment asks for, so a payment limited to 50 points fits the 50 left this month
+    status, second = pay(stack, w, payment_limit={"type": "POINTS_LIMIT", "points_limit": {"max": 50}})
+    assert status == 202 and second["transaction"]["details"]["payment"]["points_spent"] == 50
+    stack.drain()
+    assert card_of(stack, w)["balance"]["points"] == 150
 
 
 def test_the_exchange_ratio_is_the_amount_in_cents_one_point_pays(stack: Stack) -> None:

@@ -38,6 +38,13 @@ def _limited(group: Mapping[str, Any] | None) -> Mapping[str, Any] | None:
     return limits[0] if (group or {}).get("type") == "LIMITED" and limits else None
 
 
+def per_spend_max(cdef: Mapping[str, Any]) -> int | None:
+    """The most points one spend may take under the card definition's per-transaction limit (None: no such limit); a
+    spend whose amount is the caller's to choose (a pay-with-points payment) takes at most this many."""
+    per_spend = _limited((cdef.get("spending_limits") or {}).get("transactions"))
+    return int(per_spend["max"]) if per_spend is not None else None
+
+
 def check_spend(cdef: Mapping[str, Any], points: int) -> None:
     """Raise the 423 when one spend of `points` is over the card definition's per-transaction limit or alone over its
     global limit (nothing written)."""

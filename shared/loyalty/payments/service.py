@@ -9,7 +9,7 @@ import time
 from fractions import Fraction
 from typing import Any, cast
 
-from loyalty.cards import buckets
+from loyalty.cards import buckets, spending
 from loyalty.cards.ledger import card_transaction
 from loyalty.cards.records import CardTransaction
 from loyalty.cards.service import pending_transaction
@@ -20,6 +20,7 @@ from loyalty.core.clock import now_iso
 from loyalty.core.errors import LoyaltyError, locked, not_found
 from loyalty.core.listing import DATE, ListSpec, id_field, parse
 from loyalty.core.lists import list_view
+from loyalty.core.settings import get_settings
 from loyalty.db.table import Table
 from loyalty.db.transact import TransactionConflict
 from loyalty.jobs.models import CompleteOrderPayment
@@ -71,13 +72,6 @@ def card_ratio(cdef: dict[str, Any]) -> Fraction:
     return ratio
 
 
-def spending_limit(db: Table, card: Card, cdef: dict[str, Any]) -> int | None:
-    """The hook point of card-definition spending limits (`limits.spending`) for order payments: the most points this card
-    may spend on one payment now, or None when no limit applies. It applies none: the spending-limit rules are shared with
-    reward purchases and plug in here."""
-    return None
-
-
 def points_to_spend(owed: int, ratio: Fraction, balance: int, points_cap: int | None, amount_cap: int | None) -> tuple[int, int]:
     """(points, amount): the most whole points that pay no more than the order still owes, the card holds and the limits
     allow, such that `points x ratio` is a whole amount in cents (so amount = points x ratio exactly)."""
@@ -125,7 +119,7 @@ def create_payment(db: Table, program_id: str, member_id: str, body: OrderPaymen
     limit = body.payment_limit
     points_cap = limit.points_limit.max if limit and limit.points_limit else None
     amount_cap = limit.amount_limit.max if limit and limit.amount_limit else None
-    allowed = spending_limit(db, card, cdef)
+    allowed = spending.per_spend_max(cdef)  # a payment takes at most the card definition's per-transaction limit
     if allowed is not None:
         points_cap = allowed if points_cap is None else min(points_cap, allowed)
     metadata = {k: v for k, v in (("points_limit", points_cap if limit and limit.points_limit else None),
@@ -139,6 +133,7 @@ def create_payment(db: Table, program_id: str, member_id: str, body: OrderPaymen
         points, amount = points_to_spend(max(int(order["total_amount"] or 0) - paid, 0), ratio, balance, points_cap, amount_cap)
         if points <= 0:
             raise nothing_to_pay()
+        spending.check_spend(cdef, points)
         otx = _transaction(program_id, member_id, fresh_card, order["id"], metadata, points, amount, ratio)
         if body.mode == "DRY_RUN":
             simulated = {k: v for k, v in otx.items() if k not in ("id", "created_at")}
@@ -150,8 +145,11 @@ def create_payment(db: Table, program_id: str, member_id: str, body: OrderPaymen
         job = CompleteOrderPayment(project_id=db.project_id, member_id=member_id, card_id=card["id"], transaction_id=ctx["id"],
                                    order_transaction_id=otx["id"], order_id=order["id"], points=points, amount=amount)
         try:
-            store.accept_payment(db, otx, ctx, job, paid_before=paid)
+            limits = spending.spending_items(db, cdef, fresh_card, points, otx["created_at"], get_settings().timezone)
+            store.accept_payment(db, otx, ctx, job, paid_before=paid, items=limits)
         except TransactionConflict as conflict:
+            if conflict.failed(spending.LABEL):
+                raise spending.spending_limit_reached("The card definition's spending limit does not allow this payment now") from None
             if conflict.failed("member"):
                 require_active_member({**member, "status": "INACTIVE"}, "Cannot pay with points when member status is not ACTIVE")
             if conflict.failed("order"):

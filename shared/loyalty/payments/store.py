@@ -49,13 +49,16 @@ def _add_order_not_canceled(tx: Transaction, db: Table, order_id: str) -> None:
              values={"c": "CANCELED"})
 
 
-def accept_payment(db: Table, otx: OrderTransaction, ctx: CardTransaction, job: CompleteOrderPayment, *, paid_before: int) -> None:
+def accept_payment(db: Table, otx: OrderTransaction, ctx: CardTransaction, job: CompleteOrderPayment, *, paid_before: int,
+                   items: Sequence[ItemBuilder] = ()) -> None:
     """Lock the points on the card, count the amount on the order and write the order transaction, its pointer and the
-    card transaction PENDING, atomically.
+    card transaction PENDING (with `items`: the spending-limit counters), atomically.
 
     Labels: `card` (balance below the points), `member` (no longer ACTIVE), `order` (gone or CANCELED), `order_paid`
-    (another payment of the order was counted since `paid_before` was read)."""
+    (another payment of the order was counted since `paid_before` was read), and those of `items`."""
     tx = db.transaction()
+    for label, build in items:
+        build(tx, label)
     add_counter_move(tx, db, job.member_id, job.card_id, {"locked": job.points}, job.points)
     tx.check("member", db.keys.member(job.member_id), "#s = :a", names={"#s": "status"}, values={"a": "ACTIVE"})
     _add_order_not_canceled(tx, db, job.order_id)
