@@ -11,7 +11,7 @@ from loyalty.core import ids
 from loyalty.core.clock import now_ms
 from loyalty.core.listing import ListQuery, ListSpec
 from loyalty.db import lists
-from loyalty.db.keys import CARD_DEFINITION, CARD_SK_PREFIX, GSI1, MEMBER_SK, MEMBERSHIP_SK_PREFIX, PENDING_REMOVE, Key, parse_marks
+from loyalty.db.keys import CARD_DEFINITION, CARD_SK_PREFIX, GSI1, MEMBER_SK, MEMBER_TIER_SK, MEMBERSHIP_SK_PREFIX, PENDING_REMOVE, Key, parse_marks
 from loyalty.db.lists import Collection
 from loyalty.db.table import Item, Table
 from loyalty.db.transact import Transaction
@@ -127,6 +127,16 @@ def get_member_for_change(db: Table, member_id: str) -> tuple[Member, list[Card]
     if member is None:
         return None
     return member_from_row(member), [card_from_row(i) for i in items if i["SK"].startswith(CARD_SK_PREFIX)], int(member.get("version", 0))
+
+
+def get_member_with_standing(db: Table, member_id: str) -> tuple[Member, list[Card], dict[str, Any] | None] | None:
+    """The member, its cards and its tier standing (None: none stored), in one Query; None when the member is absent."""
+    items, _ = db.query(db.keys.member_partition(member_id))
+    member = next((i for i in items if i["SK"] == MEMBER_SK), None)
+    if member is None:
+        return None
+    standing = next((dict(i["data"]) for i in items if i["SK"] == MEMBER_TIER_SK), None)
+    return member_from_row(member), [card_from_row(i) for i in items if i["SK"].startswith(CARD_SK_PREFIX)], standing
 
 
 def _unchanged(version: int) -> tuple[str, dict[str, str], dict[str, Any]]:
