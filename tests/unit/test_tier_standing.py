@@ -48,8 +48,9 @@ def test_reaching_a_minimum_upgrades_at_once_and_the_transaction_says_from_where
     assert outcome.decision.change == "UPGRADED" and outcome.standing and outcome.standing["tier_id"] == "lt_s"
     ttx = tier_transaction("lttx_1", outcome, "card_operations", AT)
     assert ttx["type"] == "UPGRADED" and ttx["tier_id"] == "lt_s" and ttx["status"] == "APPROVED"
-    assert ttx["details"] == {"points": 120, "tier_from": "lt_b", "tier_to": "lt_s", "origin": {"type": "card_operations", "card_transaction_ids": []},
-                              "rejection": None, "start_at": "2026-11-26T00:00:00.000Z", "expires_at": None}
+    assert ttx["details"] == {"points": 120, "tier_from": "lt_b", "tier_to": "lt_s",
+                              "origin": {"type": "card_operations", "card_transaction_ids": []}, "rejection": None,
+                              "start_at": "2026-11-26T00:00:00.000Z", "expires_at": None}
 
 
 def test_no_retention_multi_level_drops_to_the_tier_the_value_ranks_in() -> None:

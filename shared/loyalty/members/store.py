@@ -233,14 +233,18 @@ def get_customer_id_by_source_id(db: Table, source_id: str) -> str | None:
     return str(item["customer_id"]) if item else None
 
 
-def get_memberships_details(db: Table, claims: dict[str, Membership]) -> tuple[dict[str, Member], dict[str, dict[str, Any]], dict[str, Card]]:
+def get_memberships_details(db: Table, claims: dict[str, Membership], standings: dict[str, dict[str, Any]] | None = None,
+                            ) -> tuple[dict[str, Member], dict[str, dict[str, Any]], dict[str, Card]]:
     """The members, programs and cards that membership claims (by program id) name, in one BatchGetItem (100 keys a
-    call): members and cards by id, programs' records by id."""
+    call): members and cards by id, programs' records by id. Given a `standings` dict, the members' tier standings are
+    read in the same call and put there by member id."""
     keys = db.keys
     wanted: list[Key] = []
     for program_id, claim in claims.items():
         wanted += [keys.member(claim["member_id"]), keys.program(program_id)]
         wanted += [keys.card(claim["member_id"], card_id) for card_id in claim["card_ids"]]
+        if standings is not None:
+            wanted.append(keys.member_tier(claim["member_id"]))
     members: dict[str, Member] = {}
     programs: dict[str, dict[str, Any]] = {}
     cards: dict[str, Card] = {}
@@ -251,6 +255,9 @@ def get_memberships_details(db: Table, claims: dict[str, Membership]) -> tuple[d
         elif item["SK"].startswith(CARD_SK_PREFIX):
             card = card_from_row(item)
             cards[card["id"]] = card
+        elif item["SK"] == MEMBER_TIER_SK:
+            if standings is not None:
+                standings[str(item["data"]["member_id"])] = dict(item["data"])
         else:
             programs[item["data"]["id"]] = {**item["data"], "status": item.get("status", item["data"].get("status"))}
     return members, programs, cards
