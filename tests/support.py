@@ -178,19 +178,32 @@ def drain_queue(sqs: Any, queue_url: str, max_rounds: int = 20) -> int:
     return done
 
 
-def served_event_schema(state_dir: str | Path, name: str, properties: dict[str, Any] | None = None, project: str = "dev") -> str:
-    """The `ms_` id of a custom event schema created (or found, by name) in a project of a running `python -m local serve`,
-    through the service the `create-event-schema` command uses, on the backend the serve's <state-dir>/endpoints.json names."""
+def served_table(state_dir: str | Path, project: str = "dev") -> Any:
+    """A project's table on the backend a running `python -m local serve` uses (its <state-dir>/endpoints.json names it)."""
     import boto3
 
     from loyalty.db.table import Table
-    from loyalty.schemas.service import create_event_schema
 
     info = json.loads((Path(state_dir) / "endpoints.json").read_text())
     client = boto3.client("dynamodb", endpoint_url=info["endpoints"]["dynamodb"], region_name=info["region"],
                           aws_access_key_id="test", aws_secret_access_key="test")  # emulators accept any credentials
-    db = Table(project, info["table_name"], cursor_secret="-" * 32, client=client)
-    return create_event_schema(db, name, properties, exist_ok=True)["id"]
+    return Table(project, info["table_name"], cursor_secret="-" * 32, client=client)
+
+
+def served_event_schema(state_dir: str | Path, name: str, properties: dict[str, Any] | None = None, project: str = "dev") -> str:
+    """The `ms_` id of a custom event schema created (or found, by name) in a project of a running `python -m local serve`,
+    through the service the `create-event-schema` command uses."""
+    from loyalty.schemas.service import create_event_schema
+
+    return create_event_schema(served_table(state_dir, project), name, properties, exist_ok=True)["id"]
+
+
+def served_tier_day(state_dir: str | Path, day: str, project: str = "dev") -> dict[str, int]:
+    """Move a running serve's clock for tiers: run the daily job's tier work for `day` (YYYY-MM-DD) in a project, as the
+    scheduled function does on that day (tests cannot wait a month for a tracking period to turn)."""
+    from loyalty.tiering.service import run_daily
+
+    return run_daily(served_table(state_dir, project), day)
 
 
 def eventually(check: Callable[[], Any], timeout: float = 20.0) -> Any:

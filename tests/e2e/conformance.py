@@ -881,10 +881,17 @@ def drive_payments(client: Client) -> None:
     drive(client)
 
 
+def drive_member_tiers(client: Client) -> None:
+    """Spend and tiers: buy, refund, tier up and down (tests/e2e/test_spend_journey.py)."""
+    from tests.e2e.test_spend_journey import drive_member_tiers as drive
+
+    drive(client)
+
+
 DRIVERS = {"v2": drive_v2, "v1": drive_v1, "orders": drive_orders, "auth": drive_auth, "members": drive_members,
            "components": drive_components, "programs": drive_programs, "tiers": drive_tiers, "v1_earning_rules": drive_v1_earning_rules,
            "events": drive_events, "buckets": drive_buckets, "examine": drive_examine, "refunds": drive_refunds,
-           "benefits": drive_benefits, "payments": drive_payments}
+           "benefits": drive_benefits, "payments": drive_payments, "member_tiers": drive_member_tiers}
 
 
 def drive_missing(client: Client) -> None:

@@ -99,10 +99,17 @@ def test_update_merges_and_a_non_draft_structure_changes_only_name_and_metadata(
     cdef = make_card_definition(stack)
     ts = make_structure(stack, cdef, metadata={"a": 1})
     path = f"{TS}/{ts['id']}"
+    # Settings this server cannot enforce are refused, and change nothing
+    for refused in ({"type": "POINT_EARNED", "point_earned": {"card_definition_id": cdef, "period": {"value": 1, "unit": "YEAR"},
+                                                              "type": "NEXT_TRACKING_PERIOD"}},
+                    {"expiration": {"type": "SLIDING_EXPIRATION", "sliding_expiration": {"period": {"value": 1, "unit": "MONTH"}}}}):
+        code, body = stack.call("update_tier_structure", "PUT", path, refused)
+        assert (code, body["key"]) == (400, "invalid_payload") and "not supported" in body["details"], body
+    assert components.get_stored(stack.db(), "TS", ts["id"]).data == ts  # type: ignore[union-attr]
     # DRAFT: anything, merged (omitted = unchanged; type change with its settings)
     code, updated = stack.call("update_tier_structure", "PUT", path, {
         "type": "POINT_EARNED", "point_earned": {"card_definition_id": cdef, "period": {"value": 1, "unit": "YEAR"},
-                                                 "type": "NEXT_TRACKING_PERIOD"},
+                                                 "type": "IMMEDIATELY"},
         "downgrade": {"type": "SINGLE_LEVEL", "grace_period": {"value": 7, "unit": "DAY"}}})
     assert code == 200, updated
     assert updated["type"] == "POINT_EARNED" and "point_balance" not in updated
@@ -155,13 +162,16 @@ def test_tiers_are_created_listed_updated_and_deleted_with_the_structures_activi
     assert [t["name"] for t in page2["data"]] == ["Bronze"] and page2["cursor"] is None
     code, by_name = stack.call("list_tiers", "GET", f"{path}/tiers", query={"order": "name"})
     assert [t["name"] for t in by_name["data"]] == ["Bronze", "Gold", "Silver"]
-    # Update (merged) and delete
+    # Update (merged) and delete; a tier that needs a segment is refused (no segments exist: nobody could qualify)
+    code, body = stack.call("update_tier", "PUT", f"{path}/tiers/{silver['id']}",
+                            {"qualification_rules": {"type": "POINTS_AND_SEGMENT", "points": {"min_value": 100, "max_value": 400},
+                                                     "segment": {"id": "seg_vip"}}})
+    assert (code, body["key"]) == (400, "invalid_payload") and "POINTS_AND_SEGMENT" in body["details"], body
     code, updated = stack.call("update_tier", "PUT", f"{path}/tiers/{silver['id']}",
-                               {"qualification_rules": {"type": "POINTS_AND_SEGMENT", "points": {"min_value": 100, "max_value": 400},
-                                                        "segment": {"id": "seg_vip"}}, "metadata": {"x": 1}})
+                               {"qualification_rules": {"type": "POINTS", "points": {"min_value": 100, "max_value": 400}}, "metadata": {"x": 1}})
     assert code == 200, updated
     assert updated["name"] == "Silver" and updated["metadata"] == {"x": 1} and updated["updated_at"] is not None
-    assert updated["qualification_rules"]["segment"] == {"id": "seg_vip"}
+    assert updated["qualification_rules"]["points"] == {"min_value": 100, "max_value": 400}
     code, deleted = stack.call("delete_tier", "DELETE", f"{path}/tiers/{bronze['id']}")
     assert (code, deleted) == (200, bronze)
     found = tiers_store.get_structure_with_tiers(stack.db(), ts["id"])

@@ -118,6 +118,8 @@ POINTS = {"min_value": 0}
     ("create_tier", {"name": "x", "qualification_rules": {"type": "POINTS", "points": {"min_value": "5"}}}),
     ("create_tier", {"name": "x", "qualification_rules": {"type": "POINTS", "points": POINTS, "segment": {"id": "seg_a"}}}),
     ("create_tier", {"name": "x", "qualification_rules": {"type": "POINTS_AND_SEGMENT", "points": POINTS}}),
+    ("create_tier", {"name": "x", "qualification_rules": {"type": "POINTS_AND_SEGMENT", "points": POINTS, "segment": {"id": "seg_a"}}}),
+    ("update_tier_structure", {"expiration": {"type": "SLIDING_EXPIRATION", "sliding_expiration": {"period": {"value": 1, "unit": "DAY"}}}}),
     ("create_tier", {"name": "x", "qualification_rules": {"type": "POINTS", "points": POINTS}, "downgrade": {"type": "MULTI_LEVEL"}}),
     ("create_tier", {"name": "x", "qualification_rules": {"type": "POINTS", "points": {"min_value": 0, "extra": 1}}}),
     ("update_tier", {"name": None}),

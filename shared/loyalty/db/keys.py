@@ -21,6 +21,8 @@ PROJECTS_PARTITION = "PROJECTS"
 """The one partition not owned by a project: one item per project (SK = project id). Project ids are lower case, so no
 project's `<project>#...` key can equal it."""
 MEMBER_SK = "MEMBER"
+MEMBER_TIER_SK = "TIER"
+"""A member's standing in its program's tier structure (in the member partition, so get member reads it in its one Query)."""
 
 # Component kinds: the sort key of a component's item, the middle part of its partition key, and of its assignments' keys.
 CARD_DEFINITION = "CDEF"
@@ -146,6 +148,26 @@ class Keys:
 
     def card(self, member_id: str, card_id: str) -> Key:
         return Key(self.member_partition(member_id), f"{CARD_SK_PREFIX}{card_id}")
+
+    def member_tier(self, member_id: str) -> Key:
+        """A member's standing in its program's tier structure: tier, dates, tracking period (MEMBER_TIER_SK)."""
+        return Key(self.member_partition(member_id), MEMBER_TIER_SK)
+
+    def tier_transactions(self, member_id: str) -> str:
+        """The partition of a member's tier transactions (sort key: the time-ordered `lttx_` id)."""
+        return self._pk("MBR", member_id, "TTX")
+
+    def tier_transaction(self, member_id: str, transaction_id: str) -> Key:
+        return Key(self.tier_transactions(member_id), transaction_id)
+
+    def tier_due(self, day: str, member_id: str) -> dict[str, str]:
+        """GSI1 attributes that put a member's tier standing on the project's list the daily job re-evaluates on `day`
+        (a tier's expiry, the day after a grace period, the start of a tracking period), read with `GSI1SK <= day`."""
+        return {"GSI1PK": self._pk("DUE", "TIER"), "GSI1SK": f"{day}#{member_id}"}
+
+    def tiers_due(self) -> str:
+        """The GSI1PK of the project's list of tier standings waiting for a date."""
+        return self._pk("DUE", "TIER")
 
     def membership(self, scope_id: str, customer_id: str) -> Key:
         """The one-member-per-customer claim in a program (or v1 campaign), kept in the customer's partition so that

@@ -1,5 +1,6 @@
-"""The daily job: for every registered project, the date-driven points work of one day in the project time zone
-(activate pending points, cancel EVENT_BASED points past their deadline, expire points past their last valid day).
+"""The daily job: for every registered project, the date-driven work of one day in the project time zone (re-evaluate
+tiers whose expiry, grace period or tracking period has come; activate pending points, cancel EVENT_BASED points past
+their deadline, expire points past their last valid day).
 
 It is scheduled hourly: the first run after midnight does a day's work and records it, later runs that day find the
 record and skip the project; a run that ran out of time leaves its projects unrecorded, so the next run finishes them.
@@ -18,6 +19,7 @@ from loyalty.core.settings import get_settings
 from loyalty.db import clients
 from loyalty.db.table import Table, read_registry
 from loyalty.points import service as points
+from loyalty.tiering import service as tiering
 
 MARGIN_MS = 10_000  # stop starting projects this long before the function's timeout
 
@@ -40,6 +42,7 @@ def run_daily_jobs(at: str | datetime | None = None, *, remaining_ms: Callable[[
             if not force and buckets.get_daily_run(db, day) is not None:
                 counts["skipped"] += 1
                 continue
+            counts.update(tiering.run_daily(db, day))  # before the points work, which records the day as done
             counts.update(points.run_daily(db, day))
             counts["projects"] += 1
         except Exception:  # noqa: BLE001 - one project's failure must not stop the others; the next run retries it

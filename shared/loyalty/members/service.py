@@ -12,7 +12,6 @@ from urllib.parse import unquote
 from loyalty.activities import records as activity_kinds
 from loyalty.activities import service as activities
 from loyalty.activities.store import add_activity
-from loyalty.components import store as components
 from loyalty.components.references import tracked_card_definition
 from loyalty.components.store import CARD_DEFINITION as CDEF
 from loyalty.components.store import TIER_STRUCTURE as TS
@@ -22,8 +21,10 @@ from loyalty.core.errors import LoyaltyError, invalid_payload, invalid_state_tra
 from loyalty.core.fields import metadata_problem
 from loyalty.core.listing import DATE, Field, ListSpec, enum_field, id_field, parse
 from loyalty.core.lists import list_view
+from loyalty.core.settings import get_settings
 from loyalty.db.table import Table
 from loyalty.db.transact import Transaction, TransactionConflict
+from loyalty.earning.buckets import local_day
 from loyalty.jobs.models import CreateMembersBatch, GenerateCardCodes
 from loyalty.jobs.queue import enqueue
 from loyalty.members import store
@@ -33,6 +34,8 @@ from loyalty.members.store import CustomerRef
 from loyalty.members.views import member_view, membership_view
 from loyalty.programs.records import Assignment, Program
 from loyalty.programs.service import require_program
+from loyalty.tiers.standing import tier_progress
+from loyalty.tiers.store import get_structure_with_tiers
 
 CUSTOMER_ID = re.compile(r"cust_[A-Za-z0-9]+")
 MAX_REF_LENGTH = 255
@@ -383,23 +386,28 @@ def get_program_membership(db: Table, program_id: str, customer_ref: str, identi
         if claim is None:
             raise not_found("member", ref)
         member_id = claim["member_id"]
-    found = store.get_member_with_cards(db, member_id)
+    found = store.get_member_with_standing(db, member_id)
     if found is None or found[0]["program_id"] != program_id or found[0]["status"] == "DELETED":
         raise not_found("member", ref)
-    member, cards = found
-    return membership_view(member, program, cards, _tracked(db, assignments))
+    member, cards, standing = found
+    return membership_view(member, program, cards, _progress(db, assignments, cards, standing))
 
 
-def _tracked(db: Table, assignments: list[Assignment]) -> tuple[str, str] | None:
-    """(tier structure id, the card definition it tracks) of the program's tier structure, if it has a live one."""
+def _progress(db: Table, assignments: list[Assignment], cards: list[Card], standing: dict[str, Any] | None) -> dict[str, dict[str, Any]]:
+    """The `tier_progress` of each card the program's live tier structure tracks (by card id; empty without one): the
+    member's stored standing in that structure, the card's value in it, the tiers above."""
     ts_id = next((a["id"] for a in assignments if a["kind"] == TS), None)
-    if ts_id is None:
-        return None
-    structure = components.get_component(db, TS, ts_id)
-    if structure is None or structure.get("status") == "DELETED":
-        return None
+    found = get_structure_with_tiers(db, ts_id) if ts_id is not None else None
+    if found is None or found[0].data.get("status") == "DELETED":
+        return {}
+    structure, tiers = found[0].data, found[1]
     tracked = tracked_card_definition(structure)
-    return (ts_id, tracked) if tracked else None
+    if standing is not None and standing.get("tier_structure_id") != structure["id"]:
+        standing = None
+    day = local_day(now_iso(), get_settings().timezone)
+    return {card["id"]: tier_progress(structure, tiers, standing if standing and standing.get("card_id") == card["id"] else None,
+                                      card, day)
+            for card in cards if card["card_definition_id"] == tracked}
 
 
 # ---------------------------------------------------------------------------------------------- batch enrolment

@@ -11,7 +11,7 @@ from loyalty.core import ids
 from loyalty.core.clock import now_ms
 from loyalty.core.listing import ListQuery, ListSpec
 from loyalty.db import lists
-from loyalty.db.keys import CARD_DEFINITION, CARD_SK_PREFIX, GSI1, MEMBER_SK, MEMBERSHIP_SK_PREFIX, PENDING_REMOVE, Key, parse_marks
+from loyalty.db.keys import CARD_DEFINITION, CARD_SK_PREFIX, GSI1, MEMBER_SK, MEMBER_TIER_SK, MEMBERSHIP_SK_PREFIX, PENDING_REMOVE, Key, parse_marks
 from loyalty.db.lists import Collection
 from loyalty.db.table import Item, Table
 from loyalty.db.transact import Transaction
@@ -129,6 +129,16 @@ def get_member_for_change(db: Table, member_id: str) -> tuple[Member, list[Card]
     return member_from_row(member), [card_from_row(i) for i in items if i["SK"].startswith(CARD_SK_PREFIX)], int(member.get("version", 0))
 
 
+def get_member_with_standing(db: Table, member_id: str) -> tuple[Member, list[Card], dict[str, Any] | None] | None:
+    """The member, its cards and its tier standing (None: none stored), in one Query; None when the member is absent."""
+    items, _ = db.query(db.keys.member_partition(member_id))
+    member = next((i for i in items if i["SK"] == MEMBER_SK), None)
+    if member is None:
+        return None
+    standing = next((dict(i["data"]) for i in items if i["SK"] == MEMBER_TIER_SK), None)
+    return member_from_row(member), [card_from_row(i) for i in items if i["SK"].startswith(CARD_SK_PREFIX)], standing
+
+
 def _unchanged(version: int) -> tuple[str, dict[str, str], dict[str, Any]]:
     """The condition that the member item still has the version it was read with (and is not deleted)."""
     return ("#s <> :deleted AND (attribute_not_exists(version) OR version = :version)",
@@ -223,14 +233,18 @@ def get_customer_id_by_source_id(db: Table, source_id: str) -> str | None:
     return str(item["customer_id"]) if item else None
 
 
-def get_memberships_details(db: Table, claims: dict[str, Membership]) -> tuple[dict[str, Member], dict[str, dict[str, Any]], dict[str, Card]]:
+def get_memberships_details(db: Table, claims: dict[str, Membership], standings: dict[str, dict[str, Any]] | None = None,
+                            ) -> tuple[dict[str, Member], dict[str, dict[str, Any]], dict[str, Card]]:
     """The members, programs and cards that membership claims (by program id) name, in one BatchGetItem (100 keys a
-    call): members and cards by id, programs' records by id."""
+    call): members and cards by id, programs' records by id. Given a `standings` dict, the members' tier standings are
+    read in the same call and put there by member id."""
     keys = db.keys
     wanted: list[Key] = []
     for program_id, claim in claims.items():
         wanted += [keys.member(claim["member_id"]), keys.program(program_id)]
         wanted += [keys.card(claim["member_id"], card_id) for card_id in claim["card_ids"]]
+        if standings is not None:
+            wanted.append(keys.member_tier(claim["member_id"]))
     members: dict[str, Member] = {}
     programs: dict[str, dict[str, Any]] = {}
     cards: dict[str, Card] = {}
@@ -241,6 +255,9 @@ def get_memberships_details(db: Table, claims: dict[str, Membership]) -> tuple[d
         elif item["SK"].startswith(CARD_SK_PREFIX):
             card = card_from_row(item)
             cards[card["id"]] = card
+        elif item["SK"] == MEMBER_TIER_SK:
+            if standings is not None:
+                standings[str(item["data"]["member_id"])] = dict(item["data"])
         else:
             programs[item["data"]["id"]] = {**item["data"], "status": item.get("status", item["data"].get("status"))}
     return members, programs, cards

@@ -64,21 +64,14 @@ def program_simple_view(program: Mapping[str, Any]) -> dict[str, Any]:
             "object": "program"}
 
 
-def tier_progress_view(tier_structure_id: str) -> dict[str, Any]:
-    """A card's progress in the tier structure that tracks it. Tiers are not computed yet, so there is no current tier,
-    nothing deferred, no risk and no opportunity."""
-    return {"current": None, "tier_structure": {"id": tier_structure_id, "object": "tier_structure"}, "deferred": [], "risks": [],
-            "opportunities": [], "object": "member_tier_progress"}
-
-
 def membership_view(member: Member, program: Mapping[str, Any], cards: list[Card],
-                    tracked: tuple[str, str] | None = None) -> dict[str, Any]:
-    """A membership: the member (without cards), its program and its cards. With `tracked` = (tier structure id, card
-    definition id), the cards of that card definition carry their `tier_progress` (spec-map A29; the others do not)."""
+                    progress: Mapping[str, dict[str, Any]] | None = None) -> dict[str, Any]:
+    """A membership: the member (without cards), its program and its cards. The cards in `progress` (by card id: the
+    cards of the card definition the program's tier structure tracks) carry their `tier_progress` (spec-map A29)."""
     entries = []
     for card in sorted(cards, key=lambda c: c["id"]):
         entry = member_card_view(card)
-        if tracked is not None and card["card_definition_id"] == tracked[1]:
-            entry["tier_progress"] = tier_progress_view(tracked[0])
+        if progress is not None and card["id"] in progress:
+            entry["tier_progress"] = progress[card["id"]]
         entries.append(entry)
     return {"member": member_view(member, None), "program": program_simple_view(program), "cards": entries, "object": "membership"}

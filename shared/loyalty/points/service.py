@@ -147,7 +147,8 @@ def load_setup(db: Table, customer_id: str, *, member_id: str | None = None, v1:
     v2 = {scope: claim for scope, claim in claims.items() if ids.PROGRAM.matches(scope)}
     if member_id is not None:
         v2 = {scope: claim for scope, claim in v2.items() if claim["member_id"] == member_id}
-    members, _, cards = store.get_members_and_cards(db, v2) if v2 else ({}, {}, {})
+    standings: dict[str, dict[str, Any]] = {}
+    members, _, cards = store.get_members_and_cards(db, v2, standings) if v2 else ({}, {}, {})
     setup = Setup(customer, [], {}, {}, {})
     for program_id, claim in v2.items():
         member = members.get(claim["member_id"])
@@ -165,8 +166,10 @@ def load_setup(db: Table, customer_id: str, *, member_id: str | None = None, v1:
                                            pending_points_type=str((cdef.get("pending_points") or {}).get("type") or "IMMEDIATE"),
                                            earning_limits=cdef.get("earning_limits")))
             setup.cards[card["id"]] = cast(Card, {**card, "customer_id": customer_id})
+        standing = standings.get(member["id"]) or {}
         setup.memberships.append(EngineMembership(member["id"], program_id, str(program.get("name") or ""), tuple(engine_cards),
-                                                  earning_rule_ids=frozenset(program_setup.rules)))
+                                                  earning_rule_ids=frozenset(program_setup.rules),
+                                                  tier_ids=frozenset([standing["tier_id"]] if standing.get("tier_id") else [])))
         setup.rules.update(program_setup.rules)
         setup.card_definitions.update(program_setup.card_definitions)
         setup.members[member["id"]] = member

@@ -38,9 +38,10 @@ def get_customer_memberships(db: Table, customer_id: str) -> tuple[dict[str, Any
     return members.get_customer_with_memberships(db, customer_id)
 
 
-def get_members_and_cards(db: Table, claims: dict[str, Membership]) -> tuple[dict[str, Member], dict[str, dict[str, Any]], dict[str, Card]]:
-    """The members, programs and cards the claims name (one BatchGetItem)."""
-    return members.get_memberships_details(db, claims)
+def get_members_and_cards(db: Table, claims: dict[str, Membership], standings: dict[str, dict[str, Any]] | None = None,
+                          ) -> tuple[dict[str, Member], dict[str, dict[str, Any]], dict[str, Card]]:
+    """The members, programs and cards the claims name, and with `standings` their tier standings (one BatchGetItem)."""
+    return members.get_memberships_details(db, claims, standings)
 
 
 def get_program_setup(db: Table, program_id: str) -> tuple[Program, list[Assignment]] | None:

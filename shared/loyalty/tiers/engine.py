@@ -117,13 +117,14 @@ def grace_end(grace: Mapping[str, Any] | None, disqualified: date) -> date | Non
     return end
 
 
-def _downgrade_allowed(structure: Mapping[str, Any], tier: Mapping[str, Any] | None) -> bool:
+def downgrade_allowed(structure: Mapping[str, Any], tier: Mapping[str, Any] | None) -> bool:
+    """Whether a member may drop from `tier`: not from a NO_DOWNGRADE tier, nor under a NO_DOWNGRADE structure (the default)."""
     if tier is not None and (tier.get("downgrade") or {}).get("type") == "NO_DOWNGRADE":
         return False
     return ((structure.get("downgrade") or {}).get("type") or "NO_DOWNGRADE") != "NO_DOWNGRADE"
 
 
-def _lower(structure: Mapping[str, Any], tiers: Sequence[Mapping[str, Any]], current: str | None, qualified: Mapping[str, Any] | None,
+def lower(structure: Mapping[str, Any], tiers: Sequence[Mapping[str, Any]], current: str | None, qualified: Mapping[str, Any] | None,
            ) -> Mapping[str, Any] | None:
     """Where a downgrade takes a member: MULTI_LEVEL to the tier it qualifies for, SINGLE_LEVEL one tier down (not below
     the qualified one)."""
@@ -157,14 +158,14 @@ def on_value(structure: Mapping[str, Any], tiers: Sequence[Mapping[str, Any]], s
     if q_level == c_level:
         return Decision(None, TierState(state.tier_id, state.start_at, state.expires_at))  # qualifying again ends a grace
     current = by_id.get(state.tier_id or "")
-    if (expiration or {}).get("type", "NO_RETENTION") != "NO_RETENTION" or not _downgrade_allowed(structure, current):
+    if (expiration or {}).get("type", "NO_RETENTION") != "NO_RETENTION" or not downgrade_allowed(structure, current):
         return Decision(None, state)
     grace = (structure.get("downgrade") or {}).get("grace_period")
     if grace and state.grace_until is None:
         return Decision(None, TierState(state.tier_id, state.start_at, state.expires_at, grace_end(grace, day)))
     if state.grace_until is not None and day <= state.grace_until:
         return Decision(None, state)
-    target = _lower(structure, tiers, state.tier_id, qualified)
+    target = lower(structure, tiers, state.tier_id, qualified)
     return Decision("LEFT" if target is None else "DOWNGRADED", _moved(state, target, day, expiration), state.tier_id)
 
 
@@ -179,8 +180,8 @@ def on_day(structure: Mapping[str, Any], tiers: Sequence[Mapping[str, Any]], sta
         if qualified is not None and _level(tiers, str(qualified["id"])) >= _level(tiers, state.tier_id):
             change: Change = "PROLONGED" if qualified["id"] == state.tier_id else "UPGRADED"
             return Decision(change, _moved(state, qualified, day, expiration), state.tier_id)
-        if not _downgrade_allowed(structure, by_id.get(state.tier_id)):
+        if not downgrade_allowed(structure, by_id.get(state.tier_id)):
             return Decision("PROLONGED", TierState(state.tier_id, state.start_at, expires_at(expiration, day)), state.tier_id)
-        target = _lower(structure, tiers, state.tier_id, qualified)
+        target = lower(structure, tiers, state.tier_id, qualified)
         return Decision("LEFT" if target is None else "DOWNGRADED", _moved(state, target, day, expiration), state.tier_id)
     return on_value(structure, tiers, state, value, day)

@@ -93,9 +93,27 @@ def _overlap(tier: dict[str, Any], others: list[dict[str, Any]]) -> None:
 
 
 # ---------------------------------------------------------------------------------------------------- tier structures
+NOT_ENFORCED = {
+    ("point_earned", "type", "NEXT_TRACKING_PERIOD"): "NEXT_TRACKING_PERIOD is not supported by this server yet: tier changes "
+    "would have to wait for the next tracking period; use IMMEDIATELY",
+    ("expiration", "type", "SLIDING_EXPIRATION"): "SLIDING_EXPIRATION is not supported (Voucherify documents it as currently "
+    "unsupported); use NO_RETENTION, FIXED_DURATION or CALENDAR_EXPIRATION",
+    ("qualification_rules", "type", "POINTS_AND_SEGMENT"): "POINTS_AND_SEGMENT is not supported by this server yet: it has no "
+    "customer segments, so no member could ever qualify; use POINTS",
+}
+
+
+def _refuse_unenforced(obj: dict[str, Any]) -> None:
+    """400 for a tier setting this server cannot enforce (refused rather than stored and ignored)."""
+    for (part, name, value), why in NOT_ENFORCED.items():
+        if ((obj.get(part) or {}).get(name)) == value:
+            raise invalid_payload(f"Property .{part}.{name}: {why}")
+
+
 def create_tier_structure(db: Table, body: TierStructureCreate) -> dict[str, Any]:
     """Store a tier structure; the card definition it tracks must exist (404)."""
     obj = tier_structure_object(body)
+    _refuse_unenforced(obj)
     _require_tracked(db, obj)
     components.create_component(db, TIER_STRUCTURE, obj)
     return obj
@@ -123,6 +141,8 @@ def update_tier_structure(db: Table, tier_structure_id: str, body: TierStructure
     obj = {**tier_structure_object(model), "id": before["id"], "status": before["status"], "created_at": before["created_at"],
            "updated_at": now_iso()}
     fixed = changed(stored.data, obj, ALWAYS_EDITABLE)
+    if fixed:
+        _refuse_unenforced(obj)
     if fixed and stored.status != "DRAFT":
         raise invalid_payload(f"Only name and metadata can change while tier structure {tier_structure_id} is {stored.status}; "
                               f"move it to DRAFT to change {', '.join(fixed)}")
@@ -177,6 +197,7 @@ def create_tier(db: Table, tier_structure_id: str, body: TierCreate) -> dict[str
                            f"Tier structure {tier_structure_id} already has {len(tiers)} tiers, the most a tier structure can hold "
                            f"is {MAX_TIERS}", resource_type=RESOURCE, resource_id=tier_structure_id)
     tier = tier_object(body, tier_structure_id)
+    _refuse_unenforced(tier)
     _overlap(tier, tiers)
     _committed(lambda: store.create_tier(db, structure, tier), tier_structure_id)
     return tier
@@ -212,6 +233,7 @@ def update_tier(db: Table, tier_structure_id: str, tier_id: str, body: TierUpdat
     before = _require_tier(tiers, tier_id)
     model = merged(TierCreate, before, body, TIER_FIELDS)
     tier = {**tier_object(model, tier_structure_id), "id": tier_id, "created_at": before["created_at"], "updated_at": now_iso()}
+    _refuse_unenforced(tier)
     fixed = changed(before, tier, ALWAYS_EDITABLE)
     if fixed and structure.status != "DRAFT":
         raise invalid_payload(f"Only name and metadata of a tier can change while tier structure {tier_structure_id} is "

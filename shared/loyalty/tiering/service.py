@@ -1,0 +1,163 @@
+"""Members in tiers: re-evaluating a member's standing when its tracked card changes or a day comes, the daily run, and
+the tier transactions list.
+
+A card's points change in many places (earning, purchases, refunds, admin operations, expiry); none of them knows about
+tiers. The table's stream carries every card change to `re_evaluate`, which reads the member's current cards and
+standing (one Query) and writes a new standing with its tier transaction only when something changed (one conditional
+TransactWriteItems): a points change costs no extra request, a redelivered or replayed change finds nothing to do, and
+two evaluations racing on one member are ordered by the standing's version."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, cast
+
+from loyalty.core import ids
+from loyalty.core.clock import now_iso
+from loyalty.core.errors import not_found
+from loyalty.core.listing import DATE, ListSpec, id_field, parse
+from loyalty.core.lists import list_view
+from loyalty.core.settings import get_settings
+from loyalty.db.keys import TIER_STRUCTURE
+from loyalty.db.table import Table
+from loyalty.db.transact import TransactionConflict
+from loyalty.earning.buckets import local_day
+from loyalty.members.records import Card
+from loyalty.programs.store import get_program_with_assignments
+from loyalty.tiering import store
+from loyalty.tiers import standing as rules
+from loyalty.tiers.standing import Origin, Standing
+from loyalty.tiers.store import get_structure_with_tiers
+
+RETRIES = 4
+
+
+@dataclass(frozen=True)
+class TierSetup:
+    """A program's live tier structure (ACTIVE) and its tiers."""
+
+    structure: dict[str, Any]
+    tiers: list[dict[str, Any]]
+
+    @property
+    def card_definition_id(self) -> str:
+        """The card definition the structure tracks."""
+        return rules.tracks(self.structure)
+
+
+def load_tier_setup(db: Table, program_id: str) -> TierSetup | None:
+    """The program's ACTIVE tier structure with its tiers (one Query + one Query), or None."""
+    found = get_program_with_assignments(db, program_id)
+    if found is None:
+        return None
+    ts_id = next((a["id"] for a in found[1] if a["kind"] == TIER_STRUCTURE), None)
+    if ts_id is None:
+        return None
+    with_tiers = get_structure_with_tiers(db, ts_id)
+    if with_tiers is None or with_tiers[0].data.get("status") != "ACTIVE":
+        return None
+    return TierSetup(dict(with_tiers[0].data), [dict(t) for t in with_tiers[1]])
+
+
+class _Cache:
+    """Tier setups a warm function reuses for `earning_cache_seconds` (like the earning setups): a stream batch touching
+    many members of one program reads the program's structure once."""
+
+    def __init__(self) -> None:
+        self._entries: dict[tuple[str, str], tuple[float, TierSetup | None]] = {}
+
+    def get(self, db: Table, program_id: str) -> TierSetup | None:
+        """The program's tier setup, from the cache while it is fresh."""
+        ttl = get_settings().earning_cache_seconds
+        key = (db.project_id, program_id)
+        hit = self._entries.get(key)
+        if ttl and hit and hit[0] > time.monotonic():
+            return hit[1]
+        setup = load_tier_setup(db, program_id)
+        if ttl:
+            if len(self._entries) > 1000:
+                self._entries.clear()
+            self._entries[key] = (time.monotonic() + ttl, setup)
+        return setup
+
+    def clear(self) -> None:
+        """Forget every setup."""
+        self._entries.clear()
+
+
+SETUPS = _Cache()
+
+
+def today() -> date:
+    """Today in the project time zone."""
+    return local_day(now_iso(), get_settings().timezone)
+
+
+def re_evaluate(db: Table, member_id: str, card_id: str, *, origin: Origin, day: date | None = None, daily: bool = False,
+                earned_before: int | None = None, removed_card: Card | None = None,
+                card_transaction_ids: Sequence[str] = ()) -> str | None:
+    """Bring a member's standing up to date with its card `card_id` as it is now (or, with `removed_card`, as it was
+    before its member was deleted). Returns the change written (JOINED, UPGRADED, ...) or None."""
+    day = day or today()
+    for attempt in range(RETRIES):
+        member, cards, standing, version = store.get_member_standing(db, member_id)
+        card = removed_card if removed_card is not None else cards.get(card_id)
+        if card is None or not ids.PROGRAM.matches(str(card.get("program_id", ""))):
+            return None
+        setup = SETUPS.get(db, str(card["program_id"]))
+        if setup is None or card["card_definition_id"] != setup.card_definition_id:
+            return None
+        if standing is not None and standing.get("tier_structure_id") != setup.structure["id"]:
+            standing = None  # the program's structure changed: start over in the new one (the version still orders writes)
+        deleted = removed_card is not None or member is None or member.get("status") == "DELETED"
+        at = now_iso()
+        outcome = rules.evaluate(setup.structure, setup.tiers, standing, card, day, daily=daily, at=at,
+                                 earned_before=earned_before, removed=deleted)
+        if outcome.standing is None:
+            return None
+        change = outcome.decision.change
+        ttx = (rules.tier_transaction(ids.TIER_TRANSACTION.new(), outcome, "member_card_deleted" if deleted else origin, at,
+                                      card_transaction_ids) if change else None)
+        due = None if deleted else rules.due_day(setup.structure, outcome.standing)
+        try:
+            store.write_standing(db, outcome.standing, version, due, ttx)
+            return change
+        except TransactionConflict as conflict:
+            if not conflict.failed("standing") or attempt == RETRIES - 1:
+                raise
+    return None
+
+
+def run_daily(db: Table, day: str, *, page_size: int = 500) -> dict[str, int]:
+    """The tier part of the daily job for one project and day: re-evaluate every standing due on or before `day` (a
+    tier expiring, a grace period ended, a tracking period starting). Idempotent: a re-evaluated standing moves to its
+    next date, so a second run finds nothing due."""
+    changed = evaluated = 0
+    on = date.fromisoformat(day)
+    start: dict[str, Any] | None = None
+    while True:
+        items, start = store.due_standings(db, day, page_size, start)
+        for item in items:
+            standing = cast(Standing, item["data"])
+            evaluated += 1
+            if re_evaluate(db, standing["member_id"], standing["card_id"], origin="daily_task_operations", day=on, daily=True):
+                changed += 1
+        if not start:
+            return {"tiers_evaluated": evaluated, "tier_changes": changed}
+
+
+TRANSACTIONS = ListSpec("lcrsttx_", filters={"card_id": id_field(ids.CARD.prefix), "created_at": DATE})
+
+
+def list_member_tier_transactions(db: Table, program_id: str, member_id: str, params: list[tuple[str, str]]) -> dict[str, Any]:
+    """A page of a member's tier transactions (newest first unless `order=created_at`), filtered by card_id and created_at."""
+    ids.PROGRAM.check(program_id)
+    ids.MEMBER.check(member_id)
+    query = parse(params, TRANSACTIONS)
+    page = store.list_tier_transactions(db, program_id, member_id, query, TRANSACTIONS)
+    if page is None:
+        raise not_found("member", member_id)
+    return list_view(page[0], page[1])
