@@ -1,4 +1,4 @@
-"""Test support: in-process moto resources built from template.yaml, handler invocation, queue draining."""
+"""Test support: in-process moto resources built from template.yaml, handler invocation, queue and stream draining."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import json
 import time
 import uuid
 from collections.abc import Callable
+from functools import cache
 from pathlib import Path
 from types import ModuleType, SimpleNamespace
 from typing import Any
@@ -52,7 +53,10 @@ def reference_file(name: str) -> Any:
 
 
 def create_table(client: Any, name: str = TABLE) -> None:
-    """The table exactly as template.yaml defines it."""
+    """The table exactly as template.yaml defines it (its stream included; moto's copies share its records)."""
+    from local.backends import share_moto_stream_records
+
+    share_moto_stream_records()
     props = template()["Resources"]["Table"]["Properties"]
     client.create_table(
         TableName=name,
@@ -60,7 +64,43 @@ def create_table(client: Any, name: str = TABLE) -> None:
         KeySchema=props["KeySchema"],
         GlobalSecondaryIndexes=props["GlobalSecondaryIndexes"],
         BillingMode=props["BillingMode"],
+        StreamSpecification={"StreamEnabled": True, **props["StreamSpecification"]},
     )
+
+
+# in-process moto answers the streams API only at its AWS endpoint (an endpoint-less client is refused "Not yet implemented")
+STREAMS_ENDPOINT = "https://streams.dynamodb.us-east-1.amazonaws.com"
+CARD_CHANGES = "ProcessCardChangesFunction"
+
+
+@cache
+def _stream_trigger() -> Any:
+    from local.template import load_template
+
+    return next(t for t in load_template(ROOT / "template.yaml").stream_triggers if t.function == CARD_CHANGES)
+
+
+def stream_poller(ddb: Any, name: str = TABLE) -> Any:
+    """A reader of the table's stream with template.yaml's trigger of ProcessCardChangesFunction (filters, batch size,
+    partial batch responses, bisect, retries), invoking functions/process_card_changes/ in this process. It keeps its
+    shard positions: each record is delivered once; failed batches past their retries are kept in `.delivered`."""
+    import boto3
+
+    from local.poller import StreamPoller
+
+    stream_arn = ddb.describe_table(TableName=name)["Table"]["LatestStreamArn"]
+    streams = boto3.client("dynamodbstreams", region_name="us-east-1", endpoint_url=STREAMS_ENDPOINT)
+    return StreamPoller(_stream_trigger(), stream_arn, streams, lambda _, event: invoke("process_card_changes", event))
+
+
+def drain_stream(poller: Any) -> int:
+    """Deliver every stream record written since the last drain to the card-change function; returns records read."""
+    read = 0
+    while True:
+        step = poller.poll_once()
+        if not step:
+            return read
+        read += step
 
 
 def scan_pending_jobs(client: Any, table: str, older_than_ms: int) -> list[dict[str, Any]]:
