@@ -42,7 +42,7 @@ class Stack:
         """Run the worker until the queue is empty and the card-change function over the table's new stream records,
         again until neither has anything left (either may give the other work). Returns the queue messages processed."""
         if self.stream is None:
-            self.stream = support.stream_poller(self.ddb)  # from the stream's start: setup writes are delivered too
+            self.stream = support.stream_poller()  # from the stream's start: setup writes are delivered too
         done = 0
         for _ in range(20):
             done += support.drain_queue(self.sqs, self.queue_url)
