@@ -79,6 +79,15 @@ def test_the_lambda_record_and_event() -> None:
     assert set(sample) == set(record) and set(sample["dynamodb"]) <= set(record["dynamodb"]) | {"OldImage"}
 
 
+def test_generate_event_prints_a_stream_record(capsys: pytest.CaptureFixture[str]) -> None:
+    from local.__main__ import main
+
+    assert main(["generate-event", "ProcessCardChangesFunction"]) == 0
+    record = json.loads(capsys.readouterr().out)["Records"][0]
+    assert record["eventSource"] == "aws:dynamodb" and record["dynamodb"]["Keys"]["SK"]["S"].startswith(CARD_SK_PREFIX)
+    assert passes(load_template(ROOT / "template.yaml").stream_triggers[0].filters, record)
+
+
 def test_failed_from_reads_the_lowest_reported_sequence_number() -> None:
     batch = [stream_record(_raw("CARD#c", i), ARN) for i in range(1, 5)]
     seq = [r["dynamodb"]["SequenceNumber"] for r in batch]
