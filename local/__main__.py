@@ -21,9 +21,9 @@ from botocore.exceptions import BotoCoreError, ClientError
 from local.backends import BACKENDS, PREFIX, Backend, make_backend
 from local.functions import add_to_sys_path
 from local.gateway import build_http_event
-from local.poller import build_scheduled_event, build_sqs_event
+from local.poller import build_scheduled_event, build_sqs_event, build_stream_event, stream_record
 from local.runtime import DEV_PROJECT, PLACEHOLDER_KEY, ROOT, ApiKey, LocalRuntime
-from local.template import Route, load_template
+from local.template import TABLE, Route, load_template
 
 log = logging.getLogger("local")
 
@@ -259,7 +259,8 @@ def cmd_invoke(args: argparse.Namespace) -> int:
 
 
 def cmd_generate_event(args: argparse.Namespace) -> int:
-    """Print an event for a function: HTTP API v2.0 for an API route, SQS for a queue worker, Scheduled Event for a schedule."""
+    """Print an event for a function: HTTP API v2.0 for an API route, SQS for a queue worker, a DynamoDB stream record (MODIFY
+    of the item --body gives, in DynamoDB JSON) for a stream consumer, Scheduled Event for a schedule."""
     template = load_template(args.template)
     if args.function not in template.functions:
         raise SystemExit(f"{args.function} is not a function of {args.template}")
@@ -284,6 +285,17 @@ def cmd_generate_event(args: argparse.Namespace) -> int:
                                                          "SenderId": "AIDAIENQZJOLO23YVJ4VO", "ApproximateFirstReceiveTimestamp": "1795312800001"}}
         queue = next(q.queue for q in template.queue_triggers if q.function == args.function)
         event = build_sqs_event([message], f"arn:aws:sqs:us-east-1:123456789012:{PREFIX}-{queue}")
+    elif any(s.function == args.function for s in template.stream_triggers):
+        table = next(s.table for s in template.stream_triggers if s.function == args.function)
+        key_names = [k["AttributeName"] for k in template.of_type(TABLE)[table]["KeySchema"]]
+        item = json.loads(body) if body else {"PK": {"S": f"{DEV_PROJECT}#MBR#lmbr_0123456789abcdef01"},
+                                              "SK": {"S": "CARD#lcrd_0123456789abcdef01"}}
+        change = {"ApproximateCreationDateTime": 1795312800, "Keys": {k: item[k] for k in key_names if k in item},
+                  "NewImage": item, "OldImage": item, "SequenceNumber": "111100000000000000000001",
+                  "SizeBytes": len(json.dumps(item)), "StreamViewType": "NEW_AND_OLD_IMAGES"}
+        raw = {"eventID": "c4ca4238a0b923820dcc509a6f75849b", "eventName": "MODIFY", "eventVersion": "1.1", "dynamodb": change}
+        event = build_stream_event([stream_record(raw, f"arn:aws:dynamodb:us-east-1:123456789012:table/{PREFIX}-{table}/stream/"
+                                                       "2026-11-26T00:00:00.000")])
     else:
         rule = next((s.name for s in template.schedules if s.function == args.function), args.function)
         event = build_scheduled_event(rule)

@@ -36,22 +36,51 @@ class _Serialised:
     TransactWriteItems copies the tables, applies the items and restores the copy when a condition fails, so a write
     served by another thread meanwhile can be lost or seen half-done (the local runtime's worker and sweeper run beside
     the HTTP requests). The wrapped server's own lock guards only the choice of backend. SQS is left alone: its long
-    polls wait inside a request."""
+    polls wait inside a request. The streams API (DynamoDBStreams_) is serialised too: it reads the shards a write appends to."""
 
     def __init__(self, app: Any) -> None:
         self.app = app
         self.lock = threading.Lock()
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> list[bytes]:
-        if not str(environ.get("HTTP_X_AMZ_TARGET", "")).startswith("DynamoDB_"):
+        if not str(environ.get("HTTP_X_AMZ_TARGET", "")).startswith(("DynamoDB_", "DynamoDBStreams_")):
             return list(self.app(environ, start_response))
         with self.lock:
             return list(self.app(environ, start_response))
 
 
+def share_moto_stream_records() -> None:
+    """Make moto's table copies keep their stream shard (idempotent). moto's TransactWriteItems deep-copies every table it
+    touches and, when the transaction fails, puts the copies in place of the tables. With a stream, that (1) copies every
+    record the stream holds, so each transaction gets slower as the stream grows (300 transactions: 25 s instead of 1 s),
+    and (2) gives the table a new shard object while the stream's open iterators keep reading the old one, so a reader
+    sees nothing written after the first failed transaction. Here a copy shares the shard, and a failed transaction
+    truncates each shard back to its length before the transaction (moto serves one DynamoDB request at a time)."""
+    from moto.dynamodb.models import DynamoDBBackend
+    from moto.dynamodb.models.table import StreamShard
+
+    if getattr(StreamShard, "_shared_by_copies", False):
+        return
+    transact = DynamoDBBackend.transact_write_items
+
+    def transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> None:
+        lengths = [(t.stream_shard, len(t.stream_shard.items)) for t in self.tables.values() if t.stream_shard is not None]
+        try:
+            transact(self, transact_items)
+        except Exception:
+            for shard, length in lengths:
+                del shard.items[length:]
+            raise
+
+    StreamShard.__deepcopy__ = lambda self, memo: self  # type: ignore[attr-defined]
+    DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
+    StreamShard._shared_by_copies = True  # type: ignore[attr-defined]
+
+
 def _moto_server() -> Any:
     """A started moto server on a free 127.0.0.1 port (it serves every AWS service, DynamoDB one request at a time)."""
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    share_moto_stream_records()
     from moto.server import ThreadedMotoServer
 
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
@@ -70,7 +99,7 @@ def _url(server: Any) -> str:
 
 
 class Backend:
-    """A place for DynamoDB and SQS. `endpoints` maps service -> URL (empty: the standard AWS environment)."""
+    """A place for DynamoDB (and its streams) and SQS. `endpoints` maps service -> URL (empty: the standard AWS environment)."""
 
     name = "aws"
     local = False
@@ -104,6 +133,7 @@ class Backend:
             "AWS_ENDPOINT_URL": self.endpoints.get("default") or self.endpoints["sqs"],
             "AWS_ENDPOINT_URL_DYNAMODB": self.endpoints["dynamodb"],
             "AWS_ENDPOINT_URL_SQS": self.endpoints["sqs"],
+            "AWS_ENDPOINT_URL_DYNAMODB_STREAMS": self.endpoints.get("dynamodbstreams"),
             # emulators may take seconds under load and ignore ClientRequestToken: no retry after a slow answer
             "LOYALTY_READ_TIMEOUT_SECONDS": "30",
         }
@@ -135,7 +165,7 @@ class EmbeddedBackend(Backend):
     def start(self) -> None:
         self._server = _moto_server()
         url = _url(self._server)
-        self.endpoints = {"dynamodb": url, "sqs": url}
+        self.endpoints = {"dynamodb": url, "dynamodbstreams": url, "sqs": url}
 
     def stop(self) -> None:
         if self._server is not None:
@@ -194,7 +224,8 @@ class DynamoDBLocalBackend(Backend):
                 preexec_fn=_die_with_parent(),
             )
         self._moto = _moto_server()
-        self.endpoints = {"dynamodb": f"http://127.0.0.1:{port}", "sqs": _url(self._moto)}
+        # DynamoDB Local serves its streams API on the same port as the table API
+        self.endpoints = {"dynamodb": f"http://127.0.0.1:{port}", "dynamodbstreams": f"http://127.0.0.1:{port}", "sqs": _url(self._moto)}
         self._wait_for_dynamodb(log_path)
 
     def _wait_for_dynamodb(self, log_path: Path) -> None:
@@ -258,13 +289,23 @@ _QUEUE_ATTRIBUTES = ("DelaySeconds", "MaximumMessageSize", "MessageRetentionPeri
                      "VisibilityTimeout", "FifoQueue", "ContentBasedDeduplication", "DeduplicationScope", "FifoThroughputLimit")
 
 
-def _create_table(dynamodb: Any, name: str, props: Mapping[str, Any]) -> str:
+def stream_specification(props: Mapping[str, Any]) -> dict[str, Any] | None:
+    """A template table's StreamSpecification as CreateTable takes it (None without one)."""
+    view = (props.get("StreamSpecification") or {}).get("StreamViewType")
+    return {"StreamEnabled": True, "StreamViewType": str(view)} if view else None
+
+
+def _create_table(dynamodb: Any, name: str, props: Mapping[str, Any]) -> tuple[str, str | None]:
+    """(table ARN, latest stream ARN or None), creating the table when it is missing."""
     try:
-        return str(dynamodb.describe_table(TableName=name)["Table"]["TableArn"])
+        table = dynamodb.describe_table(TableName=name)["Table"]
+        return str(table["TableArn"]), table.get("LatestStreamArn")
     except ClientError as exc:
         if exc.response["Error"]["Code"] != "ResourceNotFoundException":
             raise
     spec: dict[str, Any] = {"TableName": name, "AttributeDefinitions": props["AttributeDefinitions"], "KeySchema": props["KeySchema"]}
+    if stream_specification(props):
+        spec["StreamSpecification"] = stream_specification(props)
     for key in ("GlobalSecondaryIndexes", "LocalSecondaryIndexes"):
         if props.get(key):
             spec[key] = props[key]
@@ -276,9 +317,9 @@ def _create_table(dynamodb: Any, name: str, props: Mapping[str, Any]) -> str:
         for index in spec.get("GlobalSecondaryIndexes", []):
             index.setdefault("ProvisionedThroughput", throughput)
     log.info("creating table %s", name)
-    arn = str(dynamodb.create_table(**spec)["TableDescription"]["TableArn"])
+    created = dynamodb.create_table(**spec)["TableDescription"]
     dynamodb.get_waiter("table_exists").wait(TableName=name, WaiterConfig={"Delay": 1, "MaxAttempts": 120})
-    return arn
+    return str(created["TableArn"]), created.get("LatestStreamArn")
 
 
 def _dead_letter_targets(props: Mapping[str, Any]) -> set[str]:
@@ -308,7 +349,10 @@ def provision(backend: Backend, template: Template, existing: Mapping[str, str] 
     for logical_id, props in template.of_type(TABLE).items():
         name = existing.get(logical_id) or props.get("TableName") or f"{prefix}-{logical_id}"
         res.refs[logical_id] = name
-        res.attrs[f"{logical_id}.Arn"] = _create_table(dynamodb, name, props)
+        arn, stream_arn = _create_table(dynamodb, name, props)
+        res.attrs[f"{logical_id}.Arn"] = arn
+        if stream_arn:
+            res.attrs[f"{logical_id}.StreamArn"] = stream_arn
     sqs = backend.client("sqs")
     queues = template.of_type(QUEUE)
     for logical_id in _queue_order(queues):

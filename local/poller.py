@@ -1,4 +1,5 @@
-"""Event sources: an SQS poller per queue trigger (honouring partial batch responses) and a timer per schedule rule."""
+"""Event sources: an SQS poller per queue trigger (honouring partial batch responses), a DynamoDB stream poller per stream
+trigger (filters, partial batch responses, bisect, retries, OnFailure) and a timer per schedule rule."""
 
 from __future__ import annotations
 
@@ -7,12 +8,13 @@ import json
 import logging
 import re
 import threading
+import time
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from local.template import ACCOUNT_ID, REGION, QueueTrigger, ScheduleTrigger
+from local.template import ACCOUNT_ID, REGION, QueueTrigger, ScheduleTrigger, StreamTrigger
 
 log = logging.getLogger("local")
 
@@ -196,3 +198,272 @@ class Scheduler(_BackgroundLoop):
             except Exception:
                 log.exception("%s: scheduled run failed", self.trigger.function)
 
+
+
+# ---------------------------------------------------------------------------------------------------- DynamoDB streams
+def validate_filter(pattern: Any, where: str = "pattern") -> None:
+    """Refuse (ValueError) a FilterCriteria pattern beyond the subset `matches` implements: nested objects whose leaves
+    are lists of exact values or `{"prefix": "..."}`."""
+    if not isinstance(pattern, dict) or not pattern:
+        raise ValueError(f"{where}: a filter pattern must be a non-empty object")
+    for key, value in pattern.items():
+        if isinstance(value, dict):
+            validate_filter(value, f"{where}.{key}")
+        elif isinstance(value, list) and value:
+            for option in value:
+                if isinstance(option, dict) and (set(option) != {"prefix"} or not isinstance(option["prefix"], str)):
+                    raise ValueError(f"{where}.{key}: only exact values and {{\"prefix\": \"...\"}} are supported locally, not {option}")
+                if isinstance(option, list):
+                    raise ValueError(f"{where}.{key}: a list inside a list")
+        else:
+            raise ValueError(f"{where}.{key}: expected an object or a non-empty list of values, got {value!r}")
+
+
+def matches(pattern: dict[str, Any], event: Any) -> bool:
+    """Whether an event (a Lambda stream record) matches one EventBridge-style pattern (the subset `validate_filter` admits)."""
+    if not isinstance(event, dict):
+        return False
+    for key, value in pattern.items():
+        if key not in event:
+            return False
+        if isinstance(value, dict):
+            if not matches(value, event[key]):
+                return False
+            continue
+        actual = event[key]
+        if not any(actual.startswith(o["prefix"]) if isinstance(o, dict) else actual == o
+                   for o in value if not isinstance(o, dict) or isinstance(actual, str)):
+            return False
+    return True
+
+
+def passes(filters: tuple[Any, ...], record: dict[str, Any]) -> bool:
+    """A record reaches the function when there is no filter or any filter matches it (Lambda ORs the filters)."""
+    return not filters or any(matches(f, record) for f in filters)
+
+
+def _epoch(value: Any) -> Any:
+    return value.timestamp() if isinstance(value, datetime) else value
+
+
+def stream_record(raw: dict[str, Any], stream_arn: str, region: str = REGION) -> dict[str, Any]:
+    """One GetRecords record as Lambda puts it in the event (eventSourceARN added, the creation time in epoch seconds)."""
+    change = dict(raw["dynamodb"])
+    if "ApproximateCreationDateTime" in change:
+        change["ApproximateCreationDateTime"] = _epoch(change["ApproximateCreationDateTime"])
+    return {
+        "eventID": raw.get("eventID") or uuid.uuid4().hex,
+        "eventName": raw["eventName"],
+        "eventVersion": raw.get("eventVersion", "1.1"),
+        "eventSource": "aws:dynamodb",
+        "awsRegion": raw.get("awsRegion") or region,
+        "dynamodb": change,
+        "eventSourceARN": stream_arn,
+    }
+
+
+def build_stream_event(records: list[dict[str, Any]]) -> dict[str, Any]:
+    """The Lambda event of a batch of stream records (already in Lambda's record shape)."""
+    return {"Records": list(records)}
+
+
+def failed_from(result: Any, records: list[dict[str, Any]], report_failures: bool) -> int | None:
+    """Index of the record a successful invocation's batch resumes from (None: the whole batch is done).
+
+    With ReportBatchItemFailures, the lowest reported sequence number; a malformed report (unknown, empty or missing
+    itemIdentifier) fails the whole batch, as Lambda does."""
+    if not report_failures or not isinstance(result, dict) or not result.get("batchItemFailures"):
+        return None
+    sequence = [r["dynamodb"]["SequenceNumber"] for r in records]
+    failed = [f.get("itemIdentifier") if isinstance(f, dict) else None for f in result["batchItemFailures"]]
+    if not all(isinstance(f, str) and f in sequence for f in failed):
+        return 0
+    return min(sequence.index(str(f)) for f in failed)
+
+
+class StreamPoller(_BackgroundLoop):
+    """Reads one table's stream shard by shard and invokes its function with batches of the records its filters pass, as
+    Lambda's event source mapping does: in order per shard; a batch the function fails (an error, or `batchItemFailures`)
+    is retried from its first failed record; on an error with bisect on, the batch is halved first (halving does not
+    count as a retry); after `max_retries` retries the failed records' descriptor goes to the OnFailure queue and the
+    shard moves on. Positions live in memory: a runtime starts at the trigger's StartingPosition (TRIM_HORIZON: every
+    record the stream still holds). MaximumBatchingWindowInSeconds is not waited for: a batch goes as soon as it is read."""
+
+    poll_interval = 0.25  # Lambda polls a shard four times a second
+
+    def __init__(self, trigger: StreamTrigger, stream_arn: str, streams: Any, invoke: Invoke, region: str = REGION,
+                 sqs: Any = None, failure_queue_url: str | None = None, function_arn: str | None = None) -> None:
+        for i, pattern in enumerate(trigger.filters):
+            validate_filter(pattern, f"{trigger.function} FilterCriteria #{i + 1}")
+        self.trigger = trigger
+        self.stream_arn = stream_arn
+        self.streams = streams
+        self.invoke = invoke
+        self.region = region
+        self.sqs = sqs
+        self.failure_queue_url = failure_queue_url
+        self.function_arn = function_arn or f"arn:aws:lambda:{region}:{ACCOUNT_ID}:function:{trigger.function}"
+        self.thread_name = f"stream-{trigger.function}"
+        self._lock = threading.Lock()
+        self._iterators: dict[str, str | None] = {}  # open shard -> next iterator (None: closed, pending records left)
+        self._last: dict[str, str] = {}  # shard -> last sequence number read
+        self._pending: dict[str, list[dict[str, Any]]] = {}  # shard -> filtered records not yet settled
+        self._done: set[str] = set()  # closed shards fully read and settled
+        self._described = 0.0
+        self._attempts: dict[str, int] = {}  # shard -> retries of its head batch
+        self._cap: dict[str, int] = {}  # shard -> its head batch's size (halved by bisect)
+        self.delivered: list[dict[str, Any]] = []  # failure descriptors sent (for tests and logs)
+        super().__init__()
+
+    # ------------------------------------------------------------------ shards
+    def _discover(self, force: bool = False) -> None:
+        if not force and time.monotonic() - self._described < 5.0:
+            return
+        first = not self._iterators and not self._done
+        shards: list[dict[str, Any]] = []
+        kwargs: dict[str, Any] = {"StreamArn": self.stream_arn}
+        while True:
+            desc = self.streams.describe_stream(**kwargs)["StreamDescription"]
+            shards += desc.get("Shards") or []
+            if not desc.get("LastEvaluatedShardId"):
+                break
+            kwargs["ExclusiveStartShardId"] = desc["LastEvaluatedShardId"]
+        self._described = time.monotonic()
+        known = {s["ShardId"] for s in shards}
+        for shard in shards:
+            shard_id, parent = shard["ShardId"], shard.get("ParentShardId")
+            if shard_id in self._iterators or shard_id in self._done:
+                continue
+            if parent and parent in known and parent not in self._done:
+                continue  # a child shard waits until its parent is read to the end (order per key)
+            position = self.trigger.starting_position if first else "TRIM_HORIZON"
+            self._iterators[shard_id] = self.streams.get_shard_iterator(
+                StreamArn=self.stream_arn, ShardId=shard_id, ShardIteratorType=position)["ShardIterator"]
+            self._pending.setdefault(shard_id, [])
+
+    def _read(self, shard_id: str) -> int:
+        iterator = self._iterators[shard_id]
+        if iterator is None:
+            return 0
+        try:
+            resp = self.streams.get_records(ShardIterator=iterator, Limit=1000)
+        except Exception as exc:
+            if "ExpiredIterator" not in type(exc).__name__ and "ExpiredIterator" not in str(exc):
+                raise
+            kwargs: dict[str, Any] = ({"ShardIteratorType": "AFTER_SEQUENCE_NUMBER", "SequenceNumber": self._last[shard_id]}
+                                      if shard_id in self._last else {"ShardIteratorType": "TRIM_HORIZON"})
+            iterator = self.streams.get_shard_iterator(StreamArn=self.stream_arn, ShardId=shard_id, **kwargs)["ShardIterator"]
+            resp = self.streams.get_records(ShardIterator=iterator, Limit=1000)
+        raw = resp.get("Records") or []
+        self._iterators[shard_id] = resp.get("NextShardIterator")
+        if raw:
+            self._last[shard_id] = raw[-1]["dynamodb"]["SequenceNumber"]
+        records = [stream_record(r, self.stream_arn, self.region) for r in raw]
+        self._pending[shard_id] += [r for r in records if passes(self.trigger.filters, r)]
+        return len(raw)
+
+    # ------------------------------------------------------------------ batches
+    def _settle(self, shard_id: str) -> int:
+        """Deliver the shard's pending records batch by batch until none is left or the head batch must wait."""
+        settled = 0
+        pending = self._pending[shard_id]
+        while pending:
+            batch = pending[: self._cap.get(shard_id, self.trigger.batch_size)]
+            error: Exception | None = None
+            try:
+                result = self.invoke(self.trigger.function, build_stream_event(batch))
+                resume = failed_from(result, batch, self.trigger.report_batch_item_failures)
+            except Exception as exc:  # noqa: BLE001 - a function error is the batch's failure, as in Lambda
+                error, resume = exc, 0
+            if resume is None:
+                del pending[: len(batch)]
+                settled += len(batch)
+                self._fresh_head(shard_id)
+                continue
+            del pending[:resume]  # the records before the first failure are done
+            settled += resume
+            batch = batch[resume:]
+            if error is not None and self.trigger.bisect_on_error and len(batch) > 1:
+                self._cap[shard_id] = max(1, len(batch) // 2)
+                self._attempts[shard_id] = 0
+                log.warning("%s failed on %d stream records (%s): bisecting", self.trigger.function, len(batch), error)
+                continue
+            attempts = self._attempts[shard_id] = self._attempts.get(shard_id, 0) + 1
+            if 0 <= self.trigger.max_retries < attempts:
+                self._give_up(shard_id, batch, error, attempts)
+                del pending[: len(batch)]
+                settled += len(batch)
+                self._fresh_head(shard_id)
+                continue
+            log.warning("%s failed on %d stream records (retry %d): %s", self.trigger.function, len(batch), attempts,
+                        error or "reported batch item failures")
+            return settled + 1  # retried on the next poll; counts as activity so that a caller keeps polling
+        return settled
+
+    def _fresh_head(self, shard_id: str) -> None:
+        """The next batch of the shard starts with no retries, at full size."""
+        self._attempts.pop(shard_id, None)
+        self._cap.pop(shard_id, None)
+
+    def _give_up(self, shard_id: str, batch: list[dict[str, Any]], error: Exception | None, invocations: int) -> None:
+        changes = [r["dynamodb"] for r in batch]
+        descriptor = {
+            "requestContext": {"requestId": str(uuid.uuid4()), "functionArn": self.function_arn,
+                               "condition": "RetryAttemptsExhausted", "approximateInvokeCount": invocations},
+            "responseContext": {"statusCode": 200, "executedVersion": "$LATEST",
+                                **({"functionError": "Unhandled"} if error is not None else {})},
+            "version": "1.0",
+            "timestamp": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z",
+            "DDBStreamBatchInfo": {
+                "shardId": shard_id,
+                "startSequenceNumber": changes[0]["SequenceNumber"],
+                "endSequenceNumber": changes[-1]["SequenceNumber"],
+                "approximateArrivalOfFirstRecord": _iso(changes[0].get("ApproximateCreationDateTime")),
+                "approximateArrivalOfLastRecord": _iso(changes[-1].get("ApproximateCreationDateTime")),
+                "batchSize": len(batch),
+                "streamArn": self.stream_arn,
+            },
+        }
+        self.delivered.append(descriptor)
+        log.error("%s: %d stream records failed past %d retries; descriptor sent to %s", self.trigger.function, len(batch),
+                  self.trigger.max_retries, self.failure_queue_url or "nowhere (no OnFailure destination)")
+        if self.sqs is not None and self.failure_queue_url:
+            self.sqs.send_message(QueueUrl=self.failure_queue_url, MessageBody=json.dumps(descriptor))
+
+    # ------------------------------------------------------------------ loop
+    def poll_once(self) -> int:
+        """Read every open shard once and deliver what its filters pass. Returns records read plus records settled (0: idle)."""
+        with self._lock:
+            self._discover()
+            activity = 0
+            for shard_id in list(self._iterators):
+                read = self._read(shard_id)
+                activity += read + self._settle(shard_id)
+                if self._iterators[shard_id] is None and not self._pending[shard_id]:
+                    del self._iterators[shard_id]
+                    self._done.add(shard_id)
+                    self._discover(force=True)  # its children may start now
+            return activity
+
+    @property
+    def idle(self) -> bool:
+        """No records read but not yet settled."""
+        with self._lock:
+            return not any(self._pending.values())
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                if not self.poll_once():
+                    self._stop.wait(self.poll_interval)
+            except Exception:
+                if self._stop.is_set():
+                    return
+                log.exception("reading the stream %s failed", self.stream_arn)
+                self._stop.wait(1)
+
+
+def _iso(epoch: Any) -> str | None:
+    if isinstance(epoch, int | float):
+        return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+    return None

@@ -20,7 +20,7 @@ from typing import IO, Any, NamedTuple
 from local.backends import Backend, Resources, existing_from_environment, make_backend, provision
 from local.functions import LocalFunction, add_to_sys_path
 from local.gateway import GatewayServer
-from local.poller import QueuePoller, Scheduler, parse_rate
+from local.poller import QueuePoller, Scheduler, StreamPoller, parse_rate
 from local.template import Template, UnresolvedReference, load_template, pseudo_parameters, resolve
 
 log = logging.getLogger("local")
@@ -79,7 +79,7 @@ def _write_private(path: Path, text: str) -> None:
 
 
 class LocalRuntime:
-    """Backend + table/queues + environment + functions + HTTP gateway + SQS pollers + schedules, in this process.
+    """Backend + table/queues + environment + functions + HTTP gateway + SQS and stream pollers + schedules, in this process.
 
     >>> with LocalRuntime(port=0) as rt:                      # doctest: +SKIP
     ...     requests.get(rt.base_url + "/v1/customers/x", headers=rt.dev_key.headers)
@@ -116,6 +116,7 @@ class LocalRuntime:
         self.environment: dict[str, str] = {}
         self.functions: dict[str, LocalFunction] = {}
         self.queue_pollers: list[QueuePoller] = []
+        self.stream_pollers: list[StreamPoller] = []
         self.schedulers: list[Scheduler] = []
         self.gateway: GatewayServer | None = None
         self._dev_key: ApiKey | None = None
@@ -153,6 +154,8 @@ class LocalRuntime:
         if self.options["pollers"]:
             for poller in self.queue_pollers:
                 poller.start()
+            for stream in self.stream_pollers:
+                stream.start()
         if self.options["schedules"]:
             for scheduler in self.schedulers:
                 scheduler.start()
@@ -174,6 +177,14 @@ class LocalRuntime:
             url = self.resources.refs.get(trigger.queue) or sqs.get_queue_url(QueueName=trigger.queue.rsplit(":", 1)[-1])["QueueUrl"]
             arn = self.resources.attrs.get(f"{trigger.queue}.Arn", trigger.queue)
             self.queue_pollers.append(QueuePoller(trigger, url, arn, sqs, self.invoke, backend.region))
+        for stream_trigger in template.stream_triggers:
+            stream_arn = self.resources.attrs.get(f"{stream_trigger.table}.StreamArn")
+            if not stream_arn:
+                log.warning("%s: table %s has no stream here; its stream trigger does not run locally", stream_trigger.function, stream_trigger.table)
+                continue
+            failure_url = self.resources.refs.get(stream_trigger.on_failure) if stream_trigger.on_failure else None
+            self.stream_pollers.append(StreamPoller(stream_trigger, stream_arn, backend.client("dynamodbstreams"), self.invoke,
+                                                    backend.region, sqs, failure_url))
         for rule in template.schedules:
             interval = self.schedule_seconds or float(os.environ.get("LOCAL_SCHEDULE_SECONDS") or 0)
             try:
@@ -187,7 +198,9 @@ class LocalRuntime:
             scheduler.stop()
         for poller in self.queue_pollers:
             poller.stop()
-        self.schedulers, self.queue_pollers = [], []
+        for stream in self.stream_pollers:
+            stream.stop()
+        self.schedulers, self.queue_pollers, self.stream_pollers = [], [], []
         if self.gateway is not None:
             self.gateway.stop()
             self.gateway = None
@@ -283,14 +296,19 @@ class LocalRuntime:
         raise KeyError(f"{logical_id} has no schedule")
 
     def run_worker_until_idle(self, timeout: float = 30.0) -> bool:
-        """Process queued messages in this thread until every queue is empty (True), or give up after `timeout` s (False).
+        """Process queued messages and stream records in this thread until every queue is empty and every stream poller
+        has settled every record written so far (True), or give up after `timeout` s (False).
 
-        Messages a worker reported as failed stay invisible for the queue's VisibilityTimeout, so they count as not idle."""
+        Messages a worker reported as failed stay invisible for the queue's VisibilityTimeout, so they count as not idle;
+        stream records a function failed are retried here until they succeed or exhaust the trigger's retries."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if sum(p.poll_once(wait_seconds=0) for p in self.queue_pollers):
                 continue
-            if all(not p.busy.is_set() and self._queue_depth(p) == 0 for p in self.queue_pollers):
+            if sum(s.poll_once() for s in self.stream_pollers):
+                continue
+            if (all(not p.busy.is_set() and self._queue_depth(p) == 0 for p in self.queue_pollers)
+                    and all(s.idle for s in self.stream_pollers)):
                 return True
             time.sleep(0.05)
         return False

@@ -1,7 +1,8 @@
-"""template.yaml: a tag-aware YAML loader and the functions, routes, queue triggers and schedules it declares."""
+"""template.yaml: a tag-aware YAML loader and the functions, routes, queue and stream triggers and schedules it declares."""
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -204,6 +205,21 @@ class QueueTrigger:
 
 
 @dataclass(frozen=True)
+class StreamTrigger:
+    """A DynamoDB stream event source mapping: a table's stream -> function (FilterCriteria patterns kept as parsed JSON)."""
+
+    function: str
+    table: str
+    batch_size: int = 100
+    starting_position: str = "TRIM_HORIZON"
+    report_batch_item_failures: bool = False
+    bisect_on_error: bool = False
+    max_retries: int = -1
+    filters: tuple[Any, ...] = ()
+    on_failure: str | None = None
+
+
+@dataclass(frozen=True)
 class ScheduleTrigger:
     """An EventBridge schedule rule -> function."""
 
@@ -273,6 +289,7 @@ class Template:
     routes: list[Route]
     queue_triggers: list[QueueTrigger]
     schedules: list[ScheduleTrigger]
+    stream_triggers: list[StreamTrigger] = field(default_factory=list)
 
     @property
     def root(self) -> Path:
@@ -328,8 +345,33 @@ def _queue_name(queue: Any) -> str:
     return str(queue)
 
 
+def _stream_table(stream: Any) -> str:
+    """`!GetAtt Table.StreamArn` -> "Table"; anything else is refused (the local runtime streams only its own tables)."""
+    if isinstance(stream, dict) and "Fn::GetAtt" in stream and list(stream["Fn::GetAtt"])[1:] == ["StreamArn"]:
+        return str(stream["Fn::GetAtt"][0])
+    raise ValueError(f"unsupported DynamoDB event Stream {stream!r}: only !GetAtt <Table>.StreamArn")
+
+
+def stream_trigger(function: str, props: Mapping[str, Any]) -> StreamTrigger:
+    """A `Type: DynamoDB` event's Properties as a StreamTrigger."""
+    filters = tuple(json.loads(f["Pattern"]) if isinstance(f.get("Pattern"), str) else f.get("Pattern")
+                    for f in ((props.get("FilterCriteria") or {}).get("Filters") or []))
+    destination = ((props.get("DestinationConfig") or {}).get("OnFailure") or {}).get("Destination")
+    return StreamTrigger(
+        function=function,
+        table=_stream_table(props.get("Stream")),
+        batch_size=int(props.get("BatchSize", 100)),
+        starting_position=str(props.get("StartingPosition", "TRIM_HORIZON")),
+        report_batch_item_failures="ReportBatchItemFailures" in (props.get("FunctionResponseTypes") or []),
+        bisect_on_error=bool(props.get("BisectBatchOnFunctionError", False)),
+        max_retries=int(props.get("MaximumRetryAttempts", -1)),
+        filters=filters,
+        on_failure=_queue_name(destination) if destination else None,
+    )
+
+
 def load_template(path: str | Path = "template.yaml") -> Template:
-    """Read a SAM template: merge Globals into functions, collect routes (sorted), queue triggers and schedules."""
+    """Read a SAM template: merge Globals into functions, collect routes (sorted), queue and stream triggers and schedules."""
     tpl_path = Path(path).resolve()
     body = load_yaml(tpl_path)
     resources = body.get("Resources") or {}
@@ -338,6 +380,7 @@ def load_template(path: str | Path = "template.yaml") -> Template:
     routes: list[Route] = []
     queues: list[QueueTrigger] = []
     schedules: list[ScheduleTrigger] = []
+    streams: list[StreamTrigger] = []
     for logical_id, resource in resources.items():
         if resource.get("Type") != FUNCTION:
             continue
@@ -355,8 +398,10 @@ def load_template(path: str | Path = "template.yaml") -> Template:
                     batch_size=int(ep.get("BatchSize", 10)),
                     report_batch_item_failures="ReportBatchItemFailures" in (ep.get("FunctionResponseTypes") or []),
                 ))
+            elif kind == "DynamoDB" and ep.get("Enabled", True):
+                streams.append(stream_trigger(logical_id, ep))
             elif kind in ("Schedule", "ScheduleV2") and ep.get("Enabled", True) and ep.get("State", "ENABLED") == "ENABLED":
                 expression = ep.get("Schedule") or ep.get("ScheduleExpression")
                 schedules.append(ScheduleTrigger(logical_id, str(ep.get("Name") or f"{logical_id}{name}"), str(expression), ep.get("Input")))
     routes.sort(key=lambda r: r.rank)
-    return Template(tpl_path, body, functions, routes, queues, schedules)
+    return Template(tpl_path, body, functions, routes, queues, schedules, streams)

@@ -27,6 +27,8 @@ TABLE_ARN = f"arn:aws:dynamodb:us-east-1:{ACCOUNT}:table/loyalty-Table"
 QUEUE_ARN = f"arn:aws:sqs:us-east-1:{ACCOUNT}:loyalty-JobsQueue"
 BASE_ATTRS = {
     "Table.Arn": TABLE_ARN,
+    "Table.StreamArn": f"{TABLE_ARN}/stream/2026-01-01T00:00:00.000",
+    "CardChangesFailureQueue.Arn": f"arn:aws:sqs:us-east-1:{ACCOUNT}:loyalty-CardChangesFailureQueue",
     "JobsQueue.Arn": QUEUE_ARN,
     "JobsDeadLetterQueue.Arn": f"arn:aws:sqs:us-east-1:{ACCOUNT}:loyalty-JobsDeadLetterQueue",
     "FunctionsLogGroup.Arn": f"arn:aws:logs:us-east-1:{ACCOUNT}:log-group:loyalty-FunctionsLogGroup:*",

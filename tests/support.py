@@ -1,4 +1,4 @@
-"""Test support: in-process moto resources built from template.yaml, handler invocation, queue draining."""
+"""Test support: in-process moto resources built from template.yaml, handler invocation, queue and stream draining."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import json
 import time
 import uuid
 from collections.abc import Callable
+from functools import cache
 from pathlib import Path
 from types import ModuleType, SimpleNamespace
 from typing import Any
@@ -52,7 +53,10 @@ def reference_file(name: str) -> Any:
 
 
 def create_table(client: Any, name: str = TABLE) -> None:
-    """The table exactly as template.yaml defines it."""
+    """The table exactly as template.yaml defines it (its stream included; moto's copies share its records)."""
+    from local.backends import share_moto_stream_records
+
+    share_moto_stream_records()
     props = template()["Resources"]["Table"]["Properties"]
     client.create_table(
         TableName=name,
@@ -60,7 +64,70 @@ def create_table(client: Any, name: str = TABLE) -> None:
         KeySchema=props["KeySchema"],
         GlobalSecondaryIndexes=props["GlobalSecondaryIndexes"],
         BillingMode=props["BillingMode"],
+        StreamSpecification={"StreamEnabled": True, **props["StreamSpecification"]},
     )
+
+
+CARD_CHANGES = "ProcessCardChangesFunction"
+
+
+@cache
+def _stream_trigger() -> Any:
+    from local.template import load_template
+
+    return next(t for t in load_template(ROOT / "template.yaml").stream_triggers if t.function == CARD_CHANGES)
+
+
+class MotoStream:
+    """The three streams calls a StreamPoller makes, answered from in-process moto's shard of one table. Through botocore
+    (a `dynamodbstreams` client at https://streams.dynamodb.us-east-1.amazonaws.com: in-process moto refuses the API at
+    any other address) a GetRecords spends ~50 ms serialising the items' images; this reads moto's records as they are."""
+
+    def __init__(self, table: str, region: str = "us-east-1") -> None:
+        from moto.core import DEFAULT_ACCOUNT_ID
+        from moto.dynamodb.models import dynamodb_backends
+
+        self.backend = dynamodb_backends[DEFAULT_ACCOUNT_ID][region]
+        self.table = table
+
+    def _shard(self) -> Any:
+        return self.backend.tables[self.table].stream_shard
+
+    def describe_stream(self, **_: Any) -> dict[str, Any]:
+        """The stream's one shard."""
+        return {"StreamDescription": {"Shards": [self._shard().to_json()]}}
+
+    def get_shard_iterator(self, *, ShardIteratorType: str, **_: Any) -> dict[str, Any]:
+        """An iterator is the index of the next record."""
+        return {"ShardIterator": "0" if ShardIteratorType == "TRIM_HORIZON" else str(len(self._shard().items))}
+
+    def get_records(self, *, ShardIterator: str, Limit: int = 1000) -> dict[str, Any]:
+        """Up to `Limit` records from the iterator on, and the iterator after them."""
+        start = int(ShardIterator)
+        records = [r.record for r in self._shard().items[start:start + Limit]]
+        return {"Records": records, "NextShardIterator": str(start + len(records))}
+
+
+def stream_poller(name: str = TABLE) -> Any:
+    """A reader of the table's stream with template.yaml's trigger of ProcessCardChangesFunction (filters, batch size,
+    partial batch responses, bisect, retries), invoking functions/process_card_changes/ in this process. It keeps its
+    position: each record is delivered once; batches that fail past their retries are kept in its `.delivered`."""
+    from local.poller import StreamPoller
+
+    stream = MotoStream(name)
+    stream_arn = stream.backend.tables[name].latest_stream_label
+    arn = f"{stream.backend.tables[name].table_arn}/stream/{stream_arn}"
+    return StreamPoller(_stream_trigger(), arn, stream, lambda _, event: invoke("process_card_changes", event))
+
+
+def drain_stream(poller: Any) -> int:
+    """Deliver every stream record written since the last drain to the card-change function; returns records read."""
+    read = 0
+    while True:
+        step = poller.poll_once()
+        if not step:
+            return read
+        read += step
 
 
 def scan_pending_jobs(client: Any, table: str, older_than_ms: int) -> list[dict[str, Any]]:

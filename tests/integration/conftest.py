@@ -1,4 +1,4 @@
-"""Integration fixtures: each test gets an empty moto account with the table and queues of template.yaml."""
+"""Integration fixtures: each test gets an empty moto account with the table (and its stream) and queues of template.yaml."""
 
 from __future__ import annotations
 
@@ -31,6 +31,7 @@ class Stack:
     dlq_url: str
     headers: dict[str, str]
     other_headers: dict[str, str]
+    stream: Any = None  # support.stream_poller over the table's stream, made by the first drain()
 
     def call(self, name: str, method: str, path: str, body: Any = None, *, headers: dict[str, str] | None = None,
              query: dict[str, str] | None = None, raw_body: str | None = None) -> tuple[int, Any]:
@@ -38,8 +39,16 @@ class Stack:
         return support.call(name, method, path, body, self.headers if headers is None else headers, query, raw_body)
 
     def drain(self) -> int:
-        """Run the worker until the queue is empty."""
-        return support.drain_queue(self.sqs, self.queue_url)
+        """Run the worker until the queue is empty and the card-change function over the table's new stream records,
+        again until neither has anything left (either may give the other work). Returns the queue messages processed."""
+        if self.stream is None:
+            self.stream = support.stream_poller()  # from the stream's start: setup writes are delivered too
+        done = 0
+        for _ in range(20):
+            done += support.drain_queue(self.sqs, self.queue_url)
+            if not support.drain_stream(self.stream):
+                return done
+        return done
 
     def items(self) -> list[dict[str, Any]]:
         """Every item in the table (small test tables only)."""

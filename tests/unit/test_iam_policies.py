@@ -21,7 +21,10 @@ TABLE_ACTIONS = ("GetItem", "BatchGetItem", "Query", "Scan", "PutItem", "UpdateI
                  "BatchWriteItem")
 
 # A table statement without a dynamodb:LeadingKeys condition needs a reason here: (role, Sid) -> why it cannot have one.
-UNBOUNDED_TABLE_STATEMENTS: dict[tuple[str, str], str] = {}
+UNBOUNDED_TABLE_STATEMENTS: dict[tuple[str, str], str] = {
+    ("CardStreamRole", "ReadStream"): "stream reads name a shard, not an item: no leading key; the resource is the stream alone",
+    ("CardStreamRole", "ListStreams"): "ListStreams reads no item: it lists the table's streams (SAM's DynamoDBStreamReadPolicy)",
+}
 # A role that may Scan needs a reason here (a Scan has no leading key, so no condition on LeadingKeys bounds it).
 SCANS: dict[tuple[str, str], str] = {}
 # The functions whose transactions delete items (so their class reaches DeleteItem), and what they delete.

@@ -65,6 +65,8 @@ def test_every_event_file_belongs_to_a_function_and_is_its_kind_of_event() -> No
             assert event["version"] == "2.0" and event["routeKey"] == route_key, path.name
         elif events_of(props, "SQS"):
             assert event["Records"] and event["Records"][0]["eventSource"] == "aws:sqs", path.name
+        elif events_of(props, "DynamoDB"):
+            assert event["Records"] and event["Records"][0]["eventSource"] == "aws:dynamodb", path.name
         else:
             assert event["detail-type"] == "Scheduled Event", path.name
 
@@ -97,6 +99,31 @@ def test_worker_batching() -> None:
         for sqs in events_of(props, "SQS"):
             assert sqs.get("BatchSize") == 10
             assert sqs.get("FunctionResponseTypes") == ["ReportBatchItemFailures"]
+
+
+STREAM_CONSUMERS = {k: p for k, p in FUNCTIONS.items() if events_of(p, "DynamoDB")}
+
+
+def test_stream_triggers_report_failures_retry_a_bounded_number_of_times_and_keep_what_fails() -> None:
+    """A DynamoDB stream trigger reads the table's stream from the start, resumes a failed batch from the first record
+    the function reports (halving the batch on errors), gives up after bounded retries and then sends the failed batch's
+    descriptor to a queue; it lets only card items through (keys.py CARD_SK_PREFIX)."""
+    from loyalty.db.keys import CARD_SK_PREFIX
+
+    assert STREAM_CONSUMERS, "no stream-triggered function"
+    queues = {k for k, r in RESOURCES.items() if r["Type"] == QUEUE}
+    assert RESOURCES["Table"]["Properties"]["StreamSpecification"] == {"StreamViewType": "NEW_AND_OLD_IMAGES"}
+    for logical_id, props in STREAM_CONSUMERS.items():
+        for stream in events_of(props, "DynamoDB"):
+            assert stream["Stream"] == {"Fn::GetAtt": ["Table", "StreamArn"]}, logical_id
+            assert stream["StartingPosition"] == "TRIM_HORIZON"
+            assert stream.get("FunctionResponseTypes") == ["ReportBatchItemFailures"]
+            assert stream.get("BisectBatchOnFunctionError") is True
+            assert 1 <= int(stream.get("MaximumRetryAttempts", -1)) <= 20, "the default (-1) retries a poison record for 24 h"
+            destination = stream["DestinationConfig"]["OnFailure"]
+            assert destination["Type"] == "SQS" and destination["Destination"]["Fn::GetAtt"][0] in queues
+            patterns = [json.loads(f["Pattern"]) for f in stream["FilterCriteria"]["Filters"]]
+            assert patterns == [{"dynamodb": {"Keys": {"SK": {"S": [{"prefix": CARD_SK_PREFIX}]}}}}]
 
 
 def test_queue_redrive_and_visibility_timeout() -> None:
@@ -159,7 +186,8 @@ MAX_ROUTES = 280
 LINT_PYTHON = ROOT / ".venv-lint" / "bin" / "python"
 EXPAND = Path(__file__).with_name("sam_expand.py")
 SHARED_ROLES = {"ApiReadRole", "ApiWriteRole", "ApiWriteDeleteRole", "ApiWriteEnqueueRole", "WorkerRole", "SweeperRole", "DailyJobRole",
-                "NoDataRole"}
+                "CardStreamRole", "NoDataRole"}
+STREAM_ACTIONS = {"dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:ListStreams"}
 TENANT_ROLES = {"TenantReadRole", "TenantWriteRole", "TenantWriteDeleteRole"}  # tests/unit/test_iam_policies.py
 READ_ACTIONS = {"dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query"}
 WRITE_ACTIONS = {"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:ConditionCheckItem"}
@@ -249,6 +277,7 @@ def test_every_function_uses_a_shared_role() -> None:
         if any(e["Path"] == "$default" for e in events_of(props, "HttpApi")):
             assert roles[logical_id] == "NoDataRole", f"{logical_id} answers unknown routes: no table, no queue"
     assert {roles[k] for k in WORKERS} == {"WorkerRole"}
+    assert {roles[k] for k in STREAM_CONSUMERS} == {"CardStreamRole"}
     assert {k: roles[k] for k, p in FUNCTIONS.items() if events_of(p, "Schedule")} == {
         "SweepPendingJobsFunction": "SweeperRole", "RunDailyJobsFunction": "DailyJobRole"}
 
@@ -300,8 +329,11 @@ def test_roles_are_least_privilege() -> None:
                 for resource in st.resources:
                     if service == "dynamodb":
                         assert resource.startswith("arn:aws:dynamodb:") and ":table/loyalty-Table" in resource, (role, st)
+                        # the stream only through the four read actions, and those on the stream only
+                        assert (action in STREAM_ACTIONS) == ("/stream/" in resource), (role, st)
                     elif service == "sqs":
-                        assert resource.endswith(":loyalty-JobsQueue"), (role, st)
+                        failures = role == "CardStreamRole" and action == "sqs:SendMessage"
+                        assert resource.endswith(":loyalty-CardChangesFailureQueue" if failures else ":loyalty-JobsQueue"), (role, st)
                     elif service == "logs":
                         assert resource == log_group, (role, st)
                     elif service == "sts":
@@ -313,7 +345,9 @@ def test_roles_are_least_privilege() -> None:
                     "SweeperRole": {"dynamodb:PutItem"}}  # the sweeper's resume point in the registry (its job markers: TenantWriteRole)
         assert writes == expected.get(role, set()), f"{role} writes {sorted(writes)}"
         sends = "sqs:SendMessage" in actions
-        assert sends == (role in ("ApiWriteEnqueueRole", "SweeperRole")), f"{role}: sqs:SendMessage only where a function enqueues"
+        assert sends == (role in ("ApiWriteEnqueueRole", "SweeperRole", "CardStreamRole")), (
+            f"{role}: sqs:SendMessage only where a function enqueues (or, for the stream trigger, sends a failed batch)")
+        assert (actions & STREAM_ACTIONS == STREAM_ACTIONS) == (role == "CardStreamRole"), role
         assert (actions & QUEUE_CONSUMER_ACTIONS == QUEUE_CONSUMER_ACTIONS) == (role == "WorkerRole"), role
     sweeper = role_statements(TEMPLATE)["SweeperRole"]
     table = "arn:aws:dynamodb:us-east-1:123456789012:table/loyalty-Table"
