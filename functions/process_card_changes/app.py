@@ -4,7 +4,7 @@ filter lets only card items through); reports the records it could not settle so
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from loyalty.core.logs import logger
-from loyalty.tiers.changes import process_stream_event
+from loyalty.tiering.changes import process_stream_event
 
 
 @logger.inject_lambda_context(clear_state=True)

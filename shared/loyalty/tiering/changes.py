@@ -68,7 +68,7 @@ def _group(records: list[dict[str, Any]]) -> list[_CardChanges]:
         name = record.get("eventName")
         if name == "INSERT":
             entry.origin, entry.removed = "member_card_created", None
-        elif name == "REMOVE" and change.get("OldImage"):
+        elif name == "REMOVE" and "data" in (change.get("OldImage") or {}):
             entry.removed = card_from_row(from_item(change["OldImage"]))
         else:
             entry.removed = None

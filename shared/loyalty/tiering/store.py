@@ -19,7 +19,7 @@ def get_member_standing(db: Table, member_id: str) -> tuple[Item | None, dict[st
     """The member item, its cards by id, its stored standing and the standing's version (0: none), in one Query."""
     items, _ = db.query(db.keys.member_partition(member_id))
     member = next((i for i in items if i["SK"] == MEMBER_SK), None)
-    cards = {str(i["data"]["id"]): card_from_row(i) for i in items if i["SK"].startswith(CARD_SK_PREFIX)}
+    cards = {str(i["data"]["id"]): card_from_row(i) for i in items if i["SK"].startswith(CARD_SK_PREFIX) and "data" in i}
     standing = next((i for i in items if i["SK"] == MEMBER_TIER_SK), None)
     if standing is None:
         return member, cards, None, 0
