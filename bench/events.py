@@ -31,6 +31,8 @@ class Events:
         self.sweeper_rule = rules[self.sweeper]
         self.daily = next((f for f in rules if "Daily" in f), None)
         self.daily_rule = rules.get(self.daily or "")
+        streams = self.template.stream_triggers
+        self.card_changes = streams[0].function if streams else None
 
     @property
     def functions(self) -> list[str]:
@@ -63,6 +65,19 @@ class Events:
                      "Attributes": {"ApproximateReceiveCount": "1", "SentTimestamp": "0", "SenderId": "bench",
                                     "ApproximateFirstReceiveTimestamp": "0"}} for body in bodies]
         return build_sqs_event(messages, "arn:aws:sqs:us-east-1:123456789012:loyalty-local-JobsQueue")
+
+    def card_change(self, project: str, member_id: str, card_id: str, before: dict[str, int], after: dict[str, int]) -> dict[str, Any]:
+        """The stream consumer's event for one MODIFY of a card item whose counters moved from `before` to `after` (the
+        keys and the counters only: the consumer reads the card as it is now)."""
+        def image(counters: dict[str, int]) -> dict[str, Any]:
+            return {"PK": {"S": f"{project}#MBR#{member_id}"}, "SK": {"S": f"CARD#{card_id}"},
+                    **{name: {"N": str(value)} for name, value in counters.items()}}
+        record = {"eventID": uuid.uuid4().hex, "eventName": "MODIFY", "eventVersion": "1.1", "eventSource": "aws:dynamodb",
+                  "awsRegion": "us-east-1", "eventSourceARN": "arn:aws:dynamodb:us-east-1:123456789012:table/loyalty/stream/bench",
+                  "dynamodb": {"Keys": {"PK": {"S": f"{project}#MBR#{member_id}"}, "SK": {"S": f"CARD#{card_id}"}},
+                               "OldImage": image(before), "NewImage": image(after), "SequenceNumber": str(uuid.uuid4().int)[:21],
+                               "SizeBytes": 200, "StreamViewType": "NEW_AND_OLD_IMAGES"}}
+        return {"Records": [record]}
 
     def scheduled(self, rule: str | None = None) -> dict[str, Any]:
         """The scheduled event of a rule (default: the sweeper's)."""

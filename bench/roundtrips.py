@@ -50,6 +50,12 @@ class Budget:
 
 # Case name -> budget. The brief's budgets where it sets one; elsewhere the minimum of the access pattern in README.md.
 BUDGETS: dict[str, Budget] = {
+    "stream: card change that moves a tier": Budget(
+        "Query of the member partition (card + standing) + the program's tier structure (Query of the program, Query of the "
+        "structure and its tiers; cached for EARNING_CACHE_SECONDS) + TransactWriteItems (standing + tier transaction)", reads=3, transactions=1),
+    "stream: card change inside a tier": Budget("Query of the member partition (+ the tier structure when not cached); no write",
+                                                reads=3),
+    "list tier transactions": Budget("Query of the member's tier transactions (+ GetItem of the member when empty)", reads=2),
     "create card definition": Budget("TransactWriteItems (the component + its created activity)", transactions=1),
     "get card definition": Budget("GetItem", reads=1),
     "create earning rule": Budget("BatchGetItem of its card definitions + TransactWriteItems (+ activity)", reads=1, transactions=1),
@@ -116,8 +122,8 @@ BUDGETS: dict[str, Budget] = {
         "TransactWriteItems (claim on the pointer, payment still APPROVED, POINTS_RETURNED, `returned` and the expiring bucket; 2 "
         "payments in the scenario); then the earned-points revoke as a canceled order without payments", reads=8, transactions=4),
     "daily job: first run of a day": Budget("Query registry + per project (2 in the moto run): GetItem of the day's record + "
-                                            "Query of each due list (pending, expiring) + PutItem of the day's record",
-                                            reads=7, writes=2),
+                                            "Query of each due list (tiers, pending, expiring) + PutItem of the day's record",
+                                            reads=9, writes=2),
     "daily job: the day done": Budget("Query registry + per project: GetItem of the day's record", reads=3),
     "sweeper: nothing due": Budget("Query of the project registry + Query of each project's PendingJobs entries (2 projects "
                                    "in the moto run, 1 on DynamoDB Local)", reads=3),
@@ -412,6 +418,7 @@ class _Scenario:
         self._v2(tag)
         self._examine()
         self._tiers(tag)
+        self._member_tiers(tag)
         self._programs(tag)
         self._components(tag)
         self._worker_edges()
@@ -497,6 +504,44 @@ class _Scenario:
                         {"customer_identification": {"type": "member_id", "member_id": self.examined["member"]}})
         if [(r["status"], r["cost"]["points"]) for m in got["memberships"] for c in m["cards"] for r in c["rewards"]] != [("AVAILABLE", 100)]:
             raise ScenarioError(f"examine rewards: the member can buy the program's reward for 100 points: {got}")
+
+    def _member_tiers(self, tag: str) -> None:
+        """A member's tier re-evaluated from a card change (the stream consumer): once when it moves the member up a tier,
+        once when the points move inside the tier; the points changes themselves are counted elsewhere, unchanged."""
+        function = self.driver.events.card_changes
+        if function is None:
+            raise ScenarioError("the template has no stream consumer of card changes")
+        cdef = self.call(None, "POST", f"{V2}/card-definitions", {"name": f"Tiered wallet {tag}", "type": "INDIVIDUAL", "status": "ACTIVE"})["id"]
+        rule = self.call(None, "POST", f"{V2}/earning-rules", {
+            "name": f"Paid {tag}", "status": "ACTIVE", "trigger": {"event": "customer.order.paid"},
+            "earnings": [{"effects": [{"type": "POINTS", "points": {"value": 1, "card_definition_id": cdef}}]}]})["id"]
+        ts = self.call(None, "POST", f"{V2}/tier-structures", {"name": f"Levels {tag}", "type": "POINT_BALANCE",
+                                                               "point_balance": {"card_definition_id": cdef}})["id"]
+        for name, span in (("Bronze", {"min_value": 0, "max_value": 99}), ("Silver", {"min_value": 100})):
+            self.call(None, "POST", f"{V2}/tier-structures/{ts}/tiers", {"name": name, "qualification_rules": {"type": "POINTS", "points": span}})
+        self.call(None, "POST", f"{V2}/tier-structures/{ts}/activate")
+        program = self.call(None, "POST", f"{V2}/programs", {"name": f"Tiered {tag}", "status": "ACTIVE", "card_definitions": [{"id": cdef}],
+                                                          "earning_rules": [{"id": rule}], "tier_structures": [{"id": ts}]})["id"]
+        customer = self.call(None, "POST", "/v1/customers", {"source_id": f"rt-tier-{tag}", "name": "Tia"})["id"]
+        member = self.call(None, "POST", f"{V2}/programs/{program}/members", {"customer_id": customer})
+        card = member["cards"][0]["card"]["id"]
+        points = f"{V2}/programs/{program}/members/{member['id']}/cards/{card}/points"
+        self.call(None, "POST", points, {"points": 150})
+        self.jobs()
+        event = self.driver.events.card_change(self.driver.project, member["id"], card, {"balance": 0}, {"balance": 150})
+        self._card_changes("stream: card change that moves a tier", function, event)
+        self.call(None, "POST", points, {"points": 10})
+        self.jobs()
+        event = self.driver.events.card_change(self.driver.project, member["id"], card, {"balance": 150}, {"balance": 160})
+        self._card_changes("stream: card change inside a tier", function, event)
+        moves = self.call("list tier transactions", "GET", f"{V2}/programs/{program}/members/{member['id']}/tiers/transactions")
+        if [t["type"] for t in moves["data"]] != ["JOINED"]:
+            raise ScenarioError(f"the member should have joined Silver once: {moves}")
+
+    def _card_changes(self, name: str, function: str, event: dict[str, Any]) -> None:
+        result = self.counted(name, function, lambda: self.driver.invoke(function, event))
+        if result.get("batchItemFailures"):
+            raise ScenarioError(f"{name}: {result}")
 
     def _programs(self, tag: str) -> None:
         """A DRAFT program run through its life: components assigned in batches, activated, deactivated, deleted."""
