@@ -34,7 +34,7 @@ from loyalty.core.errors import (
     resource_locked,
 )
 from loyalty.core.listing import DATE, STRING, ListSpec, enum_field, id_field, parse
-from loyalty.core.lists import list_view
+from loyalty.core.lists import list_view, member_list
 from loyalty.core.updates import changed, merged
 from loyalty.db.table import Table
 from loyalty.db.transact import TransactionConflict
@@ -205,10 +205,5 @@ TRANSACTIONS = ListSpec("lcrsbtx_", filters={"benefit_id": id_field(ids.BENEFIT.
 def list_member_benefit_transactions(db: Table, program_id: str, member_id: str, params: list[tuple[str, str]]) -> dict[str, Any]:
     """A page of a member's benefit transactions (newest first unless `order=created_at`), filtered by benefit and date;
     404 for a member that is not the program's."""
-    query = parse(params, TRANSACTIONS)
-    ids.PROGRAM.check(program_id)
-    ids.MEMBER.check(member_id)
-    page = store.list_member_benefit_transactions(db, program_id, member_id, query, TRANSACTIONS)
-    if page is None:
-        raise not_found("member", member_id)
-    return list_view(*page)
+    return member_list(program_id, member_id, params, TRANSACTIONS,
+                       lambda query: store.list_member_benefit_transactions(db, program_id, member_id, query, TRANSACTIONS))

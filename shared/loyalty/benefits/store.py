@@ -13,7 +13,6 @@ from loyalty.core import ids
 from loyalty.core.listing import ListQuery, ListSpec
 from loyalty.db import lists
 from loyalty.db.keys import BENEFIT_TRANSACTION_SK_PREFIX, GSI1, key_names
-from loyalty.db.lists import Collection
 from loyalty.db.table import Table
 from loyalty.db.transact import Transaction
 
@@ -127,11 +126,5 @@ def add_grant(tx: Transaction, db: Table, source_id: str, claim: str, btx: dict[
 def list_member_benefit_transactions(db: Table, program_id: str, member_id: str, query: ListQuery,
                                      spec: ListSpec) -> tuple[list[dict[str, Any]], dict[str, str] | None] | None:
     """A page of a member's benefit transactions (one Query in creation order); None unless the member is the program's."""
-    collection = Collection(db.keys.benefit_transactions(member_id), sk_prefix=BENEFIT_TRANSACTION_SK_PREFIX,
-                            id_prefix=ids.BENEFIT_TRANSACTION.prefix, owner={"program_id": program_id, "member_id": member_id})
-
-    def exists() -> bool:
-        member = db.get(db.keys.member(member_id))
-        return member is not None and member["data"].get("program_id") == program_id and member["status"] != "DELETED"
-
-    return lists.page(db, collection, query, spec, lambda item: dict(item["data"]), exists)
+    return lists.member_page(db, db.keys.benefit_transactions(member_id), BENEFIT_TRANSACTION_SK_PREFIX, ids.BENEFIT_TRANSACTION.prefix,
+                             program_id, member_id, query, spec, lambda item: dict(item["data"]))

@@ -171,3 +171,17 @@ def _beyond(key: list[Any], after: list[Any], fields: list[tuple[str, bool]]) ->
         if mine != theirs:
             return (mine < theirs) if descending else (mine > theirs)
     return False
+
+
+def member_page(table: Table, partition: str, sk_prefix: str, id_prefix: str, program_id: str, member_id: str, query: ListQuery,
+                spec: ListSpec, to_record: Callable[[Item], Record | None]) -> Page | None:
+    """One page of one of a program member's ledgers (reward purchases, order payments, benefit or tier transactions):
+    entries whose records name the program and the member, in the member's `partition`; None when the member is not a
+    live member of the program (so an empty list and a wrong member are told apart only when nothing was read)."""
+    collection = Collection(partition, sk_prefix=sk_prefix, id_prefix=id_prefix, owner={"program_id": program_id, "member_id": member_id})
+
+    def exists() -> bool:
+        member = table.get(table.keys.member(member_id))
+        return member is not None and member["data"].get("program_id") == program_id and member.get("status") != "DELETED"
+
+    return page(table, collection, query, spec, to_record, exists)

@@ -18,8 +18,8 @@ from loyalty.components.models import exchange_ratio
 from loyalty.core import ids
 from loyalty.core.clock import now_iso
 from loyalty.core.errors import LoyaltyError, locked, not_found
-from loyalty.core.listing import DATE, ListSpec, id_field, parse
-from loyalty.core.lists import list_view
+from loyalty.core.listing import DATE, ListSpec, id_field
+from loyalty.core.lists import member_list
 from loyalty.core.settings import get_settings
 from loyalty.db.table import Table
 from loyalty.db.transact import TransactionConflict
@@ -259,10 +259,5 @@ PAYMENTS = ListSpec("lcrsotx_", filters={"id": id_field(ids.ORDER_TRANSACTION.pr
 
 def list_payments(db: Table, program_id: str, member_id: str, params: list[tuple[str, str]]) -> dict[str, Any]:
     """A page of a member's order payments (newest first unless `order=created_at`), filtered by id and date."""
-    query = parse(params, PAYMENTS)
-    ids.PROGRAM.check(program_id)
-    ids.MEMBER.check(member_id)
-    page = store.list_member_payments(db, program_id, member_id, query, PAYMENTS)
-    if page is None:
-        raise not_found("member", member_id)
-    return list_view(*page)
+    return member_list(program_id, member_id, params, PAYMENTS,
+                       lambda query: store.list_member_payments(db, program_id, member_id, query, PAYMENTS))

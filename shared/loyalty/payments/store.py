@@ -14,7 +14,6 @@ from loyalty.core.clock import now_iso
 from loyalty.core.listing import ListQuery, ListSpec
 from loyalty.db import lists
 from loyalty.db.keys import ORDER_PAYMENT_SK_PREFIX
-from loyalty.db.lists import Collection
 from loyalty.db.table import Item, Table
 from loyalty.db.transact import Transaction
 from loyalty.jobs.models import CompleteOrderPayment
@@ -144,12 +143,6 @@ def return_payment_points(db: Table, order_id: str, otx: OrderTransaction, retur
 def list_member_payments(db: Table, program_id: str, member_id: str, query: ListQuery,
                          spec: ListSpec) -> tuple[list[OrderTransaction], dict[str, str] | None] | None:
     """A page of a member's order payments (one Query in creation order); None unless the member is the program's."""
-    collection = Collection(db.keys.order_payments(member_id), sk_prefix=ORDER_PAYMENT_SK_PREFIX,
-                            id_prefix=ids.ORDER_TRANSACTION.prefix, owner={"program_id": program_id, "member_id": member_id})
-
-    def exists() -> bool:
-        member = db.get(db.keys.member(member_id))
-        return member is not None and member["data"].get("program_id") == program_id and member["status"] != "DELETED"
-
-    page = lists.page(db, collection, query, spec, lambda item: dict(payment_from_row(item)), exists)
+    page = lists.member_page(db, db.keys.order_payments(member_id), ORDER_PAYMENT_SK_PREFIX, ids.ORDER_TRANSACTION.prefix,
+                             program_id, member_id, query, spec, lambda item: dict(payment_from_row(item)))
     return None if page is None else ([cast(OrderTransaction, r) for r in page[0]], page[1])

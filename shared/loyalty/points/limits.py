@@ -9,10 +9,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from loyalty.cards.limits import cooldown_and_frequency
 from loyalty.cards.store import ItemBuilder
 from loyalty.db.table import Table
 from loyalty.db.transact import Transaction
-from loyalty.earning.periods import TTL_GRACE, cooldown_start, instant, millis, period_key
+from loyalty.earning.periods import TTL_GRACE, cooldown_start, period_key
 
 __all__ = ["TTL_GRACE", "EarningCap", "TriggerLimit", "cap_item", "cooldown_start", "earning_cap", "global_limit", "period_key",
            "trigger_limit"]
@@ -28,29 +29,11 @@ class TriggerLimit:
 
 def trigger_limit(db: Table, rule: Mapping[str, Any], member_id: str, at: str, tz: str) -> TriggerLimit | None:
     """The trigger limit of a rule for a member, or None when the rule has no cooldown and no frequency limit."""
-    limits = rule.get("trigger_limits") or {}
     rule_id = str(rule["id"])
     label = f"trigger:{rule_id}"
-    now = millis(instant(at))
-    items: list[ItemBuilder] = []
-    cooldown = limits.get("cooldown") or {}
-    if cooldown.get("type") == "FIXED_COOLDOWN":
-        since = millis(cooldown_start(cooldown["fixed_cooldown"]["period"], at))
-
-        def cool(tx: Transaction, chosen: str) -> None:
-            tx.update(chosen, db.keys.trigger_cooldown(member_id, rule_id), "SET last_at = :now",
-                      condition="attribute_not_exists(last_at) OR last_at <= :since", values={"now": now, "since": since})
-        items.append((f"{label}:cooldown", cool))
-    frequency = limits.get("frequency") or {}
-    for limit in frequency.get("limits") or [] if frequency.get("type") == "LIMITED" else []:
-        key, ends = period_key(limit["period"]["current_period"]["unit"], at, tz)
-        most = int(limit["triggers"]["max"])
-
-        def count(tx: Transaction, chosen: str, key: str = key, ends: datetime = ends, most: int = most) -> None:
-            tx.update(chosen, db.keys.trigger_count(member_id, rule_id, key), "ADD #n :one SET expires_at = :ttl",
-                      condition="attribute_not_exists(#n) OR #n < :most", names={"#n": "count"},
-                      values={"one": 1, "most": most, "ttl": int((ends + TTL_GRACE).timestamp())})
-        items.append((f"{label}:frequency", count))
+    items = cooldown_and_frequency(rule.get("trigger_limits") or {}, db.keys.trigger_cooldown(member_id, rule_id),
+                                   lambda period: db.keys.trigger_count(member_id, rule_id, period), at, tz,
+                                   (f"{label}:cooldown", f"{label}:frequency"))
     return TriggerLimit(rule_id, tuple(items)) if items else None
 
 

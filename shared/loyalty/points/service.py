@@ -3,11 +3,11 @@ and cancel pending points; expire points; revoke what a canceled order earned; a
 
 from __future__ import annotations
 
-import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any, cast
 from zoneinfo import ZoneInfo
 
@@ -19,6 +19,7 @@ from loyalty.cards.ledger import card_transaction
 from loyalty.cards.store import ItemBuilder
 from loyalty.cards.store import item as labelled
 from loyalty.core import ids
+from loyalty.core.cache import WarmCache
 from loyalty.core.clock import iso_from_ms, now_iso
 from loyalty.core.logs import logger
 from loyalty.core.settings import get_settings
@@ -82,34 +83,9 @@ class ProgramSetup:
     card_definitions: dict[str, dict[str, Any]]
 
 
-class SetupCache:
-    """Program setups a warm worker reuses for `earning_cache_seconds` (0: never): a program's rules and card definitions
-    change rarely, and re-reading them for every order would double the reads per order. A change is seen by a warm
-    worker at most that many seconds late."""
-
-    def __init__(self) -> None:
-        self._entries: dict[tuple[str, str], tuple[float, ProgramSetup | None]] = {}
-
-    def get(self, db: Table, program_id: str) -> ProgramSetup | None:
-        """The setup of a program (None when it does not exist), from the cache while it is fresh."""
-        ttl = get_settings().earning_cache_seconds
-        key = (db.project_id, program_id)
-        hit = self._entries.get(key)
-        if ttl and hit and hit[0] > time.monotonic():
-            return hit[1]
-        setup = load_program_setup(db, program_id)
-        if ttl:
-            if len(self._entries) > 1000:
-                self._entries.clear()
-            self._entries[key] = (time.monotonic() + ttl, setup)
-        return setup
-
-    def clear(self) -> None:
-        """Forget every setup."""
-        self._entries.clear()
-
-
-SETUPS = SetupCache()
+SETUPS: WarmCache[ProgramSetup | None] = WarmCache()
+"""Program setups a warm worker reuses: re-reading a program's rules and card definitions for every order would double
+the reads per order."""
 
 
 def load_program_setup(db: Table, program_id: str) -> ProgramSetup | None:
@@ -152,7 +128,7 @@ def load_setup(db: Table, customer_id: str, *, member_id: str | None = None, v1:
     setup = Setup(customer, [], {}, {}, {})
     for program_id, claim in v2.items():
         member = members.get(claim["member_id"])
-        program_setup = SETUPS.get(db, program_id)
+        program_setup = SETUPS.get(db.project_id, program_id, partial(load_program_setup, db))
         if member is None or member["status"] != "ACTIVE" or program_setup is None:
             continue
         program = program_setup.program

@@ -15,8 +15,8 @@ from loyalty.components.fulfilment import points_target, unfulfillable_reason
 from loyalty.core import ids
 from loyalty.core.clock import now_iso
 from loyalty.core.errors import LoyaltyError, locked, not_found
-from loyalty.core.listing import DATE, ListSpec, id_field, parse
-from loyalty.core.lists import list_view
+from loyalty.core.listing import DATE, ListSpec, id_field
+from loyalty.core.lists import member_list
 from loyalty.core.settings import get_settings
 from loyalty.core.validity import in_validity_window
 from loyalty.customers import store as store_customers
@@ -271,13 +271,8 @@ PURCHASES = ListSpec("lcrstrx_", filters={"id": id_field(ids.REWARD_TRANSACTION.
 
 def list_reward_purchases(db: Table, program_id: str, member_id: str, params: list[tuple[str, str]]) -> dict[str, Any]:
     """A page of a member's reward purchases (newest first unless `order=created_at`), filtered by id, reward and date."""
-    query = parse(params, PURCHASES)
-    ids.PROGRAM.check(program_id)
-    ids.MEMBER.check(member_id)
-    page = store.list_member_reward_purchases(db, program_id, member_id, query, PURCHASES)
-    if page is None:
-        raise not_found("member", member_id)
-    return list_view(*page)
+    return member_list(program_id, member_id, params, PURCHASES,
+                       lambda query: store.list_member_reward_purchases(db, program_id, member_id, query, PURCHASES))
 
 
 REFUND_REASON = "Reward refund"

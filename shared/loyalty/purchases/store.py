@@ -14,7 +14,6 @@ from loyalty.core.clock import now_iso
 from loyalty.core.listing import ListQuery, ListSpec
 from loyalty.db import lists
 from loyalty.db.keys import REWARD_PURCHASE_SK_PREFIX, Key
-from loyalty.db.lists import Collection
 from loyalty.db.table import Table
 from loyalty.db.transact import Transaction
 from loyalty.jobs.models import CompleteRewardPurchase, RefundRewardPurchase
@@ -202,12 +201,6 @@ def reject_reward_purchase(db: Table, ctx: CardTransaction, cost: int, limited_s
 def list_member_reward_purchases(db: Table, program_id: str, member_id: str, query: ListQuery,
                                  spec: ListSpec) -> tuple[list[RewardTransaction], dict[str, str] | None] | None:
     """A page of a member's reward purchases (one Query in creation order); None unless the member is the program's."""
-    collection = Collection(db.keys.reward_purchases(member_id), sk_prefix=REWARD_PURCHASE_SK_PREFIX,
-                            id_prefix=ids.REWARD_TRANSACTION.prefix, owner={"program_id": program_id, "member_id": member_id})
-
-    def exists() -> bool:
-        member = db.get(db.keys.member(member_id))
-        return member is not None and member["data"].get("program_id") == program_id and member["status"] != "DELETED"
-
-    page = lists.page(db, collection, query, spec, lambda item: dict(purchase_from_row(item)), exists)
+    page = lists.member_page(db, db.keys.reward_purchases(member_id), REWARD_PURCHASE_SK_PREFIX, ids.REWARD_TRANSACTION.prefix,
+                             program_id, member_id, query, spec, lambda item: dict(purchase_from_row(item)))
     return None if page is None else ([cast(RewardTransaction, r) for r in page[0]], page[1])

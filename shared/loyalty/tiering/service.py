@@ -9,17 +9,17 @@ two evaluations racing on one member are ordered by the standing's version."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import partial
 from typing import Any, cast
 
 from loyalty.core import ids
+from loyalty.core.cache import WarmCache
 from loyalty.core.clock import now_iso
-from loyalty.core.errors import not_found
-from loyalty.core.listing import DATE, ListSpec, id_field, parse
-from loyalty.core.lists import list_view
+from loyalty.core.listing import DATE, ListSpec, id_field
+from loyalty.core.lists import member_list
 from loyalty.core.settings import get_settings
 from loyalty.db.keys import TIER_STRUCTURE
 from loyalty.db.table import Table
@@ -62,33 +62,8 @@ def load_tier_setup(db: Table, program_id: str) -> TierSetup | None:
     return TierSetup(dict(with_tiers[0].data), [dict(t) for t in with_tiers[1]])
 
 
-class _Cache:
-    """Tier setups a warm function reuses for `earning_cache_seconds` (like the earning setups): a stream batch touching
-    many members of one program reads the program's structure once."""
-
-    def __init__(self) -> None:
-        self._entries: dict[tuple[str, str], tuple[float, TierSetup | None]] = {}
-
-    def get(self, db: Table, program_id: str) -> TierSetup | None:
-        """The program's tier setup, from the cache while it is fresh."""
-        ttl = get_settings().earning_cache_seconds
-        key = (db.project_id, program_id)
-        hit = self._entries.get(key)
-        if ttl and hit and hit[0] > time.monotonic():
-            return hit[1]
-        setup = load_tier_setup(db, program_id)
-        if ttl:
-            if len(self._entries) > 1000:
-                self._entries.clear()
-            self._entries[key] = (time.monotonic() + ttl, setup)
-        return setup
-
-    def clear(self) -> None:
-        """Forget every setup."""
-        self._entries.clear()
-
-
-SETUPS = _Cache()
+SETUPS: WarmCache[TierSetup | None] = WarmCache()
+"""Tier setups a warm function reuses: a stream batch touching many members of one program reads its structure once."""
 
 
 def today() -> date:
@@ -107,7 +82,7 @@ def re_evaluate(db: Table, member_id: str, card_id: str, *, origin: Origin, day:
         card = removed_card if removed_card is not None else cards.get(card_id)
         if card is None or not ids.PROGRAM.matches(str(card.get("program_id", ""))):
             return None
-        setup = SETUPS.get(db, str(card["program_id"]))
+        setup = SETUPS.get(db.project_id, str(card["program_id"]), partial(load_tier_setup, db))
         if setup is None or card["card_definition_id"] != setup.card_definition_id:
             return None
         if standing is not None and standing.get("tier_structure_id") != setup.structure["id"]:
@@ -154,10 +129,5 @@ TRANSACTIONS = ListSpec("lcrsttx_", filters={"card_id": id_field(ids.CARD.prefix
 
 def list_member_tier_transactions(db: Table, program_id: str, member_id: str, params: list[tuple[str, str]]) -> dict[str, Any]:
     """A page of a member's tier transactions (newest first unless `order=created_at`), filtered by card_id and created_at."""
-    ids.PROGRAM.check(program_id)
-    ids.MEMBER.check(member_id)
-    query = parse(params, TRANSACTIONS)
-    page = store.list_tier_transactions(db, program_id, member_id, query, TRANSACTIONS)
-    if page is None:
-        raise not_found("member", member_id)
-    return list_view(page[0], page[1])
+    return member_list(program_id, member_id, params, TRANSACTIONS,
+                       lambda query: store.list_tier_transactions(db, program_id, member_id, query, TRANSACTIONS))

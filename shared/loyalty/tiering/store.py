@@ -8,7 +8,6 @@ from loyalty.core import ids
 from loyalty.core.listing import ListQuery, ListSpec
 from loyalty.db import lists
 from loyalty.db.keys import CARD_SK_PREFIX, MEMBER_SK, MEMBER_TIER_SK
-from loyalty.db.lists import Collection
 from loyalty.db.table import Item, Table
 from loyalty.members.records import Card
 from loyalty.members.store import card_from_row
@@ -52,11 +51,5 @@ def due_standings(db: Table, day: str, limit: int, start: dict[str, Any] | None 
 def list_tier_transactions(db: Table, program_id: str, member_id: str, query: ListQuery, spec: ListSpec
                            ) -> tuple[list[dict[str, Any]], dict[str, str] | None] | None:
     """A page of a member's tier transactions (one Query in creation order); None unless the member is in this program."""
-    collection = Collection(db.keys.tier_transactions(member_id),
-                            id_prefix=ids.TIER_TRANSACTION.prefix, owner={"program_id": program_id, "member_id": member_id})
-
-    def exists() -> bool:
-        member = db.get(db.keys.member(member_id))
-        return member is not None and member["data"].get("program_id") == program_id and member.get("status") != "DELETED"
-
-    return lists.page(db, collection, query, spec, lambda item: dict(item["data"]), exists)
+    return lists.member_page(db, db.keys.tier_transactions(member_id), "", ids.TIER_TRANSACTION.prefix, program_id, member_id,
+                             query, spec, lambda item: dict(item["data"]))
