@@ -211,10 +211,11 @@ DESTRUCTIVE = {
 }
 
 
-# Operations aimed at other resources than the world's program and member: a member's benefit transactions are written
-# only by earning, so they are aimed at the member whom tiers_world's orders granted benefits.
+# Operations aimed at other resources than the world's program and member: a member's benefit and tier transactions are
+# written only by earning and tier moves, so they are aimed at tiers_world's member, whom orders and a credit moved.
 ELSEWHERE = {
     ("GET", "/v2/loyalties/programs/{programId}/members/{memberId}/benefits/transactions"): "perks",
+    ("GET", "/v2/loyalties/programs/{programId}/members/{memberId}/tiers/transactions"): "perks",
 }
 
 

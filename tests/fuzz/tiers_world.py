@@ -2,8 +2,9 @@
 
 The tier structure is ACTIVE and assigned to a DRAFT program (so it can be neither deleted, deactivated nor drafted, and
 its tiers neither removed nor re-ranked); the benefit is ACTIVE and granted by an ACTIVE earning rule outside the world
-(so it can be neither drafted nor deleted); that rule is assigned to a program of its own, whose member two PAID orders
-granted the benefit twice (the member's benefit transactions have a second page). Each list and activity list has a
+(so it can be neither drafted nor deleted); that rule is assigned to a program of its own (ranked by the second tier
+structure), whose member two PAID orders granted the benefit twice and a credit moved up a tier (the member's benefit and
+tier transactions have a second page). Each list and activity list has a
 second page."""
 
 from __future__ import annotations
@@ -34,8 +35,12 @@ def tiers_world(api: Any, cdef: str) -> dict[str, str]:
     grant = api.ok("POST", f"{V2}/earning-rules", {"name": f"Fuzz grant {tag}", "status": "ACTIVE",
                                                    "trigger": {"event": "customer.order.paid"},
                                                    "earnings": [{"effects": [{"type": "BENEFIT", "benefit": {"id": benefit}}]}]})
+    levels = structures[1]["id"]
+    for name, span in (("Bronze", {"min_value": 0, "max_value": 99}), ("Silver", {"min_value": 100})):
+        api.ok("POST", f"{V2}/tier-structures/{levels}/tiers", {"name": name, "qualification_rules": {"type": "POINTS", "points": span}})
+    api.ok("POST", f"{V2}/tier-structures/{levels}/activate")
     perks = api.ok("POST", f"{V2}/programs", {"name": f"Fuzz perks {tag}", "status": "ACTIVE", "card_definitions": [{"id": cdef}],
-                                              "earning_rules": [{"id": grant["id"]}]})
+                                              "earning_rules": [{"id": grant["id"]}], "tier_structures": [{"id": levels}]})
     customer = api.ok("POST", "/v1/customers", {"source_id": f"fuzz-perks-{tag}"})
     member = api.ok("POST", f"{V2}/programs/{perks['id']}/members", {"customer_id": customer["id"]})
     for n in range(2):
@@ -43,5 +48,9 @@ def tiers_world(api: Any, cdef: str) -> dict[str, str]:
                                       "customer": {"id": customer["id"]}})
     granted = f"{V2}/programs/{perks['id']}/members/{member['id']}/benefits/transactions"
     eventually(lambda: len(api.ok("GET", granted)["data"]) == 2, timeout=60)
+    card = member["cards"][0]["card"]["id"]
+    api.ok("POST", f"{V2}/programs/{perks['id']}/members/{member['id']}/cards/{card}/points", {"points": 150})
+    moved = f"{V2}/programs/{perks['id']}/members/{member['id']}/tiers/transactions"
+    eventually(lambda: len(api.ok("GET", moved)["data"]) == 2, timeout=60)
     return {"tierStructureId": ts, "tierId": tiers[0]["id"], "benefitId": benefit,
             "perks/programId": perks["id"], "perks/memberId": member["id"]}
