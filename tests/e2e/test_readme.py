@@ -56,3 +56,12 @@ def test_readme_earning_walkthrough(server: ServeProcess) -> None:
     out = run(server, "earning")
     assert out == ["PAID", '{"points":0,"pending_points":120}', "PENDING_POINTS_ACTIVATED",
                    '{"points":{"total":120},"expiration_type":"ROLLING_EXPIRATION"}', "500"]
+
+
+@pytest.mark.skipif(subprocess.run(["which", "jq"], capture_output=True, check=False).returncode != 0, reason="jq not installed")
+def test_readme_spend_walkthrough(server: ServeProcess) -> None:
+    out = run(server, "spend")
+    assert out[:5] == ["Gold", "TRANSACTION_CREATED", "reward_purchase_limit_reached", "REFUND",
+                       '{"amount":1000,"points_spent":500,"exchange_ratio":2}']
+    # JOINED Bronze then UPGRADED, or JOINED Gold at once when the card's creation is evaluated after the credit landed
+    assert out[5] in ('["DOWNGRADED","UPGRADED","JOINED"]', '["DOWNGRADED","JOINED"]')
