@@ -60,8 +60,10 @@ def _tier_structure_life(client: Client) -> None:
     # tiers: create three, one overlapping is refused, list in both orders and by page
     bronze = client.post(f"{path}/tiers", {"name": "Bronze", "qualification_rules": {"type": "POINTS",
                                                                                        "points": {"min_value": 0, "max_value": 99}}})
-    silver = client.post(f"{path}/tiers", {"name": "Silver", "qualification_rules": {"type": "POINTS_AND_SEGMENT",
-                          "points": {"min_value": 100, "max_value": 499}, "segment": {"id": "seg_silver"}}, "downgrade": {"type": "NO_DOWNGRADE"}})
+    error(client, "POST", f"{path}/tiers", 400, "invalid_payload", {"name": "Segmented", "qualification_rules": {  # no segments exist
+        "type": "POINTS_AND_SEGMENT", "points": {"min_value": 100, "max_value": 499}, "segment": {"id": "seg_silver"}}})
+    silver = client.post(f"{path}/tiers", {"name": "Silver", "qualification_rules": {"type": "POINTS",
+                          "points": {"min_value": 100, "max_value": 499}}, "downgrade": {"type": "NO_DOWNGRADE"}})
     gold = client.post(f"{path}/tiers", {"name": "Gold", "qualification_rules": {"type": "POINTS", "points": {"min_value": 500}}})
     error(client, "POST", f"{path}/tiers", 400, "invalid_payload", {"name": "Overlap", "qualification_rules": {
         "type": "POINTS", "points": {"min_value": 50}}})
