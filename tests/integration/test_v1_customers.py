@@ -102,9 +102,9 @@ def test_create_with_a_known_id_updates_it_and_an_unknown_id_is_404(stack: Stack
     assert body["resource_type"] == "customer"
     assert stack.items() == before
 
-    # And an id with another source_id is refused: a source id cannot be moved
+    # And an id beside another source_id names the customer by its id: the source id is ignored, not moved
     status, body = create(stack, {"id": customer["id"], "source_id": "other"})
-    assert_error(status, body, 400, "invalid_payload")
+    assert status == 200 and body["id"] == customer["id"] and body["source_id"] == customer["source_id"]
     assert stack.items() == before
 
 

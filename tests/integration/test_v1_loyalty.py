@@ -344,20 +344,24 @@ def test_unknown_customer_id_is_404_and_writes_nothing(stack: Stack) -> None:
     assert stack.items() == before
 
 
-def test_explicit_voucher_code_is_published_once(stack: Stack) -> None:
-    # Given a campaign
+def test_an_explicit_voucher_code_must_name_a_card_of_the_campaign(stack: Stack, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Given a campaign (its cards exist only once published: there are no unassigned codes to pick from)
     campaign = make_campaign(stack)
+    make_customer(stack, "source_customer_1")
+    before = stack.items()
 
-    # When a member is added with the seed's explicit code
-    status, card = add_member(stack, campaign["id"], {"customer": "source_customer_1", "metadata": {"year": 2022},
+    # When a member is added with the seed's explicit code, which names no card: 404 voucher, nothing written
+    status, body = add_member(stack, campaign["id"], {"customer": "source_customer_1", "metadata": {"year": 2022},
                                                       "channel": "postman", "voucher": "KpzbHUY5"})
+    assert_error(status, body, 404, "not_found")
+    assert (body["resource_type"], body["resource_id"]) == ("voucher", "KpzbHUY5")
+    assert stack.items() == before
 
-    # Then the card has exactly that code
-    assert status == 200, card
-    assert card["code"] == "KpzbHUY5"
+    # And once the customer holds a card, asking for its code answers that card
+    monkeypatch.setattr(campaigns_service, "generate_code", lambda config: "KpzbHUY5")
+    status, card = add_member(stack, campaign["id"], {"customer": "source_customer_1"})
+    assert status == 200 and card["code"] == "KpzbHUY5"
     assert stored_card(stack, "KpzbHUY5")["voucher_id"] == card["id"]
-
-    # And the same request again answers the same card
     status, again = add_member(stack, campaign["id"], {"customer": "source_customer_1", "voucher": "KpzbHUY5"})
     assert status == 200 and again == card
 
@@ -368,20 +372,28 @@ def test_explicit_voucher_code_is_published_once(stack: Stack) -> None:
     assert card["id"] in body["details"]
     assert stack.items() == before
 
-    # And the member asking for a different code is refused (join_once: one card per customer)
-    status, body = add_member(stack, campaign["id"], {"customer": "source_customer_1", "voucher": "OTHER123"})
-    assert_error(status, body, 400, "no_voucher_suitable_for_publication")
-    assert stack.items() == before
+
+def test_a_customer_id_beside_another_source_id_wins(stack: Stack) -> None:
+    # Given a customer with a source id
+    campaign = make_campaign(stack)
+    customer = make_customer(stack, "alice-1")
+    # When it is named by its id and a different source id, the source id is ignored (the spec's Customer object)
+    status, card = add_member(stack, campaign["id"], {"customer": {"id": customer["id"], "source_id": "someone-else"}})
+    assert status == 200, card
+    assert card["holder_id"] == customer["id"]
+    status, got = stack.call("get_customer", "GET", f"/v1/customers/{customer['id']}")
+    assert status == 200 and got["source_id"] == "alice-1"
+    assert stack.call("get_customer", "GET", "/v1/customers/someone-else")[0] == 404
 
 
 def test_a_code_collision_is_retried_with_a_new_code(stack: Stack, monkeypatch: pytest.MonkeyPatch) -> None:
     # Given a card holding code TAKEN
     campaign = make_campaign(stack)
-    status, _ = add_member(stack, campaign["id"], {"customer": "first", "voucher": "TAKEN"})
-    assert status == 200
-    # And a code generator whose first draw collides
-    draws = iter(["TAKEN", "FRESH"])
+    draws = iter(["TAKEN", "TAKEN", "FRESH"])
     monkeypatch.setattr(campaigns_service, "generate_code", lambda config: next(draws))
+    status, _ = add_member(stack, campaign["id"], {"customer": "first"})
+    assert status == 200
+    # And a code generator whose next draw collides (then FRESH)
 
     # When another customer is added
     status, card = add_member(stack, campaign["id"], {"customer": "second"})
@@ -392,14 +404,17 @@ def test_a_code_collision_is_retried_with_a_new_code(stack: Stack, monkeypatch: 
     assert stored_card(stack, "FRESH")["holder_id"] == card["holder_id"]
 
 
-def test_an_exhausted_code_space_is_400_no_voucher_suitable(stack: Stack) -> None:
+def test_an_exhausted_code_space_is_400_no_voucher_suitable(stack: Stack, monkeypatch: pytest.MonkeyPatch) -> None:
     # Given a campaign stored before code spaces were checked, with only two possible codes, both published
     campaign = make_campaign(stack, name="Tiny")
     db = stack.db()
     db.update(db.keys.campaign(campaign["id"]), "SET #d.#v.#c = :c", names={"#d": "data", "#v": "voucher", "#c": "code_config"},
               values={"c": {"pattern": "#", "charset": "ab", "length": 1}})
-    assert add_member(stack, campaign["id"], {"customer": "one", "voucher": "a"})[0] == 200
-    assert add_member(stack, campaign["id"], {"customer": "two", "voucher": "b"})[0] == 200
+    draws = iter(["a", "b"])
+    monkeypatch.setattr(campaigns_service, "generate_code", lambda config: next(draws))
+    assert add_member(stack, campaign["id"], {"customer": "one"})[0] == 200
+    assert add_member(stack, campaign["id"], {"customer": "two"})[0] == 200
+    monkeypatch.setattr(campaigns_service, "generate_code", lambda config: "a")
     make_customer(stack, "three")
     before = stack.items()
 

@@ -7,7 +7,7 @@ from typing import Any, cast
 from urllib.parse import unquote
 
 from loyalty.core.clock import now_iso
-from loyalty.core.errors import invalid_payload, not_found
+from loyalty.core.errors import not_found
 from loyalty.core.ids import new_alnum_id
 from loyalty.customers import store
 from loyalty.customers.models import CustomerCreate, MemberCustomer
@@ -50,13 +50,11 @@ def customer_view(customer: Customer) -> dict[str, Any]:
 
 def checked(found: Customer | None, customer_id: str | None, source_id: str | None) -> Customer | None:
     """The customer a reference names, given what was read for it (by id, else by source id): 404 for an unknown or
-    malformed id, 400 when the id's customer has another source id, None for an unknown source id."""
-    if customer_id is not None:
-        if found is None:
-            raise not_found("customer", customer_id)
-        if source_id is not None and found.get("source_id") != source_id:
-            raise invalid_payload(f"Customer '{customer_id}' has source_id '{found.get('source_id')}'; "
-                                  "a customer's source_id cannot be changed")
+    malformed id, None for an unknown source id. With an id, a `source_id` beside it is ignored, as the spec's Customer
+    says ("If you also pass a customer ID, the source ID will be ignored"): the customer keeps its own."""
+    del source_id  # named for the reader: only the id decides when both are given
+    if customer_id is not None and found is None:
+        raise not_found("customer", customer_id)
     return found
 
 

@@ -290,9 +290,12 @@ def add_member(db: Table, campaign_ref: str, body: MemberAdd, base: str) -> dict
     _require_publishable(campaign)
     known = customers.find(db, body.customer)
 
-    # An explicit code held by someone else is refused before anything is written.
+    # An explicit code must name a card of this campaign (cards exist only once published, so it is this customer's card
+    # published again: 404 for a code that names none, as for an unknown voucher); one held by someone else is refused.
     if body.voucher is not None:
         claim = members.get_card_by_code(db, body.voucher)
+        if claim is None:
+            raise _voucher_not_found(body.voucher)
         held = _held_card(db, claim) if claim else None
         if claim is not None and not (held and known and held.get("holder_id") == known["id"]
                                       and held.get("campaign_id") == campaign["id"]):
