@@ -1,5 +1,5 @@
 """Idempotency keys on moto (issue 9, DESIGN §3b): a POST sent again with the same `Idempotency-Key` and the same request
-replays the first answer (status and body) with one effect; the same key with another request is refused (422
+replays the first answer (status and body) with one effect; the same key with another request is refused (409
 `idempotency_key_reused`) and writes nothing; a key is the project's own; a malformed key is a 400; answers that say
 "try again" (5xx, 429, Retry-After) are not kept; a request whose key is still in progress answers 409; the record
 expires by the table's TTL 24 hours after the first request. Without the header nothing changes."""
@@ -100,7 +100,7 @@ def test_key_order_and_spacing_of_the_body_do_not_make_another_request(stack: St
 def test_the_same_key_with_another_body_is_refused_and_writes_nothing(stack: Stack) -> None:
     ids = make_components(stack)
     assert send(stack, "create_program", "POST", f"{BASE}/programs", program_body(ids, "VIP"), "k1")[0] == 200
-    got = error_of(stack, 422, "idempotency_key_reused", "create_program", "POST", f"{BASE}/programs", program_body(ids, "Gold"),
+    got = error_of(stack, 409, "idempotency_key_reused", "create_program", "POST", f"{BASE}/programs", program_body(ids, "Gold"),
                    headers={**stack.headers, "Idempotency-Key": "k1"})
     assert "Idempotency-Key" in got["details"]
     assert len(items(stack, "PROGRAM")) == 1
@@ -109,14 +109,14 @@ def test_the_same_key_with_another_body_is_refused_and_writes_nothing(stack: Sta
 def test_the_same_key_on_another_route_is_refused(stack: Stack) -> None:
     ids = make_components(stack)
     assert send(stack, "create_program", "POST", f"{BASE}/programs", program_body(ids), "shared")[0] == 200
-    error_of(stack, 422, "idempotency_key_reused", "create_customer", "POST", "/v1/customers", {"source_id": "x"},
+    error_of(stack, 409, "idempotency_key_reused", "create_customer", "POST", "/v1/customers", {"source_id": "x"},
              headers={**stack.headers, "Idempotency-Key": "shared"})
 
 
 def test_the_same_purchase_key_with_another_reward_buys_nothing(stack: Stack) -> None:
     w = purchase_world(stack)
     assert send(stack, "purchase_member_reward", "POST", w["purchase"], {"reward_id": w["reward"]}, "buy")[0] == 202
-    error_of(stack, 422, "idempotency_key_reused", "purchase_member_reward", "POST", w["purchase"],
+    error_of(stack, 409, "idempotency_key_reused", "purchase_member_reward", "POST", w["purchase"],
              {"reward_id": w["reward"], "mode": "DRY_RUN"}, headers={**stack.headers, "Idempotency-Key": "buy"})
     assert len(items(stack, "RTX#")) == 1
 

@@ -346,12 +346,15 @@ def _fingerprint(event: dict[str, Any]) -> dict[str, Any]:
 
 
 def idempotency_error(error: Exception) -> LoyaltyError:
-    """The Voucherify error for one of Powertools' idempotency errors (the draft IETF Idempotency-Key header's statuses:
-    409 while the first request runs, 422 for a key reused with another request)."""
+    """The Voucherify error for one of Powertools' idempotency errors: 409 in both cases, told apart by the key and by
+    Retry-After - `idempotency_request_in_progress` (retry later: Retry-After 1) while the first request runs, and
+    `idempotency_key_reused` (do not retry: use a new key) for a key sent with another request. 409, not the IETF
+    draft's 422: Voucherify answers no 422 (openapi.json promises none), and the request conflicts with the state the
+    key's first request left, as `duplicate_found` does."""
     from aws_lambda_powertools.utilities.idempotency import exceptions as idem  # here: keyless calls never load it
 
     if isinstance(error, idem.IdempotencyValidationError):
-        return LoyaltyError(422, "idempotency_key_reused", "Idempotency key reused",
+        return LoyaltyError(409, "idempotency_key_reused", "Idempotency key reused",
                             "This Idempotency-Key was used with another request (method, path or body): use a new key")
     if isinstance(error, idem.IdempotencyAlreadyInProgressError | idem.IdempotencyInconsistentStateError):
         return LoyaltyError(409, "idempotency_request_in_progress", "Request in progress",
