@@ -134,6 +134,15 @@ def test_a_malformed_key_is_refused_with_400_and_writes_nothing(stack: Stack, wh
     assert "255" in got["details"], why
 
 
+@pytest.mark.parametrize(("why", "raw"), [("nested too deeply", "[" * 5000 + "]" * 5000), ("not JSON", "{"),
+                                        ("a number too long to read", "{\"name\": " + "9" * 5000 + "}")])
+def test_a_body_the_api_refuses_is_refused_with_a_key_too_and_the_refusal_is_kept(stack: Stack, why: str, raw: str) -> None:
+    headers = {**stack.headers, "Idempotency-Key": f"bad-{why}"}
+    first = stack.call("create_customer", "POST", "/v1/customers", raw_body='{"source_id": ' + raw + "}", headers=headers)
+    again = stack.call("create_customer", "POST", "/v1/customers", raw_body='{"source_id": ' + raw + "}", headers=headers)
+    assert first[0] == 400 and again == first, why
+
+
 def test_the_longest_key_and_any_case_of_the_header_name_are_accepted(stack: Stack) -> None:
     ids = make_components(stack)
     key = "~" + "K" * 253 + " "

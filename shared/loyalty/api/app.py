@@ -338,8 +338,8 @@ def _fingerprint(event: dict[str, Any]) -> dict[str, Any]:
     if isinstance(body, str):
         try:
             body = json.loads(body)
-        except ValueError:
-            pass  # compared as text
+        except (ValueError, RecursionError):
+            pass  # compared as text (the resolver then refuses it: 400)
     http = (event.get("requestContext") or {}).get("http") or {}
     return {"method": str(http.get("method") or "").upper(), "path": event.get("rawPath") or http.get("path") or "",
             "query": event.get("rawQueryString") or "", "body": body}
