@@ -79,6 +79,12 @@ BUDGETS: dict[str, Budget] = {
                               "cards, for their spending limits) + TransactWriteItems (with the purchase- and spending-limit counters) "
                               "+ SendMessage; a cost rule on customer.metadata adds a GetItem of the customer",
                               reads=3, transactions=1, sends=1),
+    "purchase reward (idempotency key)": Budget(
+        "a purchase (as above) + the idempotency record: PutItem on condition the key is new + UpdateItem of the answer",
+        reads=3, writes=2, transactions=1, sends=1),
+    "purchase reward (replayed)": Budget(
+        "PutItem on condition the key is new, which fails and returns the stored answer (ReturnValuesOnConditionCheckFailure; "
+        "a consistent GetItem where the backend does not return it); the purchase does not run", reads=1, writes=1),
     "refund reward purchase": Budget("GetItem of the purchase's id pointer + BatchGetItem (the purchase, its reward, the paying card's "
                                      "definition, the program's reward) + TransactWriteItems (purchase REFUNDED on condition it is still "
                                      "APPROVED, REFUND transaction, PENDING POINTS_RETURNED with its job marker) + SendMessage",
@@ -376,9 +382,9 @@ class _Scenario:
 
     # ------------------------------------------------------------------ steps
     def call(self, name: str | None, method: str, path: str, body: Any = None, *, query: dict[str, str] | None = None,
-             expect: int = 200) -> Any:
-        """One HTTP request; counted under `name` unless it is None."""
-        function, event = self.driver.events.http(method, path, body, self.driver.headers, query)
+             expect: int = 200, headers: dict[str, str] | None = None) -> Any:
+        """One HTTP request (with `headers` besides the API key's); counted under `name` unless it is None."""
+        function, event = self.driver.events.http(method, path, body, {**self.driver.headers, **(headers or {})}, query)
         with self.driver.recorder.record() as tally:
             resp = self.driver.invoke(function, event)
         status = resp.get("statusCode")
@@ -478,6 +484,14 @@ class _Scenario:
         self.call("refund reward purchase", "POST", f"{V2}/programs/{program}/rewards/purchases/{rtx}/refund",
                   {"policies": {"refund": "ALLOW"}}, expect=202)
         self.jobs({"refund_reward_purchase": "worker: refund reward purchase"})
+        keyed = {"Idempotency-Key": f"rt-{tag}"}
+        first = self.call("purchase reward (idempotency key)", "POST", f"{m}/rewards/purchases", {"reward_id": reward}, expect=202,
+                          headers=keyed)
+        again = self.call("purchase reward (replayed)", "POST", f"{m}/rewards/purchases", {"reward_id": reward}, expect=202,
+                          headers=keyed)
+        if again != first:
+            raise ScenarioError(f"the replayed purchase answered {again}, not {first}")
+        self.jobs()
         page = self.call("list card transactions p1", "GET", f"{m}/cards/{card}/transactions", query={"limit": "1"})
         self.call("list card transactions p2", "GET", f"{m}/cards/{card}/transactions",
                   query={"limit": "1", "cursor": page["cursor"]["next"]})

@@ -141,12 +141,25 @@ ERROR_DESCRIPTIONS = {
          "`resource_in_use`, ...",
     401: "Missing or invalid API key: `unauthorized`",
     404: "Not found: `not_found` (with `resource_type` and `resource_id`)",
-    409: "Conflict: `member_already_exists`, `duplicate_found`, `invalid_state_transition`, `concurrent_modification`",
+    409: "Conflict: `member_already_exists`, `duplicate_found`, `invalid_state_transition`, `concurrent_modification`, "
+         "`idempotency_request_in_progress` (a request with the same `Idempotency-Key` is still running; Retry-After), "
+         "`idempotency_key_reused` (the key was sent with another request)",
     415: "The body is declared as something other than JSON: `unsupported_media_type` (JSON is read under any spelling of "
          "`application/json` or `text/json`, a `+json` type, no Content-Type, or curl's default form-urlencoded)",
     423: "The resource's state forbids the operation: `insufficient_card_balance`, `non_active_program`, ...",
     429: "The project's request rate limit is reached: `too_many_requests`, with `Retry-After` (seconds to the next window)",
     503: "The database did not answer in time or throttled the request: `service_unavailable`, with `Retry-After`",
+}
+
+IDEMPOTENT_METHODS = ("POST",)
+IDEMPOTENCY_KEY_PARAMETER: dict[str, Any] = {
+    "name": "Idempotency-Key", "in": "header", "required": False,
+    "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[\\x20-\\x7E]+$"},
+    "description": "Send the request at most once: a repeat with the same key and the same request (method, path, body) "
+                   "within 24 hours gets the first answer again (header `Idempotent-Replayed: true`) without running; "
+                   "the key with another request answers 409 `idempotency_key_reused`, and while the first still runs 409 "
+                   "`idempotency_request_in_progress`. Keys are per project; "
+                   "answers 5xx and 429 are not kept.",
 }
 
 SECURITY_SCHEMES: dict[str, Any] = {
@@ -328,6 +341,8 @@ def error_statuses(route: Route, operation: dict[str, Any]) -> list[int]:
     statuses = {401, 429, 503, *EXTRA_ERRORS.get(route.route_key, ())}
     if route.method in BODY_METHODS:
         statuses.add(415)
+    if route.method in IDEMPOTENT_METHODS:
+        statuses |= {400, 409}  # a malformed key; the key's request still running, or the key reused with another request
     if "requestBody" in operation or any(p.get("in") == "query" for p in params):
         statuses.add(400)
     if any(p.get("in") == "path" for p in params):
@@ -349,6 +364,8 @@ def _operation(route: Route, operation: dict[str, Any], docstring: str) -> dict[
     version = api_version(route.path)
     if version:
         op["tags"] = [version.lower()]
+    if route.method in IDEMPOTENT_METHODS:
+        op["parameters"] = [*(op.get("parameters") or []), copy.deepcopy(IDEMPOTENCY_KEY_PARAMETER)]
     for param in op.get("parameters") or []:
         if param.get("in") == "path":
             param.setdefault("schema", {}).setdefault("minLength", 1)  # API Gateway never routes an empty segment

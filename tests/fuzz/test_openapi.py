@@ -91,12 +91,15 @@ def test_statuses(doc: dict[str, Any]) -> None:
         assert success == set(SUCCESS.get(f"{method} {path}", {"200": ""})), (method, path)
         assert {"401", "429", "503"} <= codes  # auth and the rate limit run first; the database may be unavailable
         takes_input = "requestBody" in op or any(p["in"] == "query" for p in op.get("parameters", []))
-        assert ("400" in codes) == (takes_input or 400 in EXTRA_ERRORS.get(f"{method} {path}", ())), (method, path)
+        idempotent = method == "POST"  # a malformed Idempotency-Key (400); the key's request running or reused (409)
+        assert ("400" in codes) == (takes_input or idempotent or 400 in EXTRA_ERRORS.get(f"{method} {path}", ())), (method, path)
+        assert "409" in codes or not idempotent, (method, path)
+        assert any(p["in"] == "header" and p["name"] == "Idempotency-Key" for p in op.get("parameters", [])) == idempotent
         assert ("415" in codes) == (method in ("POST", "PUT")), (method, path)  # a body declared as not JSON
         for code in codes - success:
             assert op["responses"][code]["content"]["application/json"]["schema"] == {"$ref": f"#/components/schemas/{ERROR_SCHEMA}"}
     purchase = doc["paths"]["/v2/loyalties/programs/{programId}/members/{memberId}/rewards/purchases"]["post"]["responses"]
-    assert {"202", "200", "400", "401", "404", "415", "423", "429", "503"} == set(purchase)
+    assert {"202", "200", "400", "401", "404", "409", "415", "423", "429", "503"} == set(purchase)
     assert {"409", "423"} <= set(doc["paths"]["/v2/loyalties/programs/{programId}/members"]["post"]["responses"])
 
 

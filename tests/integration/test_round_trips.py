@@ -120,6 +120,17 @@ def test_examine_reads_what_earning_reads_and_writes_nothing(results: dict[str, 
     assert [c.operation for c in warm.tally.calls] == ["GetItem", "Query", "BatchGetItem"]
 
 
+def test_an_idempotency_key_adds_two_writes_to_a_purchase_and_a_replay_is_one_failed_put(results: dict[str, CaseResult]) -> None:
+    """The idempotency utility's cost per write: PutItem of the in-progress record before the purchase, UpdateItem of the
+    answer after it; a replay is the conditional PutItem alone, which fails and returns the stored answer."""
+    plain = [c.operation for c in results["purchase reward"].tally.calls]
+    keyed = [c.operation for c in results["purchase reward (idempotency key)"].tally.calls]
+    assert keyed == ["PutItem", *plain, "UpdateItem"]
+    replayed = results["purchase reward (replayed)"].tally.calls
+    assert [(c.operation, c.failed) for c in replayed] == [("PutItem", True)]
+    assert all(c.params["Item"]["PK"]["S"] == f"{SCENARIO_PROJECT}#IDEM" for c in replayed)
+
+
 def test_no_endpoint_authenticates_more_than_once(results: dict[str, CaseResult]) -> None:
     assert all(r.tally.count("auth") <= 1 for r in results.values())
 

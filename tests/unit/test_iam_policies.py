@@ -27,6 +27,7 @@ UNBOUNDED_TABLE_STATEMENTS: dict[tuple[str, str], str] = {
 }
 # A role that may Scan needs a reason here (a Scan has no leading key, so no condition on LeadingKeys bounds it).
 SCANS: dict[tuple[str, str], str] = {}
+IDEMPOTENCY_SID = "Idempotency"  # the tenant roles' statement for idempotency records (their own partition, `<project>#IDEM`)
 # The functions whose transactions delete items (so their class reaches DeleteItem), and what they delete.
 DELETING_FUNCTIONS = {
     "DeleteProgramMemberFunction": "the member's cards, their code claims and its membership claim (members/store.py)",
@@ -82,7 +83,8 @@ def test_no_role_may_scan() -> None:
 
 
 def test_delete_item_only_in_the_tenant_role_of_the_classes_whose_functions_delete() -> None:
-    deleting = {k for k, r in ROLES.items() if any(st.allows("dynamodb:DeleteItem", TABLE) for st in r.statements)}
+    deleting = {k for k, r in ROLES.items() if any(st.allows("dynamodb:DeleteItem", TABLE) for st in r.statements
+                                                   if st.sid != IDEMPOTENCY_SID)}
     assert deleting == {"TenantWriteDeleteRole"}
     reaching = {k for k in EXECUTION_ROLES
                 if not iam.assume_refusals(ROLES[k], ROLES["TenantWriteDeleteRole"], iam.session_tags_context("acme"))}
@@ -94,7 +96,8 @@ def test_delete_item_only_in_the_tenant_role_of_the_classes_whose_functions_dele
 @pytest.mark.parametrize("tenant", sorted(TENANT_ROLES))
 def test_a_tenant_role_reaches_only_its_project_s_keys(tenant: str) -> None:
     role = ROLES[tenant]
-    granted = [a.removeprefix("dynamodb:") for st in role.statements if st.effect == "Allow" for a in st.actions]
+    granted = [a.removeprefix("dynamodb:") for st in role.statements if st.effect == "Allow" and st.sid != IDEMPOTENCY_SID
+               for a in st.actions]
     assert granted, tenant
     for action in granted:
         resource = INDEXES[0] if action == "Query" else TABLE
@@ -113,6 +116,20 @@ def test_a_tenant_role_reaches_only_its_project_s_keys(tenant: str) -> None:
             assert not role.allows(request), f"{tenant} allows {action} with {why}"
     for action in TABLE_ACTIONS:  # API keys are denied whatever the action, on the table and its indexes
         assert not role.allows(_request(action, ["acme#APIKEY"])) and not role.allows(_request(action, ["acme#APIKEY"], INDEX))
+
+
+@pytest.mark.parametrize("tenant", sorted(TENANT_ROLES))
+def test_a_tenant_role_keeps_idempotency_records_in_its_project_s_idem_partition_only(tenant: str) -> None:
+    """Every POST with an Idempotency-Key puts, reads, updates and may delete its record in `<project>#IDEM`
+    (db/idempotency.py): each tenant role allows that, and statement Idempotency reaches nothing else."""
+    role = ROLES[tenant]
+    for action in ("GetItem", "PutItem", "UpdateItem", "DeleteItem"):
+        assert role.allows(_request(action, ["acme#IDEM"])), f"{tenant} refuses {action} of an idempotency record"
+        for why, keys in {"another project's": ["globex#IDEM"], "a project's other items": ["acme#MBR#m1"],
+                          "a partition that only starts like it": ["acme#IDEMX"], "no leading key": []}.items():
+            only_idempotency = [st for st in role.statements if st.sid in (IDEMPOTENCY_SID, "NoApiKeys")]
+            assert not iam.decide(only_idempotency, _request(action, keys)), f"{tenant}/Idempotency allows {action} of {why}"
+    assert not role.allows(_request("DeleteItem", ["globex#IDEM"]))
 
 
 def test_each_tenant_role_trusts_exactly_the_execution_roles_that_name_it_and_only_with_the_project_tag() -> None:

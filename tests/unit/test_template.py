@@ -284,12 +284,32 @@ def test_every_function_uses_a_shared_role() -> None:
 
 def test_read_only_roles_have_no_write_action() -> None:
     statements = role_statements(TEMPLATE)
-    assert {a for st in statements["TenantReadRole"] if st.effect == "Allow" for a in st.actions} == READ_ACTIONS
+    assert {a for st in statements["TenantReadRole"] if st.effect == "Allow" and st.sid != IDEMPOTENCY_SID
+            for a in st.actions} == READ_ACTIONS, "besides its idempotency records (see below)"
     assert {a for st in statements["ApiReadRole"] if st.effect == "Allow" and st.sid != RATE_LIMIT_SID for a in st.actions
             if a.startswith("dynamodb:")} == {"dynamodb:GetItem"}, "the execution role reads API keys (and leases its rate counter)"
 
 
 RATE_LIMIT_SID = "RateLimit"
+IDEMPOTENCY_SID = "Idempotency"
+
+
+def test_the_idempotency_statement_reaches_only_the_project_s_idempotency_records() -> None:
+    """A POST with an Idempotency-Key writes its record in `<project>#IDEM` (db/idempotency.py) whatever its class: each
+    tenant role may do there what its other statements do not allow (the read role: put, update, delete; the write role:
+    delete), and nothing else with that statement."""
+    found = {}
+    for logical_id, resource in TEMPLATE["Resources"].items():
+        if resource["Type"] != "AWS::IAM::Role":
+            continue
+        for policy in resource["Properties"]["Policies"]:
+            for st in policy["PolicyDocument"]["Statement"]:
+                if st.get("Sid") == IDEMPOTENCY_SID:
+                    found[logical_id] = st["Action"]
+                    assert st["Condition"] == {"ForAllValues:StringEquals": {"dynamodb:LeadingKeys": ["${aws:PrincipalTag/project}#IDEM"]},
+                                               "Null": {"dynamodb:LeadingKeys": "false"}}
+    assert found == {"TenantReadRole": ["dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"],
+                     "TenantWriteRole": "dynamodb:DeleteItem"}
 
 
 def test_the_rate_limit_statement_reaches_only_the_rate_counters() -> None:
@@ -316,7 +336,7 @@ def test_roles_are_least_privilege() -> None:
     themselves: tests/unit/test_iam_policies.py)."""
     log_group = "arn:aws:logs:us-east-1:123456789012:log-group:loyalty-FunctionsLogGroup:*"
     for role, all_statements in role_statements(TEMPLATE).items():
-        statements = [st for st in all_statements if st.sid != RATE_LIMIT_SID]  # the counters only: see the test above
+        statements = [st for st in all_statements if st.sid not in (RATE_LIMIT_SID, IDEMPOTENCY_SID)]  # see the tests above
         actions = {a for st in statements if st.effect == "Allow" for a in st.actions}
         assert not any("*" in a for a in actions), f"{role}: wildcard action"
         if role in SHARED_ROLES:

@@ -288,9 +288,116 @@ def entry(app: APIGatewayHttpResolver, *, array_body: bool = False) -> Callable[
         except Exception as error:  # noqa: BLE001 - the key lookup timed out or was throttled (else 500, as in the resolver)
             return _error_result(event, _unexpected_error(error))
         app.append_context(project_id=project_id, app_id=app_id)
-        return app.resolve(event, context)
+        try:
+            key = idempotency_key(event)
+        except LoyaltyError as error:
+            return _error_result(event, error)
+        if key is None:
+            return app.resolve(event, context)
+        return _resolve_once(app, event, context, project_id, key)
 
     return handler
+
+
+# ---------------------------------------------------------------------------------------------------- idempotency keys
+IDEMPOTENCY_HEADER = "idempotency-key"
+IDEMPOTENCY_METHODS = ("POST",)
+MAX_IDEMPOTENCY_KEY = 255
+_PRINTABLE = re.compile(r"[\x20-\x7e]+")
+IN_PROGRESS_FALLBACK_MILLIS = 30_000  # how long a key stays locked when the context tells no remaining time
+
+
+def idempotency_key(event: dict[str, Any]) -> str | None:
+    """The request's `Idempotency-Key` (any case of the header's name) when it is a POST that sends one; None otherwise. A
+    key that is empty, longer than 255 characters or not printable ASCII is refused (400 `invalid_idempotency_key`)."""
+    method = str(((event.get("requestContext") or {}).get("http") or {}).get("method") or "").upper()
+    if method not in IDEMPOTENCY_METHODS:
+        return None
+    value = next((v for k, v in (event.get("headers") or {}).items() if str(k).lower() == IDEMPOTENCY_HEADER), None)
+    if value is None:
+        return None
+    key = str(value)
+    if not 1 <= len(key) <= MAX_IDEMPOTENCY_KEY or not _PRINTABLE.fullmatch(key):
+        raise LoyaltyError(400, "invalid_idempotency_key", "Invalid Idempotency-Key",
+                           f"Header Idempotency-Key must be 1 to {MAX_IDEMPOTENCY_KEY} printable ASCII characters")
+    return key
+
+
+def stored(result: dict[str, Any]) -> bool:
+    """Whether an answer is kept for replay: every answer but those telling the client to try again (5xx, 429, or any
+    answer carrying Retry-After), so that a retry with the same key runs the request again."""
+    status = int(result.get("statusCode") or 500)
+    headers = {str(k).lower() for k in (result.get("headers") or {})}
+    return status < 500 and status != 429 and "retry-after" not in headers
+
+
+def _fingerprint(event: dict[str, Any]) -> dict[str, Any]:
+    """What must be the same for a key to be replayed: method, path, query string and body (as JSON when it is JSON, so
+    that key order and spacing do not matter)."""
+    body: Any = event.get("body")
+    if isinstance(body, str):
+        try:
+            body = json.loads(body)
+        except (ValueError, RecursionError):
+            pass  # compared as text (the resolver then refuses it: 400)
+    http = (event.get("requestContext") or {}).get("http") or {}
+    return {"method": str(http.get("method") or "").upper(), "path": event.get("rawPath") or http.get("path") or "",
+            "query": event.get("rawQueryString") or "", "body": body}
+
+
+def idempotency_error(error: Exception) -> LoyaltyError:
+    """The Voucherify error for one of Powertools' idempotency errors: 409 in both cases, told apart by the key and by
+    Retry-After - `idempotency_request_in_progress` (retry later: Retry-After 1) while the first request runs, and
+    `idempotency_key_reused` (do not retry: use a new key) for a key sent with another request. 409, not the IETF
+    draft's 422: Voucherify answers no 422 (openapi.json promises none), and the request conflicts with the state the
+    key's first request left, as `duplicate_found` does."""
+    from aws_lambda_powertools.utilities.idempotency import exceptions as idem  # here: keyless calls never load it
+
+    if isinstance(error, idem.IdempotencyValidationError):
+        return LoyaltyError(409, "idempotency_key_reused", "Idempotency key reused",
+                            "This Idempotency-Key was used with another request (method, path or body): use a new key")
+    if isinstance(error, idem.IdempotencyAlreadyInProgressError | idem.IdempotencyInconsistentStateError):
+        return LoyaltyError(409, "idempotency_request_in_progress", "Request in progress",
+                            "A request with this Idempotency-Key is still in progress: retry later", retry_after=1)
+    if isinstance(error, idem.IdempotencyPersistenceLayerError) and isinstance(error.__cause__, Exception):
+        return _unexpected_error(error.__cause__)
+    return _unexpected_error(error)
+
+
+class _NotStored(Exception):  # a signal, not an error
+    """Raised around an answer that must not be kept (`stored`), so the utility releases the key."""
+
+
+def _resolve_once(app: APIGatewayHttpResolver, event: dict[str, Any], context: Any, project_id: str, key: str) -> dict[str, Any]:
+    """Resolve a POST sent with an `Idempotency-Key`: once per project and key (db.idempotency), replaying the stored
+    answer to a repeat; the utility's refusals answered with the error body."""
+    from aws_lambda_powertools.utilities.idempotency import exceptions as idem  # here: keyless calls never load it
+
+    from loyalty.db import idempotency  # here: keyless calls never load it
+
+    answer: dict[str, Any] = {}
+
+    def run() -> dict[str, Any]:
+        result: dict[str, Any] = app.resolve(event, context)
+        answer["result"] = result
+        if not stored(result):
+            raise _NotStored()
+        return result
+
+    def remaining() -> int:
+        clock = getattr(context, "get_remaining_time_in_millis", None)
+        return int(clock()) if callable(clock) else IN_PROGRESS_FALLBACK_MILLIS
+
+    try:
+        return idempotency.once(_table(project_id), key, _fingerprint(event), run, remaining)
+    except _NotStored:
+        return answer["result"]
+    except (idem.IdempotencyValidationError, idem.IdempotencyAlreadyInProgressError, idem.IdempotencyInconsistentStateError,
+            idem.IdempotencyPersistenceLayerError) as error:
+        if "result" in answer:  # the request ran: its answer stands even if the record could not be saved or released
+            logger.warning("idempotency record not updated", extra={"error": repr(error)})
+            return answer["result"]
+        return _error_result(event, idempotency_error(error))
 
 
 def route_not_found(event: dict[str, Any]) -> dict[str, Any]:

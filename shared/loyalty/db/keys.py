@@ -43,6 +43,8 @@ NEXT_EXPIRATION_ATTR_PREFIX = "NE#"
 EARN_CLAIM_SK_PREFIX = "E#"
 BENEFIT_CLAIM_SK_PREFIX = "B#"
 CAMPAIGN_EARNING_RULE_SK_PREFIX = "ERN#"
+IDEMPOTENCY_SK_PREFIX = "IDEM"
+"""The sort key of an idempotency record is `IDEM#<sha256 of the Idempotency-Key header>` (Powertools' `key_prefix#hash`)."""
 
 
 def pending_mark(date: str, kind: str, bucket_id: str) -> str:
@@ -106,6 +108,10 @@ class Keys:
     def rate_window(self, window_start: int) -> Key:
         """The project's request counter for one rate-limit window (epoch seconds of its start); expires by TTL."""
         return Key(self._pk("RATE"), f"W#{window_start}")
+
+    def idempotency_partition(self) -> str:
+        """The partition of the project's idempotency records (one per `Idempotency-Key`; expires by TTL after 24 h)."""
+        return self._pk("IDEM")
 
     def project_entry(self) -> Key:
         """The project's entry in the registry of projects (written with its first key; the sweeper pages through it)."""
