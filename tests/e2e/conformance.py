@@ -4,7 +4,8 @@ What `test_conformance.py` checks, for every response a `Client` recorded during
 
 1. **Reference schema.** The operation is looked up by method + template route in the reference document that owns the path
    (`loyalties-v2.json` for /v2, `customers.json` for /v1/customers, `orders.json` for /v1/orders, `events.json` for
-   /v1/events, `metadata-schemas.json` for /v1/metadata-schemas, `loyalties-v1.json` for the other /v1 paths), as committed in
+   /v1/events, `metadata-schemas.json` for /v1/metadata-schemas, `rewards-v1.json` for /v1/rewards, `loyalties-v1.json` for the
+   other /v1 paths), as committed in
    `tests/reference/`: the schema-only extract of Voucherify's OpenAPI documents that `make reference` writes. The schema for
    the status comes from `responses[status]`, else `responses.default`, else (4xx/5xx) the document's error schema (`ErrorResponse`
    in v2, `Error` in v1: Voucherify's `{code, key, message, details, request_id, ...}` body, which every error of ours answers).
@@ -273,6 +274,8 @@ def document_for(route: str) -> str:
         return "events.json"
     if route.startswith("/v1/metadata-schemas"):
         return "metadata-schemas.json"
+    if route.startswith("/v1/rewards"):
+        return "rewards-v1.json"
     if route.startswith("/v1/"):
         return "loyalties-v1.json"
     return "loyalties-v2.json"
