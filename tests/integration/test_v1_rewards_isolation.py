@@ -20,7 +20,9 @@ def worlds(module_stack: Stack) -> dict[str, Any]:
     """Projects A (acme) and B (globex) each have a campaign named "Shared name", a reward assigned to it and a card."""
     out = {}
     for project, headers in (("a", module_stack.headers), ("b", module_stack.other_headers)):
-        call = lambda name, method, path, body=None: module_stack.call(name, method, path, body, headers=headers)  # noqa: E731
+        def call(name: str, method: str, path: str, body: Any = None, headers: dict[str, str] = headers) -> tuple[int, Any]:
+            return module_stack.call(name, method, path, body, headers=headers)
+
         status, campaign = call("create_loyalty_program_v1", "POST", "/v1/loyalties", {
             "name": "Shared name", "voucher": {"type": "LOYALTY_CARD", "loyalty_card": {"points": 0}}})
         assert status == 200, campaign
