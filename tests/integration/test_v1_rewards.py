@@ -6,7 +6,13 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import pytest
+
+from loyalty.components.fulfilment import points_target, unfulfillable_reason
 from loyalty.db.codec import from_item
+from loyalty.db.transact import TransactionConflict
+from loyalty.v1 import reward_store
+from loyalty.v1.rewards import fulfilment_view
 from tests.integration.conftest import Stack
 from tests.integration.test_v1_loyalty import add_member, assert_error, balance, make_campaign, make_customer
 
@@ -204,3 +210,32 @@ def test_member_rewards_show_what_the_campaign_offers_and_what_the_balance_affor
     status, body = stack.call("list_member_rewards", "GET", path, query={"affordable_only": "true"})
     assert status == 200 and [d["reward"]["id"] for d in body["data"]] == [cheap["id"]] and body["total"] == 1
     assert_error(*stack.call("list_member_rewards", "GET", "/v1/loyalties/members/NO-SUCH/rewards"), 404, "not_found")
+
+
+def test_a_stored_reward_maps_onto_the_v2_fulfilment_rules(stack: Stack) -> None:
+    """What a redemption will deliver: a loyalty points reward is a v2 LOYALTY_CARD_POINTS credit on the campaign's cards
+    (their card definition is the campaign), a material reward is MATERIAL; neither is unfulfillable."""
+    campaign = make_campaign(stack)
+    points = make_reward(stack, {"name": "Points", "parameters": {"campaign": {"id": campaign["id"], "balance": 25}}})
+    assert points_target(fulfilment_view(points)) == {"points": 25, "card_definition_id": campaign["id"]}
+    assert unfulfillable_reason(fulfilment_view(points)) is None
+    assert fulfilment_view(make_reward(stack)) == {"type": "MATERIAL"}
+    assert unfulfillable_reason(fulfilment_view({"type": "CAMPAIGN", "parameters": {"campaign": {"id": "x", "type": "GIFT_VOUCHERS"}}}))
+
+
+def test_a_change_between_read_and_write_is_409_and_changes_nothing(stack: Stack) -> None:
+    """Both copies carry one version: an update or delete that read an older version is refused (what a redemption relies
+    on to spend exactly the cost it read)."""
+    campaign, reward = make_campaign(stack), make_reward(stack)
+    assignment = assigned(stack, reward["id"], campaign["id"], 100)
+    db = stack.db()
+    stale = reward_store.campaign_assignment(db, campaign["id"], assignment["id"])
+    assert stale is not None
+    assert stack.call("update_reward_assignment_1", "PUT", f"/v1/loyalties/{campaign['id']}/rewards/{assignment['id']}",
+                      {"parameters": {"loyalty": {"points": 7}}})[0] == 200
+    before = stack.items()
+    with pytest.raises(TransactionConflict):
+        reward_store.save_assignment(db, {**stale["data"], "parameters": {"loyalty": {"points": 1}}}, int(stale["version"]))
+    with pytest.raises(TransactionConflict):
+        reward_store.delete_assignment(db, stale["data"], int(stale["version"]))
+    assert stack.items() == before
