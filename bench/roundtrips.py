@@ -332,6 +332,35 @@ BUDGETS: dict[str, Budget] = {
     "v1 cancel pending points": Budget("GetItem code claim + GetItem card + Query of its pending buckets + TransactWriteItems",
                                        reads=3, transactions=1),
     "v1 points expiration": Budget("GetItem code claim + GetItem card + Query of its expiring buckets", reads=3),
+    # v1 rewards: one item each; an assignment is a copy in the reward's partition and one in the campaign's
+    "create v1 reward": Budget("PutItem of the reward", writes=1),
+    "create v1 points reward": Budget("GetItem campaign (the points' target) + PutItem of the reward", reads=1, writes=1),
+    "list v1 rewards": Budget("Query of the rewards' GSI1 list up to the page + a counting Query when more follow", reads=2),
+    "list v1 rewards by assignment": Budget("GetItem assignment reference + GetItem reward", reads=2),
+    "get v1 reward": Budget("GetItem reward", reads=1),
+    "update v1 reward": Budget("GetItem reward + UpdateItem conditioned on its version", reads=1, writes=1),
+    "delete v1 reward": Budget("TransactWriteItems (the reward, conditioned on having no assignments)", transactions=1),
+    "create v1 reward assignment": Budget("TransactWriteItems (campaign check, reward count, both copies, reference)",
+                                          transactions=1),
+    "list v1 reward assignments": Budget("Query of the reward partition (the reward and its assignments)", reads=1),
+    "get v1 reward assignment": Budget("Query of the reward partition", reads=1),
+    "update v1 reward assignment": Budget("Query of the reward partition + TransactWriteItems (both copies, on their version)",
+                                          reads=1, transactions=1),
+    "delete v1 reward assignment": Budget("Query of the reward partition + TransactWriteItems (both copies, reference, count)",
+                                          reads=1, transactions=1),
+    "create v1 campaign reward assignments": Budget("TransactWriteItems (campaign check; per reward: count, both copies, "
+                                                    "reference)", transactions=1),
+    "list v1 campaign rewards": Budget("Query of the campaign partition", reads=1),
+    "list v1 campaign reward assignments": Budget("Query of the campaign partition", reads=1),
+    "get v1 campaign reward": Budget("GetItem of the campaign's copy", reads=1),
+    "get v1 campaign reward assignment": Budget("GetItem of the campaign's copy", reads=1),
+    "get v1 campaign assignment reward": Budget("GetItem of the campaign's copy + GetItem reward", reads=2),
+    "update v1 campaign reward": Budget("GetItem of the campaign's copy + TransactWriteItems (both copies, on their version)",
+                                        reads=1, transactions=1),
+    "delete v1 campaign reward": Budget("GetItem of the campaign's copy + TransactWriteItems (both copies, reference, count)",
+                                        reads=1, transactions=1),
+    "v1 member rewards": Budget("GetItem code claim + GetItem card + Query of the campaign partition + BatchGetItem rewards",
+                                reads=4),
 }
 
 
@@ -757,6 +786,37 @@ class _Scenario:
         self.call("disable v1 earning rule", "POST", f"{rules}/{rule}/disable")
         self.call("enable v1 earning rule", "POST", f"{rules}/{rule}/enable")
         self.call("delete v1 earning rule", "DELETE", f"{rules}/{rule}", expect=204)
+        self._v1_rewards(campaign, code)
+
+    def _v1_rewards(self, campaign: str, code: str) -> None:
+        material = {"type": "MATERIAL", "parameters": {"product": {"id": "prod_0a0a0a0a0a0a0a0a0a"}}, "stock": 3}
+        reward = self.call("create v1 reward", "POST", "/v1/rewards", {"name": "Mug", **material})["id"]
+        other = self.call("create v1 points reward", "POST", "/v1/rewards", {
+            "name": "Bonus", "parameters": {"campaign": {"id": campaign, "balance": 10}}})["id"]
+        spare = self.call(None, "POST", "/v1/rewards", {"name": "Cap", **material})["id"]
+        self.call("list v1 rewards", "GET", "/v1/rewards", query={"limit": "1"})
+        self.call("get v1 reward", "GET", f"/v1/rewards/{reward}")
+        self.call("update v1 reward", "PUT", f"/v1/rewards/{reward}", {"stock": 4})
+        assignments = f"/v1/rewards/{reward}/assignments"
+        first = self.call("create v1 reward assignment", "POST", assignments,
+                          {"campaign": campaign, "parameters": {"loyalty": {"points": 50}}})["id"]
+        self.call("list v1 rewards by assignment", "GET", "/v1/rewards", query={"assignment_id": first})
+        self.call("list v1 reward assignments", "GET", assignments)
+        self.call("get v1 reward assignment", "GET", f"{assignments}/{first}")
+        self.call("update v1 reward assignment", "PUT", f"{assignments}/{first}", {"parameters": {"loyalty": {"points": 60}}})
+        c_rewards = f"/v1/loyalties/{campaign}/rewards"
+        second = self.call("create v1 campaign reward assignments", "POST", c_rewards,
+                           [{"reward": other, "parameters": {"loyalty": {"points": 5}}}])[0]["id"]
+        self.call("list v1 campaign rewards", "GET", c_rewards)
+        self.call("list v1 campaign reward assignments", "GET", f"/v1/loyalties/{campaign}/reward-assignments")
+        self.call("get v1 campaign reward", "GET", f"{c_rewards}/{second}")
+        self.call("get v1 campaign reward assignment", "GET", f"/v1/loyalties/{campaign}/reward-assignments/{second}")
+        self.call("get v1 campaign assignment reward", "GET", f"/v1/loyalties/{campaign}/reward-assignments/{second}/reward")
+        self.call("update v1 campaign reward", "PUT", f"{c_rewards}/{second}", {"parameters": {"loyalty": {"points": 6}}})
+        self.call("v1 member rewards", "GET", f"/v1/loyalties/members/{code}/rewards")
+        self.call("delete v1 campaign reward", "DELETE", f"{c_rewards}/{second}", expect=204)
+        self.call("delete v1 reward assignment", "DELETE", f"{assignments}/{first}", expect=204)
+        self.call("delete v1 reward", "DELETE", f"/v1/rewards/{spare}", expect=204)
 
 
     def _orders(self, tag: str) -> None:

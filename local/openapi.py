@@ -114,6 +114,17 @@ EXTRA_ERRORS: dict[str, tuple[int, ...]] = {
     "PUT /v1/loyalties/{campaignId}/earning-rules/{earningRuleId}": (409,),
     "POST /v1/loyalties/{campaignId}/earning-rules/{earningRuleId}/enable": (409,),
     "POST /v1/loyalties/{campaignId}/earning-rules/{earningRuleId}/disable": (409,),
+    # v1 rewards: 404 the campaign a points reward credits; 400 resource_in_use (a delete while assigned); 409
+    # duplicate_found (the campaign has the reward already) and concurrent_modification
+    "POST /v1/rewards": (404,),
+    "PUT /v1/rewards/{rewardId}": (409,),
+    "DELETE /v1/rewards/{rewardId}": (400,),
+    "POST /v1/rewards/{rewardId}/assignments": (409,),
+    "PUT /v1/rewards/{rewardId}/assignments/{assignmentId}": (409,),
+    "DELETE /v1/rewards/{rewardId}/assignments/{assignmentId}": (409,),
+    "POST /v1/loyalties/{campaignId}/rewards": (409,),
+    "PUT /v1/loyalties/{campaignId}/rewards/{assignmentId}": (409,),
+    "DELETE /v1/loyalties/{campaignId}/rewards/{assignmentId}": (409,),
 }
 
 # Success statuses other than Powertools' 200, by template route.
@@ -133,6 +144,9 @@ SUCCESS: dict[str, dict[str, str]] = {
     "POST /v1/loyalties/members/{memberId}/pending-points/{pendingPointsId}/cancel": {
         "204": "The pending points are canceled (no content)",
     },
+    "DELETE /v1/rewards/{rewardId}": {"204": "The reward is deleted; no content"},
+    "DELETE /v1/rewards/{rewardId}/assignments/{assignmentId}": {"204": "The assignment is deleted; no content"},
+    "DELETE /v1/loyalties/{campaignId}/rewards/{assignmentId}": {"204": "The assignment is deleted; no content"},
 }
 NO_CONTENT = "204"
 

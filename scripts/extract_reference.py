@@ -16,7 +16,8 @@ OUT = ROOT / "tests" / "reference"
 
 # The reference documents the conformance suite looks operations up in (tests/e2e/conformance.py: document_for). Of each, the
 # extract keeps the operations template.yaml routes (and those named in EXAMPLES): a new route needs `make reference` again.
-DOCUMENTS = ("loyalties-v2.json", "loyalties-v1.json", "customers.json", "orders.json", "events.json", "metadata-schemas.json")
+DOCUMENTS = ("loyalties-v2.json", "loyalties-v1.json", "customers.json", "orders.json", "events.json", "metadata-schemas.json",
+             "rewards-v1.json")
 
 # The only request/response examples a test reads (tests/unit/test_component_models.py); every other example is dropped.
 # (document, path, method) -> "request" for the requestBody examples, or a response status for that response's examples.
@@ -38,6 +39,7 @@ NAMED: dict[str, tuple[str, ...]] = {
     "orders.json": ("Error",),
     "events.json": ("Error",),
     "metadata-schemas.json": ("Error",),
+    "rewards-v1.json": ("Error",),
 }
 
 # Documentation keywords, dropped wherever a keyword can stand (never a property called `description`, never inside data).

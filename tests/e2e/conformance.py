@@ -4,7 +4,8 @@ What `test_conformance.py` checks, for every response a `Client` recorded during
 
 1. **Reference schema.** The operation is looked up by method + template route in the reference document that owns the path
    (`loyalties-v2.json` for /v2, `customers.json` for /v1/customers, `orders.json` for /v1/orders, `events.json` for
-   /v1/events, `metadata-schemas.json` for /v1/metadata-schemas, `loyalties-v1.json` for the other /v1 paths), as committed in
+   /v1/events, `metadata-schemas.json` for /v1/metadata-schemas, `rewards-v1.json` for /v1/rewards, `loyalties-v1.json` for the
+   other /v1 paths), as committed in
    `tests/reference/`: the schema-only extract of Voucherify's OpenAPI documents that `make reference` writes. The schema for
    the status comes from `responses[status]`, else `responses.default`, else (4xx/5xx) the document's error schema (`ErrorResponse`
    in v2, `Error` in v1: Voucherify's `{code, key, message, details, request_id, ...}` body, which every error of ours answers).
@@ -179,6 +180,12 @@ ALLOW_LIST: tuple[Rule, ...] = (
          reason="A30: the refund's REFUND transaction has Refund `details`, which also match the Purchase branch (its fields are a "
                 "subset), so `details` fails its oneOf and with it the transaction's [RewardPurchaseTransaction, null]. `transaction` is "
                 "validated against RewardPurchaseTransaction with `details` the Refund branch (and type REFUND, status APPROVED) instead."),
+    Rule("V1-assign-array", ("POST /v1/loyalties/{campaignId}/rewards",), r"\$", keyword="type", status=200,
+         instead=("$", {"type": "array", "minItems": 1, "items": {
+             "$ref": "urn:voucherify-openapi:loyalties-v1.json#/components/schemas/RewardAssignment"}}),
+         reason="LoyaltiesRewardsCreateAssignmentResponseBody types the answer as one RewardAssignment object, yet the request is "
+                "an array, the response is described as 'a list of reward assignment objects' and its example is an array: we "
+                "answer the array, one RewardAssignment per item (validated as such instead)."),
     Rule("A31-voucher", V1_VOUCHER_OPS, r"\$\.(category|category_id|start_date|expiration_date|validity_timeframe|validity_day_of_week|"
          r"additional_info|loyalty_card\.next_expiration_date|redemption\.quantity)", keyword="type", message=NULL_TYPE,
          reason="A31: v1 answers null for unset fields, as both v1 seed examples do, where the v1 schema types them non-nullable."),
@@ -273,6 +280,8 @@ def document_for(route: str) -> str:
         return "events.json"
     if route.startswith("/v1/metadata-schemas"):
         return "metadata-schemas.json"
+    if route.startswith("/v1/rewards"):
+        return "rewards-v1.json"
     if route.startswith("/v1/"):
         return "loyalties-v1.json"
     return "loyalties-v2.json"
@@ -838,6 +847,13 @@ def drive_v1_earning_rules(client: Client) -> None:
     drive(client)
 
 
+def drive_v1_rewards(client: Client) -> None:
+    """The v1 reward and reward-assignment routes (tests/e2e/test_v1_rewards_journey.py)."""
+    from tests.e2e.test_v1_rewards_journey import drive_v1_rewards as drive
+
+    drive(client)
+
+
 def drive_buckets(client: Client) -> None:
     """The points-bucket routes: v2 pending and expiring points, v1 pending points and points expiration
     (tests/e2e/test_buckets_journey.py)."""
@@ -891,7 +907,8 @@ def drive_member_tiers(client: Client) -> None:
 DRIVERS = {"v2": drive_v2, "v1": drive_v1, "orders": drive_orders, "auth": drive_auth, "members": drive_members,
            "components": drive_components, "programs": drive_programs, "tiers": drive_tiers, "v1_earning_rules": drive_v1_earning_rules,
            "events": drive_events, "buckets": drive_buckets, "examine": drive_examine, "refunds": drive_refunds,
-           "benefits": drive_benefits, "payments": drive_payments, "member_tiers": drive_member_tiers}
+           "benefits": drive_benefits, "payments": drive_payments, "member_tiers": drive_member_tiers,
+           "v1_rewards": drive_v1_rewards}
 
 
 def drive_missing(client: Client) -> None:

@@ -142,6 +142,7 @@ def world(server: ServeProcess, api: Api) -> dict[str, str]:
                                             "order": {"amount": {"every": 100, "points": 1}}}},
         {"event": "order.paid", "loyalty": {"type": "FIXED", "points": 5}},
         {"event": "order.paid", "loyalty": {"type": "FIXED", "points": 1}, "source": {"banner": "victim"}}])
+    v1_rewards = v1_rewards_world(api, campaign["id"], tag)
     order = api.ok("POST", "/v1/orders", {"source_id": f"fuzz-order-{tag}", "status": "CREATED", "amount": 1000,
                                           "customer": {"id": customer["id"]}, "items": [{"quantity": 1, "price": 1000}]})
     api.ok("POST", "/v1/orders", {"source_id": f"fuzz-order-{tag}-2"})  # the orders list has a second page
@@ -157,6 +158,7 @@ def world(server: ServeProcess, api: Api) -> dict[str, str]:
         "v1/earningRuleId": v1_rules[0]["id"],
         "victim-v1-rule/campaignId": campaign["id"], "victim-v1-rule/earningRuleId": v1_rules[2]["id"],
         "victim-program/programId": victim["id"],
+        **v1_rewards,
         "victim-member/programId": program["id"], "victim-member/memberId": others[0],
         **tiers_world(api, cdef["id"]),
         "asyncActionId": action["async_action_id"],
@@ -166,6 +168,24 @@ def world(server: ServeProcess, api: Api) -> dict[str, str]:
         "resource": event_name,
         **buckets,
     }
+
+
+def v1_rewards_world(api: Api, campaign_id: str, tag: str) -> dict[str, str]:
+    """v1 rewards: two assigned to the world's campaign (its lists have a second page), the first also to a second campaign
+    (the reward's list of assignments has a second page), two more assigned as the victims of the two assignment deletes,
+    and an unassigned victim of the reward delete."""
+    rewards = [api.ok("POST", "/v1/rewards", {"name": f"Fuzz reward {n} {tag}", "type": "MATERIAL", "stock": 5,
+                                              "parameters": {"product": {"id": "prod_0f0f0f0f0f0f0f0f0f"}}}) for n in range(5)]
+    points = {"parameters": {"loyalty": {"points": 1}}}
+    assigned = api.ok("POST", f"/v1/loyalties/{campaign_id}/rewards", [{"reward": r["id"], **points} for r in rewards[:4]])
+    other = api.ok("POST", "/v1/loyalties", {"name": f"Fuzz campaign 2 {tag}", "type": "AUTO_UPDATE",
+                                             "voucher": {"type": "LOYALTY_CARD", "loyalty_card": {"points": 0}}})
+    api.ok("POST", f"/v1/rewards/{rewards[0]['id']}/assignments", {"campaign": other["id"], **points})
+    return {"v1/rewardId": rewards[0]["id"], "v1/assignmentId": assigned[0]["id"],
+            "victim-v1-assignment/rewardId": rewards[2]["id"], "victim-v1-assignment/assignmentId": assigned[2]["id"],
+            "victim-v1-campaign-assignment/campaignId": campaign_id,
+            "victim-v1-campaign-assignment/assignmentId": assigned[3]["id"],
+            "victim-v1-reward/rewardId": rewards[4]["id"]}
 
 
 PENDING_7D = {"type": "PERIOD_BASED", "period_based": {"period": {"unit": "DAY", "value": 7}}}
@@ -202,6 +222,9 @@ DESTRUCTIVE = {
     ("POST", "/v2/loyalties/programs/{programId}/members/{memberId}/deactivate"): "victim-member",
     ("POST", "/v2/loyalties/programs/{programId}/members/{memberId}/activate"): "victim-member",
     ("DELETE", "/v1/loyalties/{campaignId}/earning-rules/{earningRuleId}"): "victim-v1-rule",
+    ("DELETE", "/v1/rewards/{rewardId}"): "victim-v1-reward",
+    ("DELETE", "/v1/rewards/{rewardId}/assignments/{assignmentId}"): "victim-v1-assignment",
+    ("DELETE", "/v1/loyalties/{campaignId}/rewards/{assignmentId}"): "victim-v1-campaign-assignment",
     ("POST", "/v2/loyalties/programs/{programId}/members/{memberId}/cards/{cardId}/pending-points/{bucketId}/activate"): "victim-pending",
     ("POST", "/v2/loyalties/programs/{programId}/members/{memberId}/cards/{cardId}/pending-points/{bucketId}/cancel"): "victim-pending",
     ("POST", "/v2/loyalties/programs/{programId}/members/{memberId}/cards/{cardId}/expiring-points/{bucketId}/expire"): "victim-expiring",

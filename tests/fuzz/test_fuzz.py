@@ -199,7 +199,8 @@ malformed_json = st.one_of(
 )
 BODY_OPERATIONS = [(m, p) for m, p, op in OPERATIONS if "requestBody" in op]
 # Operations whose body is a JSON array (every other one refuses arrays): a non-empty array is accepted there.
-ARRAY_BODIES = {"POST /v2/loyalties/programs/{programId}/members/batch", "POST /v1/loyalties/{campaignId}/earning-rules"}
+ARRAY_BODIES = {"POST /v2/loyalties/programs/{programId}/members/batch", "POST /v1/loyalties/{campaignId}/earning-rules",
+                "POST /v1/loyalties/{campaignId}/rewards"}
 # Operations whose body is optional (the spec: "an empty payload is allowed"): an empty body, or JSON null (which openapi.json
 # documents for them), is no body, not malformed JSON
 OPTIONAL_BODIES = {"POST /v2/loyalties/programs/{programId}/rewards/purchases/{rewardTransactionId}/refund"}
@@ -331,6 +332,12 @@ VALID_BODIES: dict[str, Any] = {
     "POST /v1/loyalties/{campaignId}/earning-rules/{earningRuleId}/enable": None,
     "POST /v1/loyalties/{campaignId}/earning-rules/{earningRuleId}/disable": None,
     "PUT /v1/orders/{orderId}": {"metadata": {"fuzz": True}},
+    # v1 rewards and their assignments (an unknown reward: a real campaign then answers 404 reward, never a duplicate)
+    "PUT /v1/rewards/{rewardId}": {"name": "fuzz"},
+    "POST /v1/rewards/{rewardId}/assignments": {"campaign": "camp_0f0f0f0f0f0f0f0f0f0f0f", "parameters": {"loyalty": {"points": 1}}},
+    "PUT /v1/rewards/{rewardId}/assignments/{assignmentId}": {"parameters": {"loyalty": {"points": 2}}},
+    "POST /v1/loyalties/{campaignId}/rewards": [{"reward": "rew_0f0f0f0f0f0f0f0f0f0f0f", "parameters": {"loyalty": {"points": 1}}}],
+    "PUT /v1/loyalties/{campaignId}/rewards/{assignmentId}": {"parameters": {"loyalty": {"points": 2}}},
     # points buckets: manual settlements take no body; a v1 pending entry's balance takes points
     "POST /v2/loyalties/programs/{programId}/members/{memberId}/cards/{cardId}/pending-points/{bucketId}/activate": None,
     "POST /v2/loyalties/programs/{programId}/members/{memberId}/cards/{cardId}/pending-points/{bucketId}/cancel": None,

@@ -24,7 +24,7 @@ OPERATIONS = json.loads((ROOT / "openapi.json").read_text())["paths"]
 ROUTES = [(TEMPLATE.functions[r.function].code_uri.name, r.method, r.path,
            "requestBody" in OPERATIONS.get(r.path, {}).get(r.method.lower(), {}))
           for r in TEMPLATE.routes if r.method in ("POST", "PUT")]
-ARRAY_BODIES = {"batch_create_program_members"}
+ARRAY_BODIES = {"batch_create_program_members", "create_reward_assignment_1"}
 # Well-formed ids of nothing, for the path parameters (a v1 member is a card code)
 UNKNOWN = {"programId": "lprg_00000000000000000a", "memberId": "lmbr_00000000000000000a", "cardId": "lcrd_00000000000000000a",
            "rewardId": "lrew_00000000000000000a", "cardDefinitionId": "lcdef_00000000000000000a",
@@ -32,7 +32,7 @@ UNKNOWN = {"programId": "lprg_00000000000000000a", "memberId": "lmbr_00000000000
            "benefitId": "lben_00000000000000000a", "campaignId": "camp_000000000000000000000a",
            "orderId": "ord_00000000000000000a",
            "bucketId": "lcppb_00000000000000000a", "pendingPointsId": "lopp_00000000000000000a",
-           "rewardTransactionId": "lrtx_00000000000000000a"}
+           "rewardTransactionId": "lrtx_00000000000000000a", "assignmentId": "rewa_0000000000000000000000a"}
 IDS = [f"{m} {p}" for _, m, p, _ in ROUTES]
 
 JSON_SPELLINGS = ["APPLICATION/JSON", "Application/Json; Charset=UTF-8", "application/json;charset=utf-8", "text/json", "TEXT/JSON",

@@ -45,6 +45,9 @@ BENEFIT_CLAIM_SK_PREFIX = "B#"
 CAMPAIGN_EARNING_RULE_SK_PREFIX = "ERN#"
 IDEMPOTENCY_SK_PREFIX = "IDEM"
 """The sort key of an idempotency record is `IDEM#<sha256 of the Idempotency-Key header>` (Powertools' `key_prefix#hash`)."""
+REWARD_ASSIGNMENT_SK_PREFIX = "RWA#"
+"""A v1 reward assignment's items: in its campaign's partition (`RWA#<assignment id>`) and in its reward's partition
+(`RWA#<campaign id>`, which also makes a reward assignable to a campaign once)."""
 
 
 def pending_mark(date: str, kind: str, bucket_id: str) -> str:
@@ -355,6 +358,26 @@ class Keys:
     def campaign_earning_rules_count(self) -> Key:
         """How many v1 earning rules the project holds (the spec allows 100), moved by every create and delete."""
         return Key(self._pk("ERNCOUNT"), "ERNCOUNT")
+
+    # ---------------------------------------------------------------- v1 rewards and their campaign assignments
+    def reward_v1(self, reward_id: str) -> Key:
+        """A v1 reward (`rew_`); its partition also holds its assignments, one per campaign (`reward_v1_assignment`)."""
+        return Key(self._pk("REWV1", reward_id), "REWARD")
+
+    def reward_v1_assignment(self, reward_id: str, campaign_id: str) -> Key:
+        """A v1 reward's assignment to one campaign, in the reward's partition (its absence is the create's condition)."""
+        return Key(self.reward_v1(reward_id).pk, f"{REWARD_ASSIGNMENT_SK_PREFIX}{campaign_id}")
+
+    def campaign_reward_assignment(self, campaign_id: str, assignment_id: str) -> Key:
+        """The same assignment in its campaign's partition (a redemption reads it beside the campaign); assignment ids
+        are time-ordered, so these sort keys list a campaign's assignments in creation order."""
+        return Key(self.campaign_partition(campaign_id), f"{REWARD_ASSIGNMENT_SK_PREFIX}{assignment_id}")
+
+    def reward_assignment_ref(self, assignment_id: str) -> Key:
+        """Where an assignment id alone leads: `{reward_id, campaign_id}` (the `assignment_id` filter of list rewards)."""
+        return Key(self._pk("RWA", assignment_id), "RWA")
+
+    REWARDS_V1 = "REWARDSV1"
 
     # ---------------------------------------------------------------- benefits' unique names, async actions
     def benefit_name(self, name: str) -> Key:

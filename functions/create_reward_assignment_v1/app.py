@@ -1,0 +1,15 @@
+"""POST /v1/rewards/{rewardId}/assignments: assign a v1 reward to a loyalty campaign at a points cost."""
+
+from loyalty.api.app import entry, make_app, table
+from loyalty.v1 import rewards
+from loyalty.v1.reward_models import RewardAssignmentCreate
+
+app = make_app()
+
+
+@app.post("/v1/rewards/<rewardId>/assignments")
+def create_reward_assignment(rewardId: str, body: RewardAssignmentCreate) -> dict:
+    return rewards.create_reward_assignment(table(app), rewardId, body)
+
+
+handler = entry(app)

@@ -1,0 +1,15 @@
+"""POST /v1/rewards: create a v1 reward (MATERIAL, or CAMPAIGN crediting loyalty points)."""
+
+from loyalty.api.app import entry, make_app, table
+from loyalty.v1 import rewards
+from loyalty.v1.reward_models import RewardV1Create
+
+app = make_app()
+
+
+@app.post("/v1/rewards")
+def create_reward(body: RewardV1Create) -> dict:
+    return rewards.create_reward(table(app), body)
+
+
+handler = entry(app)

@@ -1,0 +1,24 @@
+"""GET /v1/loyalties/{campaignId}/reward-assignments: a v1 campaign's reward assignments, page by page (`limit`, `page`, `assignmentId`)."""
+
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler.openapi.params import Query
+
+from loyalty.api.app import entry, make_app, query_params, table
+from loyalty.v1 import rewards
+
+app = make_app()
+
+
+@app.get("/v1/loyalties/<campaignId>/reward-assignments")
+def list_reward_assignments_1(
+    campaignId: str,
+    limit: Annotated[int | None, Query(ge=1, le=100, description="Page size (1-100, default 10).")] = None,
+    page: Annotated[int | None, Query(ge=1, le=100, description="Which page (from 1).")] = None,
+    assignmentId: Annotated[str | None, Query(max_length=64, description="Only this assignment.")] = None,
+) -> dict:
+    return rewards.list_campaign_reward_assignments(table(app), campaignId, query_params(app), limit, page, assignmentId,
+                                                    filter_name="assignmentId")
+
+
+handler = entry(app)
