@@ -68,6 +68,8 @@ BUDGETS: dict[str, Budget] = {
     "create customer (update)": Budget("GetItem claim + GetItem customer + UpdateItem", reads=2, writes=1),
     "get customer by id": Budget("GetItem", reads=1),
     "get customer by source id": Budget("GetItem claim + GetItem customer", reads=2),
+    "list customers": Budget("Query of the customers list (GSI1, 1 per MB of customers: filters and orders run in memory)",
+                             reads=1),
     "create member": Budget("Query program + BatchGetItem (the customer or its source-id claim, and the assigned card definitions, whose "
                             "status decides which cards are issued) + TransactWriteItems + SendMessage", reads=2, transactions=1, sends=1),
     "get member (cold auth cache)": Budget("GetItem API key + Query member partition", reads=1, auth=1),
@@ -459,6 +461,7 @@ class _Scenario:
         self.call("create customer (update)", "POST", "/v1/customers", {"source_id": source, "name": "Alice B."})
         self.call("get customer by id", "GET", f"/v1/customers/{customer}")
         self.call("get customer by source id", "GET", f"/v1/customers/{source}")
+        self.call("list customers", "GET", "/v1/customers", query={"limit": "2", "order": "-updated_at", "city": "Paris"})
 
         base = f"{V2}/programs/{program}/members"
         member = self.call("create member", "POST", base, {"customer_id": customer})

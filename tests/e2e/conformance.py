@@ -187,6 +187,9 @@ ALLOW_LIST: tuple[Rule, ...] = (
     Rule("A31-customer", V1_CUSTOMER_OPS, r"\$\.(updated_at|address\.(city|state|line_1|line_2|country|postal_code))", keyword="type",
          message=NULL_TYPE, reason="A31: the same v1 nullability for customers (updated_at before the first update, unset address lines; "
                                    "the request schema accepts null to clear them)."),
+    Rule("A31-customers", ("GET /v1/customers",), r"\$\.customers\[\*\]\.(updated_at|address\.(city|state|line_1|line_2|country|postal_code))",
+         keyword="type", message=NULL_TYPE, reason="A31: list-customers lists the customers get-customer answers, with the same "
+                                                   "v1 nullability."),
     Rule("E-ms-data", (LIST_METADATA_SCHEMAS,), r"\$", keyword="required", message=r"^'data' is a required property$", status=200,
          reason="earning-map §0: MetadataSchemasListResponseBody lists `data` as required, yet its properties name the array "
                 "`schemas` (data_ref's enum is [schemas], its default `data`) and the spec's own example has no `data`. We answer "
@@ -702,6 +705,10 @@ def drive_v1(client: Client) -> dict[str, Any]:
     get(f"/v1/customers/{customer['source_id']}")
     expect(client, "POST", "/v1/customers", {"email": 5}, 400, "invalid_payload")
     expect(client, "GET", "/v1/customers/cust_doesnotexist0", None, 404, "not_found")
+    get("/v1/customers?limit=2&page=1&order=-created_at")
+    get("/v1/customers?city=Warsaw&created_at%5Bafter%5D=2020-01-01T00:00:00Z&order=source_id")
+    expect(client, "GET", "/v1/customers?limit=0", None, 400, "invalid_query_params")
+    expect(client, "GET", "/v1/customers?nickname=x", None, 400, "invalid_query_params")
 
     name = f"V1 conformance {uuid.uuid4().hex[:6]}"
     campaign = post("/v1/loyalties", {"name": name, "type": "AUTO_UPDATE", "voucher": {

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from typing import Any, cast
 from urllib.parse import unquote
 
-from loyalty.core.clock import now_iso
+from loyalty.core.clock import normalize_iso, now_iso
 from loyalty.core.errors import invalid_payload, not_found
 from loyalty.core.ids import new_alnum_id
+from loyalty.core.listing import MAX_LIMIT, invalid_query
 from loyalty.customers import store
 from loyalty.customers.models import CustomerCreate, MemberCustomer
 from loyalty.customers.records import Customer
 from loyalty.customers.store import CustomerChange
 from loyalty.db.keys import Key
+from loyalty.db.lists import MAX_SORTED
 from loyalty.db.table import Item, Table
 from loyalty.db.transact import TransactionConflict
 
@@ -188,3 +191,86 @@ def require_customer_id(db: Table, customer_id: str | None, source_id: str | Non
     if found is None:
         raise not_found("customer", source_id)
     return found
+
+
+# ---------------------------------------------------------------------------------------------- list customers
+LIST_PARAMS = ("limit", "page", "email", "city", "name", "segment_id", "created_at[before]", "created_at[after]",
+               "updated_at[before]", "updated_at[after]", "order", "starting_after")
+LIST_ORDERS = ("created_at", "-created_at", "updated_at", "-updated_at", "source_id", "-source_id")
+MAX_PAGE = 99
+
+
+def _int_param(name: str, value: str, high: int) -> int:
+    if not re.fullmatch(r"\d{1,4}", value) or not 1 <= int(value) <= high:
+        raise invalid_query(f"Query parameter '{name}' must be an integer from 1 to {high}")
+    return int(value)
+
+
+def _date_param(name: str, value: str) -> str:
+    """A date-time (or date) query value in the API's timestamp format; 400 otherwise."""
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00").replace(" ", "+"))
+    except ValueError:
+        raise invalid_query(f"Query parameter '{name}' must be a date-time (ISO 8601)") from None
+    return normalize_iso(parsed)
+
+
+def _list_query(params: list[tuple[str, str]]) -> dict[str, str]:
+    """The list-customers query string as one value per declared parameter; 400 for another or a repeated one."""
+    out: dict[str, str] = {}
+    for name, value in params:
+        if name not in LIST_PARAMS:
+            raise invalid_query(f"Query parameter '{name}' is not allowed (allowed: {', '.join(LIST_PARAMS)})")
+        if name in out:
+            raise invalid_query(f"Query parameter '{name}' is given more than once")
+        out[name] = value
+    return out
+
+
+def _sort_value(customer: Customer, field: str) -> tuple[str, str]:
+    fields = cast(dict[str, Any], customer)
+    # a never-updated customer sorts by its creation in an updated_at order (Voucherify lists it as updated at creation)
+    value = fields.get(field) or (customer["created_at"] if field == "updated_at" else "")
+    return str(value), customer["id"]
+
+
+def list_customers(db: Table, params: list[tuple[str, str]]) -> dict[str, Any]:
+    """GET /v1/customers: the customers the filters select (`email`, `city`, `name` exact; `created_at` / `updated_at`
+    before / after; `segment_id`: none, as the project has no segments), in `order` (default newest first), page `page`
+    of `limit`; `starting_after` keeps those past a date in the order's direction (`CustomersListResponseBody`)."""
+    query = _list_query(params)
+    limit = _int_param("limit", query["limit"], MAX_LIMIT) if "limit" in query else 10
+    page = _int_param("page", query["page"], MAX_PAGE) if "page" in query else 1
+    order = query.get("order", "-created_at")
+    if order not in LIST_ORDERS:
+        raise invalid_query(f"Query parameter 'order' must be one of {', '.join(LIST_ORDERS)}")
+    field, descending = order.lstrip("-"), order.startswith("-")
+    bounds = {name: _date_param(name, query[name]) for name in LIST_PARAMS if "[" in name and name in query}
+    after = _date_param("starting_after", query["starting_after"]) if "starting_after" in query else None
+    read = store.all_customers(db, MAX_SORTED)
+    if read is None:
+        raise invalid_query(f"Listing customers reads the whole list, and this project holds more than {MAX_SORTED:,} customers")
+
+    def keep(customer: Customer) -> bool:
+        fields = cast(dict[str, Any], customer)
+        if "segment_id" in query:
+            return False
+        if any(name in query and fields.get(name) != query[name] for name in ("email", "name")):
+            return False
+        if "city" in query and (customer.get("address") or {}).get("city") != query["city"]:
+            return False
+        for name, bound in bounds.items():
+            stamp = fields.get(name.split("[")[0])
+            if stamp is None or (stamp >= bound if name.endswith("[before]") else stamp <= bound):
+                return False
+        if after is not None:
+            cursor_field = field if field != "source_id" else "created_at"
+            value = _sort_value(customer, cursor_field)[0]
+            return value < after if descending else value > after
+        return True
+
+    selected = sorted(filter(keep, read), key=lambda c: _sort_value(c, field), reverse=descending)
+    start = (page - 1) * limit
+    return {"object": "list", "data_ref": "customers",
+            "customers": [customer_view(c) for c in selected[start:start + limit]],
+            "total": len(selected), "has_more": len(selected) > start + limit}

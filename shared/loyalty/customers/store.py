@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Literal, cast
+from typing import Any, Literal, cast
 
 from loyalty.customers.records import Customer
-from loyalty.db.keys import Key
+from loyalty.db.keys import GSI1, Key, key_names
 from loyalty.db.table import Item, Table
 from loyalty.db.transact import Transaction
 
@@ -80,3 +80,19 @@ def add_customer_change(tx: Transaction, db: Table, customer: Customer, change: 
         add_customer(tx, db, customer)
     elif change == "update":
         tx.update("customer", db.keys.customer(customer["id"]), "SET #d = :d", names={"#d": "data"}, values={"d": customer})
+
+
+def all_customers(db: Table, max_read: int) -> list[Customer] | None:
+    """Every customer of the project (GSI1 list, eventually consistent, page by page), or None when it holds more than
+    `max_read` (the caller refuses to sort such a list in memory)."""
+    pk, _ = key_names(GSI1)
+    kw: dict[str, Any] = {"key_condition": f"{pk} = :pk", "IndexName": GSI1, "ConsistentRead": False}
+    read: list[Customer] = []
+    while True:
+        items, last = db.query(db.keys.collection(db.keys.CUSTOMERS), **kw)
+        read += [cast(Customer, item["data"]) for item in items]
+        if len(read) > max_read:
+            return None
+        if last is None:
+            return read
+        kw["ExclusiveStartKey"] = last
