@@ -15,3 +15,28 @@ def test_list_shows_only_the_projects_customers(stack: Stack) -> None:
                                      (stack.other_headers, {}, theirs), (stack.other_headers, {"order": "source_id"}, theirs)):
         status, body = stack.call("list_customers", "GET", LIST, headers=headers, query=query)
         assert status == 200 and ids(body) == [expected["id"]] and body["total"] == 1
+
+
+def test_another_project_cannot_update_or_delete_a_customer(stack: Stack) -> None:
+    mine = create(stack, {"source_id": "only-mine", "name": "Mine"})
+    for ref in (mine["id"], "only-mine"):
+        status, body = stack.call("update_customer", "PUT", f"/v1/customers/{ref}", {"name": "stolen"}, headers=stack.other_headers)
+        assert status == 404 and body["key"] == "not_found"
+        status, body = stack.call("delete_customer", "DELETE", f"/v1/customers/{ref}", headers=stack.other_headers)
+        assert status == 404 and body["key"] == "not_found"
+    assert stack.call("get_customer", "GET", f"/v1/customers/{mine['id']}") == (200, mine)
+
+
+def test_another_project_cannot_erase_a_customer(stack: Stack) -> None:
+    mine = create(stack, {"source_id": "keep-me", "name": "Mine"})
+    for ref in (mine["id"], "keep-me"):
+        status, body = stack.call("permanently_delete_customer", "POST", f"/v1/customers/{ref}/permanent-deletion",
+                                  headers=stack.other_headers)
+        assert status == 404 and body["key"] == "not_found"
+    assert stack.call("get_customer", "GET", f"/v1/customers/{mine['id']}") == (200, mine)
+
+
+def test_segments_read_nothing_of_another_project(stack: Stack) -> None:
+    mine = create(stack, {"source_id": "segs"})
+    status, body = stack.call("list_customer_segments", "GET", f"/v1/customers/{mine['id']}/segments", headers=stack.other_headers)
+    assert status == 200 and body["data"] == [] and mine["id"] not in str(body)

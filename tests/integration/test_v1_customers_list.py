@@ -6,7 +6,7 @@ import time
 from typing import Any
 
 import pytest
-from voucherify.models import CustomersListResponseBody
+from voucherify.models import CustomersListResponseBody, CustomersSegmentsListResponseBody
 
 from tests.integration.conftest import Stack
 
@@ -80,3 +80,11 @@ def test_list_filters_by_email_city_name_and_dates(stack: Stack, three: list[dic
 def test_starting_after_follows_the_order_direction(stack: Stack, three: list[dict[str, Any]]) -> None:
     assert ids(listed(stack, {"starting_after": three[1]["created_at"]})) == [three[0]["id"]]
     assert ids(listed(stack, {"starting_after": three[1]["created_at"], "order": "created_at"})) == [three[2]["id"]]
+
+
+def test_segments_are_an_empty_list_until_segments_exist(stack: Stack) -> None:
+    customer = create(stack, {"source_id": "seg-1"})
+    for ref in (customer["id"], "seg-1", "not-a-customer-yet"):
+        status, body = stack.call("list_customer_segments", "GET", f"/v1/customers/{ref}/segments")
+        assert (status, body) == (200, {"object": "list", "data_ref": "data", "data": [], "total": 0})
+        assert CustomersSegmentsListResponseBody.from_dict(body) is not None

@@ -8,11 +8,11 @@ from typing import Any, cast
 from urllib.parse import unquote
 
 from loyalty.core.clock import normalize_iso, now_iso
-from loyalty.core.errors import invalid_payload, not_found
+from loyalty.core.errors import conflict, invalid_payload, not_found
 from loyalty.core.ids import new_alnum_id
 from loyalty.core.listing import MAX_LIMIT, invalid_query
 from loyalty.customers import store
-from loyalty.customers.models import CustomerCreate, MemberCustomer
+from loyalty.customers.models import CustomerCreate, CustomerFields, MemberCustomer
 from loyalty.customers.records import Customer
 from loyalty.customers.store import CustomerChange
 from loyalty.db.keys import Key
@@ -168,16 +168,7 @@ def find(db: Table, ref: MemberCustomer) -> Customer | None:
 
 def get_customer(db: Table, customer_ref: str) -> dict[str, Any]:
     """GET /v1/customers/{customerId}: by id, else by source id; 404 `customer`."""
-    ref = unquote(customer_ref)
-    if not ref or len(ref) > 255:
-        raise not_found("customer", ref)
-    found = store.get_customer(db, ref) if CUSTOMER_ID.fullmatch(ref) else None
-    if found is None:
-        found_id = store.get_customer_id_by_source_id(db, ref)
-        found = store.get_customer(db, found_id) if found_id else None
-    if found is None:
-        raise not_found("customer", ref)
-    return customer_view(found)
+    return customer_view(_by_ref(db, customer_ref))
 
 
 def require_customer_id(db: Table, customer_id: str | None, source_id: str | None) -> str:
@@ -274,3 +265,82 @@ def list_customers(db: Table, params: list[tuple[str, str]]) -> dict[str, Any]:
     return {"object": "list", "data_ref": "customers",
             "customers": [customer_view(c) for c in selected[start:start + limit]],
             "total": len(selected), "has_more": len(selected) > start + limit}
+
+
+# ---------------------------------------------------------------------------------------------- update, delete
+def _by_ref(db: Table, customer_ref: str) -> Customer:
+    """The customer a path's `customerId` names (its id, else its source id); 404 `customer` otherwise."""
+    ref = unquote(customer_ref)
+    if not ref or len(ref) > 255:
+        raise not_found("customer", ref)
+    found = store.get_customer(db, ref) if CUSTOMER_ID.fullmatch(ref) else None
+    if found is None:
+        found_id = store.get_customer_id_by_source_id(db, ref)
+        found = store.get_customer(db, found_id) if found_id else None
+    if found is None:
+        raise not_found("customer", ref)
+    return found
+
+
+UPDATE_ATTEMPTS = 3
+
+
+def update_customer(db: Table, customer_ref: str, body: CustomerFields) -> dict[str, Any]:
+    """PUT /v1/customers/{customerId}: set the fields the body names (null clears one; `metadata` and `address` are
+    replaced as a whole), leave the others; by id or source id, 404 otherwise. A concurrent change is re-read and the
+    patch applied again on top of it."""
+    for _ in range(UPDATE_ATTEMPTS):
+        customer = _by_ref(db, customer_ref)
+        updated = patched(customer, body.patch())
+        if updated is None:
+            return customer_view(customer)
+        try:
+            store.update_customer(db, updated, customer.get("updated_at"))
+        except TransactionConflict:
+            continue
+        return customer_view(updated)
+    raise conflict("concurrent_update", "Conflict", f"Customer '{customer_ref}' is being changed by another request; retry")
+
+
+def delete_customer(db: Table, customer_ref: str) -> None:
+    """DELETE /v1/customers/{customerId}: the customer is gone (404 by id and by source id; the source id is free for a
+    new customer). Its loyalty records stay as they are: its members, cards, points ledgers and membership claims keep
+    naming its id, as Voucherify keeps a deleted customer's vouchers and history (permanent deletion erases them)."""
+    customer = _by_ref(db, customer_ref)
+    try:
+        store.delete_customer(db, customer)
+    except TransactionConflict:
+        raise not_found("customer", unquote(customer_ref)) from None
+
+
+# ---------------------------------------------------------------------------------------------- permanent deletion
+def permanently_delete_customer(db: Table, customer_ref: str) -> dict[str, Any]:
+    """POST /v1/customers/{customerId}/permanent-deletion: the customer's personal data erased for good (its record and
+    source-id claim deleted: 404 by id and by source id from then on, its source id free for a new customer) and its
+    members' metadata cleared. Kept, pseudonymous: members, cards, points ledgers, orders and events, which name the
+    customer only by its random id (no longer resolvable); counters and balances stay consistent. Answers the deletion
+    request, DONE (`CustomersPermanentDeletionCreateResponseBody`; nothing is deleted but the customer, so the counts of
+    the other kinds are 0)."""
+    customer = _by_ref(db, customer_ref)
+    try:
+        store.erase_customer(db, customer, store.membership_member_ids(db, customer["id"]))
+    except TransactionConflict:
+        raise not_found("customer", unquote(customer_ref)) from None
+    return {
+        "id": new_alnum_id("del_"), "created_at": now_iso(), "related_object_id": customer["id"],
+        "related_object": "customer", "status": "DONE",
+        "data_json": {"events": 0, "customer_events": 0, "daily_events": 0, "segments": 0, "orders": 0, "order_events": 0,
+                      "customer": 1},
+        "object": "pernament_deletion",
+    }
+
+
+# ---------------------------------------------------------------------------------------------- segments
+def list_customer_segments(customer_ref: str, params: list[tuple[str, str]]) -> dict[str, Any]:
+    """GET /v1/customers/{customerId}/segments: the segments the customer belongs to, or would qualify for when it is
+    not a customer yet (the spec answers an unknown id too). The project has no segments yet, so the list is empty for
+    every customer, without a read; the route takes no query parameters (400)."""
+    if params:
+        raise invalid_query(f"Query parameter '{params[0][0]}' is not allowed (this list takes none)")
+    del customer_ref  # every customer belongs to no segment
+    return {"object": "list", "data_ref": "data", "data": [], "total": 0}
