@@ -74,7 +74,7 @@ BUDGETS: dict[str, Budget] = {
     "erase customer": Budget("GetItem customer + Query its memberships + per member: Query its activities + "
                              "TransactWriteItems (members, activities) + TransactWriteItems (it and its source-id claim); "
                              "measured without members", reads=2, transactions=1),
-    "list customer segments": Budget("none: the project has no segments", reads=0),
+    "list customer segments": Budget("GetItem customer (the project has no segments)", reads=1),
     "list customers": Budget("Query of the customers list (GSI1, 1 per MB of customers: filters and orders run in memory)",
                              reads=1),
     "create member": Budget("Query program + BatchGetItem (the customer or its source-id claim, and the assigned card definitions, whose "

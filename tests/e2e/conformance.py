@@ -721,6 +721,7 @@ def drive_v1(client: Client) -> dict[str, Any]:
     expect(client, "POST", f"/v1/customers/{erased['id']}/permanent-deletion", None, 404, "not_found")
     get(f"/v1/customers/{customer['id']}/segments")
     expect(client, "GET", f"/v1/customers/{customer['id']}/segments?limit=1", None, 400, "invalid_query_params")
+    expect(client, "GET", "/v1/customers/cust_doesnotexist0/segments", None, 404, "not_found")
 
     name = f"V1 conformance {uuid.uuid4().hex[:6]}"
     campaign = post("/v1/loyalties", {"name": name, "type": "AUTO_UPDATE", "voucher": {

@@ -54,5 +54,6 @@ def test_permanent_deletion_of_an_unknown_customer_is_404(stack: Stack, ref: str
 
 
 def test_segments_refuse_a_query_param(stack: Stack) -> None:
-    status, body = stack.call("list_customer_segments", "GET", "/v1/customers/cust_abc/segments", query={"limit": "1"})
+    customer = create(stack, {"source_id": "segs"})
+    status, body = stack.call("list_customer_segments", "GET", f"/v1/customers/{customer['id']}/segments", query={"limit": "1"})
     assert status == 400 and body["key"] == "invalid_query_params", body

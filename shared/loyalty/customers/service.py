@@ -336,11 +336,12 @@ def permanently_delete_customer(db: Table, customer_ref: str) -> dict[str, Any]:
 
 
 # ---------------------------------------------------------------------------------------------- segments
-def list_customer_segments(customer_ref: str, params: list[tuple[str, str]]) -> dict[str, Any]:
-    """GET /v1/customers/{customerId}/segments: the segments the customer belongs to, or would qualify for when it is
-    not a customer yet (the spec answers an unknown id too). The project has no segments yet, so the list is empty for
-    every customer, without a read; the route takes no query parameters (400)."""
+def list_customer_segments(db: Table, customer_ref: str, params: list[tuple[str, str]]) -> dict[str, Any]:
+    """GET /v1/customers/{customerId}/segments: the segments the customer belongs to. The project has no segments yet, so
+    the list is empty for every customer; an id or source id naming no customer of the project is a 404 like every
+    customer route (the spec's list of segments an unknown id would qualify for is empty without segments anyway); the
+    route takes no query parameters (400)."""
     if params:
         raise invalid_query(f"Query parameter '{params[0][0]}' is not allowed (this list takes none)")
-    del customer_ref  # every customer belongs to no segment
+    _by_ref(db, customer_ref)
     return {"object": "list", "data_ref": "data", "data": [], "total": 0}
