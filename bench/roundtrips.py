@@ -68,6 +68,15 @@ BUDGETS: dict[str, Budget] = {
     "create customer (update)": Budget("GetItem claim + GetItem customer + UpdateItem", reads=2, writes=1),
     "get customer by id": Budget("GetItem", reads=1),
     "get customer by source id": Budget("GetItem claim + GetItem customer", reads=2),
+    "update customer": Budget("GetItem customer + TransactWriteItems (conditioned on its updated_at)", reads=1, transactions=1),
+    "update customer by source id": Budget("GetItem claim + GetItem customer + TransactWriteItems", reads=2, transactions=1),
+    "delete customer": Budget("GetItem customer + TransactWriteItems (it and its source-id claim)", reads=1, transactions=1),
+    "erase customer": Budget("GetItem customer + Query its memberships + per member: Query its activities + "
+                             "TransactWriteItems (members, activities) + TransactWriteItems (it and its source-id claim); "
+                             "measured without members", reads=2, transactions=1),
+    "list customer segments": Budget("GetItem customer (the project has no segments)", reads=1),
+    "list customers": Budget("Query of the customers list (GSI1, 1 per MB of customers: filters and orders run in memory)",
+                             reads=1),
     "create member": Budget("Query program + BatchGetItem (the customer or its source-id claim, and the assigned card definitions, whose "
                             "status decides which cards are issued) + TransactWriteItems + SendMessage", reads=2, transactions=1, sends=1),
     "get member (cold auth cache)": Budget("GetItem API key + Query member partition", reads=1, auth=1),
@@ -494,6 +503,14 @@ class _Scenario:
         self.call("create customer (update)", "POST", "/v1/customers", {"source_id": source, "name": "Alice B."})
         self.call("get customer by id", "GET", f"/v1/customers/{customer}")
         self.call("get customer by source id", "GET", f"/v1/customers/{source}")
+        self.call("update customer", "PUT", f"/v1/customers/{customer}", {"phone": "+1 555"})
+        self.call("update customer by source id", "PUT", f"/v1/customers/{source}", {"metadata": {"tier": "gold"}})
+        gone = self.call(None, "POST", "/v1/customers", {"source_id": f"{source}-gone"})["id"]
+        self.call("delete customer", "DELETE", f"/v1/customers/{gone}", expect=204)
+        erased = self.call(None, "POST", "/v1/customers", {"source_id": f"{source}-erased"})["id"]
+        self.call("erase customer", "POST", f"/v1/customers/{erased}/permanent-deletion")
+        self.call("list customer segments", "GET", f"/v1/customers/{customer}/segments")
+        self.call("list customers", "GET", "/v1/customers", query={"limit": "2", "order": "-updated_at", "city": "Paris"})
 
         base = f"{V2}/programs/{program}/members"
         member = self.call("create member", "POST", base, {"customer_id": customer})

@@ -141,6 +141,7 @@ SUCCESS: dict[str, dict[str, str]] = {
         "202": "Batch accepted: `{async_action_id}`; read its progress and result with GET /v1/async-actions/{asyncActionId}",
     },
     "DELETE /v1/loyalties/{campaignId}/earning-rules/{earningRuleId}": {"204": "The earning rule is deleted; no content"},
+    "DELETE /v1/customers/{customerId}": {"204": "The customer is deleted (its loyalty records stay); no content"},
     "POST /v1/loyalties/members/{memberId}/pending-points/{pendingPointsId}/cancel": {
         "204": "The pending points are canceled (no content)",
     },

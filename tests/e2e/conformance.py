@@ -123,7 +123,7 @@ V1_GET_MEMBER = "GET /v1/loyalties/{campaignId}/members/{memberId}"
 V1_GET_MEMBER_BY_CODE = "GET /v1/loyalties/members/{memberId}"
 V1_VOUCHER_OPS = (V1_ADD_MEMBER, V1_GET_MEMBER, V1_GET_MEMBER_BY_CODE)
 V1_CAMPAIGN_OPS = ("POST /v1/loyalties", "GET /v1/loyalties/{campaignId}")
-V1_CUSTOMER_OPS = ("POST /v1/customers", "GET /v1/customers/{customerId}")
+V1_CUSTOMER_OPS = ("POST /v1/customers", "GET /v1/customers/{customerId}", "PUT /v1/customers/{customerId}")
 LIST_METADATA_SCHEMAS = "GET /v1/metadata-schemas"
 NULL_TYPE = r"^None is not of type"
 
@@ -194,6 +194,9 @@ ALLOW_LIST: tuple[Rule, ...] = (
     Rule("A31-customer", V1_CUSTOMER_OPS, r"\$\.(updated_at|address\.(city|state|line_1|line_2|country|postal_code))", keyword="type",
          message=NULL_TYPE, reason="A31: the same v1 nullability for customers (updated_at before the first update, unset address lines; "
                                    "the request schema accepts null to clear them)."),
+    Rule("A31-customers", ("GET /v1/customers",), r"\$\.customers\[\*\]\.(updated_at|address\.(city|state|line_1|line_2|country|postal_code))",
+         keyword="type", message=NULL_TYPE, reason="A31: list-customers lists the customers get-customer answers, with the same "
+                                                   "v1 nullability."),
     Rule("E-ms-data", (LIST_METADATA_SCHEMAS,), r"\$", keyword="required", message=r"^'data' is a required property$", status=200,
          reason="earning-map §0: MetadataSchemasListResponseBody lists `data` as required, yet its properties name the array "
                 "`schemas` (data_ref's enum is [schemas], its default `data`) and the spec's own example has no `data`. We answer "
@@ -711,6 +714,23 @@ def drive_v1(client: Client) -> dict[str, Any]:
     get(f"/v1/customers/{customer['source_id']}")
     expect(client, "POST", "/v1/customers", {"email": 5}, 400, "invalid_payload")
     expect(client, "GET", "/v1/customers/cust_doesnotexist0", None, 404, "not_found")
+    get("/v1/customers?limit=2&page=1&order=-created_at")
+    get("/v1/customers?city=Warsaw&created_at%5Bafter%5D=2020-01-01T00:00:00Z&order=source_id")
+    expect(client, "GET", "/v1/customers?limit=0", None, 400, "invalid_query_params")
+    expect(client, "GET", "/v1/customers?nickname=x", None, 400, "invalid_query_params")
+    expect(client, "PUT", f"/v1/customers/{customer['id']}", {"description": "updated", "metadata": {"vip": False}}, 200, None)
+    expect(client, "PUT", f"/v1/customers/{customer['source_id']}", {"phone": "+48 1", "address": {"city": "Warsaw"}}, 200, None)
+    expect(client, "PUT", f"/v1/customers/{customer['id']}", {"source_id": "other"}, 400, "invalid_payload")
+    expect(client, "PUT", "/v1/customers/cust_doesnotexist0", {"name": "x"}, 404, "not_found")
+    gone = post("/v1/customers", {"source_id": f"v1conf-gone-{uuid.uuid4().hex[:8]}"})
+    expect(client, "DELETE", f"/v1/customers/{gone['id']}", None, 204, None)
+    expect(client, "DELETE", f"/v1/customers/{gone['source_id']}", None, 404, "not_found")
+    erased = post("/v1/customers", {"source_id": f"v1conf-erased-{uuid.uuid4().hex[:8]}", "email": "e@example.com"})
+    post(f"/v1/customers/{erased['source_id']}/permanent-deletion")
+    expect(client, "POST", f"/v1/customers/{erased['id']}/permanent-deletion", None, 404, "not_found")
+    get(f"/v1/customers/{customer['id']}/segments")
+    expect(client, "GET", f"/v1/customers/{customer['id']}/segments?limit=1", None, 400, "invalid_query_params")
+    expect(client, "GET", "/v1/customers/cust_doesnotexist0/segments", None, 404, "not_found")
 
     name = f"V1 conformance {uuid.uuid4().hex[:6]}"
     campaign = post("/v1/loyalties", {"name": name, "type": "AUTO_UPDATE", "voucher": {

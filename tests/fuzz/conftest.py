@@ -131,6 +131,7 @@ def world(server: ServeProcess, api: Api) -> dict[str, str]:
     for other in ("a", "b"):  # the members list keeps a second page even after the fuzzers delete a member
         someone = api.ok("POST", "/v1/customers", {"source_id": f"fuzz-{tag}-{other}"})
         others.append(api.ok("POST", f"{V2}/programs/{program['id']}/members", {"customer_id": someone["id"]})["id"])
+    victim_customer = api.ok("POST", "/v1/customers", {"source_id": f"fuzz-{tag}-victim", "name": "Victim"})  # updated, deleted
     action = api.ok("POST", f"{V2}/programs/{program['id']}/members/batch", [{"customer_id": customer["id"]}], expect=202)
     campaign = api.ok("POST", "/v1/loyalties", {
         "name": f"Fuzz campaign {tag}", "type": "AUTO_UPDATE",
@@ -159,6 +160,7 @@ def world(server: ServeProcess, api: Api) -> dict[str, str]:
         "victim-v1-rule/campaignId": campaign["id"], "victim-v1-rule/earningRuleId": v1_rules[2]["id"],
         "victim-program/programId": victim["id"],
         **v1_rewards,
+        "victim-customer/customerId": victim_customer["id"],
         "victim-member/programId": program["id"], "victim-member/memberId": others[0],
         **tiers_world(api, cdef["id"]),
         "asyncActionId": action["async_action_id"],
@@ -225,6 +227,9 @@ DESTRUCTIVE = {
     ("DELETE", "/v1/rewards/{rewardId}"): "victim-v1-reward",
     ("DELETE", "/v1/rewards/{rewardId}/assignments/{assignmentId}"): "victim-v1-assignment",
     ("DELETE", "/v1/loyalties/{campaignId}/rewards/{assignmentId}"): "victim-v1-campaign-assignment",
+    ("DELETE", "/v1/customers/{customerId}"): "victim-customer",
+    ("PUT", "/v1/customers/{customerId}"): "victim-customer",
+    ("POST", "/v1/customers/{customerId}/permanent-deletion"): "victim-customer",
     ("POST", "/v2/loyalties/programs/{programId}/members/{memberId}/cards/{cardId}/pending-points/{bucketId}/activate"): "victim-pending",
     ("POST", "/v2/loyalties/programs/{programId}/members/{memberId}/cards/{cardId}/pending-points/{bucketId}/cancel"): "victim-pending",
     ("POST", "/v2/loyalties/programs/{programId}/members/{memberId}/cards/{cardId}/expiring-points/{bucketId}/expire"): "victim-expiring",

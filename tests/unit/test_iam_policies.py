@@ -35,6 +35,8 @@ DELETING_FUNCTIONS = {
     "DeleteBenefitFunction": "the benefit's name claim (benefits/store.py)",
     "UpdateBenefitFunction": "the old name claim when a benefit is renamed (benefits/store.py)",
     "DeleteEarningRuleV1Function": "the v1 earning rule (v1/store.py delete_rule)",
+    "DeleteCustomerFunction": "the customer and its source-id claim (customers/store.py delete_customer)",
+    "PermanentlyDeleteCustomerFunction": "the customer and its source-id claim (customers/store.py erase_customer)",
     "ProcessJobsFunction": "each processed chunk of a batch enrolment (members/store.py finish_chunk); a pending-points bucket "
                            "that activates or is canceled leaves its list (cards/buckets.py add_bucket_settled)",
     "UpdateLoyaltyCardBalanceV1Function": "an expiring bucket a v1 debit empties (cards/buckets.py add_expiring_debit)",
