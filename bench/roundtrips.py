@@ -131,6 +131,17 @@ BUDGETS: dict[str, Budget] = {
                                  "per job", reads=3, writes=1, sends=1),
     "create v1 campaign": Budget("TransactWriteItems (campaign + name claim)", transactions=1),
     "get v1 campaign": Budget("GetItem", reads=1),
+    "list v1 campaigns p1": Budget("Query of the campaigns list (GSI1) up to the page's end + a counting Query (more follow)",
+                                   reads=2),
+    "list v1 campaigns p2": Budget("Query of the campaigns list (GSI1) up to the page's end + a counting Query unless that "
+                                   "reached the list's end", reads=2),
+    "worker: delete a v1 campaign's cards (1 member)": Budget(
+        "GetItem async action + Query of the campaign's members (GSI1) + per member a Query of its partition and a "
+        "TransactWriteItems (member DELETED, cards, code claims, membership) + UpdateItem (cards counted) + SendMessage "
+        "(the next step)", reads=3, writes=1, transactions=1, sends=1),
+    "update v1 campaign": Budget("GetItem campaign + UpdateItem conditioned on its version", reads=1, writes=1),
+    "delete v1 campaign": Budget("GetItem campaign + TransactWriteItems (campaign marked deleted, name released, async action "
+                                 "with its pending job) + SendMessage", reads=1, transactions=1, sends=1),
     "v1 add member (customer id)": Budget("GetItem campaign, customer, membership + TransactWriteItems", reads=3, transactions=1),
     "v1 add member (new source id)": Budget("GetItem campaign, source-id claim, membership + 2 TransactWriteItems",
                                             reads=3, transactions=2),
@@ -743,6 +754,14 @@ class _Scenario:
         self.call("disable v1 earning rule", "POST", f"{rules}/{rule}/disable")
         self.call("enable v1 earning rule", "POST", f"{rules}/{rule}/enable")
         self.call("delete v1 earning rule", "DELETE", f"{rules}/{rule}", expect=204)
+        spare = self.call(None, "POST", "/v1/loyalties", {"name": f"Loyalty {tag} 2",
+                                                          "voucher": {"type": "LOYALTY_CARD", "loyalty_card": {"points": 0}}})["id"]
+        self.call("list v1 campaigns p1", "GET", "/v1/loyalties", query={"limit": "1"})
+        self.call("list v1 campaigns p2", "GET", "/v1/loyalties", query={"limit": "1", "page": "2"})
+        self.call("update v1 campaign", "PUT", f"/v1/loyalties/{campaign}", {"metadata": {"updated": True}})
+        self.call(None, "POST", f"/v1/loyalties/{spare}/members", {"customer": customer})
+        self.call("delete v1 campaign", "DELETE", f"/v1/loyalties/{spare}")
+        self.jobs({"delete_campaign": "worker: delete a v1 campaign's cards (1 member)"})
 
 
     def _orders(self, tag: str) -> None:

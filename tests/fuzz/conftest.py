@@ -136,6 +136,8 @@ def world(server: ServeProcess, api: Api) -> dict[str, str]:
         "name": f"Fuzz campaign {tag}", "type": "AUTO_UPDATE",
         "voucher": {"type": "LOYALTY_CARD", "loyalty_card": {"points": 0}, "code_config": {"pattern": "F-########"}}})
     v1_card = api.ok("POST", f"/v1/loyalties/{campaign['id']}/members", {"customer": customer["id"]})
+    victim_campaign = api.ok("POST", "/v1/loyalties", {  # the sacrifice of DELETE /v1/loyalties/{campaignId}
+        "name": f"Fuzz victim campaign {tag}", "voucher": {"type": "LOYALTY_CARD", "loyalty_card": {"points": 0}}})
     # two v1 earning rules (a list with a second page), and a third for the destructive DELETE
     v1_rules = api.ok("POST", f"/v1/loyalties/{campaign['id']}/earning-rules", [
         {"event": "order.paid", "loyalty": {"type": "PROPORTIONAL", "calculation_type": "ORDER_AMOUNT",
@@ -156,6 +158,7 @@ def world(server: ServeProcess, api: Api) -> dict[str, str]:
         "campaignId": campaign["id"], "v1/memberId": v1_card["code"], "v1/customerId": customer["id"],
         "v1/earningRuleId": v1_rules[0]["id"],
         "victim-v1-rule/campaignId": campaign["id"], "victim-v1-rule/earningRuleId": v1_rules[2]["id"],
+        "victim-campaign/campaignId": victim_campaign["id"],
         "victim-program/programId": victim["id"],
         "victim-member/programId": program["id"], "victim-member/memberId": others[0],
         **tiers_world(api, cdef["id"]),
@@ -202,6 +205,7 @@ DESTRUCTIVE = {
     ("POST", "/v2/loyalties/programs/{programId}/members/{memberId}/deactivate"): "victim-member",
     ("POST", "/v2/loyalties/programs/{programId}/members/{memberId}/activate"): "victim-member",
     ("DELETE", "/v1/loyalties/{campaignId}/earning-rules/{earningRuleId}"): "victim-v1-rule",
+    ("DELETE", "/v1/loyalties/{campaignId}"): "victim-campaign",
     ("POST", "/v2/loyalties/programs/{programId}/members/{memberId}/cards/{cardId}/pending-points/{bucketId}/activate"): "victim-pending",
     ("POST", "/v2/loyalties/programs/{programId}/members/{memberId}/cards/{cardId}/pending-points/{bucketId}/cancel"): "victim-pending",
     ("POST", "/v2/loyalties/programs/{programId}/members/{memberId}/cards/{cardId}/expiring-points/{bucketId}/expire"): "victim-expiring",

@@ -323,7 +323,8 @@ VALID_BODIES: dict[str, Any] = {
     "POST /v2/loyalties/rewards/{rewardId}/activate": None,
     "POST /v2/loyalties/rewards/{rewardId}/deactivate": None,
     "POST /v2/loyalties/rewards/{rewardId}/draft": None,
-    # v1 campaign earning rules
+    # v1 campaigns and their earning rules
+    "PUT /v1/loyalties/{campaignId}": {"metadata": {"fuzz": True}},
     "POST /v1/loyalties/{campaignId}/earning-rules": [{"event": "order.paid", "loyalty": {"type": "FIXED", "points": 1}}],
     "PUT /v1/loyalties/{campaignId}/earning-rules/{earningRuleId}": {"metadata": {"fuzz": True}},
     "POST /v1/loyalties/{campaignId}/earning-rules/{earningRuleId}/enable": None,

@@ -14,17 +14,20 @@ from urllib.parse import quote, unquote
 
 from loyalty.cards import buckets, ledger
 from loyalty.cards import store as cards
+from loyalty.components.updates import given_fields
 from loyalty.core import ids
 from loyalty.core.clock import normalize_iso, now_iso
 from loyalty.core.codes import UnusableCodeConfig
 from loyalty.core.errors import LoyaltyError, invalid_payload, not_found
 from loyalty.core.ids import new_alnum_id
 from loyalty.customers import service as customers
-from loyalty.db.table import Table
+from loyalty.db.table import ConditionFailed, Table
 from loyalty.db.transact import TransactionConflict
+from loyalty.jobs.models import DeleteCampaign
+from loyalty.jobs.queue import enqueue
 from loyalty.members import store as members
 from loyalty.members.codes import generate_code
-from loyalty.members.records import Card, CodeClaim, Member
+from loyalty.members.records import AsyncAction, Card, CodeClaim, Member
 from loyalty.members.service import new_card
 from loyalty.v1 import store
 from loyalty.v1.earning import create_earning_rules as create_earning_rules
@@ -33,7 +36,15 @@ from loyalty.v1.earning import get_earning_rule as get_earning_rule
 from loyalty.v1.earning import list_earning_rules as list_earning_rules
 from loyalty.v1.earning import set_earning_rule_active as set_earning_rule_active
 from loyalty.v1.earning import update_earning_rule as update_earning_rule
-from loyalty.v1.models import MAX_CODE_LENGTH, BalanceUpdate, CodeConfig, LoyaltyCampaignCreate, MemberAdd, duration_parts
+from loyalty.v1.models import (
+    MAX_CODE_LENGTH,
+    BalanceUpdate,
+    CodeConfig,
+    LoyaltyCampaignCreate,
+    LoyaltyCampaignUpdate,
+    MemberAdd,
+    duration_parts,
+)
 
 CAMPAIGN_ID = store.CAMPAIGN_ID
 CODE_ATTEMPTS = 5
@@ -152,6 +163,129 @@ def _require_campaign(db: Table, campaign_ref: str) -> dict[str, Any]:
 def get_campaign(db: Table, campaign_ref: str) -> dict[str, Any]:
     """GET /v1/loyalties/{campaignId}: by id or name; 404 `campaign`."""
     return _require_campaign(db, campaign_ref)
+
+
+DEFAULT_LIMIT = 10
+
+
+def list_campaigns(db: Table, limit: int | None = None, page: int | None = None, order: str | None = None) -> dict[str, Any]:
+    """GET /v1/loyalties: a page (`limit` 1-100, default 10; `page` from 1) of the project's loyalty campaigns, the most
+    recent first unless `order` says otherwise; `total` counts them all (deleted campaigns have left the list)."""
+    order = order or "-created_at"
+    found, total = store.list_campaigns(db, page=page or 1, limit=limit or DEFAULT_LIMIT, field=order.lstrip("-"),
+                                        descending=order.startswith("-"))
+    return {"object": "list", "data_ref": "campaigns", "campaigns": found, "total": total}
+
+
+def _campaign_changed() -> LoyaltyError:
+    return LoyaltyError(409, "concurrent_modification", "Concurrent modification",
+                        "The campaign was changed by another request since it was read; retry the request")
+
+
+def _require_campaign_item(db: Table, campaign_ref: str) -> tuple[dict[str, Any], int]:
+    """A live loyalty campaign by id or name and the version it was read at; 404 `campaign`."""
+    item = store.find_campaign_item(db, campaign_ref)
+    if item is None or item["data"].get("campaign_type") != "LOYALTY_PROGRAM":
+        raise not_found("campaign", unquote(campaign_ref))
+    return dict(item["data"]), int(item.get("version", 0))
+
+
+UPDATED_AS_GIVEN = ("description", "auto_join", "start_date", "expiration_date", "validity_day_of_week",
+                    "activity_duration_after_publishing", "category_id", "category")
+"""Campaign fields a PUT replaces with the value given (null clears them)."""
+
+
+def update_campaign(db: Table, campaign_ref: str, body: LoyaltyCampaignUpdate) -> dict[str, Any]:
+    """PUT /v1/loyalties/{campaignId}: the given fields replace the campaign's (metadata merges, `unset_metadata_fields`
+    removes keys; `join_once` stays true for loyalty campaigns); the card template (`loyalty_card`, dates, validity)
+    applies to cards published from now on. 409 `concurrent_modification` when it changed meanwhile."""
+    if body.type == "STATIC":
+        raise invalid_payload("Campaign type STATIC is not supported: this server has no pre-generated code pool; keep AUTO_UPDATE")
+    settings = body.access_settings
+    if settings is not None and not all(part is None or part.empty() for part in (settings.assign, settings.unassign)):
+        raise invalid_payload("access_settings with areas or stores are not supported by this server")
+    campaign, version = _require_campaign_item(db, campaign_ref)
+    given = set(given_fields(body))
+    voucher = dict(campaign["voucher"])
+    for name in UPDATED_AS_GIVEN:
+        if name in given:
+            value = getattr(body, name)
+            if name == "auto_join" and value is None:
+                value = True
+            campaign[name] = value
+            if name in ("start_date", "expiration_date"):
+                voucher[name] = value
+    for name in ("validity_timeframe", "validity_hours"):
+        if name in given:
+            value = getattr(body, name)
+            campaign[name] = voucher[name] = value.model_dump() if value is not None else None
+    if "validity_day_of_week" in given:
+        voucher["validity_day_of_week"] = body.validity_day_of_week
+    if body.loyalty_card is not None:
+        card = body.loyalty_card
+        voucher["loyalty_card"] = {"points": card.points, **({"expiration_rules": card.expiration_rules.model_dump(exclude_none=True)}
+                                                            if card.expiration_rules else {})}
+    if "loyalty_tiers_expiration" in given:
+        tiers = body.loyalty_tiers_expiration
+        if tiers is None:
+            campaign.pop("loyalty_tiers_expiration", None)
+        else:
+            campaign["loyalty_tiers_expiration"] = tiers.model_dump(exclude_none=True)
+    metadata = dict(campaign.get("metadata") or {})
+    if "metadata" in given:
+        metadata.update(body.metadata or {})
+    for key in body.unset_metadata_fields or ():
+        metadata.pop(key, None)
+    campaign["metadata"] = metadata
+    if campaign.get("start_date") and campaign.get("expiration_date") and campaign["expiration_date"] <= campaign["start_date"]:
+        raise invalid_payload("'expiration_date' must be after 'start_date'")
+    if campaign.get("validity_timeframe") and not campaign.get("start_date"):
+        raise invalid_payload("'start_date' is required when 'validity_timeframe' is given")
+    for name in ("start_date", "expiration_date", "validity_timeframe", "validity_day_of_week", "validity_hours"):
+        if voucher.get(name) is None:
+            voucher.pop(name, None)
+    for name in ("validity_timeframe", "validity_day_of_week", "validity_hours", "activity_duration_after_publishing"):
+        if campaign.get(name) is None:
+            campaign.pop(name, None)
+    campaign["voucher"] = voucher
+    campaign["updated_at"] = now_iso()
+    try:
+        store.save_campaign(db, campaign, version)
+    except ConditionFailed:
+        raise _campaign_changed() from None
+    return campaign
+
+
+CAMPAIGN_DELETE_TYPE = "CAMPAIGN.DELETE"
+
+
+def delete_campaign(db: Table, campaign_ref: str, force: bool | None, request_id: str) -> dict[str, Any]:
+    """DELETE /v1/loyalties/{campaignId}: at once the campaign leaves every read and list and its name is free again;
+    an async action (answered as `{async_action_id}`) then deletes its cards in the worker, as a member delete does
+    (each card with its code claim, its member out of the campaign's list, the customer free to join a new campaign),
+    keeping the cards' transactions as history. `force` also deletes the campaign record and its earning rules for
+    good; without it the record stays in the bin."""
+    campaign, version = _require_campaign_item(db, campaign_ref)
+    action: AsyncAction = {
+        "id": ids.ASYNC_ACTION.new(),
+        "type": CAMPAIGN_DELETE_TYPE,
+        "status": "ENQUEUED",
+        "result": None,
+        "created_at": now_iso(),
+        "updated_at": None,
+        "request_id": request_id,
+        "progress": 0,
+        "object": "async_action",
+    }
+    job = DeleteCampaign(project_id=db.project_id, async_action_id=action["id"])
+    try:
+        store.start_campaign_delete(db, campaign, version, action, bool(force), job.to_json())
+    except TransactionConflict as conflict:
+        if conflict.failed("campaign"):
+            raise _campaign_changed() from None
+        raise
+    enqueue(job)
+    return {"async_action_id": action["id"]}
 
 
 # ---------------------------------------------------------------------------------------------- vouchers (cards)

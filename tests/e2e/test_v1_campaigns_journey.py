@@ -1,0 +1,67 @@
+"""v1 loyalty campaigns, members, transactions and transfers over HTTP against the local runtime: every route with a
+success and its typical errors (recorded for test_conformance.py, which checks each answer against loyalties-v1.json)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import pytest
+
+from tests.e2e import conformance
+from tests.e2e.conftest import Client
+from tests.support import eventually
+
+pytestmark = pytest.mark.e2e
+NO_CAMPAIGN = "camp_0000000000000000000000"
+
+
+def error(client: Client, method: str, path: str, status: int, key: str, body: Any = None, **kw: Any) -> dict[str, Any]:
+    got, data = client.request(method, path, body, **kw)
+    assert (got, data.get("key")) == (status, key), data
+    return data
+
+
+def test_a_campaign_from_list_to_delete(client: Client) -> None:
+    _campaign_life(client)
+
+
+def drive_v1_campaigns(client: Client) -> None:
+    """Every v1 campaign route of this module with a success and its typical errors (test_conformance.py runs it when
+    this module did not)."""
+    conformance.DRIVEN.add("v1_campaigns")
+    _campaign_life(client)
+
+
+def _campaign(client: Client, name: str) -> dict[str, Any]:
+    return dict(client.post("/v1/loyalties", {"name": name, "type": "AUTO_UPDATE",
+                                              "voucher": {"type": "LOYALTY_CARD", "loyalty_card": {"points": 0}}}))
+
+
+def _campaign_life(client: Client) -> None:
+    tag = uuid.uuid4().hex[:8]
+    first, second = _campaign(client, f"E2E campaigns {tag} 1"), _campaign(client, f"E2E campaigns {tag} 2")
+
+    # list: newest first, a second page, the other order
+    page = client.get("/v1/loyalties", params={"limit": 1})
+    assert page["data_ref"] == "campaigns" and page["total"] >= 2 and page["campaigns"][0]["id"] == second["id"]
+    client.get("/v1/loyalties", params={"limit": 1, "page": 2, "order": "-created_at"})
+    error(client, "GET", "/v1/loyalties", 400, "invalid_query_params", params={"limit": 0})
+
+    # update
+    status, updated = client.request("PUT", f"/v1/loyalties/{first['id']}", {
+        "description": "Updated", "metadata": {"season": "fall"}, "loyalty_card": {"points": 5}})
+    assert status == 200 and updated["description"] == "Updated", updated
+    error(client, "PUT", f"/v1/loyalties/{first['id']}", 400, "invalid_payload", {"name": "no"})
+    error(client, "PUT", f"/v1/loyalties/{NO_CAMPAIGN}", 404, "not_found", {"description": "x"})
+
+    # delete: an async action, whose worker deletes the cards
+    card = client.post(f"/v1/loyalties/{second['id']}/members", {"customer": {"source_id": f"e2e-camp-{tag}"}})
+    status, deleted = client.request("DELETE", f"/v1/loyalties/{second['id']}")
+    assert status == 200 and deleted["async_action_id"].startswith("aa_"), deleted
+    eventually(lambda: client.get(f"/v1/async-actions/{deleted['async_action_id']}")["status"] == "DONE")
+    error(client, "GET", f"/v1/loyalties/members/{card['code']}", 404, "not_found")
+    error(client, "DELETE", f"/v1/loyalties/{second['id']}", 404, "not_found")
+    error(client, "DELETE", f"/v1/loyalties/{first['id']}", 400, "invalid_query_params", params={"force": "maybe"})
+    status, _ = client.request("DELETE", f"/v1/loyalties/{first['id']}", params={"force": "true"})
+    assert status == 200

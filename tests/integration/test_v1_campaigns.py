@@ -1,0 +1,168 @@
+"""v1 loyalty campaigns beyond create/get: list (GET /v1/loyalties), update (PUT) and delete (DELETE, an async action that
+deletes the campaign's cards in the worker)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.integration.conftest import Stack
+from tests.integration.test_v1_loyalty import add_member, assert_error, balance, get_member, make_campaign, make_customer
+
+
+def list_campaigns(stack: Stack, **query: str) -> tuple[int, Any]:
+    return stack.call("list_loyalty_programs_v1", "GET", "/v1/loyalties", query=query or None)
+
+
+def update(stack: Stack, ref: str, body: Any, **kw: Any) -> tuple[int, Any]:
+    return stack.call("update_loyalty_program_v1", "PUT", f"/v1/loyalties/{ref}", body, **kw)
+
+
+def delete(stack: Stack, ref: str, **kw: Any) -> tuple[int, Any]:
+    return stack.call("delete_loyalty_program_v1", "DELETE", f"/v1/loyalties/{ref}", **kw)
+
+
+# ---------------------------------------------------------------------------------------------- list
+def test_list_is_newest_first_paged_with_the_total(stack: Stack) -> None:
+    made = [make_campaign(stack, name=f"Loyalty {i}")["id"] for i in range(3)]
+    status, page = list_campaigns(stack)
+    assert status == 200, page
+    assert (page["object"], page["data_ref"], page["total"]) == ("list", "campaigns", 3)
+    assert [c["id"] for c in page["campaigns"]] == made[::-1]
+    assert page["campaigns"][0]["campaign_type"] == "LOYALTY_PROGRAM" and page["campaigns"][0]["object"] == "campaign"
+    status, second = list_campaigns(stack, limit="2", page="2")
+    assert status == 200 and [c["id"] for c in second["campaigns"]] == [made[0]] and second["total"] == 3
+    status, oldest = list_campaigns(stack, order="created_at", limit="2")
+    assert [c["id"] for c in oldest["campaigns"]] == made[:2]
+
+
+def test_list_by_updated_at_puts_the_last_updated_first(stack: Stack) -> None:
+    made = [make_campaign(stack, name=f"Loyalty {i}")["id"] for i in range(3)]
+    assert update(stack, made[0], {"description": "touched"})[0] == 200
+    status, page = list_campaigns(stack, order="-updated_at")
+    assert status == 200 and page["campaigns"][0]["id"] == made[0]
+
+
+def test_an_empty_project_lists_nothing(stack: Stack) -> None:
+    status, page = list_campaigns(stack)
+    assert status == 200 and (page["campaigns"], page["total"]) == ([], 0)
+
+
+# ---------------------------------------------------------------------------------------------- update
+def test_update_replaces_the_given_fields_and_keeps_the_rest(stack: Stack) -> None:
+    campaign = make_campaign(stack, name="Loyalty", metadata={"keep": 1, "drop": 2}, description="first")
+    status, updated = update(stack, "Loyalty", {
+        "description": "This is a campaign description. Updated", "auto_join": False, "join_once": False,
+        "start_date": "2013-10-26T00:00:00Z", "expiration_date": "2099-10-26T00:00:00Z",
+        "validity_timeframe": {"duration": "PT2H", "interval": "P2D"}, "validity_day_of_week": [0, 1, 2, 3, 4, 5, 6],
+        "activity_duration_after_publishing": "P25D", "category_id": "cat_0b6152ce12414820dd",
+        "loyalty_card": {"points": 7, "expiration_rules": {"period_type": "MONTH", "period_value": 4, "rounding_type": "END_OF_YEAR"}},
+        "metadata": {"test": False}, "unset_metadata_fields": ["drop"], "type": "AUTO_UPDATE",
+        "loyalty_tiers_expiration": {"qualification_type": "BALANCE", "start_date": {"type": "IMMEDIATE"},
+                                     "expiration_date": {"type": "CUSTOM", "extend": "P4M",
+                                                         "rounding": {"type": "CUSTOM", "unit": "MONTH", "value": 1}}}})
+    assert status == 200, updated
+    assert updated["id"] == campaign["id"] and updated["name"] == "Loyalty"
+    assert updated["description"] == "This is a campaign description. Updated"
+    assert updated["auto_join"] is False and updated["join_once"] is True  # join_once stays true for loyalty campaigns
+    assert updated["metadata"] == {"keep": 1, "test": False}
+    assert updated["voucher"]["loyalty_card"] == {"points": 7, "expiration_rules": {
+        "period_type": "MONTH", "period_value": 4, "rounding_type": "END_OF_YEAR"}}
+    assert updated["voucher"]["validity_timeframe"] == {"duration": "PT2H", "interval": "P2D"}
+    assert updated["start_date"].startswith("2013-10-26T00:00:00") and updated["updated_at"] is not None
+    status, read = stack.call("get_loyalty_program_v1", "GET", f"/v1/loyalties/{campaign['id']}")
+    assert status == 200 and read == updated
+    # a card published from now on starts with the new points
+    customer = make_customer(stack)
+    status, voucher = add_member(stack, campaign["id"], {"customer": customer["id"]})
+    assert status == 200 and voucher["loyalty_card"]["balance"] == 7
+
+
+def test_update_with_null_clears_an_optional_field(stack: Stack) -> None:
+    make_campaign(stack, description="first", category="Gold")
+    status, updated = update(stack, "Loyalty", {"description": None, "category": None})
+    assert status == 200 and updated.get("description") is None and updated["category"] is None
+
+
+def test_update_refuses_dates_out_of_order_and_static_type(stack: Stack) -> None:
+    make_campaign(stack, start_date="2030-01-01T00:00:00Z")
+    status, body = update(stack, "Loyalty", {"expiration_date": "2029-01-01T00:00:00Z"})
+    assert_error(status, body, 400, "invalid_payload")
+    status, body = update(stack, "Loyalty", {"type": "STATIC"})
+    assert_error(status, body, 400, "invalid_payload")
+
+
+def test_update_of_an_unknown_campaign_is_404(stack: Stack) -> None:
+    status, body = update(stack, "camp_0000000000000000000000", {"description": "x"})
+    assert_error(status, body, 404, "not_found")
+    assert body["resource_type"] == "campaign"
+
+
+# ---------------------------------------------------------------------------------------------- delete
+def test_delete_answers_an_async_action_and_the_worker_deletes_the_cards(stack: Stack) -> None:
+    campaign = make_campaign(stack, name="Loyalty")
+    codes = []
+    for source in ("alice-1", "bob-1", "carol-1"):
+        customer = make_customer(stack, source)
+        status, voucher = add_member(stack, campaign["id"], {"customer": customer["id"]})
+        assert status == 200
+        codes.append(voucher["code"])
+    assert balance(stack, campaign["id"], codes[0], {"points": 100})[0] == 200
+    status, answer = delete(stack, campaign["id"])
+    assert status == 200 and set(answer) == {"async_action_id"} and answer["async_action_id"].startswith("aa_")
+    # at once: the campaign is gone from reads and lists, and its name is free
+    status, body = stack.call("get_loyalty_program_v1", "GET", f"/v1/loyalties/{campaign['id']}")
+    assert_error(status, body, 404, "not_found")
+    assert list_campaigns(stack)[1]["total"] == 0
+    # then the worker deletes every card (and its code claim) and ends the action DONE
+    stack.drain()
+    status, action = stack.call("get_async_action", "GET", f"/v1/async-actions/{answer['async_action_id']}")
+    assert status == 200 and action["status"] == "DONE", action
+    assert action["type"] == "CAMPAIGN.DELETE" and action["result"]["deleted_cards_count"] == 3
+    for code in codes:
+        assert get_member(stack, campaign["id"], code)[0] == 404
+        status, body = stack.call("get_member_by_code_v1", "GET", f"/v1/loyalties/members/{code}")
+        assert status == 404
+    db = stack.db()
+    assert all(db.get(db.keys.card_code(code)) is None for code in codes)
+    # the card transactions stay as history; the customers may join a new campaign of the same name
+    assert any(i["SK"]["S"].startswith("CTX#") for i in stack.items())
+    again = make_campaign(stack, name="Loyalty")
+    status, voucher = add_member(stack, again["id"], {"customer": {"source_id": "alice-1"}})
+    assert status == 200 and voucher["campaign_id"] == again["id"]
+    # without force the record stays in the bin; nothing is left pending
+    assert db.get(db.keys.campaign(campaign["id"])) is not None
+    assert not [i for i in stack.items() if "JOBPK" in i]
+
+
+def test_force_delete_removes_the_campaign_record_and_its_rules(stack: Stack) -> None:
+    campaign = make_campaign(stack)
+    status, _ = stack.call("create_earning_rule_v1", "POST", f"/v1/loyalties/{campaign['id']}/earning-rules",
+                           [{"event": "order.paid", "loyalty": {"type": "FIXED", "points": 5}}])
+    assert status == 200
+    status, answer = stack.call("delete_loyalty_program_v1", "DELETE", f"/v1/loyalties/{campaign['id']}", query={"force": "true"})
+    assert status == 200, answer
+    stack.drain()
+    db = stack.db()
+    assert db.get(db.keys.campaign(campaign["id"])) is None
+    assert [i for i in stack.items() if i["PK"]["S"] == db.keys.campaign_partition(campaign["id"])] == []
+    assert int(db.get(db.keys.campaign_earning_rules_count())["rules"]) == 0  # type: ignore[index]
+    status, action = stack.call("get_async_action", "GET", f"/v1/async-actions/{answer['async_action_id']}")
+    assert action["status"] == "DONE" and action["result"]["force"] is True
+
+
+def test_delete_by_name_and_twice(stack: Stack) -> None:
+    make_campaign(stack, name="Summer Loyalty Perks")
+    status, _ = delete(stack, "Summer%20Loyalty%20Perks")
+    assert status == 200
+    status, body = delete(stack, "Summer%20Loyalty%20Perks")
+    assert_error(status, body, 404, "not_found")
+    assert body["resource_type"] == "campaign" and body["resource_id"] == "Summer Loyalty Perks"
+
+
+def test_a_deleted_campaign_cannot_be_updated_or_joined(stack: Stack) -> None:
+    campaign = make_campaign(stack)
+    customer = make_customer(stack)
+    assert delete(stack, campaign["id"])[0] == 200
+    assert update(stack, campaign["id"], {"description": "x"})[0] == 404
+    assert add_member(stack, campaign["id"], {"customer": customer["id"]})[0] == 404
+    assert stack.call("list_earning_rules_v1", "GET", f"/v1/loyalties/{campaign['id']}/earning-rules")[0] == 404

@@ -1,0 +1,73 @@
+"""Bad input on the v1 campaign list, update and delete endpoints: the documented 4xx with Voucherify's error body, and
+nothing written."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.integration.conftest import Stack, error_of
+from tests.integration.test_v1_loyalty import make_campaign
+
+UNKNOWN = "camp_0000000000000000000000"
+
+
+@pytest.fixture(scope="module")
+def world(module_stack: Stack) -> dict[str, Any]:
+    """One campaign to aim at."""
+    return {"campaign": make_campaign(module_stack, name="Bad input")["id"]}
+
+
+@pytest.fixture
+def stack(module_stack: Stack) -> Stack:
+    return module_stack
+
+
+@pytest.mark.parametrize("query", [{"limit": "0"}, {"limit": "101"}, {"limit": "x"}, {"page": "0"}, {"page": "101"},
+                                   {"order": "name"}, {"order": "-name"}, {"expand": "vouchers"}])
+def test_bad_list_parameters_are_400(stack: Stack, query: dict[str, str]) -> None:
+    error_of(stack, 400, "invalid_query_params", "list_loyalty_programs_v1", "GET", "/v1/loyalties", query=query)
+
+
+@pytest.mark.parametrize("raw", ["{bad json", "[]", "42", '"text"', "null"])
+def test_malformed_or_non_object_update_bodies_are_400(stack: Stack, world: dict[str, Any], raw: str) -> None:
+    error_of(stack, 400, "invalid_payload", "update_loyalty_program_v1", "PUT", f"/v1/loyalties/{world['campaign']}", raw_body=raw)
+
+
+@pytest.mark.parametrize("body", [
+    {"unexpected_field": 1},
+    {"name": "Renamed"},  # the name is not updatable
+    {"description": 5},
+    {"auto_join": "yes"},
+    {"start_date": "tomorrow"},
+    {"validity_day_of_week": [7]},
+    {"validity_day_of_week": [1, 1]},
+    {"activity_duration_after_publishing": "24 days"},
+    {"loyalty_card": {"points": -1}},
+    {"loyalty_card": {}},
+    {"metadata": []},
+    {"unset_metadata_fields": "a"},
+    {"type": "STANDALONE"},
+    {"type": "STATIC"},
+    {"access_settings": {"assign": {"areas_ids": ["ar_1"]}}},
+    {"start_date": "2030-01-01T00:00:00Z", "expiration_date": "2029-01-01T00:00:00Z"},
+    {"validity_timeframe": {"duration": "PT1H", "interval": "P1D"}},  # needs a start_date
+])
+def test_invalid_update_bodies_are_400(stack: Stack, world: dict[str, Any], body: dict[str, Any]) -> None:
+    error_of(stack, 400, "invalid_payload", "update_loyalty_program_v1", "PUT", f"/v1/loyalties/{world['campaign']}", body)
+
+
+@pytest.mark.parametrize("query", [{"force": "maybe"}, {"force": "2"}])
+def test_bad_force_is_400(stack: Stack, world: dict[str, Any], query: dict[str, str]) -> None:
+    error_of(stack, 400, "invalid_query_params", "delete_loyalty_program_v1", "DELETE", f"/v1/loyalties/{world['campaign']}",
+             query=query)
+
+
+@pytest.mark.parametrize("ref", [UNKNOWN, "No%20such%20campaign", "camp_", "x" * 300])
+@pytest.mark.parametrize("route", [("update_loyalty_program_v1", "PUT", {"description": "x"}),
+                                   ("delete_loyalty_program_v1", "DELETE", None)])
+def test_unknown_campaigns_are_404(stack: Stack, ref: str, route: tuple[str, str, Any]) -> None:
+    name, method, body = route
+    resp = error_of(stack, 404, "not_found", name, method, f"/v1/loyalties/{ref}", body)
+    assert resp["resource_type"] == "campaign"
