@@ -139,6 +139,8 @@ BUDGETS: dict[str, Budget] = {
         "GetItem async action + Query of the campaign's members (GSI1) + per member a Query of its partition and a "
         "TransactWriteItems (member DELETED, cards, code claims, membership) + UpdateItem (cards counted) + SendMessage "
         "(the next step)", reads=3, writes=1, transactions=1, sends=1),
+    "v1 list members p1": Budget("GetItem campaign + Query of its card list (GSI1) + a counting Query (more follow)", reads=3),
+    "v1 list members filtered": Budget("GetItem campaign + Query of its whole card list (GSI1) + GetItem customer", reads=3),
     "update v1 campaign": Budget("GetItem campaign + UpdateItem conditioned on its version", reads=1, writes=1),
     "delete v1 campaign": Budget("GetItem campaign + TransactWriteItems (campaign marked deleted, name released, async action "
                                  "with its pending job) + SendMessage", reads=1, transactions=1, sends=1),
@@ -735,6 +737,8 @@ class _Scenario:
         self.call("v1 add member (repeat)", "POST", members, {"customer": customer})
         self.v1_code = code
         self.call("v1 get member", "GET", f"{members}/{code}")
+        self.call("v1 list members p1", "GET", members, query={"limit": "1"})
+        self.call("v1 list members filtered", "GET", members, query={"customer": customer})
         self.call("v1 get member by code", "GET", f"/v1/loyalties/members/{code}")
         self.call(None, "POST", f"{members}/{code}/balance", {"points": 500})
         # 100 points that expire, twice: each debit below takes them first and empties (deletes) their bucket

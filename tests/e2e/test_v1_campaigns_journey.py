@@ -55,8 +55,16 @@ def _campaign_life(client: Client) -> None:
     error(client, "PUT", f"/v1/loyalties/{first['id']}", 400, "invalid_payload", {"name": "no"})
     error(client, "PUT", f"/v1/loyalties/{NO_CAMPAIGN}", 404, "not_found", {"description": "x"})
 
-    # delete: an async action, whose worker deletes the cards
+    # members: the campaign's cards as vouchers
     card = client.post(f"/v1/loyalties/{second['id']}/members", {"customer": {"source_id": f"e2e-camp-{tag}"}})
+    client.post(f"/v1/loyalties/{second['id']}/members", {"customer": {"source_id": f"e2e-camp-{tag}-2"}})
+    listed = client.get(f"/v1/loyalties/{second['id']}/members", params={"limit": 1})
+    assert listed["data_ref"] == "vouchers" and listed["total"] == 2
+    client.get(f"/v1/loyalties/{second['id']}/members", params={"limit": 1, "page": 2, "customer": f"e2e-camp-{tag}"})
+    error(client, "GET", f"/v1/loyalties/{second['id']}/members", 400, "invalid_query_params", params={"order": "name"})
+    error(client, "GET", f"/v1/loyalties/{NO_CAMPAIGN}/members", 404, "not_found")
+
+    # delete: an async action, whose worker deletes the cards
     status, deleted = client.request("DELETE", f"/v1/loyalties/{second['id']}")
     assert status == 200 and deleted["async_action_id"].startswith("aa_"), deleted
     eventually(lambda: client.get(f"/v1/async-actions/{deleted['async_action_id']}")["status"] == "DONE")

@@ -166,3 +166,73 @@ def test_a_deleted_campaign_cannot_be_updated_or_joined(stack: Stack) -> None:
     assert update(stack, campaign["id"], {"description": "x"})[0] == 404
     assert add_member(stack, campaign["id"], {"customer": customer["id"]})[0] == 404
     assert stack.call("list_earning_rules_v1", "GET", f"/v1/loyalties/{campaign['id']}/earning-rules")[0] == 404
+
+
+# ---------------------------------------------------------------------------------------------- members list
+def list_members(stack: Stack, ref: str, **query: str) -> tuple[int, Any]:
+    return stack.call("list_members_v1", "GET", f"/v1/loyalties/{ref}/members", query=query or None)
+
+
+def publish(stack: Stack, campaign_id: str, sources: list[str]) -> list[dict[str, Any]]:
+    out = []
+    for source in sources:
+        status, voucher = add_member(stack, campaign_id, {"customer": {"source_id": source}})
+        assert status == 200, voucher
+        out.append(voucher)
+    return out
+
+
+def test_members_are_the_campaign_s_cards_as_vouchers_newest_first(stack: Stack) -> None:
+    campaign = make_campaign(stack, points=5)
+    other = make_campaign(stack, name="Other")
+    cards = publish(stack, campaign["id"], ["m-1", "m-2", "m-3"])
+    publish(stack, other["id"], ["m-1"])
+    status, page = list_members(stack, campaign["id"])
+    assert status == 200, page
+    assert (page["object"], page["data_ref"], page["total"]) == ("list", "vouchers", 3)
+    assert [v["code"] for v in page["vouchers"]] == [c["code"] for c in cards[::-1]]
+    status, one = get_member(stack, campaign["id"], cards[2]["code"])
+    assert page["vouchers"][0] == one  # the same voucher object as get member
+    status, second = list_members(stack, "Loyalty", limit="2", page="2")
+    assert [v["code"] for v in second["vouchers"]] == [cards[0]["code"]] and second["total"] == 3
+    status, oldest = list_members(stack, campaign["id"], order="created_at", limit="1")
+    assert [v["code"] for v in oldest["vouchers"]] == [cards[0]["code"]] and oldest["total"] == 3
+
+
+def test_members_filters(stack: Stack) -> None:
+    campaign = make_campaign(stack)
+    cards = publish(stack, campaign["id"], ["f-1", "f-2", "f-3"])
+    assert balance(stack, campaign["id"], cards[0]["code"], {"points": 10})[0] == 200  # updated last
+    status, page = list_members(stack, campaign["id"], customer="f-2")
+    assert status == 200 and [v["code"] for v in page["vouchers"]] == [cards[1]["code"]] and page["total"] == 1
+    status, page = list_members(stack, campaign["id"], customer=cards[2]["holder_id"])
+    assert [v["code"] for v in page["vouchers"]] == [cards[2]["code"]]
+    assert list_members(stack, campaign["id"], customer="nobody")[1]["total"] == 0
+    assert [v["code"] for v in list_members(stack, campaign["id"], code=cards[1]["code"])[1]["vouchers"]] == [cards[1]["code"]]
+    status, page = stack.call("list_members_v1", "GET", f"/v1/loyalties/{campaign['id']}/members",
+                              query={"ids": cards[0]["id"]})
+    assert [v["id"] for v in page["vouchers"]] == [cards[0]["id"]]
+    after = cards[1]["created_at"]
+    status, page = list_members(stack, campaign["id"], **{"created_at[after]": after, "order": "created_at"})
+    assert [v["code"] for v in page["vouchers"]] == [cards[2]["code"]]
+    status, page = list_members(stack, campaign["id"], **{"created_at[before]": after})
+    assert [v["code"] for v in page["vouchers"]] == [cards[0]["code"]]
+    status, page = list_members(stack, campaign["id"], order="-updated_at", limit="1")
+    assert page["vouchers"][0]["code"] == cards[0]["code"] and page["total"] == 3
+    status, page = list_members(stack, campaign["id"], order="code")
+    assert [v["code"] for v in page["vouchers"]] == sorted(c["code"] for c in cards)
+
+
+def test_members_of_an_unknown_or_deleted_campaign_are_404(stack: Stack) -> None:
+    campaign = make_campaign(stack)
+    publish(stack, campaign["id"], ["d-1"])
+    assert list_members(stack, "camp_0000000000000000000000")[0] == 404
+    assert delete(stack, campaign["id"])[0] == 200
+    assert list_members(stack, campaign["id"])[0] == 404
+    stack.drain()
+    assert store_count(stack, campaign["id"]) == 0
+
+
+def store_count(stack: Stack, campaign_id: str) -> int:
+    db = stack.db()
+    return db.count(db.keys.collection(db.keys.campaign_cards_list(campaign_id)), index="GSI1")

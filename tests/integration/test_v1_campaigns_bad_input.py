@@ -71,3 +71,16 @@ def test_unknown_campaigns_are_404(stack: Stack, ref: str, route: tuple[str, str
     name, method, body = route
     resp = error_of(stack, 404, "not_found", name, method, f"/v1/loyalties/{ref}", body)
     assert resp["resource_type"] == "campaign"
+
+
+@pytest.mark.parametrize("query", [{"limit": "0"}, {"limit": "101"}, {"page": "0"}, {"page": "x"}, {"order": "name"},
+                                   {"created_at[before]": "yesterday"}, {"updated_at[after]": "2024-13-01"},
+                                   {"unknown": "1"}, {"filters[code]": "x"}])
+def test_bad_member_list_parameters_are_400(stack: Stack, world: dict[str, Any], query: dict[str, str]) -> None:
+    error_of(stack, 400, "invalid_query_params", "list_members_v1", "GET", f"/v1/loyalties/{world['campaign']}/members", query=query)
+
+
+@pytest.mark.parametrize("ref", [UNKNOWN, "No%20such%20campaign", "camp_", "x" * 300])
+def test_members_of_unknown_campaigns_are_404(stack: Stack, ref: str) -> None:
+    resp = error_of(stack, 404, "not_found", "list_members_v1", "GET", f"/v1/loyalties/{ref}/members")
+    assert resp["resource_type"] == "campaign"

@@ -37,6 +37,15 @@ def test_b_lists_only_its_own_campaigns(stack: Stack, worlds: dict[str, Any]) ->
         assert status == 200 and [c["id"] for c in page["campaigns"]] == [own["campaign"]] and page["total"] == 1
 
 
+def test_b_lists_only_its_own_campaign_s_members(stack: Stack, worlds: dict[str, Any]) -> None:
+    status, resp = stack.call("list_members_v1", "GET", f"/v1/loyalties/{worlds['a']['campaign']}/members", headers=stack.other_headers)
+    assert status == 404 and resp["key"] == "not_found"
+    for headers, own in ((stack.headers, worlds["a"]), (stack.other_headers, worlds["b"])):
+        status, page = stack.call("list_members_v1", "GET", "/v1/loyalties/Shared%20name/members", headers=headers,
+                                  query={"customer": "iso-a"})
+        assert status == 200 and [v["code"] for v in page["vouchers"]] == ([own["code"]] if own is worlds["a"] else [])
+
+
 def test_a_s_campaign_cannot_be_updated_or_deleted_with_b_keys(stack: Stack, worlds: dict[str, Any]) -> None:
     a = worlds["a"]
     before = [i for i in stack.items() if i["PK"]["S"].startswith("acme#")]

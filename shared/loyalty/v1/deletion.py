@@ -57,7 +57,7 @@ def delete_campaign_step(db: Table, job: DeleteCampaign) -> str:
         return "CONTINUED"
     now = now_iso()
     count = int(item.get("cards_deleted", 0))
-    ended: AsyncAction = {**data, "status": "DONE", "operation_status": "DONE", "updated_at": now, "progress": 100,
+    ended: AsyncAction = {**data, "status": "DONE", "operation_status": "SUCCESS", "updated_at": now, "progress": 100,
                           "result": {"message": f"Campaign {item['campaign_id']} deleted with {count} loyalty card(s)",
                                      "campaign_id": item["campaign_id"], "deleted_cards_count": count,
                                      "force": bool(item.get("force"))},

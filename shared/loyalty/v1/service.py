@@ -455,7 +455,8 @@ def add_member(db: Table, campaign_ref: str, body: MemberAdd, base: str) -> dict
         card = _new_card(campaign, member["id"], customer["id"], code, now)
         initial = int(campaign["voucher"]["loyalty_card"]["points"])
         tx = db.transaction()
-        members.add_member(tx, db, member, [card], scope_id=campaign["id"], codes=[code])
+        members.add_member(tx, db, member, [card], scope_id=campaign["id"], codes=[code],
+                           card_list=db.keys.campaign_cards_list(campaign["id"]))
         if initial > 0:
             cards.add_transaction(tx, db, ledger.card_transaction(card, "ADMIN_CREDIT", initial, "Initial points", "APPROVED"))
         try:

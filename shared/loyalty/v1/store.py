@@ -245,3 +245,27 @@ def retire_campaign_delete(db: Table, async_action_id: str, ended: AsyncAction, 
     the marker still holds this retire send (label `action`)."""
     db.transaction().update("action", db.keys.async_action(async_action_id), "SET #d = :data REMOVE JOBPK, JOBSK, job",
                             condition="job = :job", names={"#d": "data"}, values={"data": ended, "job": job_json}).commit()
+
+
+def list_campaign_items(db: Table, collection: str, *, want: int | None, descending: bool,
+                        limit: int = MAX_SORTED) -> tuple[list[dict[str, Any]], bool]:
+    """Items of one of a campaign's GSI1 lists (`db.keys.campaign_cards_list` / `campaign_transactions_list`), in id (=
+    creation) order: the first `want` of them (all when None, at most `limit`); and whether the list holds more."""
+    partition = db.keys.collection(collection)
+    pk, _ = key_names(GSI1)
+    kw: dict[str, Any] = {"key_condition": f"{pk} = :pk", "IndexName": GSI1, "ConsistentRead": False,
+                          "ScanIndexForward": not descending}
+    cap = limit if want is None else min(want, limit)
+    read: list[dict[str, Any]] = []
+    while True:
+        kw["Limit"] = cap - len(read) + (1 if want is None else 0)
+        items, last = db.query(partition, **kw)
+        read += items
+        if last is None or len(read) >= cap:
+            return read[:cap], last is not None or len(read) > cap
+        kw["ExclusiveStartKey"] = last
+
+
+def count_campaign_items(db: Table, collection: str) -> int:
+    """How many items one of a campaign's GSI1 lists holds (Queries with Select=COUNT)."""
+    return db.count(db.keys.collection(collection), index=GSI1)
