@@ -6,7 +6,7 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from loyalty.api.app import base_url, entry, make_app, query_params, table
-from loyalty.v1 import cards
+from loyalty.v1 import service as campaigns
 
 app = make_app()
 
@@ -21,7 +21,7 @@ def list_members(
                                                                   "default -created_at.")] = None,
     code: Annotated[str | None, Query(max_length=255, description="Only the card with this code.")] = None,
 ) -> dict:
-    return cards.list_members(table(app), campaignId, query_params(app), base_url(app))
+    return campaigns.list_members(table(app), campaignId, query_params(app), base_url(app))
 
 
 handler = entry(app)

@@ -123,6 +123,7 @@ V1_GET_MEMBER_BY_CODE = "GET /v1/loyalties/members/{memberId}"
 V1_VOUCHER_OPS = (V1_ADD_MEMBER, V1_GET_MEMBER, V1_GET_MEMBER_BY_CODE)
 V1_CAMPAIGN_OPS = ("POST /v1/loyalties", "GET /v1/loyalties/{campaignId}", "PUT /v1/loyalties/{campaignId}")
 V1_LIST_CAMPAIGNS = "GET /v1/loyalties"
+V1_LIST_MEMBERS = "GET /v1/loyalties/{campaignId}/members"
 V1_CUSTOMER_OPS = ("POST /v1/customers", "GET /v1/customers/{customerId}")
 LIST_METADATA_SCHEMAS = "GET /v1/metadata-schemas"
 NULL_TYPE = r"^None is not of type"
@@ -185,6 +186,9 @@ ALLOW_LIST: tuple[Rule, ...] = (
          reason="A31: v1 answers null for unset fields, as both v1 seed examples do, where the v1 schema types them non-nullable."),
     Rule("A31-campaign", V1_CAMPAIGN_OPS, r"\$\.(category|start_date|expiration_date|updated_at)", keyword="type", message=NULL_TYPE,
          reason="A31: the same v1 nullability for the loyalty campaign (unset category, dates; updated_at before the first update)."),
+    Rule("A31-vouchers", (V1_LIST_MEMBERS,), r"\$\.vouchers\[\*\]\.(category|category_id|start_date|expiration_date|validity_timeframe|"
+         r"validity_day_of_week|additional_info|loyalty_card\.next_expiration_date|redemption\.quantity)", keyword="type",
+         message=NULL_TYPE, reason="A31: the same v1 nullability for each voucher (loyalty card) of the members list."),
     Rule("A31-campaigns", (V1_LIST_CAMPAIGNS,), r"\$\.campaigns\[\*\]\.(category|start_date|expiration_date|updated_at)", keyword="type",
          message=NULL_TYPE, reason="A31: the same v1 nullability for each loyalty campaign of the list."),
     Rule("A31-customer", V1_CUSTOMER_OPS, r"\$\.(updated_at|address\.(city|state|line_1|line_2|country|postal_code))", keyword="type",

@@ -12,7 +12,8 @@ from loyalty.core.errors import LoyaltyError
 from loyalty.customers import service as customers
 from loyalty.db.table import Table
 from loyalty.members.store import card_from_row
-from loyalty.v1 import service, store
+from loyalty.v1 import store
+from loyalty.v1.lookup import require_campaign, voucher_view
 
 DEFAULT_LIMIT = 10
 MAX_LIMIT = 100
@@ -109,14 +110,14 @@ def list_members(db: Table, campaign_ref: str, pairs: Iterable[tuple[str, str]],
     and by creation: one Query of the campaign's card list (+ a counting Query when more follow); otherwise the whole
     list is read (at most store.MAX_SORTED cards)."""
     params = ListParams(pairs, MEMBER_ORDERS, MEMBER_FILTERS)
-    campaign = service.get_campaign(db, campaign_ref)
+    campaign = require_campaign(db, campaign_ref)
     collection = db.keys.campaign_cards_list(campaign["id"])
     by_creation = params.order.lstrip("-") == "created_at"
     if by_creation and not params.filters and not params.ids:
         items, more = store.list_campaign_items(db, collection, want=params.page * params.limit, descending=params.descending)
         total = store.count_campaign_items(db, collection) if more else len(items)
         cards = [card_from_row(item) for item in params.window(items)]
-        return _members_page([service.voucher_view(card, base) for card in cards], total)
+        return _members_page([voucher_view(card, base) for card in cards], total)
     items, more = store.list_campaign_items(db, collection, want=None, descending=params.descending)
     if more:
         raise invalid_query(f"This campaign has more than {store.MAX_SORTED:,} cards: list them by created_at without filters")
@@ -132,7 +133,7 @@ def list_members(db: Table, campaign_ref: str, pairs: Iterable[tuple[str, str]],
     if not by_creation:
         field = params.order.lstrip("-")
         kept.sort(key=lambda card: str(card.get(field) or card.get("created_at") or ""), reverse=params.descending)
-    return _members_page([service.voucher_view(card, base) for card in params.window(kept)], len(kept))
+    return _members_page([voucher_view(card, base) for card in params.window(kept)], len(kept))
 
 
 def _members_page(vouchers: list[dict[str, Any]], total: int) -> dict[str, Any]:

@@ -3,14 +3,12 @@ the campaign earning-rule endpoints (loyalty.v1.earning) are served from here to
 
 from __future__ import annotations
 
-import base64
 import calendar
-import hashlib
 import random
 import time
 from datetime import datetime
 from typing import Any
-from urllib.parse import quote, unquote
+from urllib.parse import unquote
 
 from loyalty.cards import buckets, ledger
 from loyalty.cards import store as cards
@@ -27,17 +25,22 @@ from loyalty.jobs.models import DeleteCampaign
 from loyalty.jobs.queue import enqueue
 from loyalty.members import store as members
 from loyalty.members.codes import generate_code
-from loyalty.members.records import AsyncAction, Card, CodeClaim, Member
+from loyalty.members.records import AsyncAction, Card, Member
 from loyalty.members.service import new_card
 from loyalty.v1 import store
+from loyalty.v1.cards import list_members as list_members
 from loyalty.v1.earning import create_earning_rules as create_earning_rules
 from loyalty.v1.earning import delete_earning_rule as delete_earning_rule
 from loyalty.v1.earning import get_earning_rule as get_earning_rule
 from loyalty.v1.earning import list_earning_rules as list_earning_rules
 from loyalty.v1.earning import set_earning_rule_active as set_earning_rule_active
 from loyalty.v1.earning import update_earning_rule as update_earning_rule
+from loyalty.v1.lookup import card_by_code as card_by_code
+from loyalty.v1.lookup import held_card as _held_card
+from loyalty.v1.lookup import require_campaign as _require_campaign
+from loyalty.v1.lookup import voucher_not_found as _voucher_not_found
+from loyalty.v1.lookup import voucher_view as voucher_view
 from loyalty.v1.models import (
-    MAX_CODE_LENGTH,
     BalanceUpdate,
     CodeConfig,
     LoyaltyCampaignCreate,
@@ -54,10 +57,6 @@ CODE_ATTEMPTS = 5
 def _duplicate_campaign(name: str) -> LoyaltyError:
     return LoyaltyError(409, "duplicate_found", "Duplicated resource found", f"Duplicated campaign exists with name {name}",
                         resource_type="campaign", resource_id=name)
-
-
-def _voucher_not_found(code: str) -> LoyaltyError:
-    return not_found("voucher", code)
 
 
 def _already_published(voucher_id: str) -> LoyaltyError:
@@ -145,18 +144,6 @@ def create_campaign(db: Table, body: LoyaltyCampaignCreate) -> dict[str, Any]:
         if conflict.failed("name"):
             raise _duplicate_campaign(body.name) from None
         raise
-    return campaign
-
-
-def _find_campaign(db: Table, campaign_ref: str) -> dict[str, Any] | None:
-    """A campaign by id, else by name (the v1 path accepts either)."""
-    return store.find_campaign(db, campaign_ref)
-
-
-def _require_campaign(db: Table, campaign_ref: str) -> dict[str, Any]:
-    campaign = _find_campaign(db, campaign_ref)
-    if campaign is None or campaign.get("campaign_type") != "LOYALTY_PROGRAM":
-        raise not_found("campaign", unquote(campaign_ref))
     return campaign
 
 
@@ -289,66 +276,6 @@ def delete_campaign(db: Table, campaign_ref: str, force: bool | None, request_id
 
 
 # ---------------------------------------------------------------------------------------------- vouchers (cards)
-def _asset(kind: str, card: Card, base: str) -> dict[str, str]:
-    digest = hashlib.sha256(f"{kind}:{card['voucher_id']}:{card['code']}".encode()).digest()
-    asset_id = base64.urlsafe_b64encode(digest).decode().rstrip("=")
-    return {"id": asset_id, "url": f"{base}/v1/assets/{kind}/{asset_id}"}
-
-
-def voucher_view(card: Card, base: str) -> dict[str, Any]:
-    """A v1 loyalty card as the LoyaltyMember voucher object of the seeds."""
-    code = card.get("code") or ""
-    path = f"/v1/vouchers/{quote(code, safe='')}"
-    pending = max(card.get("pending_total", 0) - card.get("pending_activated", 0) - card.get("pending_canceled", 0), 0)
-    out: dict[str, Any] = {
-        "id": card["voucher_id"],
-        "code": code,
-        "campaign": card["campaign"],
-        "campaign_id": card["campaign_id"],
-        "category": None,
-        "category_id": None,
-        "categories": [],
-        "type": "LOYALTY_CARD",
-        "discount": None,
-        "gift": None,
-        "loyalty_card": {
-            "points": card.get("total", 0),
-            "balance": card.get("balance", 0),
-            "next_expiration_date": (card.get("next_expiration") or {}).get("date"),
-            "next_expiration_points": (card.get("next_expiration") or {}).get("points", 0),
-            "pending_points": pending,
-            "expired_points": card.get("expired", 0),
-            "subtracted_points": card.get("subtracted", 0),
-        },
-        "start_date": card.get("start_date"),
-        "expiration_date": card.get("expiration_date"),
-        "validity_timeframe": card.get("validity_timeframe"),
-        "validity_day_of_week": card.get("validity_day_of_week"),
-    }
-    if card.get("validity_hours"):
-        out["validity_hours"] = card["validity_hours"]
-    out.update({
-        "active": True,
-        "additional_info": None,
-        "metadata": {},
-        "assets": {"qr": _asset("qr", card, base), "barcode": _asset("barcode", card, base)},
-        "is_referral_code": False,
-        "created_at": card["created_at"],
-        "updated_at": card.get("updated_at"),
-        "holder_id": card["holder_id"],
-        "redemption": {
-            "quantity": card.get("redemption_quantity"),
-            "redeemed_quantity": 0,
-            "redeemed_points": card.get("spent", 0),
-            "object": "list",
-            "url": f"{path}/redemptions?page=1&limit=10",
-        },
-        "publish": {"object": "list", "count": 1, "url": f"{path}/publications?page=1&limit=10"},
-        "object": "voucher",
-    })
-    return out
-
-
 def _plus_duration(start_iso: str, duration: str) -> str:
     """`start_iso` moved forward by an ISO 8601 duration, in the API's timestamp format."""
     start = datetime.fromisoformat(start_iso.replace("Z", "+00:00"))
@@ -394,10 +321,6 @@ def _require_publishable(campaign: dict[str, Any]) -> None:
         raise _not_active(campaign, f"Given campaign starts at {campaign['start_date']}")
     if campaign.get("expiration_date") and now > campaign["expiration_date"]:
         raise _not_active(campaign, f"Given campaign expired at {campaign['expiration_date']}")
-
-
-def _held_card(db: Table, claim: CodeClaim) -> Card | None:
-    return members.get_card(db, claim["member_id"], claim["card_id"])
 
 
 def _existing_card(db: Table, campaign: dict[str, Any], customer_id: str, wanted: str | None) -> Card | None:
@@ -486,32 +409,9 @@ def _generated_code(config: dict[str, Any]) -> str:
         raise _no_voucher(f"The campaign's {unusable}") from None
 
 
-def _card_by_code(db: Table, campaign_ref: str | None, member_ref: str) -> Card:
-    """A v1 card by its code (the v1 memberId), optionally only within one campaign (id or name); 404 `voucher`."""
-    code = unquote(member_ref)
-    if not code or len(code) > MAX_CODE_LENGTH:
-        raise _voucher_not_found(code)
-    claim = members.get_card_by_code(db, code)
-    card = _held_card(db, claim) if claim else None
-    if card is None or "voucher_id" not in card:  # a v2 program card is not a v1 voucher
-        raise _voucher_not_found(code)
-    if campaign_ref is not None:
-        ref = unquote(campaign_ref)
-        if ref != card["campaign_id"]:
-            campaign = None if CAMPAIGN_ID.fullmatch(ref) else _find_campaign(db, ref)
-            if campaign is None or campaign["id"] != card["campaign_id"]:
-                raise _voucher_not_found(code)
-    return card
-
-
-def card_by_code(db: Table, campaign_ref: str | None, member_ref: str) -> Card:
-    """A v1 card by its code (the v1 memberId), optionally only within one campaign (id or name); 404 `voucher`."""
-    return _card_by_code(db, campaign_ref, member_ref)
-
-
 def get_member(db: Table, campaign_ref: str | None, member_ref: str, base: str) -> dict[str, Any]:
     """GET /v1/loyalties[/{campaignId}]/members/{memberId}: the card with this code."""
-    return voucher_view(_card_by_code(db, campaign_ref, member_ref), base)
+    return voucher_view(card_by_code(db, campaign_ref, member_ref), base)
 
 
 BALANCE_WRITE_ATTEMPTS = 32
@@ -533,7 +433,7 @@ def update_balance(db: Table, campaign_ref: str | None, member_ref: str, body: B
             body.expiration_type or ("CUSTOM_DATE" if body.expiration_date else ""), "NO_EXPIRATION")
         details["points"] = {"total": body.points, "expiration_date": body.expiration_date, "expiration_type": expiration_type}
     deltas = ledger.deltas_for(tx_type, amount)
-    card = _card_by_code(db, campaign_ref, member_ref)
+    card = card_by_code(db, campaign_ref, member_ref)
     for attempt in range(BALANCE_WRITE_ATTEMPTS):
         read = {"balance": card.get("balance", 0), "total": card.get("total", 0)}
         if tx_type == "ADMIN_DEBIT" and read["balance"] < amount:
