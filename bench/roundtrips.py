@@ -141,6 +141,10 @@ BUDGETS: dict[str, Budget] = {
         "(the next step)", reads=3, writes=1, transactions=1, sends=1),
     "v1 list members p1": Budget("GetItem campaign + Query of its card list (GSI1) + a counting Query (more follow)", reads=3),
     "v1 list members filtered": Budget("GetItem campaign + Query of its whole card list (GSI1) + GetItem customer", reads=3),
+    "v1 card transactions": Budget("GetItem code claim + GetItem card + Query of its transactions", reads=3),
+    "v1 card transactions by code": Budget("GetItem code claim + GetItem card + Query of its transactions", reads=3),
+    "v1 campaign transactions": Budget("GetItem campaign + Query of its transaction list (GSI1) + BatchGetItem of the page's "
+                                       "cards (their voucher ids)", reads=3),
     "update v1 campaign": Budget("GetItem campaign + UpdateItem conditioned on its version", reads=1, writes=1),
     "delete v1 campaign": Budget("GetItem campaign + TransactWriteItems (campaign marked deleted, name released, async action "
                                  "with its pending job) + SendMessage", reads=1, transactions=1, sends=1),
@@ -747,6 +751,9 @@ class _Scenario:
         self.call("v1 balance", "POST", f"{members}/{code}/balance", {"points": -100})
         self.call(None, "POST", f"/v1/loyalties/members/{code}/balance", expiring)
         self.call("v1 balance by code", "POST", f"/v1/loyalties/members/{code}/balance", {"points": -100})
+        self.call("v1 card transactions", "GET", f"{members}/{code}/transactions", query={"limit": "2"})
+        self.call("v1 card transactions by code", "GET", f"/v1/loyalties/members/{code}/transactions")
+        self.call("v1 campaign transactions", "GET", f"/v1/loyalties/{campaign}/transactions", query={"limit": "5"})
         rules = f"/v1/loyalties/{campaign}/earning-rules"
         rule = self.call("create v1 earning rules", "POST", rules, [
             {"event": "order.paid", "loyalty": {"type": "PROPORTIONAL", "calculation_type": "ORDER_AMOUNT",

@@ -64,6 +64,20 @@ def _campaign_life(client: Client) -> None:
     error(client, "GET", f"/v1/loyalties/{second['id']}/members", 400, "invalid_query_params", params={"order": "name"})
     error(client, "GET", f"/v1/loyalties/{NO_CAMPAIGN}/members", 404, "not_found")
 
+    # transactions: a card's and the campaign's, in the v1 shape, page by page
+    code = card["code"]
+    for points in (100, -30):
+        client.post(f"/v1/loyalties/{second['id']}/members/{code}/balance", {"points": points, "reason": "e2e"})
+    txs = client.get(f"/v1/loyalties/{second['id']}/members/{code}/transactions", params={"limit": 1})
+    assert txs["data"][0]["type"] == "POINTS_REMOVAL" and txs["has_more"] is True
+    client.get(f"/v1/loyalties/members/{code}/transactions", params={"starting_after_id": txs["more_starting_after"]})
+    client.get(f"/v1/loyalties/{second['id']}/transactions", params={"limit": 1, "order": "id"})
+    error(client, "GET", f"/v1/loyalties/members/{code}/transactions", 400, "invalid_query_params", params={"limit": 0})
+    error(client, "GET", f"/v1/loyalties/{second['id']}/transactions", 400, "invalid_query_params", params={"order": "x"})
+    error(client, "GET", f"/v1/loyalties/{NO_CAMPAIGN}/members/{code}/transactions", 404, "not_found")
+    error(client, "GET", f"/v1/loyalties/{NO_CAMPAIGN}/transactions", 404, "not_found")
+    error(client, "GET", "/v1/loyalties/members/NO-SUCH-CODE/transactions", 404, "not_found")
+
     # delete: an async action, whose worker deletes the cards
     status, deleted = client.request("DELETE", f"/v1/loyalties/{second['id']}")
     assert status == 200 and deleted["async_action_id"].startswith("aa_"), deleted

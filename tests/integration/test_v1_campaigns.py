@@ -236,3 +236,68 @@ def test_members_of_an_unknown_or_deleted_campaign_are_404(stack: Stack) -> None
 def store_count(stack: Stack, campaign_id: str) -> int:
     db = stack.db()
     return db.count(db.keys.collection(db.keys.campaign_cards_list(campaign_id)), index="GSI1")
+
+
+# ---------------------------------------------------------------------------------------------- transactions
+def card_transactions(stack: Stack, code: str, campaign: str | None = None, **query: str) -> tuple[int, Any]:
+    if campaign is None:
+        return stack.call("list_loyalty_card_transactions_by_code_v1", "GET", f"/v1/loyalties/members/{code}/transactions",
+                          query=query or None)
+    return stack.call("list_loyalty_card_transactions_v1", "GET", f"/v1/loyalties/{campaign}/members/{code}/transactions",
+                      query=query or None)
+
+
+def test_a_card_s_transactions_in_the_v1_shape_newest_first(stack: Stack) -> None:
+    campaign = make_campaign(stack, points=20)
+    card = publish(stack, campaign["id"], ["t-1"])[0]
+    assert balance(stack, campaign["id"], card["code"], {"points": 100, "reason": "Welcome", "source_id": "add-1"})[0] == 200
+    assert balance(stack, campaign["id"], card["code"], {"points": -30, "reason": "Fix"})[0] == 200
+    status, page = card_transactions(stack, card["code"], campaign["id"])
+    assert status == 200, page
+    assert (page["object"], page["data_ref"], page["has_more"], page["more_starting_after"]) == ("list", "data", False, None)
+    assert [t["type"] for t in page["data"]] == ["POINTS_REMOVAL", "POINTS_ADDITION", "POINTS_ADDITION"]
+    removal, addition = page["data"][0], page["data"][1]
+    assert removal["details"]["balance"] == {"type": "loyalty_card", "total": 120, "object": "balance", "points": -30,
+                                             "balance": 90, "operation_type": "MANUAL",
+                                             "related_object": {"id": card["id"], "type": "voucher"}}
+    assert (addition["source_id"], addition["reason"], addition["voucher_id"], addition["campaign_id"]) == (
+        "add-1", "Welcome", card["id"], campaign["id"])
+    assert addition["details"]["balance"]["balance"] == 120 and addition["related_transaction_id"] is None
+    # paging: has_more and more_starting_after lead on; by code alone the same list
+    status, first = card_transactions(stack, card["code"], None, limit="2")
+    assert first["has_more"] is True and first["more_starting_after"] == first["data"][-1]["id"]
+    status, rest = card_transactions(stack, card["code"], None, limit="2", starting_after_id=first["more_starting_after"])
+    assert [t["id"] for t in first["data"] + rest["data"]] == [t["id"] for t in page["data"]] and rest["has_more"] is False
+    status, oldest = card_transactions(stack, card["code"], None, order="id")
+    assert [t["id"] for t in oldest["data"]] == [t["id"] for t in page["data"]][::-1]
+    status, one = card_transactions(stack, card["code"], None, **{"filters[id][conditions][$in]": removal["id"]})
+    assert [t["id"] for t in one["data"]] == [removal["id"]]
+
+
+def test_a_card_of_another_campaign_or_unknown_code_is_404(stack: Stack) -> None:
+    campaign, other = make_campaign(stack), make_campaign(stack, name="Other")
+    card = publish(stack, campaign["id"], ["t-2"])[0]
+    status, body = card_transactions(stack, card["code"], other["id"])
+    assert_error(status, body, 404, "not_found")
+    assert body["resource_type"] == "voucher"
+    assert card_transactions(stack, "NO-SUCH-CODE")[0] == 404
+
+
+def test_the_campaign_s_transactions_span_its_cards(stack: Stack) -> None:
+    campaign, other = make_campaign(stack), make_campaign(stack, name="Other")
+    cards = publish(stack, campaign["id"], ["c-1", "c-2"])
+    foreign = publish(stack, other["id"], ["c-1"])[0]
+    for card, points in ((cards[0], 10), (cards[1], 20), (foreign, 30), (cards[0], 40)):
+        assert balance(stack, card["campaign_id"], card["code"], {"points": points})[0] == 200
+    status, page = stack.call("list_loyalty_campaign_transactions_v1", "GET", f"/v1/loyalties/{campaign['id']}/transactions")
+    assert status == 200, page
+    assert [(t["voucher_id"], t["details"]["balance"]["points"]) for t in page["data"]] == [
+        (cards[0]["id"], 40), (cards[1]["id"], 20), (cards[0]["id"], 10)]
+    status, page = stack.call("list_loyalty_campaign_transactions_v1", "GET", "/v1/loyalties/Loyalty/transactions",
+                              query={"filters[voucher_id][conditions][$is]": cards[1]["id"]})
+    assert [t["voucher_id"] for t in page["data"]] == [cards[1]["id"]]
+    status, first = stack.call("list_loyalty_campaign_transactions_v1", "GET", f"/v1/loyalties/{campaign['id']}/transactions",
+                               query={"limit": "2", "order": "id"})
+    assert [t["details"]["balance"]["points"] for t in first["data"]] == [10, 20] and first["has_more"] is True
+    status, body = stack.call("list_loyalty_campaign_transactions_v1", "GET", "/v1/loyalties/camp_0000000000000000000000/transactions")
+    assert_error(status, body, 404, "not_found")

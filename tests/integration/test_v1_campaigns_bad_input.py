@@ -15,8 +15,11 @@ UNKNOWN = "camp_0000000000000000000000"
 
 @pytest.fixture(scope="module")
 def world(module_stack: Stack) -> dict[str, Any]:
-    """One campaign to aim at."""
-    return {"campaign": make_campaign(module_stack, name="Bad input")["id"]}
+    """One campaign with one card to aim at."""
+    campaign = make_campaign(module_stack, name="Bad input")["id"]
+    status, card = module_stack.call("add_member_v1", "POST", f"/v1/loyalties/{campaign}/members", {"customer": {"source_id": "bad-1"}})
+    assert status == 200, card
+    return {"campaign": campaign, "code": card["code"]}
 
 
 @pytest.fixture
@@ -84,3 +87,29 @@ def test_bad_member_list_parameters_are_400(stack: Stack, world: dict[str, Any],
 def test_members_of_unknown_campaigns_are_404(stack: Stack, ref: str) -> None:
     resp = error_of(stack, 404, "not_found", "list_members_v1", "GET", f"/v1/loyalties/{ref}/members")
     assert resp["resource_type"] == "campaign"
+
+
+TRANSACTION_LISTS = [("list_loyalty_campaign_transactions_v1", "/v1/loyalties/{campaign}/transactions"),
+                     ("list_loyalty_card_transactions_v1", "/v1/loyalties/{campaign}/members/{code}/transactions"),
+                     ("list_loyalty_card_transactions_by_code_v1", "/v1/loyalties/members/{code}/transactions")]
+
+
+@pytest.mark.parametrize("query", [{"limit": "0"}, {"limit": "101"}, {"order": "created_at"}, {"starting_after_id": "x"},
+                                   {"starting_after_id": "vtx_0c9dd3c2e392f78613"}, {"page": "2"}, {"unknown": "1"},
+                                   {"filters[code][conditions][$is]": "x"}])
+@pytest.mark.parametrize(("name", "path"), TRANSACTION_LISTS)
+def test_bad_transaction_list_parameters_are_400(stack: Stack, world: dict[str, Any], name: str, path: str,
+                                                 query: dict[str, str]) -> None:
+    error_of(stack, 400, "invalid_query_params", name, "GET", path.format(**world), query=query)
+
+
+@pytest.mark.parametrize(("name", "path", "resource"), [
+    ("list_loyalty_campaign_transactions_v1", f"/v1/loyalties/{UNKNOWN}/transactions", "campaign"),
+    ("list_loyalty_card_transactions_v1", "/v1/loyalties/{campaign}/members/NO-SUCH/transactions", "voucher"),
+    ("list_loyalty_card_transactions_v1", f"/v1/loyalties/{UNKNOWN}/members/{{code}}/transactions", "voucher"),
+    ("list_loyalty_card_transactions_by_code_v1", "/v1/loyalties/members/NO-SUCH/transactions", "voucher"),
+])
+def test_transactions_of_unknown_campaigns_or_cards_are_404(stack: Stack, world: dict[str, Any], name: str, path: str,
+                                                            resource: str) -> None:
+    resp = error_of(stack, 404, "not_found", name, "GET", path.format(**world))
+    assert resp["resource_type"] == resource

@@ -22,7 +22,10 @@ def worlds(module_stack: Stack) -> dict[str, Any]:
         status, card = module_stack.call("add_member_v1", "POST", f"/v1/loyalties/{campaign['id']}/members",
                                          {"customer": {"source_id": f"iso-{project}"}}, headers=headers)
         assert status == 200, card
-        out[project] = {"campaign": campaign["id"], "code": card["code"]}
+        status, _ = module_stack.call("update_loyalty_card_balance_v1", "POST",
+                                      f"/v1/loyalties/{campaign['id']}/members/{card['code']}/balance", {"points": 10}, headers=headers)
+        assert status == 200
+        out[project] = {"campaign": campaign["id"], "code": card["code"], "voucher": card["id"]}
     return out
 
 
@@ -44,6 +47,18 @@ def test_b_lists_only_its_own_campaign_s_members(stack: Stack, worlds: dict[str,
         status, page = stack.call("list_members_v1", "GET", "/v1/loyalties/Shared%20name/members", headers=headers,
                                   query={"customer": "iso-a"})
         assert status == 200 and [v["code"] for v in page["vouchers"]] == ([own["code"]] if own is worlds["a"] else [])
+
+
+def test_a_s_transactions_are_not_found_with_b_keys(stack: Stack, worlds: dict[str, Any]) -> None:
+    a = worlds["a"]
+    for name, path in (("list_loyalty_campaign_transactions_v1", f"/v1/loyalties/{a['campaign']}/transactions"),
+                       ("list_loyalty_card_transactions_v1", f"/v1/loyalties/{a['campaign']}/members/{a['code']}/transactions"),
+                       ("list_loyalty_card_transactions_by_code_v1", f"/v1/loyalties/members/{a['code']}/transactions")):
+        status, resp = stack.call(name, "GET", path, headers=stack.other_headers)
+        assert status == 404 and resp["key"] == "not_found", (name, resp)
+    status, page = stack.call("list_loyalty_campaign_transactions_v1", "GET", "/v1/loyalties/Shared%20name/transactions",
+                              headers=stack.other_headers)
+    assert status == 200 and all(t["voucher_id"] != a["voucher"] for t in page["data"])
 
 
 def test_a_s_campaign_cannot_be_updated_or_deleted_with_b_keys(stack: Stack, worlds: dict[str, Any]) -> None:

@@ -272,6 +272,11 @@ def get_card(db: Table, member_id: str, card_id: str) -> Card | None:
     return card_from_row(item) if item else None
 
 
+def get_cards(db: Table, refs: list[tuple[str, str]]) -> list[Card]:
+    """Cards by (member id, card id), in one BatchGetItem per 100; the absent ones left out."""
+    return [card_from_row(item) for item in db.get_many([db.keys.card(m, c) for m, c in refs])] if refs else []
+
+
 def get_card_by_code(db: Table, code: str) -> CodeClaim | None:
     """The code claim `{member_id, card_id}` of a card code."""
     return cast(CodeClaim | None, db.get(db.keys.card_code(code)))

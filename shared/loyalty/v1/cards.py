@@ -3,17 +3,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import re
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+from loyalty.cards.store import transaction_from_row
+from loyalty.core import ids
 from loyalty.core.clock import normalize_iso
 from loyalty.core.errors import LoyaltyError
 from loyalty.customers import service as customers
 from loyalty.db.table import Table
+from loyalty.members import store as members_store
 from loyalty.members.store import card_from_row
 from loyalty.v1 import store
-from loyalty.v1.lookup import require_campaign, voucher_view
+from loyalty.v1.lookup import card_by_code, require_campaign, voucher_view
 
 DEFAULT_LIMIT = 10
 MAX_LIMIT = 100
@@ -138,3 +142,138 @@ def list_members(db: Table, campaign_ref: str, pairs: Iterable[tuple[str, str]],
 
 def _members_page(vouchers: list[dict[str, Any]], total: int) -> dict[str, Any]:
     return {"object": "list", "data_ref": "vouchers", "vouchers": vouchers, "total": total}
+
+
+# ---------------------------------------------------------------------------------------------- transactions
+V1_TYPES = {
+    "POINTS_EARNED": "POINTS_ACCRUAL",
+    "PENDING_POINTS_ACTIVATED": "PENDING_POINTS_ACTIVATION",
+    "ADMIN_CREDIT": "POINTS_ADDITION",
+    "ADMIN_DEBIT": "POINTS_REMOVAL",
+    "POINTS_EXPIRED": "POINTS_EXPIRATION",
+    "ADMIN_POINTS_EXPIRATION": "POINTS_EXPIRATION",
+    "POINTS_SPENT_ON_REWARD": "POINTS_REDEMPTION",
+    "POINTS_SPENT_ON_ORDER": "POINTS_REDEMPTION",
+    "POINTS_RETURNED": "POINTS_REFUND",
+    "POINTS_TRANSFER_IN": "POINTS_TRANSFER_IN",
+    "POINTS_TRANSFER_OUT": "POINTS_TRANSFER_OUT",
+}
+"""The v1 transaction type of each card transaction type (earning-map §6); the others (pending points added or canceled,
+purchased points) have no v1 transaction and are not listed."""
+AUTOMATIC = {"POINTS_ACCRUAL", "PENDING_POINTS_ACTIVATION", "POINTS_EXPIRATION", "POINTS_REDEMPTION", "POINTS_REFUND"}
+PASSED_DETAILS = ("order", "event", "earning_rule", "segment", "loyalty_tier", "holder_loyalty_tier", "custom_event",
+                  "event_schema", "redemption", "rollback", "reward", "pending_points", "destination_voucher", "source_voucher")
+"""Card transaction details that the v1 transaction shows as they are."""
+TRANSACTION_ORDERS = ("-id", "id")
+_FILTER = re.compile(r"filters\[(id|voucher_id)\]\[conditions\]\[\$(is|is_not|in|not_in)\](\[\d*\])?")
+
+
+def transaction_view(ctx: Mapping[str, Any], voucher_id: str | None) -> dict[str, Any]:
+    """A card transaction as the v1 LoyaltyCardTransaction (`details.balance` with the points moved, and the card's total
+    and balance after it when the write recorded them)."""
+    kind = V1_TYPES[ctx["type"]]
+    details = ctx.get("details") or {}
+    after = details.get("balance_after") or {}
+    balance: dict[str, Any] = {"type": "loyalty_card", **({"total": after["total"]} if "total" in after else {}),
+                               "object": "balance", "points": int((details.get("points") or {}).get("total", 0)),
+                               **({"balance": after["balance"]} if "balance" in after else {}),
+                               "operation_type": "AUTOMATIC" if kind in AUTOMATIC else "MANUAL",
+                               "related_object": {"id": voucher_id, "type": "voucher"}}
+    return {
+        "id": ctx["id"],
+        "source_id": details.get("source_id"),
+        "voucher_id": voucher_id,
+        "campaign_id": ctx["program_id"],
+        "source": "Automation" if kind in ("POINTS_ACCRUAL", "PENDING_POINTS_ACTIVATION", "POINTS_EXPIRATION") else "API",
+        "reason": details.get("reason"),
+        "type": kind,
+        "details": {"balance": balance, **{name: details[name] for name in PASSED_DETAILS if details.get(name) is not None}},
+        "related_transaction_id": details.get("related_transaction_id"),
+        "created_at": ctx["created_at"],
+    }
+
+
+class TransactionParams:
+    """The query string of a v1 transactions list: `limit` (1-100, default 10), `order` (id / -id, default -id),
+    `starting_after_id`, and `filters[id|voucher_id][conditions][$is|$is_not|$in|$not_in]`."""
+
+    def __init__(self, pairs: Iterable[tuple[str, str]], filter_fields: tuple[str, ...]) -> None:
+        self.limit, self.order, self.after = DEFAULT_LIMIT, "-id", None
+        self.conditions: list[tuple[str, str, set[str]]] = []
+        seen: set[str] = set()
+        for name, value in pairs:
+            matched = _FILTER.fullmatch(name)
+            if matched and matched.group(1) in filter_fields:
+                values = {v for v in value.split(",") if v}
+                self.conditions.append((matched.group(1), matched.group(2), values))
+                continue
+            if name == "filters[junction]" and value in ("and", "AND"):
+                continue
+            if name in seen:
+                raise invalid_query(f"Query parameter '{name}' is given more than once")
+            seen.add(name)
+            if name == "limit":
+                self.limit = _number(name, value, MAX_LIMIT)
+            elif name == "order":
+                if value not in TRANSACTION_ORDERS:
+                    raise invalid_query("Query parameter 'order' must be one of: id, -id")
+                self.order = value
+            elif name == "starting_after_id":
+                if not ids.CARD_TRANSACTION.matches(value):
+                    raise invalid_query("Query parameter 'starting_after_id' must be a transaction id")
+                self.after = value
+            else:
+                raise invalid_query(f"Query parameter '{name}' is not allowed")
+
+    def passes(self, values: dict[str, str | None]) -> bool:
+        """True when a transaction with these field values meets every filter condition."""
+        for field, op, wanted in self.conditions:
+            inside = values.get(field) in wanted
+            if inside != (op in ("is", "in")):
+                return False
+        return True
+
+
+def _listable(item: dict[str, Any]) -> bool:
+    return item.get("status") == "APPROVED" and item["data"]["type"] in V1_TYPES
+
+
+def _transactions_page(views: list[dict[str, Any]], more: bool) -> dict[str, Any]:
+    return {"object": "list", "data_ref": "data", "data": views, "has_more": more,
+            "more_starting_after": views[-1]["id"] if more and views else None}
+
+
+def list_card_transactions(db: Table, campaign_ref: str | None, member_ref: str, pairs: Iterable[tuple[str, str]]) -> dict[str, Any]:
+    """GET /v1/loyalties[/{campaignId}]/members/{memberId}/transactions: a page of one loyalty card's transactions in the
+    v1 shape, newest first (`order=id` for oldest first), after `starting_after_id`; `has_more` and `more_starting_after`
+    lead to the next page. 404 `voucher` for an unknown code (or one of another campaign)."""
+    params = TransactionParams(pairs, ("id",))
+    card = card_by_code(db, campaign_ref, member_ref)
+    items, more = store.card_transactions(
+        db, card["id"], params.after, params.order == "-id",
+        lambda item: _listable(item) and params.passes({"id": item["data"]["id"]}), params.limit)
+    return _transactions_page([transaction_view(transaction_from_row(item), card.get("voucher_id")) for item in items], more)
+
+
+def list_campaign_transactions(db: Table, campaign_ref: str, pairs: Iterable[tuple[str, str]]) -> dict[str, Any]:
+    """GET /v1/loyalties/{campaignId}/transactions: a page of the transactions of all the campaign's cards, in the v1
+    shape, newest first (`order=id` for oldest first), after `starting_after_id`, filtered by transaction `id` and card
+    (`voucher_id`: the campaign's card list is read to know its cards); the page's cards are read in one BatchGetItem
+    for their voucher ids."""
+    params = TransactionParams(pairs, ("id", "voucher_id"))
+    campaign = require_campaign(db, campaign_ref)
+    card_vouchers: dict[str, str | None] = {}
+    if any(field == "voucher_id" for field, _, _ in params.conditions):
+        listed, _ = store.list_campaign_items(db, db.keys.campaign_cards_list(campaign["id"]), want=None, descending=False)
+        card_vouchers = {item["data"]["id"]: item["data"].get("voucher_id") for item in listed}
+
+    def keep(item: dict[str, Any]) -> bool:
+        data = item["data"]
+        return _listable(item) and params.passes({"id": data["id"], "voucher_id": card_vouchers.get(data["card_id"])})
+
+    items, more = store.campaign_transactions(db, campaign["id"], params.after, params.order == "-id", keep, params.limit)
+    if not card_vouchers:
+        cards = members_store.get_cards(db, sorted({(i["data"]["member_id"], i["data"]["card_id"]) for i in items}))
+        card_vouchers = {card["id"]: card.get("voucher_id") for card in cards}
+    views = [transaction_view(transaction_from_row(i), card_vouchers.get(i["data"]["card_id"])) for i in items]
+    return _transactions_page(views, more)

@@ -28,6 +28,8 @@ from loyalty.members.codes import generate_code
 from loyalty.members.records import AsyncAction, Card, Member
 from loyalty.members.service import new_card
 from loyalty.v1 import store
+from loyalty.v1.cards import list_campaign_transactions as list_campaign_transactions
+from loyalty.v1.cards import list_card_transactions as list_card_transactions
 from loyalty.v1.cards import list_members as list_members
 from loyalty.v1.earning import create_earning_rules as create_earning_rules
 from loyalty.v1.earning import delete_earning_rule as delete_earning_rule
@@ -438,7 +440,8 @@ def update_balance(db: Table, campaign_ref: str | None, member_ref: str, body: B
         read = {"balance": card.get("balance", 0), "total": card.get("total", 0)}
         if tx_type == "ADMIN_DEBIT" and read["balance"] < amount:
             raise ledger.insufficient_balance()
-        ctx = ledger.card_transaction(card, tx_type, body.points, body.reason, "APPROVED", **details)
+        balance_after = {"total": read["total"] + deltas.get("total", 0), "balance": read["balance"] + ledger.balance_delta(deltas)}
+        ctx = ledger.card_transaction(card, tx_type, body.points, body.reason, "APPROVED", **details, balance_after=balance_after)
         if tx_type == "ADMIN_DEBIT":
             moves = buckets.consumption_moves(db, card["id"], card["member_id"], amount)
         else:

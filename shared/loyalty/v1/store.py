@@ -4,11 +4,13 @@ earning rules are items in its partition, and the project keeps a count of them.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import unquote
 
 from loyalty.core.clock import now_ms
-from loyalty.db.keys import CAMPAIGN_EARNING_RULE_SK_PREFIX, GSI1, key_names
+from loyalty.db.codec import serialize
+from loyalty.db.keys import CAMPAIGN_EARNING_RULE_SK_PREFIX, CARD_TRANSACTION_SK_PREFIX, GSI1, key_names
 from loyalty.db.table import Table
 from loyalty.members.records import AsyncAction
 
@@ -269,3 +271,45 @@ def list_campaign_items(db: Table, collection: str, *, want: int | None, descend
 def count_campaign_items(db: Table, collection: str) -> int:
     """How many items one of a campaign's GSI1 lists holds (Queries with Select=COUNT)."""
     return db.count(db.keys.collection(collection), index=GSI1)
+
+
+def _transactions(db: Table, partition: str, index: str | None, sk_prefix: str, after: str | None, descending: bool,
+                  keep: Callable[[dict[str, Any]], bool], want: int) -> tuple[list[dict[str, Any]], bool]:
+    """Up to `want` transaction items of a list sorted by `sk_prefix` + transaction id that `keep` accepts, after the id
+    `after` in the order asked, page by page; and whether more follow."""
+    pk, sk = key_names(index)
+    prefix = sk_prefix or "lctx_"
+    lo, hi = prefix, prefix[:-1] + chr(ord(prefix[-1]) + 1)
+    start = sk_prefix + after if after is not None else None
+    if start is not None:
+        lo, hi = (lo, start) if descending else (start, hi)
+    kw: dict[str, Any] = {"key_condition": f"{pk} = :pk AND {sk} BETWEEN :lo AND :hi",
+                          "extra_values": {":lo": serialize(lo), ":hi": serialize(hi)}, "ScanIndexForward": not descending}
+    if index:
+        kw.update(IndexName=index, ConsistentRead=False)
+    out: list[dict[str, Any]] = []
+    while True:
+        kw["Limit"] = max(want + 1 - len(out), 10)
+        items, last = db.query(partition, **{**kw, "extra_values": dict(kw["extra_values"])})
+        for item in items:
+            if item[sk] != start and keep(item):
+                out.append(item)
+        if len(out) > want:
+            return out[:want], True
+        if last is None:
+            return out, False
+        kw["ExclusiveStartKey"] = last
+
+
+def card_transactions(db: Table, card_id: str, after: str | None, descending: bool, keep: Callable[[dict[str, Any]], bool],
+                      want: int) -> tuple[list[dict[str, Any]], bool]:
+    """A page of one card's transaction items (its partition, by id), after the id `after`; and whether more follow."""
+    return _transactions(db, db.keys.card_transactions(card_id), None, CARD_TRANSACTION_SK_PREFIX, after, descending, keep, want)
+
+
+def campaign_transactions(db: Table, campaign_id: str, after: str | None, descending: bool,
+                          keep: Callable[[dict[str, Any]], bool], want: int) -> tuple[list[dict[str, Any]], bool]:
+    """A page of the transaction items of a v1 campaign's cards (its GSI1 list, by id), after the id `after`; and whether
+    more follow."""
+    collection = db.keys.collection(db.keys.campaign_transactions_list(campaign_id))
+    return _transactions(db, collection, GSI1, "", after, descending, keep, want)
