@@ -145,6 +145,9 @@ BUDGETS: dict[str, Budget] = {
     "v1 card transactions by code": Budget("GetItem code claim + GetItem card + Query of its transactions", reads=3),
     "v1 campaign transactions": Budget("GetItem campaign + Query of its transaction list (GSI1) + BatchGetItem of the page's "
                                        "cards (their voucher ids)", reads=3),
+    "v1 transfer points": Budget("BatchGetItem (code claims) + BatchGetItem (cards + campaign) + TransactWriteItems (every "
+                                 "source debited with its expiring buckets, the target credited, both transactions of each)",
+                                 reads=2, transactions=1),
     "update v1 campaign": Budget("GetItem campaign + UpdateItem conditioned on its version", reads=1, writes=1),
     "delete v1 campaign": Budget("GetItem campaign + TransactWriteItems (campaign marked deleted, name released, async action "
                                  "with its pending job) + SendMessage", reads=1, transactions=1, sends=1),
@@ -751,6 +754,9 @@ class _Scenario:
         self.call("v1 balance", "POST", f"{members}/{code}/balance", {"points": -100})
         self.call(None, "POST", f"/v1/loyalties/members/{code}/balance", expiring)
         self.call("v1 balance by code", "POST", f"/v1/loyalties/members/{code}/balance", {"points": -100})
+        carol = self.call(None, "POST", members, {"customer": {"source_id": f"rt3-{tag}"}})["code"]
+        self.call(None, "POST", f"{members}/{carol}/balance", {"points": 50, "expiration_date": "2099-12-31"})
+        self.call("v1 transfer points", "POST", f"{members}/{code}/transfers", [{"code": carol, "points": 60, "source_id": "rt-tr"}])
         self.call("v1 card transactions", "GET", f"{members}/{code}/transactions", query={"limit": "2"})
         self.call("v1 card transactions by code", "GET", f"/v1/loyalties/members/{code}/transactions")
         self.call("v1 campaign transactions", "GET", f"/v1/loyalties/{campaign}/transactions", query={"limit": "5"})

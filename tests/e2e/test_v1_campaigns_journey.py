@@ -78,6 +78,18 @@ def _campaign_life(client: Client) -> None:
     error(client, "GET", f"/v1/loyalties/{NO_CAMPAIGN}/transactions", 404, "not_found")
     error(client, "GET", "/v1/loyalties/members/NO-SUCH-CODE/transactions", 404, "not_found")
 
+    # transfers: points from the other card move to this one, both sides recorded
+    other = client.get(f"/v1/loyalties/{second['id']}/members", params={"customer": f"e2e-camp-{tag}-2"})["vouchers"][0]
+    client.post(f"/v1/loyalties/{second['id']}/members/{other['code']}/balance", {"points": 40})
+    moved = client.post(f"/v1/loyalties/{second['id']}/members/{code}/transfers",
+                        [{"code": other["code"], "points": 25, "reason": "Merge", "source_id": f"e2e-{tag}"}])
+    assert moved["code"] == code and moved["loyalty_card"]["balance"] == 95
+    assert client.get(f"/v1/loyalties/members/{other['code']}/transactions")["data"][0]["type"] == "POINTS_TRANSFER_OUT"
+    error(client, "POST", f"/v1/loyalties/{second['id']}/members/{code}/transfers", 423, "insufficient_card_balance",
+          [{"code": other["code"], "points": 1000}])
+    error(client, "POST", f"/v1/loyalties/{second['id']}/members/{code}/transfers", 400, "invalid_payload", [{"code": code, "points": 1}])
+    error(client, "POST", f"/v1/loyalties/{second['id']}/members/{code}/transfers", 404, "not_found", [{"code": "NO-SUCH", "points": 1}])
+
     # delete: an async action, whose worker deletes the cards
     status, deleted = client.request("DELETE", f"/v1/loyalties/{second['id']}")
     assert status == 200 and deleted["async_action_id"].startswith("aa_"), deleted

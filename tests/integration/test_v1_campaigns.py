@@ -254,7 +254,7 @@ def test_a_card_s_transactions_in_the_v1_shape_newest_first(stack: Stack) -> Non
     assert balance(stack, campaign["id"], card["code"], {"points": -30, "reason": "Fix"})[0] == 200
     status, page = card_transactions(stack, card["code"], campaign["id"])
     assert status == 200, page
-    assert (page["object"], page["data_ref"], page["has_more"], page["more_starting_after"]) == ("list", "data", False, None)
+    assert (page["object"], page["data_ref"], page["has_more"]) == ("list", "data", False) and "more_starting_after" not in page
     assert [t["type"] for t in page["data"]] == ["POINTS_REMOVAL", "POINTS_ADDITION", "POINTS_ADDITION"]
     removal, addition = page["data"][0], page["data"][1]
     assert removal["details"]["balance"] == {"type": "loyalty_card", "total": 120, "object": "balance", "points": -30,
@@ -301,3 +301,76 @@ def test_the_campaign_s_transactions_span_its_cards(stack: Stack) -> None:
     assert [t["details"]["balance"]["points"] for t in first["data"]] == [10, 20] and first["has_more"] is True
     status, body = stack.call("list_loyalty_campaign_transactions_v1", "GET", "/v1/loyalties/camp_0000000000000000000000/transactions")
     assert_error(status, body, 404, "not_found")
+
+
+# ---------------------------------------------------------------------------------------------- transfers
+def transfer(stack: Stack, campaign: str, code: str, body: Any, **kw: Any) -> tuple[int, Any]:
+    return stack.call("transfer_points_v1", "POST", f"/v1/loyalties/{campaign}/members/{code}/transfers", body, **kw)
+
+
+def test_transfer_moves_points_from_each_source_in_one_transaction(stack: Stack) -> None:
+    campaign, other = make_campaign(stack), make_campaign(stack, name="Other")
+    target, mine = publish(stack, campaign["id"], ["x-1", "x-2"])
+    elsewhere = publish(stack, other["id"], ["x-1"])[0]
+    assert balance(stack, campaign["id"], mine["code"], {"points": 100})[0] == 200
+    assert balance(stack, other["id"], elsewhere["code"], {"points": 50})[0] == 200
+    status, voucher = transfer(stack, campaign["id"], target["code"], [
+        {"code": mine["code"], "points": 30, "reason": "Merge", "source_id": "tr-1"}, {"code": elsewhere["code"], "points": 50}])
+    assert status == 200, voucher
+    assert voucher["code"] == target["code"] and voucher["object"] == "voucher"
+    assert (voucher["loyalty_card"]["points"], voucher["loyalty_card"]["balance"]) == (80, 80)
+    assert get_member(stack, campaign["id"], mine["code"])[1]["loyalty_card"]["balance"] == 70
+    assert get_member(stack, other["id"], elsewhere["code"])[1]["loyalty_card"]["balance"] == 0
+    # both sides recorded, pointing at each other
+    status, out = card_transactions(stack, mine["code"])
+    status, into = card_transactions(stack, target["code"])
+    sent = out["data"][0]
+    assert sent["type"] == "POINTS_TRANSFER_OUT" and sent["details"]["balance"]["points"] == -30
+    assert (sent["source_id"], sent["reason"]) == ("tr-1", "Merge") and sent["details"]["balance"]["balance"] == 70
+    assert sent["details"]["destination_voucher"]["code"] == target["code"]
+    received = {t["related_transaction_id"]: t for t in into["data"]}
+    assert received[sent["id"]]["type"] == "POINTS_TRANSFER_IN" and received[sent["id"]]["details"]["balance"]["points"] == 30
+    assert sent["related_transaction_id"] == received[sent["id"]]["id"]
+    assert received[sent["id"]]["details"]["source_voucher"]["code"] == mine["code"]
+
+
+def test_transfer_takes_the_soonest_expiring_points_first(stack: Stack) -> None:
+    campaign = make_campaign(stack)
+    target, source = publish(stack, campaign["id"], ["e-1", "e-2"])
+    for points, day in ((10, "2099-06-30"), (20, "2099-01-31"), (5, None)):
+        body = {"points": points, **({"expiration_date": day} if day else {})}
+        assert balance(stack, campaign["id"], source["code"], body)[0] == 200
+    assert transfer(stack, campaign["id"], target["code"], [{"code": source["code"], "points": 25}])[0] == 200
+    status, page = stack.call("list_points_expiration_v1", "GET", f"/v1/loyalties/{campaign['id']}/members/{source['code']}/points-expiration")
+    assert status == 200, page
+    assert [(b["expires_at"], b["bucket"]["total_points"]) for b in page["data"]] == [("2099-06-30", 5)]
+    voucher = get_member(stack, campaign["id"], source["code"])[1]
+    assert voucher["loyalty_card"]["balance"] == 10 and voucher["loyalty_card"]["next_expiration_points"] == 5
+
+
+def test_transferred_points_expire_as_the_target_campaign_says(stack: Stack) -> None:
+    campaign = make_campaign(stack, voucher={"type": "LOYALTY_CARD", "loyalty_card": {
+        "points": 0, "expiration_rules": {"period_type": "MONTH", "period_value": 3, "rounding_type": "END_OF_MONTH"}}})
+    target, source = publish(stack, campaign["id"], ["r-1", "r-2"])
+    assert balance(stack, campaign["id"], source["code"], {"points": 40})[0] == 200
+    status, voucher = transfer(stack, campaign["id"], target["code"], [{"code": source["code"], "points": 40}])
+    assert status == 200, voucher
+    assert voucher["loyalty_card"]["next_expiration_points"] == 40 and voucher["loyalty_card"]["next_expiration_date"] is not None
+
+
+def test_transfer_refusals_write_nothing(stack: Stack) -> None:
+    campaign, other = make_campaign(stack), make_campaign(stack, name="Other")
+    target, source = publish(stack, campaign["id"], ["n-1", "n-2"])
+    assert balance(stack, campaign["id"], source["code"], {"points": 10})[0] == 200
+    before = stack.items()
+    status, body = transfer(stack, campaign["id"], target["code"], [{"code": source["code"], "points": 11}])
+    assert_error(status, body, 423, "insufficient_card_balance")
+    assert_error(*transfer(stack, campaign["id"], target["code"], [{"code": target["code"], "points": 1}]), 400, "invalid_payload")
+    assert_error(*transfer(stack, campaign["id"], target["code"], [{"code": source["code"], "points": 1}] * 2), 400, "invalid_payload")
+    assert_error(*transfer(stack, campaign["id"], target["code"], []), 400, "invalid_payload")
+    status, body = transfer(stack, campaign["id"], target["code"], [{"code": "NO-SUCH", "points": 1}])
+    assert_error(status, body, 404, "not_found")
+    assert body["resource_type"] == "voucher" and body["resource_id"] == "NO-SUCH"
+    status, body = transfer(stack, other["id"], target["code"], [{"code": source["code"], "points": 1}])
+    assert_error(status, body, 404, "not_found")
+    assert stack.items() == before

@@ -113,3 +113,47 @@ def test_transactions_of_unknown_campaigns_or_cards_are_404(stack: Stack, world:
                                                             resource: str) -> None:
     resp = error_of(stack, 404, "not_found", name, "GET", path.format(**world))
     assert resp["resource_type"] == resource
+
+
+TRANSFERS = "/v1/loyalties/{campaign}/members/{code}/transfers"
+
+
+@pytest.mark.parametrize("raw", ["{bad json", "{}", "42", '"text"', "null", "[[]]", "[null]", "[1]"])
+def test_malformed_or_non_array_transfer_bodies_are_400(stack: Stack, world: dict[str, Any], raw: str) -> None:
+    error_of(stack, 400, "invalid_payload", "transfer_points_v1", "POST", TRANSFERS.format(**world), raw_body=raw)
+
+
+@pytest.mark.parametrize("body", [
+    [],
+    [{"code": "X-1"}],
+    [{"points": 1}],
+    [{"code": "X-1", "points": 0}],
+    [{"code": "X-1", "points": -5}],
+    [{"code": "X-1", "points": 1.5}],
+    [{"code": "X-1", "points": "1"}],
+    [{"code": "", "points": 1}],
+    [{"code": "X-1", "points": 1, "unexpected": True}],
+    [{"code": "X-1", "points": 1, "reason": 5}],
+    [{"code": "X-1", "points": 1}, {"code": "X-1", "points": 2}],
+    [{"code": f"X-{i}", "points": 1} for i in range(21)],
+])
+def test_invalid_transfer_bodies_are_400(stack: Stack, world: dict[str, Any], body: Any) -> None:
+    error_of(stack, 400, "invalid_payload", "transfer_points_v1", "POST", TRANSFERS.format(**world), body)
+
+
+def test_a_card_cannot_transfer_to_itself(stack: Stack, world: dict[str, Any]) -> None:
+    error_of(stack, 400, "invalid_payload", "transfer_points_v1", "POST", TRANSFERS.format(**world),
+             [{"code": world["code"], "points": 1}])
+
+
+@pytest.mark.parametrize(("campaign", "code", "source", "resource"), [
+    (UNKNOWN, "{code}", "{code}x", "campaign"),
+    ("No%20such", "{code}", "{code}x", "campaign"),
+    ("{campaign}", "NO-SUCH", "{code}", "voucher"),
+    ("{campaign}", "{code}", "NO-SUCH", "voucher"),
+])
+def test_transfers_with_unknown_campaigns_or_cards_are_404(stack: Stack, world: dict[str, Any], campaign: str, code: str,
+                                                           source: str, resource: str) -> None:
+    path = f"/v1/loyalties/{campaign}/members/{code}/transfers".format(**world)
+    resp = error_of(stack, 404, "not_found", "transfer_points_v1", "POST", path, [{"code": source.format(**world), "points": 1}])
+    assert resp["resource_type"] == resource

@@ -61,6 +61,16 @@ def test_a_s_transactions_are_not_found_with_b_keys(stack: Stack, worlds: dict[s
     assert status == 200 and all(t["voucher_id"] != a["voucher"] for t in page["data"])
 
 
+def test_b_cannot_transfer_a_s_points_nor_to_a_s_cards(stack: Stack, worlds: dict[str, Any]) -> None:
+    a, b = worlds["a"], worlds["b"]
+    before = [i for i in stack.items() if i["PK"]["S"].startswith("acme#")]
+    for path, source in ((f"/v1/loyalties/{b['campaign']}/members/{b['code']}/transfers", a["code"]),
+                         (f"/v1/loyalties/{a['campaign']}/members/{a['code']}/transfers", b["code"])):
+        status, resp = stack.call("transfer_points_v1", "POST", path, [{"code": source, "points": 1}], headers=stack.other_headers)
+        assert status == 404 and resp["key"] == "not_found", resp
+    assert [i for i in stack.items() if i["PK"]["S"].startswith("acme#")] == before
+
+
 def test_a_s_campaign_cannot_be_updated_or_deleted_with_b_keys(stack: Stack, worlds: dict[str, Any]) -> None:
     a = worlds["a"]
     before = [i for i in stack.items() if i["PK"]["S"].startswith("acme#")]

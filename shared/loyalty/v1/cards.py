@@ -239,8 +239,10 @@ def _listable(item: dict[str, Any]) -> bool:
 
 
 def _transactions_page(views: list[dict[str, Any]], more: bool) -> dict[str, Any]:
-    return {"object": "list", "data_ref": "data", "data": views, "has_more": more,
-            "more_starting_after": views[-1]["id"] if more and views else None}
+    page: dict[str, Any] = {"object": "list", "data_ref": "data", "data": views, "has_more": more}
+    if more and views:
+        page["more_starting_after"] = views[-1]["id"]
+    return page
 
 
 def list_card_transactions(db: Table, campaign_ref: str | None, member_ref: str, pairs: Iterable[tuple[str, str]]) -> dict[str, Any]:

@@ -688,3 +688,17 @@ class CampaignEarningRuleUpdate(_RuleFields):
     fields replace the rule's (`null` removes an optional one); the event and its sub-object do not change."""
 
     loyalty: NotNull[RuleLoyalty] = None
+
+
+# ---------------------------------------------------------------------------------------------- transfers
+MAX_TRANSFER_SOURCES = 20
+
+
+class TransferEntry(Strict):
+    """One source card of POST .../members/{memberId}/transfers (LoyaltiesTransferPoints): the points it gives. The schema
+    requires `source_id`, which its own example omits: it is optional here."""
+
+    code: Code
+    points: PositiveInt
+    reason: Text | None = None
+    source_id: SourceId | None = None

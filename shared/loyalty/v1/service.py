@@ -50,6 +50,7 @@ from loyalty.v1.models import (
     MemberAdd,
     duration_parts,
 )
+from loyalty.v1.transfers import transfer_points as transfer_points
 
 CAMPAIGN_ID = store.CAMPAIGN_ID
 CODE_ATTEMPTS = 5
