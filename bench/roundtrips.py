@@ -148,6 +148,10 @@ BUDGETS: dict[str, Budget] = {
     "v1 transfer points": Budget("BatchGetItem (code claims) + BatchGetItem (cards + campaign) + TransactWriteItems (every "
                                  "source debited with its expiring buckets, the target credited, both transactions of each)",
                                  reads=2, transactions=1),
+    "v1 member activity": Budget("GetItem code claim + GetItem card + Query of its transactions", reads=3),
+    "v1 member activity by code": Budget("GetItem code claim + GetItem card + Query of its transactions", reads=3),
+    "v1 campaign pending points": Budget("GetItem campaign + Query of the project's pending-bucket list (GSI1, 1 page in the "
+                                         "scenario) + BatchGetItem of the page's cards", reads=3),
     "update v1 campaign": Budget("GetItem campaign + UpdateItem conditioned on its version", reads=1, writes=1),
     "delete v1 campaign": Budget("GetItem campaign + TransactWriteItems (campaign marked deleted, name released, async action "
                                  "with its pending job) + SendMessage", reads=1, transactions=1, sends=1),
@@ -759,6 +763,9 @@ class _Scenario:
         self.call("v1 transfer points", "POST", f"{members}/{code}/transfers", [{"code": carol, "points": 60, "source_id": "rt-tr"}])
         self.call("v1 card transactions", "GET", f"{members}/{code}/transactions", query={"limit": "2"})
         self.call("v1 card transactions by code", "GET", f"/v1/loyalties/members/{code}/transactions")
+        self.call("v1 member activity", "GET", f"{members}/{code}/activity", query={"limit": "2"})
+        self.call("v1 member activity by code", "GET", f"/v1/loyalties/members/{code}/activity")
+        self.call("v1 campaign pending points", "GET", f"/v1/loyalties/{campaign}/pending-points")
         self.call("v1 campaign transactions", "GET", f"/v1/loyalties/{campaign}/transactions", query={"limit": "5"})
         rules = f"/v1/loyalties/{campaign}/earning-rules"
         rule = self.call("create v1 earning rules", "POST", rules, [

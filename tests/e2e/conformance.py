@@ -124,6 +124,7 @@ V1_VOUCHER_OPS = (V1_ADD_MEMBER, V1_GET_MEMBER, V1_GET_MEMBER_BY_CODE)
 V1_CAMPAIGN_OPS = ("POST /v1/loyalties", "GET /v1/loyalties/{campaignId}", "PUT /v1/loyalties/{campaignId}")
 V1_LIST_CAMPAIGNS = "GET /v1/loyalties"
 V1_LIST_MEMBERS = "GET /v1/loyalties/{campaignId}/members"
+V1_TRANSFER = "POST /v1/loyalties/{campaignId}/members/{memberId}/transfers"
 V1_CUSTOMER_OPS = ("POST /v1/customers", "GET /v1/customers/{customerId}")
 LIST_METADATA_SCHEMAS = "GET /v1/metadata-schemas"
 NULL_TYPE = r"^None is not of type"
@@ -189,6 +190,12 @@ ALLOW_LIST: tuple[Rule, ...] = (
     Rule("A31-vouchers", (V1_LIST_MEMBERS,), r"\$\.vouchers\[\*\]\.(category|category_id|start_date|expiration_date|validity_timeframe|"
          r"validity_day_of_week|additional_info|loyalty_card\.next_expiration_date|redemption\.quantity)", keyword="type",
          message=NULL_TYPE, reason="A31: the same v1 nullability for each voucher (loyalty card) of the members list."),
+    Rule("A31-transfer", (V1_TRANSFER,), r"\$\.(category|category_id|start_date|expiration_date|validity_timeframe|validity_day_of_week|"
+         r"additional_info|loyalty_card\.next_expiration_date|redemption\.quantity)", keyword="type", message=NULL_TYPE,
+         reason="A31: the transfer answers the target card as the same voucher object as get member, with its v1 nulls."),
+    Rule("V1-transfer-active", (V1_TRANSFER,), r"\$\.active", keyword="type", message=r"^True is not of type 'string'$",
+         reason="LoyaltiesMembersTransfersCreateResponseBody types the voucher's `active` as a string, while its own example, "
+                "every other voucher schema and get member answer a boolean: we answer the boolean."),
     Rule("A31-campaigns", (V1_LIST_CAMPAIGNS,), r"\$\.campaigns\[\*\]\.(category|start_date|expiration_date|updated_at)", keyword="type",
          message=NULL_TYPE, reason="A31: the same v1 nullability for each loyalty campaign of the list."),
     Rule("A31-customer", V1_CUSTOMER_OPS, r"\$\.(updated_at|address\.(city|state|line_1|line_2|country|postal_code))", keyword="type",

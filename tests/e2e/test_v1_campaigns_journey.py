@@ -90,6 +90,18 @@ def _campaign_life(client: Client) -> None:
     error(client, "POST", f"/v1/loyalties/{second['id']}/members/{code}/transfers", 400, "invalid_payload", [{"code": code, "points": 1}])
     error(client, "POST", f"/v1/loyalties/{second['id']}/members/{code}/transfers", 404, "not_found", [{"code": "NO-SUCH", "points": 1}])
 
+    # activity and the campaign's pending points
+    activity = client.get(f"/v1/loyalties/{second['id']}/members/{code}/activity", params={"limit": 1})
+    assert activity["data"][0]["type"] == "customer.voucher.loyalty_card.points_transferred" and activity["has_more"] is True
+    client.get(f"/v1/loyalties/members/{code}/activity", params={"order": "created_at"})
+    error(client, "GET", f"/v1/loyalties/members/{code}/activity", 400, "invalid_query_params", params={"order": "id"})
+    error(client, "GET", "/v1/loyalties/members/NO-SUCH-CODE/activity", 404, "not_found")
+    error(client, "GET", f"/v1/loyalties/{NO_CAMPAIGN}/members/{code}/activity", 404, "not_found")
+    pending = client.get(f"/v1/loyalties/{second['id']}/pending-points", params={"limit": 1})
+    assert pending["data_ref"] == "data" and pending["has_more"] is False
+    error(client, "GET", f"/v1/loyalties/{second['id']}/pending-points", 400, "invalid_query_params", params={"limit": 0})
+    error(client, "GET", f"/v1/loyalties/{NO_CAMPAIGN}/pending-points", 404, "not_found")
+
     # delete: an async action, whose worker deletes the cards
     status, deleted = client.request("DELETE", f"/v1/loyalties/{second['id']}")
     assert status == 200 and deleted["async_action_id"].startswith("aa_"), deleted

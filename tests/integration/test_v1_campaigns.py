@@ -5,7 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from tests.integration.conftest import Stack
+from tests.integration.test_points_buckets import v1_world  # noqa: F401 (a fixture)
 from tests.integration.test_v1_loyalty import add_member, assert_error, balance, get_member, make_campaign, make_customer
 
 
@@ -374,3 +377,47 @@ def test_transfer_refusals_write_nothing(stack: Stack) -> None:
     status, body = transfer(stack, other["id"], target["code"], [{"code": source["code"], "points": 1}])
     assert_error(status, body, 404, "not_found")
     assert stack.items() == before
+
+
+# ---------------------------------------------------------------------------------------------- activity and pending points
+def test_member_activity_is_the_card_s_transactions_as_activities(stack: Stack) -> None:
+    campaign = make_campaign(stack, points=5)
+    target, source = publish(stack, campaign["id"], ["a-1", "a-2"])
+    assert balance(stack, campaign["id"], source["code"], {"points": 50})[0] == 200
+    assert transfer(stack, campaign["id"], target["code"], [{"code": source["code"], "points": 20}])[0] == 200
+    status, page = stack.call("list_member_activity_v1", "GET", f"/v1/loyalties/{campaign['id']}/members/{source['code']}/activity")
+    assert status == 200, page
+    assert (page["object"], page["data_ref"], page["has_more"]) == ("list", "data", False)
+    assert [a["type"] for a in page["data"]] == ["customer.voucher.loyalty_card.points_transferred",
+                                                 "customer.voucher.loyalty_card.points_added",
+                                                 "customer.voucher.loyalty_card.points_added"]
+    newest = page["data"][0]
+    assert newest["data"]["data"]["voucher"]["code"] == source["code"] and newest["data"]["data"]["points"] == -20
+    assert newest["data"]["data"]["transaction"]["type"] == "POINTS_TRANSFER_OUT"
+    status, first = stack.call("list_member_activity_by_code_v1", "GET", f"/v1/loyalties/members/{source['code']}/activity",
+                               query={"limit": "1", "order": "created_at"})
+    assert first["has_more"] is True and first["data"][0]["id"] == page["data"][-1]["id"]
+    status, rest = stack.call("list_member_activity_by_code_v1", "GET", f"/v1/loyalties/members/{source['code']}/activity",
+                              query={"order": "created_at", "starting_after_id": first["more_starting_after"]})
+    assert [a["id"] for a in rest["data"]] == [a["id"] for a in page["data"][:2]][::-1]
+    assert stack.call("list_member_activity_by_code_v1", "GET", "/v1/loyalties/members/NO-SUCH/activity")[0] == 404
+
+
+def test_campaign_pending_points_span_its_cards(stack: Stack, request: pytest.FixtureRequest) -> None:
+    world = request.getfixturevalue("v1_world")  # a card with three pending entries (test_points_buckets)
+    other = make_campaign(stack, name="Other")
+    publish(stack, other["id"], ["p-1"])
+    path = f"/v1/loyalties/{world['campaign']['id']}/pending-points"
+    status, page = stack.call("list_campaign_pending_points_v1", "GET", path)
+    assert status == 200, page
+    expected = sorted("lopp_" + e["id"].removeprefix("lcppb_") for e in world["entries"])
+    assert [e["id"] for e in page["data"]] == expected and page["has_more"] is False
+    assert {e["voucher_id"] for e in page["data"]} == {world["voucher"]["id"]}
+    status, first = stack.call("list_campaign_pending_points_v1", "GET", path, query={"limit": "2", "order": "-id"})
+    assert [e["id"] for e in first["data"]] == expected[::-1][:2] and first["more_starting_after"] == expected[1]
+    status, rest = stack.call("list_campaign_pending_points_v1", "GET", path,
+                              query={"order": "-id", "starting_after_id": first["more_starting_after"]})
+    assert [e["id"] for e in rest["data"]] == [expected[0]]
+    status, empty = stack.call("list_campaign_pending_points_v1", "GET", f"/v1/loyalties/{other['id']}/pending-points")
+    assert status == 200 and empty["data"] == []
+    assert stack.call("list_campaign_pending_points_v1", "GET", "/v1/loyalties/camp_0000000000000000000000/pending-points")[0] == 404

@@ -157,3 +157,35 @@ def test_transfers_with_unknown_campaigns_or_cards_are_404(stack: Stack, world: 
     path = f"/v1/loyalties/{campaign}/members/{code}/transfers".format(**world)
     resp = error_of(stack, 404, "not_found", "transfer_points_v1", "POST", path, [{"code": source.format(**world), "points": 1}])
     assert resp["resource_type"] == resource
+
+
+ACTIVITY_LISTS = [("list_member_activity_v1", "/v1/loyalties/{campaign}/members/{code}/activity"),
+                  ("list_member_activity_by_code_v1", "/v1/loyalties/members/{code}/activity")]
+
+
+@pytest.mark.parametrize("query", [{"limit": "0"}, {"limit": "101"}, {"order": "id"}, {"starting_after_id": "evcus_1"},
+                                   {"page": "2"}, {"unknown": "1"}])
+@pytest.mark.parametrize(("name", "path"), ACTIVITY_LISTS)
+def test_bad_activity_list_parameters_are_400(stack: Stack, world: dict[str, Any], name: str, path: str,
+                                              query: dict[str, str]) -> None:
+    error_of(stack, 400, "invalid_query_params", name, "GET", path.format(**world), query=query)
+
+
+@pytest.mark.parametrize(("name", "path"), [("list_member_activity_v1", "/v1/loyalties/{campaign}/members/NO-SUCH/activity"),
+                                            ("list_member_activity_v1", f"/v1/loyalties/{UNKNOWN}/members/{{code}}/activity"),
+                                            ("list_member_activity_by_code_v1", "/v1/loyalties/members/NO-SUCH/activity")])
+def test_activity_of_unknown_cards_is_404(stack: Stack, world: dict[str, Any], name: str, path: str) -> None:
+    resp = error_of(stack, 404, "not_found", name, "GET", path.format(**world))
+    assert resp["resource_type"] == "voucher"
+
+
+@pytest.mark.parametrize("query", [{"limit": "0"}, {"limit": "101"}, {"order": "created_at"}, {"page": "2"}, {"unknown": "1"}])
+def test_bad_campaign_pending_points_parameters_are_400(stack: Stack, world: dict[str, Any], query: dict[str, str]) -> None:
+    error_of(stack, 400, "invalid_query_params", "list_campaign_pending_points_v1", "GET",
+             f"/v1/loyalties/{world['campaign']}/pending-points", query=query)
+
+
+@pytest.mark.parametrize("ref", [UNKNOWN, "No%20such%20campaign", "x" * 300])
+def test_pending_points_of_unknown_campaigns_are_404(stack: Stack, ref: str) -> None:
+    resp = error_of(stack, 404, "not_found", "list_campaign_pending_points_v1", "GET", f"/v1/loyalties/{ref}/pending-points")
+    assert resp["resource_type"] == "campaign"

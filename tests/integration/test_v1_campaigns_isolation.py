@@ -71,6 +71,15 @@ def test_b_cannot_transfer_a_s_points_nor_to_a_s_cards(stack: Stack, worlds: dic
     assert [i for i in stack.items() if i["PK"]["S"].startswith("acme#")] == before
 
 
+def test_a_s_activity_and_pending_points_are_not_found_with_b_keys(stack: Stack, worlds: dict[str, Any]) -> None:
+    a = worlds["a"]
+    for name, path in (("list_member_activity_v1", f"/v1/loyalties/{a['campaign']}/members/{a['code']}/activity"),
+                       ("list_member_activity_by_code_v1", f"/v1/loyalties/members/{a['code']}/activity"),
+                       ("list_campaign_pending_points_v1", f"/v1/loyalties/{a['campaign']}/pending-points")):
+        status, resp = stack.call(name, "GET", path, headers=stack.other_headers)
+        assert status == 404 and resp["key"] == "not_found", (name, resp)
+
+
 def test_a_s_campaign_cannot_be_updated_or_deleted_with_b_keys(stack: Stack, worlds: dict[str, Any]) -> None:
     a = worlds["a"]
     before = [i for i in stack.items() if i["PK"]["S"].startswith("acme#")]

@@ -197,8 +197,9 @@ class TransactionParams:
     """The query string of a v1 transactions list: `limit` (1-100, default 10), `order` (id / -id, default -id),
     `starting_after_id`, and `filters[id|voucher_id][conditions][$is|$is_not|$in|$not_in]`."""
 
-    def __init__(self, pairs: Iterable[tuple[str, str]], filter_fields: tuple[str, ...]) -> None:
-        self.limit, self.order, self.after = DEFAULT_LIMIT, "-id", None
+    def __init__(self, pairs: Iterable[tuple[str, str]], filter_fields: tuple[str, ...],
+                 orders: tuple[str, ...] = TRANSACTION_ORDERS) -> None:
+        self.limit, self.order, self.after = DEFAULT_LIMIT, orders[0], None
         self.conditions: list[tuple[str, str, set[str]]] = []
         seen: set[str] = set()
         for name, value in pairs:
@@ -215,8 +216,8 @@ class TransactionParams:
             if name == "limit":
                 self.limit = _number(name, value, MAX_LIMIT)
             elif name == "order":
-                if value not in TRANSACTION_ORDERS:
-                    raise invalid_query("Query parameter 'order' must be one of: id, -id")
+                if value not in orders:
+                    raise invalid_query(f"Query parameter 'order' must be one of: {', '.join(orders)}")
                 self.order = value
             elif name == "starting_after_id":
                 if not ids.CARD_TRANSACTION.matches(value):
@@ -252,7 +253,7 @@ def list_card_transactions(db: Table, campaign_ref: str | None, member_ref: str,
     params = TransactionParams(pairs, ("id",))
     card = card_by_code(db, campaign_ref, member_ref)
     items, more = store.card_transactions(
-        db, card["id"], params.after, params.order == "-id",
+        db, card["id"], params.after, params.order.startswith("-"),
         lambda item: _listable(item) and params.passes({"id": item["data"]["id"]}), params.limit)
     return _transactions_page([transaction_view(transaction_from_row(item), card.get("voucher_id")) for item in items], more)
 
@@ -273,9 +274,56 @@ def list_campaign_transactions(db: Table, campaign_ref: str, pairs: Iterable[tup
         data = item["data"]
         return _listable(item) and params.passes({"id": data["id"], "voucher_id": card_vouchers.get(data["card_id"])})
 
-    items, more = store.campaign_transactions(db, campaign["id"], params.after, params.order == "-id", keep, params.limit)
+    items, more = store.campaign_transactions(db, campaign["id"], params.after, params.order.startswith("-"), keep, params.limit)
     if not card_vouchers:
         cards = members_store.get_cards(db, sorted({(i["data"]["member_id"], i["data"]["card_id"]) for i in items}))
         card_vouchers = {card["id"]: card.get("voucher_id") for card in cards}
     views = [transaction_view(transaction_from_row(i), card_vouchers.get(i["data"]["card_id"])) for i in items]
     return _transactions_page(views, more)
+
+
+# ---------------------------------------------------------------------------------------------- activity
+ACTIVITY_TYPES = {
+    "POINTS_EARNED": "customer.rewarded.loyalty_points",
+    "ADMIN_CREDIT": "customer.voucher.loyalty_card.points_added",
+    "ADMIN_DEBIT": "customer.voucher.loyalty_card.points_added",
+    "POINTS_TRANSFER_IN": "customer.voucher.loyalty_card.points_transferred",
+    "POINTS_TRANSFER_OUT": "customer.voucher.loyalty_card.points_transferred",
+    "POINTS_EXPIRED": "customer.voucher.loyalty_card.points_expired",
+    "ADMIN_POINTS_EXPIRATION": "customer.voucher.loyalty_card.points_expired",
+    "PENDING_POINTS_ADDED": "customer.voucher.loyalty_card.pending_points.added",
+    "PENDING_POINTS_ACTIVATED": "customer.voucher.loyalty_card.pending_points.activated",
+    "PENDING_POINTS_CANCELED": "customer.voucher.loyalty_card.pending_points.canceled",
+    "POINTS_SPENT_ON_REWARD": "customer.reward_redemptions.completed",
+    "POINTS_SPENT_ON_ORDER": "customer.redemption.succceeded",  # sic: the spec's enum spells it so
+    "POINTS_RETURNED": "customer.redemption.rollback.succceeded",
+}
+"""The v1 member activity each card transaction type stands for (MemberActivity.type)."""
+ACTIVITY_ORDERS = ("-created_at", "created_at")
+
+
+def activity_view(ctx: Mapping[str, Any], card: Mapping[str, Any]) -> dict[str, Any]:
+    """A card transaction as the v1 MemberActivity it stands for (the activity id is the transaction's)."""
+    data: dict[str, Any] = {"voucher": {"id": card.get("voucher_id"), "code": card.get("code"), "type": "LOYALTY_CARD",
+                                        "campaign": card.get("campaign"), "campaign_id": card.get("campaign_id"),
+                                        "holder_id": card.get("holder_id"), "created_at": card.get("created_at"),
+                                        "object": "voucher"},
+                            "customer": {"id": card.get("holder_id"), "object": "customer"},
+                            "points": int(((ctx.get("details") or {}).get("points") or {}).get("total", 0))}
+    if ctx["type"] in V1_TYPES:
+        data["transaction"] = transaction_view(ctx, card.get("voucher_id"))
+    return {"id": ctx["id"], "type": ACTIVITY_TYPES[ctx["type"]],
+            "data": {"data": data, "event_source": {"channel": "API"}}, "created_at": ctx["created_at"]}
+
+
+def list_member_activity(db: Table, campaign_ref: str | None, member_ref: str, pairs: Iterable[tuple[str, str]]) -> dict[str, Any]:
+    """GET /v1/loyalties[/{campaignId}]/members/{memberId}/activity: a page of one loyalty card's activities, newest first
+    (`order=created_at` for oldest first), after `starting_after_id`: each approved card transaction as the member
+    activity it stands for (points added, earned, transferred, expired; pending points added, activated, canceled;
+    redemptions and their rollbacks)."""
+    params = TransactionParams(pairs, (), ACTIVITY_ORDERS)
+    card = card_by_code(db, campaign_ref, member_ref)
+    items, more = store.card_transactions(
+        db, card["id"], params.after, params.order.startswith("-"),
+        lambda item: item.get("status") == "APPROVED" and item["data"]["type"] in ACTIVITY_TYPES, params.limit)
+    return _transactions_page([activity_view(transaction_from_row(item), card) for item in items], more)

@@ -27,9 +27,11 @@ from loyalty.members import store as members
 from loyalty.members.codes import generate_code
 from loyalty.members.records import AsyncAction, Card, Member
 from loyalty.members.service import new_card
+from loyalty.members.store import get_cards as get_cards
 from loyalty.v1 import store
 from loyalty.v1.cards import list_campaign_transactions as list_campaign_transactions
 from loyalty.v1.cards import list_card_transactions as list_card_transactions
+from loyalty.v1.cards import list_member_activity as list_member_activity
 from loyalty.v1.cards import list_members as list_members
 from loyalty.v1.earning import create_earning_rules as create_earning_rules
 from loyalty.v1.earning import delete_earning_rule as delete_earning_rule
@@ -40,6 +42,7 @@ from loyalty.v1.earning import update_earning_rule as update_earning_rule
 from loyalty.v1.lookup import card_by_code as card_by_code
 from loyalty.v1.lookup import held_card as _held_card
 from loyalty.v1.lookup import require_campaign as _require_campaign
+from loyalty.v1.lookup import require_campaign as require_campaign
 from loyalty.v1.lookup import voucher_not_found as _voucher_not_found
 from loyalty.v1.lookup import voucher_view as voucher_view
 from loyalty.v1.models import (

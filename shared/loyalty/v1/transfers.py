@@ -96,7 +96,8 @@ def _consumption(write: buckets.CardWrite, db: Table, item: dict[str, Any], amou
 def _brief(card: Card, total: int, balance: int) -> dict[str, Any]:
     """A card as a transfer transaction names the other side."""
     return {"id": card["voucher_id"], "code": card.get("code"), "type": "LOYALTY_CARD", "campaign": card["campaign"],
-            "campaign_id": card["campaign_id"], "loyalty_card": {"points": total, "balance": balance}, "is_referral_code": False}
+            "campaign_id": card["campaign_id"], "loyalty_card": {"points": total, "balance": balance}, "is_referral_code": False,
+            "holder_id": card.get("holder_id"), "created_at": card["created_at"], "object": "voucher"}
 
 
 def _attempt(db: Table, campaign: dict[str, Any], target_item: dict[str, Any], source_items: list[dict[str, Any]],
