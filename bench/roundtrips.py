@@ -136,9 +136,9 @@ BUDGETS: dict[str, Budget] = {
     "list v1 campaigns p2": Budget("Query of the campaigns list (GSI1) up to the page's end + a counting Query unless that "
                                    "reached the list's end", reads=2),
     "worker: delete a v1 campaign's cards (1 member)": Budget(
-        "GetItem async action + Query of the campaign's members (GSI1) + per member a Query of its partition and a "
-        "TransactWriteItems (member DELETED, cards, code claims, membership) + UpdateItem (cards counted) + SendMessage "
-        "(the next step)", reads=3, writes=1, transactions=1, sends=1),
+        "GetItem async action + Query of the campaign's members list (GSI1, 1 page) + per member a Query of its partition and "
+        "a TransactWriteItems (member DELETED, cards, code claims, membership) + TransactWriteItems (the action DONE, the name "
+        "claim deleted)", reads=3, transactions=2),
     "v1 list members p1": Budget("GetItem campaign + Query of its card list (GSI1) + a counting Query (more follow)", reads=3),
     "v1 list members filtered": Budget("GetItem campaign + Query of its whole card list (GSI1) + GetItem customer", reads=3),
     "v1 card transactions": Budget("GetItem code claim + GetItem card + Query of its transactions", reads=3),

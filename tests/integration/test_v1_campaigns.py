@@ -7,6 +7,10 @@ from typing import Any
 
 import pytest
 
+from loyalty.core.clock import now_ms
+from loyalty.jobs import sweeper
+from loyalty.jobs.sweeper import sweep_pending_jobs
+from loyalty.v1 import deletion
 from tests.integration.conftest import Stack
 from tests.integration.test_points_buckets import v1_world  # noqa: F401 (a fixture)
 from tests.integration.test_v1_loyalty import add_member, assert_error, balance, get_member, make_campaign, make_customer
@@ -135,6 +139,31 @@ def test_delete_answers_an_async_action_and_the_worker_deletes_the_cards(stack: 
     # without force the record stays in the bin; nothing is left pending
     assert db.get(db.keys.campaign(campaign["id"])) is not None
     assert not [i for i in stack.items() if "JOBPK" in i]
+
+
+def test_a_large_campaign_is_deleted_over_several_steps_that_the_sweeper_sends(stack: Stack, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Given a campaign of three cards, and steps that take one member each (the worker sends no messages)
+    monkeypatch.setattr(deletion, "PAGES_PER_STEP", 1)
+    monkeypatch.setattr(deletion, "MEMBERS_PER_PAGE", 1)
+    campaign = make_campaign(stack)
+    codes = [c["code"] for c in publish(stack, campaign["id"], ["big-1", "big-2", "big-3"])]
+    status, answer = delete(stack, campaign["id"])
+    assert status == 200
+    # When the worker runs the first step, then the sweeper sends the job again (each time it is due) until it is done
+    stack.drain()
+    action = f"/v1/async-actions/{answer['async_action_id']}"
+    assert stack.call("get_async_action", "GET", action)[1]["status"] == "ENQUEUED"
+    assert sum(get_member(stack, campaign["id"], code)[0] == 404 for code in codes) == 1
+    clock = [now_ms()]
+    monkeypatch.setattr(sweeper, "now_ms", lambda: clock[0])
+    for _ in range(5):
+        clock[0] += 2 * 3_600_000
+        sweep_pending_jobs()
+        stack.drain()
+    # Then every card is gone and the action is DONE with all three counted
+    status, done = stack.call("get_async_action", "GET", action)
+    assert done["status"] == "DONE" and done["result"]["deleted_cards_count"] == 3, done
+    assert all(get_member(stack, campaign["id"], code)[0] == 404 for code in codes)
 
 
 def test_force_delete_removes_the_campaign_record_and_its_rules(stack: Stack) -> None:

@@ -5,20 +5,21 @@ action ends DONE."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import cast
+from typing import Any, cast
 
 from loyalty.core.clock import now_iso
 from loyalty.db.table import Table
 from loyalty.db.transact import TransactionConflict
 from loyalty.jobs.models import DeleteCampaign
-from loyalty.jobs.queue import enqueue
 from loyalty.jobs.settle import retire, retirement
 from loyalty.members import store as members
 from loyalty.members.records import AsyncAction, Member
 from loyalty.v1 import store
 
-MEMBERS_PER_STEP = 25
-"""Members whose cards one worker step deletes (one Query of the member and one transaction each)."""
+MEMBERS_PER_PAGE = 25
+PAGES_PER_STEP = 40
+"""A step deletes the cards of at most PAGES_PER_STEP x MEMBERS_PER_PAGE members (one Query of the member and one
+transaction each); a larger campaign goes on in the next step, which the sweeper sends (the worker sends no messages)."""
 
 
 def _ms(iso: str) -> int:
@@ -26,37 +27,42 @@ def _ms(iso: str) -> int:
 
 
 def delete_campaign_step(db: Table, job: DeleteCampaign) -> str:
-    """Worker: delete the cards of up to MEMBERS_PER_STEP members of the campaign, then send the job again; when none is
-    left, end the async action DONE (result: the number of cards deleted). A member that changed meanwhile, or whose
-    card still holds locked points, fails the step so that the job is retried."""
+    """Worker: walk the campaign's members list and delete each member's cards (as a member delete does); at the list's
+    end, end the async action DONE (result: the number of cards deleted). A step stops after PAGES_PER_STEP pages and
+    leaves its job pending for the sweeper. A member that changed meanwhile, or whose card still holds locked points,
+    fails the step so that the job is retried (what it did is counted first)."""
     item = store.campaign_delete_step(db, job.async_action_id)
     if item is None:
         return "MISSING"
     data = cast(AsyncAction, item["data"])
     if data["status"] in ("DONE", "FAILED"):
         return "ALREADY_DONE"
-    member_ids = store.campaign_member_ids(db, item["campaign_id"], MEMBERS_PER_STEP)
     deleted = 0
-    for member_id in member_ids:
-        found = members.get_member_for_change(db, member_id)
-        if found is None or found[0]["status"] == "DELETED":
-            continue
-        member, cards, version = found
-        gone = cast(Member, {**member, "status": "DELETED", "updated_at": now_iso()})
-        tx = db.transaction()
-        members.add_member_delete(tx, db, gone, cards, version)
-        try:
-            tx.commit()
-        except TransactionConflict:
-            store.count_deleted_cards(db, job.async_action_id, deleted)
-            raise
-        deleted += len(cards)
-    if member_ids:
-        store.count_deleted_cards(db, job.async_action_id, deleted)
-        enqueue(job.first_send())
-        return "CONTINUED"
+    start: dict[str, Any] | None = None
+    for _ in range(PAGES_PER_STEP):
+        member_ids, start = store.campaign_member_page(db, item["campaign_id"], MEMBERS_PER_PAGE, start)
+        for member_id in member_ids:
+            found = members.get_member_for_change(db, member_id)
+            if found is None or found[0]["status"] == "DELETED":  # a stale index entry
+                continue
+            member, cards, version = found
+            gone = cast(Member, {**member, "status": "DELETED", "updated_at": now_iso()})
+            tx = db.transaction()
+            members.add_member_delete(tx, db, gone, cards, version)
+            try:
+                tx.commit()
+            except TransactionConflict:
+                if deleted:
+                    store.record_delete_progress(db, job.async_action_id, deleted, None)
+                raise
+            deleted += len(cards)
+        if start is None:
+            break
+    else:
+        store.record_delete_progress(db, job.async_action_id, deleted, job.first_send().to_json())
+        return "IN_PROGRESS"
     now = now_iso()
-    count = int(item.get("cards_deleted", 0))
+    count = int(item.get("cards_deleted", 0)) + deleted
     ended: AsyncAction = {**data, "status": "DONE", "operation_status": "SUCCESS", "updated_at": now, "progress": 100,
                           "result": {"message": f"Campaign {item['campaign_id']} deleted with {count} loyalty card(s)",
                                      "campaign_id": item["campaign_id"], "deleted_cards_count": count,

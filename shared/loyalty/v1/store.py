@@ -112,17 +112,27 @@ def campaign_delete_step(db: Table, async_action_id: str) -> dict[str, Any] | No
     return db.get(db.keys.async_action(async_action_id))
 
 
-def campaign_member_ids(db: Table, campaign_id: str, limit: int) -> list[str]:
-    """Up to `limit` ids of the members still in a campaign's members list (deleted ones have left it)."""
+def campaign_member_page(db: Table, campaign_id: str, limit: int,
+                         start: dict[str, Any] | None) -> tuple[list[str], dict[str, Any] | None]:
+    """A page of up to `limit` ids of the members in a campaign's members list (deleted ones have left it), from `start`;
+    and where the next page starts (None at the list's end)."""
     pk, _ = key_names(GSI1)
-    items, _ = db.query(db.keys.collection(db.keys.members_list(campaign_id)), key_condition=f"{pk} = :pk",
-                        IndexName=GSI1, ConsistentRead=False, Limit=limit)
-    return [item["data"]["id"] for item in items]
+    kw: dict[str, Any] = {"key_condition": f"{pk} = :pk", "IndexName": GSI1, "ConsistentRead": False, "Limit": limit}
+    if start:
+        kw["ExclusiveStartKey"] = start
+    items, last = db.query(db.keys.collection(db.keys.members_list(campaign_id)), **kw)
+    return [item["data"]["id"] for item in items], last
 
 
-def count_deleted_cards(db: Table, async_action_id: str, count: int) -> None:
-    """Add to a campaign deletion's count of deleted cards."""
-    db.update(db.keys.async_action(async_action_id), "ADD cards_deleted :n", values={"n": count})
+def record_delete_progress(db: Table, async_action_id: str, count: int, job_json: str | None) -> None:
+    """Add to a campaign deletion's count of deleted cards; with `job_json` (a step that stops before the end), the
+    pending-job marker is renewed with it, so that the sweeper sends the next step (with all its attempts) later."""
+    if job_json is None:
+        db.update(db.keys.async_action(async_action_id), "ADD cards_deleted :n", values={"n": count})
+        return
+    marker = db.keys.pending_job(async_action_id, now_ms(), job_json)
+    db.update(db.keys.async_action(async_action_id), "SET JOBSK = :sk, job = :job ADD cards_deleted :n",
+              condition="attribute_exists(JOBPK)", values={"n": count, "sk": marker["JOBSK"], "job": job_json})
 
 
 def finish_campaign_delete(db: Table, action_item: dict[str, Any], ended: AsyncAction) -> None:
