@@ -146,6 +146,30 @@ BUDGETS: dict[str, Budget] = {
                                  "per job", reads=3, writes=1, sends=1),
     "create v1 campaign": Budget("TransactWriteItems (campaign + name claim)", transactions=1),
     "get v1 campaign": Budget("GetItem", reads=1),
+    "list v1 campaigns p1": Budget("Query of the campaigns list (GSI1) up to the page's end + a counting Query (more follow)",
+                                   reads=2),
+    "list v1 campaigns p2": Budget("Query of the campaigns list (GSI1) up to the page's end + a counting Query unless that "
+                                   "reached the list's end", reads=2),
+    "worker: delete a v1 campaign's cards (1 member)": Budget(
+        "GetItem async action + Query of the campaign's members list (GSI1, 1 page) + per member a Query of its partition and "
+        "a TransactWriteItems (member DELETED, cards, code claims, membership) + TransactWriteItems (the action DONE, the name "
+        "claim deleted)", reads=3, transactions=2),
+    "v1 list members p1": Budget("GetItem campaign + Query of its card list (GSI1) + a counting Query (more follow)", reads=3),
+    "v1 list members filtered": Budget("GetItem campaign + Query of its whole card list (GSI1) + GetItem customer", reads=3),
+    "v1 card transactions": Budget("GetItem code claim + GetItem card + Query of its transactions", reads=3),
+    "v1 card transactions by code": Budget("GetItem code claim + GetItem card + Query of its transactions", reads=3),
+    "v1 campaign transactions": Budget("GetItem campaign + Query of its transaction list (GSI1) + BatchGetItem of the page's "
+                                       "cards (their voucher ids)", reads=3),
+    "v1 transfer points": Budget("BatchGetItem (code claims) + BatchGetItem (cards + campaign) + TransactWriteItems (every "
+                                 "source debited with its expiring buckets, the target credited, both transactions of each)",
+                                 reads=2, transactions=1),
+    "v1 member activity": Budget("GetItem code claim + GetItem card + Query of its transactions", reads=3),
+    "v1 member activity by code": Budget("GetItem code claim + GetItem card + Query of its transactions", reads=3),
+    "v1 campaign pending points": Budget("GetItem campaign + Query of the project's pending-bucket list (GSI1, 1 page in the "
+                                         "scenario) + BatchGetItem of the page's cards", reads=3),
+    "update v1 campaign": Budget("GetItem campaign + UpdateItem conditioned on its version", reads=1, writes=1),
+    "delete v1 campaign": Budget("GetItem campaign + TransactWriteItems (campaign marked deleted, name released, async action "
+                                 "with its pending job) + SendMessage", reads=1, transactions=1, sends=1),
     "v1 add member (customer id)": Budget("GetItem campaign, customer, membership + TransactWriteItems", reads=3, transactions=1),
     "v1 add member (new source id)": Budget("GetItem campaign, source-id claim, membership + 2 TransactWriteItems",
                                             reads=3, transactions=2),
@@ -784,6 +808,8 @@ class _Scenario:
         self.call("v1 add member (repeat)", "POST", members, {"customer": customer})
         self.v1_code = code
         self.call("v1 get member", "GET", f"{members}/{code}")
+        self.call("v1 list members p1", "GET", members, query={"limit": "1"})
+        self.call("v1 list members filtered", "GET", members, query={"customer": customer})
         self.call("v1 get member by code", "GET", f"/v1/loyalties/members/{code}")
         self.call(None, "POST", f"{members}/{code}/balance", {"points": 500})
         # 100 points that expire, twice: each debit below takes them first and empties (deletes) their bucket
@@ -792,6 +818,15 @@ class _Scenario:
         self.call("v1 balance", "POST", f"{members}/{code}/balance", {"points": -100})
         self.call(None, "POST", f"/v1/loyalties/members/{code}/balance", expiring)
         self.call("v1 balance by code", "POST", f"/v1/loyalties/members/{code}/balance", {"points": -100})
+        carol = self.call(None, "POST", members, {"customer": {"source_id": f"rt3-{tag}"}})["code"]
+        self.call(None, "POST", f"{members}/{carol}/balance", {"points": 50, "expiration_date": "2099-12-31"})
+        self.call("v1 transfer points", "POST", f"{members}/{code}/transfers", [{"code": carol, "points": 60, "source_id": "rt-tr"}])
+        self.call("v1 card transactions", "GET", f"{members}/{code}/transactions", query={"limit": "2"})
+        self.call("v1 card transactions by code", "GET", f"/v1/loyalties/members/{code}/transactions")
+        self.call("v1 member activity", "GET", f"{members}/{code}/activity", query={"limit": "2"})
+        self.call("v1 member activity by code", "GET", f"/v1/loyalties/members/{code}/activity")
+        self.call("v1 campaign pending points", "GET", f"/v1/loyalties/{campaign}/pending-points")
+        self.call("v1 campaign transactions", "GET", f"/v1/loyalties/{campaign}/transactions", query={"limit": "5"})
         rules = f"/v1/loyalties/{campaign}/earning-rules"
         rule = self.call("create v1 earning rules", "POST", rules, [
             {"event": "order.paid", "loyalty": {"type": "PROPORTIONAL", "calculation_type": "ORDER_AMOUNT",
@@ -803,6 +838,14 @@ class _Scenario:
         self.call("disable v1 earning rule", "POST", f"{rules}/{rule}/disable")
         self.call("enable v1 earning rule", "POST", f"{rules}/{rule}/enable")
         self.call("delete v1 earning rule", "DELETE", f"{rules}/{rule}", expect=204)
+        spare = self.call(None, "POST", "/v1/loyalties", {"name": f"Loyalty {tag} 2",
+                                                          "voucher": {"type": "LOYALTY_CARD", "loyalty_card": {"points": 0}}})["id"]
+        self.call("list v1 campaigns p1", "GET", "/v1/loyalties", query={"limit": "1"})
+        self.call("list v1 campaigns p2", "GET", "/v1/loyalties", query={"limit": "1", "page": "2"})
+        self.call("update v1 campaign", "PUT", f"/v1/loyalties/{campaign}", {"metadata": {"updated": True}})
+        self.call(None, "POST", f"/v1/loyalties/{spare}/members", {"customer": customer})
+        self.call("delete v1 campaign", "DELETE", f"/v1/loyalties/{spare}")
+        self.jobs({"delete_campaign": "worker: delete a v1 campaign's cards (1 member)"})
         self._v1_rewards(campaign, code)
 
     def _v1_rewards(self, campaign: str, code: str) -> None:

@@ -5,8 +5,8 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler.openapi.params import Body
 
 from loyalty.api.app import entry, make_app, table
-from loyalty.v1 import rewards
-from loyalty.v1.reward_models import CampaignRewardAssignmentCreate
+from loyalty.v1rewards import service as rewards
+from loyalty.v1rewards.models import CampaignRewardAssignmentCreate
 
 app = make_app()
 

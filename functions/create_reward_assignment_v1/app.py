@@ -1,8 +1,8 @@
 """POST /v1/rewards/{rewardId}/assignments: assign a v1 reward to a loyalty campaign at a points cost."""
 
 from loyalty.api.app import entry, make_app, table
-from loyalty.v1 import rewards
-from loyalty.v1.reward_models import RewardAssignmentCreate
+from loyalty.v1rewards import service as rewards
+from loyalty.v1rewards.models import RewardAssignmentCreate
 
 app = make_app()
 

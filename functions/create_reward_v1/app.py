@@ -1,8 +1,8 @@
 """POST /v1/rewards: create a v1 reward (MATERIAL, or CAMPAIGN crediting loyalty points)."""
 
 from loyalty.api.app import entry, make_app, table
-from loyalty.v1 import rewards
-from loyalty.v1.reward_models import RewardV1Create
+from loyalty.v1rewards import service as rewards
+from loyalty.v1rewards.models import RewardV1Create
 
 app = make_app()
 

@@ -3,7 +3,7 @@
 from aws_lambda_powertools.event_handler import Response
 
 from loyalty.api.app import entry, make_app, table
-from loyalty.v1 import rewards
+from loyalty.v1rewards import service as rewards
 
 app = make_app()
 

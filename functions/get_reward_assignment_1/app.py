@@ -1,7 +1,7 @@
 """GET /v1/loyalties/{campaignId}/reward-assignments/{assignmentId}: one reward assignment of a v1 campaign."""
 
 from loyalty.api.app import entry, make_app, table
-from loyalty.v1 import rewards
+from loyalty.v1rewards import service as rewards
 
 app = make_app()
 

@@ -1,7 +1,7 @@
 """GET /v1/rewards/{rewardId}/assignments/{assignmentId}: one campaign assignment of a v1 reward."""
 
 from loyalty.api.app import entry, make_app, table
-from loyalty.v1 import rewards
+from loyalty.v1rewards import service as rewards
 
 app = make_app()
 

@@ -5,7 +5,7 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from loyalty.api.app import entry, make_app, query_params, table
-from loyalty.v1 import rewards
+from loyalty.v1rewards import service as rewards
 
 app = make_app()
 

@@ -1,8 +1,8 @@
 """PUT /v1/loyalties/{campaignId}/rewards/{assignmentId}: change the points cost of a reward in a v1 campaign."""
 
 from loyalty.api.app import entry, make_app, table
-from loyalty.v1 import rewards
-from loyalty.v1.reward_models import RewardAssignmentUpdate
+from loyalty.v1rewards import service as rewards
+from loyalty.v1rewards.models import RewardAssignmentUpdate
 
 app = make_app()
 

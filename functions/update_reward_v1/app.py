@@ -1,8 +1,8 @@
 """PUT /v1/rewards/{rewardId}: replace the given fields of a v1 reward."""
 
 from loyalty.api.app import entry, make_app, table
-from loyalty.v1 import rewards
-from loyalty.v1.reward_models import RewardV1Update
+from loyalty.v1rewards import service as rewards
+from loyalty.v1rewards.models import RewardV1Update
 
 app = make_app()
 

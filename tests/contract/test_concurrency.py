@@ -267,3 +267,35 @@ def test_two_functions_of_one_local_runtime_process_keep_their_own_requests(cont
     assert other["statusCode"] == 200 and json.loads(other["body"])["id"] == world["reward"]
     assert answer[0]["statusCode"] == 200, answer[0]["body"]
     assert json.loads(answer[0]["body"])["id"] == world["program"]
+
+
+def test_concurrent_v1_transfers_from_one_source_card_never_overdraw_it(contract: Contract) -> None:
+    # Given a v1 source card holding 500 points (200 of them expiring) and `n` target cards of other customers
+    transfers = scaled(20)
+    campaign = contract.ok("create_loyalty_program_v1", "POST", "/v1/loyalties", {
+        "name": "Concurrent transfers", "type": "AUTO_UPDATE",
+        "voucher": {"type": "LOYALTY_CARD", "loyalty_card": {"points": 0}, "code_config": {"pattern": "CT-########"}}})
+    members = f"/v1/loyalties/{campaign['id']}/members"
+    source = contract.ok("add_member_v1", "POST", members, {"customer": contract.customer("transfer-source")})
+    contract.ok("update_loyalty_card_balance_v1", "POST", f"{members}/{source['code']}/balance", {"points": 300})
+    contract.ok("update_loyalty_card_balance_v1", "POST", f"{members}/{source['code']}/balance",
+                {"points": 200, "expiration_date": "2099-12-31"})
+    targets = [contract.ok("add_member_v1", "POST", members, {"customer": contract.customer(f"transfer-target-{i}")})["code"]
+               for i in range(transfers)]
+    calls = [lambda h=handler_instance("transfer_points_v1"), code=code: call(
+        h, "POST", f"{members}/{code}/transfers", contract.headers, [{"code": source["code"], "points": 100}]) for code in targets]
+
+    # When each target asks for 100 of the source's points at once, each in its own execution environment
+    results = concurrently(calls)
+
+    # Then exactly five transfers succeed, the rest are refused for the balance, and the points add up on both sides
+    assert set(statuses(results)) <= {(200, None), (423, "insufficient_card_balance")}, results
+    accepted = [body for status, body in results if status == 200]
+    assert len(accepted) == min(transfers, 5)
+    voucher = contract.ok("get_member_v1", "GET", f"{members}/{source['code']}")
+    assert voucher["loyalty_card"]["balance"] == 500 - 100 * len(accepted) >= 0
+    assert voucher["loyalty_card"]["next_expiration_points"] == 0  # the expiring 200 went first
+    received = sum(contract.ok("get_member_v1", "GET", f"{members}/{code}")["loyalty_card"]["balance"] for code in targets)
+    assert received == 100 * len(accepted)
+    out = contract.ok("list_loyalty_card_transactions_by_code_v1", "GET", f"/v1/loyalties/members/{source['code']}/transactions")
+    assert sum(1 for t in out["data"] if t["type"] == "POINTS_TRANSFER_OUT") == len(accepted)

@@ -122,7 +122,11 @@ V1_ADD_MEMBER = "POST /v1/loyalties/{campaignId}/members"
 V1_GET_MEMBER = "GET /v1/loyalties/{campaignId}/members/{memberId}"
 V1_GET_MEMBER_BY_CODE = "GET /v1/loyalties/members/{memberId}"
 V1_VOUCHER_OPS = (V1_ADD_MEMBER, V1_GET_MEMBER, V1_GET_MEMBER_BY_CODE)
-V1_CAMPAIGN_OPS = ("POST /v1/loyalties", "GET /v1/loyalties/{campaignId}")
+V1_CAMPAIGN_OPS = ("POST /v1/loyalties", "GET /v1/loyalties/{campaignId}", "PUT /v1/loyalties/{campaignId}")
+V1_LIST_CAMPAIGNS = "GET /v1/loyalties"
+V1_LIST_MEMBERS = "GET /v1/loyalties/{campaignId}/members"
+V1_TRANSFER = "POST /v1/loyalties/{campaignId}/members/{memberId}/transfers"
+V1_ACTIVITY = ("GET /v1/loyalties/{campaignId}/members/{memberId}/activity", "GET /v1/loyalties/members/{memberId}/activity")
 V1_CUSTOMER_OPS = ("POST /v1/customers", "GET /v1/customers/{customerId}", "PUT /v1/customers/{customerId}")
 LIST_METADATA_SCHEMAS = "GET /v1/metadata-schemas"
 NULL_TYPE = r"^None is not of type"
@@ -191,6 +195,20 @@ ALLOW_LIST: tuple[Rule, ...] = (
          reason="A31: v1 answers null for unset fields, as both v1 seed examples do, where the v1 schema types them non-nullable."),
     Rule("A31-campaign", V1_CAMPAIGN_OPS, r"\$\.(category|start_date|expiration_date|updated_at)", keyword="type", message=NULL_TYPE,
          reason="A31: the same v1 nullability for the loyalty campaign (unset category, dates; updated_at before the first update)."),
+    Rule("A31-vouchers", (V1_LIST_MEMBERS,), r"\$\.vouchers\[\*\]\.(category|category_id|start_date|expiration_date|validity_timeframe|"
+         r"validity_day_of_week|additional_info|loyalty_card\.next_expiration_date|redemption\.quantity)", keyword="type",
+         message=NULL_TYPE, reason="A31: the same v1 nullability for each voucher (loyalty card) of the members list."),
+    Rule("A31-transfer", (V1_TRANSFER,), r"\$\.(category|category_id|start_date|expiration_date|validity_timeframe|validity_day_of_week|"
+         r"additional_info|loyalty_card\.next_expiration_date|redemption\.quantity)", keyword="type", message=NULL_TYPE,
+         reason="A31: the transfer answers the target card as the same voucher object as get member, with its v1 nulls."),
+    Rule("V1-transfer-active", (V1_TRANSFER,), r"\$\.active", keyword="type", message=r"^True is not of type 'string'$",
+         reason="LoyaltiesMembersTransfersCreateResponseBody types the voucher's `active` as a string, while its own example, "
+                "every other voucher schema and get member answer a boolean: we answer the boolean."),
+    Rule("V1-activity-oneOf", V1_ACTIVITY, r"\$\.data\[\*\]\.data\.data", keyword="oneOf",
+         reason="MemberActivityData is a oneOf of event objects whose properties are all optional, so any activity's data matches "
+                "several branches and a strict oneOf fails for every one (as A30): it is not validated with oneOf."),
+    Rule("A31-campaigns", (V1_LIST_CAMPAIGNS,), r"\$\.campaigns\[\*\]\.(category|start_date|expiration_date|updated_at)", keyword="type",
+         message=NULL_TYPE, reason="A31: the same v1 nullability for each loyalty campaign of the list."),
     Rule("A31-customer", V1_CUSTOMER_OPS, r"\$\.(updated_at|address\.(city|state|line_1|line_2|country|postal_code))", keyword="type",
          message=NULL_TYPE, reason="A31: the same v1 nullability for customers (updated_at before the first update, unset address lines; "
                                    "the request schema accepts null to clear them)."),
@@ -874,6 +892,14 @@ def drive_v1_rewards(client: Client) -> None:
     drive(client)
 
 
+def drive_v1_campaigns(client: Client) -> None:
+    """The v1 campaign list/update/delete, member list, transactions, transfers and activity routes
+    (tests/e2e/test_v1_campaigns_journey.py)."""
+    from tests.e2e.test_v1_campaigns_journey import drive_v1_campaigns as drive
+
+    drive(client)
+
+
 def drive_buckets(client: Client) -> None:
     """The points-bucket routes: v2 pending and expiring points, v1 pending points and points expiration
     (tests/e2e/test_buckets_journey.py)."""
@@ -928,7 +954,7 @@ DRIVERS = {"v2": drive_v2, "v1": drive_v1, "orders": drive_orders, "auth": drive
            "components": drive_components, "programs": drive_programs, "tiers": drive_tiers, "v1_earning_rules": drive_v1_earning_rules,
            "events": drive_events, "buckets": drive_buckets, "examine": drive_examine, "refunds": drive_refunds,
            "benefits": drive_benefits, "payments": drive_payments, "member_tiers": drive_member_tiers,
-           "v1_rewards": drive_v1_rewards}
+           "v1_rewards": drive_v1_rewards, "v1_campaigns": drive_v1_campaigns}
 
 
 def drive_missing(client: Client) -> None:

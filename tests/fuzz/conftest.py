@@ -137,6 +137,11 @@ def world(server: ServeProcess, api: Api) -> dict[str, str]:
         "name": f"Fuzz campaign {tag}", "type": "AUTO_UPDATE",
         "voucher": {"type": "LOYALTY_CARD", "loyalty_card": {"points": 0}, "code_config": {"pattern": "F-########"}}})
     v1_card = api.ok("POST", f"/v1/loyalties/{campaign['id']}/members", {"customer": customer["id"]})
+    someone_else = api.ok("POST", "/v1/customers", {"source_id": f"fuzz-{tag}-v1-source"})
+    v1_source = api.ok("POST", f"/v1/loyalties/{campaign['id']}/members", {"customer": someone_else["id"]})  # transfers' source
+    api.ok("POST", f"/v1/loyalties/{campaign['id']}/members/{v1_source['code']}/balance", {"points": 1000})
+    victim_campaign = api.ok("POST", "/v1/loyalties", {  # the sacrifice of DELETE /v1/loyalties/{campaignId}
+        "name": f"Fuzz victim campaign {tag}", "voucher": {"type": "LOYALTY_CARD", "loyalty_card": {"points": 0}}})
     # two v1 earning rules (a list with a second page), and a third for the destructive DELETE
     v1_rules = api.ok("POST", f"/v1/loyalties/{campaign['id']}/earning-rules", [
         {"event": "order.paid", "loyalty": {"type": "PROPORTIONAL", "calculation_type": "ORDER_AMOUNT",
@@ -158,6 +163,7 @@ def world(server: ServeProcess, api: Api) -> dict[str, str]:
         "campaignId": campaign["id"], "v1/memberId": v1_card["code"], "v1/customerId": customer["id"],
         "v1/earningRuleId": v1_rules[0]["id"],
         "victim-v1-rule/campaignId": campaign["id"], "victim-v1-rule/earningRuleId": v1_rules[2]["id"],
+        "victim-campaign/campaignId": victim_campaign["id"], "v1SourceCode": v1_source["code"],
         "victim-program/programId": victim["id"],
         **v1_rewards,
         "victim-customer/customerId": victim_customer["id"],
@@ -230,6 +236,7 @@ DESTRUCTIVE = {
     ("DELETE", "/v1/customers/{customerId}"): "victim-customer",
     ("PUT", "/v1/customers/{customerId}"): "victim-customer",
     ("POST", "/v1/customers/{customerId}/permanent-deletion"): "victim-customer",
+    ("DELETE", "/v1/loyalties/{campaignId}"): "victim-campaign",
     ("POST", "/v2/loyalties/programs/{programId}/members/{memberId}/cards/{cardId}/pending-points/{bucketId}/activate"): "victim-pending",
     ("POST", "/v2/loyalties/programs/{programId}/members/{memberId}/cards/{cardId}/pending-points/{bucketId}/cancel"): "victim-pending",
     ("POST", "/v2/loyalties/programs/{programId}/members/{memberId}/cards/{cardId}/expiring-points/{bucketId}/expire"): "victim-expiring",

@@ -37,13 +37,14 @@ DELETING_FUNCTIONS = {
     "DeleteEarningRuleV1Function": "the v1 earning rule (v1/store.py delete_rule)",
     "DeleteCustomerFunction": "the customer and its source-id claim (customers/store.py delete_customer)",
     "PermanentlyDeleteCustomerFunction": "the customer and its source-id claim (customers/store.py erase_customer)",
-    "DeleteRewardV1Function": "the v1 reward (v1/reward_store.py)",
-    "DeleteRewardAssignmentV1Function": "both copies of a v1 reward assignment and its reference (v1/reward_store.py)",
-    "DeleteRewardAssignment1Function": "both copies of a v1 reward assignment and its reference (v1/reward_store.py)",
+    "DeleteRewardV1Function": "the v1 reward (v1rewards/store.py)",
+    "DeleteRewardAssignmentV1Function": "both copies of a v1 reward assignment and its reference (v1rewards/store.py)",
+    "DeleteRewardAssignment1Function": "both copies of a v1 reward assignment and its reference (v1rewards/store.py)",
     "ProcessJobsFunction": "each processed chunk of a batch enrolment (members/store.py finish_chunk); a pending-points bucket "
                            "that activates or is canceled leaves its list (cards/buckets.py add_bucket_settled)",
     "UpdateLoyaltyCardBalanceV1Function": "an expiring bucket a v1 debit empties (cards/buckets.py add_expiring_debit)",
     "UpdateLoyaltyCardBalanceByCodeV1Function": "an expiring bucket a v1 debit empties (cards/buckets.py add_expiring_debit)",
+    "TransferPointsV1Function": "an expiring bucket of a source card that a transfer empties (cards/buckets.py add_expiring_debit)",
     "RunDailyJobsFunction": "pending-points buckets that activate or are canceled, expiring buckets that expire: each leaves "
                             "its list for a settled record (cards/buckets.py add_bucket_settled)",
     # a settled bucket leaves its list (cards/buckets.py add_bucket_settled; its final record is kept under XB#)

@@ -12,6 +12,7 @@ from loyalty.buckets.views import (
     bucket_id_of_v1_pending,
     expiring_bucket_view,
     pending_bucket_view,
+    v1_pending_id,
     v1_pending_view,
     v1_points_bucket_view,
 )
@@ -29,7 +30,7 @@ from loyalty.members.records import Card
 from loyalty.members.service import require_active_member
 from loyalty.points import service as points
 from loyalty.programs.service import require_active_program
-from loyalty.v1.service import card_by_code
+from loyalty.v1.service import card_by_code, get_cards, require_campaign
 
 # ---------------------------------------------------------------------------------------------- pending points (v2)
 PENDING_LIST = ListSpec("lcrscppb_", orders=("date",), default_order="date")
@@ -106,6 +107,40 @@ def list_member_pending_points(db: Table, campaign_ref: str | None, member_ref: 
     out: dict[str, Any] = {"object": "list", "data_ref": "data", "data": page, "has_more": len(entries) > len(page)}
     if out["has_more"]:
         out["more_starting_after"] = page[-1]["id"]
+    return out
+
+
+MAX_CAMPAIGN_PENDING = 10_000
+"""How many PENDING buckets of the project a campaign's pending-points list reads at most (they are sorted in memory)."""
+
+
+def list_campaign_pending_points(db: Table, campaign_ref: str, params: list[tuple[str, str]]) -> dict[str, Any]:
+    """GET /v1/loyalties/{campaignId}/pending-points: the PENDING entries (`lopp_`) of all the campaign's cards, by id
+    (creation order) or `-id`, `limit` per page from after `starting_after_id`. The project's list of pending buckets
+    (the daily job's) is read and the campaign's kept (at most MAX_CAMPAIGN_PENDING), then the page's cards in one
+    BatchGetItem."""
+    query = parse_plain(params, V1_PENDING_LIST)
+    campaign = require_campaign(db, campaign_ref)
+    items: list[Item] = []
+    start: dict[str, Any] | None = None
+    while len(items) <= MAX_CAMPAIGN_PENDING:
+        page, start = bucket_store.due_buckets(db, "PENDING", "9999-12-31", 1000, start)
+        items += [i for i in page if i["data"].get("program_id") == campaign["id"]]
+        if start is None:
+            break
+    records = [bucket_store.pending_bucket_from_item(i) for i in items]
+    descending = query["order"] == "-id"
+    records.sort(key=lambda r: v1_pending_id(str(r["id"])), reverse=descending)
+    after = query["starting_after_id"]
+    if after:
+        records = [r for r in records
+                   if (v1_pending_id(str(r["id"])) < after if descending else v1_pending_id(str(r["id"])) > after)]
+    chosen = records[:query["limit"]]
+    cards = {c["id"]: c for c in get_cards(db, sorted({(str(r["member_id"]), str(r["card_id"])) for r in chosen}))}
+    data = [v1_pending_view(r, cards.get(str(r["card_id"])) or {"campaign_id": campaign["id"]}) for r in chosen]
+    out: dict[str, Any] = {"object": "list", "data_ref": "data", "data": data, "has_more": len(records) > len(chosen)}
+    if out["has_more"]:
+        out["more_starting_after"] = data[-1]["id"]
     return out
 
 

@@ -22,9 +22,15 @@ SettledJob = ApplyCardTransaction | CompleteRewardPurchase | RefundRewardPurchas
 """The jobs that settle a PENDING card transaction (its item carries their pending-job marker)."""
 
 
+V1_CAMPAIGN_PREFIX = "camp_"
+"""A card whose program id has this prefix is a v1 campaign's card."""
+
+
 def transaction_row(db: Table, ctx: CardTransaction, job: SettledJob | None = None) -> dict[str, Any]:
     """A card transaction as its item's attributes (with the pending-job marker while a job must settle it)."""
     row: dict[str, Any] = {"status": ctx["status"], "data": ctx}
+    if ctx["program_id"].startswith(V1_CAMPAIGN_PREFIX):  # a v1 card's transactions are listed per campaign too
+        row.update(db.keys.listed(db.keys.campaign_transactions_list(ctx["program_id"]), ctx["id"]))
     if job:
         row.update(db.keys.pending_job(ctx["id"], now_ms(), job.to_json()))
     return row

@@ -411,6 +411,16 @@ class Keys:
     def members_list(scope_id: str) -> str:
         return f"PRG#{scope_id}#MEMBERS"
 
+    @staticmethod
+    def campaign_cards_list(campaign_id: str) -> str:
+        """The list of a v1 campaign's loyalty cards (card items, by card id = creation order; a deleted card leaves it)."""
+        return f"CAMP#{campaign_id}#CARDS"
+
+    @staticmethod
+    def campaign_transactions_list(campaign_id: str) -> str:
+        """The list of the card transactions of a v1 campaign's cards (transaction items, by id = creation order)."""
+        return f"CAMP#{campaign_id}#CTX"
+
     def collection(self, name: str) -> str:
         """The GSI1PK of a list named by `PROGRAMS`, `members_list(...)`, ... (what `listed` puts items in)."""
         return self._pk(name)

@@ -112,6 +112,14 @@ class CreateMembersBatch(_Job):
     async_action_id: StrictStr
 
 
+class DeleteCampaign(_Job):
+    """Delete the cards of a deleted v1 loyalty campaign, a page of members per step, sending itself again until none is
+    left; then end its async action (and, with `force`, delete the campaign record)."""
+
+    type: Literal["delete_campaign"] = "delete_campaign"
+    async_action_id: StrictStr
+
+
 class EvaluateEarning(_Job):
     """Evaluate the earning rules a PAID order or a custom event fires (v2 programs and v1 campaigns of its customer) and
     write what they give, each effect once (claimed by its deterministic key, earning-map §12)."""
@@ -129,7 +137,7 @@ class RevokeOrderEarning(_Job):
 
 
 AnyJob = (ApplyCardTransaction | CompleteRewardPurchase | RefundRewardPurchase | CompleteOrderPayment | GenerateCardCodes
-          | CreateMembersBatch | EvaluateEarning | RevokeOrderEarning)
+          | CreateMembersBatch | EvaluateEarning | RevokeOrderEarning | DeleteCampaign)
 Job = Annotated[AnyJob, Field(discriminator="type")]
 _JOB: TypeAdapter[AnyJob] = TypeAdapter(Job)
 

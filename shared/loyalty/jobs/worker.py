@@ -17,6 +17,7 @@ from loyalty.jobs.models import (
     CompleteOrderPayment,
     CompleteRewardPurchase,
     CreateMembersBatch,
+    DeleteCampaign,
     EvaluateEarning,
     GenerateCardCodes,
     RefundRewardPurchase,
@@ -28,6 +29,7 @@ from loyalty.members import batch, codes
 from loyalty.orders import service as orders
 from loyalty.payments import service as payments
 from loyalty.purchases import service as purchases
+from loyalty.v1 import deletion as campaign_deletion
 
 
 def run_message(body: str, receive_count: int = 1) -> str:
@@ -62,6 +64,8 @@ def run_job(body: str, client: Any = None) -> str:
             return codes.generate_card_codes(db, job)
         case CreateMembersBatch():
             return batch.create_members_batch(db, job)
+        case DeleteCampaign():
+            return campaign_deletion.delete_campaign_step(db, job)
         case EvaluateEarning():
             return events.evaluate_event_earning(db, job) if job.source == "event" else orders.evaluate_order_earning(db, job)
         case RevokeOrderEarning():
@@ -86,6 +90,8 @@ def _retire(db: Table, job: AnyJob) -> str:
             outcome = codes.retire_card_codes(db, job)
         case CreateMembersBatch():
             outcome = batch.retire_members_batch(db, job)
+        case DeleteCampaign():
+            outcome = campaign_deletion.retire_campaign_delete(db, job)
         case EvaluateEarning() if job.source == "event":
             outcome = events.retire_event_job(db, job)
         case EvaluateEarning() | RevokeOrderEarning():

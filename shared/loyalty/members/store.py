@@ -79,11 +79,13 @@ def next_expiration(expiring: list[tuple[str, str, int]]) -> dict[str, Any] | No
 
 def add_member(tx: Transaction, db: Table, member: Member, cards: list[Card], *, scope_id: str,
                job: GenerateCardCodes | None = None, codes: list[str] = (),  # type: ignore[assignment]
-               claim_label: str = "membership", entry: tuple[str, int] | None = None) -> None:
+               claim_label: str = "membership", entry: tuple[str, int] | None = None,
+               card_list: str | None = None) -> None:
     """Add to `tx` the member, its cards, the one-per-customer claim and the claims of its cards' codes (`codes`, for a
     single card, or each card's `code`). `entry` = (async action id, entry index) when a batch enrolment makes it.
 
-    Labels: `claim_label` (the customer is already a member of the scope), `code` (a code is already held)."""
+    Labels: `claim_label` (the customer is already a member of the scope), `code` (a code is already held). `card_list`
+    names a GSI1 list (db.keys collection) that the cards join (a v1 campaign's cards)."""
     keys = db.keys
     member_row: dict[str, Any] = {"status": member["status"], "data": member, **keys.listed(keys.members_list(scope_id), member["id"])}
     if job:
@@ -94,7 +96,8 @@ def add_member(tx: Transaction, db: Table, member: Member, cards: list[Card], *,
     tx.put(claim_label, keys.membership(scope_id, member["customer_id"]), claim)
     tx.put("member", keys.member(member["id"]), member_row)
     for card in cards:
-        tx.put("card", keys.card(member["id"], card["id"]), card_row(card))
+        listed = keys.listed(card_list, card["id"]) if card_list else {}
+        tx.put("card", keys.card(member["id"], card["id"]), {**card_row(card), **listed})
     for code in codes:
         tx.put("code", keys.card_code(code), {"member_id": member["id"], "card_id": cards[0]["id"]})
     for card in cards:
@@ -267,6 +270,11 @@ def get_card(db: Table, member_id: str, card_id: str) -> Card | None:
     """One card with its counters."""
     item = db.get(db.keys.card(member_id, card_id))
     return card_from_row(item) if item else None
+
+
+def get_cards(db: Table, refs: list[tuple[str, str]]) -> list[Card]:
+    """Cards by (member id, card id), in one BatchGetItem per 100; the absent ones left out."""
+    return [card_from_row(item) for item in db.get_many([db.keys.card(m, c) for m, c in refs])] if refs else []
 
 
 def get_card_by_code(db: Table, code: str) -> CodeClaim | None:

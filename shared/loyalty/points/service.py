@@ -45,6 +45,7 @@ from loyalty.earning.records import (
 from loyalty.earning.records import (
     Membership as EngineMembership,
 )
+from loyalty.earning.v1policy import v1_card_definition as v1_card_definition
 from loyalty.members.records import Card, Member, Membership
 from loyalty.points import limits, store
 from loyalty.v1 import earning as v1_earning
@@ -182,32 +183,6 @@ def _add_v1_memberships(db: Table, setup: Setup, customer_id: str, claims: dict[
 
 V1_POLICY = "v1_card_definition"
 """The key under which a v1 rule carries the pending and expiration settings its points follow (a v1 rule's own)."""
-
-V1_ROUNDING = {"END_OF_MONTH": "END_OF_MONTH", "END_OF_QUARTER": "END_OF_QUARTER", "END_OF_HALF_YEAR": "END_OF_HALF_YEAR",
-               "END_OF_YEAR": "END_OF_YEAR", "PARTICULAR_MONTH": "END_OF_PARTICULAR_MONTH"}
-
-
-def v1_card_definition(v1: Mapping[str, Any]) -> dict[str, Any]:
-    """A v1 rule's `pending_points` {period_type DAY, period_value} and `expiration_rules` (MONTH with rounding, or
-    FIXED_DAY_OF_YEAR) as the v2 card-definition settings the writer applies (earning-map §11.1)."""
-    cdef: dict[str, Any] = {}
-    pending = v1.get("pending_points") or {}
-    if pending.get("period_value"):
-        cdef["pending_points"] = {"type": "PERIOD_BASED",
-                                  "period_based": {"period": {"unit": "DAY", "value": int(pending["period_value"])}}}
-    rules = v1.get("expiration_rules") or {}
-    if rules.get("period_type") == "MONTH" and rules.get("period_value"):
-        rolling: dict[str, Any] = {"period": {"unit": "MONTH", "value": int(rules["period_value"])}}
-        if rules.get("rounding_type") in V1_ROUNDING:
-            rolling["rounding"] = {"type": V1_ROUNDING[rules["rounding_type"]]}
-            if rules["rounding_type"] == "PARTICULAR_MONTH":
-                rolling["rounding"]["value"] = rules.get("rounding_value")
-        cdef["points_expiration"] = {"type": "ROLLING_EXPIRATION", "rolling_expiration": rolling}
-    elif rules.get("period_type") == "FIXED_DAY_OF_YEAR":
-        cdef["points_expiration"] = {"type": "CALENDAR_EXPIRATION", "calendar_expiration": {
-            "expiration_dates": [{"day": rules.get("fixed_day"), "month": rules.get("fixed_month")}]}}
-    return cdef
-
 
 def evaluate(setup: Setup, trigger: Any, customer_id: str, *, order: Order | None = None, event: CustomEvent | None = None,
              segment_id: str | None = None, at: str | None = None, metadata: Mapping[str, Any] | None = None) -> engine.Evaluation:

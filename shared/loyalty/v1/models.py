@@ -251,6 +251,48 @@ class LoyaltyCampaignCreate(Strict):
         return self
 
 
+class UpdateOptions(Strict):
+    """`options` of a campaign update."""
+
+    recalculate_tiers: Bool | None = None
+
+
+class LoyaltyCampaignUpdate(Strict):
+    """PUT /v1/loyalties/{campaignId} (LoyaltiesUpdateCampaignRequestBody, plus the `loyalty_card` of its example): the
+    given fields replace the campaign's; `null` clears an optional one."""
+
+    description: Text | None = None
+    type: Literal["AUTO_UPDATE", "STATIC"] | None = None
+    join_once: Bool | None = None
+    auto_join: Bool | None = None
+    start_date: DateTime | None = None
+    expiration_date: DateTime | None = None
+    validity_timeframe: ValidityTimeframe | None = None
+    validity_day_of_week: Annotated[list[DayOfWeek], Field(max_length=7)] | None = None
+    validity_hours: ValidityHours | None = None
+    activity_duration_after_publishing: Duration | None = None
+    category_id: Short | None = None
+    category: Short | None = None
+    metadata: Metadata | None = None
+    unset_metadata_fields: Annotated[list[Short], Field(max_length=100)] | None = None
+    access_settings: AccessSettings | None = None
+    loyalty_card: CampaignLoyaltyCard | None = None
+    loyalty_tiers_expiration: LoyaltyTiersExpiration | None = None
+    options: UpdateOptions | None = None
+
+    @model_validator(mode="after")
+    def _rules(self) -> LoyaltyCampaignUpdate:
+        if self.validity_day_of_week is not None and len(set(self.validity_day_of_week)) != len(self.validity_day_of_week):
+            raise ValueError("'validity_day_of_week' must not contain duplicates")
+        return self
+
+
+CampaignsOrder = Literal["created_at", "-created_at", "updated_at", "-updated_at"]
+"""`order` of GET /v1/loyalties (ParameterOrderListCampaigns)."""
+CampaignsExpand = Literal["category", "access_settings_assignments"]
+"""`expand` of GET /v1/loyalties (ParameterExpandListCampaigns): both are always in the answer."""
+
+
 # ---------------------------------------------------------------------------------------------- members
 class MemberAdd(Strict):
     """POST /v1/loyalties/{campaignId}/members: publish a loyalty card to a customer."""
@@ -646,3 +688,17 @@ class CampaignEarningRuleUpdate(_RuleFields):
     fields replace the rule's (`null` removes an optional one); the event and its sub-object do not change."""
 
     loyalty: NotNull[RuleLoyalty] = None
+
+
+# ---------------------------------------------------------------------------------------------- transfers
+MAX_TRANSFER_SOURCES = 20
+
+
+class TransferEntry(Strict):
+    """One source card of POST .../members/{memberId}/transfers (LoyaltiesTransferPoints): the points it gives. The schema
+    requires `source_id`, which its own example omits: it is optional here."""
+
+    code: Code
+    points: PositiveInt
+    reason: Text | None = None
+    source_id: SourceId | None = None

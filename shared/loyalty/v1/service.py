@@ -3,37 +3,57 @@ the campaign earning-rule endpoints (loyalty.v1.earning) are served from here to
 
 from __future__ import annotations
 
-import base64
 import calendar
-import hashlib
 import random
 import time
 from datetime import datetime
 from typing import Any
-from urllib.parse import quote, unquote
+from urllib.parse import unquote
 
 from loyalty.cards import buckets, ledger
 from loyalty.cards import store as cards
+from loyalty.components.updates import given_fields
 from loyalty.core import ids
 from loyalty.core.clock import normalize_iso, now_iso
 from loyalty.core.codes import UnusableCodeConfig
 from loyalty.core.errors import LoyaltyError, invalid_payload, not_found
 from loyalty.core.ids import new_alnum_id
 from loyalty.customers import service as customers
-from loyalty.db.table import Table
+from loyalty.db.table import ConditionFailed, Table
 from loyalty.db.transact import TransactionConflict
+from loyalty.jobs.models import DeleteCampaign
+from loyalty.jobs.queue import enqueue
 from loyalty.members import store as members
 from loyalty.members.codes import generate_code
-from loyalty.members.records import Card, CodeClaim, Member
+from loyalty.members.records import AsyncAction, Card, Member
 from loyalty.members.service import new_card
+from loyalty.members.store import get_cards as get_cards
 from loyalty.v1 import store
+from loyalty.v1.cards import list_campaign_transactions as list_campaign_transactions
+from loyalty.v1.cards import list_card_transactions as list_card_transactions
+from loyalty.v1.cards import list_member_activity as list_member_activity
+from loyalty.v1.cards import list_members as list_members
 from loyalty.v1.earning import create_earning_rules as create_earning_rules
 from loyalty.v1.earning import delete_earning_rule as delete_earning_rule
 from loyalty.v1.earning import get_earning_rule as get_earning_rule
 from loyalty.v1.earning import list_earning_rules as list_earning_rules
 from loyalty.v1.earning import set_earning_rule_active as set_earning_rule_active
 from loyalty.v1.earning import update_earning_rule as update_earning_rule
-from loyalty.v1.models import MAX_CODE_LENGTH, BalanceUpdate, CodeConfig, LoyaltyCampaignCreate, MemberAdd, duration_parts
+from loyalty.v1.lookup import card_by_code as card_by_code
+from loyalty.v1.lookup import held_card as _held_card
+from loyalty.v1.lookup import require_campaign as _require_campaign
+from loyalty.v1.lookup import require_campaign as require_campaign
+from loyalty.v1.lookup import voucher_not_found as _voucher_not_found
+from loyalty.v1.lookup import voucher_view as voucher_view
+from loyalty.v1.models import (
+    BalanceUpdate,
+    CodeConfig,
+    LoyaltyCampaignCreate,
+    LoyaltyCampaignUpdate,
+    MemberAdd,
+    duration_parts,
+)
+from loyalty.v1.transfers import transfer_points as transfer_points
 
 CAMPAIGN_ID = store.CAMPAIGN_ID
 CODE_ATTEMPTS = 5
@@ -43,10 +63,6 @@ CODE_ATTEMPTS = 5
 def _duplicate_campaign(name: str) -> LoyaltyError:
     return LoyaltyError(409, "duplicate_found", "Duplicated resource found", f"Duplicated campaign exists with name {name}",
                         resource_type="campaign", resource_id=name)
-
-
-def _voucher_not_found(code: str) -> LoyaltyError:
-    return not_found("voucher", code)
 
 
 def _already_published(voucher_id: str) -> LoyaltyError:
@@ -137,84 +153,135 @@ def create_campaign(db: Table, body: LoyaltyCampaignCreate) -> dict[str, Any]:
     return campaign
 
 
-def _find_campaign(db: Table, campaign_ref: str) -> dict[str, Any] | None:
-    """A campaign by id, else by name (the v1 path accepts either)."""
-    return store.find_campaign(db, campaign_ref)
-
-
-def _require_campaign(db: Table, campaign_ref: str) -> dict[str, Any]:
-    campaign = _find_campaign(db, campaign_ref)
-    if campaign is None or campaign.get("campaign_type") != "LOYALTY_PROGRAM":
-        raise not_found("campaign", unquote(campaign_ref))
-    return campaign
-
-
 def get_campaign(db: Table, campaign_ref: str) -> dict[str, Any]:
     """GET /v1/loyalties/{campaignId}: by id or name; 404 `campaign`."""
     return _require_campaign(db, campaign_ref)
 
 
-# ---------------------------------------------------------------------------------------------- vouchers (cards)
-def _asset(kind: str, card: Card, base: str) -> dict[str, str]:
-    digest = hashlib.sha256(f"{kind}:{card['voucher_id']}:{card['code']}".encode()).digest()
-    asset_id = base64.urlsafe_b64encode(digest).decode().rstrip("=")
-    return {"id": asset_id, "url": f"{base}/v1/assets/{kind}/{asset_id}"}
+DEFAULT_LIMIT = 10
 
 
-def voucher_view(card: Card, base: str) -> dict[str, Any]:
-    """A v1 loyalty card as the LoyaltyMember voucher object of the seeds."""
-    code = card.get("code") or ""
-    path = f"/v1/vouchers/{quote(code, safe='')}"
-    pending = max(card.get("pending_total", 0) - card.get("pending_activated", 0) - card.get("pending_canceled", 0), 0)
-    out: dict[str, Any] = {
-        "id": card["voucher_id"],
-        "code": code,
-        "campaign": card["campaign"],
-        "campaign_id": card["campaign_id"],
-        "category": None,
-        "category_id": None,
-        "categories": [],
-        "type": "LOYALTY_CARD",
-        "discount": None,
-        "gift": None,
-        "loyalty_card": {
-            "points": card.get("total", 0),
-            "balance": card.get("balance", 0),
-            "next_expiration_date": (card.get("next_expiration") or {}).get("date"),
-            "next_expiration_points": (card.get("next_expiration") or {}).get("points", 0),
-            "pending_points": pending,
-            "expired_points": card.get("expired", 0),
-            "subtracted_points": card.get("subtracted", 0),
-        },
-        "start_date": card.get("start_date"),
-        "expiration_date": card.get("expiration_date"),
-        "validity_timeframe": card.get("validity_timeframe"),
-        "validity_day_of_week": card.get("validity_day_of_week"),
+def list_campaigns(db: Table, limit: int | None = None, page: int | None = None, order: str | None = None) -> dict[str, Any]:
+    """GET /v1/loyalties: a page (`limit` 1-100, default 10; `page` from 1) of the project's loyalty campaigns, the most
+    recent first unless `order` says otherwise; `total` counts them all (deleted campaigns have left the list)."""
+    order = order or "-created_at"
+    found, total = store.list_campaigns(db, page=page or 1, limit=limit or DEFAULT_LIMIT, field=order.lstrip("-"),
+                                        descending=order.startswith("-"))
+    return {"object": "list", "data_ref": "campaigns", "campaigns": found, "total": total}
+
+
+def _campaign_changed() -> LoyaltyError:
+    return LoyaltyError(409, "concurrent_modification", "Concurrent modification",
+                        "The campaign was changed by another request since it was read; retry the request")
+
+
+def _require_campaign_item(db: Table, campaign_ref: str) -> tuple[dict[str, Any], int]:
+    """A live loyalty campaign by id or name and the version it was read at; 404 `campaign`."""
+    item = store.find_campaign_item(db, campaign_ref)
+    if item is None or item["data"].get("campaign_type") != "LOYALTY_PROGRAM":
+        raise not_found("campaign", unquote(campaign_ref))
+    return dict(item["data"]), int(item.get("version", 0))
+
+
+UPDATED_AS_GIVEN = ("description", "auto_join", "start_date", "expiration_date", "validity_day_of_week",
+                    "activity_duration_after_publishing", "category_id", "category")
+"""Campaign fields a PUT replaces with the value given (null clears them)."""
+
+
+def update_campaign(db: Table, campaign_ref: str, body: LoyaltyCampaignUpdate) -> dict[str, Any]:
+    """PUT /v1/loyalties/{campaignId}: the given fields replace the campaign's (metadata merges, `unset_metadata_fields`
+    removes keys; `join_once` stays true for loyalty campaigns); the card template (`loyalty_card`, dates, validity)
+    applies to cards published from now on. 409 `concurrent_modification` when it changed meanwhile."""
+    if body.type == "STATIC":
+        raise invalid_payload("Campaign type STATIC is not supported: this server has no pre-generated code pool; keep AUTO_UPDATE")
+    settings = body.access_settings
+    if settings is not None and not all(part is None or part.empty() for part in (settings.assign, settings.unassign)):
+        raise invalid_payload("access_settings with areas or stores are not supported by this server")
+    campaign, version = _require_campaign_item(db, campaign_ref)
+    given = set(given_fields(body))
+    voucher = dict(campaign["voucher"])
+    for name in UPDATED_AS_GIVEN:
+        if name in given:
+            value = getattr(body, name)
+            if name == "auto_join" and value is None:
+                value = True
+            campaign[name] = value
+            if name in ("start_date", "expiration_date"):
+                voucher[name] = value
+    for name in ("validity_timeframe", "validity_hours"):
+        if name in given:
+            value = getattr(body, name)
+            campaign[name] = voucher[name] = value.model_dump() if value is not None else None
+    if "validity_day_of_week" in given:
+        voucher["validity_day_of_week"] = body.validity_day_of_week
+    if body.loyalty_card is not None:
+        card = body.loyalty_card
+        voucher["loyalty_card"] = {"points": card.points, **({"expiration_rules": card.expiration_rules.model_dump(exclude_none=True)}
+                                                            if card.expiration_rules else {})}
+    if "loyalty_tiers_expiration" in given:
+        tiers = body.loyalty_tiers_expiration
+        if tiers is None:
+            campaign.pop("loyalty_tiers_expiration", None)
+        else:
+            campaign["loyalty_tiers_expiration"] = tiers.model_dump(exclude_none=True)
+    metadata = dict(campaign.get("metadata") or {})
+    if "metadata" in given:
+        metadata.update(body.metadata or {})
+    for key in body.unset_metadata_fields or ():
+        metadata.pop(key, None)
+    campaign["metadata"] = metadata
+    if campaign.get("start_date") and campaign.get("expiration_date") and campaign["expiration_date"] <= campaign["start_date"]:
+        raise invalid_payload("'expiration_date' must be after 'start_date'")
+    if campaign.get("validity_timeframe") and not campaign.get("start_date"):
+        raise invalid_payload("'start_date' is required when 'validity_timeframe' is given")
+    for name in ("start_date", "expiration_date", "validity_timeframe", "validity_day_of_week", "validity_hours"):
+        if voucher.get(name) is None:
+            voucher.pop(name, None)
+    for name in ("validity_timeframe", "validity_day_of_week", "validity_hours", "activity_duration_after_publishing"):
+        if campaign.get(name) is None:
+            campaign.pop(name, None)
+    campaign["voucher"] = voucher
+    campaign["updated_at"] = now_iso()
+    try:
+        store.save_campaign(db, campaign, version)
+    except ConditionFailed:
+        raise _campaign_changed() from None
+    return campaign
+
+
+CAMPAIGN_DELETE_TYPE = "CAMPAIGN.DELETE"
+
+
+def delete_campaign(db: Table, campaign_ref: str, force: bool | None, request_id: str) -> dict[str, Any]:
+    """DELETE /v1/loyalties/{campaignId}: at once the campaign leaves every read and list and its name is free again;
+    an async action (answered as `{async_action_id}`) then deletes its cards in the worker, as a member delete does
+    (each card with its code claim, its member out of the campaign's list, the customer free to join a new campaign),
+    keeping the cards' transactions as history. `force` also deletes the campaign record and its earning rules for
+    good; without it the record stays in the bin."""
+    campaign, version = _require_campaign_item(db, campaign_ref)
+    action: AsyncAction = {
+        "id": ids.ASYNC_ACTION.new(),
+        "type": CAMPAIGN_DELETE_TYPE,
+        "status": "ENQUEUED",
+        "result": None,
+        "created_at": now_iso(),
+        "updated_at": None,
+        "request_id": request_id,
+        "progress": 0,
+        "object": "async_action",
     }
-    if card.get("validity_hours"):
-        out["validity_hours"] = card["validity_hours"]
-    out.update({
-        "active": True,
-        "additional_info": None,
-        "metadata": {},
-        "assets": {"qr": _asset("qr", card, base), "barcode": _asset("barcode", card, base)},
-        "is_referral_code": False,
-        "created_at": card["created_at"],
-        "updated_at": card.get("updated_at"),
-        "holder_id": card["holder_id"],
-        "redemption": {
-            "quantity": card.get("redemption_quantity"),
-            "redeemed_quantity": 0,
-            "redeemed_points": card.get("spent", 0),
-            "object": "list",
-            "url": f"{path}/redemptions?page=1&limit=10",
-        },
-        "publish": {"object": "list", "count": 1, "url": f"{path}/publications?page=1&limit=10"},
-        "object": "voucher",
-    })
-    return out
+    job = DeleteCampaign(project_id=db.project_id, async_action_id=action["id"])
+    try:
+        store.start_campaign_delete(db, campaign, version, action, bool(force), job.to_json())
+    except TransactionConflict as conflict:
+        if conflict.failed("campaign"):
+            raise _campaign_changed() from None
+        raise
+    enqueue(job)
+    return {"async_action_id": action["id"]}
 
 
+# ---------------------------------------------------------------------------------------------- vouchers (cards)
 def _plus_duration(start_iso: str, duration: str) -> str:
     """`start_iso` moved forward by an ISO 8601 duration, in the API's timestamp format."""
     start = datetime.fromisoformat(start_iso.replace("Z", "+00:00"))
@@ -260,10 +327,6 @@ def _require_publishable(campaign: dict[str, Any]) -> None:
         raise _not_active(campaign, f"Given campaign starts at {campaign['start_date']}")
     if campaign.get("expiration_date") and now > campaign["expiration_date"]:
         raise _not_active(campaign, f"Given campaign expired at {campaign['expiration_date']}")
-
-
-def _held_card(db: Table, claim: CodeClaim) -> Card | None:
-    return members.get_card(db, claim["member_id"], claim["card_id"])
 
 
 def _existing_card(db: Table, campaign: dict[str, Any], customer_id: str, wanted: str | None) -> Card | None:
@@ -324,7 +387,8 @@ def add_member(db: Table, campaign_ref: str, body: MemberAdd, base: str) -> dict
         card = _new_card(campaign, member["id"], customer["id"], code, now)
         initial = int(campaign["voucher"]["loyalty_card"]["points"])
         tx = db.transaction()
-        members.add_member(tx, db, member, [card], scope_id=campaign["id"], codes=[code])
+        members.add_member(tx, db, member, [card], scope_id=campaign["id"], codes=[code],
+                           card_list=db.keys.campaign_cards_list(campaign["id"]))
         if initial > 0:
             cards.add_transaction(tx, db, ledger.card_transaction(card, "ADMIN_CREDIT", initial, "Initial points", "APPROVED"))
         try:
@@ -354,32 +418,9 @@ def _generated_code(config: dict[str, Any]) -> str:
         raise _no_voucher(f"The campaign's {unusable}") from None
 
 
-def _card_by_code(db: Table, campaign_ref: str | None, member_ref: str) -> Card:
-    """A v1 card by its code (the v1 memberId), optionally only within one campaign (id or name); 404 `voucher`."""
-    code = unquote(member_ref)
-    if not code or len(code) > MAX_CODE_LENGTH:
-        raise _voucher_not_found(code)
-    claim = members.get_card_by_code(db, code)
-    card = _held_card(db, claim) if claim else None
-    if card is None or "voucher_id" not in card:  # a v2 program card is not a v1 voucher
-        raise _voucher_not_found(code)
-    if campaign_ref is not None:
-        ref = unquote(campaign_ref)
-        if ref != card["campaign_id"]:
-            campaign = None if CAMPAIGN_ID.fullmatch(ref) else _find_campaign(db, ref)
-            if campaign is None or campaign["id"] != card["campaign_id"]:
-                raise _voucher_not_found(code)
-    return card
-
-
-def card_by_code(db: Table, campaign_ref: str | None, member_ref: str) -> Card:
-    """A v1 card by its code (the v1 memberId), optionally only within one campaign (id or name); 404 `voucher`."""
-    return _card_by_code(db, campaign_ref, member_ref)
-
-
 def get_member(db: Table, campaign_ref: str | None, member_ref: str, base: str) -> dict[str, Any]:
     """GET /v1/loyalties[/{campaignId}]/members/{memberId}: the card with this code."""
-    return voucher_view(_card_by_code(db, campaign_ref, member_ref), base)
+    return voucher_view(card_by_code(db, campaign_ref, member_ref), base)
 
 
 BALANCE_WRITE_ATTEMPTS = 32
@@ -401,12 +442,13 @@ def update_balance(db: Table, campaign_ref: str | None, member_ref: str, body: B
             body.expiration_type or ("CUSTOM_DATE" if body.expiration_date else ""), "NO_EXPIRATION")
         details["points"] = {"total": body.points, "expiration_date": body.expiration_date, "expiration_type": expiration_type}
     deltas = ledger.deltas_for(tx_type, amount)
-    card = _card_by_code(db, campaign_ref, member_ref)
+    card = card_by_code(db, campaign_ref, member_ref)
     for attempt in range(BALANCE_WRITE_ATTEMPTS):
         read = {"balance": card.get("balance", 0), "total": card.get("total", 0)}
         if tx_type == "ADMIN_DEBIT" and read["balance"] < amount:
             raise ledger.insufficient_balance()
-        ctx = ledger.card_transaction(card, tx_type, body.points, body.reason, "APPROVED", **details)
+        balance_after = {"total": read["total"] + deltas.get("total", 0), "balance": read["balance"] + ledger.balance_delta(deltas)}
+        ctx = ledger.card_transaction(card, tx_type, body.points, body.reason, "APPROVED", **details, balance_after=balance_after)
         if tx_type == "ADMIN_DEBIT":
             moves = buckets.consumption_moves(db, card["id"], card["member_id"], amount)
         else:

@@ -19,10 +19,10 @@ from loyalty.core.errors import LoyaltyError, invalid_payload, not_found
 from loyalty.core.ids import new_alnum_id
 from loyalty.db.table import ConditionFailed, Table
 from loyalty.db.transact import TransactionConflict
-from loyalty.v1 import reward_store as store
 from loyalty.v1 import service as campaigns
 from loyalty.v1 import store as campaign_store
-from loyalty.v1.reward_models import (
+from loyalty.v1rewards import store
+from loyalty.v1rewards.models import (
     AssignmentParameters,
     CampaignRewardAssignmentCreate,
     RewardAssignmentCreate,

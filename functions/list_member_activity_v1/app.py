@@ -1,0 +1,25 @@
+"""GET /v1/loyalties/{campaignId}/members/{memberId}/activity: a v1 loyalty card's activities (by code), newest first, a
+page at a time (`limit`, `order`, `starting_after_id`)."""
+
+from typing import Annotated, Literal
+
+from aws_lambda_powertools.event_handler.openapi.params import Query
+
+from loyalty.api.app import entry, make_app, query_params, table
+from loyalty.v1 import service as campaigns
+
+app = make_app()
+
+
+@app.get("/v1/loyalties/<campaignId>/members/<memberId>/activity")
+def list_member_activity(
+    campaignId: str,
+    memberId: str,
+    limit: Annotated[int | None, Query(ge=1, le=100, description="Page size (1-100, default 10).")] = None,
+    order: Annotated[Literal["created_at", "-created_at"] | None, Query(description="-created_at (default): newest first.")] = None,
+    starting_after_id: Annotated[str | None, Query(max_length=100, description="The page after this activity.")] = None,
+) -> dict:
+    return campaigns.list_member_activity(table(app), campaignId, memberId, query_params(app))
+
+
+handler = entry(app)
