@@ -40,6 +40,7 @@ BODY_METHODS = ("POST", "PUT", "PATCH")  # whose body the functions read, and re
 EXTRA_ERRORS: dict[str, tuple[int, ...]] = {
     "POST /v1/customers": (404,),  # an `id` that names no customer
     "POST /v1/events": (404,),  # a `customer.id` that names no customer; an unknown `loyalty.code`
+    "POST /v1/orders": (404,),  # an `id` that names no order; a `customer.id` that names no customer
     "POST /v1/loyalties": (409,),  # duplicate_found (campaign name)
     "POST /v2/loyalties/programs": (404, 423),  # unknown components; missing active card definition / earning rule
     "POST /v2/loyalties/card-definitions": (404,),  # unknown custom event schema (pending event_types, sliding activity types)

@@ -15,7 +15,7 @@ ERROR_KEYS = {"code", "key", "message", "details", "request_id"}
     ("GET", "/v2/loyalties/no-such-route"),
     ("GET", "/v2/loyalties/programs/lprg_0123456789abcdef01/"),  # a trailing slash matches no route
     ("DELETE", "/v2/loyalties/programs"),  # known path, method no route serves
-    ("PUT", "/v1/customers/cust_1"),
+    ("PATCH", "/v1/customers/cust_1"),  # known path, method no route serves
     ("POST", "/"),
 ])
 def test_unknown_route_answers_404_not_found(client: Client, method: str, path: str) -> None:

@@ -208,8 +208,10 @@ def seed_world_buckets(api: Api, w: dict[str, str]) -> dict[str, str]:
     ahead = (date.today() + timedelta(days=30)).isoformat()
     v2 = card_ref(w["card"], w["member"], w["program"], w["cdef"], w["customer"])
     pending = [seed_pending(db, v2, 10 * (n + 1), ahead) for n in range(3)]
-    for n in range(3):  # large enough that no debit of the run (debits take the soonest-expiring points first) empties one
-        seed_expiring(db, v2, 100_000, (date.today() + timedelta(days=60 + 30 * n)).isoformat())
+    # Large enough that no debit of the run (debits and payments take the soonest-expiring points first) empties two: the
+    # run's credits can lift the balance to about 10^11, so 100,000 each was not enough once payments joined the run.
+    for n in range(3):
+        seed_expiring(db, v2, 10**15, (date.today() + timedelta(days=60 + 30 * n)).isoformat())
     expiring = api.ok("GET", f"{V2}/programs/{w['program']}/members/{w['member']}/cards/{w['card']}/expiring-points")["data"]
     claim = db.get(db.keys.card_code(w["code"]))
     assert claim is not None, w

@@ -338,6 +338,8 @@ VALID_BODIES: dict[str, Any] = {
     "POST /v1/loyalties/{campaignId}/earning-rules/{earningRuleId}/enable": None,
     "POST /v1/loyalties/{campaignId}/earning-rules/{earningRuleId}/disable": None,
     "PUT /v1/orders/{orderId}": {"metadata": {"fuzz": True}},
+    "PUT /v1/customers/{customerId}": {"name": "fuzz"},
+    "POST /v1/customers/{customerId}/permanent-deletion": None,
     # v1 rewards and their assignments (an unknown reward: a real campaign then answers 404 reward, never a duplicate)
     "PUT /v1/rewards/{rewardId}": {"name": "fuzz"},
     "POST /v1/rewards/{rewardId}/assignments": {"campaign": "camp_0f0f0f0f0f0f0f0f0f0f0f", "parameters": {"loyalty": {"points": 1}}},

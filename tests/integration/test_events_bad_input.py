@@ -91,11 +91,6 @@ def test_an_unknown_customer_id_is_404_customer(module_stack: Stack, world: dict
     assert (resp["resource_type"], resp["resource_id"]) == ("customer", ref)
 
 
-def test_a_customer_id_with_a_source_id_that_is_not_its_own_is_400(module_stack: Stack, world: dict[str, Any]) -> None:
-    refused(module_stack, 400, "invalid_payload", "track_custom_event", "POST", "/v1/events",
-            _event(customer={"id": world["customer"], "source_id": "bob-1"}))
-
-
 @pytest.mark.parametrize("code", ["NOPE", "", "x" * 255])
 def test_an_unknown_loyalty_code_is_404_voucher_even_for_a_new_customer(module_stack: Stack, world: dict[str, Any], code: str) -> None:
     resp = refused(module_stack, 404, "not_found", "track_custom_event", "POST", "/v1/events",
