@@ -416,6 +416,12 @@ BATCH_CHUNK = 100  # entries per stored chunk, and per worker step (the spec pro
 MAX_BATCH_ENTRIES = 5000  # 50 chunks: the request is stored in one transaction (at most 100 items and 4 MB)
 
 
+def enqueued_async_action(kind: str, request_id: str) -> AsyncAction:
+    """A new v1 async action of `kind`, ENQUEUED, for the request that started it (its worker job moves it on)."""
+    return {"id": ids.ASYNC_ACTION.new(), "type": kind, "status": "ENQUEUED", "result": None, "created_at": now_iso(),
+            "updated_at": None, "request_id": request_id, "progress": 0, "object": "async_action"}
+
+
 def batch_create_members(db: Table, program_id: str, entries: list[Any], request_id: str) -> tuple[dict[str, Any], int]:
     """Store a batch enrolment (an async action and its entries, in one transaction) and send its job: 202
     `{async_action_id}`. The worker validates and enrols each entry like a single create; failures are reported per entry."""
@@ -427,17 +433,7 @@ def batch_create_members(db: Table, program_id: str, entries: list[Any], request
     require_enrolling_program(program, "Cannot create members when program status is not ACTIVE")
     texts = [json.dumps(entry, separators=(",", ":"), ensure_ascii=False) for entry in entries]
     chunks = [texts[i:i + BATCH_CHUNK] for i in range(0, len(texts), BATCH_CHUNK)]
-    action: AsyncAction = {
-        "id": ids.ASYNC_ACTION.new(),
-        "type": BATCH_TYPE,
-        "status": "ENQUEUED",
-        "result": None,
-        "created_at": now_iso(),
-        "updated_at": None,
-        "request_id": request_id,
-        "progress": 0,
-        "object": "async_action",
-    }
+    action = enqueued_async_action(BATCH_TYPE, request_id)
     job = CreateMembersBatch(project_id=db.project_id, async_action_id=action["id"])
     store.create_batch(db, action, program_id, chunks, job)
     enqueue(job)

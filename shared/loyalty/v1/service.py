@@ -25,8 +25,8 @@ from loyalty.jobs.models import DeleteCampaign
 from loyalty.jobs.queue import enqueue
 from loyalty.members import store as members
 from loyalty.members.codes import generate_code
-from loyalty.members.records import AsyncAction, Card, Member
-from loyalty.members.service import new_card
+from loyalty.members.records import Card, Member
+from loyalty.members.service import enqueued_async_action, new_card
 from loyalty.members.store import get_cards as get_cards
 from loyalty.v1 import store
 from loyalty.v1.cards import list_campaign_transactions as list_campaign_transactions
@@ -259,17 +259,7 @@ def delete_campaign(db: Table, campaign_ref: str, force: bool | None, request_id
     keeping the cards' transactions as history. `force` also deletes the campaign record and its earning rules for
     good; without it the record stays in the bin."""
     campaign, version = _require_campaign_item(db, campaign_ref)
-    action: AsyncAction = {
-        "id": ids.ASYNC_ACTION.new(),
-        "type": CAMPAIGN_DELETE_TYPE,
-        "status": "ENQUEUED",
-        "result": None,
-        "created_at": now_iso(),
-        "updated_at": None,
-        "request_id": request_id,
-        "progress": 0,
-        "object": "async_action",
-    }
+    action = enqueued_async_action(CAMPAIGN_DELETE_TYPE, request_id)
     job = DeleteCampaign(project_id=db.project_id, async_action_id=action["id"])
     try:
         store.start_campaign_delete(db, campaign, version, action, bool(force), job.to_json())
