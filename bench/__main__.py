@@ -30,7 +30,7 @@ from bench.report import table
 from bench.roundtrips import CaseResult, run_scenario
 from bench.seed import World, seed
 from bench.stack import BenchStack
-from bench.timing import Overhead, Throughput, Timings
+from bench.timing import IdempotencyCost, Overhead, Throughput, Timings
 
 OVERHEAD_TARGET = 1.25
 COLD_START_TARGET = 1.5
@@ -88,6 +88,7 @@ class Bench:
         self.units: dict[str, tuple[float, float]] = {}
         self.overheads: list[Overhead] = []
         self.throughput: Throughput | None = None
+        self.idempotency: IdempotencyCost | None = None
         self.earning: EarningThroughput | None = None
         self.daily: DailyRun | None = None
         self.cold_baseline_ms = 0.0
@@ -116,6 +117,8 @@ class Bench:
             self.overheads.append(timings.overhead(target))
             self.profiles[target.name] = timings.cpu_profile(target, PROFILE_RUNS)
             self.log(f"overhead: {target.name} {self.overheads[-1].ratio:.2f}")
+        self.idempotency = timings.idempotency()
+        self.log(f"idempotency key: {self.idempotency.ratio:.2f}x the purchase without one")
         worker_batches = max(args.memory_events // 5, 5)
         cold_jobs = args.cold_rounds + 1 + worker_batches * stack.events.worker_batch_size
         timings.make_pending(2 * (args.reps + 5) + PROFILE_RUNS + 6 * args.throughput + cold_jobs + 20)
@@ -216,6 +219,15 @@ class Bench:
                          ["The boto3 side replays the handler's own calls (API-key lookup and repeated identical reads dropped) "
                           "with fresh ids of the same shape, so it writes items of the same sizes under the same conditions.",
                           "CPU = this thread's CPU time; own CPU = handler CPU - boto3 CPU: what the handler adds on top of the calls."]))
+        i = self.idempotency
+        assert i is not None
+        out.append(table(f"2b. Idempotency-Key on a write: `purchase reward` with a fresh key vs without one, and the replay of a "
+                         f"keyed request (medians of {i.reps}, interleaved, in-process handler)",
+                         ["request", "calls made (auth excluded)", "handler ms", "ratio to no key"],
+                         [["no key", i.calls_without, i.ms_without, 1.0], ["fresh key", i.calls_with, i.ms_with, i.ratio],
+                          ["replay (same key and body)", i.calls_replay, i.ms_replay, i.ms_replay / i.ms_without]],
+                         ["A fresh key adds Powertools' record: a conditional PutItem before the handler runs and an UpdateItem "
+                          "with the answer after; a replay answers from the record without running the handler."]))
         rows = [[name, *(groups[g] for g in PROFILE_GROUPS), sum(groups.values())] for name, groups in self.profiles.items()]
         out.append(table(f"   Where the handlers' CPU goes (ms per request by layer; cProfile on thread CPU time, {PROFILE_RUNS} runs; "
                          "profiling inflates it)", ["endpoint", *PROFILE_GROUPS, "total"], rows))
@@ -293,6 +305,8 @@ class Bench:
              f"max {max(o.ratio for o in self.overheads):.2f}"],
             [f"3. cold start ≤ {COLD_START_TARGET}", f"{len(cold_ok)}/{len(self.cold)}",
              f"median {statistics.median(ratios):.2f}, range {min(ratios):.2f}-{max(ratios):.2f}; baseline {self.cold_baseline_ms:.0f} ms"],
+            ["2b. idempotency key", f"{self.idempotency.ratio:.2f}x" if self.idempotency else "-",
+             f"a keyed purchase vs the same without a key: {self.idempotency.calls_with}" if self.idempotency else ""],
             ["4. worker throughput", f"{self.throughput.handler_per_s:.0f}/s",
              f"{self.throughput.ratio:.2f}x the time of one approve TransactWriteItems (no target)"],
             ["4b. earning", f"{self.earning.worker_per_s:.0f} orders/s" if self.earning else "-",
@@ -333,6 +347,7 @@ class Bench:
             "handler_overhead": {"target": OVERHEAD_TARGET, "results": [{**asdict(o), "ratio": o.ratio, "own_cpu_ms": o.own_cpu_ms}
                                                                   for o in self.overheads],
                                  "cpu_ms_by_layer": self.profiles},
+            "idempotency": {**asdict(self.idempotency), "ratio": self.idempotency.ratio} if self.idempotency else None,
             "cold_start": {"target": COLD_START_TARGET, "baseline_ms": self.cold_baseline_ms, "warm_pyc": True,
                            "results": [asdict(c) for c in self.cold], "import_ms_by_group": self.imports},
             "worker_throughput": {**asdict(self.throughput), "ratio": self.throughput.ratio,

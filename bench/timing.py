@@ -8,6 +8,7 @@ import json
 import statistics
 import threading
 import time
+import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -77,6 +78,23 @@ class Throughput:
     def ratio_end_to_end(self) -> float:
         """The same with SQS receive and delete (on the emulator) counted."""
         return self.boto3_per_s / self.worker_per_s
+
+
+@dataclass
+class IdempotencyCost:
+    """The same purchase with and without an Idempotency-Key: calls made and median handler time of each, and a replay."""
+
+    calls_without: str
+    calls_with: str
+    calls_replay: str
+    ms_without: float
+    ms_with: float
+    ms_replay: float
+    reps: int
+
+    @property
+    def ratio(self) -> float:
+        return self.ms_with / self.ms_without
 
 
 class Timings:
@@ -181,6 +199,45 @@ class Timings:
         described = " + ".join(c.operation + ("(auth)" if c.category == "auth" else "") for c in calls)
         return Overhead(target.name, function, described, replay.describe(), statistics.median(handler), statistics.median(baseline),
                         statistics.median(cpu), statistics.median(baseline_cpu), self.reps)
+
+    def idempotency(self) -> IdempotencyCost:
+        """`purchase reward` with a fresh Idempotency-Key against the same purchase without one (interleaved, fresh members),
+        and the replay of a keyed request (same key, same body) that answers from the stored record."""
+        plain = next(t for t in self.targets() if t.name == "purchase reward")
+
+        def keyed(key: str) -> Target:
+            def event(slot: Slot) -> tuple[str, dict[str, Any]]:
+                path = f"{V2}/programs/{slot['program']}/members/{slot['member']}/rewards/purchases"
+                return self.stack.events.http("POST", path, {"reward_id": slot["reward"]},
+                                              {**self.stack.headers, "Idempotency-Key": key})
+            return Target("purchase reward (keyed)", plain.slot, event, expect=202)
+
+        def described(calls: list[Call]) -> str:
+            return " + ".join(c.operation for c in calls if c.category != "auth")
+
+        _, calls_without, _, _ = self.capture(plain)
+        first = keyed(uuid.uuid4().hex)
+        _, calls_with, slot, _ = self.capture(first)
+        recorder = self.stack.recording()
+        try:
+            with recorder.record() as tally:
+                self._invoke(first, slot)
+        finally:
+            recorder.detach()
+        without: list[float] = []
+        with_key: list[float] = []
+        replay: list[float] = []
+        for i in range(self.warmup + self.reps):
+            target, slot = keyed(uuid.uuid4().hex), plain.slot()
+            runs = [(plain, plain.slot(), without), (target, slot, with_key), (target, slot, replay)]
+            if i % 2:
+                runs[0], runs[1] = runs[1], runs[0]
+            for run_target, run_slot, sink in runs:
+                wall, _, _ = self._invoke(run_target, run_slot)
+                if i >= self.warmup:
+                    sink.append(wall)
+        return IdempotencyCost(described(calls_without), described(calls_with), described(tally.calls),
+                               statistics.median(without), statistics.median(with_key), statistics.median(replay), self.reps)
 
     def cpu_profile(self, target: Target, runs: int) -> dict[str, float]:
         """CPU ms per request by layer (cProfile on thread CPU time, so I/O waits are left out; profiling inflates it)."""

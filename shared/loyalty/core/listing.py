@@ -4,7 +4,7 @@ then evaluated on records. Anything a list does not declare (a field, an operato
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -32,6 +32,17 @@ _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 def invalid_query(details: str) -> LoyaltyError:
     """400 `invalid_query_params`."""
     return LoyaltyError(400, "invalid_query_params", "Invalid query params", details)
+
+
+def only_parameters(names: Iterable[str], allowed: Sequence[str]) -> None:
+    """Only the `allowed` query parameters, each at most once: 400 `invalid_query_params` otherwise."""
+    seen: set[str] = set()
+    for name in names:
+        if name not in allowed:
+            raise invalid_query(f"Query parameter '{name}' is not allowed (allowed: {', '.join(allowed)})")
+        if name in seen:
+            raise invalid_query(f"Query parameter '{name}' is given more than once")
+        seen.add(name)
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from loyalty.cards.store import transaction_from_row
 from loyalty.core import ids
 from loyalty.core.clock import normalize_iso
 from loyalty.core.errors import LoyaltyError
+from loyalty.core.listing import invalid_query
 from loyalty.customers import service as customers
 from loyalty.db.table import Table
 from loyalty.members import store as members_store
@@ -22,11 +23,6 @@ from loyalty.v1.lookup import card_by_code, require_campaign, voucher_view
 DEFAULT_LIMIT = 10
 MAX_LIMIT = 100
 MAX_PAGE = 100  # as the other v1 lists (list_earning_rules_v1, list_orders)
-
-
-def invalid_query(details: str) -> LoyaltyError:
-    """400 `invalid_query_params`."""
-    return LoyaltyError(400, "invalid_query_params", "Invalid query params", details)
 
 
 def _number(name: str, value: str, high: int) -> int:
@@ -44,6 +40,20 @@ def _instant(name: str, value: str) -> str:
     return normalize_iso(parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC))
 
 
+def _first_time(seen: set[str], name: str) -> None:
+    """400 when a query parameter comes a second time."""
+    if name in seen:
+        raise invalid_query(f"Query parameter '{name}' is given more than once")
+    seen.add(name)
+
+
+def _order(value: str, orders: tuple[str, ...]) -> str:
+    """The `order` asked for, when the list offers it."""
+    if value not in orders:
+        raise invalid_query(f"Query parameter 'order' must be one of: {', '.join(orders)}")
+    return value
+
+
 class ListParams:
     """The query string of a v1 page-numbered list: `limit`, `page`, `order` and the list's own filters, each at most
     once (`ids` may repeat); 400 `invalid_query_params` for anything else."""
@@ -57,17 +67,13 @@ class ListParams:
             if name in ("ids", "ids[]") and "ids" in filters:
                 self.ids.append(value)
                 continue
-            if name in seen:
-                raise invalid_query(f"Query parameter '{name}' is given more than once")
-            seen.add(name)
+            _first_time(seen, name)
             if name == "limit":
                 self.limit = _number(name, value, MAX_LIMIT)
             elif name == "page":
                 self.page = _number(name, value, MAX_PAGE)
             elif name == "order":
-                if value not in orders:
-                    raise invalid_query(f"Query parameter 'order' must be one of: {', '.join(orders)}")
-                self.order = value
+                self.order = _order(value, orders)
             elif name in filters:
                 self.filters[name] = _instant(name, value) if name.endswith(("[before]", "[after]")) else value
             else:
@@ -210,15 +216,11 @@ class TransactionParams:
                 continue
             if name == "filters[junction]" and value in ("and", "AND"):
                 continue
-            if name in seen:
-                raise invalid_query(f"Query parameter '{name}' is given more than once")
-            seen.add(name)
+            _first_time(seen, name)
             if name == "limit":
                 self.limit = _number(name, value, MAX_LIMIT)
             elif name == "order":
-                if value not in orders:
-                    raise invalid_query(f"Query parameter 'order' must be one of: {', '.join(orders)}")
-                self.order = value
+                self.order = _order(value, orders)
             elif name == "starting_after_id":
                 if not ids.CARD_TRANSACTION.matches(value):
                     raise invalid_query("Query parameter 'starting_after_id' must be a transaction id")

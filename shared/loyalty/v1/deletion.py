@@ -26,17 +26,26 @@ def _ms(iso: str) -> int:
     return int(datetime.fromisoformat(iso.replace("Z", "+00:00")).timestamp() * 1000)
 
 
-def delete_campaign_step(db: Table, job: DeleteCampaign) -> str:
-    """Worker: walk the campaign's members list and delete each member's cards (as a member delete does); at the list's
-    end, end the async action DONE (result: the number of cards deleted). A step stops after PAGES_PER_STEP pages and
-    leaves its job pending for the sweeper. A member that changed meanwhile, or whose card still holds locked points,
-    fails the step so that the job is retried (what it did is counted first)."""
+def _open_step(db: Table, job: DeleteCampaign) -> tuple[dict[str, Any], AsyncAction] | str:
+    """The deletion's step item and its async action, or MISSING / ALREADY_DONE when there is nothing left to do."""
     item = store.campaign_delete_step(db, job.async_action_id)
     if item is None:
         return "MISSING"
     data = cast(AsyncAction, item["data"])
     if data["status"] in ("DONE", "FAILED"):
         return "ALREADY_DONE"
+    return item, data
+
+
+def delete_campaign_step(db: Table, job: DeleteCampaign) -> str:
+    """Worker: walk the campaign's members list and delete each member's cards (as a member delete does); at the list's
+    end, end the async action DONE (result: the number of cards deleted). A step stops after PAGES_PER_STEP pages and
+    leaves its job pending for the sweeper. A member that changed meanwhile, or whose card still holds locked points,
+    fails the step so that the job is retried (what it did is counted first)."""
+    opened = _open_step(db, job)
+    if isinstance(opened, str):
+        return opened
+    item, data = opened
     deleted = 0
     start: dict[str, Any] | None = None
     for _ in range(PAGES_PER_STEP):
@@ -80,12 +89,10 @@ def delete_campaign_step(db: Table, job: DeleteCampaign) -> str:
 def retire_campaign_delete(db: Table, job: DeleteCampaign) -> str:
     """Worker, for a campaign deletion out of attempts: its async action ends FAILED (the campaign stays deleted; the
     cards not yet deleted stay, unreachable through the campaign). Returns RETIRED or why not."""
-    item = store.campaign_delete_step(db, job.async_action_id)
-    if item is None:
-        return "MISSING"
-    data = cast(AsyncAction, item["data"])
-    if data["status"] in ("DONE", "FAILED"):
-        return "ALREADY_DONE"
+    opened = _open_step(db, job)
+    if isinstance(opened, str):
+        return opened
+    item, data = opened
     now = now_iso()
     failure = retirement(job)
     ended: AsyncAction = {**data, "status": "FAILED", "operation_status": "FAILED", "updated_at": now,

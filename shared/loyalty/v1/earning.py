@@ -14,6 +14,7 @@ from loyalty.components.updates import given_fields, validate
 from loyalty.core.clock import now_iso
 from loyalty.core.errors import LoyaltyError, invalid_payload, not_found
 from loyalty.core.ids import new_alnum_id
+from loyalty.core.listing import only_parameters
 from loyalty.db.table import ConditionFailed, Table
 from loyalty.db.transact import TransactionConflict
 from loyalty.v1 import store
@@ -192,14 +193,7 @@ def create_earning_rules(db: Table, campaign_ref: str, body: Sequence[CampaignEa
 
 def check_list_parameters(names: Iterable[str]) -> None:
     """Only `limit`, `page` and `order`, each at most once: 400 `invalid_query_params` otherwise."""
-    seen: set[str] = set()
-    for name in names:
-        if name not in LIST_PARAMETERS:
-            raise LoyaltyError(400, "invalid_query_params", "Invalid query params",
-                               f"Query parameter '{name}' is not allowed (allowed: {', '.join(LIST_PARAMETERS)})")
-        if name in seen:
-            raise LoyaltyError(400, "invalid_query_params", "Invalid query params", f"Query parameter '{name}' is given more than once")
-        seen.add(name)
+    only_parameters(names, LIST_PARAMETERS)
 
 
 def _order_key(order: str) -> Any:

@@ -216,17 +216,12 @@ class LoyaltyTiersExpiration(Strict):
     expiration_date: TiersExpirationDate
 
 
-class LoyaltyCampaignCreate(Strict):
-    """POST /v1/loyalties (LoyaltiesCreateCampaignRequestBody, plus `description` which the SDK sends)."""
+class _CampaignSettings(Strict):
+    """The settings a campaign create and a campaign update share: given fields replace the campaign's."""
 
-    name: CampaignName
     description: Text | None = None
-    type: Literal["AUTO_UPDATE", "STATIC", "STANDALONE"] | None = None
-    campaign_type: Literal["LOYALTY_PROGRAM"] | None = None
     join_once: Bool | None = None
     auto_join: Bool | None = None
-    use_voucher_metadata_schema: Bool | None = None
-    vouchers_count: Annotated[StrictInt, Field(ge=0, le=MAX_SAFE_INT)] | None = None
     start_date: DateTime | None = None
     expiration_date: DateTime | None = None
     validity_timeframe: ValidityTimeframe | None = None
@@ -237,8 +232,24 @@ class LoyaltyCampaignCreate(Strict):
     category: Short | None = None
     metadata: Metadata | None = None
     access_settings: AccessSettings | None = None
-    voucher: CampaignLoyaltyVoucher
     loyalty_tiers_expiration: LoyaltyTiersExpiration | None = None
+
+    @model_validator(mode="after")
+    def _distinct_days(self) -> _CampaignSettings:
+        if self.validity_day_of_week is not None and len(set(self.validity_day_of_week)) != len(self.validity_day_of_week):
+            raise ValueError("'validity_day_of_week' must not contain duplicates")
+        return self
+
+
+class LoyaltyCampaignCreate(_CampaignSettings):
+    """POST /v1/loyalties (LoyaltiesCreateCampaignRequestBody, plus `description` which the SDK sends)."""
+
+    name: CampaignName
+    type: Literal["AUTO_UPDATE", "STATIC", "STANDALONE"] | None = None
+    campaign_type: Literal["LOYALTY_PROGRAM"] | None = None
+    use_voucher_metadata_schema: Bool | None = None
+    vouchers_count: Annotated[StrictInt, Field(ge=0, le=MAX_SAFE_INT)] | None = None
+    voucher: CampaignLoyaltyVoucher
 
     @model_validator(mode="after")
     def _rules(self) -> LoyaltyCampaignCreate:
@@ -246,8 +257,6 @@ class LoyaltyCampaignCreate(Strict):
             raise ValueError("'expiration_date' must be after 'start_date'")
         if self.validity_timeframe is not None and self.start_date is None:
             raise ValueError("'start_date' is required when 'validity_timeframe' is given")
-        if self.validity_day_of_week is not None and len(set(self.validity_day_of_week)) != len(self.validity_day_of_week):
-            raise ValueError("'validity_day_of_week' must not contain duplicates")
         return self
 
 
@@ -257,34 +266,14 @@ class UpdateOptions(Strict):
     recalculate_tiers: Bool | None = None
 
 
-class LoyaltyCampaignUpdate(Strict):
+class LoyaltyCampaignUpdate(_CampaignSettings):
     """PUT /v1/loyalties/{campaignId} (LoyaltiesUpdateCampaignRequestBody, plus the `loyalty_card` of its example): the
     given fields replace the campaign's; `null` clears an optional one."""
 
-    description: Text | None = None
     type: Literal["AUTO_UPDATE", "STATIC"] | None = None
-    join_once: Bool | None = None
-    auto_join: Bool | None = None
-    start_date: DateTime | None = None
-    expiration_date: DateTime | None = None
-    validity_timeframe: ValidityTimeframe | None = None
-    validity_day_of_week: Annotated[list[DayOfWeek], Field(max_length=7)] | None = None
-    validity_hours: ValidityHours | None = None
-    activity_duration_after_publishing: Duration | None = None
-    category_id: Short | None = None
-    category: Short | None = None
-    metadata: Metadata | None = None
     unset_metadata_fields: Annotated[list[Short], Field(max_length=100)] | None = None
-    access_settings: AccessSettings | None = None
     loyalty_card: CampaignLoyaltyCard | None = None
-    loyalty_tiers_expiration: LoyaltyTiersExpiration | None = None
     options: UpdateOptions | None = None
-
-    @model_validator(mode="after")
-    def _rules(self) -> LoyaltyCampaignUpdate:
-        if self.validity_day_of_week is not None and len(set(self.validity_day_of_week)) != len(self.validity_day_of_week):
-            raise ValueError("'validity_day_of_week' must not contain duplicates")
-        return self
 
 
 CampaignsOrder = Literal["created_at", "-created_at", "updated_at", "-updated_at"]

@@ -17,6 +17,7 @@ from loyalty.components.updates import given_fields
 from loyalty.core.clock import now_iso
 from loyalty.core.errors import LoyaltyError, invalid_payload, not_found
 from loyalty.core.ids import new_alnum_id
+from loyalty.core.listing import only_parameters
 from loyalty.db.table import ConditionFailed, Table
 from loyalty.db.transact import TransactionConflict
 from loyalty.v1 import service as campaigns
@@ -61,14 +62,7 @@ def _duplicate(assignment_id: str) -> LoyaltyError:
 
 def check_query(parameters: Iterable[tuple[str, str]], allowed: tuple[str, ...]) -> None:
     """Only the `allowed` query parameters, each at most once: 400 `invalid_query_params` otherwise."""
-    seen: set[str] = set()
-    for name, _ in parameters:
-        if name not in allowed:
-            raise LoyaltyError(400, "invalid_query_params", "Invalid query params",
-                               f"Query parameter '{name}' is not allowed (allowed: {', '.join(allowed)})")
-        if name in seen:
-            raise LoyaltyError(400, "invalid_query_params", "Invalid query params", f"Query parameter '{name}' is given more than once")
-        seen.add(name)
+    only_parameters((name for name, _ in parameters), allowed)
 
 
 def _page(data: list[Any], limit: int | None, page: int | None, total: int | None = None) -> dict[str, Any]:
