@@ -163,9 +163,18 @@ class Sdk:
             return self.loyalties.update_loyalty_card_balance(code, body)
         return self.loyalties.update_loyalty_card_balance1(campaign_id, code, body)
 
+    def finished(self, path: str) -> None:
+        """Wait until the export or async action at `path` is DONE."""
+        eventually(lambda: sdk_status(self.raw("GET", path)) == "DONE", timeout=30)
+
     def done(self, journey: str) -> None:
         """The journey called every method it declares."""
         assert JOURNEYS[journey] <= self.called, sorted(JOURNEYS[journey] - self.called)
+
+
+def sdk_status(body: Any) -> str:
+    """The `status` of an export or async action."""
+    return str(body["status"])
 
 
 @pytest.fixture
@@ -230,7 +239,7 @@ def test_python_sdk_program_members_balance_transfers(sdk: Sdk) -> None:
 
     deleted = sdk.loyalties.delete_loyalty_program(campaign.id)
     assert deleted.async_action_id.startswith("aa_")
-    eventually(lambda: sdk.raw("GET", f"/v1/async-actions/{deleted.async_action_id}")["status"] == "DONE")
+    sdk.finished(f"/v1/async-actions/{deleted.async_action_id}")
     with pytest.raises(voucherify.exceptions.NotFoundException):
         sdk.loyalties.get_member(card.code)
     assert sdk.loyalties.delete_loyalty_program(first.id, force=True).async_action_id.startswith("aa_")
@@ -413,7 +422,7 @@ def test_python_sdk_exports(sdk: Sdk) -> None:
     assert all(e.id.startswith("exp_") and e.object == "export" for e in exports)
     assert [e.exported_object for e in exports] == ["voucher_transactions"] * 3 + ["points_expiration"]
     for export in exports:
-        eventually(lambda e=export: sdk.raw("GET", f"/v1/exports/{e.id}")["status"] == "DONE", timeout=30)
+        sdk.finished(f"/v1/exports/{export.id}")
     sdk.done("exports")
 
 
@@ -434,7 +443,7 @@ def test_python_sdk_customers_activity_bulk_and_import(sdk: Sdk) -> None:
         ("customers.csv", f"source_id,name\nsdk-csv-{sdk.tag},Csv User\n".encode()))
     for action in (bulk, metadata, imported):
         assert action.async_action_id.startswith("aa_")
-        eventually(lambda a=action: sdk.raw("GET", f"/v1/async-actions/{a.async_action_id}")["status"] == "DONE", timeout=30)
+        sdk.finished(f"/v1/async-actions/{action.async_action_id}")
     assert sdk.customers.get_customer(f"sdk-csv-{sdk.tag}").name == "Csv User"
     sdk.done("customers_more")
 
