@@ -426,7 +426,7 @@ def test_python_sdk_exports(sdk: Sdk) -> None:
     sdk.done("exports")
 
 
-def test_python_sdk_customers_activity_bulk_and_import(sdk: Sdk) -> None:
+def test_python_sdk_customers_activity_bulk_and_import(sdk: Sdk, tmp_path: Path) -> None:
     needs("customers_more")
     campaign = sdk.campaign("customers more")
     card = sdk.member(campaign.id, "sdk-cmore")
@@ -434,13 +434,14 @@ def test_python_sdk_customers_activity_bulk_and_import(sdk: Sdk) -> None:
     activity = sdk.customers.list_customer_activity(card.holder_id, limit=10)
     assert activity.object == "list" and len(activity.data) >= 1
     redeemables = sdk.customers.list_customer_redeemables(card.holder_id, limit=10)
-    assert redeemables.object == "list" and card.code in [r.redeemable_id for r in redeemables.data]
+    assert redeemables.object == "list" and {card.id, card.code} & {r.redeemable_id for r in redeemables.data}
     bulk = sdk.customers.update_customers_in_bulk([voucherify.CustomersUpdateInBulkRequestBody.model_validate(
         {"source_id": f"sdk-bulk-{sdk.tag}", "name": "Bulk"})])
     metadata = sdk.customers.update_customers_metadata_in_bulk(voucherify.CustomersMetadataUpdateInBulkRequestBody.model_validate(
         {"source_ids": [f"sdk-bulk-{sdk.tag}"], "metadata": {"imported": True}}))
-    imported = sdk.customers.import_customers_using_csv(
-        ("customers.csv", f"source_id,name\nsdk-csv-{sdk.tag},Csv User\n".encode()))
+    csv = tmp_path / "customers.csv"
+    csv.write_text(f"source_id,name\nsdk-csv-{sdk.tag},Csv User\n")
+    imported = sdk.customers.import_customers_using_csv(str(csv))
     for action in (bulk, metadata, imported):
         assert action.async_action_id.startswith("aa_")
         sdk.finished(f"/v1/async-actions/{action.async_action_id}")

@@ -17,7 +17,7 @@ test('customer activity, redeemables, bulk updates and CSV import', async () => 
   const activities = await sdk.customers.listActivities(card.holder_id, { limit: 10 })
   assert.equal(activities.object, 'list')
   const redeemables = await sdk.customers.listRedeemables(card.holder_id, { limit: 10 })
-  assert.ok(redeemables.data.some(r => r.redeemable_id === card.code), JSON.stringify(redeemables))
+  assert.ok(redeemables.data.some(r => [card.id, card.code].includes(r.redeemable_id)), JSON.stringify(redeemables))
   const bulk = await sdk.customers.updateInBulk([{ source_id: `js-bulk-${sdk.tag}`, name: 'Bulk' }])
   const metadata = await sdk.customers.updateMetadataInBulk({ source_ids: [`js-bulk-${sdk.tag}`], metadata: { imported: true } })
   const csv = join(mkdtempSync(join(tmpdir(), 'sdk-js-')), 'customers.csv')
