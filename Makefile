@@ -5,6 +5,8 @@ BIN := $(VENV)/bin
 SAM_VENV := .venv-sam
 LINT_VENV := .venv-lint
 STAMP := $(VENV)/.installed
+# The official JS SDK (@voucherify/sdk, pinned in package.json + package-lock.json) for tests/sdk_js; Node 20.
+NODE_STAMP := node_modules/.installed
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export SAM_CLI_TELEMETRY := 0
 
@@ -14,6 +16,11 @@ $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/pip install -q -e ".[dev]" 2>&1 | grep -v "is ignored" || true
 	@$(BIN)/python -c "import aws_lambda_powertools, moto, pytest, voucherify" && touch $(STAMP)
+
+$(NODE_STAMP): package.json package-lock.json
+	@node -e 'process.exit(+process.versions.node.split(".")[0] >= 20 ? 0 : 1)' || { echo "the JS SDK tests need Node.js 20+"; exit 1; }
+	npm ci --no-audit --no-fund --loglevel error
+	@node -e 'require("@voucherify/sdk")' && touch $@
 
 # aws-sam-translator expands template.yaml for tests/unit/test_template.py (it pins an older pydantic than the app's).
 # The Makefile prerequisite makes an existing .venv-lint take a package added here.
@@ -31,8 +38,8 @@ $(SAM_VENV)/.installed:
 serve: $(STAMP)
 	$(BIN)/python -m local serve --backend $(or $(BACKEND),embedded)
 
-## test: lint, template checks, unit, integration (moto), e2e (HTTP against local/)
-test: $(STAMP) lint
+## test: lint, template checks, unit, integration (moto), e2e (HTTP against local/, the Python and JS SDK suites)
+test: $(STAMP) $(NODE_STAMP) lint
 	$(BIN)/python -m pytest -q
 
 ## bench: round trips, handler overhead, cold start, worker throughput, memory, cost (DynamoDB Local + moto SQS)
@@ -65,4 +72,4 @@ deploy: build
 	$(SAM_VENV)/bin/sam deploy --guided
 
 clean:
-	rm -rf $(VENV) $(SAM_VENV) $(LINT_VENV) .aws-sam .local .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(SAM_VENV) $(LINT_VENV) node_modules .aws-sam .local .pytest_cache .mypy_cache .ruff_cache

@@ -2,13 +2,13 @@
 
 from loyalty.api.app import entry, make_app, table
 from loyalty.customers import service as customers
-from loyalty.customers.models import CustomerFields
+from loyalty.customers.models import CustomerUpdate
 
 app = make_app()
 
 
 @app.put("/v1/customers/<customerId>")
-def update_customer(customerId: str, body: CustomerFields) -> dict:
+def update_customer(customerId: str, body: CustomerUpdate) -> dict:
     return customers.update_customer(table(app), customerId, body)
 
 

@@ -31,6 +31,16 @@ def test_update_sets_only_the_given_fields_by_id_or_source_id(stack: Stack) -> N
     assert stack.call("get_customer", "GET", f"/v1/customers/{customer['id']}") == (200, again)
 
 
+def test_the_body_may_repeat_the_customer_s_own_source_id(stack: Stack) -> None:
+    # the JS SDK's customers.update({source_id, ...}) puts the source id in the path and leaves it in the body
+    customer = create(stack, {"source_id": "dora", "name": "Dora"})
+    status, updated = put(stack, "dora", {"source_id": "dora", "name": "Dora B."})
+    assert status == 200 and (updated["id"], updated["source_id"], updated["name"]) == (customer["id"], "dora", "Dora B."), updated
+    assert put(stack, customer["id"], {"source_id": "dora", "name": "Dora C."})[1]["name"] == "Dora C."
+    status, refused = put(stack, "dora", {"source_id": "someone-else", "name": "X"})
+    assert status == 400 and refused["key"] == "invalid_payload" and "cannot be changed" in refused["details"], refused
+
+
 def test_an_update_that_changes_nothing_writes_nothing(stack: Stack) -> None:
     customer = create(stack, {"source_id": "bob", "name": "Bob"})
     assert put(stack, "bob", {"name": "Bob"}) == (200, customer)

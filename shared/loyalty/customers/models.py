@@ -65,6 +65,13 @@ class CustomerFields(Strict):
         return out
 
 
+class CustomerUpdate(CustomerFields):
+    """PUT /v1/customers/{customerId}: CustomerBase, plus the `source_id` the official JS SDK repeats in the body when it
+    names the customer by source id (`customers.update({source_id, ...})`); it must be the customer's, it changes nothing."""
+
+    source_id: SourceId | None = None
+
+
 class CustomerCreate(CustomerFields):
     """POST /v1/customers: create, or update the customer that already has this `id` / `source_id`."""
 

@@ -8,11 +8,11 @@ from typing import Any, cast
 from urllib.parse import unquote
 
 from loyalty.core.clock import normalize_iso, now_iso
-from loyalty.core.errors import conflict, not_found
+from loyalty.core.errors import conflict, invalid_payload, not_found
 from loyalty.core.ids import new_alnum_id
 from loyalty.core.listing import MAX_LIMIT, invalid_query
 from loyalty.customers import store
-from loyalty.customers.models import CustomerCreate, CustomerFields, MemberCustomer
+from loyalty.customers.models import CustomerCreate, CustomerUpdate, MemberCustomer
 from loyalty.customers.records import Customer
 from loyalty.customers.store import CustomerChange
 from loyalty.db.keys import Key
@@ -283,12 +283,14 @@ def _by_ref(db: Table, customer_ref: str) -> Customer:
 UPDATE_ATTEMPTS = 3
 
 
-def update_customer(db: Table, customer_ref: str, body: CustomerFields) -> dict[str, Any]:
+def update_customer(db: Table, customer_ref: str, body: CustomerUpdate) -> dict[str, Any]:
     """PUT /v1/customers/{customerId}: set the fields the body names (null clears one; `metadata` and `address` are
-    replaced as a whole), leave the others; by id or source id, 404 otherwise. A concurrent change is re-read and the
-    patch applied again on top of it."""
+    replaced as a whole), leave the others; by id or source id, 404 otherwise. A `source_id` in the body must be the
+    customer's (400 otherwise). A concurrent change is re-read and the patch applied again on top of it."""
     for _ in range(UPDATE_ATTEMPTS):
         customer = _by_ref(db, customer_ref)
+        if body.source_id is not None and body.source_id != customer.get("source_id"):
+            raise invalid_payload(f"source_id '{body.source_id}' is not the source id of customer '{customer_ref}'; it cannot be changed")
         updated = patched(customer, body.patch())
         if updated is None:
             return customer_view(customer)
