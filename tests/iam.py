@@ -33,6 +33,7 @@ BASE_ATTRS = {
     "JobsDeadLetterQueue.Arn": f"arn:aws:sqs:us-east-1:{ACCOUNT}:loyalty-JobsDeadLetterQueue",
     "FunctionsLogGroup.Arn": f"arn:aws:logs:us-east-1:{ACCOUNT}:log-group:loyalty-FunctionsLogGroup:*",
     "ApiAccessLogs.Arn": f"arn:aws:logs:us-east-1:{ACCOUNT}:log-group:loyalty-ApiAccessLogs:*",
+    "ExportsBucket.Arn": "arn:aws:s3:::loyalty-exportsbucket-0abcdef123",
 }
 REFS = {"AWS::Region": "us-east-1", "AWS::AccountId": ACCOUNT, "AWS::Partition": "aws", "AWS::StackName": STACK}
 # TransactWriteItems is authorised per item, as the action the item performs.
