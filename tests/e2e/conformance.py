@@ -119,6 +119,9 @@ LIST_PURCHASES = f"GET {V2}/programs/{{programId}}/members/{{memberId}}/rewards/
 REFUND = f"POST {V2}/programs/{{programId}}/rewards/purchases/{{rewardTransactionId}}/refund"
 PROGRAM_MEMBERSHIP = f"GET {V2}/programs/{{programId}}/memberships/{{customerId}}"
 V1_ADD_MEMBER = "POST /v1/loyalties/{campaignId}/members"
+V1_EXPORT_OPS = ("POST /v1/loyalties/{campaignId}/transactions/export", "POST /v1/loyalties/members/{memberId}/transactions/export",
+                 "POST /v1/loyalties/{campaignId}/members/{memberId}/transactions/export",
+                 "POST /v1/loyalties/{campaignId}/points-expiration/export")
 V1_GET_MEMBER = "GET /v1/loyalties/{campaignId}/members/{memberId}"
 V1_GET_MEMBER_BY_CODE = "GET /v1/loyalties/members/{memberId}"
 V1_VOUCHER_OPS = (V1_ADD_MEMBER, V1_GET_MEMBER, V1_GET_MEMBER_BY_CODE)
@@ -219,6 +222,14 @@ ALLOW_LIST: tuple[Rule, ...] = (
          reason="earning-map §0: MetadataSchemasListResponseBody lists `data` as required, yet its properties name the array "
                 "`schemas` (data_ref's enum is [schemas], its default `data`) and the spec's own example has no `data`. We answer "
                 "`data_ref: schemas` with `schemas`, as the example does."),
+    Rule("V1-export-nulls", V1_EXPORT_OPS, r"\$\.(user_id|result)", keyword="type", message=NULL_TYPE,
+         reason="A scheduled export answers `result: null, user_id: null`, as every example of the four export operations does "
+                "(ExportScheduledBase: result nullable, default null; user_id only for exports started in the dashboard), while "
+                "their response schemas type user_id a string and the points-expiration one types result an object."),
+    Rule("V1-export-campaign-id", ("POST /v1/loyalties/{campaignId}/transactions/export",),
+         r"\$\.parameters\.filters\.campaign_id\.conditions.*", keyword="maxLength",
+         reason="TransactionsExportFilterConditionsWithCampaign limits the campaign id in `$in` to maxLength 1, which its own "
+                "example (camp_5pgKwSKsAeQtFkRz6mfKpxxD) breaks: the array holds one id (minItems = maxItems = 1), not a one-letter id."),
     # -- seed contract: a seed example shows a value where our answer is (legitimately) null or absent --
     Rule("S-program", (CREATE_PROGRAM,), r"\$\.(start_date|end_date|updated_at|card_definitions|earning_rules|rewards|tier_structures|"
          r"rewards\[\*\]\.stock)", kind="seed", keyword="null",

@@ -64,6 +64,8 @@ def _schedule(db: Table, exported_object: str, parameters: Any, scope: dict[str,
     """Store a SCHEDULED export (its `parameters` as given, the filter that scopes it added) and send its job."""
     given = parameters.model_dump(by_alias=True, exclude_none=True) if parameters is not None else {}
     filters = _dates(given.get("filters") or {})
+    if "junction" in filters:
+        filters["junction"] = filters["junction"].lower()  # the spec's Junction enum is lower case
     junction, conditions = conditions_of(filters)
     shown = {**given, "filters": {**filters, **{k: v for k, v in scope.items() if k not in filters}}}
     export_id = ids.EXPORT.new()
@@ -88,7 +90,7 @@ def export_campaign_transactions(db: Table, campaign_ref: str, body: CampaignTra
     parameters = body.parameters if body else None
     if body is not None and body.order and (parameters is None or parameters.order is None):  # the spec example's spot
         parameters = (parameters or CampaignTransactionsParameters()).model_copy(update={"order": body.order})
-    return _schedule(db, TRANSACTIONS, parameters, {"junction": "AND", "campaign_id": _in(campaign["id"])},
+    return _schedule(db, TRANSACTIONS, parameters, {"junction": "and", "campaign_id": _in(campaign["id"])},
                      CAMPAIGN_TRANSACTION_FIELDS, "-created_at", {"kind": "campaign_transactions", "campaign_id": campaign["id"]})
 
 
