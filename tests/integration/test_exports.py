@@ -56,7 +56,7 @@ def ledger(stack: Stack) -> tuple[dict[str, Any], list[dict[str, Any]]]:
 
 
 def test_campaign_transactions_export_holds_the_campaign_list_s_rows(stack: Stack) -> None:
-    campaign, cards = ledger(stack)
+    campaign, _ = ledger(stack)
     status, export = stack.call("export_loyalty_campaign_transactions_v1", "POST", f"/v1/loyalties/{campaign['id']}/transactions/export",
                                 {"parameters": {"fields": ["id", "voucher_id", "amount", "balance", "reason", "source_id", "type",
                                                            "details", "created_at"]}})
