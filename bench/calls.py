@@ -102,7 +102,7 @@ class CallRecorder:
 
     # ------------------------------------------------------------------ hooks
     def _before_build(self, params: dict[str, Any], model: Any, context: dict[str, Any], principal: str = "", **_: Any) -> None:
-        if self._current is None:
+        if self._current is None or context.get("is_presign_request"):  # a pre-signed URL is signed locally: no call
             return
         kept = {k: v for k, v in params.items() if k != "Body"}  # an S3 upload's body is a file object, not a parameter to count
         call = Call(model.service_model.service_id.hyphenize(), model.name, copy.deepcopy(kept), principal=principal)
