@@ -82,7 +82,7 @@ class PointsExpirationFilters(_Strict):
 class CampaignTransactionsParameters(_Strict):
     """CampaignsTransactionsExportParameters + filters."""
 
-    order: Literal["-created_at", "created_at"] | None = None
+    order: Literal["created_at", "-created_at"] | None = None
     fields: list[CampaignTransactionField] | None = Field(default=None, max_length=len(CAMPAIGN_TRANSACTION_FIELDS))
     filters: CampaignTransactionsFilters | None = None
 
@@ -90,7 +90,7 @@ class CampaignTransactionsParameters(_Strict):
 class CardTransactionsParameters(_Strict):
     """The parameters of LoyaltiesMembersTransactionsExportCreateRequestBody."""
 
-    order: Literal["-created_at", "created_at"] | None = None
+    order: Literal["created_at", "-created_at"] | None = None
     fields: list[CardTransactionField] | None = Field(default=None, max_length=len(CARD_TRANSACTION_FIELDS))
     filters: CardTransactionsFilters | None = None
 
@@ -107,7 +107,7 @@ class CampaignTransactionsExport(_Strict):
     """POST /v1/loyalties/{campaignId}/transactions/export (the spec's example also puts `order` beside `parameters`)."""
 
     parameters: CampaignTransactionsParameters | None = None
-    order: Literal["-created_at", "created_at"] | None = None
+    order: Literal["created_at", "-created_at"] | None = None
 
 
 class CardTransactionsExport(_Strict):
