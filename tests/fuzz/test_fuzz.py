@@ -206,7 +206,11 @@ ARRAY_BODIES = {"POST /v2/loyalties/programs/{programId}/members/batch", "POST /
 CARD_ARRAYS = {"POST /v1/loyalties/{campaignId}/members/{memberId}/transfers"}
 # Operations whose body is optional (the spec: "an empty payload is allowed"): an empty body, or JSON null (which openapi.json
 # documents for them), is no body, not malformed JSON
-OPTIONAL_BODIES = {"POST /v2/loyalties/programs/{programId}/rewards/purchases/{rewardTransactionId}/refund"}
+OPTIONAL_BODIES = {"POST /v2/loyalties/programs/{programId}/rewards/purchases/{rewardTransactionId}/refund",
+                   # the export endpoints (the spec shows a "No request body" example: every field, no filter)
+                   "POST /v1/loyalties/{campaignId}/transactions/export", "POST /v1/loyalties/{campaignId}/points-expiration/export",
+                   "POST /v1/loyalties/members/{memberId}/transactions/export",
+                   "POST /v1/loyalties/{campaignId}/members/{memberId}/transactions/export"}
 
 
 def _non_empty_array(text: str) -> bool:
@@ -332,6 +336,10 @@ VALID_BODIES: dict[str, Any] = {
     "POST /v2/loyalties/rewards/{rewardId}/draft": None,
     # v1 campaigns and their earning rules
     "PUT /v1/loyalties/{campaignId}": {"metadata": {"fuzz": True}},
+    "POST /v1/loyalties/{campaignId}/transactions/export": {"parameters": {"fields": ["id"]}},
+    "POST /v1/loyalties/members/{memberId}/transactions/export": {"parameters": {"fields": ["id"]}},
+    "POST /v1/loyalties/{campaignId}/members/{memberId}/transactions/export": {"parameters": {"fields": ["id"]}},
+    "POST /v1/loyalties/{campaignId}/points-expiration/export": {"parameters": {"fields": ["id"]}},
     "POST /v1/loyalties/{campaignId}/members/{memberId}/transfers": [{"code": "<v1SourceCode>", "points": 1}],
     "POST /v1/loyalties/{campaignId}/earning-rules": [{"event": "order.paid", "loyalty": {"type": "FIXED", "points": 1}}],
     "PUT /v1/loyalties/{campaignId}/earning-rules/{earningRuleId}": {"metadata": {"fuzz": True}},

@@ -73,6 +73,7 @@ def _stack() -> Iterator[Stack]:
         ddb = boto3.client("dynamodb", region_name="us-east-1")
         sqs = boto3.client("sqs", region_name="us-east-1")
         support.create_table(ddb)
+        boto3.client("s3", region_name="us-east-1").create_bucket(Bucket=os.environ["EXPORTS_BUCKET"])
         dlq = sqs.create_queue(QueueName="jobs-dlq")["QueueUrl"]
         dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
         queue = sqs.create_queue(QueueName="jobs", Attributes={

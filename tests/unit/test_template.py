@@ -329,6 +329,22 @@ def test_the_rate_limit_statement_reaches_only_the_rate_counters() -> None:
     assert sorted(found) == ["ApiReadRole", "ApiWriteDeleteRole", "ApiWriteEnqueueRole", "ApiWriteRole"]
 
 
+EXPORTS_BUCKET_ARN = "arn:aws:s3:::loyalty-exportsbucket-0abcdef123"  # tests/iam.py BASE_ATTRS
+
+
+def test_the_exports_bucket_is_private_encrypted_tls_only_and_expires_its_files() -> None:
+    """The bucket of the export CSVs: public access blocked, encrypted at rest, TLS-only, files deleted after 7 days."""
+    bucket = TEMPLATE["Resources"]["ExportsBucket"]["Properties"]
+    assert bucket["PublicAccessBlockConfiguration"] == {"BlockPublicAcls": True, "BlockPublicPolicy": True, "IgnorePublicAcls": True,
+                                                        "RestrictPublicBuckets": True}
+    assert bucket["BucketEncryption"]["ServerSideEncryptionConfiguration"][0]["ServerSideEncryptionByDefault"]["SSEAlgorithm"] == "AES256"
+    [rule] = bucket["LifecycleConfiguration"]["Rules"]
+    assert (rule["Status"], rule["ExpirationInDays"]) == ("Enabled", 7)
+    [deny] = TEMPLATE["Resources"]["ExportsBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+    assert (deny["Effect"], deny["Condition"]) == ("Deny", {"Bool": {"aws:SecureTransport": "false"}})
+    assert TEMPLATE["Globals"]["Function"]["Environment"]["Variables"]["EXPORTS_BUCKET"] == {"Ref": "ExportsBucket"}
+
+
 def test_roles_are_least_privilege() -> None:
     """Named actions only (a Deny may name `dynamodb:*`); DynamoDB on the table and its indexes, SQS on JobsQueue, logs on
     the shared log group, sts on the tenant roles' paths; `*` only for X-Ray, which has no resource-level permissions.
@@ -358,6 +374,9 @@ def test_roles_are_least_privilege() -> None:
                         assert resource == log_group, (role, st)
                     elif service == "sts":
                         assert resource.startswith("arn:aws:iam::123456789012:role/loyalty/tenant-") and resource.endswith("/*"), (role, st)
+                    elif service == "s3":  # the export CSVs: the worker writes them, the read class signs their download URLs
+                        assert (role, action) in (("WorkerRole", "s3:PutObject"), ("ApiReadRole", "s3:GetObject")), (role, st)
+                        assert resource == f"{EXPORTS_BUCKET_ARN}/*/exports/*", (role, st)
                     else:
                         assert service == "xray" and resource == "*", (role, st)
         writes = actions & WRITE_ACTIONS

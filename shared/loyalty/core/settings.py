@@ -25,6 +25,7 @@ class Settings(BaseModel):
     tenant_role_arn: str = ""  # the role whose per-project sessions reach the table (empty: the execution role does)
     timezone: str = "UTC"  # the IANA time zone of dates, validity hours and the daily job (earning-map §13)
     earning_cache_seconds: int = Field(default=10, ge=0, le=300)  # how long a warm worker reuses a program's earning setup
+    exports_bucket: str = ""  # the S3 bucket the export CSVs are written to (template.yaml ExportsBucket)
 
 
 @lru_cache(maxsize=1)
@@ -46,4 +47,5 @@ def get_settings() -> Settings:
         tenant_role_arn=env.get("TENANT_ROLE_ARN", ""),
         timezone=env.get("PROJECT_TIMEZONE", "UTC"),
         earning_cache_seconds=int(env.get("EARNING_CACHE_SECONDS", "10")),
+        exports_bucket=env.get("EXPORTS_BUCKET", ""),
     )

@@ -62,6 +62,13 @@ def sqs() -> Any:
 
 
 @cache
+def s3() -> Any:
+    """The S3 client of the exports bucket: SigV4 (pre-signed URLs too) and path-style addressing, so a pre-signed URL
+    also works against an emulator's endpoint (AWS_ENDPOINT_URL_S3, the local runtime's moto server)."""
+    return boto3.client("s3", config=_config().merge(Config(signature_version="s3v4", s3={"addressing_style": "path"})))
+
+
+@cache
 def sts() -> Any:
     """The STS client that assumes tenant roles (the region's own endpoint)."""
     return boto3.client("sts", config=_config())
@@ -134,5 +141,6 @@ def reset() -> None:
     """Forget cached clients (tests switch endpoints between runs)."""
     dynamodb.cache_clear()
     sqs.cache_clear()
+    s3.cache_clear()
     sts.cache_clear()
     tenants.cache_clear()

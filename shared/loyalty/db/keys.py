@@ -387,6 +387,10 @@ class Keys:
     def async_action(self, async_action_id: str) -> Key:
         return Key(self._pk("AA", async_action_id), "ASYNC_ACTION")
 
+    def export(self, export_id: str) -> Key:
+        """An export (`exp_`): its object, its request and, until its CSV is written, the pending-job marker."""
+        return Key(self._pk("EXP", export_id), "EXPORT")
+
     # ---------------------------------------------------------------- a batch async action's stored request
     def async_action_chunk(self, async_action_id: str, index: int) -> Key:
         """One chunk of the entries a batch async action processes (beside the action in its partition; the worker

@@ -136,8 +136,16 @@ class RevokeOrderEarning(_Job):
     order_id: StrictStr
 
 
+class RunExport(_Job):
+    """Write the CSV of one SCHEDULED export to the exports bucket and mark the export DONE (a redelivery overwrites the
+    same object and finds the export already DONE)."""
+
+    type: Literal["run_export"] = "run_export"
+    export_id: StrictStr
+
+
 AnyJob = (ApplyCardTransaction | CompleteRewardPurchase | RefundRewardPurchase | CompleteOrderPayment | GenerateCardCodes
-          | CreateMembersBatch | EvaluateEarning | RevokeOrderEarning | DeleteCampaign)
+          | CreateMembersBatch | EvaluateEarning | RevokeOrderEarning | DeleteCampaign | RunExport)
 Job = Annotated[AnyJob, Field(discriminator="type")]
 _JOB: TypeAdapter[AnyJob] = TypeAdapter(Job)
 

@@ -11,6 +11,7 @@ from loyalty.core.logs import logger
 from loyalty.core.settings import get_settings
 from loyalty.db.table import Table
 from loyalty.events import service as events
+from loyalty.exports import service as exports
 from loyalty.jobs.models import (
     AnyJob,
     ApplyCardTransaction,
@@ -22,6 +23,7 @@ from loyalty.jobs.models import (
     GenerateCardCodes,
     RefundRewardPurchase,
     RevokeOrderEarning,
+    RunExport,
     parse_job,
 )
 from loyalty.jobs.settle import RETIRED
@@ -72,6 +74,8 @@ def run_job(body: str, client: Any = None) -> str:
             # the points its approved payments spent come back first (each once), then what it earned is revoked
             payments.return_order_payments(db, job.order_id)
             return orders.revoke_order_earning(db, job)
+        case RunExport():
+            return exports.run_export(db, job)
 
 
 def _retire(db: Table, job: AnyJob) -> str:
@@ -92,6 +96,8 @@ def _retire(db: Table, job: AnyJob) -> str:
             outcome = batch.retire_members_batch(db, job)
         case DeleteCampaign():
             outcome = campaign_deletion.retire_campaign_delete(db, job)
+        case RunExport():
+            outcome = exports.retire_export(db, job)
         case EvaluateEarning() if job.source == "event":
             outcome = events.retire_event_job(db, job)
         case EvaluateEarning() | RevokeOrderEarning():

@@ -1,0 +1,21 @@
+"""POST /v1/loyalties/{campaignId}/members/{memberId}/transactions/export: schedule a CSV export of one loyalty card's
+transactions (memberId = the card's code, within the campaign); answers the SCHEDULED export."""
+
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler.openapi.params import Body
+
+from loyalty.api.app import entry, make_app, table
+from loyalty.exports import service as exports
+from loyalty.exports.models import CardTransactionsExport
+
+app = make_app()
+
+
+@app.post("/v1/loyalties/<campaignId>/members/<memberId>/transactions/export")
+def export_loyalty_card_transactions(campaignId: str, memberId: str,
+                                     body: Annotated[CardTransactionsExport | None, Body()] = None) -> dict:
+    return exports.export_card_transactions(table(app), campaignId, memberId, body)
+
+
+handler = entry(app)
