@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from loyalty.api.app import entry, make_app, query_params, table
-from loyalty.v1 import holders
+from loyalty.v1 import service as customers_v1
 
 app = make_app()
 
@@ -23,7 +23,7 @@ def list_customer_activity(
     start_date: Annotated[str | None, Query(max_length=40, description="Only activities created at or after this.")] = None,
     end_date: Annotated[str | None, Query(max_length=40, description="Only activities created at or before this.")] = None,
 ) -> dict:
-    return holders.list_customer_activity(table(app), customerId, query_params(app))
+    return customers_v1.list_customer_activity(table(app), customerId, query_params(app))
 
 
 handler = entry(app)

@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from loyalty.api.app import base_url, entry, make_app, query_params, table
-from loyalty.v1 import holders
+from loyalty.v1 import service as customers_v1
 
 app = make_app()
 
@@ -18,7 +18,7 @@ def list_customer_redeemables(
     order: Annotated[Literal["id", "-id"] | None, Query(description="-id (default): newest first.")] = None,
     starting_after_id: Annotated[str | None, Query(max_length=100, description="The page after this redeemable.")] = None,
 ) -> dict:
-    return holders.list_customer_redeemables(table(app), customerId, query_params(app), base_url(app))
+    return customers_v1.list_customer_redeemables(table(app), customerId, query_params(app), base_url(app))
 
 
 handler = entry(app)

@@ -92,7 +92,7 @@ def test_a_redelivered_job_applies_once(stack: Stack) -> None:
     action_id = accepted(*bulk(stack, [{"source_id": "dave", "name": "Dave"}]))
     [job] = take_jobs(stack)
     assert run_job(job) == "DONE" and run_job(job) == "ALREADY_DONE"
-    status, listed = stack.call("list_customers", "GET", "/v1/customers", query={"limit": "100"})
+    _, listed = stack.call("list_customers", "GET", "/v1/customers", query={"limit": "100"})
     assert [c["source_id"] for c in listed["customers"]].count("dave") == 1
 
 
