@@ -142,7 +142,7 @@ def test_bulk_refuses_bad_input_and_stores_nothing(stack: Stack, entries: Any) -
 @pytest.mark.parametrize("body", [
     {}, {"source_ids": [], "metadata": {}}, {"source_ids": ["a"]}, {"metadata": {"a": 1}},
     {"source_ids": ["a", "a"], "metadata": {"x": 1}}, {"source_ids": ["a"], "metadata": "x"},
-    {"source_ids": "a", "metadata": {}}, {"source_ids": ["a"], "metadata": {}, "extra": 1}, [],
+    {"source_ids": "a", "metadata": {}}, {"source_ids": ["a"], "metadata": {}, "extra": 1}, [], {"source_ids": ["a"], "metadata": None},
 ])
 def test_metadata_refuses_bad_input_and_stores_nothing(stack: Stack, body: Any) -> None:
     error_of(stack, 400, "invalid_payload", "update_customers_metadata_in_bulk", "POST", "/v1/customers/metadata/async", body)
@@ -172,3 +172,15 @@ def test_csv_import_refuses_what_is_not_a_form_with_a_file(stack: Stack) -> None
 
 def test_a_job_for_a_missing_action_is_dropped(stack: Stack) -> None:
     assert run_job(UpdateCustomersBatch(project_id="acme", async_action_id="aa_00000000000000000a").to_json()) == "MISSING"
+
+
+def test_a_job_out_of_attempts_ends_the_action_failed_with_what_was_done(stack: Stack) -> None:
+    action_id = accepted(*bulk(stack, [{"source_id": "x-1"}]))
+    [job] = take_jobs(stack)
+    retiring = UpdateCustomersBatch.model_validate_json(job).resent(6, retire=True).to_json()
+    db = stack.db()  # the sweeper's last send: the pending marker holds the retire send
+    db.update(db.keys.async_action(action_id), "SET #job = :job", names={"#job": "job"}, values={"job": retiring})
+    assert run_job(retiring) == "RETIRED" and run_job(retiring) == "ALREADY_DONE"
+    action = action_of(stack, action_id)
+    assert (action["status"], action["operation_status"], action["result"]["not_processed_count"]) == ("FAILED", "FAILED", 1)
+    assert run_job(job) == "ALREADY_DONE" and customer(stack, "x-1") is None

@@ -95,4 +95,10 @@ class CustomersMetadataBulk(Strict):
     """POST /v1/customers/metadata/async: the metadata to merge into each named customer's."""
 
     source_ids: Annotated[list[SourceId], Field(min_length=1)]
-    metadata: Metadata
+    metadata: Metadata | None  # required; null is refused below (the union keeps the Metadata policy visible)
+
+    @model_validator(mode="after")
+    def _metadata_given(self) -> CustomersMetadataBulk:
+        if self.metadata is None:
+            raise ValueError("Property 'metadata' must be an object")
+        return self

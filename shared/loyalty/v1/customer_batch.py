@@ -88,7 +88,7 @@ def update_customers_metadata_in_bulk(db: Table, body: CustomersMetadataBulk, re
     unknown source id is reported as not found: no upsert, as Voucherify)."""
     if len(set(body.source_ids)) != len(body.source_ids):
         raise invalid_payload("Property 'source_ids' must not repeat a source id")
-    return _store(db, METADATA_TYPE, [{"source_id": s, "merge_metadata": body.metadata} for s in body.source_ids], request_id)
+    return _store(db, METADATA_TYPE, [{"source_id": s, "merge_metadata": body.metadata or {}} for s in body.source_ids], request_id)
 
 
 # ---------------------------------------------------------------------------------------------- CSV import
