@@ -4,6 +4,7 @@ The same scenario runs in `make test` (moto, tests/integration/test_round_trips.
 
 from __future__ import annotations
 
+import base64
 import json
 import uuid
 from collections.abc import Callable
@@ -288,6 +289,18 @@ BUDGETS: dict[str, Budget] = {
         "GetItem export + Query of the campaign's card list (GSI1, 1 page of 100) + a Query of each card's buckets (2 cards in "
         "the scenario) + PutObject + UpdateItem", reads=4, writes=1, storage=1),
     "get export": Budget("GetItem (the URL is signed locally, no call)", reads=1),
+    "customer activity": Budget("GetItem customer + Query its membership claims + per member a Query of its partition (cards) + "
+                                "per v1 card a Query of its transactions (limit + 1), merged by id; measured with 1 card", reads=4),
+    "customer activities (deprecated)": Budget("as customer activity", reads=4),
+    "customer redeemables": Budget("GetItem customer + Query its membership claims + per member a Query of its partition; "
+                                   "measured with 1 member", reads=3),
+    "bulk update customers": Budget("TransactWriteItems (async action + request chunks) + SendMessage", transactions=1, sends=1),
+    "update customers metadata": Budget("TransactWriteItems (async action + request chunks) + SendMessage", transactions=1, sends=1),
+    "import customers CSV": Budget("TransactWriteItems (async action + request chunks) + SendMessage", transactions=1, sends=1),
+    "worker: update customers batch": Budget("per chunk of 100 entries: Query action partition (action + next chunk) + per entry "
+                                             "GetItem source-id claim + GetItem customer + TransactWriteItems (create, or update "
+                                             "conditioned on updated_at; none when unchanged) + TransactWriteItems (action, chunk) "
+                                             "+ SendMessage while chunks remain; measured with 2 entries", reads=5, transactions=3),
     "unknown route": Budget("none: the $default route answers 404 from the request alone, before any auth"),
     # Examine earning rules reads what earning reads (points.load_setup), plus who the member is; it writes nothing.
     "examine earning rules (cold)": Budget("GetItem member + Query customer partition (customer + membership claims) + BatchGetItem "
@@ -462,9 +475,15 @@ class _Scenario:
 
     # ------------------------------------------------------------------ steps
     def call(self, name: str | None, method: str, path: str, body: Any = None, *, query: dict[str, str] | None = None,
-             expect: int = 200, headers: dict[str, str] | None = None) -> Any:
-        """One HTTP request (with `headers` besides the API key's); counted under `name` unless it is None."""
+             expect: int = 200, headers: dict[str, str] | None = None, form: str | None = None) -> Any:
+        """One HTTP request (with `headers` besides the API key's); counted under `name` unless it is None. `form` is sent
+        as the `file` part of a multipart/form-data body, base64-encoded as API Gateway delivers it."""
+        if form is not None:
+            headers = {**(headers or {}), "content-type": "multipart/form-data; boundary=rtboundary"}
         function, event = self.driver.events.http(method, path, body, {**self.driver.headers, **(headers or {})}, query)
+        if form is not None:
+            part = f'--rtboundary\r\nContent-Disposition: form-data; name="file"; filename="f.csv"\r\n\r\n{form}\r\n--rtboundary--\r\n'
+            event = {**event, "body": base64.b64encode(part.encode()).decode(), "isBase64Encoded": True}
         with self.driver.recorder.record() as tally:
             resp = self.driver.invoke(function, event)
         status = resp.get("statusCode")
@@ -553,6 +572,7 @@ class _Scenario:
         self.call("erase customer", "POST", f"/v1/customers/{erased}/permanent-deletion")
         self.call("list customer segments", "GET", f"/v1/customers/{customer}/segments")
         self.call("list customers", "GET", "/v1/customers", query={"limit": "2", "order": "-updated_at", "city": "Paris"})
+        self._customers_async(tag)  # before the auth cache is cleared below: its worker runs take time
 
         base = f"{V2}/programs/{program}/members"
         member = self.call("create member", "POST", base, {"customer_id": customer})
@@ -830,6 +850,18 @@ class _Scenario:
         if done["status"] != "DONE" or not done["result"]["url"]:
             raise ScenarioError(f"the export should be DONE with a URL: {done}")
 
+    def _customers_async(self, tag: str) -> None:
+        entries = [{"source_id": f"rt-bulk-{tag}-1", "name": "Ann"}, {"source_id": f"rt-bulk-{tag}-2", "name": "Ben"}]
+        action = self.call("bulk update customers", "POST", "/v1/customers/bulk/async", entries, expect=202)["async_action_id"]
+        self.jobs({"update_customers_batch": "worker: update customers batch"})
+        if self.call(None, "GET", f"/v1/async-actions/{action}")["status"] != "DONE":
+            raise ScenarioError("the bulk update should be done")
+        self.call("update customers metadata", "POST", "/v1/customers/metadata/async",
+                  {"source_ids": [e["source_id"] for e in entries], "metadata": {"bulk": True}}, expect=202)
+        self.jobs()
+        self.call("import customers CSV", "POST", "/v1/customers/importCSV", expect=202, form=f"source_id,name\nrt-csv-{tag},Cy\n")
+        self.jobs()
+
     def _v1(self, tag: str) -> None:
         campaign = self.call("create v1 campaign", "POST", "/v1/loyalties", {
             "name": f"Loyalty {tag}", "type": "AUTO_UPDATE",
@@ -859,6 +891,9 @@ class _Scenario:
         self.call("v1 card transactions by code", "GET", f"/v1/loyalties/members/{code}/transactions")
         self.call("v1 member activity", "GET", f"{members}/{code}/activity", query={"limit": "2"})
         self.call("v1 member activity by code", "GET", f"/v1/loyalties/members/{code}/activity")
+        self.call("customer activity", "GET", f"/v1/customers/{customer}/activity", query={"limit": "2"})
+        self.call("customer activities (deprecated)", "GET", f"/v1/customers/{customer}/activities")
+        self.call("customer redeemables", "GET", f"/v1/customers/{customer}/redeemables")
         self.call("v1 campaign pending points", "GET", f"/v1/loyalties/{campaign}/pending-points")
         self.call("v1 campaign transactions", "GET", f"/v1/loyalties/{campaign}/transactions", query={"limit": "5"})
         self._exports(campaign, code)

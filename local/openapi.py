@@ -81,6 +81,7 @@ EXTRA_ERRORS: dict[str, tuple[int, ...]] = {
     "POST /v2/loyalties/benefits/{benefitId}/activate": (400, 409, 423),
     "POST /v2/loyalties/benefits/{benefitId}/draft": (400, 409, 423),
     "POST /v2/loyalties/programs/{programId}/members/batch": (423,),  # non_active_program
+    "POST /v1/customers/importCSV": (413,),  # a CSV file above the Lambda payload limit
     "POST /v2/loyalties/examine/earning-rules": (404,),  # the customer or member examined does not exist
     "POST /v2/loyalties/examine/rewards": (404,),  # the customer or member examined does not exist
     "PUT /v2/loyalties/programs/{programId}/members/{memberId}": (409,),  # concurrent_modification
@@ -128,6 +129,8 @@ EXTRA_ERRORS: dict[str, tuple[int, ...]] = {
     "DELETE /v1/loyalties/{campaignId}/rewards/{assignmentId}": (409,),
 }
 
+CUSTOMERS_ACCEPTED = "Accepted: `{async_action_id}`; read its progress and per-source-id result with GET /v1/async-actions/{asyncActionId}"
+
 # Success statuses other than Powertools' 200, by template route.
 SUCCESS: dict[str, dict[str, str]] = {
     "POST /v2/loyalties/programs/{programId}/members/{memberId}/rewards/purchases": {
@@ -141,6 +144,9 @@ SUCCESS: dict[str, dict[str, str]] = {
     "POST /v2/loyalties/programs/{programId}/members/batch": {
         "202": "Batch accepted: `{async_action_id}`; read its progress and result with GET /v1/async-actions/{asyncActionId}",
     },
+    "POST /v1/customers/bulk/async": {"202": CUSTOMERS_ACCEPTED},
+    "POST /v1/customers/metadata/async": {"202": CUSTOMERS_ACCEPTED},
+    "POST /v1/customers/importCSV": {"202": CUSTOMERS_ACCEPTED},
     "DELETE /v1/loyalties/{campaignId}/earning-rules/{earningRuleId}": {"204": "The earning rule is deleted; no content"},
     "DELETE /v1/customers/{customerId}": {"204": "The customer is deleted (its loyalty records stay); no content"},
     "POST /v1/loyalties/members/{memberId}/pending-points/{pendingPointsId}/cancel": {
@@ -160,6 +166,7 @@ ERROR_DESCRIPTIONS = {
     409: "Conflict: `member_already_exists`, `duplicate_found`, `invalid_state_transition`, `concurrent_modification`, "
          "`idempotency_request_in_progress` (a request with the same `Idempotency-Key` is still running; Retry-After), "
          "`idempotency_key_reused` (the key was sent with another request)",
+    413: "The body is larger than the route takes: `request_entity_too_large`",
     415: "The body is declared as something other than JSON: `unsupported_media_type` (JSON is read under any spelling of "
          "`application/json` or `text/json`, a `+json` type, no Content-Type, or curl's default form-urlencoded)",
     423: "The resource's state forbids the operation: `insufficient_card_balance`, `non_active_program`, ...",

@@ -132,6 +132,8 @@ V1_TRANSFER = "POST /v1/loyalties/{campaignId}/members/{memberId}/transfers"
 V1_ACTIVITY = ("GET /v1/loyalties/{campaignId}/members/{memberId}/activity", "GET /v1/loyalties/members/{memberId}/activity")
 V1_CUSTOMER_OPS = ("POST /v1/customers", "GET /v1/customers/{customerId}", "PUT /v1/customers/{customerId}")
 LIST_METADATA_SCHEMAS = "GET /v1/metadata-schemas"
+CUSTOMER_ACTIVITY = ("GET /v1/customers/{customerId}/activity", "GET /v1/customers/{customerId}/activities")
+CUSTOMER_REDEEMABLES = "GET /v1/customers/{customerId}/redeemables"
 NULL_TYPE = r"^None is not of type"
 
 # The seed's Create program `rewards[]` (DESIGN.md §2), what `rewards` is validated against instead of ProgramCreateAssignedReward.
@@ -210,6 +212,17 @@ ALLOW_LIST: tuple[Rule, ...] = (
     Rule("V1-activity-oneOf", V1_ACTIVITY, r"\$\.data\[\*\]\.data\.data", keyword="oneOf",
          reason="MemberActivityData is a oneOf of event objects whose properties are all optional, so any activity's data matches "
                 "several branches and a strict oneOf fails for every one (as A30): it is not validated with oneOf."),
+    Rule("C-activity-oneOf", CUSTOMER_ACTIVITY, r"\$\.data\[\*\]\.data\.data", keyword="oneOf",
+         reason="CustomerActivityData is, as MemberActivityData (V1-activity-oneOf), a oneOf of event objects whose properties are "
+                "all optional, so a customer's card activity matches several branches: it is not validated with oneOf."),
+    Rule("A31-redeemables", (CUSTOMER_REDEEMABLES,), r"\$\.data\[\*\]\.redeemable\.voucher\.(category|category_id|start_date|"
+         r"expiration_date|validity_timeframe|validity_day_of_week|additional_info|loyalty_card\.next_expiration_date|"
+         r"redemption\.quantity|discount|gift)", keyword="type", message=NULL_TYPE,
+         reason="A31: a customer redeemable holds the loyalty card as the v1 voucher object get member answers, with its v1 nulls "
+                "(the spec's own example has gift: null; a loyalty card has no discount)."),
+    Rule("A31-redeemables-discount", (CUSTOMER_REDEEMABLES,), r"\$\.data\[\*\]\.redeemable\.voucher\.discount", keyword="oneOf",
+         message=r"^None is not valid", reason="A31: a loyalty card has no discount: null, as in get member (the oneOf of discount "
+                                                "types has no null branch)."),
     Rule("A31-campaigns", (V1_LIST_CAMPAIGNS,), r"\$\.campaigns\[\*\]\.(category|start_date|expiration_date|updated_at)", keyword="type",
          message=NULL_TYPE, reason="A31: the same v1 nullability for each loyalty campaign of the list."),
     Rule("A31-customer", V1_CUSTOMER_OPS, r"\$\.(updated_at|address\.(city|state|line_1|line_2|country|postal_code))", keyword="type",
@@ -930,6 +943,13 @@ def drive_v1_campaigns(client: Client) -> None:
     drive(client)
 
 
+def drive_v1_customers(client: Client) -> None:
+    """The customers activity, redeemables, bulk, metadata and CSV import routes (tests/e2e/test_v1_customers_journey.py)."""
+    from tests.e2e.test_v1_customers_journey import drive_v1_customers as drive
+
+    drive(client)
+
+
 def drive_buckets(client: Client) -> None:
     """The points-bucket routes: v2 pending and expiring points, v1 pending points and points expiration
     (tests/e2e/test_buckets_journey.py)."""
@@ -992,7 +1012,7 @@ DRIVERS = {"v2": drive_v2, "v1": drive_v1, "orders": drive_orders, "auth": drive
            "events": drive_events, "buckets": drive_buckets, "examine": drive_examine, "refunds": drive_refunds,
            "benefits": drive_benefits, "payments": drive_payments, "member_tiers": drive_member_tiers,
            "v1_rewards": drive_v1_rewards, "v1_campaigns": drive_v1_campaigns,
-           "exports": drive_exports}
+           "exports": drive_exports, "v1_customers": drive_v1_customers}
 
 
 def drive_missing(client: Client) -> None:

@@ -201,7 +201,7 @@ BODY_OPERATIONS = [(m, p) for m, p, op in OPERATIONS if "requestBody" in op]
 # Operations whose body is a JSON array (every other one refuses arrays): a non-empty array is accepted there.
 ARRAY_BODIES = {"POST /v2/loyalties/programs/{programId}/members/batch", "POST /v1/loyalties/{campaignId}/earning-rules",
                 "POST /v1/loyalties/{campaignId}/rewards",
-                "POST /v1/loyalties/{campaignId}/members/{memberId}/transfers"}
+                "POST /v1/loyalties/{campaignId}/members/{memberId}/transfers", "POST /v1/customers/bulk/async"}
 # An array body that names cards: a well-formed one naming unknown cards is 404, one asking too many points 423.
 CARD_ARRAYS = {"POST /v1/loyalties/{campaignId}/members/{memberId}/transfers"}
 # Operations whose body is optional (the spec: "an empty payload is allowed"): an empty body, or JSON null (which openapi.json

@@ -8,7 +8,7 @@ import pytest
 
 from loyalty.core.errors import LoyaltyError
 from loyalty.customers import service as customers
-from tests.integration.conftest import Stack
+from tests.integration.conftest import Stack, error_of
 from tests.integration.test_v1_customers_list import LIST, create
 
 
@@ -57,3 +57,17 @@ def test_segments_refuse_a_query_param(stack: Stack) -> None:
     customer = create(stack, {"source_id": "segs"})
     status, body = stack.call("list_customer_segments", "GET", f"/v1/customers/{customer['id']}/segments", query={"limit": "1"})
     assert status == 400 and body["key"] == "invalid_query_params", body
+
+
+@pytest.mark.parametrize(("name", "method", "path", "body", "query", "key"), [
+    ("list_customer_activity", "GET", "/v1/customers/alice-1/activity", None, {"category": "ACTION"}, "invalid_query_params"),
+    ("list_customer_activities", "GET", "/v1/customers/alice-1/activities", None, {"product_id": "p"}, "invalid_query_params"),
+    ("list_customer_redeemables", "GET", "/v1/customers/alice-1/redeemables", None, {"order": "x"}, "invalid_query_params"),
+    ("update_customers_in_bulk", "POST", "/v1/customers/bulk/async", [{"name": "no source id"}], None, "invalid_payload"),
+    ("update_customers_metadata_in_bulk", "POST", "/v1/customers/metadata/async", {"source_ids": []}, None, "invalid_payload"),
+    ("import_customers_using_csv", "POST", "/v1/customers/importCSV", {"source_id": "x"}, None, "unsupported_media_type"),
+])
+def test_new_customer_routes_refuse_bad_input_and_write_nothing(stack: Stack, name: str, method: str, path: str, body: Any,
+                                                                  query: dict[str, str] | None, key: str) -> None:
+    create(stack, {"source_id": "alice-1"})
+    error_of(stack, 415 if key == "unsupported_media_type" else 400, key, name, method, path, body, query=query)

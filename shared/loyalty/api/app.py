@@ -197,6 +197,18 @@ def base_url(app: APIGatewayHttpResolver) -> str:
     return f"{proto}://{host}" + ("" if stage == "$default" else f"/{stage}")
 
 
+def raw_body(app: APIGatewayHttpResolver) -> tuple[bytes, str]:
+    """The request's body as bytes (API Gateway base64-encodes a binary one) and its Content-Type header."""
+    event = app.current_event.raw_event
+    body = event.get("body") or ""
+    try:
+        data = base64.b64decode(body, validate=True) if event.get("isBase64Encoded") else body.encode("utf-8")
+    except ValueError:
+        raise invalid_payload("Payload is not valid base64") from None
+    headers = event.get("headers") or {}
+    return data, next((str(v) for k, v in headers.items() if str(k).lower() == "content-type"), "")
+
+
 def query_params(app: APIGatewayHttpResolver) -> list[tuple[str, str]]:
     """The request's query string as (name, value) pairs, in order and with repeated names kept (list endpoints read
     `filters[...]` deep objects and repeated `order` from it)."""
@@ -246,7 +258,10 @@ def unsupported_media_type(media: str) -> LoyaltyError:
                         f"Content-Type {shown} is not supported: send the body as JSON (Content-Type: application/json)")
 
 
-def _as_json(event: dict[str, Any], *, array_body: bool = False) -> dict[str, Any]:
+MULTIPART_MEDIA_TYPE = "multipart/form-data"
+
+
+def _as_json(event: dict[str, Any], *, array_body: bool = False, form_body: bool = False) -> dict[str, Any]:
     """The event as the resolver reads it: a body declared as JSON (see `reads_as_json`) is read as JSON whatever the
     case of the header's name and value; a POST or PUT body declared as anything else is refused (415); a JSON array is
     refused (400), because the resolver would take its first element for an object body, unless the route's body is an
@@ -255,6 +270,10 @@ def _as_json(event: dict[str, Any], *, array_body: bool = False) -> dict[str, An
     media = media_type(headers)
     body = event.get("body")
     method = str(((event.get("requestContext") or {}).get("http") or {}).get("method") or "").upper()
+    if form_body:  # the route reads its multipart body itself (`raw_body`), as API Gateway delivers it
+        if body and method in BODY_METHODS and media != MULTIPART_MEDIA_TYPE:
+            raise unsupported_media_type(media)
+        return event
     if body and method in BODY_METHODS and not reads_as_json(media):
         raise unsupported_media_type(media)
     headers = {**{k: v for k, v in headers.items() if str(k).lower() != "content-type"}, "content-type": "application/json"}
@@ -274,15 +293,16 @@ def _as_json(event: dict[str, Any], *, array_body: bool = False) -> dict[str, An
     return event
 
 
-def entry(app: APIGatewayHttpResolver, *, array_body: bool = False) -> Callable[[dict[str, Any], Any], dict[str, Any]]:
+def entry(app: APIGatewayHttpResolver, *, array_body: bool = False, form_body: bool = False
+          ) -> Callable[[dict[str, Any], Any], dict[str, Any]]:
     """The Lambda entry point for a resolver. Bodies that are JSON arrays are refused (400) unless `array_body` says
-    that this function's one route takes an array."""
+    that this function's one route takes an array; `form_body` routes take multipart/form-data only (415 otherwise)."""
 
     @logger.inject_lambda_context(correlation_id_path="requestContext.requestId", clear_state=True)
     def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         try:
             project_id, app_id = _authenticate(event)
-            event = _as_json(event, array_body=array_body)
+            event = _as_json(event, array_body=array_body, form_body=form_body)
         except LoyaltyError as error:
             return _error_result(event, error)
         except Exception as error:  # noqa: BLE001 - the key lookup timed out or was throttled (else 500, as in the resolver)

@@ -90,3 +90,22 @@ class MemberCustomer(CustomerFields):
         if self.id is None and self.source_id is None:
             raise ValueError("'customer' must have property 'id' or 'source_id'")
         return self
+
+
+class CustomerBulkEntry(CustomerFields):
+    """One entry of POST /v1/customers/bulk/async: the customer to update (or create) by `source_id`, and its fields."""
+
+    source_id: SourceId
+
+
+class CustomersMetadataBulk(Strict):
+    """POST /v1/customers/metadata/async: the metadata to merge into each named customer's."""
+
+    source_ids: Annotated[list[SourceId], Field(min_length=1)]
+    metadata: Metadata | None  # required; null is refused below (the union keeps the Metadata policy visible)
+
+    @model_validator(mode="after")
+    def _metadata_given(self) -> CustomersMetadataBulk:
+        if self.metadata is None:
+            raise ValueError("Property 'metadata' must be an object")
+        return self

@@ -120,6 +120,14 @@ class DeleteCampaign(_Job):
     async_action_id: StrictStr
 
 
+class UpdateCustomersBatch(_Job):
+    """Apply the next stored chunk of a customers bulk update, metadata update or CSV import (an async action), then
+    send itself again for the chunk after it."""
+
+    type: Literal["update_customers_batch"] = "update_customers_batch"
+    async_action_id: StrictStr
+
+
 class EvaluateEarning(_Job):
     """Evaluate the earning rules a PAID order or a custom event fires (v2 programs and v1 campaigns of its customer) and
     write what they give, each effect once (claimed by its deterministic key, earning-map §12)."""
@@ -145,7 +153,8 @@ class RunExport(_Job):
 
 
 AnyJob = (ApplyCardTransaction | CompleteRewardPurchase | RefundRewardPurchase | CompleteOrderPayment | GenerateCardCodes
-          | CreateMembersBatch | EvaluateEarning | RevokeOrderEarning | DeleteCampaign | RunExport)
+          | CreateMembersBatch | EvaluateEarning | RevokeOrderEarning | DeleteCampaign | RunExport
+          | UpdateCustomersBatch)
 Job = Annotated[AnyJob, Field(discriminator="type")]
 _JOB: TypeAdapter[AnyJob] = TypeAdapter(Job)
 

@@ -24,6 +24,7 @@ from loyalty.jobs.models import (
     RefundRewardPurchase,
     RevokeOrderEarning,
     RunExport,
+    UpdateCustomersBatch,
     parse_job,
 )
 from loyalty.jobs.settle import RETIRED
@@ -31,6 +32,7 @@ from loyalty.members import batch, codes
 from loyalty.orders import service as orders
 from loyalty.payments import service as payments
 from loyalty.purchases import service as purchases
+from loyalty.v1 import customer_batch
 from loyalty.v1 import deletion as campaign_deletion
 
 
@@ -68,6 +70,8 @@ def run_job(body: str, client: Any = None) -> str:
             return batch.create_members_batch(db, job)
         case DeleteCampaign():
             return campaign_deletion.delete_campaign_step(db, job)
+        case UpdateCustomersBatch():
+            return customer_batch.update_customers_step(db, job)
         case EvaluateEarning():
             return events.evaluate_event_earning(db, job) if job.source == "event" else orders.evaluate_order_earning(db, job)
         case RevokeOrderEarning():
@@ -98,6 +102,8 @@ def _retire(db: Table, job: AnyJob) -> str:
             outcome = campaign_deletion.retire_campaign_delete(db, job)
         case RunExport():
             outcome = exports.retire_export(db, job)
+        case UpdateCustomersBatch():
+            outcome = customer_batch.retire_customers_step(db, job)
         case EvaluateEarning() if job.source == "event":
             outcome = events.retire_event_job(db, job)
         case EvaluateEarning() | RevokeOrderEarning():

@@ -15,7 +15,7 @@ from loyalty.db.keys import CARD_DEFINITION, CARD_SK_PREFIX, GSI1, MEMBER_SK, ME
 from loyalty.db.lists import Collection
 from loyalty.db.table import Item, Table
 from loyalty.db.transact import Transaction
-from loyalty.jobs.models import CreateMembersBatch, GenerateCardCodes
+from loyalty.jobs.models import CreateMembersBatch, GenerateCardCodes, UpdateCustomersBatch
 from loyalty.members.records import AsyncAction, Card, CodeClaim, Member, Membership
 
 # The lifetime counters kept on a card item (spec §2.7), each a number attribute the ledger moves atomically.
@@ -307,7 +307,8 @@ def clear_member_job(db: Table, member_id: str) -> None:
 
 
 # ---------------------------------------------------------------------------------------------- batch enrolments
-def create_batch(db: Table, action: AsyncAction, program_id: str, chunks: list[list[str]], job: CreateMembersBatch) -> None:
+def create_batch(db: Table, action: AsyncAction, program_id: str, chunks: list[list[str]],
+                 job: CreateMembersBatch | UpdateCustomersBatch) -> None:
     """The async action of a batch enrolment and its request (the entries as JSON texts, in chunks), in one transaction;
     the action carries the pending-job marker until its last chunk is done, so the sweeper re-sends a lost job."""
     keys = db.keys
@@ -341,7 +342,8 @@ def get_batch_step(db: Table, async_action_id: str) -> tuple[Item, Item | None] 
     return action, chunk
 
 
-def finish_chunk(db: Table, index: int, data: AsyncAction, summary: dict[str, Any], job: CreateMembersBatch | None) -> None:
+def finish_chunk(db: Table, index: int, data: AsyncAction, summary: dict[str, Any],
+                 job: CreateMembersBatch | UpdateCustomersBatch | None) -> None:
     """Record one processed chunk: the action's new state and running summary, the next chunk to process (on condition
     that this one still was the next: label `action`), the pending-job marker refreshed (or removed once `job` is None:
     the batch is done), and the chunk deleted."""

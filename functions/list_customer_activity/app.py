@@ -1,0 +1,29 @@
+"""GET /v1/customers/{customerId}/activity: the activities of the customer's loyalty cards, newest first, a page at a time
+(`limit`, `order`, `starting_after_id`), filtered by campaign, campaign type, type and dates."""
+
+from typing import Annotated, Literal
+
+from aws_lambda_powertools.event_handler.openapi.params import Query
+
+from loyalty.api.app import entry, make_app, query_params, table
+from loyalty.v1 import service as customers_v1
+
+app = make_app()
+
+
+@app.get("/v1/customers/<customerId>/activity")
+def list_customer_activity(
+    customerId: str,
+    limit: Annotated[int | None, Query(ge=1, le=100, description="Page size (1-100, default 10).")] = None,
+    order: Annotated[Literal["created_at", "-created_at"] | None, Query(description="-created_at (default): newest first.")] = None,
+    starting_after_id: Annotated[str | None, Query(max_length=100, description="The page after this activity.")] = None,
+    campaign_id: Annotated[str | None, Query(max_length=100, description="Only the activities of this campaign's card.")] = None,
+    campaign_type: Annotated[str | None, Query(max_length=30, description="Only activities of this campaign type.")] = None,
+    type: Annotated[str | None, Query(max_length=100, description="Only activities of this type.")] = None,
+    start_date: Annotated[str | None, Query(max_length=40, description="Only activities created at or after this.")] = None,
+    end_date: Annotated[str | None, Query(max_length=40, description="Only activities created at or before this.")] = None,
+) -> dict:
+    return customers_v1.list_customer_activity(table(app), customerId, query_params(app))
+
+
+handler = entry(app)
