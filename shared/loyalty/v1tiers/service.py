@@ -120,7 +120,8 @@ def list_tiers(db: Table, campaign_ref: str, parameters: Iterable[tuple[str, str
     _, _, tiers = _campaign_with_tiers(db, campaign_ref)
     if order:
         field = order.lstrip("-")
-        tiers = sorted(tiers, key=lambda t: (t.get(field) or t["created_at"], t["id"]), reverse=order.startswith("-"))
+        position = {t["id"]: n for n, t in enumerate(tiers)}  # creation order breaks ties (one request: one created_at)
+        tiers = sorted(tiers, key=lambda t: (t.get(field) or t["created_at"], position[t["id"]]), reverse=order.startswith("-"))
     return {"object": "list", "data_ref": "data", "data": tiers[: limit or DEFAULT_LIMIT], "total": len(tiers)}
 
 
