@@ -425,6 +425,14 @@ BUDGETS: dict[str, Budget] = {
                                         reads=1, transactions=1),
     "v1 member rewards": Budget("GetItem code claim + GetItem card + Query of the campaign partition + BatchGetItem rewards",
                                 reads=4),
+    "create v1 tiers": Budget("Query of the campaign partition + TransactWriteItems (tier count on the campaign, each tier)",
+                              reads=1, transactions=1),
+    "list v1 tiers": Budget("Query of the campaign partition", reads=1),
+    "get v1 tier": Budget("Query of the campaign partition", reads=1),
+    "v1 member tiers": Budget("GetItem code claim + GetItem card + Query of the member partition (standing) + Query of the "
+                              "campaign's tiers", reads=4),
+    "v1 tier earning rules": Budget("Query of the campaign partition + Query of its earning rules", reads=2),
+    "v1 tier rewards": Budget("Query of the campaign partition (tiers) + Query (assignments) + BatchGetItem rewards", reads=3),
 }
 
 
@@ -917,6 +925,17 @@ class _Scenario:
         self.call("delete v1 campaign", "DELETE", f"/v1/loyalties/{spare}")
         self.jobs({"delete_campaign": "worker: delete a v1 campaign's cards (1 member)"})
         self._v1_rewards(campaign, code)
+        self._v1_tiers(campaign, code)
+
+    def _v1_tiers(self, campaign: str, code: str) -> None:
+        tiers = f"/v1/loyalties/{campaign}/tiers"
+        made = self.call("create v1 tiers", "POST", tiers, [{"name": "Silver", "points": {"from": 0, "to": 999}},
+                                                           {"name": "Gold", "points": {"from": 1000}}])
+        self.call("list v1 tiers", "GET", tiers, query={"limit": "10"})
+        self.call("get v1 tier", "GET", f"{tiers}/{made[0]['id']}")
+        self.call("v1 member tiers", "GET", f"/v1/loyalties/members/{code}/tiers")
+        self.call("v1 tier earning rules", "GET", f"{tiers}/{made[0]['id']}/earning-rules")
+        self.call("v1 tier rewards", "GET", f"{tiers}/{made[0]['id']}/rewards")
 
     def _v1_rewards(self, campaign: str, code: str) -> None:
         material = {"type": "MATERIAL", "parameters": {"product": {"id": "prod_0a0a0a0a0a0a0a0a0a"}}, "stock": 3}

@@ -150,6 +150,8 @@ def world(server: ServeProcess, api: Api) -> dict[str, str]:
         {"event": "order.paid", "loyalty": {"type": "FIXED", "points": 1}, "source": {"banner": "victim"}}])
     v1_rewards = v1_rewards_world(api, campaign["id"], tag)
     export = api.ok("POST", f"/v1/loyalties/{campaign['id']}/transactions/export", {"parameters": {"fields": ["id"]}})
+    v1_tiers = api.ok("POST", f"/v1/loyalties/{campaign['id']}/tiers", [  # two tiers: the tier list has more than one
+        {"name": "Fuzz silver", "points": {"from": 0, "to": 999}}, {"name": "Fuzz gold", "points": {"from": 1000, "to": 99999}}])
     order = api.ok("POST", "/v1/orders", {"source_id": f"fuzz-order-{tag}", "status": "CREATED", "amount": 1000,
                                           "customer": {"id": customer["id"]}, "items": [{"quantity": 1, "price": 1000}]})
     api.ok("POST", "/v1/orders", {"source_id": f"fuzz-order-{tag}-2"})  # the orders list has a second page
@@ -167,6 +169,7 @@ def world(server: ServeProcess, api: Api) -> dict[str, str]:
         "victim-campaign/campaignId": victim_campaign["id"], "v1SourceCode": v1_source["code"],
         "victim-program/programId": victim["id"],
         **v1_rewards,
+        "loyaltyTierId": v1_tiers[0]["id"],
         "victim-customer/customerId": victim_customer["id"],
         "victim-member/programId": program["id"], "victim-member/memberId": others[0],
         **tiers_world(api, cdef["id"]),

@@ -354,6 +354,8 @@ VALID_BODIES: dict[str, Any] = {
     "PUT /v1/rewards/{rewardId}/assignments/{assignmentId}": {"parameters": {"loyalty": {"points": 2}}},
     "POST /v1/loyalties/{campaignId}/rewards": [{"reward": "rew_0f0f0f0f0f0f0f0f0f0f0f", "parameters": {"loyalty": {"points": 1}}}],
     "PUT /v1/loyalties/{campaignId}/rewards/{assignmentId}": {"parameters": {"loyalty": {"points": 2}}},
+    # v1 tiers: a range above the world's tiers (a repeat overlaps it: 400)
+    "POST /v1/loyalties/{campaignId}/tiers": [{"name": "Fuzz tier", "points": {"from": 1000000}}],
     # points buckets: manual settlements take no body; a v1 pending entry's balance takes points
     "POST /v2/loyalties/programs/{programId}/members/{memberId}/cards/{cardId}/pending-points/{bucketId}/activate": None,
     "POST /v2/loyalties/programs/{programId}/members/{memberId}/cards/{cardId}/pending-points/{bucketId}/cancel": None,

@@ -55,6 +55,8 @@ REWARD_COST = IdKind("lrcst_", "reward_cost")
 COST_SPENDING = IdKind("lrspn_", "reward_cost_spending")
 TIER_STRUCTURE = IdKind("lts_", "tier_structure")
 TIER = IdKind("lt_", "tier")
+LOYALTY_TIER = IdKind("ltr_", "loyalty_tier")
+"""A v1 loyalty tier (`ltr_`, spec-map D-L1T): a tier of a v1 campaign."""
 BENEFIT = IdKind("lben_", "benefit")
 MEMBER = IdKind("lmbr_", "member")
 CARD = IdKind("lcrd_", "card")

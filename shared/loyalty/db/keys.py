@@ -43,6 +43,7 @@ NEXT_EXPIRATION_ATTR_PREFIX = "NE#"
 EARN_CLAIM_SK_PREFIX = "E#"
 BENEFIT_CLAIM_SK_PREFIX = "B#"
 CAMPAIGN_EARNING_RULE_SK_PREFIX = "ERN#"
+CAMPAIGN_TIER_SK_PREFIX = "LTR#"
 IDEMPOTENCY_SK_PREFIX = "IDEM"
 """The sort key of an idempotency record is `IDEM#<sha256 of the Idempotency-Key header>` (Powertools' `key_prefix#hash`)."""
 REWARD_ASSIGNMENT_SK_PREFIX = "RWA#"
@@ -354,6 +355,10 @@ class Keys:
         """A v1 earning rule, in its campaign's partition; rule ids are time-ordered, so the sort keys (from
         CAMPAIGN_EARNING_RULE_SK_PREFIX) list a campaign's rules in creation order."""
         return Key(self.campaign_partition(campaign_id), f"{CAMPAIGN_EARNING_RULE_SK_PREFIX}{rule_id}")
+
+    def campaign_tier(self, campaign_id: str, tier_id: str) -> Key:
+        """A v1 loyalty tier, in its campaign's partition (CAMPAIGN_TIER_SK_PREFIX; ids are time-ordered)."""
+        return Key(self.campaign_partition(campaign_id), f"{CAMPAIGN_TIER_SK_PREFIX}{tier_id}")
 
     def campaign_earning_rules_count(self) -> Key:
         """How many v1 earning rules the project holds (the spec allows 100), moved by every create and delete."""

@@ -31,6 +31,8 @@ from loyalty.tiering import store
 from loyalty.tiers import standing as rules
 from loyalty.tiers.standing import Origin, Standing
 from loyalty.tiers.store import get_structure_with_tiers
+from loyalty.v1 import store as v1_store
+from loyalty.v1.models import tier_of, tier_structure_of
 
 RETRIES = 4
 
@@ -49,7 +51,11 @@ class TierSetup:
 
 
 def load_tier_setup(db: Table, program_id: str) -> TierSetup | None:
-    """The program's ACTIVE tier structure with its tiers (one Query + one Query), or None."""
+    """The program's ACTIVE tier structure with its tiers (one Query + one Query), or None. A v1 campaign (`camp_`) is a
+    program whose tiers (`ltr_`) form the structure `v1.models.tier_structure_of` describes (one Query)."""
+    if v1_store.CAMPAIGN_ID.fullmatch(program_id):
+        tiers = v1_store.campaign_tiers(db, program_id)
+        return TierSetup(tier_structure_of(program_id), [tier_of(t) for t in tiers]) if tiers else None
     found = get_program_with_assignments(db, program_id)
     if found is None:
         return None
@@ -80,7 +86,10 @@ def re_evaluate(db: Table, member_id: str, card_id: str, *, origin: Origin, day:
     for attempt in range(RETRIES):
         member, cards, standing, version = store.get_member_standing(db, member_id)
         card = removed_card if removed_card is not None else cards.get(card_id)
-        if card is None or not ids.PROGRAM.matches(str(card.get("program_id", ""))):
+        if card is None:
+            return None
+        program_id = str(card.get("program_id", ""))
+        if not (ids.PROGRAM.matches(program_id) or v1_store.CAMPAIGN_ID.fullmatch(program_id)):
             return None
         setup = SETUPS.get(db.project_id, str(card["program_id"]), partial(load_tier_setup, db))
         if setup is None or card["card_definition_id"] != setup.card_definition_id:

@@ -691,3 +691,23 @@ class TransferEntry(Strict):
     points: PositiveInt
     reason: Text | None = None
     source_id: SourceId | None = None
+
+
+# ---------------------------------------------------------------------------------------------------- tiers
+def tier_structure_of(campaign_id: str) -> dict[str, Any]:
+    """The v2 tier structure a v1 campaign's tiers form: ranked by the card's balance (v1 `qualification_type` BALANCE),
+    re-ranked on every change and moved down as far as the balance falls (v1 expiration BALANCE_DROP, start IMMEDIATE).
+    Its id is the campaign's, and it tracks the campaign's cards (whose card definition id is the campaign id)."""
+    return {"id": campaign_id, "type": "POINT_BALANCE", "point_balance": {"card_definition_id": campaign_id},
+            "expiration": {"type": "NO_RETENTION"}, "downgrade": {"type": "MULTI_LEVEL"}, "status": "ACTIVE",
+            "object": "tier_structure"}
+
+
+def tier_of(tier: dict[str, Any]) -> dict[str, Any]:
+    """A stored v1 tier (`ltr_`, points {from, to}) as the v2 tier the standing engine ranks (qualification POINTS)."""
+    points = tier["points"]
+    rng: dict[str, Any] = {"min_value": points["from"]}
+    if points.get("to") is not None:
+        rng["max_value"] = points["to"]
+    return {"id": tier["id"], "tier_structure_id": tier["campaign_id"], "name": tier["name"],
+            "qualification_rules": {"type": "POINTS", "points": rng}, "downgrade": {"type": "INHERIT"}}

@@ -10,7 +10,7 @@ from urllib.parse import unquote
 
 from loyalty.core.clock import now_ms
 from loyalty.db.codec import serialize
-from loyalty.db.keys import CAMPAIGN_EARNING_RULE_SK_PREFIX, CARD_TRANSACTION_SK_PREFIX, GSI1, PENDING_SK, key_names
+from loyalty.db.keys import CAMPAIGN_EARNING_RULE_SK_PREFIX, CAMPAIGN_TIER_SK_PREFIX, CARD_TRANSACTION_SK_PREFIX, GSI1, PENDING_SK, key_names
 from loyalty.db.table import Table
 from loyalty.members.records import AsyncAction
 
@@ -192,6 +192,42 @@ def find_campaign(db: Table, campaign_ref: str) -> dict[str, Any] | None:
             return found
     campaign_id = get_campaign_id_by_name(db, ref)
     return get_campaign(db, campaign_id) if campaign_id else None
+
+
+# ---------------------------------------------------------------------------------------------- tiers
+def _in_creation_order(tiers: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Tiers in creation order: by creation time, then (one bulk request gives ascending ranges) by points."""
+    return sorted(tiers, key=lambda t: (t["created_at"], t["points"]["from"]))
+
+
+def campaign_with_tiers(db: Table, campaign_id: str) -> tuple[dict[str, Any] | None, int, list[dict[str, Any]]]:
+    """A live campaign as stored, its count of tiers (`tiers`) and its tiers (creation order), in one Query of its
+    partition; (None, 0, []) when the campaign is absent or deleted."""
+    items = db.query_all(db.keys.campaign_partition(campaign_id))
+    own = db.keys.campaign(campaign_id).sk
+    campaign = next((item for item in items if item["SK"] == own and not item.get("deleted")), None)
+    if campaign is None:
+        return None, 0, []
+    tiers = [i["data"] for i in items if i["SK"].startswith(CAMPAIGN_TIER_SK_PREFIX)]
+    return campaign["data"], int(campaign.get("tiers", 0)), _in_creation_order(tiers)
+
+
+def campaign_tiers(db: Table, campaign_id: str) -> list[dict[str, Any]]:
+    """A campaign's tiers (creation order), in one Query."""
+    return _in_creation_order([item["data"] for item in db.query_all(db.keys.campaign_partition(campaign_id), CAMPAIGN_TIER_SK_PREFIX)])
+
+
+def create_tiers(db: Table, campaign_id: str, tiers: list[dict[str, Any]], count: int) -> None:
+    """New tiers of a campaign and its tier count, in one transaction. Label `campaign`: the campaign was deleted or its
+    tiers changed since they were read (`count`); label `tier`: an id is taken."""
+    tx = db.transaction()
+    tx.update("campaign", db.keys.campaign(campaign_id), "SET tiers = :n",
+              condition="attribute_exists(PK) AND attribute_not_exists(deleted) AND "
+              + ("(attribute_not_exists(tiers) OR tiers = :old)" if count == 0 else "tiers = :old"),
+              values={"n": count + len(tiers), "old": count})
+    for tier in tiers:
+        tx.put("tier", db.keys.campaign_tier(campaign_id, tier["id"]), {"data": tier})
+    tx.commit()
 
 
 # ---------------------------------------------------------------------------------------------- earning rules
