@@ -900,6 +900,13 @@ def drive_v1_campaigns(client: Client) -> None:
     drive(client)
 
 
+def drive_v1_redemption(client: Client) -> None:
+    """The v1 reward redemption routes (tests/e2e/test_v1_redemption_journey.py)."""
+    from tests.e2e.test_v1_redemption_journey import drive_v1_redemption as drive
+
+    drive(client)
+
+
 def drive_buckets(client: Client) -> None:
     """The points-bucket routes: v2 pending and expiring points, v1 pending points and points expiration
     (tests/e2e/test_buckets_journey.py)."""
@@ -954,7 +961,7 @@ DRIVERS = {"v2": drive_v2, "v1": drive_v1, "orders": drive_orders, "auth": drive
            "components": drive_components, "programs": drive_programs, "tiers": drive_tiers, "v1_earning_rules": drive_v1_earning_rules,
            "events": drive_events, "buckets": drive_buckets, "examine": drive_examine, "refunds": drive_refunds,
            "benefits": drive_benefits, "payments": drive_payments, "member_tiers": drive_member_tiers,
-           "v1_rewards": drive_v1_rewards, "v1_campaigns": drive_v1_campaigns}
+           "v1_rewards": drive_v1_rewards, "v1_campaigns": drive_v1_campaigns, "v1_redemption": drive_v1_redemption}
 
 
 def drive_missing(client: Client) -> None:
