@@ -3,8 +3,6 @@ card redeem A's reward; nothing of A moves."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from tests.integration.conftest import Stack
 from tests.integration.test_isolation import ERROR_FIELDS
 from tests.integration.test_v1_loyalty import stored_card
