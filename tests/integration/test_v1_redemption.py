@@ -44,7 +44,7 @@ def test_a_material_reward_is_redeemed_synchronously_on_both_paths(stack: Stack,
     status, body = redeem(stack, w["code"], {"reward": {"id": w["reward"]["id"]}, "metadata": {"k": "v"}},
                           w["campaign"] if with_campaign else None)
     assert status == 200, body
-    assert REDEMPTION_ID.match(body["id"]) and body["object"] == "redemption" and body["result"] == "SUCCESS"
+    assert REDEMPTION_ID.match(body["id"]) and body["object"] == "redemption" and (body["result"], body["status"]) == ("SUCCESS", "SUCCEEDED")
     assert body["amount"] == 100 and body["loyalty_card"] == {"points": 100} and body["metadata"] == {"k": "v"}
     assert body["customer_id"] == w["customer"]["id"] and body["customer"]["object"] == "customer"
     assert body["related_object_type"] == "voucher" and body["voucher"]["code"] == w["code"]

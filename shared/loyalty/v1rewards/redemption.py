@@ -257,7 +257,7 @@ def redeem_reward(db: Table, campaign_ref: str | None, member_ref: str, body: Re
         raise LoyaltyError(409, "concurrent_modification", "Concurrent modification",
                            "The card is being changed by many requests at once; retry the request")
     customer = customer_view(cast(Any, read["customer"])) if "created_at" in read["customer"] else dict(read["customer"])
-    brief = {k: customer.get(k) for k in ("id", "name", "email", "source_id", "metadata")} | {"object": "customer"}
+    brief = {k: customer[k] for k in ("id", "name", "email", "source_id", "metadata") if customer.get(k) is not None} | {"object": "customer"}
     reward = done["reward"]
     result = dict(done["result"])
     if "voucher" in result:
@@ -268,14 +268,18 @@ def redeem_reward(db: Table, campaign_ref: str | None, member_ref: str, body: Re
         "date": done["date"],
         "customer_id": card["holder_id"],
         "tracking_id": None,
-        "metadata": body.metadata,
+        "metadata": body.metadata or {},
         "amount": done["cost"],
+        "redemption": None,
         "result": "SUCCESS",
+        "status": "SUCCEEDED",
         "order": None,
+        "channel": {"channel_type": "API"},
         "customer": brief,
         "related_object_type": "voucher",
         "related_object_id": card["voucher_id"],
         "voucher": voucher_view(card, base),
-        "reward": {"customer": brief, "assignment_id": done["assignment_id"], **result, **reward, "object": "reward"},
+        "reward": {"customer": brief, "assignment_id": done["assignment_id"], "voucher": None, "product": None, "sku": None,
+                   "loyalty_tier_id": None, **result, **reward, "object": "reward"},
         "loyalty_card": {"points": done["cost"]},
     }
