@@ -59,7 +59,7 @@ def test_concurrent_redemptions_on_a_card_that_affords_k_redeem_exactly_k(contra
     results = _redemptions(contract, w, n)
 
     # Then exactly 5 succeed, the rest are refused for the balance, and the ledger holds
-    assert set(statuses(results)) <= {(200, None), (423, "insufficient_card_balance")}, results
+    assert set(statuses(results)) <= {(200, None), (400, "loyalty_card_points_exceeded")}, results
     accepted = [body for status, body in results if status == 200]
     assert len(accepted) == min(n, 5) and len({b["id"] for b in accepted}) == len(accepted)
     state = _card_and_ledger(contract, w)

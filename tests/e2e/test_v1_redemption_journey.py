@@ -56,8 +56,8 @@ def _redemption(client: Client) -> None:
     assert first[0] == 200 and again == first
     assert client.get(f"/v1/loyalties/members/{code}")["loyalty_card"]["balance"] == 50
 
-    error(client, "POST", by_code, 423, "insufficient_card_balance", body)
+    error(client, "POST", by_code, 400, "loyalty_card_points_exceeded", body)
     error(client, "POST", by_code, 404, "not_found", {"reward": {"id": NO_REWARD}})
     error(client, "POST", "/v1/loyalties/members/NO-SUCH-CARD/redemption", 404, "not_found", body)
     error(client, "POST", with_campaign, 400, "invalid_payload", {"reward": {"id": reward["id"], "points": 10}})
-    error(client, "POST", with_campaign, 400, "invalid_payload", {})
+    error(client, "POST", with_campaign, 400, "missing_reward", {})

@@ -75,7 +75,7 @@ def test_stock_runs_out_and_balance_runs_out_with_423_and_nothing_written(stack:
     assigned(stack, other["id"], w["campaign"], 100)
     assert redeem(stack, w["code"], {"reward": {"id": other["id"]}})[0] == 200
     before = snapshot(stack)
-    assert_error(*redeem(stack, w["code"], {"reward": {"id": other["id"]}}, w["campaign"]), 423, "insufficient_card_balance")
+    assert_error(*redeem(stack, w["code"], {"reward": {"id": other["id"]}}, w["campaign"]), 400, "loyalty_card_points_exceeded")
     assert snapshot(stack) == before
     assert stored_card(stack, w["code"])["balance"] == 50
 
@@ -117,13 +117,21 @@ def test_unknown_card_campaign_and_unassigned_reward_are_404(stack: Stack) -> No
     assert snapshot(stack) == before
 
 
-@pytest.mark.parametrize("body", [{}, {"reward": {}}, {"reward": {"id": 5}}, {"reward": {"id": "rew_x", "points": 0}},
+@pytest.mark.parametrize("body", [{"reward": {}}, {"reward": {"id": 5}}, {"reward": {"id": "rew_x", "points": 0}},
                                   {"reward": {"id": "rew_x"}, "unknown": 1}, {"reward": {"id": "rew_x"}, "metadata": "x"}, [],
                                   {"reward": {"id": "rew_x", "points": 10}}, {"reward": {"id": "rew_x"}, "order": {"amount": 100}}])
 def test_bad_redemption_bodies_are_400_and_write_nothing(stack: Stack, body: Any) -> None:
     w = world(stack)
     before = snapshot(stack)
     assert_error(*redeem(stack, w["code"], body), 400, "invalid_payload")
+    assert snapshot(stack) == before
+
+
+@pytest.mark.parametrize("body", [{}, {"reward": None}, {"metadata": {}}])
+def test_a_redemption_without_a_reward_is_400_missing_reward(stack: Stack, body: Any) -> None:
+    w = world(stack)
+    before = snapshot(stack)
+    assert_error(*redeem(stack, w["code"], body, w["campaign"]), 400, "missing_reward")
     assert snapshot(stack) == before
 
 

@@ -26,11 +26,16 @@ def test_malformed_bodies_are_400(stack: Stack, w: dict[str, Any], name: str, pa
 
 
 @pytest.mark.parametrize(("name", "path"), ROUTES)
-@pytest.mark.parametrize("body", [{}, {"reward": None}, {"reward": {"id": ""}}, {"reward": {"id": "rew_1", "points": -1}},
+@pytest.mark.parametrize("body", [{"reward": {"id": ""}}, {"reward": {"id": "rew_1", "points": -1}},
                                   {"reward": {"id": "rew_1", "points": 5}}, {"reward": {"id": "rew_1"}, "order": {}},
                                   {"reward": {"id": "rew_1"}, "customer": "x"}])
 def test_invalid_bodies_are_400(stack: Stack, w: dict[str, Any], name: str, path: str, body: Any) -> None:
     error_of(stack, 400, "invalid_payload", name, "POST", path.format(**w), body)
+
+
+@pytest.mark.parametrize(("name", "path"), ROUTES)
+def test_no_reward_is_400_missing_reward(stack: Stack, w: dict[str, Any], name: str, path: str) -> None:
+    error_of(stack, 400, "missing_reward", name, "POST", path.format(**w), {"metadata": {"a": 1}})
 
 
 @pytest.mark.parametrize(("name", "path"), ROUTES)

@@ -170,6 +170,6 @@ class RedemptionReward(Strict):
 class RedemptionRequest(Strict):
     """Body of POST /v1/loyalties[/{campaignId}]/members/{memberId}/redemption."""
 
-    reward: RedemptionReward
+    reward: RedemptionReward | None = None
     order: dict[str, Any] | None = None
     metadata: Metadata | None = None

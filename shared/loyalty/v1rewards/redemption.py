@@ -112,6 +112,18 @@ def _read(db: Table, campaign_ref: str | None, code: str, reward_id: str) -> dic
             "target_campaign": target_campaign_item["data"] if target_campaign_item else None}
 
 
+def points_exceeded(code: str, cost: int | None) -> LoyaltyError:
+    """400 `loyalty_card_points_exceeded` (the spec's answer to a redemption the card's balance does not cover)."""
+    return LoyaltyError(400, "loyalty_card_points_exceeded", "loyalty card points exceeded",
+                        f"Loyalty card {code} holds fewer points than the reward costs" + (f" ({cost})" if cost else ""),
+                        resource_type="voucher", resource_id=code)
+
+
+def missing_reward() -> LoyaltyError:
+    """400 `missing_reward` (the spec's answer to a redemption that names no reward)."""
+    return LoyaltyError(400, "missing_reward", "Missing reward", "A reward is required when redeeming a LOYALTY_CARD")
+
+
 def _cdef(campaign: dict[str, Any]) -> dict[str, Any]:
     """A v1 campaign as the card definition the spending and expiry rules read."""
     return v1_card_definition({"expiration_rules": ((campaign.get("voucher") or {}).get("loyalty_card") or {}).get("expiration_rules")}) or {}
@@ -141,7 +153,7 @@ def _refuse_unredeemable(read: dict[str, Any], cost: int) -> None:
     if stock is not None and int(reward.get("redeemed", 0)) >= int(stock):
         raise out_of_stock()
     if int(read["card"].get("balance", 0)) < cost:
-        raise ledger.insufficient_balance()
+        raise points_exceeded(str(read["card"].get("code") or ""), cost)
 
 
 def _attempt(db: Table, read: dict[str, Any], body: RedemptionRequest) -> tuple[dict[str, Any], Card]:
@@ -228,13 +240,16 @@ def _conflict_error(conflict: TransactionConflict, reward_id: str) -> Exception 
 
 def redeem_reward(db: Table, campaign_ref: str | None, member_ref: str, body: RedemptionRequest, base: str) -> dict[str, Any]:
     """Redeem a reward with a v1 card's points; answers the redemption (200, result SUCCESS). 404 `voucher` / `campaign` /
-    `reward` (a reward not assigned to the card's campaign); 400 for pay-with-points input (`reward.points`, `order`),
-    which this server does not support; 423 `insufficient_card_balance`, `reward_out_of_stock`, `reward_not_supported`,
+    `reward` (a reward not assigned to the card's campaign); 400 `loyalty_card_points_exceeded` when the balance does not
+    cover the cost, `missing_reward`, and `invalid_payload` for pay-with-points input (`reward.points`, `order`), which
+    this server does not support; 423 `reward_out_of_stock`, `reward_not_supported`,
     `no_target_card`, `campaign_not_active`, `spending_limit_reached`. Reads: 3 BatchGetItems (a 4th GetItem for a reward
     crediting another card); writes: 1 TransactWriteItems (re-read and retried when the card moved meanwhile)."""
     code = unquote(member_ref)
     if not code or len(code) > MAX_CODE_LENGTH:
         raise voucher_not_found(code)
+    if body.reward is None:
+        raise missing_reward()
     if body.order is not None or body.reward.points is not None:
         raise invalid_payload("Pay with points (COIN) rewards are not supported by this server, so a redemption takes neither "
                               "`order` nor `reward.points`: the reward's points cost is the one its campaign assignment sets")
@@ -247,7 +262,7 @@ def redeem_reward(db: Table, campaign_ref: str | None, member_ref: str, body: Re
             done, card = _attempt(db, read, body)
             break
         except InsufficientPoints:
-            raise ledger.insufficient_balance() from None
+            raise points_exceeded(code, None) from None
         except TransactionConflict as conflict:
             error = _conflict_error(conflict, reward_id)
             if error is not None:
