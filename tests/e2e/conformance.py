@@ -217,6 +217,11 @@ ALLOW_LIST: tuple[Rule, ...] = (
     Rule("V1-redemption-reward-required", V1_REDEEM, r"\$\.reward", keyword="required", message=r"^'reward' is a required",
          reason="RedemptionRewardResult requires a `reward` property inside the reward, which none of the redemption examples "
                 "has: we answer the examples' shape."),
+    Rule("V1-redemption-400-oneOf", ("POST /v1/loyalties/members/{memberId}/redemption",), r"\$", keyword="oneOf", status=400,
+         instead=("$", {"$ref": "urn:voucherify-openapi:loyalties-v1.json#/components/schemas/Error"}),
+         reason="The 400 of redeem-reward is a oneOf of three error schemas (missing_reward, missing_order, "
+                "loyalty_card_points_exceeded) that constrain no key, so every error body matches all three and fails the "
+                "oneOf: validated against Error instead."),
     Rule("V1-transfer-active", (V1_TRANSFER,), r"\$\.active", keyword="type", message=r"^True is not of type 'string'$",
          reason="LoyaltiesMembersTransfersCreateResponseBody types the voucher's `active` as a string, while its own example, "
                 "every other voucher schema and get member answer a boolean: we answer the boolean."),
