@@ -357,7 +357,7 @@ def _timeframe(owner: dict[str, Any]) -> dict[str, Any] | None:
 
 def engine_rule(rule: dict[str, Any], campaign: dict[str, Any]) -> dict[str, Any] | None:
     """A stored v1 earning rule as the v2 earning-rule dict `loyalty.earning.engine.evaluate` reads; None for a tier rule
-    (no v2 trigger; not evaluated).
+    (no v2 trigger: a tier change fires it through `fired_tier_rules`, with the same window).
 
     - trigger: `order.paid` -> customer.order.paid; `customer.segment.entered` (+ segment); a custom event name ->
       customer.custom_event (+ its `custom_event.schema_id`);
