@@ -129,3 +129,18 @@ def test_points_expire_as_the_rule_says(stack: Stack) -> None:
     [accrual] = _accruals(stack, card["code"])
     stored = [from_item(i)["data"] for i in stack.items() if from_item(i).get("data", {}).get("id") == accrual["id"]]
     assert stored and stored[0]["details"]["points"]["expiration_type"] == "ROLLING_EXPIRATION" and stored[0]["details"]["points"]["expiration_date"]
+
+
+def test_tier_rules_are_bounded_per_campaign(stack: Stack) -> None:
+    # Given a campaign with 24 tier-event rules (their credits ride in one tier change's transaction: 100 items at most)
+    campaign = make_campaign(stack)
+    path = f"/v1/loyalties/{campaign['id']}/earning-rules"
+    status, rules = stack.call("create_earning_rule_v1", "POST", path, [_rule("joined", "__ANY__", 1)] * 24)
+    assert status == 200 and len(rules) == 24, rules
+    before = stack.items()
+    # When two more are asked for, then 400 and nothing is written
+    status, body = stack.call("create_earning_rule_v1", "POST", path, [_rule("left", "__ANY__", 1)] * 2)
+    assert status == 400 and body["key"] == "invalid_payload" and "at most 25" in body["details"], body
+    assert stack.items() == before
+    # And the 25th alone is accepted (an update cannot change a rule's event)
+    assert stack.call("create_earning_rule_v1", "POST", path, [_rule("left", "__ANY__", 1)])[0] == 200

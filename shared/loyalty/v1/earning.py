@@ -35,6 +35,7 @@ from loyalty.v1.models import (
 )
 
 MAX_RULES_PER_PROJECT = 100
+MAX_TIER_RULES_PER_CAMPAIGN = 25  # see _check_tier_rule_room
 """`POST /v1/loyalties/{campaignId}/earning-rules`: "up to 100 earning rules per project"."""
 MAX_RULES_PER_REQUEST = MAX_RULES_PER_PROJECT - 1
 """One request's rules are written in one transaction with the project's count of rules, and a transaction holds at most
@@ -183,6 +184,7 @@ def create_earning_rules(db: Table, campaign_ref: str, body: Sequence[CampaignEa
         raise invalid_payload(f"Payload must contain at most {MAX_RULES_PER_REQUEST} earning rules")
     campaign = _require_campaign(db, campaign_ref)
     _check_validation_rules(entry.validation_rule_id for entry in body)
+    _check_tier_rule_room(db, campaign["id"], sum(entry.event in TIER_EVENTS for entry in body))
     now = now_iso()
     rule_ids = sorted(new_alnum_id("ern_") for _ in body)  # time-ordered, and in array order within the request
     rules = [rule_object(entry, campaign["id"], rule_id=rule_id, created_at=now, updated_at=None,
@@ -195,6 +197,17 @@ def create_earning_rules(db: Table, campaign_ref: str, body: Sequence[CampaignEa
             raise _limit_exceeded() from None
         raise
     return rules
+
+
+def _check_tier_rule_room(db: Table, campaign_id: str, adding: int) -> None:
+    """400 past MAX_TIER_RULES_PER_CAMPAIGN tier-event rules: the rules a tier change fires are credited in the change's
+    own transaction (two items each, of DynamoDB's 100 per transaction), so their number is bounded where they are made."""
+    if not adding:
+        return
+    existing = sum(item["data"].get("event") in TIER_EVENTS for item in store.campaign_rules(db, campaign_id))
+    if existing + adding > MAX_TIER_RULES_PER_CAMPAIGN:
+        raise invalid_payload(f"A campaign may have at most {MAX_TIER_RULES_PER_CAMPAIGN} customer.loyalty.tier.* earning rules "
+                              f"(it has {existing})")
 
 
 def check_list_parameters(names: Iterable[str]) -> None:
