@@ -2,7 +2,7 @@
 reward assigned to its campaign, synchronously; answers the redemption."""
 
 from loyalty.api.app import base_url, entry, make_app, table
-from loyalty.v1rewards import redemption
+from loyalty.v1rewards import service
 from loyalty.v1rewards.models import RedemptionRequest
 
 app = make_app()
@@ -10,7 +10,7 @@ app = make_app()
 
 @app.post("/v1/loyalties/members/<memberId>/redemption")
 def redeem_reward(memberId: str, body: RedemptionRequest) -> dict:
-    return redemption.redeem_reward(table(app), None, memberId, body, base_url(app))
+    return service.redeem_reward(table(app), None, memberId, body, base_url(app))
 
 
 handler = entry(app)

@@ -12,7 +12,7 @@ from loyalty.components.fulfilment import points_target, unfulfillable_reason
 from loyalty.db.codec import from_item
 from loyalty.db.transact import TransactionConflict
 from loyalty.v1rewards import store as reward_store
-from loyalty.v1rewards.service import fulfilment_view
+from loyalty.v1rewards.views import fulfilment_view
 from tests.integration.conftest import Stack
 from tests.integration.test_v1_loyalty import add_member, assert_error, balance, make_campaign, make_customer
 

@@ -17,6 +17,11 @@ def iso_from_ms(ms: int) -> str:
     return dt.strftime("%Y-%m-%dT%H:%M:%S.") + f"{ms % 1000:03d}Z"
 
 
+def ms_from_iso(value: str) -> int:
+    """Milliseconds since the epoch of an API timestamp (`...Z`)."""
+    return int(datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp() * 1000)
+
+
 def now_iso() -> str:
     """The current time in the API's timestamp format."""
     return iso_from_ms(now_ms())

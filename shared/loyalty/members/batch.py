@@ -6,21 +6,21 @@ writes names its async action and entry, so a step finding its own claims report
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
 from pydantic import ValidationError
 
 from loyalty.activities import records as activity_kinds
 from loyalty.activities.store import add_activity
-from loyalty.core.clock import now_iso
+from loyalty.core.clock import ms_from_iso, now_iso
 from loyalty.core.errors import LoyaltyError, invalid_payload, not_found
 from loyalty.core.fields import error_sentence
 from loyalty.core.logs import logger
 from loyalty.db.table import Table
 from loyalty.db.transact import MAX_ITEMS, Transaction, TransactionConflict
-from loyalty.jobs.models import CreateMembersBatch
+from loyalty.jobs.models import CreateMembersBatch, UpdateCustomersBatch
 from loyalty.jobs.queue import enqueue
 from loyalty.jobs.settle import retire, retirement
 from loyalty.members import store
@@ -69,29 +69,57 @@ class Step:
 
 def create_members_batch(db: Table, job: CreateMembersBatch) -> str:
     """Worker: process the next chunk of a batch enrolment; send the job again while chunks remain. Returns the outcome."""
+    opened = open_chunk_step(db, job)
+    if isinstance(opened, str):
+        return opened
+    action, chunk = opened
+    data: AsyncAction = action["data"]
+    step = enrol_chunk(db, data["id"], str(action["program_id"]), int(chunk["offset"]), list(chunk["entries"]))
+    return end_chunk_step(db, job, action, chunk, _summary(action["summary"], step), _result)
+
+
+ChunkedJob = CreateMembersBatch | UpdateCustomersBatch
+
+
+def _open_action(db: Table, job: ChunkedJob) -> tuple[dict[str, Any], dict[str, Any] | None] | str:
     found = store.get_batch_step(db, job.async_action_id)
     if found is None:
-        logger.warning("batch job for a missing async action dropped", extra={"job": job.to_json()})
+        logger.warning("chunked job for a missing async action dropped", extra={"job": job.to_json()})
         return "MISSING"
-    action, chunk = found
-    data: AsyncAction = action["data"]
-    if data["status"] in ("DONE", "FAILED"):
+    if found[0]["data"]["status"] in ("DONE", "FAILED"):
         return "ALREADY_DONE"
+    return found
+
+
+def open_chunk_step(db: Table, job: ChunkedJob) -> tuple[dict[str, Any], dict[str, Any]] | str:
+    """A chunked async action's item and its next chunk (batch enrolment, customer updates); MISSING or ALREADY_DONE when
+    there is nothing to do."""
+    opened = _open_action(db, job)
+    if isinstance(opened, str):
+        return opened
+    action, chunk = opened
     index = int(action["next_chunk"])
     if chunk is None or int(chunk["index"]) != index:
-        raise RuntimeError(f"async action {data['id']}: chunk {index} is not stored")  # retried; never expected
-    step = enrol_chunk(db, data["id"], str(action["program_id"]), int(chunk["offset"]), list(chunk["entries"]))
+        raise RuntimeError(f"async action {action['data']['id']}: chunk {index} is not stored")  # retried; never expected
+    return action, chunk
+
+
+def end_chunk_step(db: Table, job: ChunkedJob, action: dict[str, Any], chunk: dict[str, Any], summary: dict[str, Any],
+                   result: Callable[[dict[str, Any]], dict[str, Any]]) -> str:
+    """The end of a chunk's step: the action's progress (DONE with `result(summary)` after the last chunk) and the
+    chunk's removal in one transaction conditioned on `next_chunk`, then the job for the next chunk. Returns the outcome."""
+    data: AsyncAction = action["data"]
+    index = int(action["next_chunk"])
     last = index + 1 >= int(action["chunks"])
-    summary = _summary(action["summary"], step)
     now = now_iso()
     processed = int(chunk["offset"]) + len(chunk["entries"])
     updated: AsyncAction = {**data, "status": "DONE" if last else "IN_PROGRESS", "updated_at": now,
                             "progress": 100 if last else min(99, processed * 100 // max(1, int(action["total"])))}
     if last:
         updated["operation_status"] = "SUCCESS"
-        updated["result"] = _result(summary)
-        updated["processing_time"] = _ms(now) - _ms(data["created_at"])
-    if last:  # the result now holds the summary: keep only the counts beside it
+        updated["result"] = result(summary)
+        updated["processing_time"] = ms_from_iso(now) - ms_from_iso(data["created_at"])
+        # the result now holds the summary: keep only the counts beside it
         summary = {"done_count": summary["done_count"], "failed_count": summary["failed_count"]}
     following = job.first_send()  # a step that made progress: the job for the next one starts with all its attempts
     try:
@@ -106,34 +134,38 @@ def create_members_batch(db: Table, job: CreateMembersBatch) -> str:
     return "IN_PROGRESS"
 
 
-def retire_members_batch(db: Table, job: CreateMembersBatch) -> str:
-    """Worker, for a batch job out of attempts: the async action ends FAILED with what was done (members created,
-    entries failed, entries never processed), its unprocessed chunks are deleted, and it leaves the PendingJobs index,
-    in one conditional transaction. Returns RETIRED or why not."""
-    found = store.get_batch_step(db, job.async_action_id)
-    if found is None:
-        return "MISSING"
-    action, _ = found
+def retire_chunked_action(db: Table, job: ChunkedJob, summary_of: Callable[[dict[str, Any]], dict[str, Any]],
+                          result: Callable[[dict[str, Any], int, dict[str, Any]], dict[str, Any]]) -> str:
+    """For a chunked job out of attempts: the async action ends FAILED with `result(summary, entries left, failure)`, its
+    unprocessed chunks are deleted, and it leaves the PendingJobs index, in one conditional transaction."""
+    opened = _open_action(db, job)
+    if isinstance(opened, str):
+        return opened
+    action, _ = opened
     data: AsyncAction = action["data"]
-    if data["status"] in ("DONE", "FAILED"):
-        return "ALREADY_DONE"
-    summary = _summary(action["summary"], Step())
+    summary = summary_of(action["summary"])
     done, failed = summary["done_count"], summary["failed_count"]
     left = max(0, int(action["total"]) - done - failed)
-    failure = retirement(job)
     now = now_iso()
-    result = {**_result(summary), "not_processed_count": left, "failure": failure,
-              "message": f"Stopped: {failure['details']['message']}. {done} member(s) created, {failed} entr"
-                         f"{'y' if failed == 1 else 'ies'} failed, {left} not processed"}
-    ended: AsyncAction = {**data, "status": "FAILED", "operation_status": "FAILED", "updated_at": now, "result": result,
-                          "processing_time": _ms(now) - _ms(data["created_at"])}
+    ended: AsyncAction = {**data, "status": "FAILED", "operation_status": "FAILED", "updated_at": now,
+                          "result": result(summary, left, retirement(job)),
+                          "processing_time": ms_from_iso(now) - ms_from_iso(data["created_at"])}
     counts = {"done_count": done, "failed_count": failed}
     return retire(lambda: store.retire_batch(db, ended, counts, int(action["next_chunk"]), int(action["chunks"]), job.to_json()),
                   label="action")
 
 
-def _ms(iso: str) -> int:
-    return int(datetime.fromisoformat(iso.replace("Z", "+00:00")).timestamp() * 1000)
+def retire_members_batch(db: Table, job: CreateMembersBatch) -> str:
+    """Worker, for a batch job out of attempts: the async action ends FAILED with what was done (members created,
+    entries failed, entries never processed), its unprocessed chunks are deleted, and it leaves the PendingJobs index,
+    in one conditional transaction. Returns RETIRED or why not."""
+    def result(summary: dict[str, Any], left: int, failure: dict[str, Any]) -> dict[str, Any]:
+        done, failed = summary["done_count"], summary["failed_count"]
+        return {**_result(summary), "not_processed_count": left, "failure": failure,
+                "message": f"Stopped: {failure['details']['message']}. {done} member(s) created, {failed} entr"
+                           f"{'y' if failed == 1 else 'ies'} failed, {left} not processed"}
+
+    return retire_chunked_action(db, job, lambda before: _summary(before, Step()), result)
 
 
 def _summary(before: dict[str, Any], step: Step) -> dict[str, Any]:

@@ -10,16 +10,13 @@ from __future__ import annotations
 import csv
 import io
 import json
-from datetime import datetime
 from email.parser import BytesParser
 from email.policy import HTTP
 from typing import Any, cast
 
 from pydantic import ValidationError
 
-from loyalty.core.clock import now_iso
 from loyalty.core.errors import LoyaltyError, invalid_payload
-from loyalty.core.logs import logger
 from loyalty.customers import service as customers
 from loyalty.customers import store as customers_store
 from loyalty.customers.models import CustomerBulkEntry, CustomersMetadataBulk
@@ -28,8 +25,8 @@ from loyalty.db.table import Table
 from loyalty.db.transact import TransactionConflict
 from loyalty.jobs.models import UpdateCustomersBatch
 from loyalty.jobs.queue import enqueue
-from loyalty.jobs.settle import retire, retirement
 from loyalty.members import store as batches
+from loyalty.members.batch import end_chunk_step, open_chunk_step, retire_chunked_action
 from loyalty.members.records import AsyncAction
 from loyalty.members.service import enqueued_async_action
 
@@ -215,23 +212,13 @@ def _result(summary: dict[str, Any]) -> dict[str, Any]:
             "results": summary["results"], "results_listed": len(summary["results"])}
 
 
-def _ms(iso: str) -> int:
-    return int(datetime.fromisoformat(iso.replace("Z", "+00:00")).timestamp() * 1000)
-
-
 def update_customers_step(db: Table, job: UpdateCustomersBatch) -> str:
     """Worker: apply the next chunk of a customers async action; send the job again while chunks remain."""
-    found = batches.get_batch_step(db, job.async_action_id)
-    if found is None:
-        logger.warning("customers job for a missing async action dropped", extra={"job": job.to_json()})
-        return "MISSING"
-    action, chunk = found
+    opened = open_chunk_step(db, job)
+    if isinstance(opened, str):
+        return opened
+    action, chunk = opened
     data: AsyncAction = action["data"]
-    if data["status"] in ("DONE", "FAILED"):
-        return "ALREADY_DONE"
-    index = int(action["next_chunk"])
-    if chunk is None or int(chunk["index"]) != index:
-        raise RuntimeError(f"async action {data['id']}: chunk {index} is not stored")
     create = data["type"] != METADATA_TYPE
     results = []
     for text in chunk["entries"]:
@@ -239,49 +226,15 @@ def update_customers_step(db: Table, job: UpdateCustomersBatch) -> str:
         status = apply_entry(db, entry, create=create)
         results.append({"source_id": entry["source_id"], "status": status, "found": status != "NOT_FOUND",
                         "updated": status in ("CREATED", "UPDATED")})
-    summary = _summary(action["summary"], results)
-    last = index + 1 >= int(action["chunks"])
-    now = now_iso()
-    processed = int(chunk["offset"]) + len(chunk["entries"])
-    updated: AsyncAction = {**data, "status": "DONE" if last else "IN_PROGRESS", "updated_at": now,
-                            "progress": 100 if last else min(99, processed * 100 // max(1, int(action["total"])))}
-    if last:
-        updated["operation_status"] = "SUCCESS"
-        updated["result"] = _result(summary)
-        updated["processing_time"] = _ms(now) - _ms(data["created_at"])
-        summary = {"done_count": summary["done_count"], "failed_count": summary["failed_count"]}
-    following = job.first_send()
-    try:
-        batches.finish_chunk(db, index, updated, summary, None if last else following)
-    except TransactionConflict as conflict:
-        if conflict.failed("action"):
-            return "ALREADY_DONE"
-        raise
-    if last:
-        return "DONE"
-    enqueue(following)
-    return "IN_PROGRESS"
+    return end_chunk_step(db, job, action, chunk, _summary(action["summary"], results), _result)
 
 
 def retire_customers_step(db: Table, job: UpdateCustomersBatch) -> str:
     """Worker, for a customers job out of attempts: the async action ends FAILED with what was done."""
-    found = batches.get_batch_step(db, job.async_action_id)
-    if found is None:
-        return "MISSING"
-    action, _ = found
-    data: AsyncAction = action["data"]
-    if data["status"] in ("DONE", "FAILED"):
-        return "ALREADY_DONE"
-    summary = _summary(action["summary"], [])
-    done, failed = summary["done_count"], summary["failed_count"]
-    left = max(0, int(action["total"]) - done - failed)
-    failure = retirement(job)
-    now = now_iso()
-    result = {**_result(summary), "not_processed_count": left, "failure": failure,
-              "message": f"Stopped: {failure['details']['message']}. {done} customer(s) processed, {failed} failed, "
-                         f"{left} not processed"}
-    ended: AsyncAction = {**data, "status": "FAILED", "operation_status": "FAILED", "updated_at": now, "result": result,
-                          "processing_time": _ms(now) - _ms(data["created_at"])}
-    counts = {"done_count": done, "failed_count": failed}
-    return retire(lambda: batches.retire_batch(db, ended, counts, int(action["next_chunk"]), int(action["chunks"]), job.to_json()),
-                  label="action")
+    def result(summary: dict[str, Any], left: int, failure: dict[str, Any]) -> dict[str, Any]:
+        done, failed = summary["done_count"], summary["failed_count"]
+        return {**_result(summary), "not_processed_count": left, "failure": failure,
+                "message": f"Stopped: {failure['details']['message']}. {done} customer(s) processed, {failed} failed, "
+                           f"{left} not processed"}
+
+    return retire_chunked_action(db, job, lambda before: _summary(before, []), result)

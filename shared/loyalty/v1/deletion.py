@@ -4,10 +4,9 @@ action ends DONE."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any, cast
 
-from loyalty.core.clock import now_iso
+from loyalty.core.clock import ms_from_iso, now_iso
 from loyalty.db.table import Table
 from loyalty.db.transact import TransactionConflict
 from loyalty.jobs.models import DeleteCampaign
@@ -20,10 +19,6 @@ MEMBERS_PER_PAGE = 25
 PAGES_PER_STEP = 40
 """A step deletes the cards of at most PAGES_PER_STEP x MEMBERS_PER_PAGE members (one Query of the member and one
 transaction each); a larger campaign goes on in the next step, which the sweeper sends (the worker sends no messages)."""
-
-
-def _ms(iso: str) -> int:
-    return int(datetime.fromisoformat(iso.replace("Z", "+00:00")).timestamp() * 1000)
 
 
 def _open_step(db: Table, job: DeleteCampaign) -> tuple[dict[str, Any], AsyncAction] | str:
@@ -76,7 +71,7 @@ def delete_campaign_step(db: Table, job: DeleteCampaign) -> str:
                           "result": {"message": f"Campaign {item['campaign_id']} deleted with {count} loyalty card(s)",
                                      "campaign_id": item["campaign_id"], "deleted_cards_count": count,
                                      "force": bool(item.get("force"))},
-                          "processing_time": _ms(now) - _ms(data["created_at"])}
+                          "processing_time": ms_from_iso(now) - ms_from_iso(data["created_at"])}
     try:
         store.finish_campaign_delete(db, item, ended)
     except TransactionConflict as conflict:
@@ -97,5 +92,5 @@ def retire_campaign_delete(db: Table, job: DeleteCampaign) -> str:
     failure = retirement(job)
     ended: AsyncAction = {**data, "status": "FAILED", "operation_status": "FAILED", "updated_at": now,
                           "result": {"failure": failure, "deleted_cards_count": int(item.get("cards_deleted", 0))},
-                          "processing_time": _ms(now) - _ms(data["created_at"])}
+                          "processing_time": ms_from_iso(now) - ms_from_iso(data["created_at"])}
     return retire(lambda: store.retire_campaign_delete(db, job.async_action_id, ended, job.to_json()), label="action")

@@ -77,7 +77,7 @@ def _read(db: Table, campaign_ref: str, target_code: str,
     return dict(campaign["data"]), cast(dict[str, Any], cards[0]), cast(list[dict[str, Any]], cards[1:])
 
 
-def _consumption(write: buckets.CardWrite, db: Table, item: dict[str, Any], amount: int, label: str) -> None:
+def mirrored_consumption(write: buckets.CardWrite, db: Table, item: dict[str, Any], amount: int, label: str) -> None:
     """The expiring-bucket debits of taking `amount` points from a card, planned from the card item's mirrors of its
     buckets (no read of the buckets): soonest-expiring first, then never-expiring points. Each debit is conditioned on
     its bucket holding what the mirror says."""
@@ -135,7 +135,7 @@ def _attempt(db: Table, campaign: dict[str, Any], target_item: dict[str, Any], s
                                                       "expiration_type": expiration_type}}))
         out["id"], into["id"] = out_id, in_id
         write = buckets.CardWrite(source["member_id"], source["id"])
-        _consumption(write, db, item, entry.points, f"source:{i}")
+        mirrored_consumption(write, db, item, entry.points, f"source:{i}")
         for label, build in write.items:
             build(tx, label)
         add_transaction(tx, db, out, label=f"out:{i}")

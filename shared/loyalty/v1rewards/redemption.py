@@ -35,9 +35,9 @@ from loyalty.purchases.service import PURCHASED_REASON, REASON, out_of_stock
 from loyalty.v1 import store as campaign_store
 from loyalty.v1.lookup import voucher_not_found, voucher_view
 from loyalty.v1.models import MAX_CODE_LENGTH
-from loyalty.v1.transfers import _consumption
+from loyalty.v1.transfers import mirrored_consumption
 from loyalty.v1rewards.models import RedemptionRequest
-from loyalty.v1rewards.service import REWARD_ID, fulfilment_view
+from loyalty.v1rewards.views import REWARD_ID, fulfilment_view
 
 ATTEMPTS = 16
 """How often a redemption re-reads a card that other writes keep moving before it answers 409."""
@@ -173,7 +173,7 @@ def _attempt(db: Table, read: dict[str, Any], body: RedemptionRequest) -> tuple[
     for label, build in spending.spending_items(db, cdef, card, cost, now, get_settings().timezone):
         build(tx, label)
     write = buckets.CardWrite(card["member_id"], card["id"])
-    _consumption(write, db, item, cost, "card")
+    mirrored_consumption(write, db, item, cost, "card")
     for label, build in write.items:
         build(tx, label)
     purchased_id = ids.CARD_TRANSACTION.new() if read["target"] is not None else None

@@ -32,8 +32,9 @@ from loyalty.v1rewards.models import (
     RewardV1Create,
     RewardV1Update,
 )
+from loyalty.v1rewards.redemption import redeem_reward as redeem_reward
+from loyalty.v1rewards.views import REWARD_ID
 
-REWARD_ID = re.compile(r"rew_[A-Za-z0-9]{1,60}")
 ASSIGNMENT_ID = re.compile(r"rewa_[A-Za-z0-9]{1,59}")
 DEFAULT_LIMIT = 10
 MAX_ASSIGNMENTS_PER_REQUEST = 24
@@ -72,20 +73,6 @@ def _page(data: list[Any], limit: int | None, page: int | None, total: int | Non
 
 
 # ---------------------------------------------------------------------------------------------- what a reward delivers
-def fulfilment_view(reward: dict[str, Any]) -> dict[str, Any]:
-    """The reward in the v2 shape the fulfilment rules read: a CAMPAIGN reward is a DIGITAL reward (LOYALTY_PROGRAM:
-    LOYALTY_CARD_POINTS credited to a card of that campaign, whose card definition is the campaign itself), a MATERIAL
-    reward is MATERIAL, a COIN reward is COIN."""
-    campaign = (reward.get("parameters") or {}).get("campaign")
-    if reward["type"] != "CAMPAIGN" or campaign is None:
-        return {"type": reward["type"]}
-    kind = campaign.get("type") or "LOYALTY_PROGRAM"
-    if kind != "LOYALTY_PROGRAM":
-        return {"type": "DIGITAL", "digital": {"type": kind}}
-    return {"type": "DIGITAL", "digital": {"type": "LOYALTY_CARD_POINTS", "loyalty_card_points": {
-        "points": int(campaign.get("balance") or 0), "card_definition_id": campaign["id"]}}}
-
-
 def _deliverable_parameters(db: Table, parameters: RewardParameters) -> dict[str, Any]:
     """The stored `parameters` of a reward this server can deliver; 400 for what it cannot (coupon or gift campaigns,
     pay with points), 404 `campaign` for a loyalty campaign that does not exist."""
