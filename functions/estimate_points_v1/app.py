@@ -2,7 +2,7 @@
 customer's card of this v1 campaign under its Order paid earning rules; nothing is written."""
 
 from loyalty.api.app import entry, make_app, table
-from loyalty.orders import estimate
+from loyalty.orders import service as orders
 from loyalty.orders.models import PointsEstimateRequest
 
 app = make_app()
@@ -10,7 +10,7 @@ app = make_app()
 
 @app.post("/v1/loyalties/<campaignId>/qualifications")
 def estimate_points(campaignId: str, body: PointsEstimateRequest) -> dict:
-    return estimate.estimate_points(table(app), campaignId, body)
+    return orders.estimate_points(table(app), campaignId, body)
 
 
 handler = entry(app)
