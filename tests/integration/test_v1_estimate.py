@@ -8,6 +8,8 @@ from typing import Any
 
 import pytest
 
+from loyalty.members import store as members
+from tests import support
 from tests.integration.conftest import Stack, error_of
 from tests.integration.test_v1_loyalty import add_member, make_campaign
 
@@ -115,6 +117,18 @@ def test_a_non_member_is_400_without_auto_join_and_estimated_0_with_it(stack: St
     closed = setup(stack, [FIXED], source_id="est-closed", auto_join=False)
     resp = error_of(stack, 400, "campaign_not_allow_auto_join", "estimate_points_v1", "POST", estimate_path(closed["campaign"]["id"]), body)
     assert resp["message"] == f"Loyalty campaign '{closed['campaign']['id']}' does not allow auto-join for non-members"
+
+
+def test_a_member_that_is_not_active_is_400_loyalty_card_not_active(stack: Stack) -> None:
+    world = setup(stack, [FIXED])
+    db = stack.db()
+    claim = members.get_membership(db, world["campaign"]["id"], world["customer"])
+    assert claim is not None
+    stack.ddb.update_item(TableName=support.TABLE, Key=db.keys.member(claim["member_id"]).ddb(), UpdateExpression="SET #s = :s",
+                          ExpressionAttributeNames={"#s": "status"}, ExpressionAttributeValues={":s": {"S": "INACTIVE"}})
+    resp = error_of(stack, 400, "loyalty_card_not_active", "estimate_points_v1", "POST", estimate_path(world["campaign"]["id"]),
+                    {"customer": {"id": world["customer"]}, "order": order(1000)})
+    assert resp["message"] == f"Customer's loyalty card '{world['code']}' is not active"
 
 
 def test_a_campaign_not_started_is_400_campaign_not_active(stack: Stack) -> None:
