@@ -194,6 +194,10 @@ BUDGETS: dict[str, Budget] = {
     "create v1 earning rules": Budget("GetItem campaign + TransactWriteItems (the rules + the project's rule count)",
                                       reads=1, transactions=1),
     "list v1 earning rules": Budget("Query of the campaign partition (the campaign and its rules)", reads=1),
+    "v1 estimate points": Budget("GetItem campaign + GetItem customer + GetItem membership claim + Query member partition "
+                                 "(member + card) + Query customer partition + BatchGetItem (members, cards) + Query of the "
+                                 "campaign partition (campaign + rules); an order by id or source id adds a BatchGetItem (and one "
+                                 "GetItem by source id); no write", reads=7),
     "get v1 earning rule": Budget("BatchGetItem (campaign + rule)", reads=1),
     "update v1 earning rule": Budget("BatchGetItem (campaign + rule) + UpdateItem conditioned on its version", reads=1, writes=1),
     "disable v1 earning rule": Budget("BatchGetItem (campaign + rule) + UpdateItem conditioned on its version", reads=1, writes=1),
@@ -918,6 +922,10 @@ class _Scenario:
                                                 "order": {"amount": {"every": 100, "points": 1}}}, "source": {"banner": "Per dollar"}},
             {"event": "order.paid", "loyalty": {"type": "FIXED", "points": 10}}])[0]["id"]
         self.call("list v1 earning rules", "GET", rules)
+        got = self.call("v1 estimate points", "POST", f"/v1/loyalties/{campaign}/qualifications",
+                        {"customer": {"id": customer}, "order": {"amount": 10000}})
+        if got["points_estimation"] != 110:
+            raise ScenarioError(f"v1 estimate points: the campaign's rules give 100 + 10 points: {got}")
         self.call("get v1 earning rule", "GET", f"{rules}/{rule}")
         self.call("update v1 earning rule", "PUT", f"{rules}/{rule}", {"metadata": {"updated": True}})
         self.call("disable v1 earning rule", "POST", f"{rules}/{rule}/disable")

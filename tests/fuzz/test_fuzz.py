@@ -341,6 +341,8 @@ VALID_BODIES: dict[str, Any] = {
     "POST /v1/loyalties/{campaignId}/members/{memberId}/transactions/export": {"parameters": {"fields": ["id"]}},
     "POST /v1/loyalties/{campaignId}/points-expiration/export": {"parameters": {"fields": ["id"]}},
     "POST /v1/loyalties/{campaignId}/members/{memberId}/transfers": [{"code": "<v1SourceCode>", "points": 1}],
+    # the v1 points estimate of the world's order for the world's customer (a member of the world's campaign); writes nothing
+    "POST /v1/loyalties/{campaignId}/qualifications": {"customer": {"id": "<customerId>"}, "order": {"id": "<orderId>"}},
     # a v1 redemption of a reward assigned to the world's campaign (the world's v1 card holds points; 423 when spent out)
     "POST /v1/loyalties/{campaignId}/members/{memberId}/redemption": {"reward": {"id": "<v1RewardId>"}},
     "POST /v1/loyalties/members/{memberId}/redemption": {"reward": {"id": "<v1RewardId>"}},

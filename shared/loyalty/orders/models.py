@@ -139,3 +139,28 @@ class OrderCreate(OrderFields):
 class OrderUpdate(OrderFields):
     """PUT /v1/orders/{orderId}: the fields to change; what is not named is left unchanged."""
 
+
+
+# ---------------------------------------------------------------------------------------------- points estimation (v1)
+ESTIMATE_ORDER_FIELDS = ("status", "amount", "initial_amount", "discount_amount", "items", "metadata")
+"""The inline order fields an estimate lays over a stored order (`v1:LoyaltiesQualificationsCheckEligibilityRequestBody`)."""
+
+
+class EstimateOrder(OrderFields):
+    """`order` of POST /v1/loyalties/{campaignId}/qualifications: an existing order by `id` / `source_id`, an inline order, or
+    both (the inline fields then take precedence over the stored ones); the order's own customer and referrer are ignored."""
+
+    id: OrderId | None = None
+    customer_id: Short | None = None
+
+    def inline(self) -> dict[str, Any]:
+        """The order fields given inline, as an order stores them (null or absent: not given)."""
+        return {k: v for k, v in self.changes().items() if k in ESTIMATE_ORDER_FIELDS}
+
+
+class PointsEstimateRequest(Strict):
+    """POST /v1/loyalties/{campaignId}/qualifications: the customer (by id or source id, its fields as a POST /v1/orders
+    would set them) and the order whose points to estimate."""
+
+    customer: MemberCustomer
+    order: EstimateOrder

@@ -23,6 +23,7 @@ from loyalty.jobs.models import EvaluateEarning, RevokeOrderEarning
 from loyalty.jobs.queue import enqueue
 from loyalty.jobs.settle import retire
 from loyalty.orders import store
+from loyalty.orders.estimate import estimate_points as estimate_points
 from loyalty.orders.models import ListOrder, OrderCreate, OrderFields, OrderUpdate
 from loyalty.orders.records import Order, OrderData, engine_order
 from loyalty.orders.store import CustomerWrite
