@@ -168,6 +168,13 @@ BUDGETS: dict[str, Budget] = {
     "v1 transfer points": Budget("BatchGetItem (code claims) + BatchGetItem (cards + campaign) + TransactWriteItems (every "
                                  "source debited with its expiring buckets, the target credited, both transactions of each)",
                                  reads=2, transactions=1),
+    "v1 redeem reward": Budget("BatchGetItem (code claim + reward) + BatchGetItem (card + campaign + the campaign's assignment) + "
+                               "BatchGetItem (holder) + TransactWriteItems (card spent with its bucket mirrors and buckets, "
+                               "the POINTS_SPENT_ON_REWARD transaction, assignment version, reward stock): like a purchase, "
+                               "accepted and settled at once", reads=3, transactions=1),
+    "v1 redeem reward by code": Budget("BatchGetItem (code claim + reward) + BatchGetItem (card) + BatchGetItem (holder + campaign "
+                                       "+ the campaign's assignment) + TransactWriteItems (as with the campaign path)",
+                                       reads=3, transactions=1),
     "v1 member activity": Budget("GetItem code claim + GetItem card + Query of its transactions", reads=3),
     "v1 member activity by code": Budget("GetItem code claim + GetItem card + Query of its transactions", reads=3),
     "v1 campaign pending points": Budget("GetItem campaign + Query of the project's pending-bucket list (GSI1, 1 page in the "
@@ -973,6 +980,12 @@ class _Scenario:
         self.call("get v1 campaign assignment reward", "GET", f"/v1/loyalties/{campaign}/reward-assignments/{second}/reward")
         self.call("update v1 campaign reward", "PUT", f"{c_rewards}/{second}", {"parameters": {"loyalty": {"points": 6}}})
         self.call("v1 member rewards", "GET", f"/v1/loyalties/members/{code}/rewards")
+        # 60 points that expire before each redemption: it takes them first and empties (deletes) their bucket, as a debit does
+        expiring = {"points": 60, "expiration_date": "2099-12-31"}
+        self.call(None, "POST", f"/v1/loyalties/members/{code}/balance", expiring)
+        self.call("v1 redeem reward", "POST", f"/v1/loyalties/{campaign}/members/{code}/redemption", {"reward": {"id": reward}})
+        self.call(None, "POST", f"/v1/loyalties/members/{code}/balance", expiring)
+        self.call("v1 redeem reward by code", "POST", f"/v1/loyalties/members/{code}/redemption", {"reward": {"id": reward}})
         self.call("delete v1 campaign reward", "DELETE", f"{c_rewards}/{second}", expect=204)
         self.call("delete v1 reward assignment", "DELETE", f"{assignments}/{first}", expect=204)
         self.call("delete v1 reward", "DELETE", f"/v1/rewards/{spare}", expect=204)

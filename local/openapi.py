@@ -53,6 +53,9 @@ EXTRA_ERRORS: dict[str, tuple[int, ...]] = {
     "POST /v2/loyalties/programs/{programId}/rewards/purchases/{rewardTransactionId}/refund": (409,),
     "POST /v1/loyalties/{campaignId}/members/{memberId}/balance": (423,),
     "POST /v1/loyalties/members/{memberId}/balance": (423,),
+    # reward_out_of_stock, reward_not_supported, no_target_card, campaign_not_active
+    "POST /v1/loyalties/{campaignId}/members/{memberId}/redemption": (423,),
+    "POST /v1/loyalties/members/{memberId}/redemption": (423,),
     # program management: 409 concurrent_modification when the program changed meanwhile
     "PUT /v2/loyalties/programs/{programId}": (409,),
     "DELETE /v2/loyalties/programs/{programId}": (409,),

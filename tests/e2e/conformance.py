@@ -129,6 +129,7 @@ V1_CAMPAIGN_OPS = ("POST /v1/loyalties", "GET /v1/loyalties/{campaignId}", "PUT 
 V1_LIST_CAMPAIGNS = "GET /v1/loyalties"
 V1_LIST_MEMBERS = "GET /v1/loyalties/{campaignId}/members"
 V1_TRANSFER = "POST /v1/loyalties/{campaignId}/members/{memberId}/transfers"
+V1_REDEEM = ("POST /v1/loyalties/{campaignId}/members/{memberId}/redemption", "POST /v1/loyalties/members/{memberId}/redemption")
 V1_ACTIVITY = ("GET /v1/loyalties/{campaignId}/members/{memberId}/activity", "GET /v1/loyalties/members/{memberId}/activity")
 V1_CUSTOMER_OPS = ("POST /v1/customers", "GET /v1/customers/{customerId}", "PUT /v1/customers/{customerId}")
 LIST_METADATA_SCHEMAS = "GET /v1/metadata-schemas"
@@ -206,6 +207,26 @@ ALLOW_LIST: tuple[Rule, ...] = (
     Rule("A31-transfer", (V1_TRANSFER,), r"\$\.(category|category_id|start_date|expiration_date|validity_timeframe|validity_day_of_week|"
          r"additional_info|loyalty_card\.next_expiration_date|redemption\.quantity)", keyword="type", message=NULL_TYPE,
          reason="A31: the transfer answers the target card as the same voucher object as get member, with its v1 nulls."),
+    Rule("A31-redemption-voucher", V1_REDEEM, r"\$\.voucher\.(category|category_id|start_date|expiration_date|validity_timeframe|"
+         r"validity_day_of_week|additional_info|loyalty_card\.next_expiration_date|redemption\.quantity|discount|gift)", keyword="type",
+         message=NULL_TYPE, reason="A31: the redemption answers the card as the same voucher object as get member, with its v1 nulls "
+                                   "(a loyalty card has no discount nor gift: null, as the redemption examples show)."),
+    Rule("A31-redemption-discount", V1_REDEEM, r"\$\.voucher\.discount", keyword="oneOf",
+         reason="A31: a loyalty card's `discount` is null, as every redemption example shows, where the schema wants a discount object."),
+    Rule("V1-redemption-reward-nulls", V1_REDEEM, r"\$\.reward\.(updated_at|parameters\.product\.sku_id)", keyword="type",
+         message=NULL_TYPE, reason="A31: the redeemed reward as get reward answers it (updated_at null before an update, sku_id null "
+                                   "for a product reward), as the redemption examples show."),
+    Rule("V1-redemption-product", V1_REDEEM, r"\$\.reward\.product", keyword="anyOf",
+         reason="E23: there is no product catalog, so a MATERIAL reward's product is the {id, sku_id} the reward names, not the full "
+                "product object (source_id, name, price, ...) of the example."),
+    Rule("V1-redemption-reward-required", V1_REDEEM, r"\$\.reward", keyword="required", message=r"^'reward' is a required",
+         reason="RedemptionRewardResult requires a `reward` property inside the reward, which none of the redemption examples "
+                "has: we answer the examples' shape."),
+    Rule("V1-redemption-400-oneOf", ("POST /v1/loyalties/members/{memberId}/redemption",), r"\$", keyword="oneOf", status=400,
+         instead=("$", {"$ref": "urn:voucherify-openapi:loyalties-v1.json#/components/schemas/Error"}),
+         reason="The 400 of redeem-reward is a oneOf of three error schemas (missing_reward, missing_order, "
+                "loyalty_card_points_exceeded) that constrain no key, so every error body matches all three and fails the "
+                "oneOf: validated against Error instead."),
     Rule("V1-transfer-active", (V1_TRANSFER,), r"\$\.active", keyword="type", message=r"^True is not of type 'string'$",
          reason="LoyaltiesMembersTransfersCreateResponseBody types the voucher's `active` as a string, while its own example, "
                 "every other voucher schema and get member answer a boolean: we answer the boolean."),
@@ -965,6 +986,13 @@ def drive_v1_assets(client: Client) -> None:
     drive(client)
 
 
+def drive_v1_redemption(client: Client) -> None:
+    """The v1 reward redemption routes (tests/e2e/test_v1_redemption_journey.py)."""
+    from tests.e2e.test_v1_redemption_journey import drive_v1_redemption as drive
+
+    drive(client)
+
+
 def drive_buckets(client: Client) -> None:
     """The points-bucket routes: v2 pending and expiring points, v1 pending points and points expiration
     (tests/e2e/test_buckets_journey.py)."""
@@ -1035,7 +1063,7 @@ DRIVERS = {"v2": drive_v2, "v1": drive_v1, "orders": drive_orders, "auth": drive
            "benefits": drive_benefits, "payments": drive_payments, "member_tiers": drive_member_tiers,
            "v1_rewards": drive_v1_rewards, "v1_campaigns": drive_v1_campaigns,
            "exports": drive_exports, "v1_customers": drive_v1_customers, "v1_tiers": drive_v1_tiers,
-           "v1_assets": drive_v1_assets}
+           "v1_redemption": drive_v1_redemption, "v1_assets": drive_v1_assets}
 
 
 def drive_missing(client: Client) -> None:

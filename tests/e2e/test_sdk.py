@@ -4,7 +4,6 @@ method of `LoyaltiesApi`, `CustomersApi` or `RewardsApi` is neither exercised by
 
 from __future__ import annotations
 
-import functools
 import inspect
 import re
 import uuid
@@ -18,7 +17,6 @@ import requests
 import voucherify
 
 from local.runtime import ServeProcess
-from local.template import load_template
 from tests.support import eventually
 
 # The SDK warns that every v1 loyalty operation is deprecated upstream; that is the point of these endpoints.
@@ -48,7 +46,6 @@ JOURNEYS: dict[str, set[str]] = {
     "customers": {"CustomersApi." + m for m in (
         "create_customer", "get_customer", "list_customers", "update_customer", "list_customer_segments", "delete_customer",
         "customer_permanently_deletion")},
-    # the journeys below need routes other branches add (see PENDING_ROUTES): they are skipped until template.yaml has them
     "redemption": {"LoyaltiesApi.redeem_reward", "LoyaltiesApi.redeem_reward1"},
     "tiers": {"LoyaltiesApi." + m for m in (
         "create_in_bulk_loyalty_tiers", "list_loyalty_tiers", "get_loyalty_tier", "list_member_loyalty_tier",
@@ -74,19 +71,6 @@ SDK_BUGS: dict[str, str] = {
     "LoyaltiesApi.create_reward_assignment1": "the spec answers an array of reward assignments (its description and example; the "
     "request is an array too), but LoyaltiesRewardsCreateAssignmentResponseBody is one RewardAssignment, so the list is refused",
 }
-PENDING_ROUTES: dict[str, list[str]] = {
-    "redemption": ["POST /v1/loyalties/members/{memberId}/redemption", "POST /v1/loyalties/{campaignId}/members/{memberId}/redemption"],
-    "tiers": ["POST /v1/loyalties/{campaignId}/tiers", "GET /v1/loyalties/{campaignId}/tiers", "GET /v1/loyalties/{campaignId}/tiers/{loyaltyTierId}",
-              "GET /v1/loyalties/members/{memberId}/tiers", "GET /v1/loyalties/{campaignId}/tiers/{loyaltyTierId}/earning-rules",
-              "GET /v1/loyalties/{campaignId}/tiers/{loyaltyTierId}/rewards"],
-    "exports": ["POST /v1/loyalties/{campaignId}/transactions/export", "POST /v1/loyalties/members/{memberId}/transactions/export",
-                "POST /v1/loyalties/{campaignId}/members/{memberId}/transactions/export",
-                "POST /v1/loyalties/{campaignId}/points-expiration/export", "GET /v1/exports/{exportId}"],
-    "customers_more": ["GET /v1/customers/{customerId}/activity", "GET /v1/customers/{customerId}/redeemables",
-                       "POST /v1/customers/bulk/async", "POST /v1/customers/metadata/async", "POST /v1/customers/importCSV"],
-}
-
-
 def sdk_methods() -> dict[str, str]:
     """`Api.method` -> `METHOD /path` for every public operation of the three APIs (read from each method's serializer)."""
     found: dict[str, str] = {}
@@ -99,19 +83,6 @@ def sdk_methods() -> dict[str, str]:
             assert match, name
             found[f"{api.__name__}.{name}"] = f"{match[1]} {match[2]}"
     return found
-
-
-@functools.cache
-def routed() -> frozenset[str]:
-    """`METHOD /path` of every route template.yaml serves."""
-    return frozenset(f"{r.method} {r.path}" for r in load_template(ROOT / "template.yaml").routes)
-
-
-def needs(journey: str) -> None:
-    """Skip a journey whose routes are not served yet (they are built on other branches)."""
-    missing = [r for r in PENDING_ROUTES.get(journey, []) if r not in routed()]
-    if missing:
-        pytest.skip(f"routes not served yet: {missing}")
 
 
 class Recording:
@@ -375,7 +346,6 @@ def test_python_sdk_customers(sdk: Sdk) -> None:
 
 
 def test_python_sdk_redemption(sdk: Sdk) -> None:
-    needs("redemption")
     campaign = sdk.campaign("redemption")
     card = sdk.member(campaign.id, "sdk-redeem")
     sdk.balance(card.code, 500)
@@ -392,7 +362,6 @@ def test_python_sdk_redemption(sdk: Sdk) -> None:
 
 
 def test_python_sdk_tiers(sdk: Sdk) -> None:
-    needs("tiers")
     campaign = sdk.campaign("tiers")
     tiers = sdk.loyalties.create_in_bulk_loyalty_tiers(campaign.id, [
         voucherify.LoyaltiesTiersCreateInBulkRequestBodyItem.model_validate({"name": "Silver", "points": {"from": 0, "to": 99}}),
@@ -411,7 +380,6 @@ def test_python_sdk_tiers(sdk: Sdk) -> None:
 
 
 def test_python_sdk_exports(sdk: Sdk) -> None:
-    needs("exports")
     campaign = sdk.campaign("exports")
     card = sdk.member(campaign.id, "sdk-exports")
     sdk.balance(card.code, 50)
@@ -434,7 +402,6 @@ def test_python_sdk_exports(sdk: Sdk) -> None:
 
 
 def test_python_sdk_customers_activity_bulk_and_import(sdk: Sdk, tmp_path: Path) -> None:
-    needs("customers_more")
     campaign = sdk.campaign("customers more")
     card = sdk.member(campaign.id, "sdk-cmore")
     sdk.balance(card.code, 10)

@@ -354,6 +354,9 @@ VALID_BODIES: dict[str, Any] = {
     "POST /v1/loyalties/{campaignId}/members/{memberId}/transactions/export": {"parameters": {"fields": ["id"]}},
     "POST /v1/loyalties/{campaignId}/points-expiration/export": {"parameters": {"fields": ["id"]}},
     "POST /v1/loyalties/{campaignId}/members/{memberId}/transfers": [{"code": "<v1SourceCode>", "points": 1}],
+    # a v1 redemption of a reward assigned to the world's campaign (the world's v1 card holds points; 423 when spent out)
+    "POST /v1/loyalties/{campaignId}/members/{memberId}/redemption": {"reward": {"id": "<v1RewardId>"}},
+    "POST /v1/loyalties/members/{memberId}/redemption": {"reward": {"id": "<v1RewardId>"}},
     "POST /v1/loyalties/{campaignId}/earning-rules": [{"event": "order.paid", "loyalty": {"type": "FIXED", "points": 1}}],
     "PUT /v1/loyalties/{campaignId}/earning-rules/{earningRuleId}": {"metadata": {"fuzz": True}},
     "POST /v1/loyalties/{campaignId}/earning-rules/{earningRuleId}/enable": None,
@@ -391,7 +394,8 @@ def test_wrong_ids(api: Api, world: dict[str, str], method: str, path: str) -> N
     body = json.loads(json.dumps(VALID_BODIES.get(f"{method} {path}")).replace('"<customerId>"', json.dumps(world["customerId"]))
                       .replace('"<rewardId>"', json.dumps(world["rewardId"])).replace('"<cardId>"', json.dumps(world["cardId"]))
                       .replace('"<orderId>"', json.dumps(world["orderId"]))
-                      .replace('"<v1SourceCode>"', json.dumps(world["v1SourceCode"])))
+                      .replace('"<v1SourceCode>"', json.dumps(world["v1SourceCode"]))
+                      .replace('"<v1RewardId>"', json.dumps(world["v1/rewardId"])))
 
     @FUZZ
     @seed(SEED)

@@ -132,6 +132,9 @@ RATIO = {"every": 100, "points": 1}
         "type": "PROPORTIONAL", "calculation_type": "ORDER_TOTAL_AMOUNT", "order": {"total_amount": RATIO}}},
     {"event": "customer.loyalty.tier.left", "loyalty_tier": {"id": "__ANY__"}, "loyalty": {
         "type": "PROPORTIONAL", "calculation_type": "CUSTOM_EVENT_METADATA", "custom_event": {"metadata": {**RATIO, "property": "p"}}}},
+    # a tier change credits FIXED points only (LoyaltiesEarningRulesCreateTierChangeRequestBody)
+    {"event": "customer.loyalty.tier.joined", "loyalty_tier": {"id": "__ANY__"}, "loyalty": {
+        "type": "PROPORTIONAL", "calculation_type": "CUSTOMER_METADATA", "customer": {"metadata": {**RATIO, "property": "p"}}}},
     # pending points: order.paid only, 1-90 days
     {"event": "sign_up", "custom_event": {"schema_id": "ms_1"}, "loyalty": FIXED, "pending_points": {"period_value": 1}},
     {"event": "customer.segment.entered", "segment": {"id": "seg_1"}, "loyalty": FIXED, "pending_points": {"period_value": 1}},

@@ -76,6 +76,20 @@ def test_bulk_create_list_get_and_member_tier_follows_the_balance(stack: Stack) 
     assert len(tier_items(stack, campaign["id"])) == 3
 
 
+def test_a_member_with_points_before_the_tiers_is_in_the_tier_its_balance_names(stack: Stack) -> None:
+    # Given a card that earned 700 points before its campaign had tiers (so nothing ranked it)
+    campaign = make_campaign(stack)
+    status, card = add_member(stack, campaign["id"], {"customer": make_customer(stack)["id"]})
+    assert status == 200 and balance(stack, campaign["id"], card["code"], {"points": 700})[0] == 200
+    stack.drain()
+    # When tiers are created afterwards, with no change to the card
+    status, tiers = create_tiers(stack, campaign["id"], TIERS)
+    assert status == 200, tiers
+    # Then its member tiers already name the tier of its balance (v1 tiers follow the balance at once)
+    status, body = member_tiers(stack, card["code"])
+    assert status == 200 and [t["name"] for t in body["data"]] == ["Gold"] and body["total"] == 1, body
+
+
 def test_tier_earning_rules_and_rewards(stack: Stack) -> None:
     campaign = make_campaign(stack)
     _, tiers = create_tiers(stack, campaign["id"], TIERS[:2])

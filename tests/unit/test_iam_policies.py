@@ -45,6 +45,8 @@ DELETING_FUNCTIONS = {
     "UpdateLoyaltyCardBalanceV1Function": "an expiring bucket a v1 debit empties (cards/buckets.py add_expiring_debit)",
     "UpdateLoyaltyCardBalanceByCodeV1Function": "an expiring bucket a v1 debit empties (cards/buckets.py add_expiring_debit)",
     "TransferPointsV1Function": "an expiring bucket of a source card that a transfer empties (cards/buckets.py add_expiring_debit)",
+    "RedeemReward1Function": "an expiring bucket of the card that a v1 redemption empties (cards/buckets.py add_expiring_debit)",
+    "RedeemRewardFunction": "an expiring bucket of the card that a v1 redemption empties (cards/buckets.py add_expiring_debit)",
     "RunDailyJobsFunction": "pending-points buckets that activate or are canceled, expiring buckets that expire: each leaves "
                             "its list for a settled record (cards/buckets.py add_bucket_settled)",
     # a settled bucket leaves its list (cards/buckets.py add_bucket_settled; its final record is kept under XB#)

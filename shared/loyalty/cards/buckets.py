@@ -225,6 +225,11 @@ class CardWrite:
         """Write it all in one transaction (labels: `card` for the counter move, `ctx:<i>` for transactions, and the
         labels the builders chose). Raises TransactionConflict."""
         tx = db.transaction()
+        self.add_to(tx, db)
+        tx.commit()
+
+    def add_to(self, tx: Transaction, db: Table) -> None:
+        """Add it all to a transaction another write commits (labels as `commit` gives them)."""
         for label, build in self.items:
             build(tx, label)
         for i, ctx in enumerate(self.transactions):
@@ -232,7 +237,6 @@ class CardWrite:
         moves = {k: v for k, v in self.deltas.items() if v}
         if moves or self.marks:
             add_counter_move(tx, db, self.member_id, self.card_id, moves, self.min_balance, marks=self.marks, expect=self.expect)
-        tx.commit()
 
 
 def drop_from_due_list(db: Table, bucket: Item) -> None:

@@ -159,6 +159,7 @@ class Earning:
     metadata: Mapping[str, str]
     points_expiration: Mapping[str, Any] | None
     idempotency_key: str
+    details: Mapping[str, Any] | None = None  # more card transaction details (a v1 tier-event earning's rule and tier)
 
 
 @dataclass(frozen=True)

@@ -306,7 +306,8 @@ def _earning_write(db: Table, card: Card, cdef: Mapping[str, Any], earnings: lis
         if earning.transaction_type == POINTS_EARNED:
             date, kind = bucket_store.points_expiry(cdef, earning.points_expiration, at)
             ctx = card_transaction(card, POINTS_EARNED, points, earning.reason, "APPROVED", metadata=metadata,
-                                   points={"total": points, "expiration_date": date, "expiration_type": kind})
+                                   points={"total": points, "expiration_date": date, "expiration_type": kind},
+                                   **dict(earning.details or {}))
             write.move(earned=points, total=points)
             if date:
                 credits[(date, kind)] += points
@@ -331,6 +332,39 @@ def _earning_write(db: Table, card: Card, cdef: Mapping[str, Any], earnings: lis
     for n, ((date, kind), points) in enumerate(sorted(credits.items())):
         write.credit_expiring(db, record, date, kind, points, ids.POINTS_BUCKET.new(), label=f"credit:{n}")
     return write
+
+
+TIER_EARNING = "tier"
+"""The earning id of a v1 tier-event earning in its claim key (`<lttx id>:<rule id>:tier:0:<card id>`)."""
+
+
+def tier_earning_write(db: Table, card: Card, fired: Iterable[v1_earning.TierRuleFired], tier_transaction: Mapping[str, Any],
+                       at: str, tier_names: Mapping[str, str] | None = None) -> CardWrite | None:
+    """The card write crediting what the v1 tier-event rules a tier change fired give (None: nothing): one POINTS_EARNED
+    transaction per rule (v1: POINTS_ACCRUAL, with `details.earning_rule`, `loyalty_tier` and `event`), its points
+    expiring as the rule's (or campaign's) `expiration_rules` say, each conditioned on its claim keyed by the tier
+    transaction. The caller adds it to the transaction that writes the tier transaction, so the credit is written with
+    the change or not at all, and once: a replayed change finds no change to write."""
+    source_id = str(tier_transaction["id"])
+    earnings: list[Earning] = []
+    for fire in fired:
+        rule = fire.rule
+        banner = (rule.get("source") or {}).get("banner")
+        earning = Earning(
+            rule_id=rule["id"], rule_name=banner or fire.event, earning_id=TIER_EARNING, earning_index=0, effect_index=0,
+            effect_type="POINTS", card_id=card["id"], card_definition_id=card["card_definition_id"], member_id=card["member_id"],
+            program_id=card["program_id"], points=fire.points, transaction_type=POINTS_EARNED, reason=banner or fire.event,
+            metadata={"member_id": card["member_id"], "program_id": card["program_id"], "earning_rule_id": rule["id"]},
+            points_expiration=None,
+            idempotency_key=engine.idempotency_key(source_id, rule["id"], TIER_EARNING, 0, card["id"]),
+            details={"earning_rule": {"id": rule["id"], "source": {"banner": banner} if banner else {}},
+                     "loyalty_tier": {"id": fire.tier_id, "name": (tier_names or {}).get(fire.tier_id)},
+                     "event": {"id": source_id, "type": fire.event}},
+        )
+        earnings.append(_as_policy(earning, v1_card_definition({**fire.v1, "pending_points": None})))
+    if not earnings:
+        return None
+    return _earning_write(db, card, {}, earnings, source_id, at)
 
 
 def _capped(earnings: list[Earning], cap: limits.EarningCap | None) -> list[Earning]:

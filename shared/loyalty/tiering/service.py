@@ -15,6 +15,7 @@ from datetime import date
 from functools import partial
 from typing import Any, cast
 
+from loyalty.cards.buckets import CardWrite
 from loyalty.core import ids
 from loyalty.core.cache import WarmCache
 from loyalty.core.clock import now_iso
@@ -23,16 +24,18 @@ from loyalty.core.lists import member_list
 from loyalty.core.settings import get_settings
 from loyalty.db.keys import TIER_STRUCTURE
 from loyalty.db.table import Table
-from loyalty.db.transact import TransactionConflict
+from loyalty.db.transact import Transaction, TransactionConflict
 from loyalty.earning.buckets import local_day
 from loyalty.members.records import Card
+from loyalty.points import service as points
 from loyalty.programs.store import get_program_with_assignments
 from loyalty.tiering import store
 from loyalty.tiers import standing as rules
 from loyalty.tiers.standing import Origin, Standing
 from loyalty.tiers.store import get_structure_with_tiers
+from loyalty.v1 import earning as v1_earning
 from loyalty.v1 import store as v1_store
-from loyalty.v1.models import tier_of, tier_structure_of
+from loyalty.v1.models import tier_events, tier_of, tier_structure_of
 
 RETRIES = 4
 
@@ -106,13 +109,35 @@ def re_evaluate(db: Table, member_id: str, card_id: str, *, origin: Origin, day:
         ttx = (rules.tier_transaction(ids.TIER_TRANSACTION.new(), outcome, "member_card_deleted" if deleted else origin, at,
                                       card_transaction_ids) if change else None)
         due = None if deleted else rules.due_day(setup.structure, outcome.standing)
+        earned = _tier_earnings(db, card, setup, ttx, at) if ttx is not None and not deleted else None
         try:
-            store.write_standing(db, outcome.standing, version, due, ttx)
+            store.write_standing(db, outcome.standing, version, due, ttx,
+                                 None if earned is None else partial(_add_write, earned, db))
             return change
         except TransactionConflict as conflict:
             if not conflict.failed("standing") or attempt == RETRIES - 1:
                 raise
     return None
+
+
+def _add_write(write: CardWrite, db: Table, tx: Transaction) -> None:
+    write.add_to(tx, db)
+
+
+def _tier_earnings(db: Table, card: Card, setup: TierSetup, ttx: dict[str, Any], at: str) -> CardWrite | None:
+    """What a v1 campaign's tier-event earning rules credit for a tier change (one Query of the campaign: only when its
+    member's tier changed), as a card write joining the transaction that writes the change; None for a v2 program."""
+    program_id = str(card["program_id"])
+    if not v1_store.CAMPAIGN_ID.fullmatch(program_id):
+        return None
+    campaign, stored = v1_store.campaign_with_rules(db, program_id)
+    if campaign is None or not stored:
+        return None
+    details = ttx["details"]
+    events = tier_events(ttx["type"], details.get("tier_from"), details.get("tier_to"))
+    fired = v1_earning.fired_tier_rules(campaign, [item["data"] for item in stored], events, at, get_settings().timezone)
+    names = {str(t["id"]): str(t.get("name") or "") for t in setup.tiers}
+    return points.tier_earning_write(db, card, fired, ttx, at, names) if fired else None
 
 
 def run_daily(db: Table, day: str, *, page_size: int = 500) -> dict[str, int]:

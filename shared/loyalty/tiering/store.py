@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, cast
 
 from loyalty.core import ids
@@ -9,6 +10,7 @@ from loyalty.core.listing import ListQuery, ListSpec
 from loyalty.db import lists
 from loyalty.db.keys import CARD_SK_PREFIX, MEMBER_SK, MEMBER_TIER_SK
 from loyalty.db.table import Item, Table
+from loyalty.db.transact import Transaction
 from loyalty.members.records import Card
 from loyalty.members.store import card_from_row
 from loyalty.tiers.standing import Standing
@@ -25,11 +27,13 @@ def get_member_standing(db: Table, member_id: str) -> tuple[Item | None, dict[st
     return member, cards, cast(Standing, standing["data"]), int(standing.get("version", 0))
 
 
-def write_standing(db: Table, standing: Standing, version: int, due: str | None, transaction: dict[str, Any] | None) -> None:
+def write_standing(db: Table, standing: Standing, version: int, due: str | None, transaction: dict[str, Any] | None,
+                   also: Callable[[Transaction], None] | None = None) -> None:
     """Store a member's new standing (on the daily job's list for `due` when given) and the tier transaction recording
-    its change, in one transaction conditioned on the standing still having the version read (0: none stored).
+    its change, in one transaction conditioned on the standing still having the version read (0: none stored); `also`
+    adds what the change earns (the card write of the tier-event earning rules it fires) to the same transaction.
 
-    Labels: `standing` (another evaluation wrote it first: read again), `ttx`."""
+    Labels: `standing` (another evaluation wrote it first: read again), `ttx`, and those `also` gives."""
     tx = db.transaction()
     key = db.keys.member_tier(standing["member_id"])
     attrs: dict[str, Any] = {"data": standing, "version": version + 1}
@@ -40,6 +44,8 @@ def write_standing(db: Table, standing: Standing, version: int, due: str | None,
     if transaction is not None:
         key = db.keys.tier_transaction(standing["member_id"], transaction["id"])
         tx.put("ttx", key, {"data": transaction, "created_at": transaction["created_at"]})
+    if also is not None:
+        also(tx)
     tx.commit()
 
 

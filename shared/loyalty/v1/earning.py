@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote
+from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel
 
@@ -15,11 +17,15 @@ from loyalty.core.clock import now_iso
 from loyalty.core.errors import LoyaltyError, invalid_payload, not_found
 from loyalty.core.ids import new_alnum_id
 from loyalty.core.listing import only_parameters
+from loyalty.core.logs import logger
 from loyalty.db.table import ConditionFailed, Table
 from loyalty.db.transact import TransactionConflict
+from loyalty.earning import engine
 from loyalty.v1 import store
 from loyalty.v1.models import (
+    ANY_TIER,
     PROPORTIONAL_SOURCES,
+    TIER_EVENTS,
     CampaignEarningRuleCreate,
     CampaignEarningRuleUpdate,
     ItemsRatio,
@@ -29,6 +35,7 @@ from loyalty.v1.models import (
 )
 
 MAX_RULES_PER_PROJECT = 100
+MAX_TIER_RULES_PER_CAMPAIGN = 25  # see _check_tier_rule_room
 """`POST /v1/loyalties/{campaignId}/earning-rules`: "up to 100 earning rules per project"."""
 MAX_RULES_PER_REQUEST = MAX_RULES_PER_PROJECT - 1
 """One request's rules are written in one transaction with the project's count of rules, and a transaction holds at most
@@ -177,6 +184,7 @@ def create_earning_rules(db: Table, campaign_ref: str, body: Sequence[CampaignEa
         raise invalid_payload(f"Payload must contain at most {MAX_RULES_PER_REQUEST} earning rules")
     campaign = _require_campaign(db, campaign_ref)
     _check_validation_rules(entry.validation_rule_id for entry in body)
+    _check_tier_rule_room(db, campaign["id"], sum(entry.event in TIER_EVENTS for entry in body))
     now = now_iso()
     rule_ids = sorted(new_alnum_id("ern_") for _ in body)  # time-ordered, and in array order within the request
     rules = [rule_object(entry, campaign["id"], rule_id=rule_id, created_at=now, updated_at=None,
@@ -189,6 +197,17 @@ def create_earning_rules(db: Table, campaign_ref: str, body: Sequence[CampaignEa
             raise _limit_exceeded() from None
         raise
     return rules
+
+
+def _check_tier_rule_room(db: Table, campaign_id: str, adding: int) -> None:
+    """400 past MAX_TIER_RULES_PER_CAMPAIGN tier-event rules: the rules a tier change fires are credited in the change's
+    own transaction (two items each, of DynamoDB's 100 per transaction), so their number is bounded where they are made."""
+    if not adding:
+        return
+    existing = sum(item["data"].get("event") in TIER_EVENTS for item in store.campaign_rules(db, campaign_id))
+    if existing + adding > MAX_TIER_RULES_PER_CAMPAIGN:
+        raise invalid_payload(f"A campaign may have at most {MAX_TIER_RULES_PER_CAMPAIGN} customer.loyalty.tier.* earning rules "
+                              f"(it has {existing})")
 
 
 def check_list_parameters(names: Iterable[str]) -> None:
@@ -351,7 +370,7 @@ def _timeframe(owner: dict[str, Any]) -> dict[str, Any] | None:
 
 def engine_rule(rule: dict[str, Any], campaign: dict[str, Any]) -> dict[str, Any] | None:
     """A stored v1 earning rule as the v2 earning-rule dict `loyalty.earning.engine.evaluate` reads; None for a tier rule
-    (no v2 trigger; not evaluated).
+    (no v2 trigger: a tier change fires it through `fired_tier_rules`, with the same window).
 
     - trigger: `order.paid` -> customer.order.paid; `customer.segment.entered` (+ segment); a custom event name ->
       customer.custom_event (+ its `custom_event.schema_id`);
@@ -366,26 +385,78 @@ def engine_rule(rule: dict[str, Any], campaign: dict[str, Any]) -> dict[str, Any
     trigger = _trigger(rule)
     if trigger is None:
         return None
-    own_window = any(rule.get(name) for name in ("validity_timeframe", "validity_day_of_week", "validity_hours"))
-    window_owner = rule if own_window else campaign
     campaign_id = campaign["id"]
-    out: dict[str, Any] = {
+    return {
         "id": rule["id"],
         "name": (rule.get("source") or {}).get("banner") or rule["event"],
         "status": "ACTIVE" if rule.get("active", True) and campaign.get("active", True) else "INACTIVE",
         "trigger": trigger,
+        **_window(rule, campaign),
+        "earnings": [{"rules": None, "tier_rules": {"type": "NO_REQUIREMENTS"}, "effects": [_effect(rule["loyalty"], campaign_id)]}],
+        "trigger_limits": None,
+        "v1": _v1_settings(rule, campaign),
+    }
+
+
+def _window(rule: dict[str, Any], campaign: dict[str, Any]) -> dict[str, Any]:
+    """When a rule is valid, as the engine reads it (`start_date`, `end_date`, `validity_hours`, `validity_timeframe`):
+    the rule's own dates inside the campaign's; the rule's recurring windows, or the campaign's when it has none."""
+    own_window = any(rule.get(name) for name in ("validity_timeframe", "validity_day_of_week", "validity_hours"))
+    window_owner = rule if own_window else campaign
+    out: dict[str, Any] = {
         "start_date": _later(rule.get("start_date"), campaign.get("start_date")),
         "end_date": _earlier(rule.get("expiration_date"), campaign.get("expiration_date")),
         "validity_hours": _daily_windows(window_owner) or {"type": "ANY_TIME"},
-        "earnings": [{"rules": None, "tier_rules": {"type": "NO_REQUIREMENTS"}, "effects": [_effect(rule["loyalty"], campaign_id)]}],
-        "trigger_limits": None,
-        "v1": {"campaign_id": campaign_id, "event": rule["event"], "pending_points": rule.get("pending_points"),
-               "expiration_rules": rule.get("expiration_rules") or (campaign.get("voucher") or {}).get("loyalty_card", {}).get(
-                   "expiration_rules")},
     }
     timeframe = _timeframe(window_owner)
     if timeframe is not None:
         out["validity_timeframe"] = timeframe
+    return out
+
+
+def _v1_settings(rule: dict[str, Any], campaign: dict[str, Any]) -> dict[str, Any]:
+    """What the writer of a v1 earning needs: campaign, event, pending points, expiration (the rule's or the campaign's)."""
+    return {"campaign_id": campaign["id"], "event": rule["event"], "pending_points": rule.get("pending_points"),
+            "expiration_rules": rule.get("expiration_rules") or (campaign.get("voucher") or {}).get("loyalty_card", {}).get(
+                "expiration_rules")}
+
+
+@dataclass(frozen=True)
+class TierRuleFired:
+    """A tier-event rule a tier change fires: the rule as stored, the event and tier it matched, its fixed points and the
+    v1 settings its points follow (`_v1_settings`)."""
+
+    rule: dict[str, Any]
+    event: str
+    tier_id: str
+    points: int
+    v1: dict[str, Any]
+
+
+def fired_tier_rules(campaign: dict[str, Any], rules: Iterable[dict[str, Any]], events: Sequence[tuple[str, str]], at: str,
+                     tz: str) -> list[TierRuleFired]:
+    """The campaign's tier-event rules (in creation order) that the (event, tier id) pairs of a tier change fire: active,
+    in an active campaign, inside their validity window at `at` (as `engine_rule` gives it to the engine for order.paid
+    rules), with the event and the tier (or `__ANY__`) of a pair; FIXED points above 0 (PROPORTIONAL is refused at create
+    and update; one stored before is skipped with a warning)."""
+    if not campaign.get("active", True):
+        return []
+    now = engine.instant(at)
+    local = now.astimezone(ZoneInfo(tz))
+    out: list[TierRuleFired] = []
+    for rule in rules:
+        if rule.get("event") not in TIER_EVENTS or not rule.get("active", True):
+            continue
+        wanted = (rule.get("loyalty_tier") or {}).get("id")
+        tier_id = next((tier for event, tier in events if event == rule["event"] and wanted in (tier, ANY_TIER)), None)
+        if tier_id is None or not engine.in_window(_window(rule, campaign), now, local):
+            continue
+        loyalty = rule.get("loyalty") or {}
+        if loyalty.get("type") != "FIXED":
+            logger.warning("tier-event earning rule with points other than FIXED not applied", extra={"rule_id": rule["id"]})
+            continue
+        if int(loyalty.get("points") or 0) > 0:
+            out.append(TierRuleFired(rule, rule["event"], tier_id, int(loyalty["points"]), _v1_settings(rule, campaign)))
     return out
 
 

@@ -331,6 +331,16 @@ SEGMENT_ENTERED = "customer.segment.entered"
 TIER_EVENTS = ("customer.loyalty.tier.joined", "customer.loyalty.tier.left", "customer.loyalty.tier.upgraded",
                "customer.loyalty.tier.downgraded", "customer.loyalty.tier.prolonged")
 ANY_TIER = "__ANY__"
+TIER_CHANGE_EVENTS: dict[str, tuple[tuple[str, str], ...]] = {
+    "JOINED": (("joined", "to"),),
+    "UPGRADED": (("joined", "to"), ("left", "from"), ("upgraded", "to")),
+    "DOWNGRADED": (("joined", "to"), ("left", "from"), ("downgraded", "to")),
+    "LEFT": (("left", "from"),),
+    "PROLONGED": (("prolonged", "to"),),
+}
+"""The v1 tier events a tier transaction's change fires, each with the tier it concerns (`to`: the tier entered or kept;
+`from`: the tier left): entering a tier (from none or from another) is `joined` for it, leaving one is `left` for it, and
+a move up or down is also `upgraded` / `downgraded` into the tier entered."""
 MAX_EVENT_NAME = 300
 
 PROPORTIONAL_SOURCES: dict[str, tuple[str, str]] = {
@@ -352,8 +362,9 @@ CALCULATIONS_BY_EVENT: dict[str, tuple[str, ...]] = {
     "segment": ("CUSTOMER_METADATA",),  # ...CreateEnteredSegmentRequestBody
     # ...CreateCustomEventRequestBody has custom-event metadata; the legacy earning-rules guide adds customer metadata
     "custom": ("CUSTOM_EVENT_METADATA", "CUSTOMER_METADATA"),
-    # ...CreateTierChangeRequestBody says FIXED only, but the spec's own tier rules (GET examples) use customer metadata
-    "tier": ("CUSTOMER_METADATA",),
+    # ...CreateTierChangeRequestBody: FIXED only (the spec's GET examples show customer-metadata ratios, which the request
+    # body does not take; a tier change credits its rule's fixed points, earning-map §8.5)
+    "tier": (),
 }
 """The proportional calculation types each kind of event takes (FIXED points go with every event)."""
 
@@ -370,6 +381,13 @@ def event_kind(event: str) -> str:
     if event in TIER_EVENTS:
         return "tier"
     return "custom"
+
+
+def tier_events(change: str, tier_from: str | None, tier_to: str | None) -> list[tuple[str, str]]:
+    """The (v1 tier event, tier id) pairs a tier change fires (TIER_CHANGE_EVENTS); a pair without its tier is left out."""
+    tiers = {"from": tier_from, "to": tier_to}
+    return [(f"customer.loyalty.tier.{name}", tier) for name, side in TIER_CHANGE_EVENTS.get(change, ())
+            if (tier := tiers[side]) is not None]
 
 
 def _digits(value: Any) -> Any:
@@ -658,6 +676,8 @@ class CampaignEarningRuleCreate(_RuleFields):
             if other_kind != kind and getattr(self, name) is not None:
                 raise invalid_at(name, f"is not allowed when event is {self.event}")
         allowed = CALCULATIONS_BY_EVENT[kind]
+        if not allowed and self.loyalty.type != "FIXED":
+            raise invalid_at(("loyalty", "type"), f"must be FIXED when event is {self.event}", self.loyalty.type)
         if self.loyalty.calculation_type is not None and self.loyalty.calculation_type not in allowed:
             raise invalid_at(("loyalty", "calculation_type"), f"must be one of {', '.join(allowed)} when event is {self.event}",
                              self.loyalty.calculation_type)

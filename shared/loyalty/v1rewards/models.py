@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal, Self
+from typing import Annotated, Any, Literal, Self
 
 from pydantic import Field, StrictFloat, StrictInt, StrictStr, model_validator
 
@@ -158,3 +158,18 @@ class RewardAssignmentUpdate(Strict):
     """PUT .../assignments/{assignmentId} and PUT /v1/loyalties/{campaignId}/rewards/{assignmentId}."""
 
     parameters: AssignmentParametersUpdate
+
+
+class RedemptionReward(Strict):
+    """`reward` of a v1 redemption: the reward to redeem (and, for a pay with points reward, the points to apply)."""
+
+    id: Annotated[StrictStr, Field(min_length=1, max_length=64)]
+    points: PositiveInt | None = None
+
+
+class RedemptionRequest(Strict):
+    """Body of POST /v1/loyalties[/{campaignId}]/members/{memberId}/redemption."""
+
+    reward: RedemptionReward | None = None
+    order: dict[str, Any] | None = None
+    metadata: Metadata | None = None

@@ -136,10 +136,16 @@ def list_member_tiers(db: Table, member_ref: str, parameters: Iterable[tuple[str
     stream consumer re-ranks it on every balance change), with the standing's dates; empty when in none; 404 `voucher`."""
     check_query(parameters, ())
     card = lookup.card_by_code(db, None, member_ref)
-    _, _, standing, _ = standings.get_member_standing(db, card["member_id"])
-    if not standing or not standing.get("tier_id") or standing.get("card_id") != card["id"]:
-        return {"object": "list", "data_ref": "data", "data": [], "total": 0}
-    tier = next((t for t in campaigns.campaign_tiers(db, card["campaign_id"]) if t["id"] == standing["tier_id"]), None)
+    _, _, stored, _ = standings.get_member_standing(db, card["member_id"])
+    tiers = campaigns.campaign_tiers(db, card["campaign_id"])
+    standing: dict[str, Any] = dict(stored) if stored and stored.get("card_id") == card["id"] else {}
+    if not stored:
+        # never ranked yet (its points came before the campaign's tiers): v1 tiers follow the balance at once, so the
+        # balance names the tier the stream consumer will store at the card's next change
+        balance = int(card.get("balance", 0))
+        ranked = next((t for t in tiers if _bounds(t)[0] <= balance <= _bounds(t)[1]), None)
+        standing = {"tier_id": ranked["id"], "updated_at": card["created_at"]} if ranked else {}
+    tier = next((t for t in tiers if t["id"] == standing.get("tier_id")), None)
     if tier is None:
         return {"object": "list", "data_ref": "data", "data": [], "total": 0}
     expiration: dict[str, Any] = {"customer_id": card["holder_id"], "campaign_id": card["campaign_id"], "tier_id": tier["id"],
