@@ -15,7 +15,7 @@ export SAM_CLI_TELEMETRY := 0
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/pip install -q -e ".[dev]" 2>&1 | grep -v "is ignored" || true
-	@$(BIN)/python -c "import aws_lambda_powertools, moto, pytest, voucherify" && touch $(STAMP)
+	@$(BIN)/python -c "import aws_lambda_powertools, moto, pytest, voucherify, segno, barcode" && touch $(STAMP)
 
 $(NODE_STAMP): package.json package-lock.json
 	@node -e 'process.exit(+process.versions.node.split(".")[0] >= 20 ? 0 : 1)' || { echo "the JS SDK tests need Node.js 20+"; exit 1; }

@@ -10,6 +10,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
+from urllib.parse import urlsplit
 
 from bench.calls import CallRecorder, Tally
 from bench.events import Events
@@ -313,6 +314,8 @@ BUDGETS: dict[str, Budget] = {
                                              "conditioned on updated_at; none when unchanged) + TransactWriteItems (action, chunk) "
                                              "+ SendMessage while chunks remain; measured with 2 entries", reads=5, transactions=3),
     "unknown route": Budget("none: the $default route answers 404 from the request alone, before any auth"),
+    "v1 card QR code": Budget("none: the public asset route renders the PNG from its signed id alone, with no auth"),
+    "v1 card barcode": Budget("none: the public asset route renders the SVG from its signed id alone, with no auth"),
     # Examine earning rules reads what earning reads (points.load_setup), plus who the member is; it writes nothing.
     "examine earning rules (cold)": Budget("GetItem member + Query customer partition (customer + membership claims) + BatchGetItem "
                                            "(members, programs, cards) + per program: Query program + BatchGetItem (its earning "
@@ -494,19 +497,24 @@ class _Scenario:
 
     # ------------------------------------------------------------------ steps
     def call(self, name: str | None, method: str, path: str, body: Any = None, *, query: dict[str, str] | None = None,
-             expect: int = 200, headers: dict[str, str] | None = None, form: str | None = None) -> Any:
-        """One HTTP request (with `headers` besides the API key's); counted under `name` unless it is None. `form` is sent
-        as the `file` part of a multipart/form-data body, base64-encoded as API Gateway delivers it."""
+             expect: int = 200, headers: dict[str, str] | None = None, form: str | None = None, public: bool = False) -> Any:
+        """One HTTP request (with `headers` besides the API key's, or none for a `public` route); counted under `name`
+        unless it is None. `form` is sent as the `file` part of a multipart/form-data body, base64-encoded as API Gateway
+        delivers it. A JSON answer is parsed; another (an image) is returned as bytes."""
         if form is not None:
             headers = {**(headers or {}), "content-type": "multipart/form-data; boundary=rtboundary"}
-        function, event = self.driver.events.http(method, path, body, {**self.driver.headers, **(headers or {})}, query)
+        function, event = self.driver.events.http(method, path, body, {**({} if public else self.driver.headers), **(headers or {})}, query)
         if form is not None:
             part = f'--rtboundary\r\nContent-Disposition: form-data; name="file"; filename="f.csv"\r\n\r\n{form}\r\n--rtboundary--\r\n'
             event = {**event, "body": base64.b64encode(part.encode()).decode(), "isBase64Encoded": True}
         with self.driver.recorder.record() as tally:
             resp = self.driver.invoke(function, event)
         status = resp.get("statusCode")
-        payload = json.loads(resp["body"]) if resp.get("body") else None
+        body_type = str((resp.get("headers") or {}).get("Content-Type", "application/json"))
+        if resp.get("body") and not body_type.startswith("application/json"):
+            payload: Any = base64.b64decode(resp["body"]) if resp.get("isBase64Encoded") else str(resp["body"]).encode()
+        else:
+            payload = json.loads(resp["body"]) if resp.get("body") else None
         if status != expect:
             raise ScenarioError(f"{name or path}: {status} {payload}")
         if name is not None:
@@ -556,6 +564,8 @@ class _Scenario:
         self._buckets(tag)
         self.clear_auth_cache()  # so that an authentication, which the $default route must not make, would be counted
         self.call("unknown route", "GET", f"{V2}/no-such-route", expect=404)
+        for name, kind in (("v1 card QR code", "qr"), ("v1 card barcode", "barcode")):  # public: sent without an API key
+            self.call(name, "GET", urlsplit(self.card_assets[kind]["url"]).path, public=True)
         return self.results
 
     def _v2(self, tag: str) -> None:
@@ -892,7 +902,7 @@ class _Scenario:
         self.call("v1 add member (new source id)", "POST", members, {"customer": {"source_id": f"rt3-{tag}", "name": "Carol"}})
         self.call("v1 add member (repeat)", "POST", members, {"customer": customer})
         self.v1_code = code
-        self.call("v1 get member", "GET", f"{members}/{code}")
+        self.card_assets = self.call("v1 get member", "GET", f"{members}/{code}")["assets"]
         self.call("v1 list members p1", "GET", members, query={"limit": "1"})
         self.call("v1 list members filtered", "GET", members, query={"customer": customer})
         self.call("v1 get member by code", "GET", f"/v1/loyalties/members/{code}")

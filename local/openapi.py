@@ -195,6 +195,18 @@ SECURITY_SCHEMES: dict[str, Any] = {
 }
 SECURITY: list[dict[str, list[str]]] = [{"AppId": [], "AppToken": []}, {"BearerToken": []}]
 
+# Public routes: no API key (`security: []`), no table, so neither 401, 429 nor 503; they answer images, not JSON. Ours,
+# not Voucherify's specified API: the URLs the v1 voucher object's `assets` give (v1/assets.py).
+PUBLIC: dict[str, dict[str, Any]] = {
+    "GET /v1/assets/{kind}/{assetId}": {
+        "200": {"description": "The card's QR Code (`qr`: PNG) or Code 128 barcode (`barcode`: SVG); cacheable for ever",
+                "headers": {"Cache-Control": {"schema": {"type": "string"}, "description": "`public, max-age=31536000, immutable`"}},
+                "content": {"image/png": {"schema": {"type": "string", "contentMediaType": "image/png"}},
+                            "image/svg+xml": {"schema": {"type": "string", "contentMediaType": "image/svg+xml"}}}},
+        "404": "Not found: `not_found` - an asset id that is forged, altered or made for another kind, or a kind other than qr or barcode",
+    },
+}
+
 ERROR_BODY: dict[str, Any] = {
     "type": "object",
     "title": "Error",
@@ -397,6 +409,12 @@ def _operation(route: Route, operation: dict[str, Any], docstring: str) -> dict[
             param.setdefault("schema", {}).setdefault("minLength", 1)  # API Gateway never routes an empty segment
     responses: dict[str, Any] = op.get("responses") or {}
     responses.pop(POWERTOOLS_VALIDATION, None)
+    public = PUBLIC.get(route.route_key)
+    if public is not None:
+        op["security"] = []
+        op["responses"] = {"200": copy.deepcopy(public["200"]),
+                           "404": {**_error_response(404), "description": public["404"]}}
+        return op
     ok = responses.pop("200", None) or {"description": "Successful Response", "content": {"application/json": {"schema": {"type": "object"}}}}
     for code, description in (SUCCESS.get(route.route_key) or {"200": "Successful Response"}).items():
         responses[code] = {"description": description} if code == NO_CONTENT else {**copy.deepcopy(ok), "description": description}

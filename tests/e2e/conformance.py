@@ -318,6 +318,11 @@ EXPORT = {  # draft 4: Voucherify's export object (Get Export), as the export en
         "user_id": {"type": ["string", "null"]},
     },
 }
+IMAGE = {  # draft 4: a binary answer, recorded by tests/e2e/test_v1_assets_journey.py as its media type and size
+    "type": "object",
+    "required": ["content_type", "bytes"],
+    "properties": {"content_type": {"enum": ["image/png", "image/svg+xml"]}, "bytes": {"type": "integer", "minimum": 1}},
+}
 NOT_IN_REFERENCE: dict[str, tuple[str, dict[str, Any]]] = {
     "GET /v1/async-actions/{asyncActionId}": (
         "spec-map §1.3 #20: batch member creation answers an async action id to read with GET /v1/async-actions/{id}, which "
@@ -326,6 +331,9 @@ NOT_IN_REFERENCE: dict[str, tuple[str, dict[str, Any]]] = {
         "The export endpoints answer an export id to read with Voucherify's GET /v1/exports/{exportId}, which none of the stored "
         "specs holds; the schema is Voucherify's export object (id, object, created_at, status, channel, exported_object, "
         "parameters, result {url}, user_id)", EXPORT),
+    "GET /v1/assets/{kind}/{assetId}": (
+        "Ours: the public URLs of a v1 card's `assets.qr` / `assets.barcode` (Voucherify serves them from its own asset host, "
+        "which no spec describes); an image, recorded as its media type and size", IMAGE),
 }
 
 # Product bugs: the response violates the reference, the seed or the contract in a way no spec inconsistency explains. Each one is
@@ -971,6 +979,13 @@ def drive_v1_customers(client: Client) -> None:
     drive(client)
 
 
+def drive_v1_assets(client: Client) -> None:
+    """The public card asset route (tests/e2e/test_v1_assets_journey.py)."""
+    from tests.e2e.test_v1_assets_journey import drive_v1_assets as drive
+
+    drive(client)
+
+
 def drive_v1_redemption(client: Client) -> None:
     """The v1 reward redemption routes (tests/e2e/test_v1_redemption_journey.py)."""
     from tests.e2e.test_v1_redemption_journey import drive_v1_redemption as drive
@@ -1055,7 +1070,7 @@ DRIVERS = {"v2": drive_v2, "v1": drive_v1, "orders": drive_orders, "auth": drive
            "benefits": drive_benefits, "payments": drive_payments, "member_tiers": drive_member_tiers,
            "v1_rewards": drive_v1_rewards, "v1_campaigns": drive_v1_campaigns,
            "exports": drive_exports, "v1_customers": drive_v1_customers, "v1_tiers": drive_v1_tiers,
-           "v1_redemption": drive_v1_redemption, "v1_estimate": drive_v1_estimate}
+           "v1_redemption": drive_v1_redemption, "v1_estimate": drive_v1_estimate, "v1_assets": drive_v1_assets}
 
 
 def drive_missing(client: Client) -> None:

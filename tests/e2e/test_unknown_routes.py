@@ -31,3 +31,16 @@ def test_unknown_route_needs_no_credentials(server: ServeProcess) -> None:
     body = resp.json()
     assert body["key"] == "not_found" and body["details"] == "No route for PATCH /v2/loyalties/programs"
     assert body["request_id"] == f"v-{resp.headers['apigw-requestid']}"
+
+
+@pytest.mark.parametrize(("method", "path", "details"), [
+    ("GET", "/v1/assets/qr/forged.id", "Cannot find asset with id qr/forged.id"),  # the public asset route: a bad id
+    ("GET", "/v1/assets/pdf/forged.id", "Cannot find asset with id pdf/forged.id"),  # ... or an unknown kind
+    ("POST", "/v1/assets/qr/forged.id", "No route for POST /v1/assets/qr/forged.id"),  # the $default route
+    ("GET", "/v1/assets/qr", "No route for GET /v1/assets/qr"),
+])
+def test_asset_paths_answer_404_without_credentials(server: ServeProcess, method: str, path: str, details: str) -> None:
+    resp = requests.request(method, f"{server.base_url}{path}", timeout=30)
+    assert resp.status_code == 404 and resp.headers["Content-Type"] == "application/json"
+    body = resp.json()
+    assert set(body) >= ERROR_KEYS and body["key"] == "not_found" and body["details"] == details, body

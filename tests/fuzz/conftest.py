@@ -164,6 +164,7 @@ def world(server: ServeProcess, api: Api) -> dict[str, str]:
         "programId": program["id"], "memberId": member["id"], "cardId": card, "rewardId": reward["id"],
         "cardDefinitionId": cdef["id"], "earningRuleId": rule["id"], "customerId": customer["id"],
         "campaignId": campaign["id"], "v1/memberId": v1_card["code"], "v1/customerId": customer["id"],
+        "kind": "qr", "assetId": v1_card["assets"]["qr"]["id"],  # the public card asset route (an image, tests/fuzz/test_fuzz.py)
         "v1/earningRuleId": v1_rules[0]["id"],
         "victim-v1-rule/campaignId": campaign["id"], "victim-v1-rule/earningRuleId": v1_rules[2]["id"],
         "victim-campaign/campaignId": victim_campaign["id"], "v1SourceCode": v1_source["code"],

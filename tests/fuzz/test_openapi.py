@@ -14,7 +14,7 @@ import jsonschema
 import pytest
 
 from local.__main__ import cmd_openapi
-from local.openapi import ERROR_SCHEMA, EXTRA_ERRORS, SUCCESS, TITLE, build_document, project_version, render, unify_components
+from local.openapi import ERROR_SCHEMA, EXTRA_ERRORS, PUBLIC, SUCCESS, TITLE, build_document, project_version, render, unify_components
 from local.template import load_template
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -89,6 +89,10 @@ def test_statuses(doc: dict[str, Any]) -> None:
         success = {c for c in codes if c.startswith("2")}
         assert "422" not in codes, (method, path)
         assert success == set(SUCCESS.get(f"{method} {path}", {"200": ""})), (method, path)
+        if f"{method} {path}" in PUBLIC:  # no API key, no table: an image, or 404 for an id it cannot verify
+            assert op["security"] == [] and codes == {"200", "404"}, (method, path)
+            assert set(op["responses"]["200"]["content"]) <= {"image/png", "image/svg+xml"}, (method, path)
+            continue
         assert {"401", "429", "503"} <= codes  # auth and the rate limit run first; the database may be unavailable
         takes_input = "requestBody" in op or any(p["in"] == "query" for p in op.get("parameters", []))
         idempotent = method == "POST"  # a malformed Idempotency-Key (400); the key's request running or reused (409)

@@ -265,6 +265,12 @@ def test_no_role_or_log_group_per_function(expanded: dict[str, Any]) -> None:
         assert props.get("LoggingConfig", {}).get("LogGroup") == {"Ref": "FunctionsLogGroup"}, logical_id
 
 
+# Routes served without an API key, reading nothing (so they run with NoDataRole): why each may.
+PUBLIC_FUNCTIONS = {
+    "GetCardAssetV1Function": "a card's QR/barcode image, named by an HMAC-signed id that carries the code (v1/assets.py)",
+}
+
+
 def test_every_function_uses_a_shared_role() -> None:
     roles = function_roles(TEMPLATE)
     for logical_id, props in FUNCTIONS.items():
@@ -272,7 +278,9 @@ def test_every_function_uses_a_shared_role() -> None:
         assert roles[logical_id] in SHARED_ROLES, f"{logical_id}: Role must be !GetAtt <one of {sorted(SHARED_ROLES)}>.Arn"
     for logical_id, props in API_FUNCTIONS.items():
         methods = {str(e["Method"]).upper() for e in events_of(props, "HttpApi")}
-        if methods == {"GET"}:
+        if logical_id in PUBLIC_FUNCTIONS:
+            assert roles[logical_id] == "NoDataRole", f"{logical_id} is public ({PUBLIC_FUNCTIONS[logical_id]}): no table, no queue"
+        elif methods == {"GET"}:
             assert roles[logical_id] == "ApiReadRole", f"{logical_id} serves GET: read-only"
         if any(e["Path"] == "$default" for e in events_of(props, "HttpApi")):
             assert roles[logical_id] == "NoDataRole", f"{logical_id} answers unknown routes: no table, no queue"

@@ -11,8 +11,11 @@ from pydantic import ValidationError
 
 from loyalty.api.app import base_url
 from loyalty.customers.models import CustomerCreate
+from loyalty.db.table import Table
 from loyalty.v1.models import BalanceUpdate, CodeConfig, LoyaltyCampaignCreate, MemberAdd, duration_parts
 from loyalty.v1.service import _plus_duration, voucher_view
+
+DB = Table("acme", "table", cursor_secret="s" * 32)  # names the project the asset ids carry; never called
 
 
 def test_a_customer_string_is_an_id_when_it_starts_with_cust_and_a_source_id_otherwise() -> None:
@@ -88,8 +91,8 @@ def test_base_url_follows_the_event() -> None:
 def test_voucher_view_reports_lifetime_points_and_balance() -> None:
     card = {"voucher_id": "v_1", "code": "A B", "campaign": "C", "campaign_id": "camp_1", "holder_id": "cust_1",
             "created_at": "2024-01-01T00:00:00.000Z", "total": 500, "subtracted": 100, "spent": 50, "balance": 350}
-    view = voucher_view(card, "https://x")
+    view = voucher_view(card, "https://x", DB)
     assert view["loyalty_card"]["points"] == 500 and view["loyalty_card"]["balance"] == 350
     assert view["loyalty_card"]["subtracted_points"] == 100 and view["redemption"]["redeemed_points"] == 50
     assert view["publish"]["url"] == "/v1/vouchers/A%20B/publications?page=1&limit=10"
-    assert voucher_view(card, "https://x")["assets"] == view["assets"]  # deterministic
+    assert voucher_view(card, "https://x", DB)["assets"] == view["assets"]  # deterministic

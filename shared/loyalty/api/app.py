@@ -319,6 +319,18 @@ def entry(app: APIGatewayHttpResolver, *, array_body: bool = False, form_body: b
     return handler
 
 
+def public_entry(app: APIGatewayHttpResolver) -> Callable[[dict[str, Any], Any], dict[str, Any]]:
+    """The Lambda entry point of a public route (no API key: the card asset URLs end up in <img> tags). It authenticates
+    nothing and reads no table: what such a route serves is authenticated by its path alone (a signed id)."""
+
+    @logger.inject_lambda_context(correlation_id_path="requestContext.requestId", clear_state=True)
+    def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        result: dict[str, Any] = app.resolve(event, context)
+        return result
+
+    return handler
+
+
 # ---------------------------------------------------------------------------------------------------- idempotency keys
 IDEMPOTENCY_HEADER = "idempotency-key"
 IDEMPOTENCY_METHODS = ("POST",)

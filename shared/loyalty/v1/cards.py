@@ -127,7 +127,7 @@ def list_members(db: Table, campaign_ref: str, pairs: Iterable[tuple[str, str]],
         items, more = store.list_campaign_items(db, collection, want=params.page * params.limit, descending=params.descending)
         total = store.count_campaign_items(db, collection) if more else len(items)
         cards = [card_from_row(item) for item in params.window(items)]
-        return _members_page([voucher_view(card, base) for card in cards], total)
+        return _members_page([voucher_view(card, base, db) for card in cards], total)
     items, more = store.list_campaign_items(db, collection, want=None, descending=params.descending)
     if more:
         raise invalid_query(f"This campaign has more than {store.MAX_SORTED:,} cards: list them by created_at without filters")
@@ -143,7 +143,7 @@ def list_members(db: Table, campaign_ref: str, pairs: Iterable[tuple[str, str]],
     if not by_creation:
         field = params.order.lstrip("-")
         kept.sort(key=lambda card: str(card.get(field) or card.get("created_at") or ""), reverse=params.descending)
-    return _members_page([voucher_view(card, base) for card in params.window(kept)], len(kept))
+    return _members_page([voucher_view(card, base, db) for card in params.window(kept)], len(kept))
 
 
 def _members_page(vouchers: list[dict[str, Any]], total: int) -> dict[str, Any]:

@@ -154,12 +154,12 @@ def _redeemable_id(card: Card) -> str:
     return "rh_" + card["id"].split("_", 1)[-1]
 
 
-def redeemable_view(card: Card, base: str) -> dict[str, Any]:
+def redeemable_view(card: Card, base: str, db: Table) -> dict[str, Any]:
     """A loyalty card as a CustomerRedeemable (the customer is its OWNER)."""
     return {"id": _redeemable_id(card), "created_at": card["created_at"], "redeemable_id": card["voucher_id"],
             "redeemable_object": "voucher", "customer_id": card["holder_id"], "holder_role": "OWNER",
             "campaign_id": card["campaign_id"], "campaign_type": "LOYALTY_PROGRAM", "voucher_type": "LOYALTY_CARD",
-            "redeemable": {"type": "voucher", "voucher": voucher_view(card, base), "status": "ACTIVE"}}
+            "redeemable": {"type": "voucher", "voucher": voucher_view(card, base, db), "status": "ACTIVE"}}
 
 
 class _Filters:
@@ -221,7 +221,7 @@ def list_customer_redeemables(db: Table, customer_ref: str, pairs: Iterable[tupl
         else:
             raise invalid_query(f"Query parameter '{name}' is not allowed (allowed: limit, order, starting_after_id, filters)")
     customer_id = _customer_id(db, customer_ref)
-    views = sorted((redeemable_view(card, base) for card in customer_cards(db, customer_id)), key=lambda v: v["id"],
+    views = sorted((redeemable_view(card, base, db) for card in customer_cards(db, customer_id)), key=lambda v: v["id"],
                    reverse=order == "-id")
     selected = [view for view in views if filters.passes(view)]
     total = len(selected)

@@ -3,8 +3,6 @@ voucher object: what the campaign, member, transaction and transfer endpoints sh
 
 from __future__ import annotations
 
-import base64
-import hashlib
 from typing import Any
 from urllib.parse import quote, unquote
 
@@ -12,7 +10,7 @@ from loyalty.core.errors import LoyaltyError, not_found
 from loyalty.db.table import Table
 from loyalty.members import store as members
 from loyalty.members.records import Card, CodeClaim
-from loyalty.v1 import store
+from loyalty.v1 import assets, store
 from loyalty.v1.models import MAX_CODE_LENGTH
 
 CAMPAIGN_ID = store.CAMPAIGN_ID
@@ -64,14 +62,15 @@ def card_by_code(db: Table, campaign_ref: str | None, member_ref: str) -> Card:
     return _card_by_code(db, campaign_ref, member_ref)
 
 
-def _asset(kind: str, card: Card, base: str) -> dict[str, str]:
-    digest = hashlib.sha256(f"{kind}:{card['voucher_id']}:{card['code']}".encode()).digest()
-    asset_id = base64.urlsafe_b64encode(digest).decode().rstrip("=")
-    return {"id": asset_id, "url": f"{base}/v1/assets/{kind}/{asset_id}"}
+def _assets(db: Table, code: str, base: str) -> dict[str, dict[str, str]]:
+    """The card's `assets`: the signed URLs of its QR code and barcode (GET /v1/assets/{kind}/{assetId}); a code that a
+    barcode cannot hold (not ASCII) has no `barcode`."""
+    links = {kind: assets.asset_link(kind, db.project_id, code, db.secret, base) for kind in assets.KINDS}
+    return {kind: link for kind, link in links.items() if link is not None}
 
 
-def voucher_view(card: Card, base: str) -> dict[str, Any]:
-    """A v1 loyalty card as the LoyaltyMember voucher object of the seeds."""
+def voucher_view(card: Card, base: str, db: Table) -> dict[str, Any]:
+    """A v1 loyalty card as the LoyaltyMember voucher object of the seeds (`db` names the project its asset ids carry)."""
     code = card.get("code") or ""
     path = f"/v1/vouchers/{quote(code, safe='')}"
     pending = max(card.get("pending_total", 0) - card.get("pending_activated", 0) - card.get("pending_canceled", 0), 0)
@@ -106,7 +105,7 @@ def voucher_view(card: Card, base: str) -> dict[str, Any]:
         "active": True,
         "additional_info": None,
         "metadata": {},
-        "assets": {"qr": _asset("qr", card, base), "barcode": _asset("barcode", card, base)},
+        "assets": _assets(db, code, base),
         "is_referral_code": False,
         "created_at": card["created_at"],
         "updated_at": card.get("updated_at"),

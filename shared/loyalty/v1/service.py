@@ -29,6 +29,8 @@ from loyalty.members.records import Card, Member
 from loyalty.members.service import enqueued_async_action, new_card
 from loyalty.members.store import get_cards as get_cards
 from loyalty.v1 import store
+from loyalty.v1.assets import CACHE_CONTROL as ASSET_CACHE_CONTROL  # noqa: F401 - the asset function sets it
+from loyalty.v1.assets import card_asset as card_asset
 from loyalty.v1.cards import list_campaign_transactions as list_campaign_transactions
 from loyalty.v1.cards import list_card_transactions as list_card_transactions
 from loyalty.v1.cards import list_member_activity as list_member_activity
@@ -363,7 +365,7 @@ def add_member(db: Table, campaign_ref: str, body: MemberAdd, base: str) -> dict
     customer = customers.save(db, known, body.customer.source_id, body.customer.patch())
     existing = _existing_card(db, campaign, customer["id"], body.voucher)
     if existing is not None:
-        return voucher_view(existing, base)
+        return voucher_view(existing, base, db)
 
     now = now_iso()
     member: Member = {
@@ -389,14 +391,14 @@ def add_member(db: Table, campaign_ref: str, body: MemberAdd, base: str) -> dict
             cards.add_transaction(tx, db, ledger.card_transaction(card, "ADMIN_CREDIT", initial, "Initial points", "APPROVED"))
         try:
             tx.commit()
-            return voucher_view(card, base)
+            return voucher_view(card, base, db)
         except TransactionConflict as conflict:
             if conflict.failed("membership"):
                 # A concurrent request enrolled this customer first: answer with that card.
                 raced = _existing_card(db, campaign, customer["id"], body.voucher)
                 if raced is None:
                     raise
-                return voucher_view(raced, base)
+                return voucher_view(raced, base, db)
             if not conflict.failed("code"):
                 raise
             if body.voucher is not None:
@@ -416,7 +418,7 @@ def _generated_code(config: dict[str, Any]) -> str:
 
 def get_member(db: Table, campaign_ref: str | None, member_ref: str, base: str) -> dict[str, Any]:
     """GET /v1/loyalties[/{campaignId}]/members/{memberId}: the card with this code."""
-    return voucher_view(card_by_code(db, campaign_ref, member_ref), base)
+    return voucher_view(card_by_code(db, campaign_ref, member_ref), base, db)
 
 
 BALANCE_WRITE_ATTEMPTS = 32

@@ -172,7 +172,7 @@ def transfer_points(db: Table, campaign_ref: str, member_ref: str, entries: list
         campaign, target_item, source_items = _read(db, campaign_ref, target_code, entries)
         try:
             card = _attempt(db, campaign, target_item, source_items, entries)
-            return voucher_view(card, base)
+            return voucher_view(card, base, db)
         except InsufficientPoints:
             raise ledger.insufficient_balance() from None
         except TransactionConflict as conflict:

@@ -276,7 +276,7 @@ def redeem_reward(db: Table, campaign_ref: str | None, member_ref: str, body: Re
     reward = done["reward"]
     result = dict(done["result"])
     if "voucher" in result:
-        result["voucher"] = voucher_view(result["voucher"], base)
+        result["voucher"] = voucher_view(result["voucher"], base, db)
     return {
         "id": done["redemption_id"],
         "object": "redemption",
@@ -293,7 +293,7 @@ def redeem_reward(db: Table, campaign_ref: str | None, member_ref: str, body: Re
         "customer": brief,
         "related_object_type": "voucher",
         "related_object_id": card["voucher_id"],
-        "voucher": voucher_view(card, base),
+        "voucher": voucher_view(card, base, db),
         "reward": {"customer": brief, "assignment_id": done["assignment_id"], "voucher": None, "product": None, "sku": None,
                    "loyalty_tier_id": None, **result, **reward, "object": "reward"},
         "loyalty_card": {"points": done["cost"]},
