@@ -219,17 +219,22 @@ def write_csv(fields: list[str], rows: Iterator[list[str]], limit: int = MAX_ROW
     return buffer, count, truncated
 
 
+def _scheduled(db: Table, job: RunExport) -> dict[str, Any] | str:
+    """The export item a job works on, or MISSING / ALREADY_DONE when it is gone or no longer SCHEDULED."""
+    item = store.get_export(db, job.export_id)
+    if item is None:
+        return "MISSING"
+    return item if item["data"]["status"] == "SCHEDULED" else "ALREADY_DONE"
+
+
 def run_export(db: Table, job: RunExport) -> str:
     """Worker: write a SCHEDULED export's CSV to `<project>/exports/<id>.csv` and mark it DONE (on condition that it is
     still pending). A redelivery of a DONE export does nothing; one racing the first overwrites the same object with
     the same rows."""
-    item = store.get_export(db, job.export_id)
-    if item is None:
-        return "MISSING"
-    export = item["data"]
-    if export["status"] != "SCHEDULED":
-        return "ALREADY_DONE"
-    request = item["request"]
+    item = _scheduled(db, job)
+    if isinstance(item, str):
+        return item
+    export, request = item["data"], item["request"]
     key = storage.export_object_key(db.project_id, export["id"])
     body, count, truncated = write_csv(list(request["fields"]), ROWS[request["kind"]](db, request))
     with body:
@@ -240,11 +245,9 @@ def run_export(db: Table, job: RunExport) -> str:
 
 def retire_export(db: Table, job: RunExport) -> str:
     """Worker, for an export out of attempts: it ends ERROR (result: why). Returns RETIRED or why not."""
-    item = store.get_export(db, job.export_id)
-    if item is None:
-        return "MISSING"
+    item = _scheduled(db, job)
+    if isinstance(item, str):
+        return item
     export = item["data"]
-    if export["status"] != "SCHEDULED":
-        return "ALREADY_DONE"
     failed = {**export, "status": "ERROR", "result": {"error": retirement(job)}}
     return RETIRED if store.retire_export(db, failed, job.to_json()) else "ALREADY_SETTLED"

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from typing import Any, cast
 
-from loyalty.core.clock import now_iso
 from loyalty.core.errors import LoyaltyError, not_found
 from loyalty.customers import service as customers
 from loyalty.db.table import Table
@@ -21,25 +20,10 @@ from loyalty.orders.models import EstimateOrder, PointsEstimateRequest
 from loyalty.orders.records import OrderData, engine_order
 from loyalty.points import service as points
 from loyalty.v1.lookup import require_campaign
+from loyalty.v1.service import require_active_campaign
 
 ESTIMATED_ORDER_ID = "ord_estimate"
 """The id the engine reads for an inline order that names no stored order (nothing keys on it: nothing is written)."""
-
-
-def _not_active(campaign: dict[str, Any], details: str) -> LoyaltyError:
-    return LoyaltyError(400, "campaign_not_active", f"Loyalty campaign '{campaign['id']}' is not active", details,
-                        resource_type="campaign", resource_id=campaign["id"])
-
-
-def _require_active(campaign: dict[str, Any]) -> None:
-    """400 `campaign_not_active` for a disabled campaign, one still being created, or one outside its start/expiration dates."""
-    if not campaign.get("active", True) or campaign.get("creation_status", "DONE") != "DONE":
-        raise _not_active(campaign, "Given campaign is not active")
-    now = now_iso()
-    if campaign.get("start_date") and now < campaign["start_date"]:
-        raise _not_active(campaign, f"Given campaign starts at {campaign['start_date']}")
-    if campaign.get("expiration_date") and now > campaign["expiration_date"]:
-        raise _not_active(campaign, f"Given campaign expired at {campaign['expiration_date']}")
 
 
 def _no_auto_join(campaign: dict[str, Any]) -> LoyaltyError:
@@ -79,7 +63,7 @@ def estimate_points(db: Table, campaign_ref: str, body: PointsEstimateRequest) -
     (a BatchGetItem, one more by source id), then those of points.load_setup (the customer's partition, its members and
     cards, and a Query per v1 campaign of its rules) and a Query of the member with its cards."""
     campaign = require_campaign(db, campaign_ref)
-    _require_active(campaign)
+    require_active_campaign(campaign)
     customer = customers.find(db, body.customer)
     if customer is None:
         raise not_found("customer", str(body.customer.source_id or body.customer.id))

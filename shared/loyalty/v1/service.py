@@ -317,7 +317,9 @@ def _new_card(campaign: dict[str, Any], member_id: str, customer_id: str, code: 
     return card
 
 
-def _require_publishable(campaign: dict[str, Any]) -> None:
+def require_active_campaign(campaign: dict[str, Any]) -> None:
+    """400 `campaign_not_active` for a disabled campaign, one still being created, or one outside its start/expiration
+    dates (publishing a card, estimating points)."""
     if not campaign.get("active", True) or campaign.get("creation_status", "DONE") != "DONE":
         raise _not_active(campaign, "Given campaign is not active")
     now = now_iso()
@@ -348,7 +350,7 @@ def _existing_card(db: Table, campaign: dict[str, Any], customer_id: str, wanted
 def add_member(db: Table, campaign_ref: str, body: MemberAdd, base: str) -> dict[str, Any]:
     """POST /v1/loyalties/{campaignId}/members: publish this campaign's card to a customer (the same card on a repeat)."""
     campaign = _require_campaign(db, campaign_ref)
-    _require_publishable(campaign)
+    require_active_campaign(campaign)
     known = customers.find(db, body.customer)
 
     # An explicit code must name a card of this campaign (cards exist only once published, so it is this customer's card
