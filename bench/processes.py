@@ -36,10 +36,13 @@ class PendingJobs:
         return taken
 
 
-def _sample(folder: str) -> tuple[str, str, Any]:
+def _sample(folder: str) -> tuple[str, str, Any] | dict[str, Any]:
     """The request of a function's sample event (events/<folder>.json): its ids name nothing in the seed, so the answer is
-    a 404 after authentication and one read, or a 400: the cold start (imports, first resolve) is what is measured."""
-    event = json.loads((ROOT / "events" / f"{folder}.json").read_text())
+    a 404 after authentication and one read, or a 400: the cold start (imports, first resolve) is what is measured. A
+    sample whose body is not JSON (a multipart upload) is sent as it is."""
+    event: dict[str, Any] = json.loads((ROOT / "events" / f"{folder}.json").read_text())
+    if event.get("isBase64Encoded") or not (event.get("body") or "{").lstrip().startswith(("{", "[")):
+        return event
     body = json.loads(event["body"]) if event.get("body") else None
     return event["requestContext"]["http"]["method"], event["rawPath"], body
 
@@ -94,7 +97,10 @@ def first_event(stack: BenchStack, world: World, jobs: PendingJobs, function: st
             "POST", f"/v1/loyalties/members/{world.take_v1_member().code}/balance", {"points": 10}),
         "route_not_found": lambda: ("GET", f"{V2}/no-such-route", None),
     }
-    method, path, body = requests[folder]() if folder in requests else _sample(folder)
+    request = requests[folder]() if folder in requests else _sample(folder)
+    if isinstance(request, dict):
+        return request
+    method, path, body = request
     routed, event = stack.events.http(method, path, body, stack.headers)
     if routed != function:
         raise RuntimeError(f"{method} {path} routes to {routed}, not {function}")
