@@ -21,8 +21,8 @@ def block(name: str) -> str:
     return match.group(1)
 
 
-def run(server: ServeProcess, name: str) -> list[str]:
-    script = "set -euo pipefail\n" + block("setup") + block(name)
+def run(server: ServeProcess, name: str, after: str | None = None) -> list[str]:
+    script = "set -euo pipefail\n" + block("setup") + (block(after) if after else "") + block(name)
     env = {**os.environ, "APP_ID": server.dev_key.app_id, "APP_TOKEN": server.dev_key.token, "BASE_URL": server.base_url}
     done = subprocess.run(["bash", "-c", script], env=env, capture_output=True, text=True, timeout=120, check=False)
     assert done.returncode == 0, done.stderr
@@ -41,6 +41,13 @@ def test_readme_v2_walkthrough(server: ServeProcess) -> None:
 def test_readme_v1_walkthrough(server: ServeProcess) -> None:
     out = "\n".join(run(server, "v1"))
     assert re.search(r'"balance": 500', out)
+
+
+@pytest.mark.skipif(subprocess.run(["which", "jq"], capture_output=True, check=False).returncode != 0, reason="jq not installed")
+def test_readme_v1_spend_walkthrough(server: ServeProcess) -> None:
+    out = run(server, "v1spend", after="v1")
+    assert out[-7:] == ["SUCCESS", "Silver", "POINTS_REDEMPTION", "POINTS_ADDITION",  # redeemed; tier; the card's transactions
+                        "type,amount", "POINTS_REDEMPTION,-200", "POINTS_ADDITION,500"], out  # the CSV, downloaded
 
 
 @pytest.mark.skipif(subprocess.run(["which", "jq"], capture_output=True, check=False).returncode != 0, reason="jq not installed")
