@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from loyalty.core.errors import invalid_payload
+from loyalty.core.listing import invalid_query
 
 CARD_COUNTERS = (
     "points_total", "points_earned", "points_added", "points_purchased", "points_purchased_reversed", "points_subtracted",
@@ -96,9 +96,9 @@ def effects(ctx: Mapping[str, Any], day: str) -> Effects:
 
 # ---------------------------------------------------------------------------------------------- periods
 def parse_range(start: str | None, end: str | None, resolution: str | None) -> tuple[date, date, str]:
-    """The report's range and resolution, checked as the spec says (400 `invalid_payload` otherwise)."""
+    """The report's range and resolution, checked as the spec says (400 `invalid_query_params` otherwise)."""
     if resolution not in MAX_RANGE:
-        raise invalid_payload(f"resolution must be one of {', '.join(RESOLUTIONS)}")
+        raise invalid_query(f"resolution must be one of {', '.join(RESOLUTIONS)}")
     days: list[date] = []
     for name, value in (("start_date", start), ("end_date", end)):
         try:
@@ -106,12 +106,12 @@ def parse_range(start: str | None, end: str | None, resolution: str | None) -> t
                 raise ValueError
             days.append(date.fromisoformat(value))
         except ValueError:
-            raise invalid_payload(f"{name} must be a date in YYYY-MM-DD format") from None
+            raise invalid_query(f"{name} must be a date in YYYY-MM-DD format") from None
     first, last = days
     if last < first:
-        raise invalid_payload("end_date must not be before start_date")
+        raise invalid_query("end_date must not be before start_date")
     if len(period_starts(first, last, str(resolution))) > MAX_RANGE[str(resolution)]:
-        raise invalid_payload(f"The range is too long for resolution {resolution}: at most {MAX_RANGE[str(resolution)]} "
+        raise invalid_query(f"The range is too long for resolution {resolution}: at most {MAX_RANGE[str(resolution)]} "
                               f"{resolution}s")
     return first, last, str(resolution)
 
