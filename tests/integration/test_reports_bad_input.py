@@ -23,7 +23,7 @@ from tests.integration.test_reports import BASE, card_path, get, report_world
     {"start_date": "2026-01-01", "end_date": "2026-01-02", "resolution": "day", "limit": "5"},
 ])
 def test_a_bad_range_answers_400(stack: Stack, query: dict[str, str]) -> None:
-    w = {"program": "lprg_0123456789abcdef01", "member": "lmbr_0123456789abcdef01", "card": "lcrd_0123456789abcdef01"}
+    w = report_world(stack)
     for name, path in (("get_member_card_daily_report", f"{card_path(w)}/reports/daily"),
                        ("get_program_points_earnings_daily_report", f"{BASE}/programs/{w['program']}/reports/points-earnings/daily")):
         status, body = stack.call(name, "GET", path, query=query)

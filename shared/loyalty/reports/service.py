@@ -1,4 +1,5 @@
-"""The v2 report endpoints: each page is one Query of its aggregate partition (plus the existence read of its owner)."""
+"""The v2 report endpoints: each page is one Query of its aggregate partition after the existence read of its owner (a
+program or card another project cannot see answers 404 before its parameters are looked at)."""
 
 from __future__ import annotations
 
@@ -52,11 +53,11 @@ def _counts(row: dict[str, Any], counters: tuple[str, ...]) -> dict[str, int]:
 
 def card_daily_report(db: Table, program_id: str, member_id: str, card_id: str, params: Sequence[tuple[str, str]]) -> dict[str, Any]:
     """GET .../cards/{cardId}/reports/daily: the card's points moves per period (one GetItem of the card, one Query)."""
-    found, _ = _params(params, None, dated=True)
-    first, last, resolution = _range(found)
     card = members.get_card(db, member_id, card_id)
     if card is None or card.get("program_id") != program_id:
         raise not_found("card", card_id)
+    found, _ = _params(params, None, dated=True)
+    first, last, resolution = _range(found)
     rows = [(str(r["date"]), (), r) for r in store.card_days(db, card_id, first.isoformat(), last.isoformat())]
     data = [{"date": start, **values, "object": "card_daily_report"}
             for start, _, values in fold(rows, resolution, CARD_COUNTERS, first)]
@@ -73,9 +74,9 @@ def _earning_view(dims: tuple[str, ...]) -> dict[str, str]:
 
 def points_earnings_daily(db: Table, program_id: str, params: Sequence[tuple[str, str]]) -> dict[str, Any]:
     """GET .../reports/points-earnings/daily: points earned per period, earning rule, earning item and card definition."""
+    _require_program(db, program_id)
     found, query = _params(params, EARNINGS, dated=True)
     first, last, resolution = _range(found)
-    _require_program(db, program_id)
     rows = [(str(r["date"]), _earning_dims(r), r) for r in store.earning_days(db, program_id, first.isoformat(), last.isoformat())
             if matches(r, query, EARNINGS)]
     data = [{"date": start, **_earning_view(dims), **values, "object": "program_points_earnings_daily_report"}
@@ -85,8 +86,8 @@ def points_earnings_daily(db: Table, program_id: str, params: Sequence[tuple[str
 
 def points_earnings_summary(db: Table, program_id: str, params: Sequence[tuple[str, str]]) -> dict[str, Any]:
     """GET .../reports/points-earnings/summary: all-time points earned per earning rule, earning item and card definition."""
-    _, query = _params(params, EARNINGS, dated=False)
     _require_program(db, program_id)
+    _, query = _params(params, EARNINGS, dated=False)
     rows = [r for r in store.earning_summary(db, program_id) if matches(r, query, EARNINGS)]
     data = [{"id": str(r["SK"]), **_earning_view(_earning_dims(r)), **_counts(r, EARNING_COUNTERS),
              "object": "program_points_earnings_summary_report"} for r in rows]
@@ -95,9 +96,9 @@ def points_earnings_summary(db: Table, program_id: str, params: Sequence[tuple[s
 
 def spending_daily(db: Table, program_id: str, params: Sequence[tuple[str, str]]) -> dict[str, Any]:
     """GET .../reports/spending/daily: points spent per period and card definition."""
+    _require_program(db, program_id)
     found, query = _params(params, SPENDING, dated=True)
     first, last, resolution = _range(found)
-    _require_program(db, program_id)
     rows = [(str(r["date"]), (str(r["card_definition_id"]),), r)
             for r in store.spending_days(db, program_id, first.isoformat(), last.isoformat()) if matches(r, query, SPENDING)]
     data = [{"date": start, "card_definition_id": dims[0], **values, "object": "spending_daily_report"}
@@ -107,8 +108,8 @@ def spending_daily(db: Table, program_id: str, params: Sequence[tuple[str, str]]
 
 def spending_summary(db: Table, program_id: str, params: Sequence[tuple[str, str]]) -> dict[str, Any]:
     """GET .../reports/spending/summary: all-time points spent per card definition."""
-    _, query = _params(params, SPENDING, dated=False)
     _require_program(db, program_id)
+    _, query = _params(params, SPENDING, dated=False)
     rows = [r for r in store.spending_summary(db, program_id) if matches(r, query, SPENDING)]
     data = [{"id": str(r["SK"]), "card_definition_id": str(r["card_definition_id"]), **_counts(r, SPENDING_COUNTERS),
              "object": "spending_summary_report"} for r in rows]
