@@ -705,8 +705,11 @@ class _Scenario:
         if function is None:
             raise ScenarioError("the template has no stream consumer of card transactions")
         cdef = self.call(None, "POST", f"{V2}/card-definitions", {"name": f"Report wallet {tag}", "type": "INDIVIDUAL", "status": "ACTIVE"})["id"]
+        rule = self.call(None, "POST", f"{V2}/earning-rules", {
+            "name": f"Reported {tag}", "status": "ACTIVE", "trigger": {"event": "customer.order.paid"},
+            "earnings": [{"effects": [{"type": "POINTS", "points": {"value": 1, "card_definition_id": cdef}}]}]})["id"]
         program = self.call(None, "POST", f"{V2}/programs", {"name": f"Reported {tag}", "status": "ACTIVE",
-                                                          "card_definitions": [{"id": cdef}]})["id"]
+                                                          "card_definitions": [{"id": cdef}], "earning_rules": [{"id": rule}]})["id"]
         customer = self.call(None, "POST", "/v1/customers", {"source_id": f"rt-report-{tag}", "name": "Rea"})["id"]
         member = self.call(None, "POST", f"{V2}/programs/{program}/members", {"customer_id": customer})
         card = member["cards"][0]["card"]["id"]
