@@ -68,6 +68,8 @@ BUDGETS: dict[str, Budget] = {
     "card daily report": Budget("GetItem of the card (its program) + Query of the card's days", reads=2),
     "points earnings daily report": Budget("GetItem of the program + Query of the program's earning days", reads=2),
     "points earnings summary report": Budget("GetItem of the program + Query of the program's earning totals", reads=2),
+    "spending daily report": Budget("GetItem of the program + Query of the program's spending days", reads=2),
+    "spending summary report": Budget("GetItem of the program + Query of the program's spending totals", reads=2),
     "list tier transactions": Budget("Query of the member's tier transactions (+ GetItem of the member when empty)", reads=2),
     "create card definition": Budget("TransactWriteItems (the component + its created activity)", transactions=1),
     "get card definition": Budget("GetItem", reads=1),
@@ -728,6 +730,8 @@ class _Scenario:
         if sum(d["points_earned"] for d in got["data"]) != 40:
             raise ScenarioError(f"card daily report: 40 points earned: {got}")
         self.call("points earnings daily report", "GET", f"{V2}/programs/{program}/reports/points-earnings/daily", query=window)
+        self.call("spending daily report", "GET", f"{V2}/programs/{program}/reports/spending/daily", query=window)
+        self.call("spending summary report", "GET", f"{V2}/programs/{program}/reports/spending/summary")
         got = self.call("points earnings summary report", "GET", f"{V2}/programs/{program}/reports/points-earnings/summary")
         if [(r["earning_rule_id"], r["points"], r["success_count"]) for r in got["data"]] != [("lern_0123456789abcdef01", 40, 1)]:
             raise ScenarioError(f"points earnings summary: one earning of 40 points: {got}")

@@ -57,7 +57,12 @@ def _reports(client: Client) -> None:
     summary = client.get(f"{earnings}/summary", params={"filters[card_definition_id][conditions][$is]": cdef})
     assert [(r["earning_rule_id"], r["success_count"], r["points"]) for r in summary["data"]] == [(rule, 1, 10)]
 
+    spending = f"{V2}/programs/{program}/reports/spending"
+    assert client.get(f"{spending}/daily", params=window)["data"] == []
+    assert client.get(f"{spending}/summary")["data"] == []
     for route, params in ((f"{path}/reports/daily", {"start_date": day, "end_date": day}),
+                          (f"{spending}/daily", {**window, "end_date": "2000-01-01"}),
+                          (f"{spending}/summary", {"filters[card_definition_id][conditions][$is]": "nope"}),
                           (f"{earnings}/daily", {**window, "resolution": "year"}),
                           (f"{earnings}/summary", {"filters[earning_rule_id][conditions][$is]": "nope"})):
         status, body = client.request("GET", route, params=params)

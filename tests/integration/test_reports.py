@@ -105,3 +105,24 @@ def test_the_longest_ranges_are_accepted(stack: Stack) -> None:
                                    ("2026-01-01", "2026-12-31", "month"), ("2026-01-01", "2026-12-31", "quarter")):
         get(stack, "get_member_card_daily_report", f"{card_path(w)}/reports/daily",
             {"start_date": start, "end_date": end, "resolution": resolution})
+
+
+def test_the_spending_reports_count_reward_purchases_and_order_payments(stack: Stack) -> None:
+    from tests.integration.test_order_payments import pay, payments_world
+
+    w = report_world(stack)
+    paying = payments_world(stack, ratio=2, amount=1000, balance=300)  # 2 cents a point: 100 points pay 200 cents
+    status, resp = pay(stack, paying, payment_limit={"type": "POINTS_LIMIT", "points_limit": {"max": 100}}, mode="TRANSACTION")
+    assert status == 202, resp
+    stack.drain()
+    day = window(w)
+    spending = get(stack, "get_program_spending_daily_report", f"{BASE}/programs/{w['program']}/reports/spending/daily", day)["data"]
+    assert [(r["date"], r["card_definition_id"], r["success"], r["success_on_reward"], r["points"], r["points_on_rewards"],
+             r["object"]) for r in spending] == [(w["day"], w["cdef"], 1, 1, 100, 100, "spending_daily_report")]
+    paid = get(stack, "get_program_spending_summary_report", f"{BASE}/programs/{paying['program']}/reports/spending/summary")["data"]
+    assert [(r["card_definition_id"], r["success"], r["success_on_order"], r["points_on_order"], r["amount_on_order"], r["object"])
+            for r in paid] == [(paying["cdef"], 1, 1, 100, resp["transaction"]["details"]["payment"]["amount"], "spending_summary_report")]
+    assert resp["transaction"]["details"]["payment"]["amount"] == 200
+    status, body = stack.call("get_program_spending_summary_report", "GET", f"{BASE}/programs/{w['program']}/reports/spending/summary",
+                              query={"filters[card_definition_id][conditions][$is]": "lcdef_0123456789abcdef01"})
+    assert (status, body["data"]) == (200, [])

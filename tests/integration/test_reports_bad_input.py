@@ -25,7 +25,8 @@ from tests.integration.test_reports import BASE, card_path, get, report_world
 def test_a_bad_range_answers_400(stack: Stack, query: dict[str, str]) -> None:
     w = report_world(stack)
     for name, path in (("get_member_card_daily_report", f"{card_path(w)}/reports/daily"),
-                       ("get_program_points_earnings_daily_report", f"{BASE}/programs/{w['program']}/reports/points-earnings/daily")):
+                       ("get_program_points_earnings_daily_report", f"{BASE}/programs/{w['program']}/reports/points-earnings/daily"),
+                       ("get_program_spending_daily_report", f"{BASE}/programs/{w['program']}/reports/spending/daily")):
         status, body = stack.call(name, "GET", path, query=query)
         assert status == 400 and body["key"] == "invalid_query_params", (name, query, body)
 
@@ -40,3 +41,6 @@ def test_summary_filters_and_unknown_parameters(stack: Stack) -> None:
     for query in ({"start_date": "2026-01-01"}, {"filters[earning_rule_id][conditions][$is]": "nope"}):
         status, body = stack.call("get_program_points_earnings_summary_report", "GET", path, query=query)
         assert status == 400 and body["key"] == "invalid_query_params", body
+    status, body = stack.call("get_program_spending_summary_report", "GET", f"{BASE}/programs/{w['program']}/reports/spending/summary",
+                              query={"filters[card_definition_id][conditions][$is]": "nope"})
+    assert status == 400 and body["key"] == "invalid_query_params", body

@@ -15,7 +15,9 @@ def test_an_empty_range_answers_no_rows_and_another_project_sees_nothing(stack: 
     earnings = f"{BASE}/programs/{w['program']}/reports/points-earnings"
     for name, path, query in (("get_member_card_daily_report", f"{card_path(w)}/reports/daily", window(w)),
                               ("get_program_points_earnings_daily_report", f"{earnings}/daily", window(w)),
-                              ("get_program_points_earnings_summary_report", f"{earnings}/summary", None)):
+                              ("get_program_points_earnings_summary_report", f"{earnings}/summary", None),
+                              ("get_program_spending_daily_report", f"{BASE}/programs/{w['program']}/reports/spending/daily", window(w)),
+                              ("get_program_spending_summary_report", f"{BASE}/programs/{w['program']}/reports/spending/summary", None)):
         status, body = stack.call(name, "GET", path, query=query, headers=other)
         assert status == 404 and body["key"] == "not_found", (name, body)
     assert {i["PK"]["S"].split("#")[0] for i in stack.items() if "#RPT#" in i["PK"]["S"]} == {"acme"}

@@ -100,3 +100,12 @@ def test_only_a_move_into_approved_is_counted() -> None:
     assert newly_approved(_record("MODIFY", "PENDING", "REJECTED")) is None
     assert newly_approved(_record("MODIFY", "APPROVED", "APPROVED")) is None
     assert newly_approved(_record("INSERT", None, "APPROVED", sk="CARD#lcrd_1")) is None
+
+
+def test_an_order_payment_brings_its_amount_from_the_job_its_pending_item_carried() -> None:
+    record = _record("MODIFY", "PENDING", "APPROVED")
+    record["dynamodb"]["OldImage"]["job"] = {"S": '{"type": "complete_order_payment", "amount": 250, "points": 125}'}
+    found = newly_approved(record)
+    assert found is not None and found[1]["details"] == {"order": {"amount": 250}}
+    ctx = {**found[1], "type": "POINTS_SPENT_ON_ORDER", "details": {**found[1]["details"], "points": {"total": -125}}}
+    assert effects(ctx, "d").spending_counts["amount_on_order"] == 250

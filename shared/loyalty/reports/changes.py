@@ -7,6 +7,7 @@ reports that record, so the stream retries from there (ReportBatchItemFailures).
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from loyalty.core.logs import logger
@@ -41,7 +42,24 @@ def newly_approved(record: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
     item = from_item(new)
     ctx = dict(item["data"])
     ctx["status"] = APPROVED
+    amount = _order_amount(change.get("OldImage") or {})
+    if amount is not None:  # what the spending report's amount_on_order counts (the details name the order alone)
+        details = dict(ctx.get("details") or {})
+        details["order"] = {**(details.get("order") or {}), "amount": amount}
+        ctx["details"] = details
     return parts[0], ctx
+
+
+def _order_amount(old: dict[str, Any]) -> int | None:
+    """The amount an order payment paid, from the job its PENDING item carried (settling removes it)."""
+    raw = (old.get("job") or {}).get("S")
+    if not raw:
+        return None
+    try:
+        job = json.loads(raw)
+    except ValueError:
+        return None
+    return int(job["amount"]) if job.get("type") == "complete_order_payment" and "amount" in job else None
 
 
 def _table(project: str) -> Table:
