@@ -31,8 +31,9 @@ class Events:
         self.sweeper_rule = rules[self.sweeper]
         self.daily = next((f for f in rules if "Daily" in f), None)
         self.daily_rule = rules.get(self.daily or "")
-        streams = self.template.stream_triggers
-        self.card_changes = streams[0].function if streams else None
+        streams = [t.function for t in self.template.stream_triggers]
+        self.card_changes = next((f for f in streams if "CardChanges" in f), streams[0] if streams else None)
+        self.card_transactions = next((f for f in streams if "CardTransactions" in f), None)
 
     @property
     def functions(self) -> list[str]:
@@ -77,6 +78,20 @@ class Events:
                   "dynamodb": {"Keys": {"PK": {"S": f"{project}#MBR#{member_id}"}, "SK": {"S": f"CARD#{card_id}"}},
                                "OldImage": image(before), "NewImage": image(after), "SequenceNumber": str(uuid.uuid4().int)[:21],
                                "SizeBytes": 200, "StreamViewType": "NEW_AND_OLD_IMAGES"}}
+        return {"Records": [record]}
+
+    def card_transaction_approved(self, project: str, ctx: dict[str, Any]) -> dict[str, Any]:
+        """The aggregator's event for one MODIFY of a card transaction item from PENDING to APPROVED (`ctx`: the
+        transaction as the API shows it, stored as the item's `data`)."""
+        from loyalty.db.codec import to_item
+
+        keys = {"PK": {"S": f"{project}#CARD#{ctx['card_id']}"}, "SK": {"S": f"CTX#{ctx['id']}"}}
+        data = to_item({"data": ctx})["data"]
+        record = {"eventID": uuid.uuid4().hex, "eventName": "MODIFY", "eventVersion": "1.1", "eventSource": "aws:dynamodb",
+                  "awsRegion": "us-east-1", "eventSourceARN": "arn:aws:dynamodb:us-east-1:123456789012:table/loyalty/stream/bench",
+                  "dynamodb": {"Keys": keys, "OldImage": {**keys, "status": {"S": "PENDING"}, "data": data},
+                               "NewImage": {**keys, "status": {"S": "APPROVED"}, "data": data},
+                               "SequenceNumber": str(uuid.uuid4().int)[:21], "SizeBytes": 900, "StreamViewType": "NEW_AND_OLD_IMAGES"}}
         return {"Records": [record]}
 
     def scheduled(self, rule: str | None = None) -> dict[str, Any]:

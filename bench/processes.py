@@ -58,7 +58,7 @@ def first_event(stack: BenchStack, world: World, jobs: PendingJobs, function: st
         return stack.events.scheduled()
     if folder == "run_daily_jobs":  # each project's day already done after its first run: the steady state of the hour
         return stack.events.scheduled(stack.events.daily_rule)
-    if folder == "process_card_changes":  # the sample stream record: a card of no seeded member
+    if folder in ("process_card_changes", "aggregate_card_transactions"):  # the sample stream record: of no seeded card
         return dict(json.loads((ROOT / "events" / f"{folder}.json").read_text()))
     member_path = f"{V2}/programs/{{program}}/members/{{member}}"
     requests: dict[str, Callable[[], tuple[str, str, Any]]] = {

@@ -60,6 +60,16 @@ BUDGETS: dict[str, Budget] = {
         "structure and its tiers; cached for EARNING_CACHE_SECONDS) + TransactWriteItems (standing + tier transaction)", reads=3, transactions=1),
     "stream: card change inside a tier": Budget("Query of the member partition (+ the tier structure when not cached); no write",
                                                 reads=3),
+    "stream: approved card transaction aggregated": Budget(
+        "TransactWriteItems (its marker + ADD to the card's, the program's earning/spending daily and summary aggregates)",
+        transactions=1),
+    "stream: approved card transaction replayed": Budget("TransactWriteItems refused by the marker's condition; nothing counted",
+                                                         transactions=1),
+    "card daily report": Budget("GetItem of the card (its program) + Query of the card's days", reads=2),
+    "points earnings daily report": Budget("GetItem of the program + Query of the program's earning days", reads=2),
+    "points earnings summary report": Budget("GetItem of the program + Query of the program's earning totals", reads=2),
+    "spending daily report": Budget("GetItem of the program + Query of the program's spending days", reads=2),
+    "spending summary report": Budget("GetItem of the program + Query of the program's spending totals", reads=2),
     "list tier transactions": Budget("Query of the member's tier transactions (+ GetItem of the member when empty)", reads=2),
     "create card definition": Budget("TransactWriteItems (the component + its created activity)", transactions=1),
     "get card definition": Budget("GetItem", reads=1),
@@ -551,6 +561,7 @@ class _Scenario:
         self._examine()
         self._tiers(tag)
         self._member_tiers(tag)
+        self._reports(tag)
         self._programs(tag)
         self._components(tag)
         self._worker_edges()
@@ -688,6 +699,42 @@ class _Scenario:
         moves = self.call("list tier transactions", "GET", f"{V2}/programs/{program}/members/{member['id']}/tiers/transactions")
         if [t["type"] for t in moves["data"]] != ["JOINED"]:
             raise ScenarioError(f"the member should have joined Silver once: {moves}")
+
+    def _reports(self, tag: str) -> None:
+        """An approved card transaction counted into the report aggregates by the stream consumer (once; a replay counts
+        nothing), then the reports that read them: one Query each after the owner's existence read."""
+        function = self.driver.events.card_transactions
+        if function is None:
+            raise ScenarioError("the template has no stream consumer of card transactions")
+        cdef = self.call(None, "POST", f"{V2}/card-definitions", {"name": f"Report wallet {tag}", "type": "INDIVIDUAL", "status": "ACTIVE"})["id"]
+        rule = self.call(None, "POST", f"{V2}/earning-rules", {
+            "name": f"Reported {tag}", "status": "ACTIVE", "trigger": {"event": "customer.order.paid"},
+            "earnings": [{"effects": [{"type": "POINTS", "points": {"value": 1, "card_definition_id": cdef}}]}]})["id"]
+        program = self.call(None, "POST", f"{V2}/programs", {"name": f"Reported {tag}", "status": "ACTIVE",
+                                                          "card_definitions": [{"id": cdef}], "earning_rules": [{"id": rule}]})["id"]
+        customer = self.call(None, "POST", "/v1/customers", {"source_id": f"rt-report-{tag}", "name": "Rea"})["id"]
+        member = self.call(None, "POST", f"{V2}/programs/{program}/members", {"customer_id": customer})
+        card = member["cards"][0]["card"]["id"]
+        m = f"{V2}/programs/{program}/members/{member['id']}/cards/{card}"
+        self.call(None, "POST", f"{m}/points", {"points": 40})
+        self.jobs()
+        ctx = self.call(None, "GET", f"{m}/transactions")["data"][0]
+        earned = {**ctx, "id": f"lctx_{uuid.uuid4().hex[:18]}", "type": "POINTS_EARNED",
+                  "details": {**ctx["details"], "metadata": {"earning_rule_id": "lern_0123456789abcdef01", "earning_item_id": "lernei_1"}}}
+        event = self.driver.events.card_transaction_approved(self.driver.project, earned)
+        for name in ("stream: approved card transaction aggregated", "stream: approved card transaction replayed"):
+            self._card_changes(name, function, event)
+        day = str(ctx["created_at"])[:10]
+        window = {"start_date": day, "end_date": day, "resolution": "day"}
+        got = self.call("card daily report", "GET", f"{m}/reports/daily", query=window)
+        if sum(d["points_earned"] for d in got["data"]) != 40:
+            raise ScenarioError(f"card daily report: 40 points earned: {got}")
+        self.call("points earnings daily report", "GET", f"{V2}/programs/{program}/reports/points-earnings/daily", query=window)
+        self.call("spending daily report", "GET", f"{V2}/programs/{program}/reports/spending/daily", query=window)
+        self.call("spending summary report", "GET", f"{V2}/programs/{program}/reports/spending/summary")
+        got = self.call("points earnings summary report", "GET", f"{V2}/programs/{program}/reports/points-earnings/summary")
+        if [(r["earning_rule_id"], r["points"], r["success_count"]) for r in got["data"]] != [("lern_0123456789abcdef01", 40, 1)]:
+            raise ScenarioError(f"points earnings summary: one earning of 40 points: {got}")
 
     def _card_changes(self, name: str, function: str, event: dict[str, Any]) -> None:
         result = self.counted(name, function, lambda: self.driver.invoke(function, event))

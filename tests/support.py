@@ -69,13 +69,16 @@ def create_table(client: Any, name: str = TABLE) -> None:
 
 
 CARD_CHANGES = "ProcessCardChangesFunction"
+CARD_TRANSACTIONS = "AggregateCardTransactionsFunction"
+STREAM_CONSUMERS = {CARD_CHANGES: "process_card_changes", CARD_TRANSACTIONS: "aggregate_card_transactions"}
+"""The table stream's consumers in template.yaml and their function folders."""
 
 
 @cache
-def _stream_trigger() -> Any:
+def _stream_trigger(function: str = CARD_CHANGES) -> Any:
     from local.template import load_template
 
-    return next(t for t in load_template(ROOT / "template.yaml").stream_triggers if t.function == CARD_CHANGES)
+    return next(t for t in load_template(ROOT / "template.yaml").stream_triggers if t.function == function)
 
 
 class MotoStream:
@@ -108,16 +111,33 @@ class MotoStream:
         return {"Records": records, "NextShardIterator": str(start + len(records))}
 
 
-def stream_poller(name: str = TABLE) -> Any:
-    """A reader of the table's stream with template.yaml's trigger of ProcessCardChangesFunction (filters, batch size,
-    partial batch responses, bisect, retries), invoking functions/process_card_changes/ in this process. It keeps its
-    position: each record is delivered once; batches that fail past their retries are kept in its `.delivered`."""
+def stream_poller(name: str = TABLE, function: str = CARD_CHANGES) -> Any:
+    """A reader of the table's stream with template.yaml's trigger of `function` (filters, batch size, partial batch
+    responses, bisect, retries), invoking its folder (functions/process_card_changes/ by default) in this process. It
+    keeps its position: each record is delivered once; batches that fail past their retries are kept in its `.delivered`."""
     from local.poller import StreamPoller
 
     stream = MotoStream(name)
     stream_arn = stream.backend.tables[name].latest_stream_label
     arn = f"{stream.backend.tables[name].table_arn}/stream/{stream_arn}"
-    return StreamPoller(_stream_trigger(), arn, stream, lambda _, event: invoke("process_card_changes", event))
+    folder = STREAM_CONSUMERS[function]
+    return StreamPoller(_stream_trigger(function), arn, stream, lambda _, event: invoke(folder, event))
+
+
+class StreamPollers:
+    """Every consumer of the table's stream, each with its own position (as each event source mapping has)."""
+
+    def __init__(self, name: str = TABLE) -> None:
+        self.pollers = [stream_poller(name, function) for function in STREAM_CONSUMERS]
+
+    def poll_once(self) -> int:
+        """Poll each consumer once; the sum of their activity (0: all idle)."""
+        return sum(poller.poll_once() for poller in self.pollers)
+
+    @property
+    def delivered(self) -> list[dict[str, Any]]:
+        """The failure descriptors of every consumer."""
+        return [d for poller in self.pollers for d in poller.delivered]
 
 
 def drain_stream(poller: Any) -> int:

@@ -1064,13 +1064,21 @@ def drive_v1_estimate(client: Client) -> None:
     drive(client)
 
 
+def drive_reports(client: Client) -> None:
+    """The v2 report routes (tests/e2e/test_reports_journey.py)."""
+    from tests.e2e.test_reports_journey import drive_reports as drive
+
+    drive(client)
+
+
 DRIVERS = {"v2": drive_v2, "v1": drive_v1, "orders": drive_orders, "auth": drive_auth, "members": drive_members,
            "components": drive_components, "programs": drive_programs, "tiers": drive_tiers, "v1_earning_rules": drive_v1_earning_rules,
            "events": drive_events, "buckets": drive_buckets, "examine": drive_examine, "refunds": drive_refunds,
            "benefits": drive_benefits, "payments": drive_payments, "member_tiers": drive_member_tiers,
            "v1_rewards": drive_v1_rewards, "v1_campaigns": drive_v1_campaigns,
            "exports": drive_exports, "v1_customers": drive_v1_customers, "v1_tiers": drive_v1_tiers,
-           "v1_redemption": drive_v1_redemption, "v1_estimate": drive_v1_estimate, "v1_assets": drive_v1_assets}
+           "v1_redemption": drive_v1_redemption, "v1_estimate": drive_v1_estimate, "v1_assets": drive_v1_assets,
+           "reports": drive_reports}
 
 
 def drive_missing(client: Client) -> None:

@@ -31,7 +31,7 @@ class Stack:
     dlq_url: str
     headers: dict[str, str]
     other_headers: dict[str, str]
-    stream: Any = None  # support.stream_poller over the table's stream, made by the first drain()
+    stream: Any = None  # support.StreamPollers over the table's stream (every consumer), made by the first drain()
 
     def call(self, name: str, method: str, path: str, body: Any = None, *, headers: dict[str, str] | None = None,
              query: dict[str, str] | None = None, raw_body: str | None = None) -> tuple[int, Any]:
@@ -39,10 +39,10 @@ class Stack:
         return support.call(name, method, path, body, self.headers if headers is None else headers, query, raw_body)
 
     def drain(self) -> int:
-        """Run the worker until the queue is empty and the card-change function over the table's new stream records,
-        again until neither has anything left (either may give the other work). Returns the queue messages processed."""
+        """Run the worker until the queue is empty and the stream consumers (card changes, report aggregates) over the
+        table's new stream records, again until neither has anything left (either may give the other work). Returns the queue messages processed."""
         if self.stream is None:
-            self.stream = support.stream_poller()  # from the stream's start: setup writes are delivered too
+            self.stream = support.StreamPollers()  # from the stream's start: setup writes are delivered too
         done = 0
         for _ in range(20):
             done += support.drain_queue(self.sqs, self.queue_url)

@@ -14,7 +14,7 @@ LAYER = ROOT / "shared" / "loyalty"
 FUNCTIONS = sorted((ROOT / "functions").glob("*/app.py"))
 # What an entry point may import from the layer: the API (resolver, auth), a domain's service or wire models, the worker,
 # the sweeper, the daily job and the stream consumer (the non-HTTP event sources' entries), and the logger.
-ALLOWED = re.compile(r"loyalty\.(api\.app|[a-z0-9]+\.(service|models)|jobs\.(worker|sweeper|daily)|tiering\.changes|core\.logs)$"
+ALLOWED = re.compile(r"loyalty\.(api\.app|[a-z0-9]+\.(service|models)|jobs\.(worker|sweeper|daily)|(tiering|reports)\.changes|core\.logs)$"
                      r"|loyalty\.[a-z0-9]+$")
 # Fragments of stored keys: "PRG#", "CTX#", "A#", "~HEAD", and the key attribute names of the indexes.
 KEY_FRAGMENT = re.compile(r"^(?:[A-Z]+#.*|.*#[A-Z]+#?.*|~HEAD|GSI1PK|GSI1SK|JOBPK|JOBSK)$")

@@ -20,12 +20,17 @@ ARN = "arn:aws:dynamodb:us-east-1:123456789012:table/t/stream/2026-01-01T00:00:0
 
 
 # ---------------------------------------------------------------------------------------------------- the template
-def test_the_real_template_declares_the_card_changes_trigger() -> None:
+def test_the_real_template_declares_the_card_changes_and_aggregates_triggers() -> None:
     triggers = load_template(ROOT / "template.yaml").stream_triggers
     assert triggers == [StreamTrigger(
         function="ProcessCardChangesFunction", table="Table", batch_size=100, starting_position="TRIM_HORIZON",
         report_batch_item_failures=True, bisect_on_error=True, max_retries=10,
-        filters=({"dynamodb": {"Keys": {"SK": {"S": [{"prefix": CARD_SK_PREFIX}]}}}},), on_failure="CardChangesFailureQueue")]
+        filters=({"dynamodb": {"Keys": {"SK": {"S": [{"prefix": CARD_SK_PREFIX}]}}}},), on_failure="CardChangesFailureQueue"),
+        StreamTrigger(
+        function="AggregateCardTransactionsFunction", table="Table", batch_size=100, starting_position="TRIM_HORIZON",
+        report_batch_item_failures=True, bisect_on_error=True, max_retries=10,
+        filters=({"dynamodb": {"Keys": {"SK": {"S": [{"prefix": "CTX#"}]}}, "NewImage": {"status": {"S": ["APPROVED"]}}}},),
+        on_failure="CardChangesFailureQueue")]
 
 
 def test_stream_trigger_defaults_and_refusals() -> None:

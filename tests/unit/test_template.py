@@ -107,8 +107,15 @@ STREAM_CONSUMERS = {k: p for k, p in FUNCTIONS.items() if events_of(p, "DynamoDB
 def test_stream_triggers_report_failures_retry_a_bounded_number_of_times_and_keep_what_fails() -> None:
     """A DynamoDB stream trigger reads the table's stream from the start, resumes a failed batch from the first record
     the function reports (halving the batch on errors), gives up after bounded retries and then sends the failed batch's
-    descriptor to a queue; it lets only card items through (keys.py CARD_SK_PREFIX)."""
-    from loyalty.db.keys import CARD_SK_PREFIX
+    descriptor to a queue; the tier evaluator sees only card items (keys.py CARD_SK_PREFIX), the aggregator only approved
+    card transactions (CARD_TRANSACTION_SK_PREFIX)."""
+    from loyalty.db.keys import CARD_SK_PREFIX, CARD_TRANSACTION_SK_PREFIX
+
+    expected = {
+        "ProcessCardChangesFunction": [{"dynamodb": {"Keys": {"SK": {"S": [{"prefix": CARD_SK_PREFIX}]}}}}],
+        "AggregateCardTransactionsFunction": [{"dynamodb": {"Keys": {"SK": {"S": [{"prefix": CARD_TRANSACTION_SK_PREFIX}]}},
+                                                            "NewImage": {"status": {"S": ["APPROVED"]}}}}],
+    }
 
     assert STREAM_CONSUMERS, "no stream-triggered function"
     queues = {k for k, r in RESOURCES.items() if r["Type"] == QUEUE}
@@ -123,7 +130,7 @@ def test_stream_triggers_report_failures_retry_a_bounded_number_of_times_and_kee
             destination = stream["DestinationConfig"]["OnFailure"]
             assert destination["Type"] == "SQS" and destination["Destination"]["Fn::GetAtt"][0] in queues
             patterns = [json.loads(f["Pattern"]) for f in stream["FilterCriteria"]["Filters"]]
-            assert patterns == [{"dynamodb": {"Keys": {"SK": {"S": [{"prefix": CARD_SK_PREFIX}]}}}}]
+            assert patterns == expected[logical_id], logical_id
 
 
 def test_queue_redrive_and_visibility_timeout() -> None:

@@ -46,6 +46,8 @@ CAMPAIGN_EARNING_RULE_SK_PREFIX = "ERN#"
 CAMPAIGN_TIER_SK_PREFIX = "LTR#"
 IDEMPOTENCY_SK_PREFIX = "IDEM"
 """The sort key of an idempotency record is `IDEM#<sha256 of the Idempotency-Key header>` (Powertools' `key_prefix#hash`)."""
+AGGREGATED_SK = "AGG"
+"""The sort key of the marker saying a card transaction was counted in the report aggregates (reports/changes.py)."""
 REWARD_ASSIGNMENT_SK_PREFIX = "RWA#"
 """A v1 reward assignment's items: in its campaign's partition (`RWA#<assignment id>`) and in its reward's partition
 (`RWA#<campaign id>`, which also makes a reward assignable to a campaign once)."""
@@ -197,6 +199,46 @@ class Keys:
 
     def card_transaction(self, card_id: str, transaction_id: str) -> Key:
         return Key(self.card_transactions(card_id), f"{CARD_TRANSACTION_SK_PREFIX}{transaction_id}")
+
+    # ---------------------------------------------------------------- report aggregates (reports/store.py)
+    def aggregated(self, transaction_id: str) -> Key:
+        """The marker of a card transaction counted in the aggregates (put once: a replayed stream record counts nothing)."""
+        return Key(self._pk("AGG", transaction_id), AGGREGATED_SK)
+
+    def card_report(self, card_id: str) -> str:
+        """The partition of a card's daily aggregates (sort key: the day, YYYY-MM-DD)."""
+        return self._pk("RPT", "CARD", card_id)
+
+    def card_report_day(self, card_id: str, day: str) -> Key:
+        return Key(self.card_report(card_id), day)
+
+    def earnings_report(self, program_id: str) -> str:
+        """The partition of a program's daily points earnings (sort key: day#earning rule#earning item#card definition)."""
+        return self._pk("RPT", program_id, "EARN")
+
+    def earnings_report_day(self, program_id: str, day: str, rule_id: str, item_id: str, cdef_id: str) -> Key:
+        return Key(self.earnings_report(program_id), f"{day}#{rule_id}#{item_id}#{cdef_id}")
+
+    def earnings_summary(self, program_id: str) -> str:
+        """The partition of a program's all-time points earnings (sort key: earning rule#earning item#card definition)."""
+        return self._pk("RPT", program_id, "EARNSUM")
+
+    def earnings_summary_row(self, program_id: str, rule_id: str, item_id: str, cdef_id: str) -> Key:
+        return Key(self.earnings_summary(program_id), f"{rule_id}#{item_id}#{cdef_id}")
+
+    def spending_report(self, program_id: str) -> str:
+        """The partition of a program's daily spending (sort key: day#card definition)."""
+        return self._pk("RPT", program_id, "SPEND")
+
+    def spending_report_day(self, program_id: str, day: str, cdef_id: str) -> Key:
+        return Key(self.spending_report(program_id), f"{day}#{cdef_id}")
+
+    def spending_summary(self, program_id: str) -> str:
+        """The partition of a program's all-time spending (sort key: card definition)."""
+        return self._pk("RPT", program_id, "SPENDSUM")
+
+    def spending_summary_row(self, program_id: str, cdef_id: str) -> Key:
+        return Key(self.spending_summary(program_id), cdef_id)
 
     def reward_purchases(self, member_id: str) -> str:
         return self._pk("MBR", member_id, "RTX")

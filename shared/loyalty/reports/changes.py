@@ -1,0 +1,88 @@
+"""The table's stream of card transactions in, report aggregates out (the AggregateCardTransactions function).
+
+A card transaction item (`<project>#CARD#<card>` / `CTX#<id>`) that becomes APPROVED (written APPROVED, or moved there
+from PENDING) is counted once: one TransactWriteItems puts its marker (`<project>#AGG#<id>`, on condition that it does
+not exist) with the ADDs to its aggregates, so a replayed record fails the marker's condition and counts nothing. A failure
+reports that record, so the stream retries from there (ReportBatchItemFailures)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from loyalty.core.logs import logger
+from loyalty.core.settings import get_settings
+from loyalty.db import clients
+from loyalty.db.codec import from_item
+from loyalty.db.keys import CARD_TRANSACTION_SK_PREFIX
+from loyalty.db.table import Table
+from loyalty.earning.buckets import local_day
+from loyalty.reports.engine import effects
+from loyalty.reports.store import count_once
+
+APPROVED = "APPROVED"
+
+
+def newly_approved(record: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
+    """(project, card transaction) of a stream record whose card transaction became APPROVED, else None."""
+    change = record.get("dynamodb") or {}
+    keys = change.get("Keys") or {}
+    pk, sk = (keys.get("PK") or {}).get("S", ""), (keys.get("SK") or {}).get("S", "")
+    parts = pk.split("#")
+    if not sk.startswith(CARD_TRANSACTION_SK_PREFIX) or len(parts) != 3 or parts[1] != "CARD":
+        return None
+    new = change.get("NewImage") or {}
+    if (new.get("status") or {}).get("S") != APPROVED or "data" not in new:
+        return None
+    name = record.get("eventName")
+    if name == "MODIFY" and ((change.get("OldImage") or {}).get("status") or {}).get("S") == APPROVED:
+        return None  # already counted when it became APPROVED
+    if name not in ("INSERT", "MODIFY"):
+        return None
+    item = from_item(new)
+    ctx = dict(item["data"])
+    ctx["status"] = APPROVED
+    amount = _order_amount(change.get("OldImage") or {})
+    if amount is not None:  # what the spending report's amount_on_order counts (the details name the order alone)
+        details = dict(ctx.get("details") or {})
+        details["order"] = {**(details.get("order") or {}), "amount": amount}
+        ctx["details"] = details
+    return parts[0], ctx
+
+
+def _order_amount(old: dict[str, Any]) -> int | None:
+    """The amount an order payment paid, from the job its PENDING item carried (settling removes it)."""
+    raw = (old.get("job") or {}).get("S")
+    if not raw:
+        return None
+    try:
+        job = json.loads(raw)
+    except ValueError:
+        return None
+    return int(job["amount"]) if job.get("type") == "complete_order_payment" and "amount" in job else None
+
+
+def _table(project: str) -> Table:
+    settings = get_settings()
+    return Table(project, settings.table_name, cursor_secret=settings.cursor_secret, client=clients.for_project(project))
+
+
+def process_stream_event(event: dict[str, Any]) -> dict[str, Any]:
+    """Count each newly approved card transaction of a batch of stream records once; answers the partial batch response
+    (the first record that failed, and so everything after it)."""
+    counted = 0
+    records = list(event.get("Records") or [])
+    zone = get_settings().timezone
+    for record in records:
+        found = newly_approved(record)
+        if found is None:
+            continue
+        project, ctx = found
+        try:
+            if count_once(_table(project), ctx, effects(ctx, local_day(str(ctx["created_at"]), zone).isoformat())):
+                counted += 1
+        except Exception:  # noqa: BLE001 - reported to the stream, which retries from this record
+            logger.exception("aggregating a card transaction failed", extra={"project": project, "transaction_id": ctx.get("id")})
+            return {"batchItemFailures": [{"itemIdentifier": str(record["dynamodb"]["SequenceNumber"])}]}
+    logger.info("card transactions aggregated", extra={"records": len(records), "counted": counted})
+    return {"batchItemFailures": []}

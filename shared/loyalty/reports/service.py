@@ -1,0 +1,116 @@
+"""The v2 report endpoints: each page is one Query of its aggregate partition after the existence read of its owner (a
+program or card another project cannot see answers 404 before its parameters are looked at)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+
+from loyalty.core.errors import not_found
+from loyalty.core.listing import ListQuery, ListSpec, id_field, invalid_query, matches, parse
+from loyalty.db.table import Table
+from loyalty.members import store as members
+from loyalty.programs import store as programs
+from loyalty.reports import store
+from loyalty.reports.engine import CARD_COUNTERS, EARNING_COUNTERS, SPENDING_COUNTERS, fold, parse_range
+
+RANGE = ("start_date", "end_date", "resolution")
+EARNINGS = ListSpec("", filters={"earning_rule_id": id_field("lern_"), "card_definition_id": id_field("lcdef_")})
+SPENDING = ListSpec("", filters={"card_definition_id": id_field("lcdef_")})
+
+
+def _params(params: Sequence[tuple[str, str]], spec: ListSpec | None, dated: bool) -> tuple[dict[str, str], ListQuery]:
+    """The range parameters (each once) and the filters of a report request; 400 `invalid_query_params` for others."""
+    found: dict[str, str] = {}
+    rest: list[tuple[str, str]] = []
+    for name, value in params:
+        if dated and name in RANGE:
+            if name in found:
+                raise invalid_query(f"Query parameter '{name}' is given more than once")
+            found[name] = value
+        elif spec is not None and name.startswith("filters["):
+            rest.append((name, value))
+        else:
+            raise invalid_query(f"Unknown query parameter '{name}'")
+    return found, parse(rest, spec) if spec is not None else ListQuery()
+
+
+def _range(found: dict[str, str]) -> tuple[date, date, str]:
+    return parse_range(found.get("start_date"), found.get("end_date"), found.get("resolution"))
+
+
+def _require_program(db: Table, program_id: str) -> None:
+    """404 unless the program exists in this project (one GetItem)."""
+    program = programs.get_program(db, program_id)
+    if program is None or program.get("status") == "DELETED":
+        raise not_found("program", program_id)
+
+
+def _counts(row: dict[str, Any], counters: tuple[str, ...]) -> dict[str, int]:
+    return {name: int(row.get(name) or 0) for name in counters}
+
+
+def card_daily_report(db: Table, program_id: str, member_id: str, card_id: str, params: Sequence[tuple[str, str]]) -> dict[str, Any]:
+    """GET .../cards/{cardId}/reports/daily: the card's points moves per period (one GetItem of the card, one Query)."""
+    card = members.get_card(db, member_id, card_id)
+    if card is None or card.get("program_id") != program_id:
+        raise not_found("card", card_id)
+    found, _ = _params(params, None, dated=True)
+    first, last, resolution = _range(found)
+    rows = [(str(r["date"]), (), r) for r in store.card_days(db, card_id, first.isoformat(), last.isoformat())]
+    data = [{"date": start, **values, "object": "card_daily_report"}
+            for start, _, values in fold(rows, resolution, CARD_COUNTERS, first)]
+    return {"data": data, "object": "report"}
+
+
+def _earning_dims(row: dict[str, Any]) -> tuple[str, ...]:
+    return str(row["earning_rule_id"]), str(row.get("earning_item_id") or ""), str(row["card_definition_id"])
+
+
+def _earning_view(dims: tuple[str, ...]) -> dict[str, str]:
+    return {"earning_rule_id": dims[0], "earning_item_id": dims[1], "card_definition_id": dims[2]}
+
+
+def points_earnings_daily(db: Table, program_id: str, params: Sequence[tuple[str, str]]) -> dict[str, Any]:
+    """GET .../reports/points-earnings/daily: points earned per period, earning rule, earning item and card definition."""
+    _require_program(db, program_id)
+    found, query = _params(params, EARNINGS, dated=True)
+    first, last, resolution = _range(found)
+    rows = [(str(r["date"]), _earning_dims(r), r) for r in store.earning_days(db, program_id, first.isoformat(), last.isoformat())
+            if matches(r, query, EARNINGS)]
+    data = [{"date": start, **_earning_view(dims), **values, "object": "program_points_earnings_daily_report"}
+            for start, dims, values in fold(rows, resolution, EARNING_COUNTERS, first)]
+    return {"data": data, "object": "report"}
+
+
+def points_earnings_summary(db: Table, program_id: str, params: Sequence[tuple[str, str]]) -> dict[str, Any]:
+    """GET .../reports/points-earnings/summary: all-time points earned per earning rule, earning item and card definition."""
+    _require_program(db, program_id)
+    _, query = _params(params, EARNINGS, dated=False)
+    rows = [r for r in store.earning_summary(db, program_id) if matches(r, query, EARNINGS)]
+    data = [{"id": str(r["SK"]), **_earning_view(_earning_dims(r)), **_counts(r, EARNING_COUNTERS),
+             "object": "program_points_earnings_summary_report"} for r in rows]
+    return {"data": data, "object": "report"}
+
+
+def spending_daily(db: Table, program_id: str, params: Sequence[tuple[str, str]]) -> dict[str, Any]:
+    """GET .../reports/spending/daily: points spent per period and card definition."""
+    _require_program(db, program_id)
+    found, query = _params(params, SPENDING, dated=True)
+    first, last, resolution = _range(found)
+    rows = [(str(r["date"]), (str(r["card_definition_id"]),), r)
+            for r in store.spending_days(db, program_id, first.isoformat(), last.isoformat()) if matches(r, query, SPENDING)]
+    data = [{"date": start, "card_definition_id": dims[0], **values, "object": "spending_daily_report"}
+            for start, dims, values in fold(rows, resolution, SPENDING_COUNTERS, first)]
+    return {"data": data, "object": "report"}
+
+
+def spending_summary(db: Table, program_id: str, params: Sequence[tuple[str, str]]) -> dict[str, Any]:
+    """GET .../reports/spending/summary: all-time points spent per card definition."""
+    _require_program(db, program_id)
+    _, query = _params(params, SPENDING, dated=False)
+    rows = [r for r in store.spending_summary(db, program_id) if matches(r, query, SPENDING)]
+    data = [{"id": str(r["SK"]), "card_definition_id": str(r["card_definition_id"]), **_counts(r, SPENDING_COUNTERS),
+             "object": "spending_summary_report"} for r in rows]
+    return {"data": data, "object": "report"}

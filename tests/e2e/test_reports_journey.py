@@ -1,0 +1,71 @@
+"""v2 reports over HTTP against the local runtime: points added and earned from a paid order reach the card daily report
+and the program's points-earnings reports through the stream consumer (the local runtime polls the table's stream for
+both consumers), and the routes' typical errors (recorded for test_conformance.py, checked against loyalties-v2.json)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import pytest
+
+from tests.e2e import conformance
+from tests.e2e.conftest import Client
+from tests.support import eventually
+
+pytestmark = pytest.mark.e2e
+V2 = "/v2/loyalties"
+
+
+def test_reports_follow_the_card_transactions(client: Client) -> None:
+    _reports(client)
+
+
+def drive_reports(client: Client) -> None:
+    """The report routes with successes and their typical errors (test_conformance.py runs it when this module did not)."""
+    conformance.DRIVEN.add("reports")
+    _reports(client)
+
+
+def _reports(client: Client) -> None:
+    tag = uuid.uuid4().hex[:8]
+    cdef = client.post(f"{V2}/card-definitions", {"name": f"Report wallet {tag}", "type": "INDIVIDUAL", "status": "ACTIVE"})["id"]
+    rule = client.post(f"{V2}/earning-rules", {
+        "name": f"Paid {tag}", "status": "ACTIVE", "trigger": {"event": "customer.order.paid"},
+        "earnings": [{"effects": [{"type": "POINTS", "points": {"value": 10, "card_definition_id": cdef}}]}]})["id"]
+    program = client.post(f"{V2}/programs", {"name": f"Reported {tag}", "status": "ACTIVE", "card_definitions": [{"id": cdef}],
+                                            "earning_rules": [{"id": rule}]})["id"]
+    customer = client.post("/v1/customers", {"source_id": f"e2e-report-{tag}", "name": "Rea"})["id"]
+    member = client.post(f"{V2}/programs/{program}/members", {"customer_id": customer})
+    card = member["cards"][0]["card"]["id"]
+    path = f"{V2}/programs/{program}/members/{member['id']}/cards/{card}"
+    client.post(f"{path}/points", {"points": 25, "reason": "welcome"})
+    client.post("/v1/orders", {"source_id": f"e2e-report-{tag}", "status": "PAID", "amount": 1000, "customer": {"id": customer}})
+    day = eventually(lambda: next((t["created_at"][:10] for t in client.get(f"{path}/transactions")["data"]
+                                   if t["type"] == "POINTS_EARNED" and t["status"] == "APPROVED"), None), timeout=30)
+    window = {"start_date": day, "end_date": day, "resolution": "day"}
+
+    def card_report() -> list[dict[str, Any]]:
+        return list(client.get(f"{path}/reports/daily", params=window)["data"])
+
+    rows = eventually(lambda: (lambda r: r if r and r[0]["points_earned"] == 10 and r[0]["points_added"] == 25 else None)(card_report()),
+                      timeout=30)
+    assert rows[0]["points_total"] == 35 and rows[0]["object"] == "card_daily_report"
+    earnings = f"{V2}/programs/{program}/reports/points-earnings"
+    daily = client.get(f"{earnings}/daily", params=window)
+    assert [(r["earning_rule_id"], r["points"]) for r in daily["data"]] == [(rule, 10)]
+    summary = client.get(f"{earnings}/summary", params={"filters[card_definition_id][conditions][$is]": cdef})
+    assert [(r["earning_rule_id"], r["success_count"], r["points"]) for r in summary["data"]] == [(rule, 1, 10)]
+
+    spending = f"{V2}/programs/{program}/reports/spending"
+    assert client.get(f"{spending}/daily", params=window)["data"] == []
+    assert client.get(f"{spending}/summary")["data"] == []
+    for route, params in ((f"{path}/reports/daily", {"start_date": day, "end_date": day}),
+                          (f"{spending}/daily", {**window, "end_date": "2000-01-01"}),
+                          (f"{spending}/summary", {"filters[card_definition_id][conditions][$is]": "nope"}),
+                          (f"{earnings}/daily", {**window, "resolution": "year"}),
+                          (f"{earnings}/summary", {"filters[earning_rule_id][conditions][$is]": "nope"})):
+        status, body = client.request("GET", route, params=params)
+        assert (status, body["key"]) == (400, "invalid_query_params"), body
+    status, body = client.request("GET", f"{V2}/programs/lprg_0000000000000000000000/reports/points-earnings/summary")
+    assert (status, body["key"]) == (404, "not_found"), body
