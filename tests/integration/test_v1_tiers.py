@@ -88,6 +88,7 @@ def test_a_member_with_points_before_the_tiers_is_in_the_tier_its_balance_names(
     # Then its member tiers already name the tier of its balance (v1 tiers follow the balance at once)
     status, body = member_tiers(stack, card["code"])
     assert status == 200 and [t["name"] for t in body["data"]] == ["Gold"] and body["total"] == 1, body
+    assert "start_date" not in body["data"][0]["expiration"]  # unknown until the card's next change ranks it (not null)
 
 
 def test_tier_earning_rules_and_rewards(stack: Stack) -> None:

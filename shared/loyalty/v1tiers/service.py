@@ -149,8 +149,10 @@ def list_member_tiers(db: Table, member_ref: str, parameters: Iterable[tuple[str
     if tier is None:
         return {"object": "list", "data_ref": "data", "data": [], "total": 0}
     expiration: dict[str, Any] = {"customer_id": card["holder_id"], "campaign_id": card["campaign_id"], "tier_id": tier["id"],
-                                  "start_date": standing.get("start_at"), "created_at": standing["updated_at"],
+                                  "created_at": standing["updated_at"],
                                   "updated_at": standing["updated_at"]}
+    if standing.get("start_at"):  # a card never ranked yet has no start: its points came before the tiers
+        expiration["start_date"] = standing["start_at"]
     if standing.get("expires_at"):
         expiration["expiration_date"] = standing["expires_at"]
     return {"object": "list", "data_ref": "data", "data": [{**tier, "expiration": expiration}], "total": 1}
