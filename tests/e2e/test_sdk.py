@@ -372,7 +372,9 @@ def test_python_sdk_tiers(sdk: Sdk) -> None:
     assert sdk.loyalties.get_loyalty_tier(campaign.id, gold.id).name == "Gold"
     card = sdk.member(campaign.id, "sdk-tiers")
     sdk.balance(card.code, 150)
-    member_tiers = eventually(lambda: sdk.loyalties.list_member_loyalty_tier(card.code).data or None, timeout=30)
+    # the stream consumer ranks the card Silver on joining, then Gold once it sees the 150 points: wait for Gold
+    member_tiers = eventually(lambda: [t for t in sdk.loyalties.list_member_loyalty_tier(card.code).data if t.id == gold.id]
+                              or None, timeout=30)
     assert [t.id for t in member_tiers] == [gold.id]
     assert sdk.loyalties.list_loyalty_tier_earning_rules(campaign.id, gold.id).object == "list"
     assert sdk.loyalties.list_loyalty_tier_rewards(campaign.id, gold.id).object == "list"

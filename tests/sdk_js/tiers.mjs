@@ -14,7 +14,8 @@ test('tiers, a member\'s tier, tier earning rules and rewards', async () => {
   assert.equal((await sdk.loyalties.getTier(campaign.id, gold.id)).name, 'Gold')
   const card = await sdk.member(campaign.id, 'js-tiers')
   await sdk.loyalties.addOrRemoveCardBalance(card.code, { points: 150 })
-  const tiers = await eventually(async () => { const found = (await sdk.loyalties.listMemberLoyaltyTiers(card.code)).data; return found.length ? found : null })
+  // the stream consumer ranks the card Silver on joining, then Gold once it sees the 150 points: wait for Gold
+  const tiers = await eventually(async () => { const found = (await sdk.loyalties.listMemberLoyaltyTiers(card.code)).data; return found.length && found[0].id === gold.id ? found : null })
   assert.deepEqual(tiers.map(t => t.id), [gold.id])
   assert.equal((await sdk.loyalties.listLoyaltyTierEarningRules(campaign.id, gold.id)).object, 'list')
   assert.equal((await sdk.loyalties.listLoyaltyTierRewards(campaign.id, gold.id)).object, 'list')
