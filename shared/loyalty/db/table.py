@@ -93,14 +93,20 @@ class Table:
 
     def query_all(self, partition: str, sk_prefix: str = "") -> list[Item]:
         """Every item of a base-table partition (whose sort key starts with `sk_prefix`), in sort-key order, page by page."""
+        kw: dict[str, Any] = ({"key_condition": "PK = :pk AND begins_with(SK, :pre)", "extra_values": {":pre": serialize(sk_prefix)}}
+                              if sk_prefix else {})
+        return self._every_page(partition, kw)
+
+    def query_between(self, partition: str, low: str, high: str) -> list[Item]:
+        """Every item of a base-table partition whose sort key is between `low` and `high` (inclusive), in order, page by page."""
+        return self._every_page(partition, {"key_condition": "PK = :pk AND SK BETWEEN :a AND :b",
+                                            "extra_values": {":a": serialize(low), ":b": serialize(high)}})
+
+    def _every_page(self, partition: str, kw: dict[str, Any]) -> list[Item]:
         items: list[Item] = []
         start: dict[str, Any] | None = None
         while True:
-            kw: dict[str, Any] = ({"key_condition": "PK = :pk AND begins_with(SK, :pre)", "extra_values": {":pre": serialize(sk_prefix)}}
-                                  if sk_prefix else {})
-            if start:
-                kw["ExclusiveStartKey"] = start
-            page, start = self.query(partition, **kw)
+            page, start = self.query(partition, **({**kw, "ExclusiveStartKey": start} if start else kw))
             items += page
             if not start:
                 return items

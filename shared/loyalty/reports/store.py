@@ -64,17 +64,7 @@ def count_once(db: Table, ctx: dict[str, Any], found: Effects) -> bool:
 def _range(db: Table, partition: str, first: str, last: str) -> list[dict[str, Any]]:
     """The items of a report partition whose sort key starts with a day of [first, last] (one Query; a page larger than
     1 MB, far beyond a report's 90 days, continues)."""
-    rows: list[dict[str, Any]] = []
-    start: dict[str, Any] | None = None
-    while True:
-        kw: dict[str, Any] = {"key_condition": "PK = :pk AND SK BETWEEN :a AND :b",
-                              "extra_values": {":a": {"S": first}, ":b": {"S": last + "~"}}}
-        if start:
-            kw["ExclusiveStartKey"] = start
-        items, start = db.query(partition, **kw)
-        rows += items
-        if not start:
-            return rows
+    return db.query_between(partition, first, last + "~")
 
 
 def card_days(db: Table, card_id: str, first: str, last: str) -> list[dict[str, Any]]:
