@@ -1,4 +1,4 @@
-"""GET /v2/loyalties/programs/{programId}/reports/earning-rules/summary: all-time earning-rule evaluations (successes, failures by reason) per rule."""
+"""GET /v2/loyalties/programs/{programId}/reports/earning-rules/summary: all-time earning-rule evaluations per rule."""
 
 from loyalty.api.app import entry, make_app, query_params, table
 from loyalty.reports import service as reports
