@@ -18,7 +18,7 @@ from loyalty.db.keys import CARD_TRANSACTION_SK_PREFIX
 from loyalty.db.table import Table
 from loyalty.earning.buckets import local_day
 from loyalty.reports.engine import effects
-from loyalty.reports.store import count_once
+from loyalty.reports.store import count_application_once, count_once
 
 APPROVED = "APPROVED"
 
@@ -79,7 +79,9 @@ def process_stream_event(event: dict[str, Any]) -> dict[str, Any]:
             continue
         project, ctx = found
         try:
-            if count_once(_table(project), ctx, effects(ctx, local_day(str(ctx["created_at"]), zone).isoformat())):
+            db, moves = _table(project), effects(ctx, local_day(str(ctx["created_at"]), zone).isoformat())
+            count_application_once(db, moves)  # before the transaction's own count: a retry after it still counts it
+            if count_once(db, ctx, moves):
                 counted += 1
         except Exception:  # noqa: BLE001 - reported to the stream, which retries from this record
             logger.exception("aggregating a card transaction failed", extra={"project": project, "transaction_id": ctx.get("id")})
