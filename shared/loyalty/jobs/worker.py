@@ -19,6 +19,7 @@ from loyalty.jobs.models import (
     CompleteRewardPurchase,
     CreateMembersBatch,
     DeleteCampaign,
+    DeliverWebhook,
     EvaluateEarning,
     GenerateCardCodes,
     RefundRewardPurchase,
@@ -34,6 +35,7 @@ from loyalty.payments import service as payments
 from loyalty.purchases import service as purchases
 from loyalty.v1 import customer_batch
 from loyalty.v1 import deletion as campaign_deletion
+from loyalty.webhooks import delivery as webhooks
 
 
 def run_message(body: str, receive_count: int = 1) -> str:
@@ -80,6 +82,8 @@ def run_job(body: str, client: Any = None) -> str:
             return orders.revoke_order_earning(db, job)
         case RunExport():
             return exports.run_export(db, job)
+        case DeliverWebhook():
+            return webhooks.deliver(db, job)
 
 
 def _retire(db: Table, job: AnyJob) -> str:
@@ -108,6 +112,8 @@ def _retire(db: Table, job: AnyJob) -> str:
             outcome = events.retire_event_job(db, job)
         case EvaluateEarning() | RevokeOrderEarning():
             outcome = orders.retire_order_job(db, job)
+        case DeliverWebhook():
+            outcome = webhooks.retire_delivery(db, job)
     if outcome == RETIRED:
         logger.error("job retired: it did not complete in the attempts allowed", extra={"job": job.to_json(), "attempts": job.attempt - 1})
         metrics.count("JobsRetired", job_type=job.type)

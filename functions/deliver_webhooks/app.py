@@ -1,0 +1,31 @@
+"""SQS consumer of the webhook queue: POSTs each delivery (signed) to its webhook and records the attempt; a failed one is
+backed off (its message's visibility grows with each receive) and reported as a batch item failure so SQS retries it."""
+
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from loyalty.core.logs import logger
+from loyalty.core.settings import get_settings
+from loyalty.jobs.queue import delay
+from loyalty.jobs.worker import run_message
+from loyalty.webhooks.delivery import backoff_seconds
+
+processor = BatchProcessor(event_type=EventType.SQS)
+
+
+def record_handler(record: SQSRecord) -> str:
+    receives = int(record.attributes.approximate_receive_count)
+    try:
+        outcome = run_message(record.body, receives)
+    except Exception:
+        delay(get_settings().webhook_queue_url, record.receipt_handle, backoff_seconds(receives))
+        raise
+    logger.info("webhook delivery done", extra={"message_id": record.message_id, "outcome": outcome})
+    return outcome
+
+
+@logger.inject_lambda_context(clear_state=True)
+def handler(event: dict, context: LambdaContext) -> PartialItemFailureResponse:
+    return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)
