@@ -12,7 +12,9 @@ from loyalty.jobs.queue import delay
 from loyalty.jobs.worker import run_message
 from loyalty.webhooks.delivery import backoff_seconds
 
-processor = BatchProcessor(event_type=EventType.SQS)
+# A batch whose every delivery failed answers its failures like any other (each message backed off on its own), rather
+# than failing the invocation (which would retry every message at the queue's visibility timeout, ignoring the backoff).
+processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
 
 
 def record_handler(record: SQSRecord) -> str:
