@@ -7,10 +7,7 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from loyalty.core.logs import logger
-from loyalty.core.settings import get_settings
-from loyalty.jobs.queue import delay
-from loyalty.jobs.worker import run_message
-from loyalty.webhooks.delivery import backoff_seconds
+from loyalty.jobs.worker import run_webhook_message
 
 # A batch whose every delivery failed answers its failures like any other (each message backed off on its own), rather
 # than failing the invocation (which would retry every message at the queue's visibility timeout, ignoring the backoff).
@@ -18,12 +15,7 @@ processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failu
 
 
 def record_handler(record: SQSRecord) -> str:
-    receives = int(record.attributes.approximate_receive_count)
-    try:
-        outcome = run_message(record.body, receives)
-    except Exception:
-        delay(get_settings().webhook_queue_url, record.receipt_handle, backoff_seconds(receives))
-        raise
+    outcome = run_webhook_message(record.body, int(record.attributes.approximate_receive_count), record.receipt_handle)
     logger.info("webhook delivery done", extra={"message_id": record.message_id, "outcome": outcome})
     return outcome
 

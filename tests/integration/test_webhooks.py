@@ -47,7 +47,7 @@ class Receiver:
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 - http.server's name
+            def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
                 status = 500 if len(receiver.requests) < receiver.failures else 200
                 receiver.requests.append(({k.lower(): v for k, v in self.headers.items()}, body, status))

@@ -28,6 +28,7 @@ from loyalty.jobs.models import (
     UpdateCustomersBatch,
     parse_job,
 )
+from loyalty.jobs.queue import delay
 from loyalty.jobs.settle import RETIRED
 from loyalty.members import batch, codes
 from loyalty.orders import service as orders
@@ -46,6 +47,16 @@ def run_message(body: str, receive_count: int = 1) -> str:
         return run_job(body)
     except Exception:
         logger.exception("job failed", extra={"job": body[:2000], "receive_count": receive_count})
+        raise
+
+
+def run_webhook_message(body: str, receive_count: int, receipt_handle: str) -> str:
+    """Run a message of the webhook queue (a delivery, or its retirement); when it fails, back the message off (its
+    visibility grows with each receive: webhooks.delivery.backoff_seconds) before raising so that SQS retries it."""
+    try:
+        return run_message(body, receive_count)
+    except Exception:
+        delay(get_settings().webhook_queue_url, receipt_handle, webhooks.backoff_seconds(receive_count))
         raise
 
 
