@@ -339,7 +339,7 @@ WEBHOOK = {  # draft 4: ours (Voucherify has no webhook API), as webhooks/servic
         "secret": {"type": "string", "pattern": "^whsec_[a-f0-9]{64}$"},
     },
 }
-WEBHOOK_WITH_SECRET = {**WEBHOOK, "required": [*WEBHOOK["required"], "secret"]}
+WEBHOOK_WITH_SECRET = {**WEBHOOK, "required": ["id", "object", "url", "events", "active", "description", "created_at", "updated_at", "secret"]}
 WEBHOOK_LIST = {
     "type": "object",
     "required": ["object", "data_ref", "webhooks", "total"],

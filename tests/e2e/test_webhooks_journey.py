@@ -59,7 +59,13 @@ def _webhooks(client: Client) -> None:
         assert created["id"] in [w["id"] for w in client.get("/v1/webhooks")["webhooks"]]
         status, _ = client.request("POST", "/v1/webhooks", {"url": receiver.url, "events": ["nope"]})
         assert status == 400
-        assert client.request("GET", f"/v1/webhooks/{UNKNOWN}")[0] == 404
+        for method, path, sent in (("GET", f"/v1/webhooks/{UNKNOWN}", None), ("PUT", f"/v1/webhooks/{UNKNOWN}", {"active": True}),
+                                   ("DELETE", f"/v1/webhooks/{UNKNOWN}", None), ("GET", f"/v1/webhooks/{UNKNOWN}/deliveries", None)):
+            status, data = client.request(method, path, sent)
+            assert (status, data["key"]) == (404, "not_found"), (method, path, data)
+        assert client.request("GET", f"/v1/webhooks/{created['id']}/deliveries", params={"limit": "0"})[0] == 400
+        anonymous = Client(client.base_url, {}, client.recorder)
+        assert anonymous.request("GET", "/v1/webhooks")[0] == 401
         event = {"id": f"evt_e2e{created['id'][3:]}", "object": "event", "type": "customer.rewarded.loyalty_points",
                  "created_at": now_iso(), "project_id": project, "data": {"points": 5}}
         assert publish(client, event) == 1

@@ -189,8 +189,13 @@ def test_two_receivers_of_one_message_do_not_both_post(hooks: Any) -> None:
         db = hooks.db()
         assert store.lease(db, job, "other-receiver", delivery.now_ms(), 30_000)  # another receiver is POSTing it
         sent: list[str] = []
+
+        def send(url: str, body: bytes, headers: dict[str, str]) -> delivery.Response:
+            sent.append(url)
+            return delivery.Response(200, None)
+
         with pytest.raises(delivery.DeliveryFailed):
-            delivery.deliver(db, job, send=lambda url, body, headers: sent.append(url) or delivery.Response(200, None))
+            delivery.deliver(db, job, send=send)
         assert sent == [] and receiver.requests == []
         assert store.get_delivery(db, job)["status"] == "PENDING"  # type: ignore[index]
     finally:
