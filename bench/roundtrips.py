@@ -461,6 +461,16 @@ BUDGETS: dict[str, Budget] = {
                               "campaign's tiers", reads=4),
     "v1 tier earning rules": Budget("Query of the campaign partition + Query of its earning rules", reads=2),
     "v1 tier rewards": Budget("Query of the campaign partition (tiers) + Query (assignments) + BatchGetItem rewards", reads=3),
+    # webhooks (ours)
+    "create webhook": Budget("TransactWriteItems (the webhook + the project's webhook count, on condition it is below 20)",
+                             transactions=1),
+    "list webhooks": Budget("Query of the project's webhooks partition (at most 20)", reads=1),
+    "get webhook": Budget("GetItem webhook", reads=1),
+    "update webhook": Budget("GetItem webhook + UpdateItem (on condition it still exists)", reads=1, writes=1),
+    "delete webhook": Budget("TransactWriteItems (delete the webhook + uncount it)", transactions=1),
+    "list webhook deliveries": Budget("GetItem webhook + Query of its deliveries partition (newest first, 1 page)", reads=2),
+    "webhook delivery": Budget("GetItem delivery + UpdateItem lease (on condition PENDING and unleased) + GetItem webhook + "
+                               "(the POST) + UpdateItem attempt and status (on condition of the lease)", reads=2, writes=2),
 }
 
 
@@ -577,6 +587,7 @@ class _Scenario:
         self._payments(tag)
         self._events(tag)
         self._buckets(tag)
+        self._webhooks(tag)
         self.clear_auth_cache()  # so that an authentication, which the $default route must not make, would be counted
         self.call("unknown route", "GET", f"{V2}/no-such-route", expect=404)
         for name, kind in (("v1 card QR code", "qr"), ("v1 card barcode", "barcode")):  # public: sent without an API key
@@ -939,6 +950,38 @@ class _Scenario:
         done = self.call("get export", "GET", f"/v1/exports/{exported['id']}")
         if done["status"] != "DONE" or not done["result"]["url"]:
             raise ScenarioError(f"the export should be DONE with a URL: {done}")
+
+    def _webhooks(self, tag: str) -> None:
+        """The webhook routes (ours), and one delivery run by the webhook queue's function: an event fanned out to a webhook
+        (as the event publisher does, written directly here) that is then deactivated, so that the delivery ends FAILED
+        without a POST leaving the machine; its table calls are those of a delivery that POSTs."""
+        from loyalty.core.clock import now_iso
+        from loyalty.core.settings import get_settings
+        from loyalty.db.table import Table
+        from loyalty.webhooks.service import fan_out
+
+        created = self.call("create webhook", "POST", "/v1/webhooks", {"url": f"https://example.com/{tag}", "events": ["*"]})
+        path = f"/v1/webhooks/{created['id']}"
+        self.call("list webhooks", "GET", "/v1/webhooks")
+        self.call("get webhook", "GET", path)
+        settings = get_settings()
+        db = Table(self.driver.project, settings.table_name, cursor_secret=settings.cursor_secret)
+        tx = db.transaction()
+        jobs = fan_out(db, tx, {"id": f"evt_{tag}", "object": "event", "type": "customer.rewarded.loyalty_points",
+                                "created_at": now_iso(), "project_id": self.driver.project, "data": {}})
+        tx.commit()
+        self.call("update webhook", "PUT", path, {"active": False})
+        function = next((t.function for t in self.driver.events.template.queue_triggers if "Webhook" in t.function), None)
+        if function is None or len(jobs) != 1:
+            raise ScenarioError(f"the template has no webhook queue consumer, or the event fanned out to {len(jobs)} webhooks")
+        result = self.counted("webhook delivery", function, lambda: self.driver.invoke(function, self.driver.events.sqs([jobs[0].to_json()])))
+        if result.get("batchItemFailures"):
+            raise ScenarioError(f"webhook delivery: {result}")
+        self.call(None, "GET", path)  # the API-key cache warm again after the delivery function's run
+        page = self.call("list webhook deliveries", "GET", f"{path}/deliveries")
+        if [d["status"] for d in page["deliveries"]] != ["FAILED"]:
+            raise ScenarioError(f"the delivery to an inactive webhook should have FAILED: {page}")
+        self.call("delete webhook", "DELETE", path, expect=204)
 
     def _customers_async(self, tag: str) -> None:
         entries = [{"source_id": f"rt-bulk-{tag}-1", "name": "Ann"}, {"source_id": f"rt-bulk-{tag}-2", "name": "Ben"}]

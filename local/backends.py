@@ -138,6 +138,8 @@ class Backend:
             "AWS_ENDPOINT_URL_DYNAMODB_STREAMS": self.endpoints.get("dynamodbstreams"),
             # emulators may take seconds under load and ignore ClientRequestToken: no retry after a slow answer
             "LOYALTY_READ_TIMEOUT_SECONDS": "30",
+            # a developer points webhooks at a local receiver (http://127.0.0.1:...): the local runtime allows http URLs
+            "WEBHOOKS_ALLOW_HTTP": "1",
         }
 
     def client(self, service: str) -> Any:

@@ -161,6 +161,7 @@ SUCCESS: dict[str, dict[str, str]] = {
     "DELETE /v1/rewards/{rewardId}": {"204": "The reward is deleted; no content"},
     "DELETE /v1/rewards/{rewardId}/assignments/{assignmentId}": {"204": "The assignment is deleted; no content"},
     "DELETE /v1/loyalties/{campaignId}/rewards/{assignmentId}": {"204": "The assignment is deleted; no content"},
+    "DELETE /v1/webhooks/{webhookId}": {"204": "The webhook is deleted (its deliveries stay); no content"},
 }
 NO_CONTENT = "204"
 

@@ -31,6 +31,8 @@ BASE_ATTRS = {
     "CardChangesFailureQueue.Arn": f"arn:aws:sqs:us-east-1:{ACCOUNT}:loyalty-CardChangesFailureQueue",
     "JobsQueue.Arn": QUEUE_ARN,
     "JobsDeadLetterQueue.Arn": f"arn:aws:sqs:us-east-1:{ACCOUNT}:loyalty-JobsDeadLetterQueue",
+    "WebhookQueue.Arn": f"arn:aws:sqs:us-east-1:{ACCOUNT}:loyalty-WebhookQueue",
+    "WebhookDeadLetterQueue.Arn": f"arn:aws:sqs:us-east-1:{ACCOUNT}:loyalty-WebhookDeadLetterQueue",
     "FunctionsLogGroup.Arn": f"arn:aws:logs:us-east-1:{ACCOUNT}:log-group:loyalty-FunctionsLogGroup:*",
     "ApiAccessLogs.Arn": f"arn:aws:logs:us-east-1:{ACCOUNT}:log-group:loyalty-ApiAccessLogs:*",
     "ExportsBucket.Arn": "arn:aws:s3:::loyalty-exportsbucket-0abcdef123",

@@ -323,6 +323,57 @@ IMAGE = {  # draft 4: a binary answer, recorded by tests/e2e/test_v1_assets_jour
     "required": ["content_type", "bytes"],
     "properties": {"content_type": {"enum": ["image/png", "image/svg+xml"]}, "bytes": {"type": "integer", "minimum": 1}},
 }
+WEBHOOK = {  # draft 4: ours (Voucherify has no webhook API), as webhooks/service.py answers it
+    "type": "object",
+    "required": ["id", "object", "url", "events", "active", "description", "created_at", "updated_at"],
+    "additionalProperties": False,
+    "properties": {
+        "id": {"type": "string", "pattern": "^wh_[a-f0-9]+$"},
+        "object": {"enum": ["webhook"]},
+        "url": {"type": "string", "format": "uri", "maxLength": 2000},
+        "events": {"type": "array", "minItems": 1, "items": {"type": "string"}},
+        "active": {"type": "boolean"},
+        "description": {"type": ["string", "null"]},
+        "created_at": {"type": "string", "format": "date-time"},
+        "updated_at": {"type": ["string", "null"], "format": "date-time"},
+        "secret": {"type": "string", "pattern": "^whsec_[a-f0-9]{64}$"},
+    },
+}
+WEBHOOK_WITH_SECRET = {**WEBHOOK, "required": ["id", "object", "url", "events", "active", "description", "created_at", "updated_at", "secret"]}
+WEBHOOK_LIST = {
+    "type": "object",
+    "required": ["object", "data_ref", "webhooks", "total"],
+    "additionalProperties": False,
+    "properties": {"object": {"enum": ["list"]}, "data_ref": {"enum": ["webhooks"]}, "total": {"type": "integer", "minimum": 0, "maximum": 20},
+                   "webhooks": {"type": "array", "maxItems": 20, "items": {**WEBHOOK, "not": {"required": ["secret"]}}}},
+}
+WEBHOOK_ATTEMPT = {
+    "type": "object",
+    "required": ["at", "status_code", "duration_ms", "error"],
+    "additionalProperties": False,
+    "properties": {"at": {"type": "string", "format": "date-time"}, "status_code": {"type": ["integer", "null"]},
+                   "duration_ms": {"type": "integer", "minimum": 0}, "error": {"type": ["string", "null"]}},
+}
+WEBHOOK_DELIVERIES = {
+    "type": "object",
+    "required": ["object", "data_ref", "deliveries", "has_more"],
+    "additionalProperties": False,
+    "properties": {
+        "object": {"enum": ["list"]}, "data_ref": {"enum": ["deliveries"]}, "has_more": {"type": "boolean"},
+        "cursor": {"type": "object", "required": ["next", "expires_at"]},
+        "deliveries": {"type": "array", "items": {
+            "type": "object",
+            "required": ["id", "object", "webhook_id", "event_id", "event_type", "created_at", "status", "attempts"],
+            "additionalProperties": False,
+            "properties": {"id": {"type": "string", "pattern": "^whd_[a-f0-9]+$"}, "object": {"enum": ["webhook_delivery"]},
+                           "webhook_id": {"type": "string", "pattern": "^wh_[a-f0-9]+$"}, "event_id": {"type": "string"},
+                           "event_type": {"type": "string"}, "created_at": {"type": "string", "format": "date-time"},
+                           "status": {"enum": ["PENDING", "DELIVERED", "FAILED"]},
+                           "attempts": {"type": "array", "maxItems": 10, "items": WEBHOOK_ATTEMPT}}}},
+    },
+}
+NO_CONTENT = {"type": "null"}
+_OURS = "Ours: webhooks (Voucherify configures webhooks in its dashboard only, so no spec holds these routes); "
 NOT_IN_REFERENCE: dict[str, tuple[str, dict[str, Any]]] = {
     "GET /v1/async-actions/{asyncActionId}": (
         "spec-map §1.3 #20: batch member creation answers an async action id to read with GET /v1/async-actions/{id}, which "
@@ -334,6 +385,12 @@ NOT_IN_REFERENCE: dict[str, tuple[str, dict[str, Any]]] = {
     "GET /v1/assets/{kind}/{assetId}": (
         "Ours: the public URLs of a v1 card's `assets.qr` / `assets.barcode` (Voucherify serves them from its own asset host, "
         "which no spec describes); an image, recorded as its media type and size", IMAGE),
+    "POST /v1/webhooks": (_OURS + "a new webhook with its signing secret", WEBHOOK_WITH_SECRET),
+    "GET /v1/webhooks": (_OURS + "the project's webhooks, without their secrets", WEBHOOK_LIST),
+    "GET /v1/webhooks/{webhookId}": (_OURS + "one webhook with its signing secret", WEBHOOK_WITH_SECRET),
+    "PUT /v1/webhooks/{webhookId}": (_OURS + "the changed webhook with its signing secret", WEBHOOK_WITH_SECRET),
+    "DELETE /v1/webhooks/{webhookId}": (_OURS + "204, no content", NO_CONTENT),
+    "GET /v1/webhooks/{webhookId}/deliveries": (_OURS + "a page of a webhook's deliveries with their attempts", WEBHOOK_DELIVERIES),
 }
 
 # Product bugs: the response violates the reference, the seed or the contract in a way no spec inconsistency explains. Each one is
@@ -1064,6 +1121,13 @@ def drive_v1_estimate(client: Client) -> None:
     drive(client)
 
 
+def drive_webhooks(client: Client) -> None:
+    """The webhook routes (ours) and a delivery to a local receiver (tests/e2e/test_webhooks_journey.py)."""
+    from tests.e2e.test_webhooks_journey import drive_webhooks as drive
+
+    drive(client)
+
+
 def drive_reports(client: Client) -> None:
     """The v2 report routes (tests/e2e/test_reports_journey.py)."""
     from tests.e2e.test_reports_journey import drive_reports as drive
@@ -1078,7 +1142,7 @@ DRIVERS = {"v2": drive_v2, "v1": drive_v1, "orders": drive_orders, "auth": drive
            "v1_rewards": drive_v1_rewards, "v1_campaigns": drive_v1_campaigns,
            "exports": drive_exports, "v1_customers": drive_v1_customers, "v1_tiers": drive_v1_tiers,
            "v1_redemption": drive_v1_redemption, "v1_estimate": drive_v1_estimate, "v1_assets": drive_v1_assets,
-           "reports": drive_reports}
+           "reports": drive_reports, "webhooks": drive_webhooks}
 
 
 def drive_missing(client: Client) -> None:

@@ -150,6 +150,7 @@ def world(server: ServeProcess, api: Api) -> dict[str, str]:
         {"event": "order.paid", "loyalty": {"type": "FIXED", "points": 1}, "source": {"banner": "victim"}}])
     v1_rewards = v1_rewards_world(api, campaign["id"], tag)
     export = api.ok("POST", f"/v1/loyalties/{campaign['id']}/transactions/export", {"parameters": {"fields": ["id"]}})
+    webhooks = seed_webhooks(api, tag)
     v1_tiers = api.ok("POST", f"/v1/loyalties/{campaign['id']}/tiers", [  # two tiers: the tier list has more than one
         {"name": "Fuzz silver", "points": {"from": 0, "to": 999}}, {"name": "Fuzz gold", "points": {"from": 1000, "to": 99999}}])
     order = api.ok("POST", "/v1/orders", {"source_id": f"fuzz-order-{tag}", "status": "CREATED", "amount": 1000,
@@ -176,12 +177,32 @@ def world(server: ServeProcess, api: Api) -> dict[str, str]:
         **tiers_world(api, cdef["id"]),
         "asyncActionId": action["async_action_id"],
         "exportId": export["id"],
+        "webhookId": webhooks[0]["id"], "victim-webhook/webhookId": webhooks[1]["id"],  # ours; the second for DELETE
         "orderId": order["id"],
         # a purchase of a reward that is not REFUNDABLE: refunded only by a body with policies.refund ALLOW (that returns points)
         "rewardTransactionId": bought["transaction"]["details"]["reward_transaction"]["id"],
         "resource": event_name,
         **buckets,
     }
+
+
+def seed_webhooks(api: Api, tag: str) -> list[dict[str, Any]]:
+    """Two webhooks (ours; the second for DELETE) at a local port nothing listens on, the first with two deliveries (its
+    deliveries list has a second page), fanned out into the served table as the event publisher does (their jobs are not
+    sent: a delivery the sweeper re-sends is refused at once, and ends FAILED)."""
+    from loyalty.core.clock import now_iso
+    from loyalty.webhooks.service import fan_out
+
+    webhooks = [api.ok("POST", "/v1/webhooks", {"url": f"https://127.0.0.1:9/fuzz-{tag}-{n}", "events": ["*"]}) for n in range(2)]
+    api.ok("PUT", f"/v1/webhooks/{webhooks[1]['id']}", {"active": False})
+    project = api.headers["X-App-Id"].split(".", 1)[0]
+    db = served_table(api.state_dir, project)
+    for n in range(2):
+        tx = db.transaction()
+        fan_out(db, tx, {"id": f"evt_fuzz{tag}{n}", "object": "event", "type": "customer.rewarded.loyalty_points",
+                         "created_at": now_iso(), "project_id": project, "data": {}})
+        tx.commit()
+    return webhooks
 
 
 def v1_rewards_world(api: Api, campaign_id: str, tag: str) -> dict[str, str]:
@@ -245,6 +266,7 @@ DESTRUCTIVE = {
     ("PUT", "/v1/customers/{customerId}"): "victim-customer",
     ("POST", "/v1/customers/{customerId}/permanent-deletion"): "victim-customer",
     ("DELETE", "/v1/loyalties/{campaignId}"): "victim-campaign",
+    ("DELETE", "/v1/webhooks/{webhookId}"): "victim-webhook",
     ("POST", "/v2/loyalties/programs/{programId}/members/{memberId}/cards/{cardId}/pending-points/{bucketId}/activate"): "victim-pending",
     ("POST", "/v2/loyalties/programs/{programId}/members/{memberId}/cards/{cardId}/pending-points/{bucketId}/cancel"): "victim-pending",
     ("POST", "/v2/loyalties/programs/{programId}/members/{memberId}/cards/{cardId}/expiring-points/{bucketId}/expire"): "victim-expiring",

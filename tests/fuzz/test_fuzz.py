@@ -365,6 +365,7 @@ VALID_BODIES: dict[str, Any] = {
     "POST /v1/loyalties/{campaignId}/earning-rules/{earningRuleId}/disable": None,
     "PUT /v1/orders/{orderId}": {"metadata": {"fuzz": True}},
     "PUT /v1/customers/{customerId}": {"name": "fuzz"},
+    "PUT /v1/webhooks/{webhookId}": {"description": "fuzz"},
     "POST /v1/customers/{customerId}/permanent-deletion": None,
     # v1 rewards and their assignments (an unknown reward: a real campaign then answers 404 reward, never a duplicate)
     "PUT /v1/rewards/{rewardId}": {"name": "fuzz"},

@@ -38,6 +38,7 @@ DELETING_FUNCTIONS = {
     "DeleteCustomerFunction": "the customer and its source-id claim (customers/store.py delete_customer)",
     "PermanentlyDeleteCustomerFunction": "the customer and its source-id claim (customers/store.py erase_customer)",
     "DeleteRewardV1Function": "the v1 reward (v1rewards/store.py)",
+    "DeleteWebhookFunction": "the webhook (webhooks/store.py delete_webhook)",
     "DeleteRewardAssignmentV1Function": "both copies of a v1 reward assignment and its reference (v1rewards/store.py)",
     "DeleteRewardAssignment1Function": "both copies of a v1 reward assignment and its reference (v1rewards/store.py)",
     "ProcessJobsFunction": "each processed chunk of a batch enrolment (members/store.py finish_chunk); a pending-points bucket "

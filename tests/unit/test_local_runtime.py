@@ -125,8 +125,9 @@ def test_real_template_loads() -> None:
     tpl = load_template(ROOT / "template.yaml")
     assert "!Ref" not in json.dumps(tpl.body)
     assert tpl.routes and all(r.function in tpl.functions for r in tpl.routes)
-    assert [t.function for t in tpl.queue_triggers] == ["ProcessJobsFunction"]
-    assert tpl.queue_triggers[0].queue == "JobsQueue" and tpl.queue_triggers[0].report_batch_item_failures
+    assert [(t.function, t.queue) for t in tpl.queue_triggers] == [("ProcessJobsFunction", "JobsQueue"),
+                                                                    ("DeliverWebhooksFunction", "WebhookQueue")]
+    assert all(t.report_batch_item_failures for t in tpl.queue_triggers)
     assert sorted((s.function, s.expression) for s in tpl.schedules) == [("RunDailyJobsFunction", "rate(1 hour)"),
                                                                           ("SweepPendingJobsFunction", "rate(2 minutes)")]
     fn = tpl.functions["GetProgramFunction"]

@@ -95,9 +95,10 @@ def test_a_stalled_call_gives_up_well_inside_the_api_function_timeout(logical_id
 
 def test_worker_batching() -> None:
     assert WORKERS, "no SQS-triggered function"
-    for props in WORKERS.values():
+    for logical_id, props in WORKERS.items():
         for sqs in events_of(props, "SQS"):
-            assert sqs.get("BatchSize") == 10
+            # a webhook delivery may take its whole POST timeout (5 s): 4 of them fit the function's 30 s
+            assert sqs.get("BatchSize") == (4 if logical_id == "DeliverWebhooksFunction" else 10)
             assert sqs.get("FunctionResponseTypes") == ["ReportBatchItemFailures"]
 
 
@@ -193,7 +194,7 @@ MAX_ROUTES = 280
 LINT_PYTHON = ROOT / ".venv-lint" / "bin" / "python"
 EXPAND = Path(__file__).with_name("sam_expand.py")
 SHARED_ROLES = {"ApiReadRole", "ApiWriteRole", "ApiWriteDeleteRole", "ApiWriteEnqueueRole", "WorkerRole", "SweeperRole", "DailyJobRole",
-                "CardStreamRole", "NoDataRole"}
+                "CardStreamRole", "NoDataRole", "WebhookDeliveryRole"}
 STREAM_ACTIONS = {"dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:ListStreams"}
 TENANT_ROLES = {"TenantReadRole", "TenantWriteRole", "TenantWriteDeleteRole"}  # tests/unit/test_iam_policies.py
 READ_ACTIONS = {"dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query"}
@@ -291,7 +292,7 @@ def test_every_function_uses_a_shared_role() -> None:
             assert roles[logical_id] == "ApiReadRole", f"{logical_id} serves GET: read-only"
         if any(e["Path"] == "$default" for e in events_of(props, "HttpApi")):
             assert roles[logical_id] == "NoDataRole", f"{logical_id} answers unknown routes: no table, no queue"
-    assert {roles[k] for k in WORKERS} == {"WorkerRole"}
+    assert {k: roles[k] for k in WORKERS} == {"ProcessJobsFunction": "WorkerRole", "DeliverWebhooksFunction": "WebhookDeliveryRole"}
     assert {roles[k] for k in STREAM_CONSUMERS} == {"CardStreamRole"}
     assert {k: roles[k] for k, p in FUNCTIONS.items() if events_of(p, "Schedule")} == {
         "SweepPendingJobsFunction": "SweeperRole", "RunDailyJobsFunction": "DailyJobRole"}
@@ -384,7 +385,13 @@ def test_roles_are_least_privilege() -> None:
                         assert (action in STREAM_ACTIONS) == ("/stream/" in resource), (role, st)
                     elif service == "sqs":
                         failures = role == "CardStreamRole" and action == "sqs:SendMessage"
-                        assert resource.endswith(":loyalty-CardChangesFailureQueue" if failures else ":loyalty-JobsQueue"), (role, st)
+                        # webhook deliveries: their consumer receives them; the worker (the event publisher) and the
+                        # sweeper send them
+                        webhooks = role == "WebhookDeliveryRole" or (role in ("WorkerRole", "SweeperRole") and action == "sqs:SendMessage")
+                        allowed = ((":loyalty-CardChangesFailureQueue",) if failures else
+                                   (":loyalty-JobsQueue", ":loyalty-WebhookQueue") if webhooks and role != "WebhookDeliveryRole" else
+                                   (":loyalty-WebhookQueue",) if webhooks else (":loyalty-JobsQueue",))
+                        assert resource.endswith(allowed), (role, st)
                     elif service == "logs":
                         assert resource == log_group, (role, st)
                     elif service == "sts":
@@ -399,10 +406,11 @@ def test_roles_are_least_privilege() -> None:
                     "SweeperRole": {"dynamodb:PutItem"}}  # the sweeper's resume point in the registry (its job markers: TenantWriteRole)
         assert writes == expected.get(role, set()), f"{role} writes {sorted(writes)}"
         sends = "sqs:SendMessage" in actions
-        assert sends == (role in ("ApiWriteEnqueueRole", "SweeperRole", "CardStreamRole")), (
-            f"{role}: sqs:SendMessage only where a function enqueues (or, for the stream trigger, sends a failed batch)")
+        assert sends == (role in ("ApiWriteEnqueueRole", "SweeperRole", "CardStreamRole", "WorkerRole")), (
+            f"{role}: sqs:SendMessage only where a function enqueues (or, for the stream trigger, sends a failed batch; the "
+            "worker sends the webhook deliveries of the events it publishes)")
         assert (actions & STREAM_ACTIONS == STREAM_ACTIONS) == (role == "CardStreamRole"), role
-        assert (actions & QUEUE_CONSUMER_ACTIONS == QUEUE_CONSUMER_ACTIONS) == (role == "WorkerRole"), role
+        assert (actions & QUEUE_CONSUMER_ACTIONS == QUEUE_CONSUMER_ACTIONS) == (role in ("WorkerRole", "WebhookDeliveryRole")), role
     sweeper = role_statements(TEMPLATE)["SweeperRole"]
     table = "arn:aws:dynamodb:us-east-1:123456789012:table/loyalty-Table"
     assert any(st.allows("dynamodb:Query", f"{table}/index/PendingJobs") for st in sweeper)

@@ -75,6 +75,9 @@ METADATA_SCHEMA = IdKind("ms_", "metadata schema")
 """Custom event schemas (metadata schemas whose related object is the event name); the resource type is spelled as
 Voucherify's 404 example for GET /v1/metadata-schemas/{resource} spells it."""
 EVENT = IdKind("evcus_", "event")
+WEBHOOK = IdKind("wh_", "webhook")
+"""A webhook (ours, not Voucherify's): a project's URL and the event types sent to it."""
+WEBHOOK_DELIVERY = IdKind("whd_", "webhook_delivery")
 
 # Activities, one kind per resource that has them (spec-map §2.11).
 PROGRAM_ACTIVITY = IdKind("laprg_", "activity")

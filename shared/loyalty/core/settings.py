@@ -26,6 +26,8 @@ class Settings(BaseModel):
     timezone: str = "UTC"  # the IANA time zone of dates, validity hours and the daily job (earning-map §13)
     earning_cache_seconds: int = Field(default=10, ge=0, le=300)  # how long a warm worker reuses a program's earning setup
     exports_bucket: str = ""  # the S3 bucket the export CSVs are written to (template.yaml ExportsBucket)
+    webhook_queue_url: str = ""  # the queue of webhook deliveries (template.yaml WebhookQueue); empty: the jobs queue
+    webhooks_allow_http: bool = False  # the local runtime allows http:// webhook URLs (a developer's local receiver)
 
 
 @lru_cache(maxsize=1)
@@ -48,4 +50,6 @@ def get_settings() -> Settings:
         timezone=env.get("PROJECT_TIMEZONE", "UTC"),
         earning_cache_seconds=int(env.get("EARNING_CACHE_SECONDS", "10")),
         exports_bucket=env.get("EXPORTS_BUCKET", ""),
+        webhook_queue_url=env.get("WEBHOOK_QUEUE_URL", ""),
+        webhooks_allow_http=env.get("WEBHOOKS_ALLOW_HTTP", "").lower() in ("1", "true", "yes"),
     )

@@ -469,6 +469,31 @@ class Keys:
         """An export (`exp_`): its object, its request and, until its CSV is written, the pending-job marker."""
         return Key(self._pk("EXP", export_id), "EXPORT")
 
+    # ---------------------------------------------------------------- webhooks (ours) and their deliveries
+    def webhooks_partition(self) -> str:
+        """The partition of a project's webhooks (at most webhooks.models.MAX_WEBHOOKS, read whole by one Query) and
+        their counter."""
+        return self._pk("WEBHOOKS")
+
+    def webhook(self, webhook_id: str) -> Key:
+        """A webhook (`wh_`): its URL, event types, active flag and description."""
+        return Key(self.webhooks_partition(), f"WH#{webhook_id}")
+
+    WEBHOOK_PREFIX = "WH#"
+
+    def webhook_count(self) -> Key:
+        """How many webhooks the project has (kept by the create and delete transactions; bounds the partition)."""
+        return Key(self.webhooks_partition(), "COUNT")
+
+    def webhook_deliveries(self, webhook_id: str) -> str:
+        """The partition of one webhook's deliveries (sort key `<event created_at>#<delivery id>`: oldest first)."""
+        return self._pk("WEBHOOK", webhook_id, "DLV")
+
+    def webhook_delivery(self, webhook_id: str, sort_key: str) -> Key:
+        """One delivery of one event to one webhook: the event body, status, attempts and, until it ends, the
+        pending-job marker."""
+        return Key(self.webhook_deliveries(webhook_id), sort_key)
+
     # ---------------------------------------------------------------- a batch async action's stored request
     def async_action_chunk(self, async_action_id: str, index: int) -> Key:
         """One chunk of the entries a batch async action processes (beside the action in its partition; the worker

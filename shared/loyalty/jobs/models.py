@@ -152,9 +152,19 @@ class RunExport(_Job):
     export_id: StrictStr
 
 
+class DeliverWebhook(_Job):
+    """POST one event to one webhook (ours, not Voucherify's) and record the attempt on its delivery item; sent to the
+    webhook queue (jobs/queue.py routes by type), not the jobs queue."""
+
+    type: Literal["deliver_webhook"] = "deliver_webhook"
+    webhook_id: StrictStr
+    delivery_id: StrictStr
+    sort_key: StrictStr  # the delivery item's sort key in the webhook's deliveries partition
+
+
 AnyJob = (ApplyCardTransaction | CompleteRewardPurchase | RefundRewardPurchase | CompleteOrderPayment | GenerateCardCodes
           | CreateMembersBatch | EvaluateEarning | RevokeOrderEarning | DeleteCampaign | RunExport
-          | UpdateCustomersBatch)
+          | UpdateCustomersBatch | DeliverWebhook)
 Job = Annotated[AnyJob, Field(discriminator="type")]
 _JOB: TypeAdapter[AnyJob] = TypeAdapter(Job)
 

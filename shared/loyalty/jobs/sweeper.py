@@ -9,8 +9,9 @@ and the next run starts there.
 
 Per job (`JOBSK` = when its current wait began, `job` = its next message body):
 - due and sent fewer than JOB_MAX_ATTEMPTS times: one conditional UpdateItem (on the JOBSK read, so a job settled or
-  moved meanwhile is untouched) stores the body with `attempt + 1` and restarts the wait, then the body is sent (when
-  the send fails the update is undone, so an unreachable queue costs no attempt). The wait doubles with each send
+  moved meanwhile is untouched) stores the body with `attempt + 1` and restarts the wait, then the body is sent to its
+  queue (jobs/queue.py: a webhook delivery to the webhook queue, any other job to the jobs queue; when the send fails the
+  update is undone, so an unreachable queue costs no attempt). The wait doubles with each send
   (SWEEP_AFTER_SECONDS, 2x, 4x, ... at most MAX_WAIT_SECONDS), so a job that cannot succeed piles up few copies and an
   outage has hours to pass before anything is retired.
 - sent JOB_MAX_ATTEMPTS times: the same, with `retire` set: the worker ends the job the way the spec allows

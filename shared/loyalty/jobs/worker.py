@@ -19,6 +19,7 @@ from loyalty.jobs.models import (
     CompleteRewardPurchase,
     CreateMembersBatch,
     DeleteCampaign,
+    DeliverWebhook,
     EvaluateEarning,
     GenerateCardCodes,
     RefundRewardPurchase,
@@ -27,6 +28,7 @@ from loyalty.jobs.models import (
     UpdateCustomersBatch,
     parse_job,
 )
+from loyalty.jobs.queue import delay
 from loyalty.jobs.settle import RETIRED
 from loyalty.members import batch, codes
 from loyalty.orders import service as orders
@@ -34,6 +36,7 @@ from loyalty.payments import service as payments
 from loyalty.purchases import service as purchases
 from loyalty.v1 import customer_batch
 from loyalty.v1 import deletion as campaign_deletion
+from loyalty.webhooks import delivery as webhooks
 
 
 def run_message(body: str, receive_count: int = 1) -> str:
@@ -44,6 +47,16 @@ def run_message(body: str, receive_count: int = 1) -> str:
         return run_job(body)
     except Exception:
         logger.exception("job failed", extra={"job": body[:2000], "receive_count": receive_count})
+        raise
+
+
+def run_webhook_message(body: str, receive_count: int, receipt_handle: str) -> str:
+    """Run a message of the webhook queue (a delivery, or its retirement); when it fails, back the message off (its
+    visibility grows with each receive: webhooks.delivery.backoff_seconds) before raising so that SQS retries it."""
+    try:
+        return run_message(body, receive_count)
+    except Exception:
+        delay(get_settings().webhook_queue_url, receipt_handle, webhooks.backoff_seconds(receive_count))
         raise
 
 
@@ -80,6 +93,8 @@ def run_job(body: str, client: Any = None) -> str:
             return orders.revoke_order_earning(db, job)
         case RunExport():
             return exports.run_export(db, job)
+        case DeliverWebhook():
+            return webhooks.deliver(db, job)
 
 
 def _retire(db: Table, job: AnyJob) -> str:
@@ -108,6 +123,8 @@ def _retire(db: Table, job: AnyJob) -> str:
             outcome = events.retire_event_job(db, job)
         case EvaluateEarning() | RevokeOrderEarning():
             outcome = orders.retire_order_job(db, job)
+        case DeliverWebhook():
+            outcome = webhooks.retire_delivery(db, job)
     if outcome == RETIRED:
         logger.error("job retired: it did not complete in the attempts allowed", extra={"job": job.to_json(), "attempts": job.attempt - 1})
         metrics.count("JobsRetired", job_type=job.type)

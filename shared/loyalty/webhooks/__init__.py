@@ -1,0 +1,1 @@
+"""Webhooks (ours, not Voucherify's): per-project URLs that receive the loyalty events, signed, through SQS."""
