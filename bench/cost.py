@@ -98,3 +98,15 @@ def per_million_reads(read: Measured, memory_mb: int) -> Estimate:
     est.lines += _lambda_lines("get member", read, memory_mb, n)
     est.lines.append(Line(f"DynamoDB {read.read_units:g} RRU", n * read.read_units * PRICES["ddb_rru"]))
     return est
+
+
+def per_million_aggregated(write_units: float, batch: Measured, batch_size: int, memory_mb: int,
+                           what: str = "1M approved card transactions aggregated") -> Estimate:
+    """What the report aggregator adds to 1M approved card transactions: its TransactWriteItems (`write_units` each) and
+    its invocations on full stream batches of `batch_size` (`batch`: one batch's time). Stream reads by a Lambda trigger
+    are free."""
+    n = 1e6
+    est = Estimate(what, memory_mb)
+    est.lines += _lambda_lines(f"aggregator (stream batches of {batch_size})", batch, memory_mb, n / batch_size)
+    est.lines.append(Line(f"DynamoDB {write_units:g} WRU", n * write_units * PRICES["ddb_wru"]))
+    return est

@@ -61,10 +61,14 @@ BUDGETS: dict[str, Budget] = {
     "stream: card change inside a tier": Budget("Query of the member partition (+ the tier structure when not cached); no write",
                                                 reads=3),
     "stream: approved card transaction aggregated": Budget(
-        "TransactWriteItems (its marker + ADD to the card's, the program's earning/spending daily and summary aggregates)",
-        transactions=1),
-    "stream: approved card transaction replayed": Budget("TransactWriteItems refused by the marker's condition; nothing counted",
-                                                         transactions=1),
+        "TransactWriteItems (its marker + ADD to the card's, the program's earning/spending daily and summary aggregates); an "
+        "earning one also TransactWriteItems (the rule application's marker + ADD to the program's rule day and total and the "
+        "member's rule day)", transactions=2),
+    "stream: approved card transaction replayed": Budget("TransactWriteItems refused by the marker's condition (and the rule "
+                                                         "application's, for an earning one); nothing counted", transactions=2),
+    "member earning rule daily report": Budget("BatchGetItem of the member and the rule + Query of the member's rule days", reads=2),
+    "earning rules daily report": Budget("GetItem of the program + Query of the program's rule days", reads=2),
+    "earning rules summary report": Budget("GetItem of the program + Query of the program's rule totals", reads=2),
     "stream: tier transaction aggregated": Budget(
         "TransactWriteItems (its marker + ADD to the program's daily and summary aggregates of each tier it moves)",
         transactions=1),
@@ -726,6 +730,7 @@ class _Scenario:
         if not any(r["tier_id"] == ttx["tier_id"] and r["joins"] >= 1 for r in got["data"]):
             raise ScenarioError(f"tiers summary: the member's join is counted: {got}")
 
+
     def _reports(self, tag: str) -> None:
         """An approved card transaction counted into the report aggregates by the stream consumer (once; a replay counts
         nothing), then the reports that read them: one Query each after the owner's existence read."""
@@ -761,6 +766,16 @@ class _Scenario:
         got = self.call("points earnings summary report", "GET", f"{V2}/programs/{program}/reports/points-earnings/summary")
         if [(r["earning_rule_id"], r["points"], r["success_count"]) for r in got["data"]] != [("lern_0123456789abcdef01", 40, 1)]:
             raise ScenarioError(f"points earnings summary: one earning of 40 points: {got}")
+        self._earning_rule_reports(program, member["id"], rule, window)
+
+    def _earning_rule_reports(self, program: str, member_id: str, rule: str, window: dict[str, str]) -> None:
+        """The earning-rule reports: one Query each after the owner's existence read (the member's: one BatchGetItem)."""
+        self.call("member earning rule daily report", "GET",
+                  f"{V2}/programs/{program}/members/{member_id}/earning-rules/{rule}/reports/daily", query=window)
+        self.call("earning rules daily report", "GET", f"{V2}/programs/{program}/reports/earning-rules/daily", query=window)
+        got = self.call("earning rules summary report", "GET", f"{V2}/programs/{program}/reports/earning-rules/summary")
+        if [(r["earning_rule_id"], r["success_count"]) for r in got["data"]] != [("lern_0123456789abcdef01", 1)]:
+            raise ScenarioError(f"earning rules summary: one application of the rule: {got}")
 
     def _card_changes(self, name: str, function: str, event: dict[str, Any]) -> None:
         result = self.counted(name, function, lambda: self.driver.invoke(function, event))

@@ -50,6 +50,7 @@ EXTRA_ERRORS: dict[str, tuple[int, ...]] = {
     "POST /v2/loyalties/programs/{programId}/members/{memberId}/cards/{cardId}/points": (423,),
     "GET /v2/loyalties/programs/{programId}/reports/points-earnings/summary": (400,),  # bad `filters` (deep object)
     "GET /v2/loyalties/programs/{programId}/reports/spending/summary": (400,),  # bad `filters` (deep object)
+    "GET /v2/loyalties/programs/{programId}/reports/earning-rules/summary": (400,),  # bad `filters` (deep object)
     "POST /v2/loyalties/programs/{programId}/members/{memberId}/rewards/purchases": (423,),
     # invalid_state_transition: the purchase is not an APPROVED PURCHASE (or was refunded meanwhile), or its reward is not REFUNDABLE
     "POST /v2/loyalties/programs/{programId}/rewards/purchases/{rewardTransactionId}/refund": (409,),

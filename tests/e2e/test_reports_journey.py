@@ -74,6 +74,31 @@ def _reports(client: Client) -> None:
         assert (status, body["key"]) == (400, "invalid_query_params"), body
     status, body = client.request("GET", f"{V2}/programs/lprg_0000000000000000000000/reports/points-earnings/summary")
     assert (status, body["key"]) == (404, "not_found"), body
+    _earning_rule_reports(client, program, member["id"], rule, window)
+
+
+def _earning_rule_reports(client: Client, program: str, member_id: str, rule: str, window: dict[str, str]) -> None:
+    """The earning-rule reports: the paid order's rule applied once for the member, no failures; their typical errors."""
+    member_path = f"{V2}/programs/{program}/members/{member_id}/earning-rules/{rule}/reports/daily"
+    rows = eventually(lambda: client.get(member_path, params=window)["data"] or None, timeout=30)
+    assert rows == [{"date": window["start_date"], "count": 1, "object": "earning_rule_daily_report"}]
+    rules = f"{V2}/programs/{program}/reports/earning-rules"
+    daily = client.get(f"{rules}/daily", params={**window, "filters[earning_rule_id][conditions][$is]": rule})
+    assert [(r["earning_rule_id"], r["success_count"], r["failures_count"], r["failures_breakdown"], r["object"])
+            for r in daily["data"]] == [(rule, 1, 0, {}, "program_earning_rules_daily_report")]
+    summary = client.get(f"{rules}/summary")
+    assert [(r["id"], r["earning_rule_id"], r["success_count"], r["object"]) for r in summary["data"]] == [
+        (rule, rule, 1, "program_earning_rules_summary_report")]
+    for route, params in ((member_path, {**window, "resolution": "year"}),
+                          (f"{rules}/daily", {**window, "end_date": "2000-01-01"}),
+                          (f"{rules}/summary", {"filters[earning_rule_id][conditions][$is]": "nope"})):
+        status, body = client.request("GET", route, params=params)
+        assert (status, body["key"]) == (400, "invalid_query_params"), body
+    for route, params in ((member_path.replace(rule, "lern_0000000000000000000000"), window),
+                          (f"{V2}/programs/lprg_0000000000000000000000/reports/earning-rules/daily", window),
+                          (f"{V2}/programs/lprg_0000000000000000000000/reports/earning-rules/summary", None)):
+        status, body = client.request("GET", route, params=params)
+        assert (status, body["key"]) == (404, "not_found"), body
 
 
 def _tier_reports(client: Client) -> None:

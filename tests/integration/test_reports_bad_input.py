@@ -44,3 +44,27 @@ def test_summary_filters_and_unknown_parameters(stack: Stack) -> None:
     status, body = stack.call("get_program_spending_summary_report", "GET", f"{BASE}/programs/{w['program']}/reports/spending/summary",
                               query={"filters[card_definition_id][conditions][$is]": "nope"})
     assert status == 400 and body["key"] == "invalid_query_params", body
+
+
+@pytest.mark.parametrize("query", [
+    {},
+    {"start_date": "2026-01-01", "end_date": "2026-01-02", "resolution": "year"},
+    {"start_date": "2026-03-02", "end_date": "2026-03-01", "resolution": "day"},
+    {"start_date": "2026-01-01", "end_date": "2026-04-01", "resolution": "day"},  # 91 days
+    {"start_date": "2026-01-01", "end_date": "2027-01-01", "resolution": "quarter"},  # 5 quarters
+    {"start_date": "2026-01-01", "end_date": "2026-01-02", "resolution": "day", "limit": "5"},
+    {"start_date": "2026-01-01", "end_date": "2026-01-02", "resolution": "day", "filters[earning_rule_id][conditions][$is]": "x"},
+])
+def test_a_bad_earning_rules_report_request_answers_400(stack: Stack, query: dict[str, str]) -> None:
+    w = report_world(stack)
+    program = f"{BASE}/programs/{w['program']}"
+    for name, path in (("get_member_earning_rule_daily_report",
+                        f"{program}/members/{w['member']}/earning-rules/{w['rule']}/reports/daily"),
+                       ("get_program_earning_rules_daily_report", f"{program}/reports/earning-rules/daily")):
+        if name == "get_member_earning_rule_daily_report" and any(k.startswith("filters") for k in query):
+            continue  # the member report has no filters: an unknown parameter, tested by `limit`
+        status, body = stack.call(name, "GET", path, query=query)
+        assert status == 400 and body["key"] == "invalid_query_params", (name, query, body)
+    status, body = stack.call("get_program_earning_rules_summary_report", "GET", f"{program}/reports/earning-rules/summary",
+                              query={"filters[earning_rule_id][conditions][$in]": "nope"})
+    assert status == 400 and body["key"] == "invalid_query_params", body

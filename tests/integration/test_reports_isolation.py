@@ -21,3 +21,16 @@ def test_an_empty_range_answers_no_rows_and_another_project_sees_nothing(stack: 
         status, body = stack.call(name, "GET", path, query=query, headers=other)
         assert status == 404 and body["key"] == "not_found", (name, body)
     assert {i["PK"]["S"].split("#")[0] for i in stack.items() if "#RPT#" in i["PK"]["S"]} == {"acme"}
+
+
+def test_the_earning_rule_reports_of_another_project_answer_404(stack: Stack) -> None:
+    w = report_world(stack)
+    program = f"{BASE}/programs/{w['program']}"
+    for name, path, query in (("get_member_earning_rule_daily_report",
+                               f"{program}/members/{w['member']}/earning-rules/{w['rule']}/reports/daily", window(w)),
+                              ("get_program_earning_rules_daily_report", f"{program}/reports/earning-rules/daily", window(w)),
+                              ("get_program_earning_rules_summary_report", f"{program}/reports/earning-rules/summary", None)):
+        assert get(stack, name, path, query)["data"], name  # the owner sees its rows
+        status, body = stack.call(name, "GET", path, query=query, headers=stack.other_headers)
+        assert status == 404 and body["key"] == "not_found", (name, body)
+    assert {i["PK"]["S"].split("#")[0] for i in stack.items() if "#AGG#RULE#" in i["PK"]["S"] or "#RPT#" in i["PK"]["S"]} == {"acme"}

@@ -263,6 +263,37 @@ class Keys:
     def tiers_summary_row(self, program_id: str, row_id: str) -> Key:
         return Key(self.tiers_summary(program_id), row_id)
 
+    # ---------------------------------------------------------------- earning-rule report aggregates (reports/store.py,
+    # points/limits.py): evaluations counted once by a marker per source, rule and member
+    def rule_applied(self, source_id: str, rule_id: str, member_id: str) -> Key:
+        """The marker of an earning rule counted as applied for a member by one source (an order, an event)."""
+        return Key(self._pk("AGG", "RULE", source_id, rule_id, member_id), AGGREGATED_SK)
+
+    def rule_refused(self, source_id: str, rule_id: str, member_id: str) -> Key:
+        """The marker of an earning rule counted as refused (cooldown, frequency) for a member by one source."""
+        return Key(self._pk("AGG", "RULEFAIL", source_id, rule_id, member_id), AGGREGATED_SK)
+
+    def rules_report(self, program_id: str) -> str:
+        """The partition of a program's daily earning-rule evaluations (sort key: day#earning rule)."""
+        return self._pk("RPT", program_id, "RULE")
+
+    def rules_report_day(self, program_id: str, day: str, rule_id: str) -> Key:
+        return Key(self.rules_report(program_id), f"{day}#{rule_id}")
+
+    def rules_summary(self, program_id: str) -> str:
+        """The partition of a program's all-time earning-rule evaluations (sort key: earning rule)."""
+        return self._pk("RPT", program_id, "RULESUM")
+
+    def rules_summary_row(self, program_id: str, rule_id: str) -> Key:
+        return Key(self.rules_summary(program_id), rule_id)
+
+    def member_rule_report(self, member_id: str, rule_id: str) -> str:
+        """The partition of a member's daily applications of one earning rule (sort key: the day)."""
+        return self._pk("RPT", "MBR", member_id, rule_id)
+
+    def member_rule_report_day(self, member_id: str, rule_id: str, day: str) -> Key:
+        return Key(self.member_rule_report(member_id, rule_id), day)
+
     def reward_purchases(self, member_id: str) -> str:
         return self._pk("MBR", member_id, "RTX")
 

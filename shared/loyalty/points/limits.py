@@ -11,12 +11,13 @@ from typing import Any
 
 from loyalty.cards.limits import cooldown_and_frequency
 from loyalty.cards.store import ItemBuilder
+from loyalty.core.clock import now_ms
 from loyalty.db.table import Table
-from loyalty.db.transact import Transaction
+from loyalty.db.transact import Transaction, TransactionConflict
 from loyalty.earning.periods import TTL_GRACE, cooldown_start, period_key
 
 __all__ = ["TTL_GRACE", "EarningCap", "TriggerLimit", "cap_item", "cooldown_start", "earning_cap", "global_limit", "period_key",
-           "trigger_limit"]
+           "record_refusal", "refusal_reasons", "trigger_limit"]
 
 @dataclass(frozen=True)
 class TriggerLimit:
@@ -35,6 +36,41 @@ def trigger_limit(db: Table, rule: Mapping[str, Any], member_id: str, at: str, t
                                    lambda period: db.keys.trigger_count(member_id, rule_id, period), at, tz,
                                    (f"{label}:cooldown", f"{label}:frequency"))
     return TriggerLimit(rule_id, tuple(items)) if items else None
+
+
+REFUSAL_MARK_TTL_SECONDS = 7 * 24 * 3600
+"""A refusal's marker outlives any redelivery of the job that evaluated the rule (the queue keeps a message 4 days)."""
+
+
+def refusal_reasons(labels: list[str]) -> dict[str, str]:
+    """Rule id -> why its trigger limit refused (`cooldown` before `frequency`), from the failed `trigger:` labels."""
+    found: dict[str, str] = {}
+    for label in sorted(labels):  # "...:cooldown" sorts before "...:frequency" for the same rule
+        _, rule_id, reason = label.split(":", 2)
+        found.setdefault(rule_id, reason)
+    return found
+
+
+def record_refusal(db: Table, program_id: str, member_id: str, rule_id: str, source_id: str, reason: str, day: str) -> bool:
+    """Count an earning rule's failed evaluation (its trigger limit refused it) in the program's earning-rule report
+    rows, once per source, rule and member: one TransactWriteItems with a marker put on condition that it does not exist,
+    so a redelivered job refused again counts nothing. False when it was counted before."""
+    tx = db.transaction()
+    tx.put("refused", db.keys.rule_refused(source_id, rule_id, member_id),
+           {"day": day, "reason": reason, "expires_at": now_ms() // 1000 + REFUSAL_MARK_TTL_SECONDS})
+    names = {"#n": "failures_count", "#r": f"failures_{reason}", "#e": "earning_rule_id", "#d": "date"}
+    values = {"one": 1, "rule": rule_id, "day": day}
+    tx.update("rule_day", db.keys.rules_report_day(program_id, day, rule_id), "SET #e = :rule, #d = :day ADD #n :one, #r :one",
+              condition=None, names=names, values=values)
+    tx.update("rule_summary", db.keys.rules_summary_row(program_id, rule_id), "SET #e = :rule ADD #n :one, #r :one",
+              condition=None, names={k: v for k, v in names.items() if k != "#d"}, values={k: v for k, v in values.items() if k != "day"})
+    try:
+        tx.commit()
+    except TransactionConflict as conflict:
+        if conflict.failed("refused"):
+            return False
+        raise
+    return True
 
 
 @dataclass(frozen=True)

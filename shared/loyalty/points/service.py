@@ -421,7 +421,10 @@ def write_earnings(db: Table, card: Card, cdef: Mapping[str, Any], earnings: lis
                 continue
             claimed = {sized[int(label.split(":")[1])].idempotency_key for label in bucket_store.failed_labels(conflict, "claim:")}
             claimed_rules = {e.rule_id for e in sized if e.idempotency_key in claimed}
-            blocked = {label.split(":")[1] for label in bucket_store.failed_labels(conflict, "trigger:")} - claimed_rules
+            reasons = limits.refusal_reasons(bucket_store.failed_labels(conflict, "trigger:"))
+            blocked = set(reasons) - claimed_rules
+            for rule_id in sorted(blocked - refused):  # a failed evaluation, counted once for the rule reports
+                limits.record_refusal(db, card["program_id"], card["member_id"], rule_id, source_id, reasons[rule_id], local_day(at))
             for rule_id in claimed_rules | blocked:
                 pending_triggers.pop(rule_id, None)  # counted when the claimed effects were written, or refused now
             refused |= blocked

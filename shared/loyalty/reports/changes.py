@@ -21,7 +21,7 @@ from loyalty.db.keys import CARD_TRANSACTION_SK_PREFIX, tier_transaction_owner
 from loyalty.db.table import Table
 from loyalty.earning.buckets import local_day
 from loyalty.reports.engine import effects, tier_moves
-from loyalty.reports.store import count_once, count_tier_once
+from loyalty.reports.store import count_application_once, count_once, count_tier_once
 
 APPROVED = "APPROVED"
 
@@ -103,7 +103,10 @@ def process_stream_event(event: dict[str, Any]) -> dict[str, Any]:
         try:
             if tier is not None:
                 counted += _count_tier(_table(project), ctx, zone)
-            elif count_once(_table(project), ctx, effects(ctx, local_day(str(ctx["created_at"]), zone).isoformat())):
+                continue
+            db, moves = _table(project), effects(ctx, local_day(str(ctx["created_at"]), zone).isoformat())
+            count_application_once(db, moves)  # before the transaction's own count: a retry after it still counts it
+            if count_once(db, ctx, moves):
                 counted += 1
         except Exception:  # noqa: BLE001 - reported to the stream, which retries from this record
             logger.exception("aggregating a transaction failed", extra={"project": project, "transaction_id": ctx.get("id")})

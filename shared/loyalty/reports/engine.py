@@ -37,6 +37,11 @@ PENDING_ONLY = frozenset({"PENDING_POINTS_ADDED", "PENDING_POINTS_CANCELED"})
 EARNING_TYPES = frozenset({"POINTS_EARNED", "PENDING_POINTS_ADDED"})
 SPENDING_TYPES = {"POINTS_SPENT_ON_REWARD": "reward", "POINTS_SPENT_ON_ORDER": "order"}
 
+RULE_COUNTERS = ("success_count", "failures_count")
+"""The program earning-rule reports' counters; failures also count by reason (`failures_<reason>`, REFUSAL_REASONS)."""
+REFUSAL_REASONS = ("cooldown", "frequency")
+"""Why an earning rule's evaluation failed, as the failures breakdown names it (the rule's trigger limits refused it)."""
+
 MAX_RANGE = {"day": 90, "week": 12, "month": 12, "quarter": 4}
 RESOLUTIONS = tuple(MAX_RANGE)
 
@@ -51,6 +56,7 @@ class Effects:
     earning_counts: dict[str, int] = field(default_factory=dict)
     spending: str | None = None  # card definition
     spending_counts: dict[str, int] = field(default_factory=dict)
+    applied: tuple[str, str, str, str] | None = None  # an earning rule applied: (source, rule, member, program)
 
 
 def points_of(ctx: Mapping[str, Any]) -> int:
@@ -79,6 +85,8 @@ def effects(ctx: Mapping[str, Any], day: str) -> Effects:
     if kind in EARNING_TYPES and rule:
         out.earning = (str(rule), str(metadata.get("earning_item_id") or ""), str(ctx.get("card_definition_id") or ""))
         out.earning_counts = {"success_count": 1, "pending_points" if kind == "PENDING_POINTS_ADDED" else "points": abs(points)}
+    if kind in EARNING_TYPES and rule and ctx.get("member_id"):
+        out.applied = _application(ctx, str(rule))
     target = SPENDING_TYPES.get(kind)
     if target:
         spent = abs(points)
@@ -132,6 +140,19 @@ def tier_summary_id(program_id: str, structure_id: str, tier_id: str) -> str:
     """The `lptrs_` id of a program's summary row of one tier: derived from what it counts, so every writer names the row
     alike without reading it first."""
     return "lptrs_" + hashlib.sha256(f"{program_id}#{structure_id}#{tier_id}".encode()).hexdigest()[:18]
+
+
+def _application(ctx: Mapping[str, Any], rule: str) -> tuple[str, str, str, str]:
+    """(source, rule, member, program) of an earning transaction: a rule applied once per source and member, however
+    many card transactions (cards, effects) it wrote; a transaction naming no source is a source of its own."""
+    metadata = (ctx.get("details") or {}).get("metadata") or {}
+    source = str(metadata.get("event_id") or ctx["id"])
+    return source, rule, str(ctx["member_id"]), str(ctx["program_id"])
+
+
+def failures_breakdown(row: Mapping[str, Any]) -> dict[str, int]:
+    """The failures by reason of an earning-rule aggregate row (`{}` without failures; reasons that never failed left out)."""
+    return {reason: int(row[f"failures_{reason}"]) for reason in REFUSAL_REASONS if int(row.get(f"failures_{reason}") or 0)}
 
 
 # ---------------------------------------------------------------------------------------------- periods

@@ -9,11 +9,22 @@ from typing import Any
 
 from loyalty.core.errors import not_found
 from loyalty.core.listing import ListQuery, ListSpec, id_field, invalid_query, matches, parse
+from loyalty.db.keys import EARNING_RULE
 from loyalty.db.table import Table
 from loyalty.members import store as members
 from loyalty.programs import store as programs
 from loyalty.reports import store
-from loyalty.reports.engine import CARD_COUNTERS, EARNING_COUNTERS, SPENDING_COUNTERS, TIER_COUNTERS, fold, parse_range
+from loyalty.reports.engine import (
+    CARD_COUNTERS,
+    EARNING_COUNTERS,
+    REFUSAL_REASONS,
+    RULE_COUNTERS,
+    SPENDING_COUNTERS,
+    TIER_COUNTERS,
+    failures_breakdown,
+    fold,
+    parse_range,
+)
 
 RANGE = ("start_date", "end_date", "resolution")
 EARNINGS = ListSpec("", filters={"earning_rule_id": id_field("lern_"), "card_definition_id": id_field("lcdef_")})
@@ -118,6 +129,60 @@ def spending_summary(db: Table, program_id: str, params: Sequence[tuple[str, str
     data = [{"id": str(r["SK"]), "card_definition_id": str(r["card_definition_id"]), **_counts(r, SPENDING_COUNTERS),
              "object": "spending_summary_report"} for r in rows]
     return {"data": data, "object": "report"}
+
+
+# ---------------------------------------------------------------------------------------------- earning-rule reports
+RULES = ListSpec("", filters={"earning_rule_id": id_field("lern_")})
+RULE_FOLDED = RULE_COUNTERS + tuple(f"failures_{reason}" for reason in REFUSAL_REASONS)
+
+
+def member_earning_rule_daily(db: Table, program_id: str, member_id: str, rule_id: str,
+                              params: Sequence[tuple[str, str]]) -> dict[str, Any]:
+    """GET .../members/{memberId}/earning-rules/{earningRuleId}/reports/daily: how many times the rule was applied for
+    the member per period (one BatchGetItem of the member and the rule, one Query)."""
+    member_key, rule_key = db.keys.member(member_id), db.keys.component(EARNING_RULE, rule_id)
+    items = {str(item["PK"]): item for item in db.get_many([member_key, rule_key])}
+    member = items.get(member_key.pk)
+    if member is None or (member.get("data") or {}).get("program_id") != program_id or member.get("status") == "DELETED":
+        raise not_found("member", member_id)
+    rule = (items.get(rule_key.pk) or {}).get("data") or {}
+    if not rule or rule.get("status") == "DELETED":
+        raise not_found("earning_rule", rule_id)
+    found, _ = _params(params, None, dated=True)
+    first, last, resolution = _range(found)
+    rows = [(str(r["date"]), (), r) for r in store.member_rule_days(db, member_id, rule_id, first.isoformat(), last.isoformat())]
+    data = [{"date": start, "count": values["count"], "object": "earning_rule_daily_report"}
+            for start, _, values in fold(rows, resolution, ("count",), first)]
+    return {"data": data, "object": "report"}
+
+
+def _rule_view(row: dict[str, Any]) -> dict[str, Any]:
+    """The counters of an earning-rule row or period: successes, failures and the failures by reason."""
+    return {"success_count": int(row.get("success_count") or 0), "failures_count": int(row.get("failures_count") or 0),
+            "failures_breakdown": failures_breakdown(row)}
+
+
+def earning_rules_daily(db: Table, program_id: str, params: Sequence[tuple[str, str]]) -> dict[str, Any]:
+    """GET .../reports/earning-rules/daily: earning-rule evaluations (successes, failures by reason) per period and rule."""
+    _require_program(db, program_id)
+    found, query = _params(params, RULES, dated=True)
+    first, last, resolution = _range(found)
+    rows = [(str(r["date"]), (str(r["earning_rule_id"]),), r)
+            for r in store.rule_days(db, program_id, first.isoformat(), last.isoformat()) if matches(r, query, RULES)]
+    data = [{"date": start, "earning_rule_id": dims[0], **_rule_view(values), "object": "program_earning_rules_daily_report"}
+            for start, dims, values in fold(rows, resolution, RULE_FOLDED, first)]
+    return {"data": data, "object": "report"}
+
+
+def earning_rules_summary(db: Table, program_id: str, params: Sequence[tuple[str, str]]) -> dict[str, Any]:
+    """GET .../reports/earning-rules/summary: all-time earning-rule evaluations (successes, failures by reason) per rule."""
+    _require_program(db, program_id)
+    _, query = _params(params, RULES, dated=False)
+    rows = [r for r in store.rule_summary(db, program_id) if matches(r, query, RULES)]
+    data = [{"id": str(r["SK"]), "earning_rule_id": str(r["earning_rule_id"]), **_rule_view(r),
+             "object": "program_earning_rules_summary_report"} for r in rows]
+    return {"data": data, "object": "report"}
+
 
 
 # ---------------------------------------------------------------------------------------------- tier reports

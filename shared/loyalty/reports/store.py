@@ -61,6 +61,45 @@ def count_once(db: Table, ctx: dict[str, Any], found: Effects) -> bool:
     return True
 
 
+def count_application_once(db: Table, found: Effects) -> bool:
+    """Count an earning rule applied for a member by a source (`found.applied`) once, in a TransactWriteItems of its own
+    with its marker (source + rule + member): the program's daily and all-time rule rows and the member's daily row.
+    False when there is nothing to count or the marker exists (another card transaction of the same evaluation, or a
+    replayed record, counted it)."""
+    if found.applied is None:
+        return False
+    source, rule, member, program = found.applied
+    tx = db.transaction()
+    tx.put(MARK_LABEL, db.keys.rule_applied(source, rule, member),
+           {"day": found.day, "expires_at": now_ms() // 1000 + MARK_TTL_SECONDS})
+    once = {"success_count": 1}
+    _add(tx, "rule_day", db.keys.rules_report_day(program, found.day, rule), once, {"earning_rule_id": rule, "date": found.day})
+    _add(tx, "rule_summary", db.keys.rules_summary_row(program, rule), once, {"earning_rule_id": rule})
+    _add(tx, "member_rule_day", db.keys.member_rule_report_day(member, rule, found.day), {"count": 1}, {"date": found.day})
+    try:
+        tx.commit()
+    except TransactionConflict as conflict:
+        if conflict.failed(MARK_LABEL):
+            return False
+        raise
+    return True
+
+
+def rule_days(db: Table, program_id: str, first: str, last: str) -> list[dict[str, Any]]:
+    """A program's daily earning-rule rows (per rule) from `first` to `last`."""
+    return _range(db, db.keys.rules_report(program_id), first, last)
+
+
+def rule_summary(db: Table, program_id: str) -> list[dict[str, Any]]:
+    """A program's all-time earning-rule rows (one Query)."""
+    return db.query_all(db.keys.rules_summary(program_id))
+
+
+def member_rule_days(db: Table, member_id: str, rule_id: str, first: str, last: str) -> list[dict[str, Any]]:
+    """A member's daily applications of one earning rule from `first` to `last`."""
+    return _range(db, db.keys.member_rule_report(member_id, rule_id), first, last)
+
+
 def count_tier_once(db: Table, ttx: dict[str, Any], day: str, moves: list[tuple[str, str, dict[str, int]]]) -> bool:
     """Add a tier transaction's moves (engine.tier_moves) to the program's daily and summary tier aggregates in one
     TransactWriteItems with its marker; False (nothing counted) when it moves nothing or was counted before."""
