@@ -94,6 +94,19 @@ class Events:
                                "SequenceNumber": str(uuid.uuid4().int)[:21], "SizeBytes": 900, "StreamViewType": "NEW_AND_OLD_IMAGES"}}
         return {"Records": [record]}
 
+    def tier_transaction_inserted(self, project: str, ttx: dict[str, Any]) -> dict[str, Any]:
+        """The aggregator's event for one INSERT of a tier transaction item (`ttx`: the transaction as the API shows it,
+        stored as the item's `data`)."""
+        from loyalty.db.codec import to_item
+
+        keys = {"PK": {"S": f"{project}#MBR#{ttx['member_id']}#TTX"}, "SK": {"S": ttx["id"]}}
+        data = to_item({"data": ttx})["data"]
+        record = {"eventID": uuid.uuid4().hex, "eventName": "INSERT", "eventVersion": "1.1", "eventSource": "aws:dynamodb",
+                  "awsRegion": "us-east-1", "eventSourceARN": "arn:aws:dynamodb:us-east-1:123456789012:table/loyalty/stream/bench",
+                  "dynamodb": {"Keys": keys, "NewImage": {**keys, "data": data},
+                               "SequenceNumber": str(uuid.uuid4().int)[:21], "SizeBytes": 700, "StreamViewType": "NEW_AND_OLD_IMAGES"}}
+        return {"Records": [record]}
+
     def scheduled(self, rule: str | None = None) -> dict[str, Any]:
         """The scheduled event of a rule (default: the sweeper's)."""
         return build_scheduled_event(rule or self.sweeper_rule)

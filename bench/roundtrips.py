@@ -72,6 +72,13 @@ BUDGETS: dict[str, Budget] = {
     "member earning rule daily report": Budget("BatchGetItem of the member and the rule + Query of the member's rule days", reads=2),
     "earning rules daily report": Budget("GetItem of the program + Query of the program's rule days", reads=2),
     "earning rules summary report": Budget("GetItem of the program + Query of the program's rule totals", reads=2),
+    "stream: tier transaction aggregated": Budget(
+        "TransactWriteItems (its marker + ADD to the program's daily and summary aggregates of each tier it moves)",
+        transactions=1),
+    "stream: tier transaction replayed": Budget("TransactWriteItems refused by the marker's condition; nothing counted",
+                                                transactions=1),
+    "tiers daily report": Budget("GetItem of the program + Query of the program's tier days", reads=2),
+    "tiers summary report": Budget("GetItem of the program + Query of the program's tier totals", reads=2),
     "card daily report": Budget("GetItem of the card (its program) + Query of the card's days", reads=2),
     "points earnings daily report": Budget("GetItem of the program + Query of the program's earning days", reads=2),
     "points earnings summary report": Budget("GetItem of the program + Query of the program's earning totals", reads=2),
@@ -739,6 +746,26 @@ class _Scenario:
         moves = self.call("list tier transactions", "GET", f"{V2}/programs/{program}/members/{member['id']}/tiers/transactions")
         if [t["type"] for t in moves["data"]] != ["JOINED"]:
             raise ScenarioError(f"the member should have joined Silver once: {moves}")
+        self._tier_reports(program, moves["data"][0])
+
+    def _tier_reports(self, program: str, ttx: dict[str, Any]) -> None:
+        """A tier transaction counted into the tier report aggregates by the stream consumer (once; a replay counts
+        nothing), then the two tier reports: one Query each after the program's existence read. The stream record is
+        a fresh copy (new id) of the member's real transaction, which the local stream may have counted already."""
+        function = self.driver.events.card_transactions
+        if function is None:
+            raise ScenarioError("the template has no stream consumer of card and tier transactions")
+        copy = {**ttx, "id": f"lttx_{uuid.uuid4().hex[:18]}"}
+        event = self.driver.events.tier_transaction_inserted(self.driver.project, copy)
+        for name in ("stream: tier transaction aggregated", "stream: tier transaction replayed"):
+            self._card_changes(name, function, event)
+        day = str(ttx["created_at"])[:10]
+        self.call("tiers daily report", "GET", f"{V2}/programs/{program}/reports/tiers/daily",
+                  query={"start_date": day, "end_date": day, "resolution": "day"})
+        got = self.call("tiers summary report", "GET", f"{V2}/programs/{program}/reports/tiers/summary")
+        if not any(r["tier_id"] == ttx["tier_id"] and r["joins"] >= 1 for r in got["data"]):
+            raise ScenarioError(f"tiers summary: the member's join is counted: {got}")
+
 
     def _reports(self, tag: str) -> None:
         """An approved card transaction counted into the report aggregates by the stream consumer (once; a replay counts

@@ -21,10 +21,15 @@ def test_reports_follow_the_card_transactions(client: Client) -> None:
     _reports(client)
 
 
+def test_tier_reports_follow_the_tier_transactions(client: Client) -> None:
+    _tier_reports(client)
+
+
 def drive_reports(client: Client) -> None:
     """The report routes with successes and their typical errors (test_conformance.py runs it when this module did not)."""
     conformance.DRIVEN.add("reports")
     _reports(client)
+    _tier_reports(client)
 
 
 def _reports(client: Client) -> None:
@@ -92,5 +97,62 @@ def _earning_rule_reports(client: Client, program: str, member_id: str, rule: st
     for route, params in ((member_path.replace(rule, "lern_0000000000000000000000"), window),
                           (f"{V2}/programs/lprg_0000000000000000000000/reports/earning-rules/daily", window),
                           (f"{V2}/programs/lprg_0000000000000000000000/reports/earning-rules/summary", None)):
+        status, body = client.request("GET", route, params=params)
+        assert (status, body["key"]) == (404, "not_found"), body
+
+
+def _tier_reports(client: Client) -> None:
+    """A member joins Bronze when enrolled and climbs to Silver: the stream consumer counts both tier transactions into
+    the program's tier reports (the upgrade as a join of and an upgrade into Silver, and a leave of Bronze)."""
+    tag = uuid.uuid4().hex[:8]
+    cdef = client.post(f"{V2}/card-definitions", {"name": f"Tier report wallet {tag}", "type": "INDIVIDUAL", "status": "ACTIVE"})["id"]
+    ts = client.post(f"{V2}/tier-structures", {"name": f"Reported levels {tag}", "type": "POINT_BALANCE",
+                                               "point_balance": {"card_definition_id": cdef}})["id"]
+    bronze = client.post(f"{V2}/tier-structures/{ts}/tiers", {"name": "Bronze", "qualification_rules": {
+        "type": "POINTS", "points": {"min_value": 0, "max_value": 99}}})["id"]
+    silver = client.post(f"{V2}/tier-structures/{ts}/tiers", {"name": "Silver", "qualification_rules": {
+        "type": "POINTS", "points": {"min_value": 100}}})["id"]
+    client.post(f"{V2}/tier-structures/{ts}/activate", None)
+    rule = client.post(f"{V2}/earning-rules", {
+        "name": f"Tier paid {tag}", "status": "ACTIVE", "trigger": {"event": "customer.order.paid"},
+        "earnings": [{"effects": [{"type": "POINTS", "points": {"value": 1, "card_definition_id": cdef}}]}]})["id"]
+    program = client.post(f"{V2}/programs", {"name": f"Tier reported {tag}", "status": "ACTIVE", "card_definitions": [{"id": cdef}],
+                                            "earning_rules": [{"id": rule}], "tier_structures": [{"id": ts}]})["id"]
+    customer = client.post("/v1/customers", {"source_id": f"e2e-tier-report-{tag}", "name": "Tia"})["id"]
+    member = client.post(f"{V2}/programs/{program}/members", {"customer_id": customer})
+    card = member["cards"][0]["card"]["id"]
+    m = f"{V2}/programs/{program}/members/{member['id']}"
+    eventually(lambda: client.get(f"{m}/tiers/transactions")["data"] or None, timeout=30)  # Bronze joined first
+    client.post(f"{m}/cards/{card}/points", {"points": 150, "reason": "climb"})
+    moves = eventually(lambda: (lambda d: d if len(d) == 2 else None)(client.get(f"{m}/tiers/transactions", params={"order": "created_at"})["data"]),
+                       timeout=30)
+    assert [t["type"] for t in moves] == ["JOINED", "UPGRADED"]
+    day = moves[-1]["created_at"][:10]
+    window = {"start_date": day, "end_date": day, "resolution": "day"}
+    reports = f"{V2}/programs/{program}/reports/tiers"
+    expected = {bronze: (1, 0, 1), silver: (1, 1, 0)}  # (joins, upgrades, lefts)
+
+    def summary() -> dict[str, Any] | None:
+        rows = client.get(f"{reports}/summary")["data"]
+        got = {r["tier_id"]: (r["joins"], r["upgrades"], r["lefts"]) for r in rows}
+        return {"data": rows} if got == expected else None
+
+    rows = eventually(summary, timeout=30)["data"]
+    assert all(r["id"].startswith("lptrs_") and r["tier_structure_id"] == ts and r["object"] == "program_tiers_summary_report"
+               for r in rows)
+    assert [r["id"] for r in rows] == sorted((r["id"] for r in rows), reverse=True)
+    assert [r["id"] for r in client.get(f"{reports}/summary", params={"order": "id", "limit": "1"})["data"]] == [min(r["id"] for r in rows)]
+    daily = client.get(f"{reports}/daily", params={**window, "filters[tier_id][conditions][$is]": silver})
+    assert [(r["date"], r["tier_id"], r["joins"], r["upgrades"], r["downgrades"], r["lefts"], r["prolongs"], r["object"])
+            for r in daily["data"]] == [(day, silver, 1, 1, 0, 0, 0, "program_tiers_daily_report")]
+    for route, params in ((f"{reports}/daily", {**window, "resolution": "year"}),
+                          (f"{reports}/daily", {"start_date": day}),
+                          (f"{reports}/summary", {"limit": "0"}),
+                          (f"{reports}/summary", {"order": "created_at"}),
+                          (f"{reports}/summary", {"filters[tier_id][conditions][$is]": "nope"})):
+        status, body = client.request("GET", route, params=params)
+        assert (status, body["key"]) == (400, "invalid_query_params"), (route, params, body)
+    for route, params in ((f"{V2}/programs/lprg_0000000000000000000000/reports/tiers/daily", window),
+                          (f"{V2}/programs/lprg_0000000000000000000000/reports/tiers/summary", {})):
         status, body = client.request("GET", route, params=params)
         assert (status, body["key"]) == (404, "not_found"), body

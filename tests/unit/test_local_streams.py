@@ -29,8 +29,22 @@ def test_the_real_template_declares_the_card_changes_and_aggregates_triggers() -
         StreamTrigger(
         function="AggregateCardTransactionsFunction", table="Table", batch_size=100, starting_position="TRIM_HORIZON",
         report_batch_item_failures=True, bisect_on_error=True, max_retries=10,
-        filters=({"dynamodb": {"Keys": {"SK": {"S": [{"prefix": "CTX#"}]}}, "NewImage": {"status": {"S": ["APPROVED"]}}}},),
+        filters=({"dynamodb": {"Keys": {"SK": {"S": [{"prefix": "CTX#"}]}}, "NewImage": {"status": {"S": ["APPROVED"]}}}},
+                 {"eventName": ["INSERT"], "dynamodb": {"Keys": {"SK": {"S": [{"prefix": "lttx_"}]}}}}),
         on_failure="CardChangesFailureQueue")]
+
+
+def test_the_aggregator_s_local_filters_pass_inserted_tier_transactions_only() -> None:
+    """The local poller applies the template's patterns: a tier transaction's INSERT reaches the aggregator, its other
+    changes and other members' items do not."""
+    from local.poller import passes
+
+    trigger = load_template(ROOT / "template.yaml").stream_triggers[1]
+    keys = {"PK": {"S": "acme#MBR#lmbr_1#TTX"}, "SK": {"S": "lttx_0123456789abcdef01"}}
+    assert passes(trigger.filters, {"eventName": "INSERT", "dynamodb": {"Keys": keys, "NewImage": keys}})
+    assert not passes(trigger.filters, {"eventName": "REMOVE", "dynamodb": {"Keys": keys, "OldImage": keys}})
+    member = {"PK": {"S": "acme#MBR#lmbr_1"}, "SK": {"S": "TIER"}}
+    assert not passes(trigger.filters, {"eventName": "INSERT", "dynamodb": {"Keys": member, "NewImage": member}})
 
 
 def test_stream_trigger_defaults_and_refusals() -> None:

@@ -63,6 +63,14 @@ def expiring_mark(expiration_date: str, expiration_type: str) -> str:
     return f"{NEXT_EXPIRATION_ATTR_PREFIX}{expiration_date}#{expiration_type}"
 
 
+def tier_transaction_owner(pk: str) -> tuple[str, str] | None:
+    """(project, member id) of a tier transaction's partition key (`Keys.tier_transactions`), else None."""
+    parts = pk.split("#")
+    if len(parts) != 4 or parts[1] != "MBR" or parts[3] != "TTX":
+        return None
+    return parts[0], parts[2]
+
+
 def parse_marks(item: dict[str, Any]) -> tuple[list[tuple[str, str, int]], list[tuple[str, str, int]]]:
     """The bucket mirrors of a card item: ([(date, type, points)] of its PENDING buckets, [(expiration date, type,
     points)] of its ACTIVE expiring buckets), each in no particular order; mirrors holding no points are left out."""
@@ -239,6 +247,21 @@ class Keys:
 
     def spending_summary_row(self, program_id: str, cdef_id: str) -> Key:
         return Key(self.spending_summary(program_id), cdef_id)
+
+    # tier reports (reports/store.py count_tier_once): fed by tier transactions, not card transactions
+    def tiers_report(self, program_id: str) -> str:
+        """The partition of a program's daily tier moves (sort key: day#tier structure#tier)."""
+        return self._pk("RPT", program_id, "TIERS")
+
+    def tiers_report_day(self, program_id: str, day: str, structure_id: str, tier_id: str) -> Key:
+        return Key(self.tiers_report(program_id), f"{day}#{structure_id}#{tier_id}")
+
+    def tiers_summary(self, program_id: str) -> str:
+        """The partition of a program's all-time tier moves (sort key: the row's `lptrs_` id, so id order is key order)."""
+        return self._pk("RPT", program_id, "TIERSUM")
+
+    def tiers_summary_row(self, program_id: str, row_id: str) -> Key:
+        return Key(self.tiers_summary(program_id), row_id)
 
     # ---------------------------------------------------------------- earning-rule report aggregates (reports/store.py,
     # points/limits.py): evaluations counted once by a marker per source, rule and member

@@ -3,7 +3,10 @@
 A card transaction item (`<project>#CARD#<card>` / `CTX#<id>`) that becomes APPROVED (written APPROVED, or moved there
 from PENDING) is counted once: one TransactWriteItems puts its marker (`<project>#AGG#<id>`, on condition that it does
 not exist) with the ADDs to its aggregates, so a replayed record fails the marker's condition and counts nothing. A failure
-reports that record, so the stream retries from there (ReportBatchItemFailures)."""
+reports that record, so the stream retries from there (ReportBatchItemFailures).
+
+A tier transaction item (`<project>#MBR#<member>#TTX` / `<lttx id>`, written once, APPROVED, with the standing it changes)
+is counted the same way on its INSERT: its marker plus the ADDs to the program's daily and summary tier aggregates."""
 
 from __future__ import annotations
 
@@ -14,11 +17,11 @@ from loyalty.core.logs import logger
 from loyalty.core.settings import get_settings
 from loyalty.db import clients
 from loyalty.db.codec import from_item
-from loyalty.db.keys import CARD_TRANSACTION_SK_PREFIX
+from loyalty.db.keys import CARD_TRANSACTION_SK_PREFIX, tier_transaction_owner
 from loyalty.db.table import Table
 from loyalty.earning.buckets import local_day
-from loyalty.reports.engine import effects
-from loyalty.reports.store import count_application_once, count_once
+from loyalty.reports.engine import effects, tier_moves
+from loyalty.reports.store import count_application_once, count_once, count_tier_once
 
 APPROVED = "APPROVED"
 
@@ -50,6 +53,17 @@ def newly_approved(record: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
     return parts[0], ctx
 
 
+def new_tier_transaction(record: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
+    """(project, tier transaction) of a stream record inserting a tier transaction, else None."""
+    change = record.get("dynamodb") or {}
+    keys = change.get("Keys") or {}
+    owner = tier_transaction_owner((keys.get("PK") or {}).get("S", ""))
+    new = change.get("NewImage") or {}
+    if owner is None or record.get("eventName") != "INSERT" or "data" not in new:
+        return None
+    return owner[0], dict(from_item(new)["data"])
+
+
 def _order_amount(old: dict[str, Any]) -> int | None:
     """The amount an order payment paid, from the job its PENDING item carried (settling removes it)."""
     raw = (old.get("job") or {}).get("S")
@@ -67,24 +81,35 @@ def _table(project: str) -> Table:
     return Table(project, settings.table_name, cursor_secret=settings.cursor_secret, client=clients.for_project(project))
 
 
+def _count_tier(db: Table, ttx: dict[str, Any], zone: str) -> int:
+    """1 when a tier transaction was counted now into the tier aggregates, 0 when it moves nothing or was counted before."""
+    day = local_day(str(ttx["created_at"]), zone).isoformat()
+    return int(count_tier_once(db, ttx, day, tier_moves(ttx)))
+
+
 def process_stream_event(event: dict[str, Any]) -> dict[str, Any]:
-    """Count each newly approved card transaction of a batch of stream records once; answers the partial batch response
-    (the first record that failed, and so everything after it)."""
+    """Count each newly approved card transaction and each new tier transaction of a batch of stream records once;
+    answers the partial batch response (the first record that failed, and so everything after it)."""
     counted = 0
     records = list(event.get("Records") or [])
     zone = get_settings().timezone
     for record in records:
-        found = newly_approved(record)
-        if found is None:
+        tier = new_tier_transaction(record)
+        found = newly_approved(record) if tier is None else None
+        picked = tier or found
+        if picked is None:
             continue
-        project, ctx = found
+        project, ctx = picked
         try:
+            if tier is not None:
+                counted += _count_tier(_table(project), ctx, zone)
+                continue
             db, moves = _table(project), effects(ctx, local_day(str(ctx["created_at"]), zone).isoformat())
             count_application_once(db, moves)  # before the transaction's own count: a retry after it still counts it
             if count_once(db, ctx, moves):
                 counted += 1
         except Exception:  # noqa: BLE001 - reported to the stream, which retries from this record
-            logger.exception("aggregating a card transaction failed", extra={"project": project, "transaction_id": ctx.get("id")})
+            logger.exception("aggregating a transaction failed", extra={"project": project, "transaction_id": ctx.get("id")})
             return {"batchItemFailures": [{"itemIdentifier": str(record["dynamodb"]["SequenceNumber"])}]}
-    logger.info("card transactions aggregated", extra={"records": len(records), "counted": counted})
+    logger.info("transactions aggregated", extra={"records": len(records), "counted": counted})
     return {"batchItemFailures": []}

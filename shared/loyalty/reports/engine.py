@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -100,6 +101,45 @@ def effects(ctx: Mapping[str, Any], day: str) -> Effects:
                 counts["amount_on_order"] = int(amount)
         out.spending_counts = counts
     return out
+
+
+# ---------------------------------------------------------------------------------------------- tier moves
+TIER_COUNTERS = ("joins", "upgrades", "downgrades", "lefts", "prolongs")
+# What a tier transaction's change counts, per side (`to`: the tier entered or kept; `from`: the tier left), as the
+# report fields say: `joins` members who joined the tier (from none or from another tier), `upgrades`/`downgrades` moves
+# into the tier, `lefts` members who left it (to none or to another tier), `prolongs` prolongations of it. The same
+# reading as the v1 tier events a change fires (v1/models.py TIER_CHANGE_EVENTS).
+_TIER_MOVES: dict[str, tuple[tuple[str, str], ...]] = {
+    "JOINED": (("to", "joins"),),
+    "UPGRADED": (("to", "joins"), ("to", "upgrades"), ("from", "lefts")),
+    "DOWNGRADED": (("to", "joins"), ("to", "downgrades"), ("from", "lefts")),
+    "LEFT": (("from", "lefts"),),
+    "PROLONGED": (("to", "prolongs"),),
+}
+
+
+def tier_moves(ttx: Mapping[str, Any]) -> list[tuple[str, str, dict[str, int]]]:
+    """The (tier structure, tier, counters) rows a tier transaction adds to, in tier order (an upgrade or downgrade moves
+    two tiers: the one entered and the one left); empty for an unknown change or one naming no tier."""
+    details = ttx.get("details") or {}
+    kind = str(ttx.get("type") or "")
+    left = kind == "LEFT"  # its tier_id is the tier left; any other change's is the tier entered or kept
+    sides = {"to": details.get("tier_to") or (None if left else ttx.get("tier_id")),
+             "from": details.get("tier_from") or (ttx.get("tier_id") if left else None)}
+    structure = str(ttx.get("tier_structure_id") or "")
+    rows: dict[str, dict[str, int]] = {}
+    for side, counter in _TIER_MOVES.get(kind, ()):
+        tier = sides[side]
+        if tier and structure:
+            counts = rows.setdefault(str(tier), {})
+            counts[counter] = counts.get(counter, 0) + 1
+    return [(structure, tier, counts) for tier, counts in sorted(rows.items())]
+
+
+def tier_summary_id(program_id: str, structure_id: str, tier_id: str) -> str:
+    """The `lptrs_` id of a program's summary row of one tier: derived from what it counts, so every writer names the row
+    alike without reading it first."""
+    return "lptrs_" + hashlib.sha256(f"{program_id}#{structure_id}#{tier_id}".encode()).hexdigest()[:18]
 
 
 def _application(ctx: Mapping[str, Any], rule: str) -> tuple[str, str, str, str]:

@@ -20,6 +20,7 @@ from loyalty.reports.engine import (
     REFUSAL_REASONS,
     RULE_COUNTERS,
     SPENDING_COUNTERS,
+    TIER_COUNTERS,
     failures_breakdown,
     fold,
     parse_range,
@@ -28,6 +29,10 @@ from loyalty.reports.engine import (
 RANGE = ("start_date", "end_date", "resolution")
 EARNINGS = ListSpec("", filters={"earning_rule_id": id_field("lern_"), "card_definition_id": id_field("lcdef_")})
 SPENDING = ListSpec("", filters={"card_definition_id": id_field("lcdef_")})
+TIERS = ListSpec("", filters={"tier_structure_id": id_field("lts_"), "tier_id": id_field("lt_")})
+TIERS_SUMMARY_LIMIT = 100
+"""The summary's `limit` when none is given (the spec's default, not the lists' 10)."""
+TIERS_SUMMARY = ListSpec("", orders=("id",), filters=TIERS.filters, default_order="-id")
 
 
 def _params(params: Sequence[tuple[str, str]], spec: ListSpec | None, dated: bool) -> tuple[dict[str, str], ListQuery]:
@@ -176,4 +181,39 @@ def earning_rules_summary(db: Table, program_id: str, params: Sequence[tuple[str
     rows = [r for r in store.rule_summary(db, program_id) if matches(r, query, RULES)]
     data = [{"id": str(r["SK"]), "earning_rule_id": str(r["earning_rule_id"]), **_rule_view(r),
              "object": "program_earning_rules_summary_report"} for r in rows]
+    return {"data": data, "object": "report"}
+
+
+
+# ---------------------------------------------------------------------------------------------- tier reports
+def _tier_view(row: dict[str, Any]) -> dict[str, str]:
+    return {"tier_structure_id": str(row["tier_structure_id"]), "tier_id": str(row["tier_id"])}
+
+
+def tiers_daily(db: Table, program_id: str, params: Sequence[tuple[str, str]]) -> dict[str, Any]:
+    """GET .../reports/tiers/daily: tier moves (joins, upgrades, downgrades, lefts, prolongs) per period, tier structure
+    and tier."""
+    _require_program(db, program_id)
+    found, query = _params(params, TIERS, dated=True)
+    first, last, resolution = _range(found)
+    rows = [(str(r["date"]), (str(r["tier_structure_id"]), str(r["tier_id"])), r)
+            for r in store.tier_days(db, program_id, first.isoformat(), last.isoformat()) if matches(r, query, TIERS)]
+    data = [{"date": start, "tier_structure_id": dims[0], "tier_id": dims[1], **values, "object": "program_tiers_daily_report"}
+            for start, dims, values in fold(rows, resolution, TIER_COUNTERS, first)]
+    return {"data": data, "object": "report"}
+
+
+def tiers_summary(db: Table, program_id: str, params: Sequence[tuple[str, str]]) -> dict[str, Any]:
+    """GET .../reports/tiers/summary: all-time tier moves per tier structure and tier, sorted by id (`order`, default
+    `-id`) and capped by `limit` (default 100; the spec gives no cursor)."""
+    _require_program(db, program_id)
+    if any(name == "cursor" for name, _ in params):
+        raise invalid_query("Unknown query parameter 'cursor'")
+    query = parse(params, TIERS_SUMMARY)
+    rows = [r for r in store.tier_summary(db, program_id) if matches(r, query, TIERS_SUMMARY)]  # in id (sort key) order
+    if query.descending:
+        rows.reverse()
+    limit = query.limit if any(name == "limit" for name, _ in params) else TIERS_SUMMARY_LIMIT
+    data = [{"id": str(r["SK"]), **_tier_view(r), **_counts(r, TIER_COUNTERS), "object": "program_tiers_summary_report"}
+            for r in rows[:limit]]
     return {"data": data, "object": "report"}

@@ -7,7 +7,7 @@ from typing import Any
 from loyalty.core.clock import now_ms
 from loyalty.db.table import Table
 from loyalty.db.transact import Transaction, TransactionConflict
-from loyalty.reports.engine import Effects
+from loyalty.reports.engine import Effects, tier_summary_id
 
 MARK_LABEL = "aggregated"
 MARK_TTL_SECONDS = 7 * 24 * 3600
@@ -100,6 +100,29 @@ def member_rule_days(db: Table, member_id: str, rule_id: str, first: str, last: 
     return _range(db, db.keys.member_rule_report(member_id, rule_id), first, last)
 
 
+def count_tier_once(db: Table, ttx: dict[str, Any], day: str, moves: list[tuple[str, str, dict[str, int]]]) -> bool:
+    """Add a tier transaction's moves (engine.tier_moves) to the program's daily and summary tier aggregates in one
+    TransactWriteItems with its marker; False (nothing counted) when it moves nothing or was counted before."""
+    if not moves:
+        return False
+    program = str(ttx["program_id"])
+    tx = db.transaction()
+    tx.put(MARK_LABEL, db.keys.aggregated(ttx["id"]),
+           {"member_id": ttx["member_id"], "day": day, "expires_at": now_ms() // 1000 + MARK_TTL_SECONDS})
+    for i, (structure, tier, counts) in enumerate(moves):
+        dims = {"tier_structure_id": structure, "tier_id": tier}
+        _add(tx, f"tier_day_{i}", db.keys.tiers_report_day(program, day, structure, tier), counts, {**dims, "date": day})
+        _add(tx, f"tier_summary_{i}", db.keys.tiers_summary_row(program, tier_summary_id(program, structure, tier)), counts,
+             dims)
+    try:
+        tx.commit()
+    except TransactionConflict as conflict:
+        if conflict.failed(MARK_LABEL):
+            return False
+        raise
+    return True
+
+
 def _range(db: Table, partition: str, first: str, last: str) -> list[dict[str, Any]]:
     """The items of a report partition whose sort key starts with a day of [first, last] (one Query; a page larger than
     1 MB, far beyond a report's 90 days, continues)."""
@@ -129,3 +152,13 @@ def spending_days(db: Table, program_id: str, first: str, last: str) -> list[dic
 def spending_summary(db: Table, program_id: str) -> list[dict[str, Any]]:
     """A program's all-time spending rows (one Query)."""
     return db.query_all(db.keys.spending_summary(program_id))
+
+
+def tier_days(db: Table, program_id: str, first: str, last: str) -> list[dict[str, Any]]:
+    """A program's daily tier moves (per tier structure and tier) from `first` to `last` (one Query)."""
+    return _range(db, db.keys.tiers_report(program_id), first, last)
+
+
+def tier_summary(db: Table, program_id: str) -> list[dict[str, Any]]:
+    """A program's all-time tier moves, one row per tier structure and tier, in id order (one Query)."""
+    return db.query_all(db.keys.tiers_summary(program_id))
