@@ -26,6 +26,7 @@ class Settings(BaseModel):
     timezone: str = "UTC"  # the IANA time zone of dates, validity hours and the daily job (earning-map §13)
     earning_cache_seconds: int = Field(default=10, ge=0, le=300)  # how long a warm worker reuses a program's earning setup
     exports_bucket: str = ""  # the S3 bucket the export CSVs are written to (template.yaml ExportsBucket)
+    event_bus_name: str = ""  # the EventBridge bus the domain events are published to (template.yaml EventBus)
 
 
 @lru_cache(maxsize=1)
@@ -48,4 +49,5 @@ def get_settings() -> Settings:
         timezone=env.get("PROJECT_TIMEZONE", "UTC"),
         earning_cache_seconds=int(env.get("EARNING_CACHE_SECONDS", "10")),
         exports_bucket=env.get("EXPORTS_BUCKET", ""),
+        event_bus_name=env.get("EVENT_BUS_NAME", ""),
     )

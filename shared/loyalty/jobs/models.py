@@ -152,9 +152,17 @@ class RunExport(_Job):
     export_id: StrictStr
 
 
+class PublishEvent(_Job):
+    """Put one stored domain event (`evt_`, written PENDING with what it reports) on the EventBridge bus and mark it
+    published, once."""
+
+    type: Literal["publish_event"] = "publish_event"
+    event_id: StrictStr
+
+
 AnyJob = (ApplyCardTransaction | CompleteRewardPurchase | RefundRewardPurchase | CompleteOrderPayment | GenerateCardCodes
           | CreateMembersBatch | EvaluateEarning | RevokeOrderEarning | DeleteCampaign | RunExport
-          | UpdateCustomersBatch)
+          | UpdateCustomersBatch | PublishEvent)
 Job = Annotated[AnyJob, Field(discriminator="type")]
 _JOB: TypeAdapter[AnyJob] = TypeAdapter(Job)
 

@@ -21,6 +21,7 @@ from loyalty.jobs.models import (
     DeleteCampaign,
     EvaluateEarning,
     GenerateCardCodes,
+    PublishEvent,
     RefundRewardPurchase,
     RevokeOrderEarning,
     RunExport,
@@ -29,6 +30,7 @@ from loyalty.jobs.models import (
 )
 from loyalty.jobs.settle import RETIRED
 from loyalty.members import batch, codes
+from loyalty.notify import service as notify
 from loyalty.orders import service as orders
 from loyalty.payments import service as payments
 from loyalty.purchases import service as purchases
@@ -80,6 +82,8 @@ def run_job(body: str, client: Any = None) -> str:
             return orders.revoke_order_earning(db, job)
         case RunExport():
             return exports.run_export(db, job)
+        case PublishEvent():
+            return notify.publish_event(db, job)
 
 
 def _retire(db: Table, job: AnyJob) -> str:
@@ -104,6 +108,8 @@ def _retire(db: Table, job: AnyJob) -> str:
             outcome = exports.retire_export(db, job)
         case UpdateCustomersBatch():
             outcome = customer_batch.retire_customers_step(db, job)
+        case PublishEvent():
+            outcome = notify.retire_publish(db, job)
         case EvaluateEarning() if job.source == "event":
             outcome = events.retire_event_job(db, job)
         case EvaluateEarning() | RevokeOrderEarning():
