@@ -78,10 +78,36 @@ def share_moto_stream_records() -> None:
     StreamShard._shared_by_copies = True  # type: ignore[attr-defined]
 
 
+def plain_moto_event_targets() -> None:
+    """Let moto deliver EventBridge events to a rule's targets without `jsonpath_ng` (idempotent): moto reads every
+    target's input through a JSONPath template, even a target without an InputTransformer, which receives the event
+    unchanged on AWS. Without the library (moto's `events` extra), such a target gets the event as AWS gives it."""
+    from moto.events.utils import EventTemplateParser
+
+    try:
+        import jsonpath_ng  # noqa: F401
+        return
+    except ImportError:
+        pass
+    if getattr(EventTemplateParser, "_plain_targets", False):
+        return
+    parse = EventTemplateParser.parse
+
+    def plain(input_template: str, input_paths_map: dict[str, Any], event: Any) -> dict[str, Any]:
+        if input_template or input_paths_map:
+            return parse(input_template, input_paths_map, event)  # type: ignore[no-any-return]
+        keys = ("id", "time", "version", "detail-type", "source", "account", "region", "resources", "detail")
+        return {k: event[k] for k in keys if k in event}
+
+    EventTemplateParser.parse = staticmethod(plain)  # type: ignore[method-assign,assignment]
+    EventTemplateParser._plain_targets = True  # type: ignore[attr-defined]
+
+
 def _moto_server() -> Any:
     """A started moto server on a free 127.0.0.1 port (it serves every AWS service, DynamoDB one request at a time)."""
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     share_moto_stream_records()
+    plain_moto_event_targets()
     from moto.server import ThreadedMotoServer
 
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)

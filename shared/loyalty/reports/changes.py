@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from loyalty.cards.store import transaction_from_row
 from loyalty.core.clock import now_iso
 from loyalty.core.logs import logger
 from loyalty.core.settings import get_settings
@@ -61,12 +62,7 @@ def approved_transaction(record: dict[str, Any]) -> tuple[str, dict[str, Any]] |
         return None  # already counted when it became APPROVED
     if name not in ("INSERT", "MODIFY"):
         return None
-    item = from_item(new)
-    ctx = dict(item["data"])
-    ctx["status"] = APPROVED
-    if item.get("updated_at"):
-        ctx["updated_at"] = item["updated_at"]
-    return parts[0], ctx
+    return parts[0], dict(transaction_from_row(from_item(new)))
 
 
 def _order_amount(old: dict[str, Any]) -> int | None:
