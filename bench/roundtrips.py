@@ -57,14 +57,19 @@ class Budget:
 BUDGETS: dict[str, Budget] = {
     "stream: card change that moves a tier": Budget(
         "Query of the member partition (card + standing) + the program's tier structure (Query of the program, Query of the "
-        "structure and its tiers; cached for EARNING_CACHE_SECONDS) + TransactWriteItems (standing + tier transaction)", reads=3, transactions=1),
+        "structure and its tiers; cached for EARNING_CACHE_SECONDS) + TransactWriteItems (standing + tier transaction + its "
+        "tier events) + SendMessage per tier event (its publish job: 1 for joining, 3 for an upgrade)", reads=3,
+        transactions=1, sends=3),
     "stream: card change inside a tier": Budget("Query of the member partition (+ the tier structure when not cached); no write",
                                                 reads=3),
     "stream: approved card transaction aggregated": Budget(
-        "TransactWriteItems (its marker + ADD to the card's, the program's earning/spending daily and summary aggregates)",
-        transactions=1),
-    "stream: approved card transaction replayed": Budget("TransactWriteItems refused by the marker's condition; nothing counted",
-                                                         transactions=1),
+        "BatchGetItem (the member's customer id, the card's code: for its event) + TransactWriteItems (its marker + ADD to "
+        "the card's, the program's earning/spending daily and summary aggregates + its event) + SendMessage (the event's "
+        "publish job)", reads=1, transactions=1, sends=1),
+    "stream: approved card transaction replayed": Budget("BatchGetItem + TransactWriteItems refused by the marker's "
+                                                         "condition; nothing counted, nothing sent", reads=1, transactions=1),
+    "worker: publish an event": Budget("GetItem of the event + PutEvents + TransactWriteItems (it PUBLISHED, its job marker "
+                                       "off: where the webhook deliveries join)", reads=1, transactions=1, sends=1),
     "card daily report": Budget("GetItem of the card (its program) + Query of the card's days", reads=2),
     "points earnings daily report": Budget("GetItem of the program + Query of the program's earning days", reads=2),
     "points earnings summary report": Budget("GetItem of the program + Query of the program's earning totals", reads=2),
@@ -692,6 +697,7 @@ class _Scenario:
         self.jobs()
         event = self.driver.events.card_change(self.driver.project, member["id"], card, {"balance": 0}, {"balance": 150})
         self._card_changes("stream: card change that moves a tier", function, event)
+        self.jobs()  # the tier event's publish job
         self.call(None, "POST", points, {"points": 10})
         self.jobs()
         event = self.driver.events.card_change(self.driver.project, member["id"], card, {"balance": 150}, {"balance": 160})
@@ -724,6 +730,7 @@ class _Scenario:
         event = self.driver.events.card_transaction_approved(self.driver.project, earned)
         for name in ("stream: approved card transaction aggregated", "stream: approved card transaction replayed"):
             self._card_changes(name, function, event)
+        self.jobs({"publish_event": "worker: publish an event"})
         day = str(ctx["created_at"])[:10]
         window = {"start_date": day, "end_date": day, "resolution": "day"}
         got = self.call("card daily report", "GET", f"{m}/reports/daily", query=window)
