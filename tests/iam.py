@@ -350,7 +350,7 @@ def requests_for(service: str, operation: str, params: dict[str, Any]) -> list[R
     if service == "s3" and operation in ("PutObject", "GetObject", "CreateMultipartUpload", "UploadPart", "CompleteMultipartUpload"):
         action = "GetObject" if operation == "GetObject" else "PutObject"  # a multipart upload's parts are authorised as PutObject
         return [Request(f"s3:{action}", f"{BASE_ATTRS['ExportsBucket.Arn']}/{params['Key']}")]
-    if service == "events" and operation == "PutEvents":
+    if service in ("events", "eventbridge") and operation == "PutEvents":
         return [Request("events:PutEvents", BASE_ATTRS["EventBus.Arn"])]
     raise ValueError(f"no IAM mapping for {service}:{operation}")
 
