@@ -4,6 +4,7 @@ job; the worker marks it PUBLISHED and takes it out of the PendingJobs index in 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from loyalty.core.clock import now_iso, now_ms
@@ -20,7 +21,7 @@ EVENT_LABEL = "event"
 """The label of the event item in the transaction that publishes (or retires) it: its condition is `status = PENDING`."""
 
 
-def add_events(tx: Transaction, db: Table, events: list[Event], *, label: str = "event_out") -> list[PublishEvent]:
+def add_events(tx: Transaction, db: Table, events: Sequence[Event], *, label: str = "event_out") -> list[PublishEvent]:
     """Add each event to `tx` (PENDING, new: a replay fails the source's own condition first) with its job's pending
     marker; the jobs to send once `tx` has committed."""
     jobs = []

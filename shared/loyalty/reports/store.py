@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from loyalty.core.clock import now_ms
@@ -32,8 +33,7 @@ def _add(tx: Transaction, label: str, key: Any, counts: dict[str, int], fixed: d
     tx.update(label, key, expression, condition=None, names=names, values=values)
 
 
-def count_once(db: Table, ctx: dict[str, Any], found: Effects, events: list[Event] = ()  # type: ignore[assignment]
-               ) -> list[PublishEvent] | None:
+def count_once(db: Table, ctx: dict[str, Any], found: Effects, events: Sequence[Event] = ()) -> list[PublishEvent] | None:
     """Add an approved card transaction's effects to its aggregates, and the domain events it stands for to the outbox,
     in one TransactWriteItems with its marker; the publish jobs to send (None: nothing counted, because the marker
     exists already, i.e. the transaction was counted before, or because it moves no counter and reports no event)."""
@@ -57,7 +57,7 @@ def count_once(db: Table, ctx: dict[str, Any], found: Effects, events: list[Even
              {"card_definition_id": cdef})
     if len(tx) == 1 and not events:
         return None  # moves no counter and reports nothing: no marker needed
-    jobs = add_events(tx, db, list(events))
+    jobs = add_events(tx, db, events)
     try:
         tx.commit()
     except TransactionConflict as conflict:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, cast
 
 from loyalty.core import ids
@@ -31,8 +31,7 @@ def get_member_standing(db: Table, member_id: str) -> tuple[Item | None, dict[st
 
 
 def write_standing(db: Table, standing: Standing, version: int, due: str | None, transaction: dict[str, Any] | None,
-                   also: Callable[[Transaction], None] | None = None, events: list[Event] = ()  # type: ignore[assignment]
-                   ) -> list[PublishEvent]:
+                   also: Callable[[Transaction], None] | None = None, events: Sequence[Event] = ()) -> list[PublishEvent]:
     """Store a member's new standing (on the daily job's list for `due` when given) and the tier transaction recording
     its change, in one transaction conditioned on the standing still having the version read (0: none stored); `also`
     adds what the change earns (the card write of the tier-event earning rules it fires) to the same transaction, and
@@ -51,7 +50,7 @@ def write_standing(db: Table, standing: Standing, version: int, due: str | None,
         tx.put("ttx", key, {"data": transaction, "created_at": transaction["created_at"]})
     if also is not None:
         also(tx)
-    jobs = add_events(tx, db, list(events))
+    jobs = add_events(tx, db, events)
     tx.commit()
     return jobs
 
