@@ -12,7 +12,7 @@ from typing import Any
 READ_OPS = frozenset({"GetItem", "BatchGetItem", "Query", "Scan", "TransactGetItems"})
 WRITE_OPS = frozenset({"PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem"})
 TRANSACTION_OPS = frozenset({"TransactWriteItems"})
-SEND_OPS = frozenset({"SendMessage", "SendMessageBatch"})
+SEND_OPS = frozenset({"SendMessage", "SendMessageBatch", "PutEvents"})  # a message out: a job to SQS, an event to the bus
 STORAGE_OPS = frozenset({"PutObject", "CreateMultipartUpload", "UploadPart", "CompleteMultipartUpload"})  # export CSVs to S3
 CATEGORIES = ("auth", "reads", "writes", "transactions", "sends", "storage", "other")
 

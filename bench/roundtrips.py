@@ -60,15 +60,21 @@ class Budget:
 BUDGETS: dict[str, Budget] = {
     "stream: card change that moves a tier": Budget(
         "Query of the member partition (card + standing) + the program's tier structure (Query of the program, Query of the "
-        "structure and its tiers; cached for EARNING_CACHE_SECONDS) + TransactWriteItems (standing + tier transaction)", reads=3, transactions=1),
+        "structure and its tiers; cached for EARNING_CACHE_SECONDS) + TransactWriteItems (standing + tier transaction + its "
+        "tier events) + SendMessage per tier event (its publish job: 1 for joining, 3 for an upgrade)", reads=3,
+        transactions=1, sends=3),
     "stream: card change inside a tier": Budget("Query of the member partition (+ the tier structure when not cached); no write",
                                                 reads=3),
     "stream: approved card transaction aggregated": Budget(
-        "TransactWriteItems (its marker + ADD to the card's, the program's earning/spending daily and summary aggregates); an "
-        "earning one also TransactWriteItems (the rule application's marker + ADD to the program's rule day and total and the "
-        "member's rule day)", transactions=2),
-    "stream: approved card transaction replayed": Budget("TransactWriteItems refused by the marker's condition (and the rule "
-                                                         "application's, for an earning one); nothing counted", transactions=2),
+        "BatchGetItem (the member's customer id, the card's code: for its event) + TransactWriteItems (its marker + ADD to "
+        "the card's, the program's earning/spending daily and summary aggregates + its event) + SendMessage (the event's "
+        "publish job); an earning one also TransactWriteItems (the rule application's marker + ADD to the program's rule "
+        "day and total and the member's rule day)", reads=1, transactions=2, sends=1),
+    "stream: approved card transaction replayed": Budget("BatchGetItem + TransactWriteItems refused by the marker's "
+                                                         "condition (and the rule application's, for an earning one); "
+                                                         "nothing counted, nothing sent", reads=1, transactions=2),
+    "worker: publish an event": Budget("GetItem of the event + PutEvents + TransactWriteItems (it PUBLISHED, its job marker "
+                                       "off: where the webhook deliveries join)", reads=1, transactions=1, sends=1),
     "member earning rule daily report": Budget("BatchGetItem of the member and the rule + Query of the member's rule days", reads=2),
     "earning rules daily report": Budget("GetItem of the program + Query of the program's rule days", reads=2),
     "earning rules summary report": Budget("GetItem of the program + Query of the program's rule totals", reads=2),
@@ -739,6 +745,7 @@ class _Scenario:
         self.jobs()
         event = self.driver.events.card_change(self.driver.project, member["id"], card, {"balance": 0}, {"balance": 150})
         self._card_changes("stream: card change that moves a tier", function, event)
+        self.jobs()  # the tier event's publish job
         self.call(None, "POST", points, {"points": 10})
         self.jobs()
         event = self.driver.events.card_change(self.driver.project, member["id"], card, {"balance": 150}, {"balance": 160})
@@ -791,6 +798,7 @@ class _Scenario:
         event = self.driver.events.card_transaction_approved(self.driver.project, earned)
         for name in ("stream: approved card transaction aggregated", "stream: approved card transaction replayed"):
             self._card_changes(name, function, event)
+        self.jobs({"publish_event": "worker: publish an event"})
         day = str(ctx["created_at"])[:10]
         window = {"start_date": day, "end_date": day, "resolution": "day"}
         got = self.call("card daily report", "GET", f"{m}/reports/daily", query=window)

@@ -42,7 +42,7 @@ class BenchStack:
         """Attach the recorder to the layer's clients (detach it before timing anything)."""
         from loyalty.db import clients
 
-        return self.recorder.attach(clients.dynamodb(), clients.sqs(), clients.s3())
+        return self.recorder.attach(clients.dynamodb(), clients.sqs(), clients.s3(), clients.events())
 
     def stop(self) -> None:
         """Stop DynamoDB Local, moto and restore os.environ."""

@@ -23,7 +23,7 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
-from local.template import BUCKET, QUEUE, REGION, TABLE, Template, resolve
+from local.template import BUCKET, EVENT_BUS, QUEUE, REGION, TABLE, Template, resolve
 
 log = logging.getLogger("local")
 
@@ -78,10 +78,36 @@ def share_moto_stream_records() -> None:
     StreamShard._shared_by_copies = True  # type: ignore[attr-defined]
 
 
+def plain_moto_event_targets() -> None:
+    """Let moto deliver EventBridge events to a rule's targets without `jsonpath_ng` (idempotent): moto reads every
+    target's input through a JSONPath template, even a target without an InputTransformer, which receives the event
+    unchanged on AWS. Without the library (moto's `events` extra), such a target gets the event as AWS gives it."""
+    from moto.events.utils import EventTemplateParser
+
+    try:
+        import jsonpath_ng  # noqa: F401
+        return
+    except ImportError:
+        pass
+    if getattr(EventTemplateParser, "_plain_targets", False):
+        return
+    parse = EventTemplateParser.parse
+
+    def plain(input_template: str, input_paths_map: dict[str, Any], event: Any) -> dict[str, Any]:
+        if input_template or input_paths_map:
+            return parse(input_template, input_paths_map, event)  # type: ignore[no-any-return]
+        keys = ("id", "time", "version", "detail-type", "source", "account", "region", "resources", "detail")
+        return {k: event[k] for k in keys if k in event}
+
+    EventTemplateParser.parse = staticmethod(plain)  # type: ignore[method-assign,assignment]
+    EventTemplateParser._plain_targets = True  # type: ignore[attr-defined]
+
+
 def _moto_server() -> Any:
     """A started moto server on a free 127.0.0.1 port (it serves every AWS service, DynamoDB one request at a time)."""
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     share_moto_stream_records()
+    plain_moto_event_targets()
     from moto.server import ThreadedMotoServer
 
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
@@ -135,6 +161,7 @@ class Backend:
             "AWS_ENDPOINT_URL_DYNAMODB": self.endpoints["dynamodb"],
             "AWS_ENDPOINT_URL_SQS": self.endpoints["sqs"],
             "AWS_ENDPOINT_URL_S3": self.endpoints.get("s3"),
+            "AWS_ENDPOINT_URL_EVENTBRIDGE": self.endpoints.get("events"),
             "AWS_ENDPOINT_URL_DYNAMODB_STREAMS": self.endpoints.get("dynamodbstreams"),
             # emulators may take seconds under load and ignore ClientRequestToken: no retry after a slow answer
             "LOYALTY_READ_TIMEOUT_SECONDS": "30",
@@ -169,7 +196,7 @@ class EmbeddedBackend(Backend):
     def start(self) -> None:
         self._server = _moto_server()
         url = _url(self._server)
-        self.endpoints = {"dynamodb": url, "dynamodbstreams": url, "sqs": url, "s3": url}
+        self.endpoints = {"dynamodb": url, "dynamodbstreams": url, "sqs": url, "s3": url, "events": url}
 
     def stop(self) -> None:
         if self._server is not None:
@@ -230,7 +257,7 @@ class DynamoDBLocalBackend(Backend):
         self._moto = _moto_server()
         # DynamoDB Local serves its streams API on the same port as the table API
         self.endpoints = {"dynamodb": f"http://127.0.0.1:{port}", "dynamodbstreams": f"http://127.0.0.1:{port}", "sqs": _url(self._moto),
-                          "s3": _url(self._moto)}
+                          "s3": _url(self._moto), "events": _url(self._moto)}
         self._wait_for_dynamodb(log_path)
 
     def _wait_for_dynamodb(self, log_path: Path) -> None:
@@ -347,7 +374,7 @@ def _queue_order(queues: Mapping[str, Mapping[str, Any]]) -> list[str]:
 
 
 def provision(backend: Backend, template: Template, existing: Mapping[str, str] | None = None, prefix: str = PREFIX) -> Resources:
-    """Create the template's tables and queues if missing; `existing` maps logical id -> a physical name/URL to use as is."""
+    """Create the template's tables, queues, buckets and event buses if missing; `existing` maps logical id -> a physical name/URL to use as is."""
     existing = existing or {}
     res = Resources()
     dynamodb = backend.client("dynamodb")
@@ -382,7 +409,28 @@ def provision(backend: Backend, template: Template, existing: Mapping[str, str] 
     buckets = template.of_type(BUCKET)
     if buckets:
         _create_buckets(backend, buckets, existing, prefix, res)
+    buses = template.of_type(EVENT_BUS)
+    if buses:
+        _create_buses(backend, buses, existing, prefix, res)
     return res
+
+
+def _create_buses(backend: Backend, buses: Mapping[str, Mapping[str, Any]], existing: Mapping[str, str], prefix: str,
+                  res: Resources) -> None:
+    """Create the template's EventBridge buses if missing (named `<prefix>-<logical id>` unless the template names one
+    plainly or `existing` does), so PutEvents finds them (moto on both local backends)."""
+    events = backend.client("events")
+    for logical_id, props in buses.items():
+        named = props.get("Name")
+        name = existing.get(logical_id) or (named if isinstance(named, str) else f"{prefix}-{logical_id}")
+        try:
+            arn = events.describe_event_bus(Name=name)["Arn"]
+        except ClientError:
+            log.info("creating event bus %s", name)
+            arn = events.create_event_bus(Name=name)["EventBusArn"]
+        res.refs[logical_id] = name
+        res.attrs[f"{logical_id}.Arn"] = arn
+        res.attrs[f"{logical_id}.Name"] = name
 
 
 def _create_buckets(backend: Backend, buckets: Mapping[str, Mapping[str, Any]], existing: Mapping[str, str], prefix: str,

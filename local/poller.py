@@ -246,9 +246,25 @@ def _epoch(value: Any) -> Any:
     return value.timestamp() if isinstance(value, datetime) else value
 
 
+def _empty_maps(value: Any) -> Any:
+    """An attribute value with every empty map spelled `{"M": {}}` as DynamoDB's streams deliver it (DynamoDB Local's
+    stream images come back with an empty map as `{}`, which no reader can decode)."""
+    if not isinstance(value, dict) or not value:
+        return {"M": {}} if value == {} else value
+    if "M" in value and isinstance(value["M"], dict):
+        return {"M": {k: _empty_maps(v) for k, v in value["M"].items()}}
+    if "L" in value and isinstance(value["L"], list):
+        return {"L": [_empty_maps(v) for v in value["L"]]}
+    return value
+
+
 def stream_record(raw: dict[str, Any], stream_arn: str, region: str = REGION) -> dict[str, Any]:
-    """One GetRecords record as Lambda puts it in the event (eventSourceARN added, the creation time in epoch seconds)."""
+    """One GetRecords record as Lambda puts it in the event (eventSourceARN added, the creation time in epoch seconds,
+    empty maps in the images as DynamoDB spells them)."""
     change = dict(raw["dynamodb"])
+    for image in ("NewImage", "OldImage"):
+        if isinstance(change.get(image), dict):
+            change[image] = {name: _empty_maps(v) for name, v in change[image].items()}
     if "ApproximateCreationDateTime" in change:
         change["ApproximateCreationDateTime"] = _epoch(change["ApproximateCreationDateTime"])
     return {

@@ -16,6 +16,7 @@ LAYER = "AWS::Serverless::LayerVersion"
 TABLE = "AWS::DynamoDB::Table"
 QUEUE = "AWS::SQS::Queue"
 BUCKET = "AWS::S3::Bucket"
+EVENT_BUS = "AWS::Events::EventBus"
 REGION = "us-east-1"
 ACCOUNT_ID = "123456789012"
 

@@ -36,6 +36,7 @@ BASE_ATTRS = {
     "FunctionsLogGroup.Arn": f"arn:aws:logs:us-east-1:{ACCOUNT}:log-group:loyalty-FunctionsLogGroup:*",
     "ApiAccessLogs.Arn": f"arn:aws:logs:us-east-1:{ACCOUNT}:log-group:loyalty-ApiAccessLogs:*",
     "ExportsBucket.Arn": "arn:aws:s3:::loyalty-exportsbucket-0abcdef123",
+    "EventBus.Arn": f"arn:aws:events:us-east-1:{ACCOUNT}:event-bus/loyalty-loyalty-events",
 }
 REFS = {"AWS::Region": "us-east-1", "AWS::AccountId": ACCOUNT, "AWS::Partition": "aws", "AWS::StackName": STACK}
 # TransactWriteItems is authorised per item, as the action the item performs.
@@ -351,6 +352,8 @@ def requests_for(service: str, operation: str, params: dict[str, Any]) -> list[R
     if service == "s3" and operation in ("PutObject", "GetObject", "CreateMultipartUpload", "UploadPart", "CompleteMultipartUpload"):
         action = "GetObject" if operation == "GetObject" else "PutObject"  # a multipart upload's parts are authorised as PutObject
         return [Request(f"s3:{action}", f"{BASE_ATTRS['ExportsBucket.Arn']}/{params['Key']}")]
+    if service in ("events", "eventbridge") and operation == "PutEvents":
+        return [Request("events:PutEvents", BASE_ATTRS["EventBus.Arn"])]
     raise ValueError(f"no IAM mapping for {service}:{operation}")
 
 

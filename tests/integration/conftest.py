@@ -74,6 +74,7 @@ def _stack() -> Iterator[Stack]:
         sqs = boto3.client("sqs", region_name="us-east-1")
         support.create_table(ddb)
         boto3.client("s3", region_name="us-east-1").create_bucket(Bucket=os.environ["EXPORTS_BUCKET"])
+        boto3.client("events", region_name="us-east-1").create_event_bus(Name=os.environ["EVENT_BUS_NAME"])
         dlq = sqs.create_queue(QueueName="jobs-dlq")["QueueUrl"]
         dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
         queue = sqs.create_queue(QueueName="jobs", Attributes={

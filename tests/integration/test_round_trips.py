@@ -47,7 +47,8 @@ class MotoDriver:
         self.stack = stack
         self.events = Events()
         self.headers = stack.headers
-        self.recorder = CallRecorder().attach(clients.dynamodb(), clients.sqs(), clients.s3(), principal=EXECUTION)
+        self.recorder = CallRecorder().attach(clients.dynamodb(), clients.sqs(), clients.s3(), clients.events(),
+                                                     principal=EXECUTION)
         if tenant_role_arn:
             tenants = clients.tenants(tenant_role_arn)
             make = tenants.make_client

@@ -269,3 +269,12 @@ def test_embedded_backend_delivers_card_changes_only(tmp_path: Path) -> None:
         seen = dynamodb.query(TableName=table, KeyConditionExpression="PK = :p", ExpressionAttributeValues={":p": {"S": "seen"}})
         assert [i["SK"]["S"] for i in seen["Items"]] == ["INSERT acme#MBR#m1 CARD#c1"]
         assert all(s.idle for s in rt.stream_pollers)
+
+
+def test_a_stream_image_s_empty_maps_are_spelled_as_dynamodb_spells_them() -> None:
+    # DynamoDB Local's GetRecords gives an empty map as `{}`: the poller delivers `{"M": {}}`, which readers decode
+    raw = {"eventName": "INSERT", "dynamodb": {"Keys": {"PK": {"S": "a"}}, "SequenceNumber": "1", "NewImage": {
+        "PK": {"S": "a"}, "data": {"M": {"details": {"M": {"metadata": {}, "list": {"L": [{}, {"S": "x"}]}}}}}, "gone": {}}}}
+    image = stream_record(raw, "arn")["dynamodb"]["NewImage"]
+    assert image["data"] == {"M": {"details": {"M": {"metadata": {"M": {}}, "list": {"L": [{"M": {}}, {"S": "x"}]}}}}}
+    assert image["gone"] == {"M": {}} and image["PK"] == {"S": "a"}

@@ -95,7 +95,7 @@ def _record(name: str, old: str | None, new: str, sk: str = "CTX#lctx_1") -> dic
 def test_only_a_move_into_approved_is_counted() -> None:
     assert newly_approved(_record("INSERT", None, "APPROVED")) is not None
     assert newly_approved(_record("MODIFY", "PENDING", "APPROVED")) == ("acme", {"id": "lctx_1", "type": "ADMIN_CREDIT",
-                                                                                  "status": "APPROVED"})
+                                                                                  "status": "APPROVED", "updated_at": None})
     assert newly_approved(_record("INSERT", None, "PENDING")) is None
     assert newly_approved(_record("MODIFY", "PENDING", "REJECTED")) is None
     assert newly_approved(_record("MODIFY", "APPROVED", "APPROVED")) is None

@@ -363,6 +363,20 @@ def test_the_exports_bucket_is_private_encrypted_tls_only_and_expires_its_files(
     assert TEMPLATE["Globals"]["Function"]["Environment"]["Variables"]["EXPORTS_BUCKET"] == {"Ref": "ExportsBucket"}
 
 
+EVENT_BUS_ARN = "arn:aws:events:us-east-1:123456789012:event-bus/loyalty-loyalty-events"  # tests/iam.py BASE_ATTRS
+
+
+def test_the_event_bus_is_the_stack_s_own_named_in_every_function_and_output() -> None:
+    """One bus named after the stack, its name in every function's environment (EVENT_BUS_NAME) and both its name and ARN
+    as outputs, for subscribers' rules."""
+    buses = {k: r for k, r in TEMPLATE["Resources"].items() if r["Type"] == "AWS::Events::EventBus"}
+    assert list(buses) == ["EventBus"]
+    assert buses["EventBus"]["Properties"]["Name"] == {"Fn::Sub": "${AWS::StackName}-loyalty-events"}
+    assert TEMPLATE["Globals"]["Function"]["Environment"]["Variables"]["EVENT_BUS_NAME"] == {"Ref": "EventBus"}
+    assert TEMPLATE["Outputs"]["EventBusName"]["Value"] == {"Ref": "EventBus"}
+    assert TEMPLATE["Outputs"]["EventBusArn"]["Value"] == {"Fn::GetAtt": ["EventBus", "Arn"]}
+
+
 def test_roles_are_least_privilege() -> None:
     """Named actions only (a Deny may name `dynamodb:*`); DynamoDB on the table and its indexes, SQS on JobsQueue, logs on
     the shared log group, sts on the tenant roles' paths; `*` only for X-Ray, which has no resource-level permissions.
@@ -386,7 +400,8 @@ def test_roles_are_least_privilege() -> None:
                         # the stream only through the four read actions, and those on the stream only
                         assert (action in STREAM_ACTIONS) == ("/stream/" in resource), (role, st)
                     elif service == "sqs":
-                        failures = role == "CardStreamRole" and action == "sqs:SendMessage"
+                        # the stream consumers send failed batches' descriptors (FailedBatches) and publish jobs (SendJobs)
+                        failures = role == "CardStreamRole" and st.sid == "FailedBatches"
                         # webhook deliveries: their consumer receives them; the worker (the event publisher) and the
                         # sweeper send them
                         webhooks = role == "WebhookDeliveryRole" or (role in ("WorkerRole", "SweeperRole") and action == "sqs:SendMessage")
@@ -401,6 +416,8 @@ def test_roles_are_least_privilege() -> None:
                     elif service == "s3":  # the export CSVs: the worker writes them, the read class signs their download URLs
                         assert (role, action) in (("WorkerRole", "s3:PutObject"), ("ApiReadRole", "s3:GetObject")), (role, st)
                         assert resource == f"{EXPORTS_BUCKET_ARN}/*/exports/*", (role, st)
+                    elif service == "events":  # the domain events: only the worker puts them on the stack's bus
+                        assert (role, action, resource) == ("WorkerRole", "events:PutEvents", EVENT_BUS_ARN), (role, st)
                     else:
                         assert service == "xray" and resource == "*", (role, st)
         writes = actions & WRITE_ACTIONS
@@ -408,9 +425,10 @@ def test_roles_are_least_privilege() -> None:
                     "SweeperRole": {"dynamodb:PutItem"}}  # the sweeper's resume point in the registry (its job markers: TenantWriteRole)
         assert writes == expected.get(role, set()), f"{role} writes {sorted(writes)}"
         sends = "sqs:SendMessage" in actions
-        assert sends == (role in ("ApiWriteEnqueueRole", "SweeperRole", "CardStreamRole", "WorkerRole")), (
-            f"{role}: sqs:SendMessage only where a function enqueues (or, for the stream trigger, sends a failed batch; the "
-            "worker sends the webhook deliveries of the events it publishes)")
+        # the stream consumers and the daily job send the publish jobs of the events they write (tier changes, approvals);
+        # the worker sends the webhook deliveries of the events it publishes
+        assert sends == (role in ("ApiWriteEnqueueRole", "SweeperRole", "CardStreamRole", "DailyJobRole", "WorkerRole")), (
+            f"{role}: sqs:SendMessage only where a function enqueues (or, for the stream trigger, sends a failed batch)")
         assert (actions & STREAM_ACTIONS == STREAM_ACTIONS) == (role == "CardStreamRole"), role
         assert (actions & QUEUE_CONSUMER_ACTIONS == QUEUE_CONSUMER_ACTIONS) == (role in ("WorkerRole", "WebhookDeliveryRole")), role
     sweeper = role_statements(TEMPLATE)["SweeperRole"]

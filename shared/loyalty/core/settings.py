@@ -28,6 +28,7 @@ class Settings(BaseModel):
     exports_bucket: str = ""  # the S3 bucket the export CSVs are written to (template.yaml ExportsBucket)
     webhook_queue_url: str = ""  # the queue of webhook deliveries (template.yaml WebhookQueue); empty: the jobs queue
     webhooks_allow_http: bool = False  # the local runtime allows http:// webhook URLs (a developer's local receiver)
+    event_bus_name: str = ""  # the EventBridge bus the domain events are published to (template.yaml EventBus)
 
 
 @lru_cache(maxsize=1)
@@ -52,4 +53,5 @@ def get_settings() -> Settings:
         exports_bucket=env.get("EXPORTS_BUCKET", ""),
         webhook_queue_url=env.get("WEBHOOK_QUEUE_URL", ""),
         webhooks_allow_http=env.get("WEBHOOKS_ALLOW_HTTP", "").lower() in ("1", "true", "yes"),
+        event_bus_name=env.get("EVENT_BUS_NAME", ""),
     )

@@ -69,6 +69,12 @@ def s3() -> Any:
 
 
 @cache
+def events() -> Any:
+    """The EventBridge client (the domain events' bus; endpoint from AWS_ENDPOINT_URL when set)."""
+    return boto3.client("events", config=_config())
+
+
+@cache
 def sts() -> Any:
     """The STS client that assumes tenant roles (the region's own endpoint)."""
     return boto3.client("sts", config=_config())
@@ -142,5 +148,6 @@ def reset() -> None:
     dynamodb.cache_clear()
     sqs.cache_clear()
     s3.cache_clear()
+    events.cache_clear()
     sts.cache_clear()
     tenants.cache_clear()

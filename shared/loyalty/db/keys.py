@@ -208,6 +208,11 @@ class Keys:
     def card_transaction(self, card_id: str, transaction_id: str) -> Key:
         return Key(self.card_transactions(card_id), f"{CARD_TRANSACTION_SK_PREFIX}{transaction_id}")
 
+    # ---------------------------------------------------------------- domain events out (notify/store.py)
+    def notify_event(self, event_id: str) -> Key:
+        """A domain event (`evt_`) in the outbox: written with what it reports, marked published once it is on the bus."""
+        return Key(self._pk("EVT", event_id), "EVENT")
+
     # ---------------------------------------------------------------- report aggregates (reports/store.py)
     def aggregated(self, transaction_id: str) -> Key:
         """The marker of a card transaction counted in the aggregates (put once: a replayed stream record counts nothing)."""

@@ -162,9 +162,17 @@ class DeliverWebhook(_Job):
     sort_key: StrictStr  # the delivery item's sort key in the webhook's deliveries partition
 
 
+class PublishEvent(_Job):
+    """Put one stored domain event (`evt_`, written PENDING with what it reports) on the EventBridge bus and mark it
+    published, once."""
+
+    type: Literal["publish_event"] = "publish_event"
+    event_id: StrictStr
+
+
 AnyJob = (ApplyCardTransaction | CompleteRewardPurchase | RefundRewardPurchase | CompleteOrderPayment | GenerateCardCodes
           | CreateMembersBatch | EvaluateEarning | RevokeOrderEarning | DeleteCampaign | RunExport
-          | UpdateCustomersBatch | DeliverWebhook)
+          | UpdateCustomersBatch | DeliverWebhook | PublishEvent)
 Job = Annotated[AnyJob, Field(discriminator="type")]
 _JOB: TypeAdapter[AnyJob] = TypeAdapter(Job)
 

@@ -22,6 +22,7 @@ from loyalty.jobs.models import (
     DeliverWebhook,
     EvaluateEarning,
     GenerateCardCodes,
+    PublishEvent,
     RefundRewardPurchase,
     RevokeOrderEarning,
     RunExport,
@@ -31,6 +32,7 @@ from loyalty.jobs.models import (
 from loyalty.jobs.queue import delay
 from loyalty.jobs.settle import RETIRED
 from loyalty.members import batch, codes
+from loyalty.notify import service as notify
 from loyalty.orders import service as orders
 from loyalty.payments import service as payments
 from loyalty.purchases import service as purchases
@@ -95,6 +97,8 @@ def run_job(body: str, client: Any = None) -> str:
             return exports.run_export(db, job)
         case DeliverWebhook():
             return webhooks.deliver(db, job)
+        case PublishEvent():
+            return notify.publish_event(db, job)
 
 
 def _retire(db: Table, job: AnyJob) -> str:
@@ -119,6 +123,8 @@ def _retire(db: Table, job: AnyJob) -> str:
             outcome = exports.retire_export(db, job)
         case UpdateCustomersBatch():
             outcome = customer_batch.retire_customers_step(db, job)
+        case PublishEvent():
+            outcome = notify.retire_publish(db, job)
         case EvaluateEarning() if job.source == "event":
             outcome = events.retire_event_job(db, job)
         case EvaluateEarning() | RevokeOrderEarning():

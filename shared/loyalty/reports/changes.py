@@ -1,18 +1,23 @@
-"""The table's stream of card transactions in, report aggregates out (the AggregateCardTransactions function).
+"""The table's stream of card transactions in, report aggregates and domain events out (AggregateCardTransactions).
 
 A card transaction item (`<project>#CARD#<card>` / `CTX#<id>`) that becomes APPROVED (written APPROVED, or moved there
 from PENDING) is counted once: one TransactWriteItems puts its marker (`<project>#AGG#<id>`, on condition that it does
-not exist) with the ADDs to its aggregates, so a replayed record fails the marker's condition and counts nothing. A failure
-reports that record, so the stream retries from there (ReportBatchItemFailures).
+not exist) with the ADDs to its aggregates, so a replayed record fails the marker's condition and counts nothing. The
+same transaction puts the domain event the card transaction stands for (notify/: points added, pending points
+activated, ...) in the outbox, so it too is written once; its publish job is sent after the commit. A failure reports
+that record, so the stream retries from there (ReportBatchItemFailures).
 
 A tier transaction item (`<project>#MBR#<member>#TTX` / `<lttx id>`, written once, APPROVED, with the standing it changes)
-is counted the same way on its INSERT: its marker plus the ADDs to the program's daily and summary tier aggregates."""
+is counted the same way on its INSERT: its marker plus the ADDs to the program's daily and summary tier aggregates (its
+events are written by the tier change itself, tiering/)."""
 
 from __future__ import annotations
 
 import json
 from typing import Any
 
+from loyalty.cards.store import transaction_from_row
+from loyalty.core.clock import now_iso
 from loyalty.core.logs import logger
 from loyalty.core.settings import get_settings
 from loyalty.db import clients
@@ -20,6 +25,9 @@ from loyalty.db.codec import from_item
 from loyalty.db.keys import CARD_TRANSACTION_SK_PREFIX, tier_transaction_owner
 from loyalty.db.table import Table
 from loyalty.earning.buckets import local_day
+from loyalty.notify.models import Event, card_transaction_event, has_event
+from loyalty.notify.service import send
+from loyalty.notify.store import holder
 from loyalty.reports.engine import effects, tier_moves
 from loyalty.reports.store import count_application_once, count_once, count_tier_once
 
@@ -27,7 +35,23 @@ APPROVED = "APPROVED"
 
 
 def newly_approved(record: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
-    """(project, card transaction) of a stream record whose card transaction became APPROVED, else None."""
+    """(project, card transaction) of a stream record whose card transaction became APPROVED, else None (for an order
+    payment, `details.order.amount` added: what the spending report counts)."""
+    found = approved_transaction(record)
+    if found is None:
+        return None
+    project, ctx = found
+    amount = _order_amount((record.get("dynamodb") or {}).get("OldImage") or {})
+    if amount is not None:  # what the spending report's amount_on_order counts (the details name the order alone)
+        details = dict(ctx.get("details") or {})
+        details["order"] = {**(details.get("order") or {}), "amount": amount}
+        ctx = {**ctx, "details": details}
+    return project, ctx
+
+
+def approved_transaction(record: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
+    """(project, card transaction as the v2 API shows it) of a stream record whose card transaction became APPROVED,
+    else None."""
     change = record.get("dynamodb") or {}
     keys = change.get("Keys") or {}
     pk, sk = (keys.get("PK") or {}).get("S", ""), (keys.get("SK") or {}).get("S", "")
@@ -42,15 +66,7 @@ def newly_approved(record: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
         return None  # already counted when it became APPROVED
     if name not in ("INSERT", "MODIFY"):
         return None
-    item = from_item(new)
-    ctx = dict(item["data"])
-    ctx["status"] = APPROVED
-    amount = _order_amount(change.get("OldImage") or {})
-    if amount is not None:  # what the spending report's amount_on_order counts (the details name the order alone)
-        details = dict(ctx.get("details") or {})
-        details["order"] = {**(details.get("order") or {}), "amount": amount}
-        ctx["details"] = details
-    return parts[0], ctx
+    return parts[0], dict(transaction_from_row(from_item(new)))
 
 
 def new_tier_transaction(record: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
@@ -74,6 +90,20 @@ def _order_amount(old: dict[str, Any]) -> int | None:
     except ValueError:
         return None
     return int(job["amount"]) if job.get("type") == "complete_order_payment" and "amount" in job else None
+
+
+def _events(db: Table, record: dict[str, Any]) -> list[Event]:
+    """The domain event a newly approved card transaction stands for (none for a type that stands for none), with its
+    holder's customer id and card code (one BatchGetItem, only for a transaction that has an event)."""
+    found = approved_transaction(record)
+    if found is None:
+        return []
+    _, ctx = found
+    if not has_event(ctx):
+        return []
+    customer_id, code = holder(db, str(ctx["member_id"]), str(ctx["card_id"]))
+    event = card_transaction_event(db.project_id, ctx, customer_id, code, now_iso())
+    return [event] if event is not None else []
 
 
 def _table(project: str) -> Table:
@@ -106,8 +136,10 @@ def process_stream_event(event: dict[str, Any]) -> dict[str, Any]:
                 continue
             db, moves = _table(project), effects(ctx, local_day(str(ctx["created_at"]), zone).isoformat())
             count_application_once(db, moves)  # before the transaction's own count: a retry after it still counts it
-            if count_once(db, ctx, moves):
+            jobs = count_once(db, ctx, moves, _events(db, record))
+            if jobs is not None:
                 counted += 1
+                send(jobs)
         except Exception:  # noqa: BLE001 - reported to the stream, which retries from this record
             logger.exception("aggregating a transaction failed", extra={"project": project, "transaction_id": ctx.get("id")})
             return {"batchItemFailures": [{"itemIdentifier": str(record["dynamodb"]["SequenceNumber"])}]}

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from loyalty.core.clock import now_ms
 from loyalty.db.table import Table
 from loyalty.db.transact import Transaction, TransactionConflict
+from loyalty.jobs.models import PublishEvent
+from loyalty.notify.models import Event
+from loyalty.notify.store import add_events
 from loyalty.reports.engine import Effects, tier_summary_id
 
 MARK_LABEL = "aggregated"
@@ -29,9 +33,10 @@ def _add(tx: Transaction, label: str, key: Any, counts: dict[str, int], fixed: d
     tx.update(label, key, expression, condition=None, names=names, values=values)
 
 
-def count_once(db: Table, ctx: dict[str, Any], found: Effects) -> bool:
-    """Add an approved card transaction's effects to its aggregates in one TransactWriteItems with its marker; False
-    (nothing counted) when the marker exists already, i.e. the transaction was counted before."""
+def count_once(db: Table, ctx: dict[str, Any], found: Effects, events: Sequence[Event] = ()) -> list[PublishEvent] | None:
+    """Add an approved card transaction's effects to its aggregates, and the domain events it stands for to the outbox,
+    in one TransactWriteItems with its marker; the publish jobs to send (None: nothing counted, because the marker
+    exists already, i.e. the transaction was counted before, or because it moves no counter and reports no event)."""
     tx = db.transaction()
     tx.put(MARK_LABEL, db.keys.aggregated(ctx["id"]),
            {"card_id": ctx["card_id"], "day": found.day, "expires_at": now_ms() // 1000 + MARK_TTL_SECONDS})
@@ -50,15 +55,16 @@ def count_once(db: Table, ctx: dict[str, Any], found: Effects) -> bool:
              {"card_definition_id": cdef, "date": found.day})
         _add(tx, "spending_summary", db.keys.spending_summary_row(program, cdef), found.spending_counts,
              {"card_definition_id": cdef})
-    if len(tx) == 1:
-        return False  # moves no counter: nothing to count, no marker needed
+    if len(tx) == 1 and not events:
+        return None  # moves no counter and reports nothing: no marker needed
+    jobs = add_events(tx, db, events)
     try:
         tx.commit()
     except TransactionConflict as conflict:
         if conflict.failed(MARK_LABEL):
-            return False
+            return None
         raise
-    return True
+    return jobs
 
 
 def count_application_once(db: Table, found: Effects) -> bool:

@@ -1,11 +1,12 @@
 """Members in tiers: re-evaluating a member's standing when its tracked card changes or a day comes, the daily run, and
 the tier transactions list.
 
-A card's points change in many places (earning, purchases, refunds, admin operations, expiry); none of them knows about
-tiers. The table's stream carries every card change to `re_evaluate`, which reads the member's current cards and
+A card's points change in many places (earning, purchases, refunds, admin operations, expiry); none of them knows
+about tiers. The table's stream carries every card change to `re_evaluate`, which reads the member's current cards and
 standing (one Query) and writes a new standing with its tier transaction only when something changed (one conditional
-TransactWriteItems): a points change costs no extra request, a redelivered or replayed change finds nothing to do, and
-two evaluations racing on one member are ordered by the standing's version."""
+TransactWriteItems, with the tier events the change fires in the outbox: notify/): a points change costs no extra
+request, a redelivered or replayed change finds nothing to do, and two evaluations racing on one member are ordered by
+the standing's version."""
 
 from __future__ import annotations
 
@@ -27,6 +28,8 @@ from loyalty.db.table import Table
 from loyalty.db.transact import Transaction, TransactionConflict
 from loyalty.earning.buckets import local_day
 from loyalty.members.records import Card
+from loyalty.notify import service as notify
+from loyalty.notify.models import tier_transaction_events
 from loyalty.points import service as points
 from loyalty.programs.store import get_program_with_assignments
 from loyalty.tiering import store
@@ -110,9 +113,11 @@ def re_evaluate(db: Table, member_id: str, card_id: str, *, origin: Origin, day:
                                       card_transaction_ids) if change else None)
         due = None if deleted else rules.due_day(setup.structure, outcome.standing)
         earned = _tier_earnings(db, card, setup, ttx, at) if ttx is not None and not deleted else None
+        events = [] if ttx is None else tier_transaction_events(
+            db.project_id, ttx, (member or {}).get("data", {}).get("customer_id"), card.get("code"), at)
         try:
-            store.write_standing(db, outcome.standing, version, due, ttx,
-                                 None if earned is None else partial(_add_write, earned, db))
+            notify.send(store.write_standing(db, outcome.standing, version, due, ttx,
+                                             None if earned is None else partial(_add_write, earned, db), events))
             return change
         except TransactionConflict as conflict:
             if not conflict.failed("standing") or attempt == RETRIES - 1:

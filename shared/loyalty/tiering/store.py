@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, cast
 
 from loyalty.core import ids
@@ -11,8 +11,11 @@ from loyalty.db import lists
 from loyalty.db.keys import CARD_SK_PREFIX, MEMBER_SK, MEMBER_TIER_SK
 from loyalty.db.table import Item, Table
 from loyalty.db.transact import Transaction
+from loyalty.jobs.models import PublishEvent
 from loyalty.members.records import Card
 from loyalty.members.store import card_from_row
+from loyalty.notify.models import Event
+from loyalty.notify.store import add_events
 from loyalty.tiers.standing import Standing
 
 
@@ -28,10 +31,11 @@ def get_member_standing(db: Table, member_id: str) -> tuple[Item | None, dict[st
 
 
 def write_standing(db: Table, standing: Standing, version: int, due: str | None, transaction: dict[str, Any] | None,
-                   also: Callable[[Transaction], None] | None = None) -> None:
+                   also: Callable[[Transaction], None] | None = None, events: Sequence[Event] = ()) -> list[PublishEvent]:
     """Store a member's new standing (on the daily job's list for `due` when given) and the tier transaction recording
     its change, in one transaction conditioned on the standing still having the version read (0: none stored); `also`
-    adds what the change earns (the card write of the tier-event earning rules it fires) to the same transaction.
+    adds what the change earns (the card write of the tier-event earning rules it fires) to the same transaction, and
+    `events` the domain events the change fires (the outbox). Returns their publish jobs, to send after the commit.
 
     Labels: `standing` (another evaluation wrote it first: read again), `ttx`, and those `also` gives."""
     tx = db.transaction()
@@ -46,7 +50,9 @@ def write_standing(db: Table, standing: Standing, version: int, due: str | None,
         tx.put("ttx", key, {"data": transaction, "created_at": transaction["created_at"]})
     if also is not None:
         also(tx)
+    jobs = add_events(tx, db, events)
     tx.commit()
+    return jobs
 
 
 def due_standings(db: Table, day: str, limit: int, start: dict[str, Any] | None = None) -> tuple[list[Item], dict[str, Any] | None]:
