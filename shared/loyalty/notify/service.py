@@ -12,11 +12,12 @@ from loyalty.core.logs import logger
 from loyalty.db import bus
 from loyalty.db.table import Table
 from loyalty.db.transact import Transaction, TransactionConflict
-from loyalty.jobs.models import PublishEvent
+from loyalty.jobs.models import DeliverWebhook, PublishEvent
 from loyalty.jobs.queue import enqueue
 from loyalty.jobs.settle import retire, retirement
 from loyalty.notify import store
 from loyalty.notify.models import Event
+from loyalty.webhooks import service as webhooks
 
 PUBLISHED = "PUBLISHED"
 ALREADY_PUBLISHED = "ALREADY_PUBLISHED"
@@ -29,17 +30,19 @@ def send(jobs: Iterable[PublishEvent]) -> None:
         enqueue(job)
 
 
-def publication(db: Table, event: Event) -> Transaction:
+def publication(db: Table, event: Event) -> tuple[Transaction, list[DeliverWebhook]]:
     """The ONE transaction that records an event published (label `event`: it is still PENDING, and leaves the
-    PendingJobs index). This is where the webhook fan-out joins: it adds one delivery item per subscribed webhook to this
-    transaction, and the worker sends their jobs after it commits."""
-    return store.publish_transaction(db, event["id"])
+    PendingJobs index) and fans it out: one delivery item per subscribed webhook (webhooks.fan_out), each with its
+    pending-job marker; and the delivery jobs to send once it commits."""
+    tx = store.publish_transaction(db, event["id"])
+    return tx, webhooks.fan_out(db, tx, event)
 
 
 def publish_event(db: Table, job: PublishEvent) -> str:
     """Worker: put one stored event on the bus (PutEvents; a refused entry raises, so SQS retries) and record it
     published. A redelivered job finds it published and does nothing; two deliveries racing may both put it on the bus
-    (EventBridge is at-least-once anyway: consumers dedupe on the event `id`), but only one records it."""
+    (EventBridge is at-least-once anyway: consumers dedupe on the event `id`), but only one records it and fans it out to
+    the webhooks."""
     item = store.get_event(db, job.event_id)
     if item is None:
         logger.warning("publish job for an event that does not exist", extra={"event_id": job.event_id})
@@ -48,13 +51,15 @@ def publish_event(db: Table, job: PublishEvent) -> str:
         return ALREADY_PUBLISHED
     event = cast(Event, item["data"])
     bus.put_event(event["type"], json.dumps(event, separators=(",", ":")))
-    tx = publication(db, event)
+    tx, deliveries = publication(db, event)
     try:
         tx.commit()
     except TransactionConflict as conflict:
         if conflict.failed(store.EVENT_LABEL):
             return ALREADY_PUBLISHED
         raise
+    for delivery in deliveries:
+        enqueue(delivery)  # best effort: each delivery's marker has the sweeper re-send a lost one
     return PUBLISHED
 
 
