@@ -73,8 +73,10 @@ BUDGETS: dict[str, Budget] = {
     "stream: approved card transaction replayed": Budget("BatchGetItem + TransactWriteItems refused by the marker's "
                                                          "condition (and the rule application's, for an earning one); "
                                                          "nothing counted, nothing sent", reads=1, transactions=2),
-    "worker: publish an event": Budget("GetItem of the event + PutEvents + TransactWriteItems (it PUBLISHED, its job marker "
-                                       "off: where the webhook deliveries join)", reads=1, transactions=1, sends=1),
+    "worker: publish an event": Budget("GetItem of the event + PutEvents + Query of the project's webhooks + "
+                                       "TransactWriteItems (it PUBLISHED, its job marker off, one delivery per subscribed "
+                                       "webhook) + 1 SendMessage per delivery (none subscribed in this case)",
+                                       reads=2, transactions=1, sends=1),
     "member earning rule daily report": Budget("BatchGetItem of the member and the rule + Query of the member's rule days", reads=2),
     "earning rules daily report": Budget("GetItem of the program + Query of the program's rule days", reads=2),
     "earning rules summary report": Budget("GetItem of the program + Query of the program's rule totals", reads=2),
