@@ -29,7 +29,7 @@ from bench.events import ROOT
 from bench.processes import IMPORT_GROUPS, ColdStart, Memory, PendingJobs, cold_starts, import_profiles, memory
 from bench.profiling import PROFILE_GROUPS
 from bench.report import table
-from bench.reports import ReportBench
+from bench.reports import MEMBERS, REFUSALS, TIER_CHANGES_PER_MEMBER, TIER_STRUCTURES, TIERS_PER_STRUCTURE, ReportBench
 from bench.reports import run as report_section
 from bench.roundtrips import CaseResult, run_scenario
 from bench.seed import World, seed
@@ -305,14 +305,25 @@ class Bench:
         return "\n".join(out)
 
     def aggregation_costs(self) -> list[Estimate]:
-        """What the report aggregator adds per 1M approved card transactions (the mix) and per 1M reward purchases."""
+        """What the report aggregator and the events' publish jobs add: per 1M approved card transactions (the mix), then
+        per 1M reward purchases (the aggregator's part, then its event's publish job)."""
         r = self.reports
         assert r is not None
         batch = Measured(0.0, 0.0, r.batch_ms, r.batch_cpu_ms)
+        worker = Measured(0.0, 0.0, r.publish_batch_ms, r.publish_batch_cpu_ms, sqs_requests=2)
         memory_mb = self.template_memory_mb()
-        return [cost.per_million_aggregated(r.write_units_per_transaction, batch, r.batch_size, memory_mb),
-                cost.per_million_aggregated(r.write_units_of("POINTS_SPENT_ON_REWARD"), batch, r.batch_size, memory_mb,
-                                       "1M reward purchases aggregated")]
+        rru, wru = r.publish_units()
+        reward = r.write_of("POINTS_SPENT_ON_REWARD")
+        events = r.events_per_transaction
+        return [cost.per_million_aggregated(r.write_units_per_transaction, batch, r.batch_size, memory_mb,
+                                            read_units=r.read_units_per_transaction, sqs_requests=r.sqs_per_transaction),
+                cost.scaled(cost.per_million_published(Measured(rru, wru, 0.0, 0.0), worker, r.publish_batch_size, memory_mb),
+                            events, f"their {events * 1e6:,.0f} events published"),
+                cost.per_million_aggregated(reward.write_units, batch, r.batch_size, memory_mb, "1M reward purchases aggregated",
+                                            read_units=reward.read_units, sqs_requests=reward.sqs_requests),
+                cost.per_million_published(Measured(reward.publish_read_units, reward.publish_write_units, 0.0, 0.0), worker,
+                                           r.publish_batch_size, memory_mb, reward.publish_events,
+                                           "their 1M events (reward redeemed) published")]
 
     def report_tables(self, purchase: Estimate | None) -> str:
         """Section 7: report pages over a year of aggregates, and the aggregator's write cost."""
@@ -322,28 +333,50 @@ class Bench:
                  p.cpu_ms, p.one_query_per_page] for p in r.pages]
         out = [table(f"7. Reports: one page per route at the widest range, over {r.days} days of aggregates of {r.transactions:,} "
                      f"approved transactions of {r.members:,} members ({r.rules} earning rules, {r.card_definitions} card "
-                     f"definitions); in-process handler, median and p95 of {r.pages[0].runs if r.pages else 0} runs",
+                     f"definitions; {MEMBERS * TIER_CHANGES_PER_MEMBER:,} tier transactions over {TIER_STRUCTURES} tier "
+                     f"structures of {TIERS_PER_STRUCTURE} tiers; {REFUSALS:.0%} of the transactions' worth of rule evaluations "
+                     f"refused); in-process handler, median and p95 of {r.pages[0].runs if r.pages else 0} runs",
                      ["route", "range", "rows answered", "calls", "items read", "KB read", "RRU", "median ms", "p95 ms",
                       "CPU ms", "1 Query per MB"], rows,
                      [f"Seeded directly: {r.items_seeded:,} aggregate items in {r.seed_seconds:.1f} s (BatchWriteItem), computed with "
                       "the aggregator's own reports.engine.effects, not the transactions themselves. Card partitions exist for the "
-                      "timed cards only, each with a transaction on every day (the fullest a card gets; a Query reads its own partition).",
+                      "timed cards only, each with a transaction on every day (the fullest a card gets; a Query reads its own partition); "
+                      "likewise the timed members' daily rows of the first earning rule (1-3 applications every day). Rule rows: "
+                      "reports.engine.effects(...).applied and points/limits' refusal counters; tier rows: reports.engine.tier_moves.",
                       f"Largest row: earning day {r.largest_row_bytes.get('earning day', 0)} B, spending day "
-                      f"{r.largest_row_bytes.get('spending day', 0)} B, card day {r.largest_row_bytes.get('card day', 0)} B: a 1 MB Query page "
+                      f"{r.largest_row_bytes.get('spending day', 0)} B, card day {r.largest_row_bytes.get('card day', 0)} B, rule day "
+                      f"{r.largest_row_bytes.get('rule day', 0)} B, tier day {r.largest_row_bytes.get('tier day', 0)} B: a 1 MB Query page "
                       f"holds ~{r.rows_per_page:,} earning-day rows, so a 12-month earnings report is one Query up to "
                       f"{r.rows_per_page // r.days} (rule, earning item, card definition) combinations, then one more per MB.",
                       "CPU ms: the handler thread's CPU time (median; deserializing the items, folding them into periods, the JSON "
                       "answer); the rest of the handler time is the wait for DynamoDB Local. RRU: strongly consistent reads."])]
-        rows = [[w.kind, f"{w.share:.0%}", w.actions, w.write_units] for w in r.writes]
+        rows = [[w.kind, f"{w.share:.0%}", w.calls, f"{w.rule_actions} + {w.actions}" if w.rule_actions else w.actions,
+                 w.write_units, w.read_units, w.publish_calls or "-", w.publish_read_units, w.publish_write_units] for w in r.writes]
         costs = self.aggregation_costs()
-        notes = [f"Aggregator on full stream batches of {r.batch_size}: {r.batch_ms:.0f} ms per batch ({r.batch_cpu_ms:.0f} ms CPU)."]
+        pub_rru, pub_wru = r.publish_units()
+        notes = [f"Aggregator on full stream batches of {r.batch_size}: {r.batch_ms:.0f} ms per batch ({r.batch_cpu_ms:.0f} ms CPU); "
+                 f"the worker on batches of {r.publish_batch_size} publish jobs: {r.publish_batch_ms:.0f} ms per batch "
+                 f"({r.publish_batch_cpu_ms:.0f} ms CPU), {r.publish_batch_ms / max(r.publish_batch_size, 1):.1f} ms per event.",
+                 "An earning makes 2 TransactWriteItems: the rule application's (its marker, the program's daily and all-time rule "
+                 "rows, the member's daily row), then the aggregates' (marker, card day, earning day and summary, event item). "
+                 "Every type here stands for an event: its item goes in the outbox (PENDING, in the PendingJobs index) with a "
+                 "BatchGetItem of the holder (member and card) before and a SendMessage of its publish job after.",
+                 f"Weighted per approved transaction: {r.write_units_per_transaction:.2f} WRU, {r.read_units_per_transaction:.2f} RRU, "
+                 f"{r.sqs_per_transaction:.2f} SendMessage; per publish job {pub_rru:.2f} RRU, {pub_wru:.2f} WRU, 1 PutEvents entry "
+                 "(with no webhook subscribed: each subscribed webhook adds a delivery item to that TransactWriteItems and a "
+                 "SendMessage, section 8)."]
         for est in costs:
             notes.append(f"{est.what}: ${est.total:,.2f} (" + "; ".join(f"{line.item} ${line.usd:,.3f}" for line in est.lines) + ")")
+        approved, reward = costs[0].total + costs[1].total, costs[2].total + costs[3].total
+        notes.append(f"In all: ${approved:,.2f} per 1M approved card transactions, ${reward:,.2f} per 1M reward purchases.")
         if purchase is not None:
             notes.append(f"Next to the purchase itself (${purchase.total:,.2f} per 1M reward purchases at {purchase.memory_mb} MB): "
-                         f"+{costs[1].total / purchase.total:.0%}.")
-        out.append(table(f"7b. Write cost of the report aggregates: one TransactWriteItems per approved transaction; weighted mean "
-                         f"{r.write_units_per_transaction:.2f} WRU", ["approved type", "share", "actions", "WRU"], rows, notes))
+                         f"+{reward / purchase.total:.0%}.")
+        out.append(table(f"7b. Write cost of the report aggregates and events per approved transaction: weighted mean "
+                         f"{r.write_units_per_transaction:.2f} WRU + {r.read_units_per_transaction:.2f} RRU by the aggregator, "
+                         f"{pub_wru:.2f} WRU + {pub_rru:.2f} RRU by the publish job",
+                         ["approved type", "share", "aggregator calls", "actions", "WRU", "RRU", "publish job calls", "RRU",
+                          "WRU"], rows, notes))
         return "\n".join(out)
 
     def summary(self) -> str:
@@ -377,8 +410,9 @@ class Bench:
         if self.reports is not None:
             worst = max(self.reports.pages, key=lambda p: p.median_ms)
             rows.append(["7. reports", f"{sum(p.one_query_per_page for p in self.reports.pages)}/{len(self.reports.pages)} 1 Query/MB",
-                         f"slowest {worst.route} ({worst.span}) median {worst.median_ms:.0f} ms; aggregator "
-                         f"{self.reports.write_units_per_transaction:.2f} WRU = ${self.aggregation_costs()[0].total:.2f} per 1M approved"])
+                         f"slowest {worst.route} ({worst.span}) median {worst.median_ms:.0f} ms; aggregator + publish "
+                         f"{self.reports.write_units_per_transaction:.2f} + {self.reports.publish_units()[1]:.2f} WRU = "
+                         f"${sum(e.total for e in self.aggregation_costs()[:2]):.2f} per 1M approved"])
         return table("Summary", ["figure", "result", "detail"], rows)
 
     def template_memory_mb(self) -> int:
@@ -402,6 +436,8 @@ class Bench:
         return {**asdict(r), "pages": [{**asdict(p), "pages_needed": p.pages_needed, "one_query_per_page": p.one_query_per_page}
                                        for p in r.pages],
                 "write_units_per_transaction": r.write_units_per_transaction, "rows_per_page": r.rows_per_page,
+                "read_units_per_transaction": r.read_units_per_transaction, "sqs_per_transaction": r.sqs_per_transaction,
+                "events_per_transaction": r.events_per_transaction, "publish_units": dict(zip(("rru", "wru"), r.publish_units(), strict=True)),
                 "costs": [{"what": e.what, "memory_mb": e.memory_mb, "total_usd": e.total, "lines": [asdict(x) for x in e.lines]}
                           for e in self.aggregation_costs()]}
 
