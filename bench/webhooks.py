@@ -195,6 +195,8 @@ def throughput(stack: BenchStack, deliveries: int, log: Callable[[str], None] = 
         webhook = stack.request("POST", "/v1/webhooks", {"url": receiver.url, "events": [REDEEMED], "description": "bench"})
         db = Table(stack.project, stack.table, cursor_secret="-" * 32, client=stack.client("dynamodb"))
         bodies = make_deliveries(db, deliveries + trigger.batch_size)  # the first batch warms up
+        if len(bodies) != deliveries + trigger.batch_size:
+            raise RuntimeError(f"the project has other webhooks subscribed to {REDEEMED}: {len(bodies)} deliveries made")
         log(f"webhooks: {len(bodies)} deliveries made")
         recorder = stack.recording()
         try:
