@@ -66,9 +66,10 @@ def test_delay_median_and_p95_per_stage() -> None:
 
 
 def test_throughput_is_deliveries_per_second_of_handler_time() -> None:
-    t = Throughput(deliveries=400, batch_size=4, batches=100, seconds=5.0, batch_median_ms=48.0, batch_cpu_ms=16.0)
-    assert t.per_second == 80.0 and t.ms_per_delivery == 12.0
-    assert Throughput(0, 0, 0, 0.0, 0.0, 0.0).per_second == 0.0
+    """Per worker: a full batch over the median batch's time; over every batch: all deliveries over all the time."""
+    t = Throughput(deliveries=400, batch_size=4, batches=100, seconds=5.0, batch_median_ms=40.0, batch_cpu_ms=16.0)
+    assert t.per_second == pytest.approx(100.0) and t.mean_per_second == 80.0 and t.ms_per_delivery == 10.0
+    assert Throughput(0, 0, 0, 0.0, 0.0, 0.0).per_second == 0.0 == Throughput(0, 0, 0, 0.0, 0.0, 0.0).mean_per_second
 
 
 def test_api_timestamps_read_as_epoch_seconds() -> None:
