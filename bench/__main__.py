@@ -421,7 +421,8 @@ class Bench:
                       "the publisher makes them (webhooks.service.fan_out, one transaction per event)."])]
         rows = []
         for name, label in (("arrived", "end to end: 202 -> webhook at the receiver"),
-                            ("to_aggregated", "202 -> event written (worker approves, stream, aggregator)"),
+                            ("to_approved", "202 -> purchase approved (jobs queue, worker)"),
+                            ("to_aggregated", "approved -> event written (stream poll, aggregator)"),
                             ("to_published", "event written -> published (publish job: PutEvents + fan-out)"),
                             ("to_delivered", "published -> webhook at the receiver (webhook queue, delivery)")):
             median, high = d.stage(name)
@@ -432,8 +433,9 @@ class Bench:
         out.append(table(f"8b. Purchase to webhook on the local runtime (`python -m local serve`, embedded backend): "
                          f"{len(d.journeys)} reward purchases one at a time, each waited for at the receiver",
                          ["stage", "median ms", "p95 ms"], rows,
-                         ["Stages from timestamps: the event's created_at (the aggregator wrote it), its item's published_at (the "
-                          "publish job recorded it), the receiver's clock; same machine, same clock.",
+                         ["Stages from timestamps: the purchase transaction's updated_at (the worker approved it), the event's "
+                          "created_at (the aggregator wrote it), its item's published_at (the publish job recorded it), the "
+                          "receiver's clock; same machine, same clock (each stamp is taken before its write commits).",
                           f"Local runtime: each queue poller long-polls ({d.poll.get('queue long poll (s)', 1.0):g} s wait; the "
                           "emulator answers as soon as a message is there), each stream poller reads every "
                           f"{d.poll.get('stream poll interval (s)', 0.25):g} s (as Lambda polls a shard); the purchase's job on the "
@@ -449,7 +451,7 @@ class Bench:
         if w is None or d is None:
             return None
         stages = {name: dict(zip(("median_s", "p95_s"), d.stage(name), strict=True))
-                  for name in ("arrived", "to_aggregated", "to_published", "to_delivered")}
+                  for name in ("arrived", "to_approved", "to_aggregated", "to_published", "to_delivered")}
         return {"throughput": {**asdict(w), "per_second": w.per_second, "mean_per_second": w.mean_per_second,
                                "ms_per_delivery": w.ms_per_delivery},
                 "delay": {"purchases": len(d.journeys), "stages": stages, "startup_seconds": d.startup_seconds, "poll": d.poll,

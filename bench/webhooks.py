@@ -130,10 +130,12 @@ class Throughput:
 
 @dataclass(frozen=True)
 class Journey:
-    """One purchase's way to its webhook (seconds from the 202): the event written by the aggregator (its `created_at`),
-    recorded published by the publish job (`published_at`), the delivery at the receiver."""
+    """One purchase's way to its webhook (seconds from the 202): the purchase approved by the worker (its transaction's
+    `updated_at`), the event written by the aggregator (its `created_at`), recorded published by the publish job
+    (`published_at`), the delivery at the receiver."""
 
     request_s: float
+    approved_s: float
     aggregated_s: float
     published_s: float
     arrived_s: float
@@ -148,14 +150,15 @@ class Delay:
     poll: dict[str, float] = field(default_factory=dict)
 
     def stage(self, name: str) -> tuple[float, float]:
-        """(median, p95) in seconds of one stage: `arrived` (end to end), `to_aggregated`, `to_published`, `to_delivered`."""
+        """(median, p95) in seconds of one stage: `arrived` (end to end), `to_approved`, `to_aggregated`, `to_published`,
+        `to_delivered`."""
         values = [stage_seconds(j)[name] for j in self.journeys]
         return (statistics.median(values), p95(values)) if values else (0.0, 0.0)
 
 
 def stage_seconds(j: Journey) -> dict[str, float]:
-    """The stages of one journey: 202 -> event written -> published -> arrived, and end to end."""
-    return {"to_aggregated": j.aggregated_s, "to_published": j.published_s - j.aggregated_s,
+    """The stages of one journey: 202 -> approved -> event written -> published -> arrived, and end to end."""
+    return {"to_approved": j.approved_s, "to_aggregated": j.aggregated_s - j.approved_s, "to_published": j.published_s - j.aggregated_s,
             "to_delivered": j.arrived_s - j.published_s, "arrived": j.arrived_s}
 
 
@@ -307,9 +310,10 @@ def delay(purchases: int, log: Callable[[str], None] = lambda _m: None, env: dic
                 event = json.loads(arrival.body)
                 item = db.get(db.keys.notify_event(event["id"]))
                 published = epoch(str((item or {}).get("published_at") or event["created_at"]))
+                approved = epoch(str(event["data"]["transaction"].get("updated_at") or event["created_at"]))
                 if n:
-                    result.journeys.append(Journey(answered - sent, epoch(event["created_at"]) - answered, published - answered,
-                                                   arrival.at - answered))
+                    result.journeys.append(Journey(answered - sent, approved - answered, epoch(event["created_at"]) - answered,
+                                                   published - answered, arrival.at - answered))
         finally:
             proc.stop()
             receiver.close()

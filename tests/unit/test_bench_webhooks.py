@@ -49,15 +49,17 @@ def test_waiting_wakes_when_the_arrival_comes() -> None:
 
 
 def test_stages_add_up_to_the_end_to_end_delay() -> None:
-    """202 -> event written -> published -> arrived: the three stages sum to the end-to-end delay."""
-    journey = Journey(request_s=0.05, aggregated_s=0.2, published_s=0.26, arrived_s=0.3)
+    """202 -> approved -> event written -> published -> arrived: the four stages sum to the end-to-end delay."""
+    journey = Journey(request_s=0.05, approved_s=0.05, aggregated_s=0.2, published_s=0.26, arrived_s=0.3)
     stages = stage_seconds(journey)
-    assert stages == pytest.approx({"to_aggregated": 0.2, "to_published": 0.06, "to_delivered": 0.04, "arrived": 0.3})
-    assert stages["to_aggregated"] + stages["to_published"] + stages["to_delivered"] == pytest.approx(stages["arrived"])
+    assert stages == pytest.approx({"to_approved": 0.05, "to_aggregated": 0.15, "to_published": 0.06, "to_delivered": 0.04,
+                                    "arrived": 0.3})
+    parts = ("to_approved", "to_aggregated", "to_published", "to_delivered")
+    assert sum(stages[name] for name in parts) == pytest.approx(stages["arrived"])
 
 
 def test_delay_median_and_p95_per_stage() -> None:
-    delay = Delay([Journey(0.0, 0.1 * n, 0.1 * n, 0.1 * n + 0.05) for n in range(1, 21)])
+    delay = Delay([Journey(0.0, 0.0, 0.1 * n, 0.1 * n, 0.1 * n + 0.05) for n in range(1, 21)])
     median, high = delay.stage("arrived")
     assert median == pytest.approx(1.1) and high == pytest.approx(p95([0.1 * n + 0.05 for n in range(1, 21)]))
     assert delay.stage("to_delivered") == (pytest.approx(0.05), pytest.approx(0.05))
