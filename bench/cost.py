@@ -14,10 +14,12 @@ PRICES = {
     "ddb_wru": 1.25 / 1e6,            # DynamoDB on-demand, per write request unit
     "ddb_rru": 0.25 / 1e6,            # DynamoDB on-demand, per read request unit
     "sqs_request": 0.40 / 1e6,        # SQS standard, per request (send, receive, delete each; a batch of 10 is one)
+    "eventbridge_event": 1.00 / 1e6,  # EventBridge custom events, per event put (PutEvents entry up to 64 KB)
 }
 PRICE_NOTES = [
     f"Prices: us-east-1 list prices assumed as of {PRICE_DATE}: Lambda x86 $0.0000166667/GB-s + $0.20/1M requests; "
-    "API Gateway HTTP API $1.00/1M; DynamoDB on-demand $1.25/1M WRU, $0.25/1M RRU; SQS $0.40/1M requests. Free tiers ignored.",
+    "API Gateway HTTP API $1.00/1M; DynamoDB on-demand $1.25/1M WRU, $0.25/1M RRU; SQS $0.40/1M requests; EventBridge custom "
+    "events $1.00/1M. Free tiers ignored.",
     "DynamoDB units: computed from the measured item sizes of the calls made (1 WRU/KB per item, 2x in transactions incl. "
     "ConditionCheck, GSI writes 1x per KB projected; 1 RRU/4 KB strongly consistent). AWS announced a 50% cut of on-demand throughput prices in "
     "Nov 2024 ($0.625/1M WRU, $0.125/1M RRU): if that is the current price, halve the DynamoDB lines.",
@@ -101,12 +103,37 @@ def per_million_reads(read: Measured, memory_mb: int) -> Estimate:
 
 
 def per_million_aggregated(write_units: float, batch: Measured, batch_size: int, memory_mb: int,
-                           what: str = "1M approved card transactions aggregated") -> Estimate:
-    """What the report aggregator adds to 1M approved card transactions: its TransactWriteItems (`write_units` each) and
-    its invocations on full stream batches of `batch_size` (`batch`: one batch's time). Stream reads by a Lambda trigger
-    are free."""
+                           what: str = "1M approved card transactions aggregated", read_units: float = 0.0,
+                           sqs_requests: float = 0.0) -> Estimate:
+    """What the report aggregator adds to 1M approved card transactions: its TransactWriteItems (`write_units` each), the
+    event holders' reads (`read_units` each), the publish jobs it sends (`sqs_requests` each) and its invocations on full
+    stream batches of `batch_size` (`batch`: one batch's time). Stream reads by a Lambda trigger are free."""
     n = 1e6
     est = Estimate(what, memory_mb)
     est.lines += _lambda_lines(f"aggregator (stream batches of {batch_size})", batch, memory_mb, n / batch_size)
     est.lines.append(Line(f"DynamoDB {write_units:g} WRU", n * write_units * PRICES["ddb_wru"]))
+    if read_units:
+        est.lines.append(Line(f"DynamoDB {read_units:g} RRU", n * read_units * PRICES["ddb_rru"]))
+    if sqs_requests:
+        est.lines.append(Line(f"SQS {sqs_requests:g} SendMessage (publish jobs)", n * sqs_requests * PRICES["sqs_request"]))
     return est
+
+
+def per_million_published(job: Measured, worker_batch: Measured, batch_size: int, memory_mb: int, events: float = 1.0,
+                          what: str = "1M events published") -> Estimate:
+    """1M publish jobs (`events` per job put on the bus): the worker in batches of `batch_size` (`worker_batch`: one
+    batch's time, its receive + delete), each job's DynamoDB units (`job`) and its PutEvents entries."""
+    n = 1e6
+    est = Estimate(what, memory_mb)
+    est.lines += _lambda_lines(f"worker (batches of {batch_size})", worker_batch, memory_mb, n / batch_size)
+    est.lines.append(Line(f"DynamoDB {job.read_units:g} RRU", n * job.read_units * PRICES["ddb_rru"]))
+    est.lines.append(Line(f"DynamoDB {job.write_units:g} WRU", n * job.write_units * PRICES["ddb_wru"]))
+    est.lines.append(Line(f"EventBridge {events:g} custom event(s)", n * events * PRICES["eventbridge_event"]))
+    sqs = worker_batch.sqs_requests / batch_size
+    est.lines.append(Line(f"SQS {sqs:g} requests (batched receive/delete)", n * sqs * PRICES["sqs_request"]))
+    return est
+
+
+def scaled(est: Estimate, factor: float, what: str) -> Estimate:
+    """`est` for `factor` times as many operations (renamed `what`)."""
+    return Estimate(what, est.memory_mb, [Line(line.item, line.usd * factor) for line in est.lines])

@@ -39,9 +39,10 @@ class PendingJobs:
 def _sample(folder: str) -> tuple[str, str, Any] | dict[str, Any]:
     """The request of a function's sample event (events/<folder>.json): its ids name nothing in the seed, so the answer is
     a 404 after authentication and one read, or a 400: the cold start (imports, first resolve) is what is measured. A
-    sample whose body is not JSON (a multipart upload) is sent as it is."""
+    sample whose body is not JSON (a multipart upload), or that is no HTTP request (the webhook queue's SQS event, whose
+    delivery does not exist: one read), is sent as it is."""
     event: dict[str, Any] = json.loads((ROOT / "events" / f"{folder}.json").read_text())
-    if event.get("isBase64Encoded") or not (event.get("body") or "{").lstrip().startswith(("{", "[")):
+    if "requestContext" not in event or event.get("isBase64Encoded") or not (event.get("body") or "{").lstrip().startswith(("{", "[")):
         return event
     body = json.loads(event["body"]) if event.get("body") else None
     return event["requestContext"]["http"]["method"], event["rawPath"], body
