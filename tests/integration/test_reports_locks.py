@@ -8,11 +8,14 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
+import pytest
+
 from loyalty.core.clock import now_iso
 from loyalty.reports.engine import LOCKING_TYPES
 from tests import support
 from tests.integration.conftest import Stack
 from tests.integration.test_order_payments import pay, payments_world, set_status
+from tests.integration.test_points_buckets import Clock
 from tests.integration.test_reward_fulfilment import ok
 from tests.integration.test_v2_journey import BASE, card_of, credit, make_components, make_customer, make_member, make_program
 
@@ -130,3 +133,37 @@ def test_a_pending_purchase_shows_locked_points_not_yet_unlocked(stack: Stack) -
     assert report(stack, w) == lifetime(stack, w) == {"points_locked": 100, "points_unlocked": 0}
     stack.drain()
     assert report(stack, w) == lifetime(stack, w) == {"points_locked": 100, "points_unlocked": 100}
+
+
+@pytest.fixture
+def days(monkeypatch: pytest.MonkeyPatch) -> Clock:
+    """The API's "now", moved a day at a time."""
+    return Clock(monkeypatch)
+
+
+def test_points_are_unlocked_on_the_day_of_the_settlement(stack: Stack, days: Clock) -> None:
+    """A purchase accepted one day and settled by the worker the next (approved), and another accepted that next day and
+    rejected the day after: each day's row holds what was locked and what was settled on it."""
+    ids = make_components(stack, cost=100)
+    program = make_program(stack, ids, stock=10)["id"]
+    member = make_member(stack, program, make_customer(stack, "lock-3"))
+    w = {"program": program, "member": member["id"], "card": member["cards"][0]["card"]["id"], "reward": ids["reward"]}
+    credit(stack, program, w["member"], w["card"], 500)
+    stack.drain()
+    first = days.today()
+    purchase(stack, w)
+    support.drain_stream(stack.stream)  # the lock counted today; the worker has not run
+    days.advance(1)
+    stack.drain()  # approved the next day
+    purchase(stack, w)
+    ok(stack, "deactivate_reward", "POST", f"{BASE}/rewards/{w['reward']}/deactivate")
+    support.drain_stream(stack.stream)
+    days.advance(1)
+    stack.drain()  # rejected the day after
+    rows = ok(stack, "get_member_card_daily_report", "GET", f"{card_path(w)}/reports/daily",
+              query={"start_date": first, "end_date": days.today(), "resolution": "day"})["data"]
+    got = [(r["date"], r["points_locked"], r["points_unlocked"], r["points_spent"]) for r in rows]
+    day = [(date.fromisoformat(first) + timedelta(days=n)).isoformat() for n in range(3)]
+    # the approved spend counts its points_spent on the day it was made (its created_at), as every counter does
+    assert got == [(day[0], 100, 0, 100), (day[1], 100, 100, 0), (day[2], 0, 100, 0)]
+    assert report(stack, w) == lifetime(stack, w) == recount(stack, w)[0] == {"points_locked": 200, "points_unlocked": 200}
