@@ -83,15 +83,24 @@ class Events:
     def card_transaction_approved(self, project: str, ctx: dict[str, Any]) -> dict[str, Any]:
         """The aggregator's event for one MODIFY of a card transaction item from PENDING to APPROVED (`ctx`: the
         transaction as the API shows it, stored as the item's `data`)."""
+        return self.card_transaction_changed(project, ctx, "PENDING", "APPROVED")
+
+    def card_transaction_changed(self, project: str, ctx: dict[str, Any], old: str | None, new: str) -> dict[str, Any]:
+        """The aggregator's event for one change of a card transaction item: an INSERT with status `new` when `old` is
+        None, else a MODIFY from `old` to `new` (settled now: `updated_at`)."""
         from loyalty.db.codec import to_item
 
         keys = {"PK": {"S": f"{project}#CARD#{ctx['card_id']}"}, "SK": {"S": f"CTX#{ctx['id']}"}}
         data = to_item({"data": ctx})["data"]
-        record = {"eventID": uuid.uuid4().hex, "eventName": "MODIFY", "eventVersion": "1.1", "eventSource": "aws:dynamodb",
-                  "awsRegion": "us-east-1", "eventSourceARN": "arn:aws:dynamodb:us-east-1:123456789012:table/loyalty/stream/bench",
-                  "dynamodb": {"Keys": keys, "OldImage": {**keys, "status": {"S": "PENDING"}, "data": data},
-                               "NewImage": {**keys, "status": {"S": "APPROVED"}, "data": data},
-                               "SequenceNumber": str(uuid.uuid4().int)[:21], "SizeBytes": 900, "StreamViewType": "NEW_AND_OLD_IMAGES"}}
+        change: dict[str, Any] = {"Keys": keys, "NewImage": {**keys, "status": {"S": new}, "data": data},
+                                  "SequenceNumber": str(uuid.uuid4().int)[:21], "SizeBytes": 900,
+                                  "StreamViewType": "NEW_AND_OLD_IMAGES"}
+        if old is not None:
+            change["OldImage"] = {**keys, "status": {"S": old}, "data": data}
+            change["NewImage"]["updated_at"] = {"S": str(ctx.get("updated_at") or ctx["created_at"])}
+        record = {"eventID": uuid.uuid4().hex, "eventName": "INSERT" if old is None else "MODIFY", "eventVersion": "1.1",
+                  "eventSource": "aws:dynamodb", "awsRegion": "us-east-1",
+                  "eventSourceARN": "arn:aws:dynamodb:us-east-1:123456789012:table/loyalty/stream/bench", "dynamodb": change}
         return {"Records": [record]}
 
     def tier_transaction_inserted(self, project: str, ttx: dict[str, Any]) -> dict[str, Any]:

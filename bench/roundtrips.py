@@ -73,6 +73,14 @@ BUDGETS: dict[str, Budget] = {
     "stream: approved card transaction replayed": Budget("BatchGetItem + TransactWriteItems refused by the marker's "
                                                          "condition (and the rule application's, for an earning one); "
                                                          "nothing counted, nothing sent", reads=1, transactions=2),
+    "stream: pending spend's lock aggregated": Budget(
+        "TransactWriteItems (its lock marker + ADD points_locked to the card's day)", transactions=1),
+    "stream: pending spend's lock replayed": Budget("TransactWriteItems refused by the lock marker's condition; nothing "
+                                                     "counted", transactions=1),
+    "stream: rejected spend's unlock aggregated": Budget(
+        "TransactWriteItems (its settlement marker + ADD points_unlocked to the card's day of the settlement)", transactions=1),
+    "stream: rejected spend's unlock replayed": Budget("TransactWriteItems refused by the settlement marker's condition; "
+                                                        "nothing counted", transactions=1),
     "worker: publish an event": Budget("GetItem of the event + PutEvents + Query of the project's webhooks + "
                                        "TransactWriteItems (it PUBLISHED, its job marker off, one delivery per subscribed "
                                        "webhook) + 1 SendMessage per delivery (none subscribed in this case)",
@@ -801,11 +809,20 @@ class _Scenario:
         for name in ("stream: approved card transaction aggregated", "stream: approved card transaction replayed"):
             self._card_changes(name, function, event)
         self.jobs({"publish_event": "worker: publish an event"})
+        spend = {**ctx, "id": f"lctx_{uuid.uuid4().hex[:18]}", "type": "POINTS_SPENT_ON_REWARD", "status": "PENDING",
+                 "details": {**ctx["details"], "points": {"total": -15}}}
+        for name, old, new in (("stream: pending spend's lock aggregated", None, "PENDING"),
+                               ("stream: pending spend's lock replayed", None, "PENDING"),
+                               ("stream: rejected spend's unlock aggregated", "PENDING", "REJECTED"),
+                               ("stream: rejected spend's unlock replayed", "PENDING", "REJECTED")):
+            self._card_changes(name, function, self.driver.events.card_transaction_changed(self.driver.project, spend, old, new))
         day = str(ctx["created_at"])[:10]
         window = {"start_date": day, "end_date": day, "resolution": "day"}
         got = self.call("card daily report", "GET", f"{m}/reports/daily", query=window)
         if sum(d["points_earned"] for d in got["data"]) != 40:
             raise ScenarioError(f"card daily report: 40 points earned: {got}")
+        if [sum(d[k] for d in got["data"]) for k in ("points_locked", "points_unlocked")] != [15, 15]:
+            raise ScenarioError(f"card daily report: 15 points locked and unlocked once: {got}")
         self.call("points earnings daily report", "GET", f"{V2}/programs/{program}/reports/points-earnings/daily", query=window)
         self.call("spending daily report", "GET", f"{V2}/programs/{program}/reports/spending/daily", query=window)
         self.call("spending summary report", "GET", f"{V2}/programs/{program}/reports/spending/summary")

@@ -1,6 +1,6 @@
-"""Stream consumer: counts each card transaction that became APPROVED, and each new tier transaction, into its report
-aggregates, once (the trigger's filter lets only those items through); reports the record it could not count so that the
-batch resumes from it."""
+"""Stream consumer: counts each card transaction that became APPROVED, each spend written PENDING (points locked) or
+moved from PENDING to REJECTED (unlocked), and each new tier transaction, into its report aggregates, once (the trigger's
+filter lets only those items through); reports the record it could not count so that the batch resumes from it."""
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 

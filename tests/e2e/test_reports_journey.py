@@ -1,6 +1,7 @@
-"""v2 reports over HTTP against the local runtime: points added and earned from a paid order reach the card daily report
-and the program's points-earnings reports through the stream consumer (the local runtime polls the table's stream for
-both consumers), and the routes' typical errors (recorded for test_conformance.py, checked against loyalties-v2.json)."""
+"""v2 reports over HTTP against the local runtime: points added and earned from a paid order, and the points a reward
+purchase locks and unlocks, reach the card daily report and the program's points-earnings reports through the stream
+consumer (the local runtime polls the table's stream for both consumers), and the routes' typical errors (recorded for
+test_conformance.py, checked against loyalties-v2.json)."""
 
 from __future__ import annotations
 
@@ -38,8 +39,11 @@ def _reports(client: Client) -> None:
     rule = client.post(f"{V2}/earning-rules", {
         "name": f"Paid {tag}", "status": "ACTIVE", "trigger": {"event": "customer.order.paid"},
         "earnings": [{"effects": [{"type": "POINTS", "points": {"value": 10, "card_definition_id": cdef}}]}]})["id"]
+    reward = client.post(f"{V2}/rewards", {
+        "name": f"Mug {tag}", "type": "MATERIAL", "status": "ACTIVE", "material": {"type": "PRODUCT", "product": {"id": "prod_0ba649b6893cf33a80"}},
+        "costs": [{"spending": [{"points": 5, "card_definition_id": cdef}]}]})["id"]
     program = client.post(f"{V2}/programs", {"name": f"Reported {tag}", "status": "ACTIVE", "card_definitions": [{"id": cdef}],
-                                            "earning_rules": [{"id": rule}]})["id"]
+                                            "earning_rules": [{"id": rule}], "rewards": [{"id": reward}]})["id"]
     customer = client.post("/v1/customers", {"source_id": f"e2e-report-{tag}", "name": "Rea"})["id"]
     member = client.post(f"{V2}/programs/{program}/members", {"customer_id": customer})
     card = member["cards"][0]["card"]["id"]
@@ -74,7 +78,19 @@ def _reports(client: Client) -> None:
         assert (status, body["key"]) == (400, "invalid_query_params"), body
     status, body = client.request("GET", f"{V2}/programs/lprg_0000000000000000000000/reports/points-earnings/summary")
     assert (status, body["key"]) == (404, "not_found"), body
+    _locked_points(client, program, member["id"], path, reward)
     _earning_rule_reports(client, program, member["id"], rule, window)
+
+
+def _locked_points(client: Client, program: str, member_id: str, path: str, reward: str) -> None:
+    """A reward purchase locks its 5 points when accepted and unlocks them when the worker approves it: the card daily
+    report's points_locked / points_unlocked follow through the stream consumer."""
+    bought = client.post(f"{V2}/programs/{program}/members/{member_id}/rewards/purchases", {"reward_id": reward}, expect=202)
+    day = str(bought["transaction"]["created_at"])[:10]
+    window = {"start_date": day, "end_date": day, "resolution": "day"}
+    rows = eventually(lambda: (lambda r: r if r and r[0]["points_unlocked"] == 5 else None)(
+        client.get(f"{path}/reports/daily", params=window)["data"]), timeout=30)
+    assert (rows[0]["points_locked"], rows[0]["points_unlocked"], rows[0]["points_spent"]) == (5, 5, 5)
 
 
 def _earning_rule_reports(client: Client, program: str, member_id: str, rule: str, window: dict[str, str]) -> None:

@@ -53,6 +53,9 @@ def recount(stack: Stack, w: dict[str, Any]) -> tuple[dict[str, int], dict[str, 
     card: dict[str, int] = defaultdict(int)
     rules: dict[str, tuple[int, int]] = {}
     for tx in txs:
+        if tx["type"] == "POINTS_SPENT_ON_REWARD":  # written PENDING (locked), then settled (unlocked)
+            card["points_locked"] += abs(tx["details"]["points"]["total"])
+            card["points_unlocked"] += abs(tx["details"]["points"]["total"]) if tx["status"] != "PENDING" else 0
         if tx["status"] != "APPROVED":
             continue
         points = tx["details"]["points"]["total"]
@@ -76,7 +79,8 @@ def reports(stack: Stack, w: dict[str, Any]) -> tuple[Any, Any, Any]:
 def test_the_reports_equal_a_recount_of_the_transactions_and_a_replayed_stream_counts_nothing(stack: Stack) -> None:
     w = report_world(stack)
     card, rules = recount(stack, w)
-    assert card == {"points_total": 410, "points_added": 500, "points_spent": 100, "points_earned": 10}
+    assert card == {"points_total": 410, "points_added": 500, "points_spent": 100, "points_earned": 10, "points_locked": 100,
+                    "points_unlocked": 100}
     assert rules == {w["rule"]: (1, 10)}
     daily, earnings, summary = reports(stack, w)
     assert daily["object"] == "report" and len(daily["data"]) == 1
@@ -94,9 +98,10 @@ def test_the_reports_equal_a_recount_of_the_transactions_and_a_replayed_stream_c
     replay = support.stream_poller(function=support.CARD_TRANSACTIONS)
     assert support.drain_stream(replay) > 0
     assert reports(stack, w) == (daily, earnings, summary)
-    # And each approved transaction left one marker
+    # And each approved transaction left one marker, and the purchase's lock one more
     markers = [i for i in stack.items() if i["SK"]["S"] == "AGG" and "#AGG#RULE" not in i["PK"]["S"]]
-    assert len(markers) == 3 and all("expires_at" in i for i in markers)
+    assert len(markers) == 4 and all("expires_at" in i for i in markers)
+    assert [i["PK"]["S"].endswith("#LOCK") for i in markers].count(True) == 1
 
 
 def test_the_longest_ranges_are_accepted(stack: Stack) -> None:

@@ -14,7 +14,9 @@ from local.poller import StreamPoller, build_stream_event, failed_from, matches,
 from local.runtime import ROOT, LocalRuntime
 from local.template import StreamTrigger, load_template, stream_trigger
 from loyalty.db.keys import CARD_SK_PREFIX
+from loyalty.reports.engine import LOCKING_TYPES
 
+SPENDS = ["POINTS_SPENT_ON_REWARD", "POINTS_SPENT_ON_ORDER"]
 CARDS_ONLY = {"dynamodb": {"Keys": {"SK": {"S": [{"prefix": "CARD#"}]}}}}
 ARN = "arn:aws:dynamodb:us-east-1:123456789012:table/t/stream/2026-01-01T00:00:00.000"
 
@@ -30,6 +32,10 @@ def test_the_real_template_declares_the_card_changes_and_aggregates_triggers() -
         function="AggregateCardTransactionsFunction", table="Table", batch_size=100, starting_position="TRIM_HORIZON",
         report_batch_item_failures=True, bisect_on_error=True, max_retries=10,
         filters=({"dynamodb": {"Keys": {"SK": {"S": [{"prefix": "CTX#"}]}}, "NewImage": {"status": {"S": ["APPROVED"]}}}},
+                 {"eventName": ["INSERT"], "dynamodb": {"Keys": {"SK": {"S": [{"prefix": "CTX#"}]}}, "NewImage": {
+                     "status": {"S": ["PENDING"]}, "data": {"M": {"type": {"S": SPENDS}}}}}},
+                 {"eventName": ["MODIFY"], "dynamodb": {"Keys": {"SK": {"S": [{"prefix": "CTX#"}]}}, "OldImage": {
+                     "status": {"S": ["PENDING"]}}, "NewImage": {"status": {"S": ["REJECTED"]}, "data": {"M": {"type": {"S": SPENDS}}}}}},
                  {"eventName": ["INSERT"], "dynamodb": {"Keys": {"SK": {"S": [{"prefix": "lttx_"}]}}}}),
         on_failure="CardChangesFailureQueue")]
 
@@ -45,6 +51,32 @@ def test_the_aggregator_s_local_filters_pass_inserted_tier_transactions_only() -
     assert not passes(trigger.filters, {"eventName": "REMOVE", "dynamodb": {"Keys": keys, "OldImage": keys}})
     member = {"PK": {"S": "acme#MBR#lmbr_1"}, "SK": {"S": "TIER"}}
     assert not passes(trigger.filters, {"eventName": "INSERT", "dynamodb": {"Keys": member, "NewImage": member}})
+
+
+def test_the_aggregator_s_local_filters_pass_locking_spends_inserted_pending_and_their_rejections() -> None:
+    """A PENDING spend's INSERT (points locked) and its move to REJECTED (unlocked) reach the aggregator; another
+    type's PENDING insert or rejection, and a spend's other changes, do not."""
+    trigger = load_template(ROOT / "template.yaml").stream_triggers[1]
+    keys = {"PK": {"S": "acme#CARD#lcard_1"}, "SK": {"S": "CTX#lctx_1"}}
+
+    def image(status: str, kind: str) -> dict[str, Any]:
+        return {**keys, "status": {"S": status}, "data": {"M": {"type": {"S": kind}}}}
+
+    def record(name: str, old: str | None, new: str, kind: str) -> dict[str, Any]:
+        change: dict[str, Any] = {"Keys": keys, "NewImage": image(new, kind)}
+        if old is not None:
+            change["OldImage"] = image(old, kind)
+        return {"eventName": name, "dynamodb": change}
+
+    assert set(SPENDS) == LOCKING_TYPES  # the template names every type the engine counts a lock of
+    for kind in SPENDS:
+        assert passes(trigger.filters, record("INSERT", None, "PENDING", kind))
+        assert passes(trigger.filters, record("MODIFY", "PENDING", "REJECTED", kind))
+        assert passes(trigger.filters, record("MODIFY", "PENDING", "APPROVED", kind))
+        assert not passes(trigger.filters, record("MODIFY", "PENDING", "PENDING", kind))
+    for kind in ("POINTS_RETURNED", "ADMIN_CREDIT", "PENDING_POINTS_ADDED"):
+        assert not passes(trigger.filters, record("INSERT", None, "PENDING", kind))
+        assert not passes(trigger.filters, record("MODIFY", "PENDING", "REJECTED", kind))
 
 
 def test_stream_trigger_defaults_and_refusals() -> None:

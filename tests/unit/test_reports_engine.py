@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from loyalty.core.errors import LoyaltyError
-from loyalty.reports.changes import newly_approved
-from loyalty.reports.engine import CARD_COUNTERS, effects, fold, parse_range, period_start
+from loyalty.reports.changes import locked_transaction, newly_approved, rejected_transaction, settled_on
+from loyalty.reports.engine import CARD_COUNTERS, LOCKING_TYPES, effects, fold, locked_points, parse_range, period_start
 
 
 def ctx(kind: str, points: int, **metadata: str) -> dict[str, Any]:
@@ -83,10 +83,16 @@ def test_range_rules(start: str | None, end: str | None, resolution: str | None,
         assert err.value.status == 400
 
 
-def _record(name: str, old: str | None, new: str, sk: str = "CTX#lctx_1") -> dict[str, Any]:
+def _record(name: str, old: str | None, new: str, sk: str = "CTX#lctx_1", kind: str = "ADMIN_CREDIT",
+            updated_at: str | None = None) -> dict[str, Any]:
     keys = {"PK": {"S": "acme#CARD#lcrd_1"}, "SK": {"S": sk}}
-    data = {"M": {"id": {"S": "lctx_1"}, "type": {"S": "ADMIN_CREDIT"}}}
+    data = {"M": {"id": {"S": "lctx_1"}, "type": {"S": kind}, "created_at": {"S": "2026-03-01T10:00:00.000Z"},
+                  "details": {"M": {"points": {"M": {"total": {"N": "-60"}}}}}}}
+    if kind == "ADMIN_CREDIT":
+        data = {"M": {"id": {"S": "lctx_1"}, "type": {"S": kind}}}
     change: dict[str, Any] = {"Keys": keys, "NewImage": {**keys, "status": {"S": new}, "data": data}}
+    if updated_at:
+        change["NewImage"]["updated_at"] = {"S": updated_at}
     if old:
         change["OldImage"] = {**keys, "status": {"S": old}, "data": data}
     return {"eventName": name, "dynamodb": change}
@@ -109,3 +115,52 @@ def test_an_order_payment_brings_its_amount_from_the_job_its_pending_item_carrie
     assert found is not None and found[1]["details"] == {"order": {"amount": 250}}
     ctx = {**found[1], "type": "POINTS_SPENT_ON_ORDER", "details": {**found[1]["details"], "points": {"total": -125}}}
     assert effects(ctx, "d").spending_counts["amount_on_order"] == 250
+
+
+# ---------------------------------------------------------------------------------------------- locked and unlocked points
+@pytest.mark.parametrize("kind", sorted(LOCKING_TYPES))
+def test_a_pending_spend_unlocks_its_points_with_its_approval_on_the_settlement_s_day(kind: str) -> None:
+    spend = ctx(kind, -60)
+    assert locked_points(spend) == 60
+    same_day = effects(spend, "2026-03-01", settled_on="2026-03-01")
+    assert same_day.unlocked == ("2026-03-01", 60)
+    assert same_day.card_days() == {"2026-03-01": {"points_total": -60, "points_spent": 60, "points_unlocked": 60}}
+    later = effects(spend, "2026-03-01", settled_on="2026-03-03")
+    assert later.card_days() == {"2026-03-01": {"points_total": -60, "points_spent": 60}, "2026-03-03": {"points_unlocked": 60}}
+    assert set(later.card_days()["2026-03-03"]) <= set(CARD_COUNTERS)
+
+
+def test_a_spend_written_approved_at_once_and_other_types_unlock_nothing() -> None:
+    assert effects(ctx("POINTS_SPENT_ON_REWARD", -60), "2026-03-01").unlocked is None  # a v1 redemption: never locked
+    assert locked_points(ctx("ADMIN_DEBIT", -60)) == 0 and locked_points(ctx("POINTS_RETURNED", 60)) == 0
+    credit = effects(ctx("ADMIN_CREDIT", 50), "2026-03-01", settled_on="2026-03-02")
+    assert credit.unlocked is None and credit.card_days() == {"2026-03-01": {"points_total": 50, "points_added": 50}}
+    assert effects(ctx("PENDING_POINTS_CANCELED", 0), "d").card_days() == {}
+
+
+@pytest.mark.parametrize("kind", sorted(LOCKING_TYPES))
+def test_a_spend_s_pending_insert_locks_and_its_rejection_unlocks(kind: str) -> None:
+    inserted = _record("INSERT", None, "PENDING", kind=kind)
+    found = locked_transaction(inserted)
+    assert found is not None and found[0] == "acme" and found[1]["id"] == "lctx_1" and locked_points(found[1]) == 60
+    assert rejected_transaction(inserted) is None and newly_approved(inserted) is None
+    rejected = _record("MODIFY", "PENDING", "REJECTED", kind=kind, updated_at="2026-03-02T09:00:00.000Z")
+    found = rejected_transaction(rejected)
+    assert found is not None and found[1]["updated_at"] == "2026-03-02T09:00:00.000Z"
+    assert locked_transaction(rejected) is None and newly_approved(rejected) is None
+    approved = _record("MODIFY", "PENDING", "APPROVED", kind=kind, updated_at="2026-03-02T23:30:00.000Z")
+    found = newly_approved(approved)
+    assert found is not None and locked_transaction(approved) is None and rejected_transaction(approved) is None
+    assert settled_on(approved, found[1], "UTC") == "2026-03-02"
+    assert settled_on(approved, found[1], "Europe/Warsaw") == "2026-03-03"  # the settlement's day in the project zone
+    assert settled_on(_record("INSERT", None, "APPROVED", kind=kind), found[1], "UTC") is None  # written APPROVED at once
+    # a replayed or repeated change is not a new lock or unlock
+    assert rejected_transaction(_record("MODIFY", "REJECTED", "REJECTED", kind=kind)) is None
+    assert locked_transaction(_record("MODIFY", "PENDING", "PENDING", kind=kind)) is None
+    assert locked_transaction(_record("INSERT", None, "PENDING", sk="CARD#lcrd_1", kind=kind)) is None
+
+
+def test_other_types_pending_or_rejected_lock_nothing() -> None:
+    for kind in ("POINTS_RETURNED", "PENDING_POINTS_ADDED", "ADMIN_CREDIT"):
+        assert locked_transaction(_record("INSERT", None, "PENDING", kind=kind)) is None
+        assert rejected_transaction(_record("MODIFY", "PENDING", "REJECTED", kind=kind)) is None

@@ -109,14 +109,22 @@ def test_stream_triggers_report_failures_retry_a_bounded_number_of_times_and_kee
     """A DynamoDB stream trigger reads the table's stream from the start, resumes a failed batch from the first record
     the function reports (halving the batch on errors), gives up after bounded retries and then sends the failed batch's
     descriptor to a queue; the tier evaluator sees only card items (keys.py CARD_SK_PREFIX), the aggregator only approved
-    card transactions (CARD_TRANSACTION_SK_PREFIX) and inserted tier transactions (their `lttx_` ids)."""
+    card transactions (CARD_TRANSACTION_SK_PREFIX), the spends that lock points (reports/engine.py LOCKING_TYPES) inserted
+    PENDING or moved from PENDING to REJECTED, and inserted tier transactions (their `lttx_` ids)."""
     from loyalty.core.ids import TIER_TRANSACTION
     from loyalty.db.keys import CARD_SK_PREFIX, CARD_TRANSACTION_SK_PREFIX
+    from loyalty.reports.engine import LOCKING_TYPES
 
+    ctx = {"Keys": {"SK": {"S": [{"prefix": CARD_TRANSACTION_SK_PREFIX}]}}}
+    spends = ["POINTS_SPENT_ON_REWARD", "POINTS_SPENT_ON_ORDER"]
+    assert set(spends) == LOCKING_TYPES
     expected = {
         "ProcessCardChangesFunction": [{"dynamodb": {"Keys": {"SK": {"S": [{"prefix": CARD_SK_PREFIX}]}}}}],
-        "AggregateCardTransactionsFunction": [{"dynamodb": {"Keys": {"SK": {"S": [{"prefix": CARD_TRANSACTION_SK_PREFIX}]}},
-                                                            "NewImage": {"status": {"S": ["APPROVED"]}}}},
+        "AggregateCardTransactionsFunction": [{"dynamodb": {**ctx, "NewImage": {"status": {"S": ["APPROVED"]}}}},
+                                              {"eventName": ["INSERT"], "dynamodb": {**ctx, "NewImage": {
+                                                  "status": {"S": ["PENDING"]}, "data": {"M": {"type": {"S": spends}}}}}},
+                                              {"eventName": ["MODIFY"], "dynamodb": {**ctx, "OldImage": {"status": {"S": ["PENDING"]}},
+                                                  "NewImage": {"status": {"S": ["REJECTED"]}, "data": {"M": {"type": {"S": spends}}}}}},
                                               {"eventName": ["INSERT"], "dynamodb": {"Keys": {"SK": {"S": [{"prefix": TIER_TRANSACTION.prefix}]}}}}],
     }
 

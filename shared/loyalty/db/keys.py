@@ -218,6 +218,10 @@ class Keys:
         """The marker of a card transaction counted in the aggregates (put once: a replayed stream record counts nothing)."""
         return Key(self._pk("AGG", transaction_id), AGGREGATED_SK)
 
+    def aggregated_lock(self, transaction_id: str) -> Key:
+        """The marker of a PENDING spend's lock counted in the card report (put once: a replayed insert counts nothing)."""
+        return Key(self._pk("AGG", transaction_id, "LOCK"), AGGREGATED_SK)
+
     def card_report(self, card_id: str) -> str:
         """The partition of a card's daily aggregates (sort key: the day, YYYY-MM-DD)."""
         return self._pk("RPT", "CARD", card_id)

@@ -7,6 +7,11 @@ same transaction puts the domain event the card transaction stands for (notify/:
 activated, ...) in the outbox, so it too is written once; its publish job is sent after the commit. A failure reports
 that record, so the stream retries from there (ReportBatchItemFailures).
 
+A spend written PENDING (POINTS_SPENT_ON_REWARD, POINTS_SPENT_ON_ORDER: its points locked on the card in the same write)
+adds its points to the card's `points_locked` on its INSERT (marker `<project>#AGG#<id>#LOCK`, on the day it was made),
+and to `points_unlocked` when it is settled, on the day of the settlement (its `updated_at`): with the approval's count
+above when APPROVED, with a marker and ADD of its own (`<project>#AGG#<id>`, the settlement's) when REJECTED.
+
 A tier transaction item (`<project>#MBR#<member>#TTX` / `<lttx id>`, written once, APPROVED, with the standing it changes)
 is counted the same way on its INSERT: its marker plus the ADDs to the program's daily and summary tier aggregates (its
 events are written by the tier change itself, tiering/)."""
@@ -28,10 +33,12 @@ from loyalty.earning.buckets import local_day
 from loyalty.notify.models import Event, card_transaction_event, has_event
 from loyalty.notify.service import send
 from loyalty.notify.store import holder
-from loyalty.reports.engine import effects, tier_moves
-from loyalty.reports.store import count_application_once, count_once, count_tier_once
+from loyalty.reports.engine import effects, locked_points, tier_moves
+from loyalty.reports.store import count_application_once, count_card_once, count_once, count_tier_once
 
 APPROVED = "APPROVED"
+PENDING = "PENDING"
+REJECTED = "REJECTED"
 
 
 def newly_approved(record: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
@@ -67,6 +74,46 @@ def approved_transaction(record: dict[str, Any]) -> tuple[str, dict[str, Any]] |
     if name not in ("INSERT", "MODIFY"):
         return None
     return parts[0], dict(transaction_from_row(from_item(new)))
+
+
+def _card_transaction(record: dict[str, Any]) -> tuple[str, dict[str, Any], str, str] | None:
+    """(project, card transaction, old status, new status) of a stream record changing a card transaction item (old
+    status "" on an INSERT), else None."""
+    change = record.get("dynamodb") or {}
+    keys = change.get("Keys") or {}
+    pk, sk = (keys.get("PK") or {}).get("S", ""), (keys.get("SK") or {}).get("S", "")
+    parts = pk.split("#")
+    new = change.get("NewImage") or {}
+    if (not sk.startswith(CARD_TRANSACTION_SK_PREFIX) or len(parts) != 3 or parts[1] != "CARD" or "data" not in new
+            or record.get("eventName") not in ("INSERT", "MODIFY")):
+        return None
+    old = ((change.get("OldImage") or {}).get("status") or {}).get("S", "") if record.get("eventName") == "MODIFY" else ""
+    return parts[0], dict(transaction_from_row(from_item(new))), old, (new.get("status") or {}).get("S", "")
+
+
+def locked_transaction(record: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
+    """(project, card transaction) of a stream record inserting a PENDING spend (its points locked on the card), else None."""
+    found = _card_transaction(record)
+    if found is None or (found[2], found[3]) != ("", PENDING) or not locked_points(found[1]):
+        return None
+    return found[0], found[1]
+
+
+def rejected_transaction(record: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
+    """(project, card transaction) of a stream record moving a PENDING spend to REJECTED (its points unlocked), else None."""
+    found = _card_transaction(record)
+    if found is None or (found[2], found[3]) != (PENDING, REJECTED) or not locked_points(found[1]):
+        return None
+    return found[0], found[1]
+
+
+def settled_on(record: dict[str, Any], ctx: dict[str, Any], zone: str) -> str | None:
+    """The day (project time zone) a newly approved card transaction left PENDING (its `updated_at`, which settling
+    writes), or None when it was written APPROVED at once."""
+    found = _card_transaction(record)
+    if found is None or found[2] != PENDING:
+        return None
+    return local_day(str(ctx.get("updated_at") or ctx["created_at"]), zone).isoformat()
 
 
 def new_tier_transaction(record: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
@@ -117,9 +164,26 @@ def _count_tier(db: Table, ttx: dict[str, Any], zone: str) -> int:
     return int(count_tier_once(db, ttx, day, tier_moves(ttx)))
 
 
+def _count_lock(record: dict[str, Any], zone: str) -> int:
+    """Count a PENDING spend's lock (its insert, on the day it was made) or its rejection's unlock (on the day it was
+    settled) into the card's day item once: 1 when counted now, 0 when counted before or the record is neither."""
+    locked = locked_transaction(record)
+    found = locked or rejected_transaction(record)
+    if found is None:
+        return 0
+    project, ctx = found
+    db, points = _table(project), locked_points(ctx)
+    if locked is not None:
+        day = local_day(str(ctx["created_at"]), zone).isoformat()
+        return int(count_card_once(db, db.keys.aggregated_lock(ctx["id"]), ctx, day, {"points_locked": points}))
+    day = local_day(str(ctx.get("updated_at") or ctx["created_at"]), zone).isoformat()
+    return int(count_card_once(db, db.keys.aggregated(ctx["id"]), ctx, day, {"points_unlocked": points}))
+
+
 def process_stream_event(event: dict[str, Any]) -> dict[str, Any]:
-    """Count each newly approved card transaction and each new tier transaction of a batch of stream records once;
-    answers the partial batch response (the first record that failed, and so everything after it)."""
+    """Count each newly approved card transaction, each PENDING spend's lock and rejection, and each new tier transaction
+    of a batch of stream records once; answers the partial batch response (the first record that failed, and so
+    everything after it)."""
     counted = 0
     records = list(event.get("Records") or [])
     zone = get_settings().timezone
@@ -128,13 +192,19 @@ def process_stream_event(event: dict[str, Any]) -> dict[str, Any]:
         found = newly_approved(record) if tier is None else None
         picked = tier or found
         if picked is None:
+            try:
+                counted += _count_lock(record, zone)
+            except Exception:  # noqa: BLE001 - reported to the stream, which retries from this record
+                logger.exception("aggregating a lock failed", extra={"event_id": record.get("eventID")})
+                return {"batchItemFailures": [{"itemIdentifier": str(record["dynamodb"]["SequenceNumber"])}]}
             continue
         project, ctx = picked
         try:
             if tier is not None:
                 counted += _count_tier(_table(project), ctx, zone)
                 continue
-            db, moves = _table(project), effects(ctx, local_day(str(ctx["created_at"]), zone).isoformat())
+            db = _table(project)
+            moves = effects(ctx, local_day(str(ctx["created_at"]), zone).isoformat(), settled_on(record, ctx, zone))
             count_application_once(db, moves)  # before the transaction's own count: a retry after it still counts it
             jobs = count_once(db, ctx, moves, _events(db, record))
             if jobs is not None:

@@ -36,6 +36,9 @@ PENDING_ONLY = frozenset({"PENDING_POINTS_ADDED", "PENDING_POINTS_CANCELED"})
 """Types that move pending points only (not the balance)."""
 EARNING_TYPES = frozenset({"POINTS_EARNED", "PENDING_POINTS_ADDED"})
 SPENDING_TYPES = {"POINTS_SPENT_ON_REWARD": "reward", "POINTS_SPENT_ON_ORDER": "order"}
+LOCKING_TYPES = frozenset(SPENDING_TYPES)
+"""Spends written PENDING (a reward purchase, an order payment): their points are locked on the card when accepted and
+unlocked when settled (APPROVED: spent as well; REJECTED: given back). One written APPROVED at once locks nothing."""
 
 RULE_COUNTERS = ("success_count", "failures_count")
 """The program earning-rule reports' counters; failures also count by reason (`failures_<reason>`, REFUSAL_REASONS)."""
@@ -57,6 +60,16 @@ class Effects:
     spending: str | None = None  # card definition
     spending_counts: dict[str, int] = field(default_factory=dict)
     applied: tuple[str, str, str, str] | None = None  # an earning rule applied: (source, rule, member, program)
+    unlocked: tuple[str, int] | None = None  # a PENDING spend settled: (day of the settlement, points unlocked)
+
+    def card_days(self) -> dict[str, dict[str, int]]:
+        """The card's counters per day: the transaction's own on its day, the points it unlocked on the settlement's."""
+        rows = {self.day: dict(self.card)} if self.card else {}
+        if self.unlocked is not None:
+            day, points = self.unlocked
+            row = rows.setdefault(day, {})
+            row["points_unlocked"] = row.get("points_unlocked", 0) + points
+        return rows
 
 
 def points_of(ctx: Mapping[str, Any]) -> int:
@@ -64,10 +77,18 @@ def points_of(ctx: Mapping[str, Any]) -> int:
     return int(((ctx.get("details") or {}).get("points") or {}).get("total") or 0)
 
 
-def effects(ctx: Mapping[str, Any], day: str) -> Effects:
-    """The counters an APPROVED card transaction moves, on the day it was made (`day`, in the project time zone)."""
+def locked_points(ctx: Mapping[str, Any]) -> int:
+    """The points a PENDING spend locks when accepted and unlocks when settled (0 for any other type)."""
+    return abs(points_of(ctx)) if str(ctx.get("type") or "") in LOCKING_TYPES else 0
+
+
+def effects(ctx: Mapping[str, Any], day: str, settled_on: str | None = None) -> Effects:
+    """The counters an APPROVED card transaction moves, on the day it was made (`day`, in the project time zone); with
+    `settled_on` (it was PENDING until then), also the points its approval unlocks, on that day."""
     kind, points = str(ctx.get("type") or ""), points_of(ctx)
     out = Effects(day)
+    if settled_on is not None and locked_points(ctx):
+        out.unlocked = (settled_on, locked_points(ctx))
     card: dict[str, int] = {}
     if kind not in PENDING_ONLY:
         card["points_total"] = points

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from loyalty.core.clock import now_ms
+from loyalty.db.keys import Key
 from loyalty.db.table import Table
 from loyalty.db.transact import Transaction, TransactionConflict
 from loyalty.jobs.models import PublishEvent
@@ -41,8 +42,9 @@ def count_once(db: Table, ctx: dict[str, Any], found: Effects, events: Sequence[
     tx.put(MARK_LABEL, db.keys.aggregated(ctx["id"]),
            {"card_id": ctx["card_id"], "day": found.day, "expires_at": now_ms() // 1000 + MARK_TTL_SECONDS})
     program = str(ctx["program_id"])
-    if found.card:
-        _add(tx, "card", db.keys.card_report_day(ctx["card_id"], found.day), found.card, {"date": found.day})
+    for day, counts in sorted(found.card_days().items()):  # a settlement on a later day unlocks on that day's item
+        _add(tx, "card" if day == found.day else "card_unlocked", db.keys.card_report_day(ctx["card_id"], day), counts,
+             {"date": day})
     if found.earning:
         rule, item, cdef = found.earning
         dims = {"earning_rule_id": rule, "earning_item_id": item, "card_definition_id": cdef}
@@ -65,6 +67,23 @@ def count_once(db: Table, ctx: dict[str, Any], found: Effects, events: Sequence[
             return None
         raise
     return jobs
+
+
+def count_card_once(db: Table, marker: Key, ctx: dict[str, Any], day: str, counts: dict[str, int]) -> bool:
+    """Add `counts` to a card's day item in one TransactWriteItems with `marker` (a PENDING spend's lock, or the unlock
+    of its rejection); False when there is nothing to count or the marker exists (counted before)."""
+    if not counts:
+        return False
+    tx = db.transaction()
+    tx.put(MARK_LABEL, marker, {"card_id": ctx["card_id"], "day": day, "expires_at": now_ms() // 1000 + MARK_TTL_SECONDS})
+    _add(tx, "card", db.keys.card_report_day(ctx["card_id"], day), counts, {"date": day})
+    try:
+        tx.commit()
+    except TransactionConflict as conflict:
+        if conflict.failed(MARK_LABEL):
+            return False
+        raise
+    return True
 
 
 def count_application_once(db: Table, found: Effects) -> bool:
