@@ -9,6 +9,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from loyalty.core.listing import invalid_query
+from loyalty.v1.models import TIER_CHANGE_EVENTS
 
 CARD_COUNTERS = (
     "points_total", "points_earned", "points_added", "points_purchased", "points_purchased_reversed", "points_subtracted",
@@ -128,15 +129,12 @@ def effects(ctx: Mapping[str, Any], day: str, settled_on: str | None = None) -> 
 TIER_COUNTERS = ("joins", "upgrades", "downgrades", "lefts", "prolongs")
 # What a tier transaction's change counts, per side (`to`: the tier entered or kept; `from`: the tier left), as the
 # report fields say: `joins` members who joined the tier (from none or from another tier), `upgrades`/`downgrades` moves
-# into the tier, `lefts` members who left it (to none or to another tier), `prolongs` prolongations of it. The same
-# reading as the v1 tier events a change fires (v1/models.py TIER_CHANGE_EVENTS).
+# into the tier, `lefts` members who left it (to none or to another tier), `prolongs` prolongations of it: one counter per
+# v1 tier event the change fires (v1/models.py TIER_CHANGE_EVENTS), which read the change the same way.
+_EVENT_COUNTERS = {"joined": "joins", "upgraded": "upgrades", "downgraded": "downgrades", "left": "lefts",
+                   "prolonged": "prolongs"}
 _TIER_MOVES: dict[str, tuple[tuple[str, str], ...]] = {
-    "JOINED": (("to", "joins"),),
-    "UPGRADED": (("to", "joins"), ("to", "upgrades"), ("from", "lefts")),
-    "DOWNGRADED": (("to", "joins"), ("to", "downgrades"), ("from", "lefts")),
-    "LEFT": (("from", "lefts"),),
-    "PROLONGED": (("to", "prolongs"),),
-}
+    change: tuple((side, _EVENT_COUNTERS[event]) for event, side in events) for change, events in TIER_CHANGE_EVENTS.items()}
 
 
 def tier_moves(ttx: Mapping[str, Any]) -> list[tuple[str, str, dict[str, int]]]:

@@ -34,6 +34,17 @@ def _add(tx: Transaction, label: str, key: Any, counts: dict[str, int], fixed: d
     tx.update(label, key, expression, condition=None, names=names, values=values)
 
 
+def _commit_once(tx: Transaction) -> bool:
+    """Commit a counting transaction; False when its marker (label MARK_LABEL) exists already: counted before."""
+    try:
+        tx.commit()
+    except TransactionConflict as conflict:
+        if conflict.failed(MARK_LABEL):
+            return False
+        raise
+    return True
+
+
 def count_once(db: Table, ctx: dict[str, Any], found: Effects, events: Sequence[Event] = ()) -> list[PublishEvent] | None:
     """Add an approved card transaction's effects to its aggregates, and the domain events it stands for to the outbox,
     in one TransactWriteItems with its marker; the publish jobs to send (None: nothing counted, because the marker
@@ -60,13 +71,7 @@ def count_once(db: Table, ctx: dict[str, Any], found: Effects, events: Sequence[
     if len(tx) == 1 and not events:
         return None  # moves no counter and reports nothing: no marker needed
     jobs = add_events(tx, db, events)
-    try:
-        tx.commit()
-    except TransactionConflict as conflict:
-        if conflict.failed(MARK_LABEL):
-            return None
-        raise
-    return jobs
+    return jobs if _commit_once(tx) else None
 
 
 def count_card_once(db: Table, marker: Key, ctx: dict[str, Any], day: str, counts: dict[str, int]) -> bool:
@@ -77,13 +82,7 @@ def count_card_once(db: Table, marker: Key, ctx: dict[str, Any], day: str, count
     tx = db.transaction()
     tx.put(MARK_LABEL, marker, {"card_id": ctx["card_id"], "day": day, "expires_at": now_ms() // 1000 + MARK_TTL_SECONDS})
     _add(tx, "card", db.keys.card_report_day(ctx["card_id"], day), counts, {"date": day})
-    try:
-        tx.commit()
-    except TransactionConflict as conflict:
-        if conflict.failed(MARK_LABEL):
-            return False
-        raise
-    return True
+    return _commit_once(tx)
 
 
 def count_application_once(db: Table, found: Effects) -> bool:
@@ -101,13 +100,7 @@ def count_application_once(db: Table, found: Effects) -> bool:
     _add(tx, "rule_day", db.keys.rules_report_day(program, found.day, rule), once, {"earning_rule_id": rule, "date": found.day})
     _add(tx, "rule_summary", db.keys.rules_summary_row(program, rule), once, {"earning_rule_id": rule})
     _add(tx, "member_rule_day", db.keys.member_rule_report_day(member, rule, found.day), {"count": 1}, {"date": found.day})
-    try:
-        tx.commit()
-    except TransactionConflict as conflict:
-        if conflict.failed(MARK_LABEL):
-            return False
-        raise
-    return True
+    return _commit_once(tx)
 
 
 def rule_days(db: Table, program_id: str, first: str, last: str) -> list[dict[str, Any]]:
@@ -139,13 +132,7 @@ def count_tier_once(db: Table, ttx: dict[str, Any], day: str, moves: list[tuple[
         _add(tx, f"tier_day_{i}", db.keys.tiers_report_day(program, day, structure, tier), counts, {**dims, "date": day})
         _add(tx, f"tier_summary_{i}", db.keys.tiers_summary_row(program, tier_summary_id(program, structure, tier)), counts,
              dims)
-    try:
-        tx.commit()
-    except TransactionConflict as conflict:
-        if conflict.failed(MARK_LABEL):
-            return False
-        raise
-    return True
+    return _commit_once(tx)
 
 
 def _range(db: Table, partition: str, first: str, last: str) -> list[dict[str, Any]]:
