@@ -35,7 +35,7 @@ UNKNOWN = {"programId": "lprg_00000000000000000a", "memberId": "lmbr_00000000000
            "orderId": "ord_00000000000000000a",
            "bucketId": "lcppb_00000000000000000a", "pendingPointsId": "lopp_00000000000000000a",
            "rewardTransactionId": "lrtx_00000000000000000a", "assignmentId": "rewa_0000000000000000000000a",
-           "customerId": "cust_0000000000000000000000a"}
+           "customerId": "cust_0000000000000000000000a", "webhookId": "wh_00000000000000000a"}
 IDS = [f"{m} {p}" for _, m, p, _ in ROUTES]
 
 JSON_SPELLINGS = ["APPLICATION/JSON", "Application/Json; Charset=UTF-8", "application/json;charset=utf-8", "text/json", "TEXT/JSON",
