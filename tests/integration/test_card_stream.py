@@ -54,8 +54,8 @@ def test_drain_delivers_each_card_change_once_and_only_card_changes(stack: Stack
 
 
 def test_a_failed_transaction_leaves_no_stream_record(stack: Stack, delivered: list[dict[str, Any]]) -> None:
-    """moto rolls a failed transaction back from a copy of the table; the copy shares the stream's records
-    (local/backends.py share_moto_stream_records) but not their list, so the rolled-back writes leave none."""
+    """A failed transaction is rolled back item by item and drops the stream records it appended (local/moto_patches.py),
+    so the rolled-back writes leave none."""
     _put(stack, "acme#MBR#m1", f"{CARD_SK_PREFIX}c1")
     stack.drain()
     delivered.clear()

@@ -287,7 +287,7 @@ def test_embedded_backend_delivers_card_changes_only(tmp_path: Path) -> None:
         assert [s.trigger.function for s in rt.stream_pollers] == ["Changes"]
         dynamodb, table = rt.backend.client("dynamodb"), rt.environment["TABLE_NAME"]  # type: ignore[union-attr]
         assert rt.run_worker_until_idle(timeout=20)  # the poller holds an iterator before the writes
-        # a failed transaction leaves no record, and the iterator still sees later writes (backends.share_moto_stream_records)
+        # a failed transaction leaves no record, and the iterator still sees later writes (local/moto_patches.py)
         with pytest.raises(dynamodb.exceptions.TransactionCanceledException):
             dynamodb.transact_write_items(TransactItems=[
                 {"Put": {"TableName": table, "Item": {"PK": {"S": "acme#MBR#m1"}, "SK": {"S": "CARD#rolled-back"}}}},
