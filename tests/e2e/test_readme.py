@@ -78,8 +78,9 @@ def test_readme_spend_walkthrough(server: ServeProcess) -> None:
 @pytest.mark.skipif(subprocess.run(["which", "jq"], capture_output=True, check=False).returncode != 0, reason="jq not installed")
 def test_readme_reports_and_webhooks_walkthrough(server: ServeProcess) -> None:
     out = run(server, "reports", after="v2")
-    assert json.loads(out[-4]) == {"points_added": 500, "points_spent": 100, "points_locked": 100, "points_unlocked": 100}
-    assert json.loads(out[-3]) == {"points_on_rewards": 100, "success": 1}
-    assert out[-2] == "true"
-    delivery = json.loads(out[-1])
+    assert json.loads(out[-5]) == {"points_added": 500, "points_spent": 100, "points_locked": 100, "points_unlocked": 100}
+    assert json.loads(out[-4]) == {"points_on_rewards": 100, "success": 1}
+    assert out[-3] == "true"
+    delivery = json.loads(out[-2])
     assert delivery["event_type"] == "customer.voucher.loyalty_card.points_added" and delivery["attempts"] >= 1
+    assert out[-1] == "204"

@@ -32,9 +32,10 @@ def drive_webhooks(client: Client) -> None:
     _webhooks(client)
 
 
-def publish(client: Client, event: dict[str, Any]) -> int:
+def publish(client: Client, event: dict[str, Any]) -> list[str]:
     """What the event publisher does, on the served stack: fan the event out to the project's webhooks in one transaction,
-    then send the delivery jobs to the runtime's webhook queue. Returns how many."""
+    then send the delivery jobs to the runtime's webhook queue. Returns the webhooks it went to (other tests of the
+    shared project may have theirs)."""
     state = SERVED[client.base_url]
     db = served_table(state, event["project_id"])
     tx = db.transaction()
@@ -45,7 +46,7 @@ def publish(client: Client, event: dict[str, Any]) -> int:
                        aws_access_key_id="test", aws_secret_access_key="test")
     for job in jobs:
         sqs.send_message(QueueUrl=info["resources"]["WebhookQueue"], MessageBody=job.to_json())
-    return len(jobs)
+    return [job.webhook_id for job in jobs]
 
 
 def _webhooks(client: Client) -> None:
@@ -68,7 +69,7 @@ def _webhooks(client: Client) -> None:
         assert anonymous.request("GET", "/v1/webhooks")[0] == 401
         event = {"id": f"evt_e2e{created['id'][3:]}", "object": "event", "type": "customer.rewarded.loyalty_points",
                  "created_at": now_iso(), "project_id": project, "data": {"points": 5}}
-        assert publish(client, event) == 1
+        assert publish(client, event).count(created["id"]) == 1
         eventually(lambda: receiver.delivered, timeout=60)
         headers, body, _ = receiver.delivered[0]
         namespace: dict[str, Any] = {}
