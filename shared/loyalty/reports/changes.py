@@ -45,8 +45,11 @@ def newly_approved(record: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
     """(project, card transaction) of a stream record whose card transaction became APPROVED, else None (for an order
     payment, `details.order.amount` added: what the spending report counts)."""
     found = approved_transaction(record)
-    if found is None:
-        return None
+    return None if found is None else _with_order_amount(record, found)
+
+
+def _with_order_amount(record: dict[str, Any], found: tuple[str, dict[str, Any]]) -> tuple[str, dict[str, Any]]:
+    """The approved card transaction with, for an order payment, `details.order.amount` added from the PENDING image."""
     project, ctx = found
     amount = _order_amount((record.get("dynamodb") or {}).get("OldImage") or {})
     if amount is not None:  # what the spending report's amount_on_order counts (the details name the order alone)
@@ -58,22 +61,11 @@ def newly_approved(record: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
 
 def approved_transaction(record: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
     """(project, card transaction as the v2 API shows it) of a stream record whose card transaction became APPROVED,
-    else None."""
-    change = record.get("dynamodb") or {}
-    keys = change.get("Keys") or {}
-    pk, sk = (keys.get("PK") or {}).get("S", ""), (keys.get("SK") or {}).get("S", "")
-    parts = pk.split("#")
-    if not sk.startswith(CARD_TRANSACTION_SK_PREFIX) or len(parts) != 3 or parts[1] != "CARD":
+    else None (a MODIFY of one APPROVED already was counted when it became APPROVED)."""
+    found = _card_transaction(record)
+    if found is None or found[3] != APPROVED or found[2] == APPROVED:
         return None
-    new = change.get("NewImage") or {}
-    if (new.get("status") or {}).get("S") != APPROVED or "data" not in new:
-        return None
-    name = record.get("eventName")
-    if name == "MODIFY" and ((change.get("OldImage") or {}).get("status") or {}).get("S") == APPROVED:
-        return None  # already counted when it became APPROVED
-    if name not in ("INSERT", "MODIFY"):
-        return None
-    return parts[0], dict(transaction_from_row(from_item(new)))
+    return found[0], found[1]
 
 
 def _card_transaction(record: dict[str, Any]) -> tuple[str, dict[str, Any], str, str] | None:
@@ -139,13 +131,10 @@ def _order_amount(old: dict[str, Any]) -> int | None:
     return int(job["amount"]) if job.get("type") == "complete_order_payment" and "amount" in job else None
 
 
-def _events(db: Table, record: dict[str, Any]) -> list[Event]:
-    """The domain event a newly approved card transaction stands for (none for a type that stands for none), with its
-    holder's customer id and card code (one BatchGetItem, only for a transaction that has an event)."""
-    found = approved_transaction(record)
-    if found is None:
-        return []
-    _, ctx = found
+def _events(db: Table, ctx: dict[str, Any]) -> list[Event]:
+    """The domain event a newly approved card transaction (as the v2 API shows it) stands for (none for a type that
+    stands for none), with its holder's customer id and card code (one BatchGetItem, only for a transaction that has an
+    event)."""
     if not has_event(ctx):
         return []
     customer_id, code = holder(db, str(ctx["member_id"]), str(ctx["card_id"]))
@@ -189,8 +178,8 @@ def process_stream_event(event: dict[str, Any]) -> dict[str, Any]:
     zone = get_settings().timezone
     for record in records:
         tier = new_tier_transaction(record)
-        found = newly_approved(record) if tier is None else None
-        picked = tier or found
+        approved = approved_transaction(record) if tier is None else None
+        picked = tier or (_with_order_amount(record, approved) if approved is not None else None)
         if picked is None:
             try:
                 counted += _count_lock(record, zone)
@@ -206,7 +195,8 @@ def process_stream_event(event: dict[str, Any]) -> dict[str, Any]:
             db = _table(project)
             moves = effects(ctx, local_day(str(ctx["created_at"]), zone).isoformat(), settled_on(record, ctx, zone))
             count_application_once(db, moves)  # before the transaction's own count: a retry after it still counts it
-            jobs = count_once(db, ctx, moves, _events(db, record))
+            assert approved is not None
+            jobs = count_once(db, ctx, moves, _events(db, approved[1]))
             if jobs is not None:
                 counted += 1
                 send(jobs)
