@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from loyalty.core.clock import now_iso, now_ms
-from loyalty.db.keys import MEMBER_SK
+from loyalty.db.keys import MEMBER_SK, PENDING_REMOVE
 from loyalty.db.table import Item, Table
 from loyalty.db.transact import Transaction
 from loyalty.jobs.models import PublishEvent
@@ -42,7 +42,7 @@ def publish_transaction(db: Table, event_id: str) -> Transaction:
     """The transaction that records an event as published: its item PUBLISHED and out of the PendingJobs index, on
     condition that it is still PENDING (label `event`). What else a publication writes joins it before it commits."""
     tx = db.transaction()
-    tx.update(EVENT_LABEL, db.keys.notify_event(event_id), "SET #s = :published, published_at = :at REMOVE JOBPK, JOBSK, job",
+    tx.update(EVENT_LABEL, db.keys.notify_event(event_id), f"SET #s = :published, published_at = :at {PENDING_REMOVE}",
               condition="#s = :pending", names={"#s": "status"},
               values={"published": PUBLISHED, "pending": PENDING, "at": now_iso()})
     return tx
@@ -52,7 +52,7 @@ def retire_event(db: Table, event_id: str, job_json: str, why: dict[str, Any]) -
     """The transaction that ends an event the bus never took (FAILED, out of the index) on condition that its marker
     still holds this retire send (label `event`)."""
     tx = db.transaction()
-    tx.update(EVENT_LABEL, db.keys.notify_event(event_id), "SET #s = :failed, failure = :why REMOVE JOBPK, JOBSK, job",
+    tx.update(EVENT_LABEL, db.keys.notify_event(event_id), f"SET #s = :failed, failure = :why {PENDING_REMOVE}",
               condition="job = :job", names={"#s": "status"}, values={"failed": FAILED, "why": why, "job": job_json})
     return tx
 

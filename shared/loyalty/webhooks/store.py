@@ -103,8 +103,9 @@ def record_attempt(db: Table, job: DeliverWebhook, token: str, data: dict[str, A
     """Store a delivery's attempts and status, on condition that this receiver still holds its lease; a final status
     (DELIVERED or FAILED) also takes it out of the pending-job index. False when the lease was lost."""
     final = status != "PENDING"
-    expression = "SET #d = :data, #s = :status, attempt_count = :n REMOVE lease, lease_until" + (
-        ", JOBPK, JOBSK, job" if final else "")
+    # a final status also leaves the pending-job index: PENDING_REMOVE's attributes join the lease's REMOVE clause
+    removed = "lease, lease_until" + (", " + PENDING_REMOVE.removeprefix("REMOVE ") if final else "")
+    expression = f"SET #d = :data, #s = :status, attempt_count = :n REMOVE {removed}"
     try:
         db.update(db.keys.webhook_delivery(job.webhook_id, job.sort_key), expression, condition="lease = :token",
                   names={"#d": "data", "#s": "status"}, values={"data": data, "status": status, "n": attempt_count, "token": token})
