@@ -3,13 +3,15 @@ failed send is left to the sweeper, never to the caller."""
 
 from __future__ import annotations
 
+import json
+
 from loyalty.core.logs import logger
 from loyalty.core.settings import get_settings
 from loyalty.db import clients
-from loyalty.jobs.models import AnyJob
+from loyalty.jobs.models import AnyJob, DeliverWebhook
 
-WEBHOOK_JOB_PREFIX = '{"type":"deliver_webhook"'
-"""How a webhook delivery's message body starts (`_Job.to_json` writes `type` first, without spaces)."""
+WEBHOOK_JOB_TYPE = DeliverWebhook.model_fields["type"].default
+"""The `type` of a webhook delivery job: the one job the webhook queue takes."""
 
 
 def enqueue(job: AnyJob) -> bool:
@@ -21,9 +23,18 @@ def enqueue(job: AnyJob) -> bool:
 def queue_url_for(body: str) -> str:
     """The queue a job body goes to: the webhook queue for a webhook delivery (when the stack has one), else the jobs queue."""
     settings = get_settings()
-    if body.startswith(WEBHOOK_JOB_PREFIX) and settings.webhook_queue_url:
+    if settings.webhook_queue_url and _job_type(body) == WEBHOOK_JOB_TYPE:
         return settings.webhook_queue_url
     return settings.queue_url
+
+
+def _job_type(body: str) -> object:
+    """A job body's `type` (read from the JSON, whatever its spelling), or None when it is not a JSON object."""
+    try:
+        parsed = json.loads(body)
+    except ValueError:
+        return None
+    return parsed.get("type") if isinstance(parsed, dict) else None
 
 
 def send(body: str) -> bool:
