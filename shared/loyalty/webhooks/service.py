@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 from loyalty.core import ids
 from loyalty.core.clock import now_iso
 from loyalty.core.errors import LoyaltyError, invalid_payload, not_found
-from loyalty.core.listing import invalid_query, only_parameters
+from loyalty.core.listing import DEFAULT_LIMIT, MAX_LIMIT, Plain, only_parameters
 from loyalty.core.settings import get_settings
 from loyalty.db.cursors import decode_cursor, encode_cursor
 from loyalty.db.table import Table
@@ -28,8 +28,8 @@ from loyalty.webhooks.models import (
     webhook_secret,
 )
 
-DEFAULT_LIMIT = 10
-MAX_LIMIT = 100
+LIMIT = Plain(default=DEFAULT_LIMIT, low=1, high=MAX_LIMIT)
+"""A deliveries page's `limit`: the lists' default and bounds."""
 CURSOR_PREFIX = "whdc_"
 
 
@@ -137,12 +137,7 @@ def list_deliveries(db: Table, webhook_id: str, pairs: Iterable[tuple[str, str]]
     params = list(pairs)
     only_parameters((name for name, _ in params), ("limit", "cursor"))
     query = dict(params)
-    try:
-        limit = int(query.get("limit", DEFAULT_LIMIT))
-    except ValueError:
-        raise invalid_query("Query parameter 'limit' must be an integer") from None
-    if not 1 <= limit <= MAX_LIMIT:
-        raise invalid_query(f"Query parameter 'limit' must be between 1 and {MAX_LIMIT}")
+    limit = LIMIT.read("limit", query["limit"]) if "limit" in query else LIMIT.default
     start = None
     if "cursor" in query:
         start = decode_cursor(CURSOR_PREFIX, f"{db.project_id}:{webhook_id}", query["cursor"], db.secret)["start"]
