@@ -22,6 +22,7 @@ from local.backends import BACKENDS, PREFIX, Backend, make_backend
 from local.functions import add_to_sys_path
 from local.gateway import build_http_event
 from local.poller import build_scheduled_event, build_sqs_event, build_stream_event, stream_record
+from local.pool import DEFAULT_CONCURRENCY, DEFAULT_IDLE_SECONDS, DEFAULT_MAX_PROCESSES
 from local.runtime import DEV_PROJECT, PLACEHOLDER_KEY, ROOT, ApiKey, LocalRuntime
 from local.template import TABLE, Route, load_template
 
@@ -47,7 +48,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
-    runtime = LocalRuntime(args.template, backend=args.backend, host=args.host, port=args.port, state_dir=args.state_dir)
+    runtime = LocalRuntime(args.template, backend=args.backend, host=args.host, port=args.port, state_dir=args.state_dir,
+                           concurrency=args.concurrency, max_processes=args.max_processes, idle_seconds=args.idle_seconds)
     endpoints = runtime.state_dir / "endpoints.json"
     try:
         runtime.start()
@@ -342,6 +344,13 @@ def parser() -> argparse.ArgumentParser:
     common(s)
     s.add_argument("--host", default="127.0.0.1")
     s.add_argument("--port", type=int, default=3000, help="0 picks a free port")
+    s.add_argument("--concurrency", type=int, default=DEFAULT_CONCURRENCY,
+                   help=f"worker processes per function, started on demand (default {DEFAULT_CONCURRENCY}; 0: all in this process, "
+                        "one request at a time)")
+    s.add_argument("--max-processes", type=int, default=DEFAULT_MAX_PROCESSES,
+                   help=f"worker processes across all functions; past it the longest idle one stops (default {DEFAULT_MAX_PROCESSES})")
+    s.add_argument("--idle-seconds", type=float, default=DEFAULT_IDLE_SECONDS,
+                   help=f"stop a worker process idle this long (default {DEFAULT_IDLE_SECONDS:.0f})")
     s.set_defaults(run=cmd_serve)
 
     def key_command(name: str, help_text: str, run: Any) -> argparse.ArgumentParser:

@@ -234,6 +234,7 @@ class GatewayServer(ThreadingHTTPServer):
     """A threading HTTP server that routes requests to functions through `invoke(logical_id, event)`."""
 
     daemon_threads = True
+    request_queue_size = 1024  # the listen backlog: a burst of clients waits to be accepted instead of being refused
 
     def __init__(self, address: tuple[str, int], routes: list[Route], invoke: Invoke, cors: Cors | None = None) -> None:
         super().__init__(address, _Handler)

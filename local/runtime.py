@@ -21,6 +21,7 @@ from local.backends import Backend, Resources, existing_from_environment, make_b
 from local.functions import LocalFunction, add_to_sys_path
 from local.gateway import GatewayServer
 from local.poller import QueuePoller, Scheduler, StreamPoller, parse_rate
+from local.pool import DEFAULT_IDLE_SECONDS, DEFAULT_MAX_PROCESSES, Pools
 from local.template import Template, UnresolvedReference, load_template, pseudo_parameters, resolve
 
 log = logging.getLogger("local")
@@ -102,6 +103,9 @@ class LocalRuntime:
         dev_key: bool = True,
         schedule_seconds: float | None = None,
         env: Mapping[str, str] | None = None,
+        concurrency: int = 0,
+        max_processes: int = DEFAULT_MAX_PROCESSES,
+        idle_seconds: float = DEFAULT_IDLE_SECONDS,
     ) -> None:
         self.template_path = Path(template)
         self.backend_name = backend
@@ -110,6 +114,11 @@ class LocalRuntime:
         self.options = {"http": http, "pollers": pollers, "schedules": schedules, "preload": preload, "dev_key": dev_key}
         self.schedule_seconds = schedule_seconds
         self.extra_env = dict(env or {})
+        # concurrency > 0: each function runs in its own pool of up to that many worker processes (local/pool.py), as
+        # `serve` does; 0: every function in this process, one invocation at a time (tests, `invoke`)
+        self.concurrency = concurrency
+        self.pool_options = {"max_processes": max_processes, "idle_seconds": idle_seconds}
+        self.pools: Pools | None = None
         self.template: Template | None = None
         self.backend: Backend | None = None
         self.resources = Resources()
@@ -164,6 +173,10 @@ class LocalRuntime:
         for function in template.functions.values():
             add_to_sys_path(*function.layers)
         self.functions = {k: LocalFunction(f, region) for k, f in template.functions.items()}
+        if self.concurrency > 0:
+            # workers inherit os.environ as it is now (backend endpoints, the functions' variables); they start lazily
+            self.pools = Pools(template.functions, region, concurrency=self.concurrency, **self.pool_options)  # type: ignore[arg-type]
+            return
         if self.options["preload"]:
             for fn in self.functions.values():
                 try:
@@ -204,6 +217,9 @@ class LocalRuntime:
         if self.gateway is not None:
             self.gateway.stop()
             self.gateway = None
+        if self.pools is not None:
+            self.pools.close()
+            self.pools = None
         if self.backend is not None:
             try:
                 self.backend.stop()
@@ -285,7 +301,10 @@ class LocalRuntime:
         return self._dev_key
 
     def invoke(self, logical_id: str, event: dict[str, Any]) -> Any:
-        """Invoke one function with an event, as Lambda would (one event at a time per function)."""
+        """Invoke one function with an event, as Lambda would: on a worker process of its pool (one event at a time per
+        process), or in this process without pools."""
+        if self.pools is not None:
+            return self.pools.invoke(logical_id, event)
         return self.functions[logical_id].invoke(event)
 
     def run_schedule(self, logical_id: str) -> Any:
@@ -394,10 +413,11 @@ class ServeProcess:
         env: Mapping[str, str] | None = None,
         log_path: str | Path | None = None,
         startup_timeout: float = 120.0,
+        extra_args: list[str] | None = None,
     ) -> None:
         self.state_dir = Path(state_dir).resolve()
         self.args = [sys.executable, "-m", "local", "serve", "--backend", backend, "--port", str(port),
-                     "--state-dir", str(self.state_dir), "--template", str(Path(template).resolve())]
+                     "--state-dir", str(self.state_dir), "--template", str(Path(template).resolve()), *(extra_args or [])]
         self.env = {**os.environ, **(env or {})}
         self.log_path = Path(log_path) if log_path else self.state_dir / "serve.log"
         self.startup_timeout = startup_timeout
