@@ -5,24 +5,24 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-PRICE_DATE = "2026-11-22"
+PRICE_DATE = "2026-11-27"
 # us-east-1 public list prices, as assumed on PRICE_DATE (the figures of issue 3; free tiers ignored).
 PRICES = {
     "lambda_gb_s": 0.0000166667,      # Lambda x86, per GB-second
     "lambda_request": 0.20 / 1e6,     # Lambda, per request
     "http_api_request": 1.00 / 1e6,   # API Gateway HTTP API, per request (first 300 M / month)
-    "ddb_wru": 1.25 / 1e6,            # DynamoDB on-demand, per write request unit
-    "ddb_rru": 0.25 / 1e6,            # DynamoDB on-demand, per read request unit
+    "ddb_wru": 0.625 / 1e6,           # DynamoDB on-demand, per write request unit (since the Nov 2024 cut of 50%)
+    "ddb_rru": 0.125 / 1e6,           # DynamoDB on-demand, per read request unit
     "sqs_request": 0.40 / 1e6,        # SQS standard, per request (send, receive, delete each; a batch of 10 is one)
     "eventbridge_event": 1.00 / 1e6,  # EventBridge custom events, per event put (PutEvents entry up to 64 KB)
 }
 PRICE_NOTES = [
     f"Prices: us-east-1 list prices assumed as of {PRICE_DATE}: Lambda x86 $0.0000166667/GB-s + $0.20/1M requests; "
-    "API Gateway HTTP API $1.00/1M; DynamoDB on-demand $1.25/1M WRU, $0.25/1M RRU; SQS $0.40/1M requests; EventBridge custom "
+    "API Gateway HTTP API $1.00/1M; DynamoDB on-demand $0.625/1M WRU, $0.125/1M RRU (the prices since AWS halved on-demand "
+    "throughput on 1 Nov 2024); SQS $0.40/1M requests; EventBridge custom "
     "events $1.00/1M. Free tiers ignored.",
     "DynamoDB units: computed from the measured item sizes of the calls made (1 WRU/KB per item, 2x in transactions incl. "
-    "ConditionCheck, GSI writes 1x per KB projected; 1 RRU/4 KB strongly consistent). AWS announced a 50% cut of on-demand throughput prices in "
-    "Nov 2024 ($0.625/1M WRU, $0.125/1M RRU): if that is the current price, halve the DynamoDB lines.",
+    "ConditionCheck, GSI writes 1x per KB projected; 1 RRU/4 KB strongly consistent).",
     "Lambda duration = the handler's measured median on this machine, I/O part kept and CPU part scaled by 1769 MB/MemorySize "
     "(Lambda gives one vCPU at 1,769 MB, proportionally less below), billed per 1 ms. Warm API-key cache assumed (the auth "
     "GetItem is paid once per container per 60 s). Not included: CloudWatch Logs ingestion, X-Ray, data transfer, storage, "

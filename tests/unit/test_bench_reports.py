@@ -93,7 +93,7 @@ def test_one_query_per_page(bytes_read: int, queries: int, gets: int, ok: bool) 
 def test_aggregation_cost_per_million() -> None:
     """The aggregator's cost: its write units at the on-demand price, plus its invocations on full stream batches."""
     est = per_million_aggregated(8.0, Measured(0.0, 0.0, wall_ms=100.0, cpu_ms=0.0), 100, 512)
-    assert est.lines[-1].usd == pytest.approx(8 * 1e6 * PRICES["ddb_wru"]) == pytest.approx(10.0)
+    assert est.lines[-1].usd == pytest.approx(8 * 1e6 * PRICES["ddb_wru"]) == pytest.approx(5.0)
     assert est.lines[0].usd == pytest.approx(1e4 * PRICES["lambda_request"])
     assert est.lines[1].usd == pytest.approx(1e4 * 0.1 * 0.5 * PRICES["lambda_gb_s"])
     assert est.total == pytest.approx(sum(line.usd for line in est.lines))
@@ -178,9 +178,9 @@ def test_publish_cost_per_million() -> None:
     receive/delete; `scaled` multiplies every line."""
     est = per_million_published(Measured(2.0, 3.0, 0.0, 0.0), Measured(0.0, 0.0, wall_ms=100.0, cpu_ms=0.0, sqs_requests=2), 10, 512)
     assert any(line.item.startswith("EventBridge") and line.usd == pytest.approx(1.0) for line in est.lines)
-    assert any("RRU" in line.item and line.usd == pytest.approx(0.5) for line in est.lines)
-    assert any("WRU" in line.item and line.usd == pytest.approx(3.75) for line in est.lines)
+    assert any("RRU" in line.item and line.usd == pytest.approx(0.25) for line in est.lines)
+    assert any("WRU" in line.item and line.usd == pytest.approx(1.875) for line in est.lines)
     assert any(line.item.startswith("SQS") and line.usd == pytest.approx(0.2 * 0.4) for line in est.lines)
     assert scaled(est, 0.5, "half").total == pytest.approx(est.total / 2)
     est = per_million_aggregated(8.0, Measured(0.0, 0.0, 100.0, 0.0), 100, 512, read_units=2.0, sqs_requests=1.0)
-    assert [line.usd for line in est.lines[-2:]] == [pytest.approx(0.5), pytest.approx(0.4)]
+    assert [line.usd for line in est.lines[-2:]] == [pytest.approx(0.25), pytest.approx(0.4)]
