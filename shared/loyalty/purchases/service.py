@@ -165,11 +165,12 @@ def purchase_reward(db: Table, program_id: str, member_id: str, body: RewardPurc
                            target_card={"id": target_card["id"]} if target_card is not None else None,
                            purchase_transaction={"id": purchased_id} if purchased_id is not None else None)
     rtx["card_transaction_id"] = ctx["id"]
+    result = _result(reward, target_card)
     job = CompleteRewardPurchase(project_id=db.project_id, member_id=member_id, card_id=card["id"], transaction_id=ctx["id"],
-                                 cost=cost, limited_stock=limited, result=_result(reward, target_card),
+                                 cost=cost, limited_stock=limited, result=result if result["digital"] is not None else None,
                                  purchased_transaction_id=purchased_id)
     try:
-        store.accept_reward_purchase(db, rtx, ctx, cost, limited, job, limits)
+        store.accept_reward_purchase(db, rtx, ctx, cost, limited, job, limits, result)
     except TransactionConflict as conflict:
         for label in (purchase_limits.COOLDOWN, purchase_limits.FREQUENCY):
             if conflict.failed(label):
@@ -195,7 +196,7 @@ def complete_reward_purchase(db: Table, job: CompleteRewardPurchase) -> str:
     if isinstance(ctx, str):
         return ctx
     rejection = {"reason": "Reward is not available", "details": {"message": "The reward is no longer ACTIVE"}}
-    digital = job.result.get("digital")
+    digital = (job.result or {}).get("digital")
     target = (digital or {}).get("loyalty_card_points")
     if digital is not None and not (target or {}).get("card_id"):
         # a job accepted before fulfilment was checked (a coupon or gift reward, or a points reward with no target card

@@ -40,9 +40,11 @@ def _stock(db: Table, program_id: str, reward_id: str) -> Key:
 
 
 def accept_reward_purchase(db: Table, rtx: RewardTransaction, ctx: CardTransaction, cost: int, limited_stock: bool,
-                           job: CompleteRewardPurchase, limits: Sequence[ItemBuilder] = ()) -> None:
+                           job: CompleteRewardPurchase, limits: Sequence[ItemBuilder] = (), result: dict[str, Any] | None = None) -> None:
     """Lock the cost on the card, take one from stock, count the purchase and spending limits (`limits`: the reward's
     purchase limit items and the card definition's spending counters) and write both transactions PENDING, atomically.
+    `result` (what the approval delivers) waits on the reward transaction as `pending_result` (PENDING_RESULT) unless the
+    job carries it.
 
     Labels: `card` (balance below the cost), `stock` (none left), `member` (no longer ACTIVE), and those of `limits`."""
     tx = db.transaction()
@@ -57,7 +59,10 @@ def accept_reward_purchase(db: Table, rtx: RewardTransaction, ctx: CardTransacti
     else:
         tx.check("stock", stock, assigned)
     tx.check("member", db.keys.member(ctx["member_id"]), "#s = :a", names={"#s": "status"}, values={"a": "ACTIVE"})
-    tx.put("reward_transaction", db.keys.reward_purchase(rtx["member_id"], rtx["id"]), {"status": rtx["status"], "data": rtx})
+    row: dict[str, Any] = {"status": rtx["status"], "data": rtx}
+    if job.result is None and result is not None:
+        row[PENDING_RESULT] = result
+    tx.put("reward_transaction", db.keys.reward_purchase(rtx["member_id"], rtx["id"]), row)
     _add_reference(tx, db, rtx, ctx["card_definition_id"])
     add_transaction(tx, db, ctx, job)
     tx.commit()
@@ -143,12 +148,24 @@ def retire_refund(db: Table, job: RefundRewardPurchase, rejection: dict[str, Any
     tx.commit()
 
 
+PENDING_RESULT = "pending_result"
+"""The reward transaction's attribute holding what its approval delivers while it is PENDING (not shown: the API's
+`details.result` stays null until approved); the approval moves it to `result`, a rejection drops it."""
+
+
 def _add_purchase_settle(tx: Transaction, db: Table, member_id: str, rtx_id: str, status: str, field: str, value: Any) -> None:
-    tx.update("reward_transaction", db.keys.reward_purchase(member_id, rtx_id), "SET #s = :s, updated_at = :u, #f = :v",
-              condition="#s = :p", names={"#s": "status", "#f": field}, values={"s": status, "u": now_iso(), "v": value, "p": "PENDING"})
+    """Move the reward transaction out of PENDING with `field` (result or rejection) set to `value`; a result of None is
+    the one the accepting transaction left in PENDING_RESULT."""
+    names = {"#s": "status", "#f": field, "#pr": PENDING_RESULT}
+    values = {"s": status, "u": now_iso(), "v": value, "p": "PENDING"}
+    assigned = ":v"
+    if field == "result" and value is None:
+        assigned = "if_not_exists(#pr, :v)"
+    tx.update("reward_transaction", db.keys.reward_purchase(member_id, rtx_id), f"SET #s = :s, updated_at = :u, #f = {assigned} REMOVE #pr",
+              condition="#s = :p", names=names, values=values)
 
 
-def approve_reward_purchase(db: Table, ctx: CardTransaction, cost: int, result: dict[str, Any],
+def approve_reward_purchase(db: Table, ctx: CardTransaction, cost: int, result: dict[str, Any] | None,
                             items: Sequence[ItemBuilder] = (), marks: Mapping[str, int | None] | None = None,
                             purchased: CardTransaction | None = None, purchased_marks: Mapping[str, int | None] | None = None) -> None:
     """Spend the locked points (taking them from the card's expiring buckets in `items`), count the redemption and write
