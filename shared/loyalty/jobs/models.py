@@ -67,6 +67,9 @@ class CompleteRewardPurchase(_Job):
     # moves it to `result`: the job's copy on the PENDING card transaction stays small (under 1 KB, one write unit).
     result: dict[str, Any] | None = None
     purchased_transaction_id: StrictStr | None = None  # the POINTS_PURCHASED transaction a LOYALTY_CARD_POINTS reward credits
+    # The accepting transaction counted the purchase in the program reward's `redeemed` (with the stock it took), so the
+    # approval leaves it and a rejection takes it back; False for a job accepted before, which the approval counts.
+    counted: StrictBool = False
 
 
 class RefundRewardPurchase(_Job):

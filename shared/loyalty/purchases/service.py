@@ -168,7 +168,7 @@ def purchase_reward(db: Table, program_id: str, member_id: str, body: RewardPurc
     result = _result(reward, target_card)
     job = CompleteRewardPurchase(project_id=db.project_id, member_id=member_id, card_id=card["id"], transaction_id=ctx["id"],
                                  cost=cost, limited_stock=limited, result=result if result["digital"] is not None else None,
-                                 purchased_transaction_id=purchased_id)
+                                 purchased_transaction_id=purchased_id, counted=True)
     try:
         store.accept_reward_purchase(db, rtx, ctx, cost, limited, job, limits, result)
     except TransactionConflict as conflict:
@@ -211,7 +211,8 @@ def complete_reward_purchase(db: Table, job: CompleteRewardPurchase) -> str:
         return "REJECTED"
     if target is None:
         def approve() -> None:
-            buckets.write_with_buckets(lambda moves: store.approve_reward_purchase(db, ctx, job.cost, job.result, moves.items, moves.marks),
+            buckets.write_with_buckets(lambda moves: store.approve_reward_purchase(db, ctx, job.cost, job.result, moves.items, moves.marks,
+                                                                                   count=not job.counted),
                                        lambda: buckets.consumption_moves(db, ctx["card_id"], ctx["member_id"], job.cost))
     else:
         approve = _points_purchase(db, ctx, job, target)
@@ -240,7 +241,8 @@ def _points_purchase(db: Table, ctx: CardTransaction, job: CompleteRewardPurchas
 
     def approve() -> None:
         buckets.write_with_buckets(lambda moves: store.approve_reward_purchase(db, ctx, job.cost, job.result, moves.items + credit.items,
-                                                                               moves.marks, purchased, credit.marks), plan)
+                                                                               moves.marks, purchased, credit.marks,
+                                                                               count=not job.counted), plan)
     return approve
 
 
@@ -259,11 +261,11 @@ def _reject(db: Table, ctx: CardTransaction, job: CompleteRewardPurchase, reject
     """Reject a PENDING purchase; when its program's reward no longer counts stock (made UNLIMITED since), there is
     no stock to give back, and it is rejected without."""
     try:
-        store.reject_reward_purchase(db, ctx, job.cost, job.limited_stock, rejection, retiring=retiring)
+        store.reject_reward_purchase(db, ctx, job.cost, job.limited_stock, rejection, retiring=retiring, uncount=job.counted)
     except TransactionConflict as conflict:
         if not job.limited_stock or conflict.failed(PENDING_LABEL) or not conflict.failed("stock"):
             raise
-        store.reject_reward_purchase(db, ctx, job.cost, False, rejection, retiring=retiring)
+        store.reject_reward_purchase(db, ctx, job.cost, False, rejection, retiring=retiring, uncount=job.counted)
 
 
 PURCHASES = ListSpec("lcrstrx_", filters={"id": id_field(ids.REWARD_TRANSACTION.prefix), "reward_id": id_field(ids.REWARD.prefix),

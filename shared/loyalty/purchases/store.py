@@ -35,6 +35,10 @@ def purchase_from_row(item: dict[str, Any]) -> RewardTransaction:
     return cast(RewardTransaction, rtx)
 
 
+REDEEMED = "redeemed"
+"""The program reward's count of purchases accepted and not rejected (refunds leave it)."""
+
+
 def _stock(db: Table, program_id: str, reward_id: str) -> Key:
     return db.keys.assignment(program_id, REWARD, reward_id)
 
@@ -43,6 +47,8 @@ def accept_reward_purchase(db: Table, rtx: RewardTransaction, ctx: CardTransacti
                            job: CompleteRewardPurchase, limits: Sequence[ItemBuilder] = (), result: dict[str, Any] | None = None) -> None:
     """Lock the cost on the card, take one from stock, count the purchase and spending limits (`limits`: the reward's
     purchase limit items and the card definition's spending counters) and write both transactions PENDING, atomically.
+    The purchase is counted in the program reward's `redeemed` here, on the item that gives its stock (a rejection
+    takes it back), so the approval need not write that item again.
     `result` (what the approval delivers) waits on the reward transaction as `pending_result` (PENDING_RESULT) unless the
     job carries it.
 
@@ -53,11 +59,12 @@ def accept_reward_purchase(db: Table, rtx: RewardTransaction, ctx: CardTransacti
     add_counter_move(tx, db, ctx["member_id"], ctx["card_id"], {"locked": cost}, cost)
     stock = _stock(db, rtx["program_id"], rtx["reward_id"])
     assigned = f"attribute_exists(PK) AND attribute_not_exists({REMOVED})"  # the reward is still assigned to the program
+    count = f"{REDEEMED} = if_not_exists({REDEEMED}, :zero) + :one"  # taken back if the worker rejects it
     if limited_stock:
-        tx.update("stock", stock, "SET stock_quantity = stock_quantity - :one", condition=f"{assigned} AND stock_quantity > :zero",
-                  values={"one": 1, "zero": 0})
+        tx.update("stock", stock, f"SET stock_quantity = stock_quantity - :one, {count}",
+                  condition=f"{assigned} AND stock_quantity > :zero", values={"one": 1, "zero": 0})
     else:
-        tx.check("stock", stock, assigned)
+        tx.update("stock", stock, f"SET {count}", condition=assigned, values={"one": 1, "zero": 0})
     tx.check("member", db.keys.member(ctx["member_id"]), "#s = :a", names={"#s": "status"}, values={"a": "ACTIVE"})
     row: dict[str, Any] = {"status": rtx["status"], "data": rtx}
     if job.result is None and result is not None:
@@ -167,9 +174,11 @@ def _add_purchase_settle(tx: Transaction, db: Table, member_id: str, rtx_id: str
 
 def approve_reward_purchase(db: Table, ctx: CardTransaction, cost: int, result: dict[str, Any] | None,
                             items: Sequence[ItemBuilder] = (), marks: Mapping[str, int | None] | None = None,
-                            purchased: CardTransaction | None = None, purchased_marks: Mapping[str, int | None] | None = None) -> None:
+                            purchased: CardTransaction | None = None, purchased_marks: Mapping[str, int | None] | None = None,
+                            *, count: bool = False) -> None:
     """Spend the locked points (taking them from the card's expiring buckets in `items`), count the redemption and write
-    the result, if the reward is still ACTIVE; with `purchased` (a LOYALTY_CARD_POINTS reward's POINTS_PURCHASED
+    the result, if the reward is still ACTIVE (with `count`, a job accepted before the accept counted it, also count it
+    in the program reward's `redeemed`); with `purchased` (a LOYALTY_CARD_POINTS reward's POINTS_PURCHASED
     transaction), also credit its points to the target card (`purchased` and `total`, its expiring bucket among `items`,
     the bucket mirrors `purchased_marks`), in the same transaction: the spend and the credit happen together or not at all.
     When the target card is the spending card, its counters move once and `marks` holds both cards' mirrors.
@@ -191,8 +200,9 @@ def approve_reward_purchase(db: Table, ctx: CardTransaction, cost: int, result: 
                              marks=purchased_marks)
     add_counter_move(tx, db, ctx["member_id"], ctx["card_id"], spend, None, marks=marks)
     _add_purchase_settle(tx, db, ctx["member_id"], d["reward_transaction"]["id"], "APPROVED", "result", result)
-    tx.update("redeemed", _stock(db, ctx["program_id"], d["reward"]["id"]), "SET redeemed = if_not_exists(redeemed, :zero) + :one",
-              condition=None, values={"one": 1, "zero": 0})
+    if count:  # a purchase accepted before the accepting transaction counted it
+        tx.update("redeemed", _stock(db, ctx["program_id"], d["reward"]["id"]), "SET redeemed = if_not_exists(redeemed, :zero) + :one",
+                  condition=None, values={"one": 1, "zero": 0})
     tx.check("reward", db.keys.component(REWARD, d["reward"]["id"]), "#s = :a", names={"#s": "status"}, values={"a": "ACTIVE"})
     for label, build in items:
         build(tx, label)
@@ -200,18 +210,22 @@ def approve_reward_purchase(db: Table, ctx: CardTransaction, cost: int, result: 
 
 
 def reject_reward_purchase(db: Table, ctx: CardTransaction, cost: int, limited_stock: bool, rejection: dict[str, Any],
-                           *, retiring: str | None = None) -> None:
-    """Unlock the points, give the stock back and mark both transactions REJECTED (label `transaction` when no longer
-    PENDING, or, with `retiring`, when the pending marker no longer holds that retire send; label `stock` when the
-    assignment no longer counts its stock)."""
+                           *, retiring: str | None = None, uncount: bool = False) -> None:
+    """Unlock the points, give the stock back (and, with `uncount`, take the purchase out of `redeemed`) and mark both
+    transactions REJECTED (label `transaction` when no longer PENDING, or, with `retiring`, when the pending marker no
+    longer holds that retire send; label `stock` when the assignment no longer counts its stock)."""
     d = ctx["details"]
     tx = db.transaction()
     add_settle(tx, db, ctx, "REJECTED", rejection, retiring=retiring)
     add_counter_move(tx, db, ctx["member_id"], ctx["card_id"], {"unlocked": cost}, None)
     _add_purchase_settle(tx, db, ctx["member_id"], d["reward_transaction"]["id"], "REJECTED", "rejection", rejection)
+    uncounted = f", {REDEEMED} = if_not_exists({REDEEMED}, :one) - :one" if uncount else ""
     if limited_stock:
-        tx.update("stock", _stock(db, ctx["program_id"], d["reward"]["id"]), "SET stock_quantity = stock_quantity + :one",
+        tx.update("stock", _stock(db, ctx["program_id"], d["reward"]["id"]), f"SET stock_quantity = stock_quantity + :one{uncounted}",
                   condition="attribute_exists(stock_quantity)", values={"one": 1})
+    elif uncount:
+        tx.update("redeemed", _stock(db, ctx["program_id"], d["reward"]["id"]), f"SET {uncounted[2:]}", condition="attribute_exists(PK)",
+                  values={"one": 1})
     tx.commit()
 
 
