@@ -26,6 +26,7 @@ from loyalty.earning.engine import day_of_week, instant
 from loyalty.jobs.models import CompleteRewardPurchase, RefundRewardPurchase
 from loyalty.jobs.queue import enqueue
 from loyalty.jobs.settle import PENDING_LABEL, retire, retirement, settle
+from loyalty.members import store as store_members
 from loyalty.members.records import Card
 from loyalty.members.service import require_active_member, require_member
 from loyalty.programs.service import require_active_program, require_program
@@ -178,11 +179,13 @@ def purchase_reward(db: Table, program_id: str, member_id: str, body: RewardPurc
         if conflict.failed(spending.LABEL):
             raise spending.spending_limit_reached("The card definition's spending limit does not allow this purchase") from None
         if conflict.failed("card"):
+            # the balance fell below the cost, or the member stopped being ACTIVE (its cards got the marker): read it again
+            now_member = store_members.get_member_with_cards(db, member_id)
+            require_active_member(now_member[0] if now_member else {**member, "status": "INACTIVE"},
+                                  "Cannot purchase rewards when member status is not ACTIVE")
             raise insufficient_balance() from None
         if conflict.failed("stock"):
             raise out_of_stock() from None
-        if conflict.failed("member"):
-            require_active_member({**member, "status": "INACTIVE"}, "Cannot purchase rewards when member status is not ACTIVE")
         raise
     enqueue(job)
     return {"status": "TRANSACTION_CREATED", "message": "Reward purchase transaction created", "transaction": ctx}, 202

@@ -17,6 +17,7 @@ from loyalty.db.keys import REWARD_PURCHASE_SK_PREFIX, Key
 from loyalty.db.table import Table
 from loyalty.db.transact import Transaction
 from loyalty.jobs.models import CompleteRewardPurchase, RefundRewardPurchase
+from loyalty.members.store import MEMBER_INACTIVE
 from loyalty.programs.store import REMOVED
 from loyalty.purchases.records import RewardTransaction
 
@@ -52,11 +53,12 @@ def accept_reward_purchase(db: Table, rtx: RewardTransaction, ctx: CardTransacti
     `result` (what the approval delivers) waits on the reward transaction as `pending_result` (PENDING_RESULT) unless the
     job carries it.
 
-    Labels: `card` (balance below the cost), `stock` (none left), `member` (no longer ACTIVE), and those of `limits`."""
+    Labels: `card` (balance below the cost, or the member no longer ACTIVE), `stock` (none left), and those of `limits`."""
     tx = db.transaction()
     for label, build in limits:
         build(tx, label)
-    add_counter_move(tx, db, ctx["member_id"], ctx["card_id"], {"locked": cost}, cost)
+    # the member is ACTIVE: its cards carry no MEMBER_INACTIVE marker (one item fewer than a check of the member item)
+    add_counter_move(tx, db, ctx["member_id"], ctx["card_id"], {"locked": cost}, cost, unless=MEMBER_INACTIVE)
     stock = _stock(db, rtx["program_id"], rtx["reward_id"])
     assigned = f"attribute_exists(PK) AND attribute_not_exists({REMOVED})"  # the reward is still assigned to the program
     count = f"{REDEEMED} = if_not_exists({REDEEMED}, :zero) + :one"  # taken back if the worker rejects it
@@ -65,7 +67,6 @@ def accept_reward_purchase(db: Table, rtx: RewardTransaction, ctx: CardTransacti
                   condition=f"{assigned} AND stock_quantity > :zero", values={"one": 1, "zero": 0})
     else:
         tx.update("stock", stock, f"SET {count}", condition=assigned, values={"one": 1, "zero": 0})
-    tx.check("member", db.keys.member(ctx["member_id"]), "#s = :a", names={"#s": "status"}, values={"a": "ACTIVE"})
     row: dict[str, Any] = {"status": rtx["status"], "data": rtx}
     if job.result is None and result is not None:
         row[PENDING_RESULT] = result
