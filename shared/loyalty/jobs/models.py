@@ -70,6 +70,9 @@ class CompleteRewardPurchase(_Job):
     # The accepting transaction counted the purchase in the program reward's `redeemed` (with the stock it took), so the
     # approval leaves it and a rejection takes it back; False for a job accepted before, which the approval counts.
     counted: StrictBool = False
+    # The reward bought: the worker reads its status with the transaction, in one BatchGetItem (None in a job accepted
+    # before, whose worker reads the transaction first and then the reward)
+    reward_id: StrictStr | None = None
 
 
 class RefundRewardPurchase(_Job):

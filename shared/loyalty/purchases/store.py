@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, cast
 
 from loyalty.cards.records import CardTransaction
-from loyalty.cards.store import ItemBuilder, add_counter_move, add_settle, add_transaction
+from loyalty.cards.store import ItemBuilder, add_counter_move, add_settle, add_transaction, transaction_from_row
 from loyalty.components.store import CARD_DEFINITION, REWARD
 from loyalty.core import ids
 from loyalty.core.clock import now_iso
@@ -67,17 +67,24 @@ def accept_reward_purchase(db: Table, rtx: RewardTransaction, ctx: CardTransacti
                   condition=f"{assigned} AND stock_quantity > :zero", values={"one": 1, "zero": 0})
     else:
         tx.update("stock", stock, f"SET {count}", condition=assigned, values={"one": 1, "zero": 0})
-    row: dict[str, Any] = {"status": rtx["status"], "data": rtx}
+    row: dict[str, Any] = {"status": rtx["status"], "data": rtx, CARD_DEFINITION_ID: ctx["card_definition_id"]}
     if job.result is None and result is not None:
         row[PENDING_RESULT] = result
     tx.put("reward_transaction", db.keys.reward_purchase(rtx["member_id"], rtx["id"]), row)
-    _add_reference(tx, db, rtx, ctx["card_definition_id"])
+    _add_reference(tx, db, rtx, ctx["card_definition_id"])  # none when the id names its member
     add_transaction(tx, db, ctx, job)
     tx.commit()
 
 
+CARD_DEFINITION_ID = "card_definition_id"
+"""The reward transaction item's copy of the paying card's definition id (what a refund reads with the purchase)."""
+
+
 def _add_reference(tx: Transaction, db: Table, rtx: RewardTransaction, card_definition_id: str) -> None:
-    """The pointer from a reward transaction's id to where it is stored (and to what a refund needs without reading more)."""
+    """The pointer from a reward transaction's id to where it is stored (and to what a refund needs without reading
+    more), for an id that does not name its member (new_within): 2 write units a purchase saves when it does."""
+    if ids.REWARD_TRANSACTION.parent_in(rtx["id"], ids.MEMBER) == rtx["member_id"]:
+        return
     tx.put("reward_transaction_ref", db.keys.reward_transaction_ref(rtx["id"]),
            {"data": {"member_id": rtx["member_id"], "program_id": rtx["program_id"], "reward_id": rtx["reward_id"],
                      "card_id": rtx["card_id"], "card_definition_id": card_definition_id}})
@@ -85,17 +92,30 @@ def _add_reference(tx: Transaction, db: Table, rtx: RewardTransaction, card_defi
 
 def get_refund_subjects(db: Table, transaction_id: str) -> tuple[dict[str, Any], RewardTransaction | None, dict[str, Any] | None,
                                                                   dict[str, Any] | None, dict[str, Any] | None] | None:
-    """What a refund of reward transaction `transaction_id` decides on, in two reads (its pointer, then one BatchGetItem):
-    the pointer's data, the reward transaction, the reward, the paying card's definition and the program's reward
-    assignment (each None when missing); None when no such reward transaction."""
-    ref = db.get(db.keys.reward_transaction_ref(transaction_id))
-    if ref is None:
-        return None
-    data = ref["data"]
-    keys = {"rtx": db.keys.reward_purchase(data["member_id"], transaction_id), "reward": db.keys.component(REWARD, data["reward_id"]),
-            "cdef": db.keys.component(CARD_DEFINITION, data["card_definition_id"]), "stock": _stock(db, data["program_id"], data["reward_id"])}
+    """What a refund of reward transaction `transaction_id` decides on, in two reads (the reward transaction when its id
+    names its member, else its pointer item; then one BatchGetItem): where it is, the reward transaction, the reward,
+    the paying card's definition and the program's reward assignment (each None when missing); None when no such
+    reward transaction."""
+    member_id = ids.REWARD_TRANSACTION.parent_in(transaction_id, ids.MEMBER)
+    if member_id is not None:  # the id names the member: the purchase itself says the rest
+        row = db.get(db.keys.reward_purchase(member_id, transaction_id))
+        if row is None or CARD_DEFINITION_ID not in row:
+            return None
+        data = {"member_id": member_id, "program_id": row["data"]["program_id"], "reward_id": row["data"]["reward_id"],
+                "card_id": row["data"]["card_id"], "card_definition_id": row[CARD_DEFINITION_ID]}
+    else:
+        ref = db.get(db.keys.reward_transaction_ref(transaction_id))
+        if ref is None:
+            return None
+        data, row = ref["data"], None
+    keys = {"reward": db.keys.component(REWARD, data["reward_id"]), "cdef": db.keys.component(CARD_DEFINITION, data["card_definition_id"]),
+            "stock": _stock(db, data["program_id"], data["reward_id"])}
+    if row is None:
+        keys["rtx"] = db.keys.reward_purchase(data["member_id"], transaction_id)
     found = {(item["PK"], item["SK"]): item for item in db.get_many(list(keys.values()))}
     got = {name: found.get((key.pk, key.sk)) for name, key in keys.items()}
+    if row is not None:
+        got["rtx"] = row
     rtx = purchase_from_row(got["rtx"]) if got["rtx"] else None
     reward = got["reward"]["data"] if got["reward"] else None
     cdef = got["cdef"]["data"] if got["cdef"] else None
@@ -111,7 +131,8 @@ def accept_refund(db: Table, purchase: RewardTransaction, refund: RewardTransact
     tx.update("purchase", db.keys.reward_purchase(purchase["member_id"], purchase["id"]), "SET #s = :r, updated_at = :u",
               condition="#s = :a AND #d.#t = :p", names={"#s": "status", "#d": "data", "#t": "type"},
               values={"r": "REFUNDED", "u": refund["created_at"], "a": "APPROVED", "p": "PURCHASE"})
-    tx.put("reward_transaction", db.keys.reward_purchase(refund["member_id"], refund["id"]), {"status": refund["status"], "data": refund})
+    tx.put("reward_transaction", db.keys.reward_purchase(refund["member_id"], refund["id"]),
+           {"status": refund["status"], "data": refund, CARD_DEFINITION_ID: card_definition_id})
     _add_reference(tx, db, refund, card_definition_id)
     add_transaction(tx, db, ctx, job)
     tx.commit()
@@ -173,19 +194,34 @@ def _add_purchase_settle(tx: Transaction, db: Table, member_id: str, rtx_id: str
               condition="#s = :p", names=names, values=values)
 
 
+def get_purchase_to_settle(db: Table, job: CompleteRewardPurchase) -> tuple[CardTransaction | None, str | None]:
+    """The card transaction a purchase job settles and the status of the reward it buys (each None when missing), in
+    one BatchGetItem: the worker decides on the reward's status as read, instead of checking it inside its write."""
+    ctx_key = db.keys.card_transaction(job.card_id, job.transaction_id)
+    reward_id = job.reward_id
+    if reward_id is None:  # a job accepted before jobs named their reward: the transaction says which
+        row = db.get(ctx_key)
+        if row is None:
+            return None, None
+        reward_id = transaction_from_row(row)["details"]["reward"]["id"]
+    reward_key = db.keys.component(REWARD, reward_id)
+    found = {(item["PK"], item["SK"]): item for item in db.get_many([ctx_key, reward_key])}
+    ctx_row, reward = found.get((ctx_key.pk, ctx_key.sk)), found.get((reward_key.pk, reward_key.sk))
+    return (transaction_from_row(ctx_row) if ctx_row else None), (str(reward["status"]) if reward else None)
+
+
 def approve_reward_purchase(db: Table, ctx: CardTransaction, cost: int, result: dict[str, Any] | None,
                             items: Sequence[ItemBuilder] = (), marks: Mapping[str, int | None] | None = None,
                             purchased: CardTransaction | None = None, purchased_marks: Mapping[str, int | None] | None = None,
                             *, count: bool = False) -> None:
     """Spend the locked points (taking them from the card's expiring buckets in `items`), count the redemption and write
-    the result, if the reward is still ACTIVE (with `count`, a job accepted before the accept counted it, also count it
-    in the program reward's `redeemed`); with `purchased` (a LOYALTY_CARD_POINTS reward's POINTS_PURCHASED
+    the result (the worker read the reward ACTIVE just before: get_purchase_to_settle) (with `count`, a job accepted
+    before the accept counted it, also count it in the program reward's `redeemed`); with `purchased` (a LOYALTY_CARD_POINTS reward's POINTS_PURCHASED
     transaction), also credit its points to the target card (`purchased` and `total`, its expiring bucket among `items`,
     the bucket mirrors `purchased_marks`), in the same transaction: the spend and the credit happen together or not at all.
     When the target card is the spending card, its counters move once and `marks` holds both cards' mirrors.
 
-    Labels: `transaction` (no longer PENDING), `reward` (the reward is no longer ACTIVE), `target_card` (the target card
-    is gone), and those of `items`."""
+    Labels: `transaction` (no longer PENDING), `target_card` (the target card is gone), and those of `items`."""
     d = ctx["details"]
     tx = db.transaction()
     add_settle(tx, db, ctx, "APPROVED")
@@ -204,7 +240,6 @@ def approve_reward_purchase(db: Table, ctx: CardTransaction, cost: int, result: 
     if count:  # a purchase accepted before the accepting transaction counted it
         tx.update("redeemed", _stock(db, ctx["program_id"], d["reward"]["id"]), "SET redeemed = if_not_exists(redeemed, :zero) + :one",
                   condition=None, values={"one": 1, "zero": 0})
-    tx.check("reward", db.keys.component(REWARD, d["reward"]["id"]), "#s = :a", names={"#s": "status"}, values={"a": "ACTIVE"})
     for label, build in items:
         build(tx, label)
     tx.commit()
