@@ -152,10 +152,11 @@ BUDGETS: dict[str, Budget] = {
     "worker: generate card codes": Budget("Query member + TransactWriteItems", reads=1, transactions=1),
     "worker: apply card transaction": Budget("GetItem transaction + GetItem card definition (when the credit's points expire) "
                                              "+ TransactWriteItems (with the expiring bucket)", reads=2, transactions=1),
-    "worker: complete reward purchase": Budget("GetItem transaction + Query of the card's expiring buckets (spent soonest-expiring "
-                                               "first) + TransactWriteItems (a LOYALTY_CARD_POINTS reward adds a GetItem of the "
-                                               "target card definition, whose points_expiration dates the credit, and credits "
-                                               "the target card in the same TransactWriteItems)", reads=2, transactions=1),
+    "worker: complete reward purchase": Budget("BatchGetItem (the transaction and its reward, whose status decides) + Query "
+                                               "of the card's expiring buckets (spent soonest-expiring first) + TransactWriteItems "
+                                               "(a LOYALTY_CARD_POINTS reward adds a GetItem of the target card definition, whose "
+                                               "points_expiration dates the credit, and credits the target card in the same "
+                                               "TransactWriteItems)", reads=2, transactions=1),
     "worker: reject debit": Budget("GetItem + Query expiring buckets + refused apply + reject TransactWriteItems", reads=2, transactions=2),
     "worker: earn from a paid order (cold)": Budget("GetItem order + Query customer (memberships) + BatchGetItem members and "
                                                     "cards + Query program + BatchGetItem rules and card definitions + "

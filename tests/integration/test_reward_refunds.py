@@ -14,10 +14,10 @@ from tests.integration.test_v2_journey import BASE, credit, make_customer, make_
 from tests.integration.test_worker import receive_all
 
 
-def material_world(stack: Stack, *, refunds: str | None = "REFUNDABLE", stock: int | None = 2) -> dict[str, Any]:
-    """A member holding 300 points on a wallet whose points expire after 3 months, and a MATERIAL reward costing 100
-    (REFUNDABLE unless told) assigned with `stock` units."""
-    wallet = cdef(stack, "Wallet", ROLLING_3M)
+def material_world(stack: Stack, *, refunds: str | None = "REFUNDABLE", stock: int | None = 2, expiring: bool = True) -> dict[str, Any]:
+    """A member holding 300 points on a wallet whose points expire after 3 months (never, unless `expiring`), and a
+    MATERIAL reward costing 100 (REFUNDABLE unless told) assigned with `stock` units."""
+    wallet = cdef(stack, "Wallet", ROLLING_3M if expiring else None)
     body: dict[str, Any] = {"name": "Mug", "type": "MATERIAL", "status": "ACTIVE",
                             "material": {"type": "PRODUCT", "product": {"id": "prod_0ba649b6893cf33a80"}},
                             "costs": [{"spending": [{"points": 100, "card_definition_id": wallet}]}]}

@@ -34,6 +34,21 @@ def test_timestamps_are_iso_utc_with_milliseconds() -> None:
     assert iso_from_ms(1_699_335_116_007) == "2023-11-07T05:31:56.007Z"
 
 
+def test_an_id_made_within_a_parent_leads_back_to_it_and_sorts_by_creation_time() -> None:
+    member = ids.MEMBER.new()
+    first = ids.REWARD_TRANSACTION.new_within(member, ids.MEMBER)
+    time.sleep(0.002)
+    later = ids.REWARD_TRANSACTION.new_within(ids.MEMBER.new(), ids.MEMBER)
+    assert re.fullmatch(r"lrtx_[a-f0-9]{36}", first) and ids.REWARD_TRANSACTION.matches(first) and first < later
+    assert ids.REWARD_TRANSACTION.parent_in(first, ids.MEMBER) == member
+    plain = ids.REWARD_TRANSACTION.new()
+    assert ids.REWARD_TRANSACTION.parent_in(plain, ids.MEMBER) is None  # ids made before: found through their pointer
+    for odd in ("lmbr_ABC", "cust_1a21bba7fea2906322", "lmbr_1a21bba7fea29063"):  # not a member id as new() makes them
+        made = ids.REWARD_TRANSACTION.new_within(odd, ids.MEMBER)
+        assert len(made) == len(plain) and ids.REWARD_TRANSACTION.parent_in(made, ids.MEMBER) is None
+    assert ids.REWARD_TRANSACTION.parent_in("lrtx_" + "g" * 36, ids.MEMBER) is None
+
+
 def test_check_id_answers_404_for_the_wrong_prefix() -> None:
     assert ids.PROGRAM.check("lprg_0a1b") == "lprg_0a1b"
     with pytest.raises(LoyaltyError) as err:

@@ -57,7 +57,12 @@ def adjust_card_points(db: Table, program_id: str, member_id: str, card_id: str,
 
 def pending_transaction(db: Table, job: ApplyCardTransaction | CompleteRewardPurchase | CompleteOrderPayment) -> CardTransaction | str:
     """The PENDING transaction a job settles, or the outcome to report when it is missing or already settled."""
-    ctx = store.get_card_transaction(db, job.card_id, job.transaction_id)
+    return pending_or_outcome(store.get_card_transaction(db, job.card_id, job.transaction_id), job)
+
+
+def pending_or_outcome(ctx: CardTransaction | None,
+                       job: ApplyCardTransaction | CompleteRewardPurchase | CompleteOrderPayment) -> CardTransaction | str:
+    """`ctx` (the transaction a job settles, as read) when it is still PENDING, else the outcome to report."""
     if ctx is None:
         logger.warning("job for a missing transaction dropped", extra={"job": job.to_json()})
         return "MISSING"

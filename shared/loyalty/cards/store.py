@@ -54,12 +54,13 @@ def add_transaction(tx: Transaction, db: Table, ctx: CardTransaction, job: Settl
 
 def add_counter_move(tx: Transaction, db: Table, member_id: str, card_id: str, deltas: dict[str, int], min_balance: int | None,
                      *, label: str = "card", touch: str | None = None, expect: dict[str, int] | None = None,
-                     marks: Mapping[str, int | None] | None = None) -> None:
+                     marks: Mapping[str, int | None] | None = None, unless: str | None = None) -> None:
     """Add to `tx` the update that moves a card's counters and its balance together (the card must exist and, with
     `min_balance`, hold at least that balance). `touch` also sets the v1 voucher's `updated_at` to that timestamp.
     `expect` conditions the move on counters still holding the values read (so the caller knows the values it made).
     `marks` moves the card's mirrors of its buckets (db.keys.pending_mark / expiring_mark): a number is added to the
-    mirror (created at that number), None removes it."""
+    mirror (created at that number), None removes it. `unless` names an attribute the card must not carry (a marker
+    such as members.store.MEMBER_INACTIVE)."""
     names: dict[str, str] = {"#b": "balance"}
     values: dict[str, Any] = {"bd": balance_delta(deltas)}
     sets = []
@@ -83,6 +84,9 @@ def add_counter_move(tx: Transaction, db: Table, member_id: str, card_id: str, d
             values[f"m{i}"] = mark
             adds.append(f"#m{i} :m{i}")
     condition = "attribute_exists(PK)"
+    if unless is not None:
+        names["#un"] = unless
+        condition += " AND attribute_not_exists(#un)"
     if min_balance is not None:
         condition += " AND #b >= :need"
         values["need"] = min_balance

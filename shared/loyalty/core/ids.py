@@ -13,6 +13,8 @@ from loyalty.core.clock import now_ms
 from loyalty.core.errors import not_found
 
 MAX_ID_LENGTH = 64
+NEW_DIGITS = 18
+"""The hex digits after the prefix of an id new() makes."""
 
 
 @dataclass(frozen=True)
@@ -29,6 +31,17 @@ class IdKind:
     def new(self) -> str:
         """A fresh id of this kind."""
         return f"{self.prefix}{now_ms():011x}{secrets.token_hex(4)[:7]}"
+
+    def new_within(self, parent: str, kind: IdKind) -> str:
+        """A fresh id of this kind followed by the hex of `parent` (an id of `kind` as new() makes them), so that this
+        id alone leads to its parent's partition (parent_in); a plain new() id when `parent` has another shape."""
+        digits = parent[len(kind.prefix):]
+        return self.new() + digits if kind.matches(parent) and len(digits) == NEW_DIGITS else self.new()
+
+    def parent_in(self, value: str, kind: IdKind) -> str | None:
+        """The id of `kind` that new_within() put in `value`, or None (an id made by new())."""
+        digits = value[len(self.prefix):]
+        return f"{kind.prefix}{digits[NEW_DIGITS:]}" if self.matches(value) and len(digits) == 2 * NEW_DIGITS else None
 
     def matches(self, value: str) -> bool:
         """True when `value` has this kind's shape."""

@@ -23,8 +23,11 @@ class _Job(BaseModel):
 
     def to_json(self) -> str:
         """The message body (and the copy kept on the pending item for the sweeper): `type` first, then the fields;
-        `attempt` and `retire` only once the sweeper has set them."""
+        `attempt` and `retire` only once the sweeper has set them, a field that defaults to None only when set."""
         data = self.model_dump()
+        for name, info in type(self).model_fields.items():
+            if data.get(name) is None and name in data and not info.is_required() and info.default is None:
+                del data[name]
         if data["attempt"] == 1:
             del data["attempt"]
         if not data["retire"]:
@@ -59,8 +62,17 @@ class CompleteRewardPurchase(_Job):
     transaction_id: StrictStr
     cost: StrictInt
     limited_stock: StrictBool
-    result: dict[str, Any]
+    # What the approval delivers. Only a LOYALTY_CARD_POINTS reward's job carries it (the worker credits its target card);
+    # otherwise the accepting transaction keeps it on the reward transaction item (`pending_result`), where the approval
+    # moves it to `result`: the job's copy on the PENDING card transaction stays small (under 1 KB, one write unit).
+    result: dict[str, Any] | None = None
     purchased_transaction_id: StrictStr | None = None  # the POINTS_PURCHASED transaction a LOYALTY_CARD_POINTS reward credits
+    # The accepting transaction counted the purchase in the program reward's `redeemed` (with the stock it took), so the
+    # approval leaves it and a rejection takes it back; False for a job accepted before, which the approval counts.
+    counted: StrictBool = False
+    # The reward bought: the worker reads its status with the transaction, in one BatchGetItem (None in a job accepted
+    # before, whose worker reads the transaction first and then the reward)
+    reward_id: StrictStr | None = None
 
 
 class RefundRewardPurchase(_Job):

@@ -26,13 +26,19 @@ def settle(approve: Callable[[], None], reject: Callable[[], None], *, reject_wh
             return "ALREADY_SETTLED"
         if not conflict.failed(reject_when):
             raise
+    return once(reject, "REJECTED")
+
+
+def once(write: Callable[[], None], outcome: str) -> str:
+    """Run `write`, a job's settling transaction: `outcome`, or ALREADY_SETTLED when another delivery of the same job
+    moved the record first (the item labelled `transaction` failed). Any other refusal is raised."""
     try:
-        reject()
+        write()
     except TransactionConflict as conflict:
         if not conflict.failed(PENDING_LABEL):
             raise
         return "ALREADY_SETTLED"
-    return "REJECTED"
+    return outcome
 
 
 RETIRED = "RETIRED"

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 from typing import Any, cast
 from urllib.parse import unquote
 
@@ -226,11 +227,12 @@ def _commit_member_change(tx: Transaction, member: Member) -> None:
         raise
 
 
-def _change_member(db: Table, member: Member, version: int, event: str) -> dict[str, Any]:
-    """Store the changed member (conditioned on the version read) with its activity `event`; the member as answered."""
+def _change_member(db: Table, member: Member, version: int, event: str, cards: Sequence[Card] = ()) -> dict[str, Any]:
+    """Store the changed member (conditioned on the version read; `cards` when its status changes) with its activity
+    `event`; the member as answered."""
     view = member_view(member, None)
     tx = db.transaction()
-    store.add_member_change(tx, db, member, version)
+    store.add_member_change(tx, db, member, version, cards)
     add_activity(tx, db, activity_kinds.MEMBER, member["id"], event, {"member": view},
                  owner={"program_id": member["program_id"], "member_id": member["id"]})
     _commit_member_change(tx, member)
@@ -264,11 +266,11 @@ def transition_member(db: Table, program_id: str, member_id: str, action: str) -
     """`activate` (INACTIVE -> ACTIVE) or `deactivate` (ACTIVE -> INACTIVE); any other move is 400
     `invalid_state_transition`. The member without its cards."""
     source, target, event = TRANSITIONS[action]
-    member, _, version = _member_for_change(db, program_id, member_id)
+    member, cards, version = _member_for_change(db, program_id, member_id)
     if member["status"] != source:
         raise invalid_state_transition(400, "member", member_id, member["status"], action)
     updated = cast(Member, {**member, "status": target, "updated_at": now_iso()})
-    return _change_member(db, updated, version, event)
+    return _change_member(db, updated, version, event, cards)
 
 
 def delete_member(db: Table, program_id: str, member_id: str) -> dict[str, Any]:

@@ -4,7 +4,7 @@ collection; the one-per-customer membership claim in the customer's partition; c
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, cast
 
 from loyalty.core import ids
@@ -36,6 +36,11 @@ COUNTERS = (
     "pending_activated",
     "pending_canceled",
 )
+
+
+MEMBER_INACTIVE = "member_inactive"
+"""Set on each card of a member that is not ACTIVE, in the transaction that makes it so (removed by the one that
+activates it): a spend conditions its card update on the marker's absence instead of checking the member item."""
 
 
 def card_row(card: Card) -> dict[str, Any]:
@@ -97,7 +102,8 @@ def add_member(tx: Transaction, db: Table, member: Member, cards: list[Card], *,
     tx.put("member", keys.member(member["id"]), member_row)
     for card in cards:
         listed = keys.listed(card_list, card["id"]) if card_list else {}
-        tx.put("card", keys.card(member["id"], card["id"]), {**card_row(card), **listed})
+        marker = {MEMBER_INACTIVE: True} if member["status"] != "ACTIVE" else {}
+        tx.put("card", keys.card(member["id"], card["id"]), {**card_row(card), **listed, **marker})
     for code in codes:
         tx.put("code", keys.card_code(code), {"member_id": member["id"], "card_id": cards[0]["id"]})
     for card in cards:
@@ -148,12 +154,20 @@ def _unchanged(version: int) -> tuple[str, dict[str, str], dict[str, Any]]:
             {"#s": "status"}, {"deleted": "DELETED", "version": version})
 
 
-def add_member_change(tx: Transaction, db: Table, member: Member, version: int) -> None:
+def add_member_change(tx: Transaction, db: Table, member: Member, version: int, cards: Sequence[Card] = ()) -> None:
     """Add to `tx` the replacement of a member's record (its status, metadata, updated_at), on condition that it is
-    unchanged since it was read at `version` (label `member`)."""
+    unchanged since it was read at `version` (label `member`); `cards` (given when the status changes) get the
+    MEMBER_INACTIVE marker set or removed to match it (label `card`)."""
     condition, names, values = _unchanged(version)
     tx.update("member", db.keys.member(member["id"]), "SET #d = :data, #s = :status, version = :next", condition=condition,
               names={**names, "#d": "data"}, values={**values, "data": member, "status": member["status"], "next": version + 1})
+    for card in cards:
+        if member["status"] == "ACTIVE":
+            tx.update("card", db.keys.card(member["id"], card["id"]), "REMOVE #mi", condition="attribute_exists(PK)",
+                      names={"#mi": MEMBER_INACTIVE})
+        else:
+            tx.update("card", db.keys.card(member["id"], card["id"]), "SET #mi = :t", condition="attribute_exists(PK)",
+                      names={"#mi": MEMBER_INACTIVE}, values={"t": True})
 
 
 def add_member_delete(tx: Transaction, db: Table, member: Member, cards: list[Card], version: int) -> None:

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from loyalty.cards import buckets, spending
 from loyalty.cards.ledger import card_transaction, insufficient_balance
 from loyalty.cards.records import CardTransaction
-from loyalty.cards.service import pending_transaction
+from loyalty.cards.service import pending_or_outcome, pending_transaction
 from loyalty.components import store as components
 from loyalty.components.fulfilment import points_target, unfulfillable_reason
 from loyalty.core import ids
@@ -25,7 +25,8 @@ from loyalty.db.transact import TransactionConflict
 from loyalty.earning.engine import day_of_week, instant
 from loyalty.jobs.models import CompleteRewardPurchase, RefundRewardPurchase
 from loyalty.jobs.queue import enqueue
-from loyalty.jobs.settle import PENDING_LABEL, retire, retirement, settle
+from loyalty.jobs.settle import PENDING_LABEL, once, retire, retirement
+from loyalty.members import store as store_members
 from loyalty.members.records import Card
 from loyalty.members.service import require_active_member, require_member
 from loyalty.programs.service import require_active_program, require_program
@@ -140,7 +141,7 @@ def purchase_reward(db: Table, program_id: str, member_id: str, body: RewardPurc
     limits = (*purchase_limits.purchase_limit_items(db, reward, member_id, now, tz), *spending.spending_items(db, cdef, card, cost, now, tz))
 
     rtx: RewardTransaction = {
-        "id": ids.REWARD_TRANSACTION.new(),
+        "id": ids.REWARD_TRANSACTION.new_within(member_id, ids.MEMBER),  # a refund finds it by this id alone
         "card_id": card["id"],
         "card_transaction_id": None,
         "program_id": program_id,
@@ -165,11 +166,12 @@ def purchase_reward(db: Table, program_id: str, member_id: str, body: RewardPurc
                            target_card={"id": target_card["id"]} if target_card is not None else None,
                            purchase_transaction={"id": purchased_id} if purchased_id is not None else None)
     rtx["card_transaction_id"] = ctx["id"]
+    result = _result(reward, target_card)
     job = CompleteRewardPurchase(project_id=db.project_id, member_id=member_id, card_id=card["id"], transaction_id=ctx["id"],
-                                 cost=cost, limited_stock=limited, result=_result(reward, target_card),
-                                 purchased_transaction_id=purchased_id)
+                                 cost=cost, limited_stock=limited, result=result if result["digital"] is not None else None,
+                                 purchased_transaction_id=purchased_id, counted=True, reward_id=rtx["reward_id"])
     try:
-        store.accept_reward_purchase(db, rtx, ctx, cost, limited, job, limits)
+        store.accept_reward_purchase(db, rtx, ctx, cost, limited, job, limits, result)
     except TransactionConflict as conflict:
         for label in (purchase_limits.COOLDOWN, purchase_limits.FREQUENCY):
             if conflict.failed(label):
@@ -177,11 +179,13 @@ def purchase_reward(db: Table, program_id: str, member_id: str, body: RewardPurc
         if conflict.failed(spending.LABEL):
             raise spending.spending_limit_reached("The card definition's spending limit does not allow this purchase") from None
         if conflict.failed("card"):
+            # the balance fell below the cost, or the member stopped being ACTIVE (its cards got the marker): read it again
+            now_member = store_members.get_member_with_cards(db, member_id)
+            require_active_member(now_member[0] if now_member else {**member, "status": "INACTIVE"},
+                                  "Cannot purchase rewards when member status is not ACTIVE")
             raise insufficient_balance() from None
         if conflict.failed("stock"):
             raise out_of_stock() from None
-        if conflict.failed("member"):
-            require_active_member({**member, "status": "INACTIVE"}, "Cannot purchase rewards when member status is not ACTIVE")
         raise
     enqueue(job)
     return {"status": "TRANSACTION_CREATED", "message": "Reward purchase transaction created", "transaction": ctx}, 202
@@ -190,31 +194,33 @@ def purchase_reward(db: Table, program_id: str, member_id: str, body: RewardPurc
 def complete_reward_purchase(db: Table, job: CompleteRewardPurchase) -> str:
     """Worker: approve a PENDING purchase (points spent, redeemed +1, result written and, for a LOYALTY_CARD_POINTS
     reward, its points credited to the target card, all in one transaction), or reject it (points unlocked, stock
-    restored) when the reward is no longer ACTIVE. Re-running it is a no-op."""
-    ctx = pending_transaction(db, job)
+    restored) when the reward is no longer ACTIVE. Re-running it is a no-op.
+
+    The reward's status is read with the transaction (one BatchGetItem), not checked inside the approving write: a
+    deactivation that lands in the few milliseconds between that read and the write does not stop this purchase, as
+    if it had come just after it. The money guarantees (lock, stock, one settlement) are all in the write."""
+    found, reward_status = store.get_purchase_to_settle(db, job)
+    ctx = pending_or_outcome(found, job)
     if isinstance(ctx, str):
         return ctx
     rejection = {"reason": "Reward is not available", "details": {"message": "The reward is no longer ACTIVE"}}
-    digital = job.result.get("digital")
+    if reward_status != "ACTIVE":
+        return once(lambda: _reject(db, ctx, job, rejection), "REJECTED")
+    digital = (job.result or {}).get("digital")
     target = (digital or {}).get("loyalty_card_points")
     if digital is not None and not (target or {}).get("card_id"):
         # a job accepted before fulfilment was checked (a coupon or gift reward, or a points reward with no target card
         # chosen): nothing can be delivered, so the points are given back rather than spent on nothing
         undeliverable = {"reason": "Reward cannot be delivered", "details": {"message": "This server cannot deliver this reward"}}
-        try:
-            _reject(db, ctx, job, undeliverable)
-        except TransactionConflict as conflict:
-            if conflict.failed(PENDING_LABEL):
-                return "ALREADY_SETTLED"
-            raise
-        return "REJECTED"
+        return once(lambda: _reject(db, ctx, job, undeliverable), "REJECTED")
     if target is None:
         def approve() -> None:
-            buckets.write_with_buckets(lambda moves: store.approve_reward_purchase(db, ctx, job.cost, job.result, moves.items, moves.marks),
+            buckets.write_with_buckets(lambda moves: store.approve_reward_purchase(db, ctx, job.cost, job.result, moves.items, moves.marks,
+                                                                                   count=not job.counted),
                                        lambda: buckets.consumption_moves(db, ctx["card_id"], ctx["member_id"], job.cost))
     else:
         approve = _points_purchase(db, ctx, job, target)
-    return settle(approve, lambda: _reject(db, ctx, job, rejection), reject_when="reward")
+    return once(approve, "APPROVED")
 
 
 def _points_purchase(db: Table, ctx: CardTransaction, job: CompleteRewardPurchase, target: dict[str, Any]) -> Callable[[], None]:
@@ -239,7 +245,8 @@ def _points_purchase(db: Table, ctx: CardTransaction, job: CompleteRewardPurchas
 
     def approve() -> None:
         buckets.write_with_buckets(lambda moves: store.approve_reward_purchase(db, ctx, job.cost, job.result, moves.items + credit.items,
-                                                                               moves.marks, purchased, credit.marks), plan)
+                                                                               moves.marks, purchased, credit.marks,
+                                                                               count=not job.counted), plan)
     return approve
 
 
@@ -258,11 +265,11 @@ def _reject(db: Table, ctx: CardTransaction, job: CompleteRewardPurchase, reject
     """Reject a PENDING purchase; when its program's reward no longer counts stock (made UNLIMITED since), there is
     no stock to give back, and it is rejected without."""
     try:
-        store.reject_reward_purchase(db, ctx, job.cost, job.limited_stock, rejection, retiring=retiring)
+        store.reject_reward_purchase(db, ctx, job.cost, job.limited_stock, rejection, retiring=retiring, uncount=job.counted)
     except TransactionConflict as conflict:
         if not job.limited_stock or conflict.failed(PENDING_LABEL) or not conflict.failed("stock"):
             raise
-        store.reject_reward_purchase(db, ctx, job.cost, False, rejection, retiring=retiring)
+        store.reject_reward_purchase(db, ctx, job.cost, False, rejection, retiring=retiring, uncount=job.counted)
 
 
 PURCHASES = ListSpec("lcrstrx_", filters={"id": id_field(ids.REWARD_TRANSACTION.prefix), "reward_id": id_field(ids.REWARD.prefix),
@@ -314,7 +321,7 @@ def refund_reward_purchase(db: Table, program_id: str, rtx_id: str, body: Reward
     result = purchase["details"].get("result")
     target = ((result or {}).get("digital") or {}).get("loyalty_card_points")
     refund: RewardTransaction = {
-        "id": ids.REWARD_TRANSACTION.new(),
+        "id": ids.REWARD_TRANSACTION.new_within(purchase["member_id"], ids.MEMBER),
         "card_id": purchase["card_id"],
         "card_transaction_id": None,
         "program_id": program_id,

@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, cast
 
 from loyalty.cards.records import CardTransaction
-from loyalty.cards.store import ItemBuilder, add_counter_move, add_settle, add_transaction
+from loyalty.cards.store import ItemBuilder, add_counter_move, add_settle, add_transaction, transaction_from_row
 from loyalty.components.store import CARD_DEFINITION, REWARD
 from loyalty.core import ids
 from loyalty.core.clock import now_iso
@@ -17,6 +17,7 @@ from loyalty.db.keys import REWARD_PURCHASE_SK_PREFIX, Key
 from loyalty.db.table import Table
 from loyalty.db.transact import Transaction
 from loyalty.jobs.models import CompleteRewardPurchase, RefundRewardPurchase
+from loyalty.members.store import MEMBER_INACTIVE
 from loyalty.programs.store import REMOVED
 from loyalty.purchases.records import RewardTransaction
 
@@ -35,36 +36,55 @@ def purchase_from_row(item: dict[str, Any]) -> RewardTransaction:
     return cast(RewardTransaction, rtx)
 
 
+REDEEMED = "redeemed"
+"""The program reward's count of purchases accepted and not rejected (refunds leave it)."""
+
+
 def _stock(db: Table, program_id: str, reward_id: str) -> Key:
     return db.keys.assignment(program_id, REWARD, reward_id)
 
 
 def accept_reward_purchase(db: Table, rtx: RewardTransaction, ctx: CardTransaction, cost: int, limited_stock: bool,
-                           job: CompleteRewardPurchase, limits: Sequence[ItemBuilder] = ()) -> None:
+                           job: CompleteRewardPurchase, limits: Sequence[ItemBuilder] = (), result: dict[str, Any] | None = None) -> None:
     """Lock the cost on the card, take one from stock, count the purchase and spending limits (`limits`: the reward's
     purchase limit items and the card definition's spending counters) and write both transactions PENDING, atomically.
+    The purchase is counted in the program reward's `redeemed` here, on the item that gives its stock (a rejection
+    takes it back), so the approval need not write that item again.
+    `result` (what the approval delivers) waits on the reward transaction as `pending_result` (PENDING_RESULT) unless the
+    job carries it.
 
-    Labels: `card` (balance below the cost), `stock` (none left), `member` (no longer ACTIVE), and those of `limits`."""
+    Labels: `card` (balance below the cost, or the member no longer ACTIVE), `stock` (none left), and those of `limits`."""
     tx = db.transaction()
     for label, build in limits:
         build(tx, label)
-    add_counter_move(tx, db, ctx["member_id"], ctx["card_id"], {"locked": cost}, cost)
+    # the member is ACTIVE: its cards carry no MEMBER_INACTIVE marker (one item fewer than a check of the member item)
+    add_counter_move(tx, db, ctx["member_id"], ctx["card_id"], {"locked": cost}, cost, unless=MEMBER_INACTIVE)
     stock = _stock(db, rtx["program_id"], rtx["reward_id"])
     assigned = f"attribute_exists(PK) AND attribute_not_exists({REMOVED})"  # the reward is still assigned to the program
+    count = f"{REDEEMED} = if_not_exists({REDEEMED}, :zero) + :one"  # taken back if the worker rejects it
     if limited_stock:
-        tx.update("stock", stock, "SET stock_quantity = stock_quantity - :one", condition=f"{assigned} AND stock_quantity > :zero",
-                  values={"one": 1, "zero": 0})
+        tx.update("stock", stock, f"SET stock_quantity = stock_quantity - :one, {count}",
+                  condition=f"{assigned} AND stock_quantity > :zero", values={"one": 1, "zero": 0})
     else:
-        tx.check("stock", stock, assigned)
-    tx.check("member", db.keys.member(ctx["member_id"]), "#s = :a", names={"#s": "status"}, values={"a": "ACTIVE"})
-    tx.put("reward_transaction", db.keys.reward_purchase(rtx["member_id"], rtx["id"]), {"status": rtx["status"], "data": rtx})
-    _add_reference(tx, db, rtx, ctx["card_definition_id"])
+        tx.update("stock", stock, f"SET {count}", condition=assigned, values={"one": 1, "zero": 0})
+    row: dict[str, Any] = {"status": rtx["status"], "data": rtx, CARD_DEFINITION_ID: ctx["card_definition_id"]}
+    if job.result is None and result is not None:
+        row[PENDING_RESULT] = result
+    tx.put("reward_transaction", db.keys.reward_purchase(rtx["member_id"], rtx["id"]), row)
+    _add_reference(tx, db, rtx, ctx["card_definition_id"])  # none when the id names its member
     add_transaction(tx, db, ctx, job)
     tx.commit()
 
 
+CARD_DEFINITION_ID = "card_definition_id"
+"""The reward transaction item's copy of the paying card's definition id (what a refund reads with the purchase)."""
+
+
 def _add_reference(tx: Transaction, db: Table, rtx: RewardTransaction, card_definition_id: str) -> None:
-    """The pointer from a reward transaction's id to where it is stored (and to what a refund needs without reading more)."""
+    """The pointer from a reward transaction's id to where it is stored (and to what a refund needs without reading
+    more), for an id that does not name its member (new_within): 2 write units a purchase saves when it does."""
+    if ids.REWARD_TRANSACTION.parent_in(rtx["id"], ids.MEMBER) == rtx["member_id"]:
+        return
     tx.put("reward_transaction_ref", db.keys.reward_transaction_ref(rtx["id"]),
            {"data": {"member_id": rtx["member_id"], "program_id": rtx["program_id"], "reward_id": rtx["reward_id"],
                      "card_id": rtx["card_id"], "card_definition_id": card_definition_id}})
@@ -72,17 +92,30 @@ def _add_reference(tx: Transaction, db: Table, rtx: RewardTransaction, card_defi
 
 def get_refund_subjects(db: Table, transaction_id: str) -> tuple[dict[str, Any], RewardTransaction | None, dict[str, Any] | None,
                                                                   dict[str, Any] | None, dict[str, Any] | None] | None:
-    """What a refund of reward transaction `transaction_id` decides on, in two reads (its pointer, then one BatchGetItem):
-    the pointer's data, the reward transaction, the reward, the paying card's definition and the program's reward
-    assignment (each None when missing); None when no such reward transaction."""
-    ref = db.get(db.keys.reward_transaction_ref(transaction_id))
-    if ref is None:
-        return None
-    data = ref["data"]
-    keys = {"rtx": db.keys.reward_purchase(data["member_id"], transaction_id), "reward": db.keys.component(REWARD, data["reward_id"]),
-            "cdef": db.keys.component(CARD_DEFINITION, data["card_definition_id"]), "stock": _stock(db, data["program_id"], data["reward_id"])}
+    """What a refund of reward transaction `transaction_id` decides on, in two reads (the reward transaction when its id
+    names its member, else its pointer item; then one BatchGetItem): where it is, the reward transaction, the reward,
+    the paying card's definition and the program's reward assignment (each None when missing); None when no such
+    reward transaction."""
+    member_id = ids.REWARD_TRANSACTION.parent_in(transaction_id, ids.MEMBER)
+    if member_id is not None:  # the id names the member: the purchase itself says the rest
+        row = db.get(db.keys.reward_purchase(member_id, transaction_id))
+        if row is None or CARD_DEFINITION_ID not in row:
+            return None
+        data = {"member_id": member_id, "program_id": row["data"]["program_id"], "reward_id": row["data"]["reward_id"],
+                "card_id": row["data"]["card_id"], "card_definition_id": row[CARD_DEFINITION_ID]}
+    else:
+        ref = db.get(db.keys.reward_transaction_ref(transaction_id))
+        if ref is None:
+            return None
+        data, row = ref["data"], None
+    keys = {"reward": db.keys.component(REWARD, data["reward_id"]), "cdef": db.keys.component(CARD_DEFINITION, data["card_definition_id"]),
+            "stock": _stock(db, data["program_id"], data["reward_id"])}
+    if row is None:
+        keys["rtx"] = db.keys.reward_purchase(data["member_id"], transaction_id)
     found = {(item["PK"], item["SK"]): item for item in db.get_many(list(keys.values()))}
     got = {name: found.get((key.pk, key.sk)) for name, key in keys.items()}
+    if row is not None:
+        got["rtx"] = row
     rtx = purchase_from_row(got["rtx"]) if got["rtx"] else None
     reward = got["reward"]["data"] if got["reward"] else None
     cdef = got["cdef"]["data"] if got["cdef"] else None
@@ -98,7 +131,8 @@ def accept_refund(db: Table, purchase: RewardTransaction, refund: RewardTransact
     tx.update("purchase", db.keys.reward_purchase(purchase["member_id"], purchase["id"]), "SET #s = :r, updated_at = :u",
               condition="#s = :a AND #d.#t = :p", names={"#s": "status", "#d": "data", "#t": "type"},
               values={"r": "REFUNDED", "u": refund["created_at"], "a": "APPROVED", "p": "PURCHASE"})
-    tx.put("reward_transaction", db.keys.reward_purchase(refund["member_id"], refund["id"]), {"status": refund["status"], "data": refund})
+    tx.put("reward_transaction", db.keys.reward_purchase(refund["member_id"], refund["id"]),
+           {"status": refund["status"], "data": refund, CARD_DEFINITION_ID: card_definition_id})
     _add_reference(tx, db, refund, card_definition_id)
     add_transaction(tx, db, ctx, job)
     tx.commit()
@@ -143,22 +177,51 @@ def retire_refund(db: Table, job: RefundRewardPurchase, rejection: dict[str, Any
     tx.commit()
 
 
+PENDING_RESULT = "pending_result"
+"""The reward transaction's attribute holding what its approval delivers while it is PENDING (not shown: the API's
+`details.result` stays null until approved); the approval moves it to `result`, a rejection drops it."""
+
+
 def _add_purchase_settle(tx: Transaction, db: Table, member_id: str, rtx_id: str, status: str, field: str, value: Any) -> None:
-    tx.update("reward_transaction", db.keys.reward_purchase(member_id, rtx_id), "SET #s = :s, updated_at = :u, #f = :v",
-              condition="#s = :p", names={"#s": "status", "#f": field}, values={"s": status, "u": now_iso(), "v": value, "p": "PENDING"})
+    """Move the reward transaction out of PENDING with `field` (result or rejection) set to `value`; a result of None is
+    the one the accepting transaction left in PENDING_RESULT."""
+    names = {"#s": "status", "#f": field, "#pr": PENDING_RESULT}
+    values = {"s": status, "u": now_iso(), "v": value, "p": "PENDING"}
+    assigned = ":v"
+    if field == "result" and value is None:
+        assigned = "if_not_exists(#pr, :v)"
+    tx.update("reward_transaction", db.keys.reward_purchase(member_id, rtx_id), f"SET #s = :s, updated_at = :u, #f = {assigned} REMOVE #pr",
+              condition="#s = :p", names=names, values=values)
 
 
-def approve_reward_purchase(db: Table, ctx: CardTransaction, cost: int, result: dict[str, Any],
+def get_purchase_to_settle(db: Table, job: CompleteRewardPurchase) -> tuple[CardTransaction | None, str | None]:
+    """The card transaction a purchase job settles and the status of the reward it buys (each None when missing), in
+    one BatchGetItem: the worker decides on the reward's status as read, instead of checking it inside its write."""
+    ctx_key = db.keys.card_transaction(job.card_id, job.transaction_id)
+    reward_id = job.reward_id
+    if reward_id is None:  # a job accepted before jobs named their reward: the transaction says which
+        row = db.get(ctx_key)
+        if row is None:
+            return None, None
+        reward_id = transaction_from_row(row)["details"]["reward"]["id"]
+    reward_key = db.keys.component(REWARD, reward_id)
+    found = {(item["PK"], item["SK"]): item for item in db.get_many([ctx_key, reward_key])}
+    ctx_row, reward = found.get((ctx_key.pk, ctx_key.sk)), found.get((reward_key.pk, reward_key.sk))
+    return (transaction_from_row(ctx_row) if ctx_row else None), (str(reward["status"]) if reward else None)
+
+
+def approve_reward_purchase(db: Table, ctx: CardTransaction, cost: int, result: dict[str, Any] | None,
                             items: Sequence[ItemBuilder] = (), marks: Mapping[str, int | None] | None = None,
-                            purchased: CardTransaction | None = None, purchased_marks: Mapping[str, int | None] | None = None) -> None:
+                            purchased: CardTransaction | None = None, purchased_marks: Mapping[str, int | None] | None = None,
+                            *, count: bool = False) -> None:
     """Spend the locked points (taking them from the card's expiring buckets in `items`), count the redemption and write
-    the result, if the reward is still ACTIVE; with `purchased` (a LOYALTY_CARD_POINTS reward's POINTS_PURCHASED
+    the result (the worker read the reward ACTIVE just before: get_purchase_to_settle) (with `count`, a job accepted
+    before the accept counted it, also count it in the program reward's `redeemed`); with `purchased` (a LOYALTY_CARD_POINTS reward's POINTS_PURCHASED
     transaction), also credit its points to the target card (`purchased` and `total`, its expiring bucket among `items`,
     the bucket mirrors `purchased_marks`), in the same transaction: the spend and the credit happen together or not at all.
     When the target card is the spending card, its counters move once and `marks` holds both cards' mirrors.
 
-    Labels: `transaction` (no longer PENDING), `reward` (the reward is no longer ACTIVE), `target_card` (the target card
-    is gone), and those of `items`."""
+    Labels: `transaction` (no longer PENDING), `target_card` (the target card is gone), and those of `items`."""
     d = ctx["details"]
     tx = db.transaction()
     add_settle(tx, db, ctx, "APPROVED")
@@ -174,27 +237,31 @@ def approve_reward_purchase(db: Table, ctx: CardTransaction, cost: int, result: 
                              marks=purchased_marks)
     add_counter_move(tx, db, ctx["member_id"], ctx["card_id"], spend, None, marks=marks)
     _add_purchase_settle(tx, db, ctx["member_id"], d["reward_transaction"]["id"], "APPROVED", "result", result)
-    tx.update("redeemed", _stock(db, ctx["program_id"], d["reward"]["id"]), "SET redeemed = if_not_exists(redeemed, :zero) + :one",
-              condition=None, values={"one": 1, "zero": 0})
-    tx.check("reward", db.keys.component(REWARD, d["reward"]["id"]), "#s = :a", names={"#s": "status"}, values={"a": "ACTIVE"})
+    if count:  # a purchase accepted before the accepting transaction counted it
+        tx.update("redeemed", _stock(db, ctx["program_id"], d["reward"]["id"]), "SET redeemed = if_not_exists(redeemed, :zero) + :one",
+                  condition=None, values={"one": 1, "zero": 0})
     for label, build in items:
         build(tx, label)
     tx.commit()
 
 
 def reject_reward_purchase(db: Table, ctx: CardTransaction, cost: int, limited_stock: bool, rejection: dict[str, Any],
-                           *, retiring: str | None = None) -> None:
-    """Unlock the points, give the stock back and mark both transactions REJECTED (label `transaction` when no longer
-    PENDING, or, with `retiring`, when the pending marker no longer holds that retire send; label `stock` when the
-    assignment no longer counts its stock)."""
+                           *, retiring: str | None = None, uncount: bool = False) -> None:
+    """Unlock the points, give the stock back (and, with `uncount`, take the purchase out of `redeemed`) and mark both
+    transactions REJECTED (label `transaction` when no longer PENDING, or, with `retiring`, when the pending marker no
+    longer holds that retire send; label `stock` when the assignment no longer counts its stock)."""
     d = ctx["details"]
     tx = db.transaction()
     add_settle(tx, db, ctx, "REJECTED", rejection, retiring=retiring)
     add_counter_move(tx, db, ctx["member_id"], ctx["card_id"], {"unlocked": cost}, None)
     _add_purchase_settle(tx, db, ctx["member_id"], d["reward_transaction"]["id"], "REJECTED", "rejection", rejection)
+    uncounted = f", {REDEEMED} = if_not_exists({REDEEMED}, :one) - :one" if uncount else ""
     if limited_stock:
-        tx.update("stock", _stock(db, ctx["program_id"], d["reward"]["id"]), "SET stock_quantity = stock_quantity + :one",
+        tx.update("stock", _stock(db, ctx["program_id"], d["reward"]["id"]), f"SET stock_quantity = stock_quantity + :one{uncounted}",
                   condition="attribute_exists(stock_quantity)", values={"one": 1})
+    elif uncount:
+        tx.update("redeemed", _stock(db, ctx["program_id"], d["reward"]["id"]), f"SET {uncounted[2:]}", condition="attribute_exists(PK)",
+                  values={"one": 1})
     tx.commit()
 
 
