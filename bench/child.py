@@ -3,6 +3,7 @@
     python bench/child.py boto3                          # the bare baseline: import boto3; boto3.client("dynamodb")
     python bench/child.py function CODE_DIR LAYER_DIR EVENTS_JSONL
     python bench/child.py replay CALLS_JSON              # the fair baseline: plain boto3 making a first event's calls
+    python bench/child.py floor                          # the dependencies' floor: boto3 + pydantic + Powertools, no project code
 
 Writes `BENCH {json}` lines to stdout: one after the first event (import and first-event times, RSS), and for more than
 one event a summary (peak RSS, median wall and CPU time per warm event). A function child then writes `CALLS {json}`: the
@@ -135,6 +136,27 @@ def fair_baseline(calls_path: str) -> None:
     _report(import_ms=(imported - started) * 1000, first_ms=(done - imported) * 1000, rss_kb=_rss_kb(), status=200, calls=made)
 
 
+def floor() -> None:
+    """The least any API function of this design imports: boto3 and a client, a pydantic model, Powertools' logger and
+    an HTTP resolver with request validation (what loyalty.api.app.make_app builds), and nothing of the project."""
+    started = time.perf_counter()
+    import boto3
+    from aws_lambda_powertools import Logger
+    from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
+    from pydantic import BaseModel, ConfigDict
+
+    boto3.client("dynamodb")
+    Logger(service="floor")
+    APIGatewayHttpResolver(enable_validation=True)
+
+    class Floor(BaseModel):
+        model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+        name: str
+
+    Floor(name="floor")
+    _report(import_ms=(time.perf_counter() - started) * 1000, first_ms=0.0, rss_kb=_rss_kb(), status=200)
+
+
 def baseline() -> None:
     started = time.perf_counter()
     import boto3
@@ -176,6 +198,8 @@ def function(code_dir: str, layer_dir: str, events_path: str) -> None:
 if __name__ == "__main__":
     if sys.argv[1] == "boto3":
         baseline()
+    elif sys.argv[1] == "floor":
+        floor()
     elif sys.argv[1] == "replay":
         fair_baseline(sys.argv[2])
     else:

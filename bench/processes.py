@@ -21,6 +21,7 @@ from bench.seed import V2, World
 from bench.stack import BenchStack
 
 CHILD = Path(__file__).resolve().parent / "child.py"
+FLOOR = "floor"  # Children.run(FLOOR): boto3 + pydantic + Powertools as an API function uses them, no project code
 
 
 class PendingJobs:
@@ -175,9 +176,11 @@ class Children:
         self.layer = str(stack.events.template.functions[stack.events.functions[0]].layers[0])
 
     def args(self, function: str | None, events: list[dict[str, Any]] | None) -> list[str]:
-        """The child's command line (`function=None`: the boto3 baseline)."""
+        """The child's command line (`function=None`: the boto3 baseline; FLOOR: the dependencies' floor)."""
         if function is None:
             return ["boto3"]
+        if function == FLOOR:
+            return ["floor"]
         path = self.workdir / f"{function}-{uuid.uuid4().hex[:8]}.jsonl"
         path.write_text("".join(json.dumps(e) + "\n" for e in events or []), encoding="utf-8")
         code = self.stack.events.template.functions[function].code_uri
@@ -273,29 +276,35 @@ def warm_pyc(stack: BenchStack) -> None:
 
 
 def cold_starts(stack: BenchStack, world: World, jobs: PendingJobs, rounds: int, log: Callable[[str], None],
-                functions: list[str] | None = None) -> tuple[ChildRun, list[ColdStart]]:
+                functions: list[str] | None = None) -> tuple[ChildRun, ChildRun, list[ColdStart]]:
     """Every function `rounds` times with warm .pyc, each run followed by its fair baseline (plain boto3 replaying the
-    calls that very run made), round-robin with the bare boto3 baseline (so load changes hit all three). Returns the
-    bare baseline's medians and the functions' figures."""
+    calls that very run made), round-robin with the bare boto3 baseline and the dependencies' floor (so load changes hit
+    them all). Returns the bare baseline's and the floor's medians, and the functions' figures."""
     warm_pyc(stack)
     functions = functions or stack.events.functions
     runs: dict[str, list[ChildRun]] = {f: [] for f in functions}
     fair: dict[str, list[ChildRun]] = {f: [] for f in functions}
     bare: list[ChildRun] = []
+    floors: list[ChildRun] = []
     with tempfile.TemporaryDirectory(prefix="bench-cold-") as tmp:
         children = Children(stack, Path(tmp))
         for round_no in range(1, rounds + 1):
             for number, function in enumerate(functions):
                 if number % 20 == 0:
                     bare.append(children.run(None))
+                    floors.append(children.run(FLOOR))
                 run = children.run(function, [first_event(stack, world, jobs, function)])
                 runs[function].append(run)
                 fair[function].append(children.replay(run.calls))
             log(f"cold start round {round_no}/{rounds} done")
     out = [cold_start(f, runs[f], fair[f], bare) for f in functions]
-    median = ChildRun(statistics.median(r.spawn_to_served_ms for r in bare), statistics.median(r.import_ms for r in bare), 0.0,
-                      max(r.rss_kb for r in bare), 200)
-    return median, out
+    return _medians(bare), _medians(floors), out
+
+
+def _medians(runs: list[ChildRun]) -> ChildRun:
+    """One run of medians (total and import) and the peak RSS."""
+    return ChildRun(statistics.median(r.spawn_to_served_ms for r in runs), statistics.median(r.import_ms for r in runs), 0.0,
+                    max(r.rss_kb for r in runs), 200)
 
 
 def import_profiles(stack: BenchStack, world: World, jobs: PendingJobs, functions: list[str]) -> dict[str, dict[str, float]]:
