@@ -65,7 +65,11 @@ lint: $(STAMP) $(LINT_VENV)/.installed
 build: $(SAM_VENV)/.installed
 	$(SAM_VENV)/bin/sam validate --lint
 	$(SAM_VENV)/bin/sam build
-	$(BIN)/python -m compileall -q .aws-sam/build >/dev/null 2>&1 || $(PY) -m compileall -q .aws-sam/build
+# sam build leaves out __pycache__: precompile the build (functions and layer) so a cold start reads .pyc. Hash-based,
+# unchecked: the deployment zip rounds file times to 2 s, so a timestamp-checked .pyc could look stale on Lambda and
+# be recompiled, in memory (read-only /var/task), at every cold start.
+	$(BIN)/python -m compileall -q --invalidation-mode unchecked-hash .aws-sam/build >/dev/null 2>&1 \
+		|| $(PY) -m compileall -q --invalidation-mode unchecked-hash .aws-sam/build
 
 ## deploy: sam deploy --guided (needs AWS credentials)
 deploy: build

@@ -21,6 +21,7 @@ from bench.seed import V2, World
 from bench.stack import BenchStack
 
 CHILD = Path(__file__).resolve().parent / "child.py"
+FLOOR = "floor"  # Children.run(FLOOR): boto3 + pydantic + Powertools as an API function uses them, no project code
 
 
 class PendingJobs:
@@ -162,6 +163,7 @@ class ChildRun:
     rss_kb: int
     status: int
     summary: dict[str, Any] = field(default_factory=dict)
+    calls: list[dict[str, Any]] = field(default_factory=list)  # a function child: the AWS calls of its first event
 
 
 class Children:
@@ -174,9 +176,11 @@ class Children:
         self.layer = str(stack.events.template.functions[stack.events.functions[0]].layers[0])
 
     def args(self, function: str | None, events: list[dict[str, Any]] | None) -> list[str]:
-        """The child's command line (`function=None`: the boto3 baseline)."""
+        """The child's command line (`function=None`: the boto3 baseline; FLOOR: the dependencies' floor)."""
         if function is None:
             return ["boto3"]
+        if function == FLOOR:
+            return ["floor"]
         path = self.workdir / f"{function}-{uuid.uuid4().hex[:8]}.jsonl"
         path.write_text("".join(json.dumps(e) + "\n" for e in events or []), encoding="utf-8")
         code = self.stack.events.template.functions[function].code_uri
@@ -196,12 +200,15 @@ class Children:
         try:
             assert proc.stdout is not None
             reports: list[dict[str, Any]] = []
+            calls: list[dict[str, Any]] = []
             served = 0.0
             for line in proc.stdout:
                 if line.startswith("BENCH "):
                     if not reports:
                         served = time.perf_counter()
                     reports.append(json.loads(line[6:]))
+                elif line.startswith("CALLS "):
+                    calls = json.loads(line[6:])
             proc.wait(timeout=timeout)
         finally:
             if proc.poll() is None:
@@ -211,12 +218,29 @@ class Children:
             raise RuntimeError(f"{function or 'boto3'}: the child reported nothing (exit {proc.returncode})")
         first = reports[0]
         return ChildRun((served - started) * 1000, first["import_ms"], first["first_ms"], first["rss_kb"], first["status"],
-                        reports[1] if len(reports) > 1 else {})
+                        reports[1] if len(reports) > 1 else {}, calls)
+
+    def replay(self, calls: list[dict[str, Any]], timeout: float = 120) -> ChildRun:
+        """The fair baseline: a fresh interpreter making `calls` (a function's first event's) with plain boto3, timed the
+        same way (spawn -> its report)."""
+        path = self.workdir / f"calls-{uuid.uuid4().hex[:8]}.json"
+        path.write_text(json.dumps(calls), encoding="utf-8")
+        args = [sys.executable, "-P", str(CHILD), "replay", str(path)]
+        started = time.perf_counter()
+        proc = subprocess.run(args, env=self.env, capture_output=True, text=True, cwd=self.workdir, timeout=timeout)
+        ended = time.perf_counter()
+        lines = [json.loads(line[6:]) for line in proc.stdout.splitlines() if line.startswith("BENCH ")]
+        if not lines or lines[0].get("calls") != len(calls):
+            raise RuntimeError(f"replay of {len(calls)} calls reported {lines} (exit {proc.returncode}): {proc.stderr[-400:]}")
+        r = lines[0]
+        return ChildRun((ended - started) * 1000, r["import_ms"], r["first_ms"], r["rss_kb"], r["status"])
 
 
 @dataclass
 class ColdStart:
-    """Median cold start of one function (spawn -> first event served) and its ratio to the boto3 baseline."""
+    """Median cold start of one function (spawn -> first event served) and its three ratios: to its fair baseline (plain
+    boto3 in a fresh interpreter making the same calls), its import to `import boto3` + a client, and (the old one) to
+    the bare baseline that makes no call."""
 
     function: str
     total_ms: float
@@ -225,6 +249,23 @@ class ColdStart:
     rss_mb: float
     ratio: float
     statuses: list[int]
+    fair_ms: float = 0.0
+    fair_ratio: float = 0.0
+    import_ratio: float = 0.0
+    calls: list[str] = field(default_factory=list)
+
+
+def cold_start(function: str, runs: list[ChildRun], fair: list[ChildRun], bare: list[ChildRun]) -> ColdStart:
+    """The medians of a function's runs and its ratios: total / fair baseline total, import / bare baseline import
+    (`import boto3; boto3.client("dynamodb")` in-process), total / bare baseline total."""
+    total = statistics.median(r.spawn_to_served_ms for r in runs)
+    imported = statistics.median(r.import_ms for r in runs)
+    fair_ms = statistics.median(r.spawn_to_served_ms for r in fair)
+    bare_ms = statistics.median(r.spawn_to_served_ms for r in bare)
+    bare_import = statistics.median(r.import_ms for r in bare)
+    return ColdStart(function, total, imported, statistics.median(r.first_ms for r in runs), max(r.rss_kb for r in runs) / 1024,
+                     total / bare_ms, sorted({r.status for r in runs}), fair_ms, total / fair_ms, imported / bare_import,
+                     [f"{c['service']}:{c['operation']}" for c in runs[0].calls])
 
 
 def warm_pyc(stack: BenchStack) -> None:
@@ -234,26 +275,36 @@ def warm_pyc(stack: BenchStack) -> None:
             compileall.compile_dir(str(path), quiet=1)
 
 
-def cold_starts(stack: BenchStack, world: World, jobs: PendingJobs, rounds: int, log: Callable[[str], None]) -> tuple[float, list[ColdStart]]:
-    """Every function `rounds` times with warm .pyc, round-robin with the boto3 baseline (so load changes hit both)."""
+def cold_starts(stack: BenchStack, world: World, jobs: PendingJobs, rounds: int, log: Callable[[str], None],
+                functions: list[str] | None = None) -> tuple[ChildRun, ChildRun, list[ColdStart]]:
+    """Every function `rounds` times with warm .pyc, each run followed by its fair baseline (plain boto3 replaying the
+    calls that very run made), round-robin with the bare boto3 baseline and the dependencies' floor (so load changes hit
+    them all). Returns the bare baseline's and the floor's medians, and the functions' figures."""
     warm_pyc(stack)
-    functions = stack.events.functions
-    runs: dict[str | None, list[ChildRun]] = {f: [] for f in [None, *functions]}
+    functions = functions or stack.events.functions
+    runs: dict[str, list[ChildRun]] = {f: [] for f in functions}
+    fair: dict[str, list[ChildRun]] = {f: [] for f in functions}
+    bare: list[ChildRun] = []
+    floors: list[ChildRun] = []
     with tempfile.TemporaryDirectory(prefix="bench-cold-") as tmp:
         children = Children(stack, Path(tmp))
         for round_no in range(1, rounds + 1):
-            for function in [None, *functions]:
-                events = None if function is None else [first_event(stack, world, jobs, function)]
-                runs[function].append(children.run(function, events))
+            for number, function in enumerate(functions):
+                if number % 20 == 0:
+                    bare.append(children.run(None))
+                    floors.append(children.run(FLOOR))
+                run = children.run(function, [first_event(stack, world, jobs, function)])
+                runs[function].append(run)
+                fair[function].append(children.replay(run.calls))
             log(f"cold start round {round_no}/{rounds} done")
-    base = statistics.median(r.spawn_to_served_ms for r in runs[None])
-    out = []
-    for function in functions:
-        rs = runs[function]
-        total = statistics.median(r.spawn_to_served_ms for r in rs)
-        out.append(ColdStart(function, total, statistics.median(r.import_ms for r in rs), statistics.median(r.first_ms for r in rs),
-                             max(r.rss_kb for r in rs) / 1024, total / base, sorted({r.status for r in rs})))
-    return base, out
+    out = [cold_start(f, runs[f], fair[f], bare) for f in functions]
+    return _medians(bare), _medians(floors), out
+
+
+def _medians(runs: list[ChildRun]) -> ChildRun:
+    """One run of medians (total and import) and the peak RSS."""
+    return ChildRun(statistics.median(r.spawn_to_served_ms for r in runs), statistics.median(r.import_ms for r in runs), 0.0,
+                    max(r.rss_kb for r in runs), 200)
 
 
 def import_profiles(stack: BenchStack, world: World, jobs: PendingJobs, functions: list[str]) -> dict[str, dict[str, float]]:
@@ -290,4 +341,18 @@ def memory(stack: BenchStack, world: World, jobs: PendingJobs, functions: list[s
             s = run.summary
             out.append(Memory(function, len(events), run.rss_kb / 1024, s["peak_rss_kb"] / 1024, s["wall_ms"], s["cpu_ms"],
                               sorted({run.status, *s["statuses"]})))
+    return out
+
+
+COLD_RATIOS = (("fair_ratio", "cold total ÷ fair baseline", 1.3), ("import_ratio", "import ÷ import boto3 + client", 1.25),
+               ("ratio", "cold total ÷ bare boto3 client (old)", 1.5))
+
+
+def ratio_summary(cold: list[ColdStart]) -> list[dict[str, Any]]:
+    """For each of the three ratios: its target, median, range and how many functions meet it."""
+    out = []
+    for attr, label, target in COLD_RATIOS:
+        values = [getattr(c, attr) for c in cold]
+        out.append({"ratio": attr, "label": label, "target": target, "median": statistics.median(values), "min": min(values),
+                    "max": max(values), "met": sum(v <= target for v in values), "functions": len(values)})
     return out

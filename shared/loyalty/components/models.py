@@ -3,32 +3,70 @@
 from __future__ import annotations
 
 import copy
-import math
-import re
-from collections.abc import Mapping, Sequence
-from decimal import Decimal
-from fractions import Fraction
-from typing import Annotated, Any, ClassVar, Literal, Self, TypeVar
+from collections.abc import Mapping
+from typing import Annotated, Any, ClassVar, Literal, Self
 
 from pydantic import (
     AfterValidator,
     BaseModel,
     BeforeValidator,
-    ConfigDict,
     Field,
     StrictBool,
     StrictFloat,
     StrictInt,
     StrictStr,
-    ValidationError,
     model_validator,
 )
-from pydantic_core import InitErrorDetails, PydanticCustomError
 
+from loyalty.components.rules import (  # noqa: F401  # re-exported: the component models' rules
+    _OPERATORS,
+    _RULE_KEY,
+    ConditionObject,
+    Conditions,
+    ConditionValue,
+    ConditionValues,
+    CostConditions,
+    CostRuleDefinition,
+    CostRulesGroup,
+    EarningConditions,
+    EarningRuleDefinition,
+    EarningRuleName,
+    EarningRulesGroup,
+    RuleError,
+    RulesGroup,
+    check_cost_rules,
+)
+from loyalty.components.scalars import (  # noqa: F401  # re-exported: the component models' scalars
+    _MONTH_DAYS,
+    PLAIN_NUMBER,
+    Amount,
+    BenefitId,
+    CalendarUnit,
+    CampaignId,
+    ComponentStatus,
+    EventSchemaId,
+    Month,
+    NotNull,
+    OptionalName,
+    PeriodUnit,
+    ProductId,
+    ProductsCollectionId,
+    SegmentId,
+    SkuId,
+    T,
+    TierId,
+    _condition_value,
+    _formula,
+    _items_match_type,
+    _js_number,
+    _json_number,
+    _not_null,
+    _unknown_property,
+    exchange_ratio,
+)
 from loyalty.core import codes, ids
 from loyalty.core.clock import now_iso
 from loyalty.core.fields import (
-    MAX_SAFE_INT,
     CardDefinitionId,
     DateTime,
     Loc,
@@ -40,113 +78,10 @@ from loyalty.core.fields import (
     Strict,
     TierStructureId,
     Variants,
-    hex_id,
     invalid_at,
     unique_items,
 )
 from loyalty.core.validity import ValidityHours
-from loyalty.earning.conditions import LogicError, parse_logic
-
-# ---------------------------------------------------------------------------------------------------------------------
-# Validation helpers
-# ---------------------------------------------------------------------------------------------------------------------
-
-T = TypeVar("T")
-
-
-def _unknown_property(key: str, value: Any) -> ValidationError:
-    """The error pydantic gives for a property the schema does not allow (`additionalProperties: false`)."""
-    return ValidationError.from_exception_data("invalid_payload", [InitErrorDetails(type="extra_forbidden", loc=(key,), input=value)])
-
-
-def _not_null(value: Any) -> Any:
-    if value is None:
-        raise PydanticCustomError("value_error", "must not be null")
-    return value
-
-
-NotNull = Annotated[T | None, BeforeValidator(_not_null)]
-"""An optional property the spec does not make nullable: it may be omitted, but an explicit `null` is refused."""
-
-
-def _items_match_type(items: Sequence[Any] | None, kind: str, off: str, field: str, *, at_least: bool = False) -> None:
-    """`items` must be empty/null when `type` is `off`, and hold one item (`at_least`: one or more) otherwise."""
-    count = len(items or ())
-    if kind == off and count:
-        raise invalid_at(field, f"must be empty or null when type is {off}")
-    if kind != off and count == 0:
-        raise invalid_at(field, f"must contain {'at least' if at_least else 'exactly'} 1 item when type is {kind}")
-
-
-def _json_number(value: Any) -> Any:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise PydanticCustomError("value_error", "must be number")
-    return value
-
-
-PLAIN_NUMBER = re.compile(r"\s*\+?(\d{1,15}(\.\d{0,15})?|\.\d{1,15})\s*")
-
-
-def exchange_ratio(formula: Any) -> Fraction | None:
-    """The exact value of a pay-with-points `exchange_ratio.formula` (a number, or a string holding a plain number): the
-    order amount, in the smallest currency unit (cents), that one point pays; None when it is not a positive number."""
-    if isinstance(formula, bool):
-        return None
-    if isinstance(formula, int | float):
-        if not math.isfinite(formula):
-            return None
-        value = Fraction(Decimal(str(formula)))
-    elif isinstance(formula, str) and len(formula) <= 100 and PLAIN_NUMBER.fullmatch(formula):
-        value = Fraction(Decimal(formula.strip()))
-    else:
-        return None
-    return value if value > 0 else None
-
-
-def _formula(value: Any) -> Any:
-    if isinstance(value, str) and not 1 <= len(value) <= 2000:
-        raise PydanticCustomError("value_error", "must be a string of 1 to 2000 characters, or a number")
-    if isinstance(value, bool) or not isinstance(value, str | int | float):
-        raise PydanticCustomError("value_error", "must be a string or a finite number")
-    if exchange_ratio(value) is None:
-        raise PydanticCustomError("value_error", "must be a positive number (or a string holding one): the order amount in cents "
-                                  "that one point pays; other formulas are not supported")
-    return value
-
-
-def _condition_value(value: Any) -> Any:
-    if not isinstance(value, dict | str | int):  # bool is an int
-        raise PydanticCustomError("value_error", "must be an object, a string, an integer or a boolean")
-    return value
-
-
-def _js_number(value: int | float) -> int | float:
-    """JSON has one number type: an integral float (`10.0`) is stored and returned as the integer it equals."""
-    return int(value) if isinstance(value, float) and value.is_integer() else value
-
-
-# ---------------------------------------------------------------------------------------------------------------------
-# Scalar types
-# ---------------------------------------------------------------------------------------------------------------------
-
-
-BenefitId = Annotated[StrictStr, hex_id("lben_")]
-TierId = Annotated[StrictStr, hex_id("lt_")]
-EventSchemaId = Annotated[StrictStr, Field(pattern=r"^ms_[a-zA-Z0-9]+")]
-SegmentId = Annotated[StrictStr, Field(pattern=r"^seg_[a-zA-Z0-9]+")]
-CampaignId = Annotated[StrictStr, Field(pattern=r"^camp_[a-zA-Z0-9]+")]
-ProductId = Annotated[StrictStr, Field(pattern=r"^prod_[a-f0-9]+")]
-SkuId = Annotated[StrictStr, Field(pattern=r"^sku_[a-f0-9]+")]
-ProductsCollectionId = Annotated[StrictStr, Field(pattern=r"^pc_[a-zA-Z0-9]+")]
-Amount = Annotated[StrictInt | StrictFloat, BeforeValidator(_json_number), Field(ge=0, le=MAX_SAFE_INT), AfterValidator(_js_number)]
-"""A JSON number from 0 to 2^53-1 (integral values come back as ints)."""
-Month = Annotated[StrictInt, Field(ge=1, le=12)]
-OptionalName = Annotated[StrictStr, Field(max_length=200)]
-ComponentStatus = Literal["DRAFT", "ACTIVE"]
-PeriodUnit = Literal["DAY", "MONTH", "YEAR"]
-CalendarUnit = Literal["DAY", "WEEK", "MONTH", "QUARTER", "YEAR"]
-
-_MONTH_DAYS = {2: 29, 4: 30, 6: 30, 9: 30, 11: 30}
 
 # ---------------------------------------------------------------------------------------------------------------------
 # Shared sub-objects: periods, dates, validity hours, limits
@@ -640,163 +575,6 @@ class CardDefinitionUpdate(Strict):
     metadata: Metadata | None = None
 
 
-# ---------------------------------------------------------------------------------------------------------------------
-# Rules (earning-rule earnings and reward costs)
-# ---------------------------------------------------------------------------------------------------------------------
-
-_RULE_KEY = re.compile(r"[1-9][0-9]*")
-_OPERATORS = ("$is", "$is_not", "$in", "$not_in", "$less_than", "$less_than_or_equal", "$more_than", "$more_than_or_equal", "$from")
-
-
-class RuleError(Strict):
-    """The error message shown when a rule fails."""
-
-    message: Annotated[StrictStr, Field(min_length=1, max_length=200)]
-
-
-class ConditionObject(Strict):
-    """A condition value that references another object (segment, product, ...)."""
-
-    id: NotNull[StrictStr] = None
-    object: NotNull[StrictStr] = None
-    source_id: StrictStr | None = None
-    type: StrictStr | None = None
-
-
-ConditionValue = Annotated[ConditionObject | StrictStr | StrictInt | StrictBool, BeforeValidator(_condition_value)]
-ConditionValues = Annotated[list[ConditionValue], Field(min_length=1)]
-
-
-class Conditions(Strict):
-    """Operator → non-empty array of values; the allowed operators and counts are set by subclasses."""
-
-    model_config = ConfigDict(extra="allow")
-    __pydantic_extra__: dict[str, ConditionValues] = Field(init=False)  # type: ignore[assignment]
-    OPERATORS: ClassVar[frozenset[str]] = frozenset(_OPERATORS)
-    MIN_PROPERTIES: ClassVar[int] = 0
-    MAX_PROPERTIES: ClassVar[int] = 10
-
-    @model_validator(mode="before")
-    @classmethod
-    def _known_operators(cls, data: Any) -> Any:
-        if isinstance(data, dict):
-            for key, value in data.items():
-                if key not in cls.OPERATORS:
-                    raise _unknown_property(key, value)
-            if not cls.MIN_PROPERTIES <= len(data) <= cls.MAX_PROPERTIES:
-                raise invalid_at((), f"must have {cls.MIN_PROPERTIES} to {cls.MAX_PROPERTIES} operators", data)
-        return data
-
-
-class EarningConditions(Conditions):
-    """Conditions of an earning-rule rule: at most 10 operators; `$dow` holds days of the week 0 to 6."""
-
-    OPERATORS = frozenset((*_OPERATORS, "$dow"))
-
-    @model_validator(mode="after")
-    def _days_of_week(self) -> Self:
-        days = (self.model_extra or {}).get("$dow")
-        if days is not None:
-            if len(days) > 7:
-                raise invalid_at("$dow", "must NOT have more than 7 items", days)
-            for index, day in enumerate(days):
-                if isinstance(day, bool) or not isinstance(day, int) or not 0 <= day <= 6:
-                    raise invalid_at(("$dow", index), "must be an integer from 0 to 6", day)
-        return self
-
-
-class CostConditions(Conditions):
-    """Conditions of a reward-cost rule: 1 to 10 operators."""
-
-    OPERATORS = frozenset((*_OPERATORS, "$dow"))
-    MIN_PROPERTIES = 1
-
-
-class RulesGroup(Strict):
-    """`{logic, "1": rule, "2": rule, ...}`: besides `logic`, only numbered keys (`^[1-9]\\d*$`) holding rule objects."""
-
-    model_config = ConfigDict(extra="allow")
-    logic: StrictStr
-    MAX_PROPERTIES: ClassVar[int | None] = None
-
-    @model_validator(mode="before")
-    @classmethod
-    def _numbered_rules(cls, data: Any) -> Any:
-        if isinstance(data, dict):
-            for key, value in data.items():
-                if key != "logic" and not _RULE_KEY.fullmatch(key):
-                    raise _unknown_property(key, value)
-            if "logic" in data and len(data) < 2:
-                raise invalid_at((), "must have at least one numbered rule besides 'logic'", data)
-            if cls.MAX_PROPERTIES is not None and len(data) > cls.MAX_PROPERTIES:
-                raise invalid_at((), f"must NOT have more than {cls.MAX_PROPERTIES} properties", data)
-        return data
-
-    def numbered_rules(self) -> dict[str, Any]:
-        """The numbered rule objects, by key."""
-        return dict(self.model_extra or {})
-
-
-EarningRuleName = Literal[
-    "customer.segment",
-    "customer.metadata",
-    "order.amount",
-    "order.initial_amount",
-    "order.total_amount",
-    "order.metadata",
-    "order.items.count",
-    "order.items.price_any",
-    "order.items.price_each",
-    "order.items.every",
-    "order.items.any",
-    "order.items.none",
-    "order.items.quantity",
-    "order.items.aggregated_quantity",
-    "order.items.price",
-    "order.items.aggregated_amount",
-    "order.items.cheapest",
-    "order.items.most_expensive",
-    "order.items.metadata",
-    "custom_event.metadata",
-]
-
-
-class EarningRuleDefinition(Strict):
-    """One numbered rule of an earning's rules group."""
-
-    name: NotNull[EarningRuleName] = None
-    property: StrictStr | None = None
-    schema_id: StrictStr | None = None
-    error: RuleError | None = None
-    rules: EarningRulesGroup | None = None
-    conditions: NotNull[EarningConditions] = None
-
-
-class EarningRulesGroup(RulesGroup):
-    """The rules group of an earning (EarningRuleRulesGroup)."""
-
-    __pydantic_extra__: dict[str, EarningRuleDefinition] = Field(init=False)  # type: ignore[assignment]
-
-
-class CostRuleDefinition(Strict):
-    """One numbered rule of a reward cost's rules group."""
-
-    name: NotNull[Literal["customer.segment", "customer.metadata", "member.metadata"]] = None
-    property: StrictStr | None = None
-    error: RuleError | None = None
-    rules: CostRulesGroup | None = None
-    conditions: NotNull[CostConditions] = None
-
-
-class CostRulesGroup(RulesGroup):
-    """The rules group of a reward cost (RewardCostRulesRequest): 2 to 10 properties."""
-
-    __pydantic_extra__: dict[str, CostRuleDefinition] = Field(init=False)  # type: ignore[assignment]
-    MAX_PROPERTIES = 10
-
-
-EarningRuleDefinition.model_rebuild()
-CostRuleDefinition.model_rebuild()
 
 # ---------------------------------------------------------------------------------------------------------------------
 # Earning rule
@@ -1150,28 +928,6 @@ class Cost(Strict):
         if self.rules is not None:
             check_cost_rules(self.rules, ("rules",))
         return self
-
-
-def check_cost_rules(rules: CostRulesGroup, loc: Loc) -> None:
-    """Refuse (400, at `loc`) the parts of a reward cost's rules group a purchase could not evaluate (see `Cost`)."""
-    try:
-        parse_logic(rules.logic)
-    except LogicError as error:
-        raise invalid_at((*loc, "logic"), f"does not parse: {error}", rules.logic) from None
-    for key, rule in rules.numbered_rules().items():
-        if rule.name is None:
-            raise invalid_at((*loc, key, "name"), "is required: a purchase evaluates every rule", None)
-        if rule.name != "customer.segment" and not rule.property:
-            raise invalid_at((*loc, key, "property"), f"is required for {rule.name} rules", rule.property)
-        if rule.rules is not None:
-            raise invalid_at((*loc, key, "rules"), "nested rules groups are not evaluated by this server; use logic", None)
-        for operator, values in ((rule.conditions.model_extra or {}) if rule.conditions is not None else {}).items():
-            if operator == "$from":
-                raise invalid_at((*loc, key, "conditions", "$from"), "has no documented meaning and is not evaluated by this server",
-                                 values)
-            if rule.name != "customer.segment" and any(isinstance(value, Mapping | BaseModel) for value in values):
-                raise invalid_at((*loc, key, "conditions", operator), "must compare with plain values (strings, numbers, booleans)",
-                                 None)
 
 
 class RewardRefunds(Strict):

@@ -3,26 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from loyalty.components.models import (
-    CardDefinitionCreate,
-    CardDefinitionUpdate,
-    EarningRuleCreate,
-    EarningRuleUpdate,
-    RewardCreate,
-    RewardUpdate,
-    card_definition_object,
-    cost_object,
-    earning_object,
-    earning_rule_object,
-    reward_object,
-)
 from loyalty.core.clock import now_iso
 from loyalty.core.errors import invalid_payload
 from loyalty.core.fields import error_sentence
+
+if TYPE_CHECKING:  # the component schemas are loaded by the updates below only (v1 modules use the generic helpers)
+    from loyalty.components.models import CardDefinitionUpdate, EarningRuleUpdate, RewardUpdate
 
 M = TypeVar("M", bound=BaseModel)
 Obj = dict[str, Any]
@@ -118,6 +108,8 @@ def updated_card_definition(current: Obj, body: CardDefinitionUpdate) -> Obj:
     """The card definition after the update (its `type` is kept; the result passes every create rule). A stored
     code_config the body does not name is kept as stored, unchecked: a definition stored before the code rules
     (loyalty.core.codes) can still be renamed, and its config replaced by naming a new one."""
+    from loyalty.components.models import CardDefinitionCreate, card_definition_object
+
     merged = _merge(current, body, CardDefinitionCreate)
     kept = None if "code_config" in given_fields(body) else merged.pop("code_config", None)
     obj = card_definition_object(validate(CardDefinitionCreate, merged))
@@ -133,6 +125,8 @@ def updated_card_definition(current: Obj, body: CardDefinitionUpdate) -> Obj:
 def updated_earning_rule(current: Obj, body: EarningRuleUpdate) -> Obj:
     """The earning rule after the update: `earnings` items with an `id` replace that earning (keeping its id), items
     without one are new; earnings left out of a given list are removed."""
+    from loyalty.components.models import EarningRuleCreate, earning_object, earning_rule_object
+
     merged = _merge(current, body, EarningRuleCreate)
     kept: list[str | None]
     if body.earnings is not None:
@@ -154,6 +148,8 @@ def updated_reward(current: Obj, body: RewardUpdate) -> Obj:
     """The reward after the update: a given `type` takes its `material`/`digital` from the body only; `costs` items
     with an `id` replace that cost (keeping its id), items without one are new; costs left out of a given list are
     removed; `purchase_limits: null` resets the limits."""
+    from loyalty.components.models import RewardCreate, cost_object, reward_object
+
     merged = _merge(current, body, RewardCreate)
     if body.type is not None and body.type != current.get("type"):
         for variant in ("material", "digital"):

@@ -137,7 +137,7 @@ class Strict(BaseModel):
     the table cannot store (see `unstorable`), once the fields themselves are valid (so that a field's own, stricter
     rule, such as the `Metadata` policy, speaks first)."""
 
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, defer_build=True)  # built on first use: a route loads what it validates
 
     @model_validator(mode="wrap")
     @classmethod

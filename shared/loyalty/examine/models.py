@@ -10,7 +10,7 @@ from typing import Annotated, Any, Literal, Self
 
 from pydantic import Field, PlainValidator, StrictStr, ValidationError, ValidatorFunctionWrapHandler, WithJsonSchema, WrapValidator, model_validator
 
-from loyalty.components.models import NotNull
+from loyalty.components.scalars import NotNull
 from loyalty.core.fields import MAX_SAFE_INT, CustomerId, Metadata, Strict, Variants, invalid_at
 from loyalty.core.ids import MEMBER
 from loyalty.earning import records

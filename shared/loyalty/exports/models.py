@@ -26,7 +26,7 @@ MAX_VALUES = 100  # values one `$in` / `$not_in` condition may list
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, defer_build=True)  # built on first use
 
 
 class IdConditions(_Strict):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from functools import cache
 from typing import Annotated, Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr, TypeAdapter, ValidationError
@@ -15,7 +16,7 @@ class _Job(BaseModel):
     one). `retire` marks the send the sweeper makes once a job has used its attempts: the worker then ends the job
     (its transaction REJECTED, its async action FAILED, ...) instead of running it."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)  # built when a job is first made or read
 
     project_id: StrictStr
     attempt: StrictInt = Field(default=1, ge=1)
@@ -186,7 +187,12 @@ AnyJob = (ApplyCardTransaction | CompleteRewardPurchase | RefundRewardPurchase |
           | CreateMembersBatch | EvaluateEarning | RevokeOrderEarning | DeleteCampaign | RunExport
           | UpdateCustomersBatch | DeliverWebhook | PublishEvent)
 Job = Annotated[AnyJob, Field(discriminator="type")]
-_JOB: TypeAdapter[AnyJob] = TypeAdapter(Job)
+
+
+@cache
+def _job_adapter() -> TypeAdapter[AnyJob]:
+    """The validator of a message body, built on the first job read (a function that only sends jobs never needs it)."""
+    return TypeAdapter(Job)
 
 
 class PoisonMessage(ValueError):
@@ -196,6 +202,6 @@ class PoisonMessage(ValueError):
 def parse_job(body: str) -> AnyJob:
     """The job a message body carries; PoisonMessage when it is not one."""
     try:
-        return _JOB.validate_json(body)
+        return _job_adapter().validate_json(body)
     except ValidationError as exc:
         raise PoisonMessage(f"not a job: {body[:200]!r} ({exc.error_count()} errors)") from None

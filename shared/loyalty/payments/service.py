@@ -14,7 +14,7 @@ from loyalty.cards.ledger import card_transaction
 from loyalty.cards.records import CardTransaction
 from loyalty.cards.service import pending_transaction
 from loyalty.components import store as components
-from loyalty.components.models import exchange_ratio
+from loyalty.components.scalars import exchange_ratio
 from loyalty.core import ids
 from loyalty.core.clock import now_iso
 from loyalty.core.errors import LoyaltyError, locked, not_found

@@ -6,7 +6,7 @@ from typing import Annotated, Literal, Self
 
 from pydantic import Field, StrictInt, model_validator
 
-from loyalty.components.models import CostRulesGroup, check_cost_rules
+from loyalty.components.rules import CostRulesGroup, check_cost_rules
 from loyalty.core.fields import (
     CardDefinitionId,
     DateTime,

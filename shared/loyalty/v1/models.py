@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BeforeValidator, Field, StrictFloat, StrictInt, StrictStr, field_validator, model_validator
 
-from loyalty.components.models import NotNull
+from loyalty.components.scalars import NotNull
 from loyalty.core import codes
 from loyalty.core.fields import (
     MAX_SAFE_INT,

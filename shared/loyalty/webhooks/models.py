@@ -45,7 +45,7 @@ EventTypes = Annotated[list[Annotated[StrictStr, Field(max_length=100)]], Field(
 class WebhookCreate(BaseModel):
     """POST /v1/webhooks."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)  # built on first use
 
     url: Annotated[StrictStr, Field(min_length=1, max_length=MAX_URL_LENGTH)]
     events: EventTypes
@@ -56,7 +56,7 @@ class WebhookCreate(BaseModel):
 class WebhookUpdate(BaseModel):
     """PUT /v1/webhooks/{webhookId}: the fields given replace the stored ones."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)  # built on first use
 
     url: Annotated[StrictStr, Field(min_length=1, max_length=MAX_URL_LENGTH)] | None = None
     events: EventTypes | None = None
