@@ -70,6 +70,7 @@ class Api:
         return resp.json() if resp.content else None
 
     def post(self, path: str, body: Any) -> Any:
+        """A POST expecting 200, 201 or 202; the parsed body."""
         return self.request("POST", path, body)
 
 
@@ -261,6 +262,7 @@ class ServedStack:
         self.api, self.table, self.endpoints = api, str(info["table_name"]), dict(info["endpoints"])
 
     def request(self, method: str, path: str, body: Any = None, *, expect: int | tuple[int, ...] = (200, 202)) -> Any:
+        """One API request (bench/seed.py's interface); the parsed body."""
         return self.api.request(method, path, body, expect=expect)
 
 

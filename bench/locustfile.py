@@ -51,6 +51,7 @@ class LoyaltyClient(HttpUser):
     wait_time = between(0.0, float(os.environ.get("LOAD_MAX_WAIT", "0.2")))
 
     def on_start(self) -> None:
+        """Every request carries the dev key."""
         self.client.headers.update({**WORLD["headers"], "Content-Type": "application/json"})
 
     def _call(self, method: str, name: str, path: str, body: Any = None) -> None:
@@ -62,6 +63,7 @@ class LoyaltyClient(HttpUser):
                 resp.failure(f"{resp.status_code} {resp.text[:200]}")
 
     def _member(self) -> dict[str, str]:
+        """A member of the world, at random."""
         return random.choice(WORLD["members"])
 
     @task(30)
