@@ -10,12 +10,12 @@ NODE_STAMP := node_modules/.installed
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: serve test lint bench openapi reference build deploy clean
+.PHONY: serve test lint bench load openapi reference build deploy clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/pip install -q -e ".[dev]" 2>&1 | grep -v "is ignored" || true
-	@$(BIN)/python -c "import aws_lambda_powertools, moto, pytest, voucherify, segno, barcode" && touch $(STAMP)
+	@$(BIN)/python -c "import aws_lambda_powertools, moto, pytest, voucherify, segno, barcode" && $(BIN)/locust --version >/dev/null && touch $(STAMP)
 
 $(NODE_STAMP): package.json package-lock.json
 	@node -e 'process.exit(+process.versions.node.split(".")[0] >= 20 ? 0 : 1)' || { echo "the JS SDK tests need Node.js 20+"; exit 1; }
@@ -45,6 +45,10 @@ test: $(STAMP) $(NODE_STAMP) lint
 ## bench: round trips, handler overhead, cold start, worker throughput, memory, cost (DynamoDB Local + moto SQS)
 bench: $(STAMP)
 	$(BIN)/python -m bench
+
+## load: locust against `python -m local serve` (BACKEND=dynamodb-local to change), then a 100,000-item table; bench/load.json
+load: $(STAMP)
+	$(BIN)/python -m bench.load --backend $(or $(BACKEND),embedded)
 
 ## openapi: write the project's own OpenAPI document (openapi.json) from its routes and models
 openapi: $(STAMP)

@@ -15,6 +15,13 @@ backend:
   the stream records the transaction appended. A transaction costs O(its items), whatever the table's size.
   One deliberate difference: moto raises `TransactWriteSingleOpException` (an item naming two operations) without undoing
   the items before it; here every error that leaves the transaction undoes it, as DynamoDB does.
+* **Queries read their partition, not the table.** moto's `Table.query` finds its candidates by walking `all_items()`,
+  which lists and sorts every item of the table, and only then keeps the query's partition (or, on an index, the items
+  whose index hash key matches): every Query cost O(table size log table size), about a second on a table of 100,000
+  items. `install()` wraps `Table.query` so that, while it runs, `all_items()` of that table returns only the candidates:
+  the items of the queried partition (read straight from moto's partition dict), or on an index the items whose hash
+  key attributes equal the query's (one pass, no sort of the rest). moto's own filtering, sorting and paging then run
+  on exactly the items they would have kept, so the answer is the same; a base-table Query costs O(its partition).
 * **One re-entrant lock** (`LOCK`) around every DynamoDB and DynamoDB Streams request moto serves (the request's parsing,
   the backend call and the response's serialisation, in-process `mock_aws` and the threaded server alike) and around the
   backend's item operations when called directly. A transaction is thus atomic with respect to every other read and write:
@@ -55,11 +62,15 @@ _MARK = "_loyalty_local_patch"
 _installing = threading.Lock()
 original_transact_write_items: Callable[..., None] | None = None
 """moto's own method, kept for the tests that compare both."""
+original_query: Callable[..., Any] | None = None
+original_all_items: Callable[..., Any] | None = None
+"""moto's own `Table.query` and `Table.all_items`, kept for the tests that compare both."""
 
 
 def install() -> None:
-    """Replace moto's TransactWriteItems and serialise its DynamoDB backend (idempotent, thread-safe)."""
-    global original_transact_write_items
+    """Replace moto's TransactWriteItems, narrow its Table.query to its candidates and serialise its DynamoDB backend (idempotent,
+    thread-safe)."""
+    global original_transact_write_items, original_query, original_all_items
     internals = _internals()
     backend_cls = internals["DynamoDBBackend"]
     with _installing:
@@ -73,6 +84,10 @@ def install() -> None:
             setattr(backend_cls, name, _locked(getattr(backend_cls, name)))
         for handler in (internals["DynamoHandler"], internals["DynamoDBStreamsHandler"]):
             handler.call_action = _locked(handler.call_action)
+        table_cls = internals["Table"]
+        original_query, original_all_items = table_cls.query, table_cls.all_items
+        table_cls.query = _narrowed_query(table_cls.query)
+        table_cls.all_items = _narrowable_all_items(table_cls.all_items)
         streams = internals["DynamoDBStreamsBackend"]
         streams.get_records = _locked(streams.get_records)
         setattr(backend_cls, _MARK, True)
@@ -98,12 +113,12 @@ def _internals() -> dict[str, Any]:
     except ImportError as e:
         raise RuntimeError(f"local/moto_patches.py was written for moto {MOTO_VERSION} and cannot find {e.name or e}: "
                            "install the moto pinned in pyproject.toml (make install) or update local/moto_patches.py") from e
-    found = {"DynamoDBBackend": DynamoDBBackend, "DynamoHandler": DynamoHandler, "DynamoDBStreamsHandler": DynamoDBStreamsHandler,
+    found = {"DynamoDBBackend": DynamoDBBackend, "Table": Table, "DynamoHandler": DynamoHandler, "DynamoDBStreamsHandler": DynamoDBStreamsHandler,
              "DynamoDBStreamsBackend": DynamoDBStreamsBackend, "used by the transaction": (
                  get_filter_expression, ConditionalCheckFailed, MockValidationException, MultipleTransactionsException,
                  TooManyTransactionsException, TransactionCanceledException, TransactWriteSingleOpException)}
     needed = {DynamoDBBackend: ("transact_write_items", "get_table", "get_keys_value", *ITEM_OPERATIONS),
-              Table: ("get_item", "put_item", "delete_item"), StreamShard: ("add",), DynamoHandler: ("call_action",),
+              Table: ("get_item", "put_item", "delete_item", "query", "all_items"), StreamShard: ("add",), DynamoHandler: ("call_action",),
               DynamoDBStreamsHandler: ("call_action",), DynamoDBStreamsBackend: ("get_records",)}
     missing = [f"{cls.__name__}.{name}" for cls, names in needed.items() for name in names if not hasattr(cls, name)]
     if missing:
@@ -139,6 +154,61 @@ def _locked(method: Callable[..., Any]) -> Callable[..., Any]:
 
     setattr(locked, _MARK, True)
     return locked
+
+
+_QUERYING = threading.local()
+"""The table a Query runs on in this thread and its candidates' filter (see `_narrowed_query`)."""
+
+
+def _narrowed_query(query: Callable[..., Any]) -> Callable[..., Any]:
+    """moto's `Table.query`, run with `all_items()` narrowed to the query's candidates (see the module's docstring)."""
+    signature = inspect.signature(query)
+
+    @functools.wraps(query)
+    def narrowed(self: Any, *args: Any, **kwargs: Any) -> Any:
+        bound = signature.bind(self, *args, **kwargs).arguments
+        if bound.get("index_name"):
+            conditions = list(bound.get("hash_key_conditions") or ())
+            candidates = ("index", conditions) if conditions else None
+        else:
+            candidates = ("partition", bound["hash_key"]) if bound.get("hash_key") is not None else None
+        before = getattr(_QUERYING, "scope", None)
+        _QUERYING.scope = (self, candidates) if candidates else None
+        try:
+            return query(self, *args, **kwargs)
+        finally:
+            _QUERYING.scope = before
+
+    return narrowed
+
+
+def _narrowable_all_items(all_items: Callable[..., Any]) -> Callable[..., Any]:
+    """moto's `Table.all_items`, or only a running Query's candidates (in the same order) when one runs on this table."""
+
+    @functools.wraps(all_items)
+    def narrowable(self: Any) -> Any:
+        scope = getattr(_QUERYING, "scope", None)
+        if scope is None or scope[0] is not self:
+            return all_items(self)
+        kind, wanted = scope[1]
+        ranged = self.range_key_attr is not None
+        if kind == "partition":
+            partition = self.items.get(wanted)  # .get: moto's defaultdict must not grow an empty partition
+            items = [] if partition is None else list(partition.values()) if ranged else [partition]
+        else:
+            every = (item for partition in self.items.values() for item in (partition.values() if ranged else (partition,)))
+            items = [item for item in every if all(_equal(item.attrs.get(name), value) for name, value in wanted)]
+        return sorted(items, key=lambda x: (x.hash_key, x.range_key) if x.range_key else x.hash_key)
+
+    return narrowable
+
+
+def _equal(found: Any, wanted: Any) -> bool:
+    """moto's test of an index hash key attribute: present and equal as a DynamoType (a string or binary compared as is,
+    without DynamoType's cast: the common case, and the cost of a pass over the table)."""
+    if found is None or found.type != wanted.type:
+        return False
+    return bool(found.value == wanted.value) if wanted.type in ("S", "B") else bool(found == wanted)
 
 
 class _Undo:

@@ -218,3 +218,88 @@ def test_install_is_idempotent_and_pinned() -> None:
     assert pin and pin.group(1) == moto_patches.MOTO_VERSION == moto.__version__
     assert moto_patches.fingerprint(ORIGINAL) == moto_patches.ORIGINAL_TRANSACT_SHA256, (
         "moto's TransactWriteItems changed: compare it with local/moto_patches.py's copy, then update the fingerprint")
+
+
+def _gsi_client() -> Any:
+    """A boto3 client on an in-process moto (mock_aws must be active) with a PK/SK table and a GSI1 index."""
+    ddb = boto3.client("dynamodb", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x")
+    ddb.create_table(
+        TableName=TABLE, BillingMode="PAY_PER_REQUEST",
+        KeySchema=[{"AttributeName": "PK", "KeyType": "HASH"}, {"AttributeName": "SK", "KeyType": "RANGE"}],
+        AttributeDefinitions=[{"AttributeName": a, "AttributeType": "S"} for a in ("PK", "SK", "GSI1PK", "GSI1SK")],
+        GlobalSecondaryIndexes=[{"IndexName": "GSI1", "Projection": {"ProjectionType": "ALL"}, "KeySchema": [
+            {"AttributeName": "GSI1PK", "KeyType": "HASH"}, {"AttributeName": "GSI1SK", "KeyType": "RANGE"}]}])
+    return ddb
+
+
+QUERIES: list[dict[str, Any]] = [
+    {"KeyConditionExpression": "PK = :p", "ExpressionAttributeValues": {":p": {"S": "p3"}}},
+    {"KeyConditionExpression": "PK = :p AND begins_with(SK, :s)", "ExpressionAttributeValues": {":p": {"S": "p3"}, ":s": {"S": "s1"}},
+     "ScanIndexForward": False, "Limit": 4},
+    {"KeyConditionExpression": "PK = :p AND SK BETWEEN :a AND :b", "FilterExpression": "n > :one",
+     "ExpressionAttributeValues": {":p": {"S": "p4"}, ":a": {"S": "s10"}, ":b": {"S": "s60"}, ":one": {"N": "1"}}},
+    {"KeyConditionExpression": "PK = :p", "ExpressionAttributeValues": {":p": {"S": "nobody"}}},
+    {"IndexName": "GSI1", "KeyConditionExpression": "GSI1PK = :l", "ExpressionAttributeValues": {":l": {"S": "list1"}}, "Limit": 5},
+    {"IndexName": "GSI1", "KeyConditionExpression": "GSI1PK = :l AND GSI1SK > :k", "ExpressionAttributeValues": {
+        ":l": {"S": "list2"}, ":k": {"S": "00000040"}}, "ScanIndexForward": False},
+    {"IndexName": "GSI1", "KeyConditionExpression": "GSI1PK = :l", "ExpressionAttributeValues": {":l": {"S": "nolist"}}},
+]
+
+
+def _answers(ddb: Any) -> list[list[Any]]:
+    """Every query of QUERIES, each read to the end page by page (its pages' items and LastEvaluatedKeys)."""
+    out = []
+    for query in QUERIES:
+        pages, start = [], None
+        while True:
+            page = ddb.query(TableName=TABLE, **query, **({"ExclusiveStartKey": start} if start else {}))
+            pages.append((page["Items"], page.get("LastEvaluatedKey")))
+            start = page.get("LastEvaluatedKey")
+            if not start:
+                break
+        out.append(pages)
+    return out
+
+
+def test_a_narrowed_query_answers_as_moto_does(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Base-table and index queries (conditions on the sort key, reverse order, filters, limits and paging, nothing found)
+    answer the same with the narrowing as with moto's own Table.query and all_items; a query creates no empty partition."""
+    from moto import mock_aws
+    from moto.dynamodb.models.table import Table
+
+    with mock_aws():
+        ddb = _gsi_client()
+        for i in range(300):
+            item = {"PK": {"S": f"p{i % 7}"}, "SK": {"S": f"s{i}"}, "n": {"N": str(i % 3)}}
+            if i % 2:
+                item.update({"GSI1PK": {"S": f"list{i % 3}"}, "GSI1SK": {"S": f"{i:08d}"}})
+            ddb.put_item(TableName=TABLE, Item=item)
+        narrowed = _answers(ddb)
+        assert any(pages[0][0] for pages in narrowed) and any(len(pages) > 1 for pages in narrowed)
+        monkeypatch.setattr(Table, "query", moto_patches.original_query)
+        monkeypatch.setattr(Table, "all_items", moto_patches.original_all_items)
+        assert _answers(ddb) == narrowed
+        monkeypatch.undo()
+        from moto.dynamodb.models import dynamodb_backends
+
+        table = dynamodb_backends["123456789012"]["us-east-1"].get_table(TABLE)
+        partitions = len(table.items)
+        ddb.query(TableName=TABLE, KeyConditionExpression="PK = :p", ExpressionAttributeValues={":p": {"S": "absent"}})
+        assert len(table.items) == partitions
+
+
+def test_a_query_costs_the_same_on_a_small_and_a_large_table() -> None:
+    """A Query of one partition on 200 vs 20,000 items: about the same time (moto's own lists and sorts the whole table)."""
+    def per_query(items: int) -> float:
+        backend = _backend(items)
+        rounds = []
+        for _ in range(5):
+            started = time.perf_counter()
+            for _ in range(10):
+                found, _count, _last = backend.query(TABLE, {"S": "a"}, None, [], None, None, True, None)
+                assert len(found) == 4
+            rounds.append((time.perf_counter() - started) / 10)
+        return min(rounds)
+
+    small, large = per_query(200), per_query(20_000)
+    assert large / small < 3, f"{small * 1000:.2f} ms per query on 200 items, {large * 1000:.2f} ms on 20,000"
