@@ -22,8 +22,8 @@ def test_a_short_locust_run_reports_every_request_type(server: ServeProcess, tmp
     total = stats["all"]
     assert total["requests"] == sum(s["requests"] for name, s in stats.items() if name != "all") > 10
     assert total["errors"] == 0, {name: s["statuses"] for name, s in stats.items()}
-    # the status listener also sees the requests of clients finishing their task as locust stops (one each at most)
-    assert total["requests"] <= sum(total["statuses"].values()) <= total["requests"] + 4
+    # the status listener sees every answer, locust's CSV may miss the last second's (written before the clients stop)
+    assert total["requests"] <= sum(total["statuses"].values())
     assert set(total["statuses"]) <= {"200", "201", "202", "423"}
     assert total["p50_ms"] is not None and total["p50_ms"] <= total["p99_ms"] <= total["max_ms"] + 100  # locust rounds percentiles
     assert total["per_second"] > 0 and set(WRITES) & set(stats)
