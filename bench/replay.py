@@ -13,14 +13,14 @@ import re
 import string
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from botocore import xform_name
 
 from bench.calls import READ_OPS, Call
 
 # Every id the API mints (v2 hex ids: resources, activities, async actions; Voucherify-style ids) and the bench campaign's card codes.
-TOKEN = re.compile(r"(?<![0-9A-Za-z])(?:(?:l[a-z]{1,7}|aa)_[0-9a-f]{18}|(?:cust|camp|v)_[0-9a-f]{24}"
+TOKEN = re.compile(r"(?<![0-9A-Za-z])(?:(?:l[a-z]{1,7}|aa)_[0-9a-f]{18}(?:[0-9a-f]{18})?|(?:cust|camp|v)_[0-9a-f]{24}"
                    r"|BC-[0-9A-Za-z]{8})(?![0-9A-Za-z])")
 _ALNUM = string.ascii_letters + string.digits
 _RANDOM = random.Random(20261122)
@@ -91,7 +91,12 @@ class Replay:
         def swap(match: re.Match[str]) -> str:
             token = match.group(0)
             if token not in mapping:
-                mapping[token] = fresh_token(token)
+                prefix, _, body = token.partition("_")
+                if len(body) == 36:  # an id made within its member's (ids.IdKind.new_within): own digits + the member's
+                    member = swap(cast(re.Match[str], TOKEN.fullmatch(f"lmbr_{body[18:]}")))
+                    mapping[token] = fresh_token(f"{prefix}_{body[:18]}") + member.partition("_")[2]
+                else:
+                    mapping[token] = fresh_token(token)
             return mapping[token]
 
         calls = [PlannedCall(service, method, json.loads(TOKEN.sub(swap, text))) for service, method, text in self._templates]
