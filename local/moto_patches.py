@@ -20,8 +20,20 @@ backend:
   whose index hash key matches): every Query cost O(table size log table size), about a second on a table of 100,000
   items. `install()` wraps `Table.query` so that, while it runs, `all_items()` of that table returns only the candidates:
   the items of the queried partition (read straight from moto's partition dict), or on an index the items whose hash
-  key attributes equal the query's (one pass, no sort of the rest). moto's own filtering, sorting and paging then run
-  on exactly the items they would have kept, so the answer is the same; a base-table Query costs O(its partition).
+  key attributes equal the query's, looked up in a map kept by this module (below). moto's own filtering, sorting and
+  paging then run on exactly the items they would have kept, so the answer is the same; a Query costs O(its partition),
+  on the table or on an index.
+* **An index Query finds its items through a map, not a pass over the table.** Per table and per attribute an index
+  Query has named as its hash key (GSI1PK, ...), `_HASH_INDEX` maps each value to the keys of the items holding it. It is
+  built by one pass the first time that attribute is queried, then kept as items are written: every stored item goes
+  through `Table.put_item` (PutItem, BatchWriteItem, a transaction's Put, PartiQL, an UpdateItem creating its item) and
+  is added under its values there; `DynamoDBBackend.update_item` changes an item in place, so the item is added again
+  under its new values once it returns (or fails); a rolled-back transaction adds the items it restores. Removals are
+  lazy: a Query re-reads each key's current item from moto's partition dict and keeps it only if it still holds the
+  value (moto's own test), dropping the keys that no longer do (a deleted item, a changed or removed attribute). So a
+  missed removal costs a lookup, never a wrong answer; only a write path that bypasses the three places above could
+  hide an item, and the tests compare the answers with moto's own Query across every kind of write. (moto 5.2.5 does
+  not expire items by TTL.)
 * **One re-entrant lock** (`LOCK`) around every DynamoDB and DynamoDB Streams request moto serves (the request's parsing,
   the backend call and the response's serialisation, in-process `mock_aws` and the threaded server alike) and around the
   backend's item operations when called directly. A transaction is thus atomic with respect to every other read and write:
@@ -33,6 +45,7 @@ tests/unit/test_local_moto_patches.py checks the pin and that moto's original me
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import functools
 import hashlib
@@ -50,6 +63,18 @@ MOTO_VERSION = "5.2.5"
 ORIGINAL_TRANSACT_SHA256 = "81db2cb7d94e39c90b3a2077e1f4bb41a449c558ef9b1b1e2910fdaa39978ad4"
 """sha256 of the source of moto's `DynamoDBBackend.transact_write_items` this module replaces (a changed moto warns)."""
 
+ORIGINAL_SHA256 = {
+    "DynamoDBBackend.transact_write_items": ORIGINAL_TRANSACT_SHA256,
+    "DynamoDBBackend.update_item": "218984588dd689a5de81678ce11e6a40d05c91e7b6c21b44c4ed4122fe74aa9f",
+    "Table.put_item": "de23933013ef842639046c19bcf7e418bce0474d810f6719368be4cedce11d47",
+    "Table.delete_item": "1594f7b07616c8cb8cdf0fbf58d6f54eeac83f25d7ac7b14e832a08e10efd8f9",
+    "Table.query": "002b4d00be6df07cf37f6cbe0132e5eb89455ae12a8e79b23db3fb492450f21e",
+    "Table.all_items": "c80d2ee3c896acd0cab6ca35aaeae3ab3fb65858933f8a3403d4e027c240f31d",
+}
+"""sha256 of the source of each moto method this module replaces or relies on the behaviour of (a changed one warns): the
+index map assumes items are stored only by `Table.put_item`, changed in place only by `update_item`, and that `query`
+finds an index's candidates in `all_items()` by its hash key attributes."""
+
 LOCK = threading.RLock()
 """Serialises moto's DynamoDB (and DynamoDB Streams) requests and item operations."""
 
@@ -64,30 +89,37 @@ original_transact_write_items: Callable[..., None] | None = None
 """moto's own method, kept for the tests that compare both."""
 original_query: Callable[..., Any] | None = None
 original_all_items: Callable[..., Any] | None = None
-"""moto's own `Table.query` and `Table.all_items`, kept for the tests that compare both."""
+original_put_item: Callable[..., Any] | None = None
+original_update_item: Callable[..., Any] | None = None
+"""moto's own `Table.query`, `Table.all_items`, `Table.put_item` and `DynamoDBBackend.update_item`, kept for the tests."""
 
 
 def install() -> None:
     """Replace moto's TransactWriteItems, narrow its Table.query to its candidates and serialise its DynamoDB backend (idempotent,
     thread-safe)."""
-    global original_transact_write_items, original_query, original_all_items
+    global original_transact_write_items, original_query, original_all_items, original_put_item, original_update_item
     internals = _internals()
     backend_cls = internals["DynamoDBBackend"]
     with _installing:
         if getattr(backend_cls, _MARK, False):
             return
         original = backend_cls.transact_write_items
-        _check_version(original)
+        table_cls = internals["Table"]
+        _check_version({"DynamoDBBackend.transact_write_items": original, "DynamoDBBackend.update_item": backend_cls.update_item,
+                        "Table.put_item": table_cls.put_item, "Table.delete_item": table_cls.delete_item,
+                        "Table.query": table_cls.query, "Table.all_items": table_cls.all_items})
         original_transact_write_items = original
         backend_cls.transact_write_items = _transact_write_items
+        original_update_item = backend_cls.update_item
+        backend_cls.update_item = _reindexing_update_item(backend_cls.update_item)
         for name in ITEM_OPERATIONS:
             setattr(backend_cls, name, _locked(getattr(backend_cls, name)))
         for handler in (internals["DynamoHandler"], internals["DynamoDBStreamsHandler"]):
             handler.call_action = _locked(handler.call_action)
-        table_cls = internals["Table"]
-        original_query, original_all_items = table_cls.query, table_cls.all_items
+        original_query, original_all_items, original_put_item = table_cls.query, table_cls.all_items, table_cls.put_item
         table_cls.query = _narrowed_query(table_cls.query)
         table_cls.all_items = _narrowable_all_items(table_cls.all_items)
+        table_cls.put_item = _indexing_put_item(table_cls.put_item)
         streams = internals["DynamoDBStreamsBackend"]
         streams.get_records = _locked(streams.get_records)
         setattr(backend_cls, _MARK, True)
@@ -132,14 +164,20 @@ def fingerprint(method: Callable[..., Any]) -> str:
     return hashlib.sha256(inspect.getsource(method).encode()).hexdigest()
 
 
-def _check_version(original: Callable[..., Any]) -> None:
-    """Warn when moto is not the release (or its transaction not the code) this module replaces."""
+def changed_methods(methods: dict[str, Callable[..., Any]]) -> list[str]:
+    """The names among `methods` whose source differs from the moto release this module was written against."""
+    return [name for name, method in methods.items() if fingerprint(method) != ORIGINAL_SHA256[name]]
+
+
+def _check_version(methods: dict[str, Callable[..., Any]]) -> None:
+    """Warn when moto is not the release (or the methods replaced or relied on not the code) this module was written for."""
     import moto
 
-    if moto.__version__ != MOTO_VERSION or fingerprint(original) != ORIGINAL_TRANSACT_SHA256:
-        log.warning("local/moto_patches.py replaces TransactWriteItems as moto %s wrote it; this moto is %s and its method "
-                    "%s: run tests/unit/test_local_moto_patches.py", MOTO_VERSION, moto.__version__,
-                    "is unchanged" if fingerprint(original) == ORIGINAL_TRANSACT_SHA256 else "has changed")
+    changed = changed_methods(methods)
+    if moto.__version__ != MOTO_VERSION or changed:
+        log.warning("local/moto_patches.py patches moto %s; this moto is %s and %s: run tests/unit/test_local_moto_patches.py",
+                    MOTO_VERSION, moto.__version__, f"these methods changed: {', '.join(changed)}" if changed else
+                    "the methods it patches are unchanged")
 
 
 def _locked(method: Callable[..., Any]) -> Callable[..., Any]:
@@ -196,8 +234,10 @@ def _narrowable_all_items(all_items: Callable[..., Any]) -> Callable[..., Any]:
             partition = self.items.get(wanted)  # .get: moto's defaultdict must not grow an empty partition
             items = [] if partition is None else list(partition.values()) if ranged else [partition]
         else:
-            every = (item for partition in self.items.values() for item in (partition.values() if ranged else (partition,)))
-            items = [item for item in every if all(_equal(item.attrs.get(name), value) for name, value in wanted)]
+            found = _index_candidates(self, wanted)
+            if found is None:  # a value that cannot be a dict key (never a key attribute's): moto's pass over the table
+                found = [item for item in _every_item(self) if all(_equal(item.attrs.get(name), value) for name, value in wanted)]
+            items = found
         return sorted(items, key=lambda x: (x.hash_key, x.range_key) if x.range_key else x.hash_key)
 
     return narrowable
@@ -209,6 +249,116 @@ def _equal(found: Any, wanted: Any) -> bool:
     if found is None or found.type != wanted.type:
         return False
     return bool(found.value == wanted.value) if wanted.type in ("S", "B") else bool(found == wanted)
+
+
+_HASH_INDEX = "_loyalty_hash_index"
+"""The `Table` attribute holding its map {attribute name: {value: {(hash key, range key), ...}}} (see the module's docstring)."""
+
+
+def _every_item(table: Any) -> Any:
+    """Every item of a moto table, unsorted."""
+    if table.range_key_attr is None:
+        return iter(table.items.values())
+    return (item for partition in table.items.values() for item in partition.values())
+
+
+def _stored(table: Any, hash_key: Any, range_key: Any) -> Any:
+    """The item stored under these keys, or None (never growing moto's defaultdict)."""
+    if table.range_key_attr is None:
+        return table.items.get(hash_key)
+    partition = table.items.get(hash_key)
+    return None if partition is None else partition.get(range_key)
+
+
+def _add(by_value: dict[Any, set[tuple[Any, Any]]], name: str, item: Any) -> None:
+    """Note `item`'s key under its value of attribute `name` (a value that cannot be a dict key, a list or map, is skipped:
+    no key condition can equal it)."""
+    value = item.attrs.get(name)
+    if value is not None:
+        try:
+            by_value.setdefault(value, set()).add((item.hash_key, item.range_key))
+        except TypeError:
+            pass
+
+
+def _index_item(table: Any, item: Any) -> None:
+    """Note a stored (or just changed) item in its table's maps, if the table has any."""
+    maps = table.__dict__.get(_HASH_INDEX)
+    if maps and item is not None:
+        for name, by_value in maps.items():
+            _add(by_value, name, item)
+
+
+def _hash_index(table: Any, name: str) -> dict[Any, set[tuple[Any, Any]]]:
+    """The table's map of attribute `name`, built by one pass over the table the first time it is asked for."""
+    maps = table.__dict__.setdefault(_HASH_INDEX, {})
+    by_value = maps.get(name)
+    if by_value is None:
+        by_value = {}
+        for item in _every_item(table):
+            _add(by_value, name, item)
+        maps[name] = by_value
+    return by_value
+
+
+def _holds(item: Any, name: str, value: Any) -> bool:
+    """moto's test of an index hash key condition on an item."""
+    found = item.attrs.get(name)
+    return bool(found) and not found != value
+
+
+def _index_candidates(table: Any, conditions: list[tuple[str, Any]]) -> list[Any] | None:
+    """The items meeting every hash key condition of an index Query, found through the first condition's map (stale keys
+    dropped on the way), or None when its value cannot be looked up."""
+    name, value = conditions[0]
+    try:
+        hash(value)
+    except TypeError:
+        return None
+    by_value = _hash_index(table, name)
+    keys = by_value.get(value)
+    if not keys:
+        return []
+    found, stale = [], []
+    for hash_key, range_key in keys:
+        item = _stored(table, hash_key, range_key)
+        if item is None or not _holds(item, name, value):
+            stale.append((hash_key, range_key))
+        elif all(_holds(item, n, v) for n, v in conditions[1:]):
+            found.append(item)
+    keys.difference_update(stale)
+    if not keys:
+        del by_value[value]
+    return found
+
+
+def _indexing_put_item(put_item: Callable[..., Any]) -> Callable[..., Any]:
+    """moto's `Table.put_item`, noting the stored item in the table's maps."""
+
+    @functools.wraps(put_item)
+    def indexing(self: Any, *args: Any, **kwargs: Any) -> Any:
+        item = put_item(self, *args, **kwargs)
+        _index_item(self, item)
+        return item
+
+    return indexing
+
+
+def _reindexing_update_item(update_item: Callable[..., Any]) -> Callable[..., Any]:
+    """moto's `DynamoDBBackend.update_item`, noting the item it changed in place in its table's maps (also when it fails:
+    moto may have changed part of the item before the error)."""
+
+    @functools.wraps(update_item)
+    def reindexing(self: Any, table_name: str, key: dict[str, Any], *args: Any, **kwargs: Any) -> Any:
+        try:
+            return update_item(self, table_name, key, *args, **kwargs)
+        finally:
+            with contextlib.suppress(Exception):  # no such table or key: nothing was stored
+                table = self.get_table(table_name)
+                if table.__dict__.get(_HASH_INDEX):
+                    _index_item(table, _stored(table, *self.get_keys_value(table, key)))
+
+    return reindexing
 
 
 class _Undo:
@@ -238,6 +388,7 @@ class _Undo:
                     table.items[hash_key][range_key] = item
                 else:
                     table.items[hash_key] = item
+                _index_item(table, item)  # already noted under these values (removals are lazy): kept for safety
             elif table.range_key_attr is not None:
                 table.items.get(hash_key, {}).pop(range_key, None)
             else:

@@ -30,18 +30,24 @@ ORIGINAL = moto_patches.original_transact_write_items
 assert ORIGINAL is not None
 
 
-def _backend(items: int = 0, stream: bool = True) -> Any:
-    """A fresh in-process DynamoDB backend with a PK/SK table (a NEW_AND_OLD_IMAGES stream) holding `items` items."""
+GSI1: dict[str, Any] = {"IndexName": "GSI1", "Projection": {"ProjectionType": "ALL"}, "KeySchema": [
+    {"AttributeName": "GSI1PK", "KeyType": "HASH"}, {"AttributeName": "GSI1SK", "KeyType": "RANGE"}]}
+
+
+def _backend(items: int = 0, stream: bool = True, gsi: bool = False) -> Any:
+    """A fresh in-process DynamoDB backend with a PK/SK table (a NEW_AND_OLD_IMAGES stream; GSI1 if `gsi`, which every
+    item of the filling joins, 100 lists of GSI1PK) holding `items` items."""
     backend = DynamoDBBackend("us-east-1", "123456789012")
     backend.create_table(
         TABLE, schema=[{"AttributeName": "PK", "KeyType": "HASH"}, {"AttributeName": "SK", "KeyType": "RANGE"}],
-        throughput=None, attr=[{"AttributeName": "PK", "AttributeType": "S"}, {"AttributeName": "SK", "AttributeType": "S"}],
-        global_indexes=None, indexes=None,
+        throughput=None, attr=[{"AttributeName": a, "AttributeType": "S"} for a in ("PK", "SK", "GSI1PK", "GSI1SK")[:4 if gsi else 2]],
+        global_indexes=[copy.deepcopy(GSI1)] if gsi else None, indexes=None,
         streams={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"} if stream else None,
         billing_mode="PAY_PER_REQUEST", sse_specification=None, tags=[], deletion_protection_enabled=False,
         warm_throughput=None)
     for i in range(items):
-        backend.put_item(TABLE, {"PK": {"S": f"p{i % 100}"}, "SK": {"S": f"s{i}"}, "n": {"N": "1"}, "pad": {"S": "x" * 200}})
+        backend.put_item(TABLE, {"PK": {"S": f"p{i % 100}"}, "SK": {"S": f"s{i}"}, "n": {"N": "1"}, "pad": {"S": "x" * 200},
+                                 **({"GSI1PK": {"S": f"list{i % 100}"}, "GSI1SK": {"S": f"{i:08d}"}} if gsi else {})})
     backend.put_item(TABLE, {"PK": {"S": "a"}, "SK": {"S": "1"}, "n": {"N": "5"}, "tag": {"S": "old"}})
     backend.put_item(TABLE, {"PK": {"S": "a"}, "SK": {"S": "2"}, "n": {"N": "0"}})
     backend.put_item(TABLE, {"PK": {"S": "a"}, "SK": {"S": "3"}, "tag": {"S": "old"}})
@@ -218,6 +224,14 @@ def test_install_is_idempotent_and_pinned() -> None:
     assert pin and pin.group(1) == moto_patches.MOTO_VERSION == moto.__version__
     assert moto_patches.fingerprint(ORIGINAL) == moto_patches.ORIGINAL_TRANSACT_SHA256, (
         "moto's TransactWriteItems changed: compare it with local/moto_patches.py's copy, then update the fingerprint")
+    from moto.dynamodb.models.table import Table
+
+    relied_on = {"DynamoDBBackend.transact_write_items": ORIGINAL, "DynamoDBBackend.update_item": moto_patches.original_update_item,
+                 "Table.put_item": moto_patches.original_put_item, "Table.delete_item": Table.delete_item,
+                 "Table.query": moto_patches.original_query, "Table.all_items": moto_patches.original_all_items}
+    assert set(relied_on) == set(moto_patches.ORIGINAL_SHA256)
+    assert moto_patches.changed_methods(relied_on) == [], (  # type: ignore[arg-type]
+        "moto changed a method local/moto_patches.py replaces or relies on: check the patch, then update ORIGINAL_SHA256")
 
 
 def _gsi_client() -> Any:
@@ -227,8 +241,7 @@ def _gsi_client() -> Any:
         TableName=TABLE, BillingMode="PAY_PER_REQUEST",
         KeySchema=[{"AttributeName": "PK", "KeyType": "HASH"}, {"AttributeName": "SK", "KeyType": "RANGE"}],
         AttributeDefinitions=[{"AttributeName": a, "AttributeType": "S"} for a in ("PK", "SK", "GSI1PK", "GSI1SK")],
-        GlobalSecondaryIndexes=[{"IndexName": "GSI1", "Projection": {"ProjectionType": "ALL"}, "KeySchema": [
-            {"AttributeName": "GSI1PK", "KeyType": "HASH"}, {"AttributeName": "GSI1SK", "KeyType": "RANGE"}]}])
+        GlobalSecondaryIndexes=[copy.deepcopy(GSI1)])
     return ddb
 
 
@@ -303,3 +316,151 @@ def test_a_query_costs_the_same_on_a_small_and_a_large_table() -> None:
 
     small, large = per_query(200), per_query(20_000)
     assert large / small < 3, f"{small * 1000:.2f} ms per query on 200 items, {large * 1000:.2f} ms on 20,000"
+
+
+def test_an_index_query_costs_the_same_on_a_small_and_a_large_table() -> None:
+    """A GSI Query of 4 items on 200 vs 20,000 items: about the same time (moto's own passes over every item per Query)."""
+    def per_query(items: int) -> float:
+        backend = _backend(items, stream=False, gsi=True)
+        for i in range(4):
+            backend.put_item(TABLE, {**_key("mine", f"{i}"), "GSI1PK": {"S": "mine"}, "GSI1SK": {"S": f"{i}"}})
+        rounds = []
+        for _ in range(5):
+            started = time.perf_counter()
+            for _ in range(10):
+                found, _count, _last = backend.query(TABLE, None, None, [], None, None, True, None, index_name="GSI1",
+                                                     hash_key_conditions=[("GSI1PK", {"S": "mine"})])
+                assert [i.attrs["SK"].value for i in found] == ["0", "1", "2", "3"]
+            rounds.append((time.perf_counter() - started) / 10)
+        return min(rounds)
+
+    small, large = per_query(200), per_query(20_000)
+    assert large / small < 3, f"{small * 1000:.2f} ms per index query on 200 items, {large * 1000:.2f} ms on 20,000"
+
+
+LISTS = ("list0", "list1", "list2", "list3")
+
+
+def _index_answers(ddb: Any, seed: int) -> list[Any]:
+    """GSI1 queries of every list (and of one nobody holds), each read page by page to the end: small pages, both orders,
+    a sort key condition, a filter and a projection; their pages' items and LastEvaluatedKeys."""
+    queries: list[dict[str, Any]] = []
+    for n, name in enumerate((*LISTS, "nolist")):
+        values = {":l": {"S": name}}
+        queries += [
+            {"KeyConditionExpression": "GSI1PK = :l", "ExpressionAttributeValues": values, "Limit": 3 + (seed + n) % 4,
+             "ScanIndexForward": bool((seed + n) % 2)},
+            {"KeyConditionExpression": "GSI1PK = :l AND GSI1SK >= :k", "FilterExpression": "n > :one", "Limit": 4,
+             "ProjectionExpression": "PK, SK, GSI1PK, GSI1SK, n", "ExpressionAttributeValues": {**values, ":k": {"S": "k3"},
+                                                                                                  ":one": {"N": "1"}}},
+        ]
+    out = []
+    for query in queries:
+        pages, start = [], None
+        while True:
+            page = ddb.query(TableName=TABLE, IndexName="GSI1", **query, **({"ExclusiveStartKey": start} if start else {}))
+            pages.append((page["Items"], page.get("LastEvaluatedKey"), page["Count"]))
+            start = page.get("LastEvaluatedKey")
+            if not start:
+                break
+        out.append(pages)
+    return out
+
+
+def _random_item(rnd: Any, pk: str, sk: str) -> dict[str, Any]:
+    """An item under this key, in a random list (or none), with a random GSI1SK (or none) and n."""
+    item: dict[str, Any] = {**_key(pk, sk), "n": {"N": str(rnd.randrange(4))}}
+    if rnd.random() < 0.8:
+        item["GSI1PK"] = {"S": rnd.choice(LISTS)}
+    if rnd.random() < 0.9:
+        item["GSI1SK"] = {"S": f"k{rnd.randrange(6)}"}
+    return item
+
+
+def _random_update(rnd: Any, pk: str, sk: str) -> dict[str, Any]:
+    """An UpdateItem's arguments (key, expression, values, sometimes a condition) moving, removing or keeping the item's list."""
+    kind = rnd.randrange(5)
+    values: dict[str, Any] = {":one": {"N": "1"}}
+    if kind == 0:
+        expression = "SET GSI1PK = :l, GSI1SK = :k, n = :one"
+        values.update({":l": {"S": rnd.choice(LISTS)}, ":k": {"S": f"k{rnd.randrange(6)}"}})
+    elif kind == 1:
+        expression, values = "REMOVE GSI1PK", {}
+    elif kind == 2:
+        expression = "SET GSI1SK = :k REMOVE n"
+        values = {":k": {"S": f"k{rnd.randrange(6)}"}}
+    elif kind == 3:
+        expression = "SET GSI1PK = :l ADD n :one"
+        values.update({":l": {"S": rnd.choice(LISTS)}})
+    else:
+        expression = "SET n = :one"
+    args: dict[str, Any] = {"Key": _key(pk, sk), "UpdateExpression": expression}
+    if values:
+        args["ExpressionAttributeValues"] = values
+    if rnd.random() < 0.2:
+        args["ConditionExpression"] = "attribute_exists(PK)"
+    return args
+
+
+def test_an_index_query_answers_as_moto_does_across_every_kind_of_write(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A random sequence of PutItem, UpdateItem (moving an item to another list, removing its GSI1PK or GSI1SK, creating
+    it), DeleteItem, BatchWriteItem, TransactWriteItems (applied and rolled back) and PartiQL updates on 60 keys: after
+    every 15 writes, every GSI1 query (paged, both orders, sort key condition, filter, projection) answers as moto's own
+    Table.query and all_items do."""
+    import random
+
+    from moto import mock_aws
+    from moto.dynamodb.models.table import Table
+
+    rnd = random.Random(12)
+    keys = [(f"p{i % 6}", f"s{i}") for i in range(60)]
+    with mock_aws():
+        ddb = _gsi_client()
+        for pk, sk in keys[:40]:
+            ddb.put_item(TableName=TABLE, Item=_random_item(rnd, pk, sk))
+
+        def compare(step: int) -> None:
+            ours = _index_answers(ddb, step)
+            with monkeypatch.context() as m:
+                m.setattr(Table, "query", moto_patches.original_query)
+                m.setattr(Table, "all_items", moto_patches.original_all_items)
+                assert _index_answers(ddb, step) == ours, f"after {step} writes"
+
+        compare(0)  # builds the GSI1PK map: the writes below keep it
+        kinds = {"put": 0, "update": 0, "delete": 0, "batch": 0, "transact": 0, "rolled back": 0, "partiql": 0, "failed": 0}
+        for step in range(1, 301):
+            kind = rnd.choice(("put", "update", "update", "delete", "batch", "transact", "partiql"))
+            pk, sk = rnd.choice(keys)
+            try:
+                if kind == "put":
+                    ddb.put_item(TableName=TABLE, Item=_random_item(rnd, pk, sk))
+                elif kind == "update":
+                    ddb.update_item(TableName=TABLE, **_random_update(rnd, pk, sk))
+                elif kind == "delete":
+                    ddb.delete_item(TableName=TABLE, Key=_key(pk, sk))
+                elif kind == "batch":
+                    chosen = rnd.sample(keys, 6)
+                    ddb.batch_write_item(RequestItems={TABLE: [
+                        {"PutRequest": {"Item": _random_item(rnd, p, s)}} if rnd.random() < 0.6 else {"DeleteRequest": {"Key": _key(p, s)}}
+                        for p, s in chosen]})
+                elif kind == "partiql":
+                    ddb.execute_statement(Statement=f"UPDATE \"{TABLE}\" SET GSI1PK='{rnd.choice(LISTS)}' WHERE PK='{pk}' AND SK='{sk}'")  # noqa: S608
+                else:
+                    chosen = rnd.sample(keys, 4)
+                    ops: list[dict[str, Any]] = []
+                    for p, s in chosen[:3]:
+                        op = rnd.randrange(3)
+                        ops.append({"Put": {"TableName": TABLE, "Item": _random_item(rnd, p, s)}} if op == 0 else
+                                   {"Delete": {"TableName": TABLE, "Key": _key(p, s)}} if op == 1 else
+                                   {"Update": {"TableName": TABLE, **_random_update(rnd, p, s)}})
+                    if rnd.random() < 0.4:
+                        ops.append({"ConditionCheck": {"TableName": TABLE, "Key": _key(*chosen[3]), "ConditionExpression": "n = :no",
+                                                       "ExpressionAttributeValues": {":no": {"N": "99"}}}})
+                    ddb.transact_write_items(TransactItems=ops)
+                kinds[kind] += 1
+            except ClientError as exc:
+                kinds["rolled back" if kind == "transact" else "failed"] += 1
+                assert exc.response["Error"]["Code"] in ("TransactionCanceledException", "ConditionalCheckFailedException"), exc
+            if step % 15 == 0:
+                compare(step)
+        assert min(kinds.values()) > 0, kinds
