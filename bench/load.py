@@ -184,7 +184,8 @@ def _ms(value: str) -> float | None:
 def tree_memory(pid: int) -> dict[str, float]:
     """Memory of a `serve` process tree in MB: RSS and PSS (shared pages shared out, no double count) summed over the
     process and all its descendants, and the RSS of the serve side (the serve process, with the embedded backend in it,
-    and DynamoDB Local's java if any) apart from that of the function workers (`python -m local.worker`)."""
+    the pool's fork server and DynamoDB Local's java if any) apart from that of the function workers (the processes the
+    fork server forked: local/pool.py)."""
     totals = {"rss_mb": 0.0, "pss_mb": 0.0, "serve_rss_mb": 0.0, "workers_rss_mb": 0.0, "workers": 0.0, "processes": 0.0}
     try:
         root = psutil.Process(pid)
@@ -193,7 +194,7 @@ def tree_memory(pid: int) -> dict[str, float]:
         return totals
     for proc in tree:
         try:
-            info, worker = proc.memory_full_info(), "local.worker" in " ".join(proc.cmdline())
+            info, worker = proc.memory_full_info(), _forked_worker(proc)
         except psutil.Error:
             continue
         totals["rss_mb"] += info.rss / 2**20
@@ -202,6 +203,12 @@ def tree_memory(pid: int) -> dict[str, float]:
         totals["workers"] += worker
         totals["processes"] += 1
     return {k: round(v, 1) for k, v in totals.items()}
+
+
+def _forked_worker(proc: psutil.Process) -> bool:
+    """A function worker: a child of the pool's fork server (which runs `multiprocessing.forkserver`)."""
+    parent = proc.parent()
+    return parent is not None and "forkserver" in " ".join(parent.cmdline())
 
 
 class MemorySampler:
