@@ -30,7 +30,7 @@ from local.template import REGION, Function
 log = logging.getLogger("local")
 
 DEFAULT_CONCURRENCY = 4
-DEFAULT_MAX_PROCESSES = 64  # forked from the fork server: about 52 MB RSS and 23 MB PSS each when warm, 1.5 GB PSS at most
+DEFAULT_MAX_PROCESSES = 64  # forked from the fork server: 52-62 MB RSS, 23-33 MB PSS each when warm: 1.5-2 GB PSS at most
 DEFAULT_IDLE_SECONDS = 300.0
 STARTUP_SECONDS = 60.0  # a cold start slower than this is a broken function
 TIMEOUT_GRACE_SECONDS = 2.0
