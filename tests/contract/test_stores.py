@@ -22,6 +22,7 @@ from loyalty.db.transact import TransactionConflict
 from loyalty.jobs.models import ApplyCardTransaction, CompleteRewardPurchase, GenerateCardCodes
 from loyalty.members import store as members
 from loyalty.members.service import new_card
+from loyalty.members.store import MEMBER_INACTIVE
 from loyalty.programs import store as programs
 from loyalty.purchases import store as purchases
 from loyalty.purchases.service import PURCHASES
@@ -109,7 +110,8 @@ def purchase(db: Table, w: dict[str, Any], *, limited: bool = True) -> tuple[dic
 
 def purchase_job(db: Table, ctx: dict[str, Any], limited: bool) -> CompleteRewardPurchase:
     return CompleteRewardPurchase(project_id=db.project_id, member_id=ctx["member_id"], card_id=ctx["card_id"],
-                                  transaction_id=ctx["id"], cost=COST, limited_stock=limited, result={})
+                                  transaction_id=ctx["id"], cost=COST, limited_stock=limited, result={}, counted=True,
+                                  reward_id=ctx["details"]["reward"]["id"])
 
 
 def card_of(db: Table, w: dict[str, Any]) -> dict[str, Any]:
@@ -368,24 +370,26 @@ def test_an_accepted_purchase_locks_points_and_takes_stock_atomically(contract: 
     rtx, ctx = purchase(contract.db, w)
     # When the purchase is accepted
     purchases.accept_reward_purchase(contract.db, rtx, ctx, COST, True, purchase_job(contract.db, ctx, True))
-    # Then the cost is locked, one unit of stock is taken, and both transactions are PENDING (the card one awaits the worker)
+    # Then the cost is locked, one unit of stock is taken and counted in `redeemed` (a rejection takes it back), and both
+    # transactions are PENDING (the card one awaits the worker)
     card = card_of(contract.db, w)
     assert (card["balance"], card["locked"]) == (200, COST)
-    assert stock_of(contract, w) == (1, 0)
+    assert stock_of(contract, w) == (1, 1)
     assert cards.get_card_transaction(contract.db, w["card"]["id"], ctx["id"])["status"] == "PENDING"  # type: ignore[index]
     page = purchases.list_member_reward_purchases(contract.db, w["program"]["id"], w["member"]["id"], lq(10, None), PURCHASES)
     assert page is not None and [(p["id"], p["status"]) for p in page[0]] == [(rtx["id"], "PENDING")]
     assert [j["transaction_id"] for j in contract.pending_jobs()] == [ctx["id"]]
 
 
-@pytest.mark.parametrize(("case", "label"), [("balance", "card"), ("stock", "stock"), ("member", "member"), ("assignment", "stock")])
+@pytest.mark.parametrize(("case", "label"), [("balance", "card"), ("stock", "stock"), ("member", "card"), ("assignment", "stock")])
 def test_a_purchase_is_refused_by_the_condition_that_no_longer_holds(contract: Contract, case: str, label: str) -> None:
     # Given a card and a reward where exactly one of the purchase's conditions fails
     limited = case != "assignment"
     w = make_member(contract.db, make_program(contract.db, stock=0 if case == "stock" else (1 if limited else None)),
                     points=50 if case == "balance" else 300, job=False)
-    if case == "member":
-        contract.set_status(f"MBR#{w['member']['id']}", "MEMBER", "INACTIVE")
+    if case == "member":  # a member made INACTIVE marks its cards (members.store.MEMBER_INACTIVE), which the spend checks
+        contract.ddb.update_item(TableName=contract.table, Key=contract.db.keys.card(w["member"]["id"], w["card"]["id"]).ddb(),
+                                 UpdateExpression=f"SET {MEMBER_INACTIVE} = :t", ExpressionAttributeValues={":t": {"BOOL": True}})
     if case == "assignment":
         contract.delete(f"PRG#{w['program']['id']}", f"A#REWARD#{w['reward']}")
     before = card_of(contract.db, w)
@@ -401,7 +405,7 @@ def test_a_purchase_is_refused_by_the_condition_that_no_longer_holds(contract: C
     assert cards.get_card_transaction(contract.db, w["card"]["id"], ctx["id"]) is None
     assert contract.items(f"MBR#{w['member']['id']}#RTX") == []
     if case != "assignment":
-        assert stock_of(contract, w) == ((0 if case == "stock" else 1), 0)
+        assert stock_of(contract, w) == ((0 if case == "stock" else 1), 0)  # neither taken nor counted
 
 
 def test_an_approved_purchase_spends_once_and_counts_the_redemption(contract: Contract) -> None:
@@ -414,7 +418,7 @@ def test_an_approved_purchase_spends_once_and_counts_the_redemption(contract: Co
     # When the worker approves it
     purchases.approve_reward_purchase(contract.db, ctx, COST, result)
 
-    # Then the locked points are spent, the redemption counted, and both transactions APPROVED with the result
+    # Then the locked points are spent, the redemption stays counted once, and both transactions APPROVED with the result
     card = card_of(contract.db, w)
     assert (card["balance"], card["locked"], card["unlocked"], card["spent"]) == (200, COST, COST, COST)
     assert stock_of(contract, w) == (1, 1)
@@ -437,14 +441,14 @@ def test_a_purchase_of_a_withdrawn_reward_is_rejected_and_released(contract: Con
     purchases.accept_reward_purchase(contract.db, rtx, ctx, COST, True, purchase_job(contract.db, ctx, True))
     contract.set_status(f"REWARD#{w['reward']}", "REWARD", "INACTIVE")
 
-    # When the worker tries to approve it, only the reward's status check fails
-    with pytest.raises(TransactionConflict) as exc:
-        purchases.approve_reward_purchase(contract.db, ctx, COST, {})
-    assert refused(exc) == ["reward"]
+    # When the worker reads the purchase to settle, it finds the transaction PENDING and the reward INACTIVE
+    job = purchase_job(contract.db, ctx, True)
+    found, reward_status = purchases.get_purchase_to_settle(contract.db, job)
+    assert found is not None and found["status"] == "PENDING" and reward_status == "INACTIVE"
 
-    # When it rejects it instead: points unlocked, stock back, both transactions REJECTED with the reason
+    # So it rejects it: points unlocked, stock back and taken out of `redeemed`, both transactions REJECTED with the reason
     rejection = {"reason": "Reward is not available", "details": {"message": "The reward is no longer ACTIVE"}}
-    purchases.reject_reward_purchase(contract.db, ctx, COST, True, rejection)
+    purchases.reject_reward_purchase(contract.db, ctx, COST, True, rejection, uncount=True)
     card = card_of(contract.db, w)
     assert (card["balance"], card["locked"], card["unlocked"], card["spent"]) == (300, COST, COST, 0)
     assert stock_of(contract, w) == (1, 0)
@@ -452,7 +456,7 @@ def test_a_purchase_of_a_withdrawn_reward_is_rejected_and_released(contract: Con
     assert page is not None and page[0][0]["status"] == "REJECTED" and page[0][0]["details"]["rejection"] == rejection
     # And rejecting it again changes nothing
     with pytest.raises(TransactionConflict) as again:
-        purchases.reject_reward_purchase(contract.db, ctx, COST, True, rejection)
+        purchases.reject_reward_purchase(contract.db, ctx, COST, True, rejection, uncount=True)
     assert refused(again) == ["transaction", "reward_transaction"]
     assert stock_of(contract, w) == (1, 0) and card_of(contract.db, w) == card
 
