@@ -20,10 +20,10 @@ from loyalty.components.models import (
     TierStructureCreate,
     card_definition_object,
     earning_rule_object,
-    exchange_ratio,
     reward_object,
     tier_structure_object,
 )
+from loyalty.components.scalars import exchange_ratio
 from tests.support import reference_file
 
 CDEF = "lcdef_128f495f720c4bec8c"

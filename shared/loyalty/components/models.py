@@ -18,27 +18,15 @@ from pydantic import (
     model_validator,
 )
 
-from loyalty.components.rules import (  # noqa: F401  # re-exported: the component models' rules
-    _OPERATORS,
-    _RULE_KEY,
-    ConditionObject,
-    Conditions,
-    ConditionValue,
-    ConditionValues,
-    CostConditions,
-    CostRuleDefinition,
+from loyalty.components.rules import (
     CostRulesGroup,
-    EarningConditions,
-    EarningRuleDefinition,
-    EarningRuleName,
     EarningRulesGroup,
     RuleError,
     RulesGroup,
     check_cost_rules,
 )
-from loyalty.components.scalars import (  # noqa: F401  # re-exported: the component models' scalars
+from loyalty.components.scalars import (
     _MONTH_DAYS,
-    PLAIN_NUMBER,
     Amount,
     BenefitId,
     CalendarUnit,
@@ -53,16 +41,11 @@ from loyalty.components.scalars import (  # noqa: F401  # re-exported: the compo
     ProductsCollectionId,
     SegmentId,
     SkuId,
-    T,
     TierId,
-    _condition_value,
     _formula,
     _items_match_type,
     _js_number,
     _json_number,
-    _not_null,
-    _unknown_property,
-    exchange_ratio,
 )
 from loyalty.core import codes, ids
 from loyalty.core.clock import now_iso
