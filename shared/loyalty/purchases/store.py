@@ -38,6 +38,9 @@ def purchase_from_row(item: dict[str, Any]) -> RewardTransaction:
 
 REDEEMED = "redeemed"
 """The program reward's count of purchases accepted and not rejected (refunds leave it)."""
+COUNT = f"{REDEEMED} = if_not_exists({REDEEMED}, :zero) + :one"
+UNCOUNT = f"{REDEEMED} = if_not_exists({REDEEMED}, :one) - :one"
+"""The SET clauses that count a purchase in `redeemed` and take it back (values `:one`, and `:zero` to count)."""
 
 
 def _stock(db: Table, program_id: str, reward_id: str) -> Key:
@@ -59,14 +62,12 @@ def accept_reward_purchase(db: Table, rtx: RewardTransaction, ctx: CardTransacti
         build(tx, label)
     # the member is ACTIVE: its cards carry no MEMBER_INACTIVE marker (one item fewer than a check of the member item)
     add_counter_move(tx, db, ctx["member_id"], ctx["card_id"], {"locked": cost}, cost, unless=MEMBER_INACTIVE)
-    stock = _stock(db, rtx["program_id"], rtx["reward_id"])
-    assigned = f"attribute_exists(PK) AND attribute_not_exists({REMOVED})"  # the reward is still assigned to the program
-    count = f"{REDEEMED} = if_not_exists({REDEEMED}, :zero) + :one"  # taken back if the worker rejects it
+    sets = ["stock_quantity = stock_quantity - :one"] if limited_stock else []
+    condition = f"attribute_exists(PK) AND attribute_not_exists({REMOVED})"  # the reward is still assigned to the program
     if limited_stock:
-        tx.update("stock", stock, f"SET stock_quantity = stock_quantity - :one, {count}",
-                  condition=f"{assigned} AND stock_quantity > :zero", values={"one": 1, "zero": 0})
-    else:
-        tx.update("stock", stock, f"SET {count}", condition=assigned, values={"one": 1, "zero": 0})
+        condition += " AND stock_quantity > :zero"
+    tx.update("stock", _stock(db, rtx["program_id"], rtx["reward_id"]), "SET " + ", ".join([*sets, COUNT]), condition=condition,
+              values={"one": 1, "zero": 0})  # COUNT: taken back if the worker rejects it
     row: dict[str, Any] = {"status": rtx["status"], "data": rtx, CARD_DEFINITION_ID: ctx["card_definition_id"]}
     if job.result is None and result is not None:
         row[PENDING_RESULT] = result
@@ -198,13 +199,12 @@ def get_purchase_to_settle(db: Table, job: CompleteRewardPurchase) -> tuple[Card
     """The card transaction a purchase job settles and the status of the reward it buys (each None when missing), in
     one BatchGetItem: the worker decides on the reward's status as read, instead of checking it inside its write."""
     ctx_key = db.keys.card_transaction(job.card_id, job.transaction_id)
-    reward_id = job.reward_id
-    if reward_id is None:  # a job accepted before jobs named their reward: the transaction says which
+    if job.reward_id is None:  # a job accepted before jobs named their reward: the transaction says which
         row = db.get(ctx_key)
-        if row is None:
-            return None, None
-        reward_id = transaction_from_row(row)["details"]["reward"]["id"]
-    reward_key = db.keys.component(REWARD, reward_id)
+        ctx = transaction_from_row(row) if row else None
+        reward = db.get(db.keys.component(REWARD, ctx["details"]["reward"]["id"])) if ctx else None
+        return ctx, (str(reward["status"]) if reward else None)
+    reward_key = db.keys.component(REWARD, job.reward_id)
     found = {(item["PK"], item["SK"]): item for item in db.get_many([ctx_key, reward_key])}
     ctx_row, reward = found.get((ctx_key.pk, ctx_key.sk)), found.get((reward_key.pk, reward_key.sk))
     return (transaction_from_row(ctx_row) if ctx_row else None), (str(reward["status"]) if reward else None)
@@ -238,8 +238,8 @@ def approve_reward_purchase(db: Table, ctx: CardTransaction, cost: int, result: 
     add_counter_move(tx, db, ctx["member_id"], ctx["card_id"], spend, None, marks=marks)
     _add_purchase_settle(tx, db, ctx["member_id"], d["reward_transaction"]["id"], "APPROVED", "result", result)
     if count:  # a purchase accepted before the accepting transaction counted it
-        tx.update("redeemed", _stock(db, ctx["program_id"], d["reward"]["id"]), "SET redeemed = if_not_exists(redeemed, :zero) + :one",
-                  condition=None, values={"one": 1, "zero": 0})
+        tx.update("redeemed", _stock(db, ctx["program_id"], d["reward"]["id"]), f"SET {COUNT}", condition=None,
+                  values={"one": 1, "zero": 0})
     for label, build in items:
         build(tx, label)
     tx.commit()
@@ -255,13 +255,10 @@ def reject_reward_purchase(db: Table, ctx: CardTransaction, cost: int, limited_s
     add_settle(tx, db, ctx, "REJECTED", rejection, retiring=retiring)
     add_counter_move(tx, db, ctx["member_id"], ctx["card_id"], {"unlocked": cost}, None)
     _add_purchase_settle(tx, db, ctx["member_id"], d["reward_transaction"]["id"], "REJECTED", "rejection", rejection)
-    uncounted = f", {REDEEMED} = if_not_exists({REDEEMED}, :one) - :one" if uncount else ""
-    if limited_stock:
-        tx.update("stock", _stock(db, ctx["program_id"], d["reward"]["id"]), f"SET stock_quantity = stock_quantity + :one{uncounted}",
-                  condition="attribute_exists(stock_quantity)", values={"one": 1})
-    elif uncount:
-        tx.update("redeemed", _stock(db, ctx["program_id"], d["reward"]["id"]), f"SET {uncounted[2:]}", condition="attribute_exists(PK)",
-                  values={"one": 1})
+    sets = [*(["stock_quantity = stock_quantity + :one"] if limited_stock else []), *([UNCOUNT] if uncount else [])]
+    if sets:
+        tx.update("stock" if limited_stock else "redeemed", _stock(db, ctx["program_id"], d["reward"]["id"]), "SET " + ", ".join(sets),
+                  condition="attribute_exists(stock_quantity)" if limited_stock else "attribute_exists(PK)", values={"one": 1})
     tx.commit()
 
 
