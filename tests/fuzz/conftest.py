@@ -122,6 +122,9 @@ def world(server: ServeProcess, api: Api) -> dict[str, str]:
     m = f"{V2}/programs/{program['id']}/members/{member['id']}"
     for points in (500, 300):
         api.ok("POST", f"{m}/cards/{card}/points", {"points": points, "reason": "fuzz"})
+    # credits are settled by the worker: buy only once they are on the balance, or a slow worker makes the purchase a 423
+    eventually(lambda: any(c["card"]["id"] == card and c["card"]["balance"]["points"] == 800 for c in api.ok("GET", m)["cards"]),
+               timeout=60)
     api.ok("POST", f"{m}/rewards/purchases", {"reward_id": reward["id"]}, expect=202)
     bought = api.ok("POST", f"{m}/rewards/purchases", {"reward_id": reward["id"]}, expect=202)
     eventually(lambda: any(c["card"]["id"] == card and c["card"]["balance"]["points"] == 600 for c in api.ok("GET", m)["cards"]),
