@@ -4,6 +4,7 @@ and buckets there."""
 from __future__ import annotations
 
 import ctypes
+import functools
 import json
 import logging
 import os
@@ -121,6 +122,11 @@ class Backend:
             "WEBHOOKS_ALLOW_HTTP": "1",
         }
 
+    def stream_retention(self, stream_arn: str) -> Callable[[str, int], Any] | None:
+        """How to forget a stream's records once read (`forget(shard_id, through_sequence_number)`), where the backend
+        keeps them until told (None: it trims them itself, as DynamoDB and DynamoDB Local do after 24 hours)."""
+        return None
+
     def client(self, service: str) -> Any:
         """A boto3 client for this backend (independent of os.environ)."""
         if not self.local:
@@ -154,6 +160,9 @@ class EmbeddedBackend(Backend):
         if self._server is not None:
             self._server.stop()
             self._server = None
+
+    def stream_retention(self, stream_arn: str) -> Callable[[str, int], Any] | None:
+        return functools.partial(moto_patches.forget_stream_records, stream_arn)
 
 
 def _die_with_parent() -> Callable[[], None] | None:

@@ -38,6 +38,9 @@ backend:
   the backend call and the response's serialisation, in-process `mock_aws` and the threaded server alike) and around the
   backend's item operations when called directly. A transaction is thus atomic with respect to every other read and write:
   nothing sees its items half-applied or rolled back. SQS is not serialised: its long polls wait inside a request.
+* **Streams keep what is still to be read, not everything.** moto keeps every stream record and every shard iterator it
+  ever handed out; `forget_stream_records` drops the records every consumer has read (the runtime calls it) and the
+  iterators beyond the latest SHARD_ITERATORS_KEPT are forgotten, so a long `make serve` does not grow with its writes.
 
 moto is pinned in pyproject.toml (`MOTO_VERSION`); `install()` fails loudly if an internal it relies on is missing, and
 tests/unit/test_local_moto_patches.py checks the pin and that moto's original method is still the one replaced here.
@@ -50,6 +53,7 @@ import copy
 import functools
 import hashlib
 import inspect
+import itertools
 import logging
 import threading
 from collections.abc import Callable
@@ -121,7 +125,8 @@ def install() -> None:
         table_cls.all_items = _narrowable_all_items(table_cls.all_items)
         table_cls.put_item = _indexing_put_item(table_cls.put_item)
         streams = internals["DynamoDBStreamsBackend"]
-        streams.get_records = _locked(streams.get_records)
+        streams.get_records = _bounded_iterators(streams.get_records)
+        streams.get_shard_iterator = _bounded_iterators(streams.get_shard_iterator)
         setattr(backend_cls, _MARK, True)
 
 
@@ -151,7 +156,7 @@ def _internals() -> dict[str, Any]:
                  TooManyTransactionsException, TransactionCanceledException, TransactWriteSingleOpException)}
     needed = {DynamoDBBackend: ("transact_write_items", "get_table", "get_keys_value", *ITEM_OPERATIONS),
               Table: ("get_item", "put_item", "delete_item", "query", "all_items"), StreamShard: ("add",), DynamoHandler: ("call_action",),
-              DynamoDBStreamsHandler: ("call_action",), DynamoDBStreamsBackend: ("get_records",)}
+              DynamoDBStreamsHandler: ("call_action",), DynamoDBStreamsBackend: ("get_records", "get_shard_iterator")}
     missing = [f"{cls.__name__}.{name}" for cls, names in needed.items() for name in names if not hasattr(cls, name)]
     if missing:
         raise RuntimeError(f"local/moto_patches.py was written for moto {MOTO_VERSION}; this moto lacks {', '.join(missing)}: "
@@ -487,3 +492,52 @@ def _transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> No
         except BaseException:
             undo.rollback()
             raise
+
+
+# ------------------------------------------------------------------------------------------------ stream retention
+SHARD_ITERATORS_KEPT = 1_000
+"""How many of the latest shard iterators moto's DynamoDB Streams backend keeps (see `_bounded_iterators`)."""
+
+
+def forget_stream_records(stream_arn: str, shard_id: str, through: int) -> int:
+    """Drop the records of the stream `stream_arn` up to sequence number `through` (inclusive) from moto's shard, as
+    DynamoDB Streams trims records after 24 hours; returns how many were dropped.
+
+    moto 5.2.5 keeps every record a table's stream was ever given (both images, ~12 KB an item of this project) in
+    `StreamShard.items`, numbered `starting_sequence_number + position`: a table written 100,000 times held over a GB of
+    records no one would read again. The local runtime calls this with the last record every poller of the stream has
+    read (local/poller.py `StreamRetention`). The dropped prefix is added to `starting_sequence_number`, so every other
+    record keeps its number, the next record gets the number it would have had, and TRIM_HORIZON starts after the drop."""
+    from moto.dynamodb.models import dynamodb_backends
+
+    _, _, _, region, account, resource = stream_arn.split(":", 5)
+    table_name = resource.split("/")[1]
+    with LOCK:
+        shard = dynamodb_backends[account][region].get_table(table_name).stream_shard
+        if shard is None or shard.id != shard_id:
+            return 0
+        count = min(through - shard.starting_sequence_number + 1, len(shard.items))
+        if count <= 0:
+            return 0
+        del shard.items[:count]
+        shard.starting_sequence_number += count
+        return count
+
+
+def _bounded_iterators(method: Callable[..., Any]) -> Callable[..., Any]:
+    """`method` (GetShardIterator or GetRecords) then forgetting all but the latest SHARD_ITERATORS_KEPT iterators: moto
+    stores every iterator it hands out for ever, one more per poll (four a second per stream consumer, ~1 KB each)."""
+    if getattr(method, _MARK, False):
+        return method
+
+    @functools.wraps(method)
+    def bounded(self: Any, *args: Any, **kwargs: Any) -> Any:
+        with LOCK:
+            result = method(self, *args, **kwargs)
+            iterators = self.shard_iterators
+            for arn in list(itertools.islice(iterators, max(0, len(iterators) - SHARD_ITERATORS_KEPT))):
+                del iterators[arn]
+            return result
+
+    setattr(bounded, _MARK, True)
+    return bounded

@@ -297,6 +297,35 @@ def failed_from(result: Any, records: list[dict[str, Any]], report_failures: boo
     return min(sequence.index(str(f)) for f in failed)
 
 
+class StreamRetention:
+    """The records of one stream its pollers have all read, handed to `forget(shard_id, sequence_number)` so that a local
+    backend can drop them (DynamoDB Streams trims its records after 24 hours by itself; moto keeps them for ever: see
+    local/moto_patches.py `forget_stream_records`). A record is forgotten once every poller registered here has read it:
+    a poller keeps what it read and has not yet delivered in memory, so nothing is forgotten before it is delivered."""
+
+    def __init__(self, forget: Callable[[str, int], Any]) -> None:
+        self._forget = forget
+        self._lock = threading.Lock()
+        self._read: dict[int, dict[str, int]] = {}  # poller -> shard -> last sequence number it read
+        self._forgotten: dict[str, int] = {}  # shard -> the sequence number forgotten through
+
+    def register(self, poller: object) -> None:
+        with self._lock:
+            self._read.setdefault(id(poller), {})
+
+    def read(self, poller: object, shard_id: str, sequence_number: str) -> None:
+        """`poller` has read its shard through `sequence_number`: forget what every poller has read."""
+        with self._lock:
+            self._read[id(poller)][shard_id] = int(sequence_number)
+            positions = [read.get(shard_id) for read in self._read.values()]
+            if any(p is None for p in positions):
+                return
+            through = min(p for p in positions if p is not None)
+            if through > self._forgotten.get(shard_id, -1):
+                self._forget(shard_id, through)
+                self._forgotten[shard_id] = through
+
+
 class StreamPoller(_BackgroundLoop):
     """Reads one table's stream shard by shard and invokes its function with batches of the records its filters pass, as
     Lambda's event source mapping does: in order per shard; a batch the function fails (an error, or `batchItemFailures`)
@@ -308,7 +337,8 @@ class StreamPoller(_BackgroundLoop):
     poll_interval = 0.25  # Lambda polls a shard four times a second
 
     def __init__(self, trigger: StreamTrigger, stream_arn: str, streams: Any, invoke: Invoke, region: str = REGION,
-                 sqs: Any = None, failure_queue_url: str | None = None, function_arn: str | None = None) -> None:
+                 sqs: Any = None, failure_queue_url: str | None = None, function_arn: str | None = None,
+                 retention: StreamRetention | None = None) -> None:
         for i, pattern in enumerate(trigger.filters):
             validate_filter(pattern, f"{trigger.function} FilterCriteria #{i + 1}")
         self.trigger = trigger
@@ -329,6 +359,9 @@ class StreamPoller(_BackgroundLoop):
         self._attempts: dict[str, int] = {}  # shard -> retries of its head batch
         self._cap: dict[str, int] = {}  # shard -> its head batch's size (halved by bisect)
         self.delivered: list[dict[str, Any]] = []  # failure descriptors sent (for tests and logs)
+        self.retention = retention
+        if retention is not None:
+            retention.register(self)
         super().__init__()
 
     # ------------------------------------------------------------------ shards
@@ -374,6 +407,8 @@ class StreamPoller(_BackgroundLoop):
         self._iterators[shard_id] = resp.get("NextShardIterator")
         if raw:
             self._last[shard_id] = raw[-1]["dynamodb"]["SequenceNumber"]
+            if self.retention is not None:
+                self.retention.read(self, shard_id, self._last[shard_id])
         records = [stream_record(r, self.stream_arn, self.region) for r in raw]
         self._pending[shard_id] += [r for r in records if passes(self.trigger.filters, r)]
         return len(raw)

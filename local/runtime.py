@@ -20,7 +20,7 @@ from typing import IO, Any, NamedTuple
 from local.backends import Backend, Resources, existing_from_environment, make_backend, provision
 from local.functions import LocalFunction, add_to_sys_path
 from local.gateway import GatewayServer
-from local.poller import QueuePoller, Scheduler, StreamPoller, parse_rate
+from local.poller import QueuePoller, Scheduler, StreamPoller, StreamRetention, parse_rate
 from local.pool import DEFAULT_IDLE_SECONDS, DEFAULT_MAX_PROCESSES, Pools
 from local.template import Template, UnresolvedReference, load_template, pseudo_parameters, resolve
 
@@ -190,14 +190,17 @@ class LocalRuntime:
             url = self.resources.refs.get(trigger.queue) or sqs.get_queue_url(QueueName=trigger.queue.rsplit(":", 1)[-1])["QueueUrl"]
             arn = self.resources.attrs.get(f"{trigger.queue}.Arn", trigger.queue)
             self.queue_pollers.append(QueuePoller(trigger, url, arn, sqs, self.invoke, backend.region))
+        retention: dict[str, StreamRetention] = {}  # stream -> what its pollers have all read (one per stream)
         for stream_trigger in template.stream_triggers:
             stream_arn = self.resources.attrs.get(f"{stream_trigger.table}.StreamArn")
             if not stream_arn:
                 log.warning("%s: table %s has no stream here; its stream trigger does not run locally", stream_trigger.function, stream_trigger.table)
                 continue
             failure_url = self.resources.refs.get(stream_trigger.on_failure) if stream_trigger.on_failure else None
+            if stream_arn not in retention and (forget := backend.stream_retention(stream_arn)) is not None:
+                retention[stream_arn] = StreamRetention(forget)
             self.stream_pollers.append(StreamPoller(stream_trigger, stream_arn, backend.client("dynamodbstreams"), self.invoke,
-                                                    backend.region, sqs, failure_url))
+                                                    backend.region, sqs, failure_url, retention=retention.get(stream_arn)))
         for rule in template.schedules:
             interval = self.schedule_seconds or float(os.environ.get("LOCAL_SCHEDULE_SECONDS") or 0)
             try:
