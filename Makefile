@@ -46,7 +46,7 @@ test: $(STAMP) $(NODE_STAMP) lint
 bench: $(STAMP)
 	$(BIN)/python -m bench
 
-## load: locust against `python -m local serve` (BACKEND=dynamodb-local to change), then a 100,000-item table; bench/load.json
+## load: locust against `python -m local serve` (BACKEND=dynamodb-local to change), 10,000 writes, then a 100,000-item table; bench/load.json
 load: $(STAMP)
 	$(BIN)/python -m bench.load --backend $(or $(BACKEND),embedded)
 

@@ -1,4 +1,4 @@
-"""Load test of `python -m local serve` over HTTP: `python -m bench.load [--backend dynamodb-local] [--only load|big]` (`make load`).
+"""Load test of `python -m local serve` over HTTP: `python -m bench.load [--backend dynamodb-local] [--only load|writes|big]` (`make load`).
 
 Starts `python -m local serve` (its worker pools, the embedded backend unless told otherwise) on a free port, seeds a world
 through the API with the dev key (a program with a reward and an order earning rule, members with points, a v1 campaign
@@ -7,6 +7,8 @@ with cards), warms every route, then two sections:
 * **load**: locust (bench/locustfile.py), headless, `--users` clients for `--seconds`, a shop backend's mix of member
   reads, reward purchases, points adjustments and paid orders. Per request type: requests, throughput, p50/p95/p99/max,
   purchases refused with 423 for want of points (expected, not errors) and errors (5xx, no answer, any other 4xx).
+* **writes**: 10,000 writes (`--writes`) through the API from 4 clients, in turn v2 points, paid orders, v1 balance changes
+  and purchases, then lets the worker and the stream consumers settle: serve's memory after a 10,000-write run.
 * **big**: fills the table past `--items` items (realistic members, cards, codes and customers written in bulk by
   bench/seed.py straight into the backend), lets the stream consumers settle, then one locust client runs the same mix
   for `--timing-seconds`: the max and p99 latency on the big table. serve's memory (RSS and PSS summed over the serve
@@ -134,6 +136,54 @@ def warm(api: Api, world: dict[str, Any], per_route: int = 8) -> None:
     api.request("POST", "/v1/orders", {"source_id": f"warm-{uuid.uuid4().hex}", "status": "PAID", "amount": 100, "customer": {"id": m["customer"]}})
 
 
+# ---------------------------------------------------------------------------------------------------- 10,000 writes
+def write_run(api: Api, world: dict[str, Any], writes: int, clients: int = 4) -> dict[str, Any]:
+    """`writes` writes through the API from `clients` threads, in turn a v2 points adjustment, a paid order, a v1 balance
+    change and a reward purchase (a 423 once a card is out of points is an answer, not a write): how many of each were
+    accepted, the slowest answer and the time taken. Memory is sampled by the caller."""
+    members, codes, campaign = world["members"], world["v1_codes"], world["campaign"]
+    counter = iter(range(10**9))
+    lock = threading.Lock()
+    done: dict[str, int] = {}
+    slowest: dict[str, Any] = {"ms": 0.0, "request": ""}
+
+    def one(n: int) -> tuple[str, int]:
+        m = members[n % len(members)]
+        kind = ("points (v2)", "order", "balance (v1)", "purchase")[n % 4]
+        if kind == "points (v2)":
+            api.post(f"{m['path']}/cards/{m['card']}/points", {"points": 1, "reason": "write run"})
+        elif kind == "order":
+            api.post("/v1/orders", {"source_id": f"writes-{uuid.uuid4().hex}", "status": "PAID", "amount": 100, "customer": {"id": m["customer"]}})
+        elif kind == "balance (v1)" and codes:
+            api.post(f"/v1/loyalties/{campaign}/members/{codes[n % len(codes)]}/balance", {"points": 1})
+        else:
+            kind = "purchase"
+            if api.request("POST", f"{m['path']}/rewards/purchases", {"reward_id": world["reward"]}, expect=(202, 423)) is None:
+                return kind, 0
+        return kind, 1
+
+    def client() -> None:
+        while True:
+            with lock:
+                if sum(done.values()) >= writes:
+                    return
+                n = next(counter)
+            started = time.perf_counter()
+            kind, wrote = one(n)
+            ms = (time.perf_counter() - started) * 1000
+            with lock:
+                done[kind] = done.get(kind, 0) + wrote
+                if ms > slowest["ms"]:
+                    slowest.update(ms=round(ms), request=kind)
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(clients) as pool:
+        for future in [pool.submit(client) for _ in range(clients)]:
+            future.result()
+    return {"writes": sum(done.values()), "by_kind": done, "clients": clients, "seconds": round(time.perf_counter() - started, 1),
+            "slowest_ms": slowest["ms"], "slowest_request": slowest["request"]}
+
+
 # ---------------------------------------------------------------------------------------------------- locust
 def run_locust(base_url: str, world: dict[str, Any], *, users: int, seconds: int, max_wait: float, workdir: Path) -> dict[str, Any]:
     """Run bench/locustfile.py headless against `base_url`; per request type (and "all"): requests, req/s, p50/p95/p99/max
@@ -242,8 +292,11 @@ class MemorySampler:
 def settle(pid: int, *, idle_cpu_percent: float = 15.0, timeout: float = 120.0) -> float:
     """Wait until serve's process tree uses less than `idle_cpu_percent` of one CPU over 2 s (the stream consumers have
     caught up with a bulk write), or `timeout` s; the seconds waited."""
-    started = time.perf_counter()
+    started = last_said = time.perf_counter()
     while time.perf_counter() - started < timeout:
+        if time.perf_counter() - last_said > 60:
+            _log(f"settling: {time.perf_counter() - started:.0f} s")
+            last_said = time.perf_counter()
         try:
             root = psutil.Process(pid)
             tree = [root, *root.children(recursive=True)]
@@ -374,12 +427,20 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 results["load_writes"] = sum(stats.get(n, {}).get("requests", 0) for n in WRITES)
                 results["memory"]["after_load"] = memory.sample()
                 print(table(f"load: {args.users} clients, {args.seconds} s, backend {args.backend}", stats))
+            if args.only in (None, "writes"):
+                _log(f"writes: {args.writes:,} writes through the API")
+                results["writes"] = write_run(api, world, args.writes)
+                results["writes"]["settle_seconds"] = settle(pid, timeout=args.settle_seconds)
+                results["memory"]["after_writes"] = memory.sample()
+                w = results["writes"]
+                _log(f"{w['writes']:,} writes {w['by_kind']} in {w['seconds']} s (slowest {w['slowest_ms']} ms, a {w['slowest_request']});"
+                     f" settled in {w['settle_seconds']} s")
             if args.only in (None, "big"):
                 stack = ServedStack(api, proc.state_dir)
                 _log(f"big: filling the table to {args.items:,} items")
                 filled = fill(stack, args.items)
                 results["memory"]["after_fill"] = memory.sample()
-                filled["settle_seconds"] = settle(pid)
+                filled["settle_seconds"] = settle(pid, timeout=args.settle_seconds)
                 _log(f"filled {filled['items_after']:,} items in {filled['fill_seconds']} s; settled in {filled['settle_seconds']} s")
                 big_world = {**{k: filled[k] for k in ("members", "program", "reward", "campaign", "v1_codes")}, "headers": world["headers"]}
                 stats = run_locust(proc.base_url, big_world, users=1, seconds=args.timing_seconds, max_wait=0.0, workdir=Path(work))
@@ -407,13 +468,16 @@ def _locust_version() -> str:
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m bench.load", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--backend", choices=("embedded", "dynamodb-local"), default="embedded")
-    p.add_argument("--only", choices=("load", "big"), help="run one section alone")
+    p.add_argument("--only", choices=("load", "writes", "big"), help="run one section alone")
     p.add_argument("--users", type=int, default=40, help="concurrent clients (default 40)")
     p.add_argument("--seconds", type=int, default=60, help="length of the load run (default 60)")
     p.add_argument("--max-wait", type=float, default=0.2, help="each client waits 0..this many s between requests (default 0.2)")
     p.add_argument("--members", type=int, default=100, help="members seeded through the API (default 100)")
     p.add_argument("--v1-cards", type=int, default=30, help="of which with a v1 campaign card too (default 30)")
+    p.add_argument("--writes", type=int, default=10_000, help="writes the writes section makes through the API (default 10,000)")
     p.add_argument("--items", type=int, default=100_000, help="items the big section fills the table to (default 100,000)")
+    p.add_argument("--settle-seconds", type=int, default=1200,
+                   help="at most this long to wait for the worker and stream consumers to catch up after a bulk write (default 1,200)")
     p.add_argument("--timing-seconds", type=int, default=30, help="length of the one-client run on the big table (default 30)")
     p.add_argument("--concurrency", type=int, help="serve's --concurrency (worker processes per function; default serve's own)")
     p.add_argument("--output", type=Path, default=ROOT / "bench" / "load.json")

@@ -18,6 +18,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from local import heap
 from local.backends import BACKENDS, PREFIX, Backend, make_backend
 from local.functions import add_to_sys_path
 from local.gateway import build_http_event
@@ -53,6 +54,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     endpoints = runtime.state_dir / "endpoints.json"
     try:
         runtime.start()
+        heap.freeze_after_full_collections()  # the embedded table's millions of objects would make each full GC a pause
         endpoints.write_text(json.dumps(runtime.describe(), indent=2) + "\n")
         _say(runtime.dev_key.lines(), f"Loyalty API on {runtime.base_url}", "ready")
         sys.stdout = sys.stderr  # stdout carries only the lines above; anything a handler prints goes with the logs

@@ -38,6 +38,7 @@ backend:
   the backend call and the response's serialisation, in-process `mock_aws` and the threaded server alike) and around the
   backend's item operations when called directly. A transaction is thus atomic with respect to every other read and write:
   nothing sees its items half-applied or rolled back. SQS is not serialised: its long polls wait inside a request.
+* **moto's package directory is listed once**, not on every request its server serves (`_listed_once`).
 * **Streams keep what is still to be read, not everything.** moto keeps every stream record and every shard iterator it
   ever handed out; `forget_stream_records` drops the records every consumer has read (the runtime calls it) and the
   iterators beyond the latest SHARD_ITERATORS_KEPT are forgotten, so a long `make serve` does not grow with its writes.
@@ -74,6 +75,7 @@ ORIGINAL_SHA256 = {
     "Table.delete_item": "1594f7b07616c8cb8cdf0fbf58d6f54eeac83f25d7ac7b14e832a08e10efd8f9",
     "Table.query": "002b4d00be6df07cf37f6cbe0132e5eb89455ae12a8e79b23db3fb492450f21e",
     "Table.all_items": "c80d2ee3c896acd0cab6ca35aaeae3ab3fb65858933f8a3403d4e027c240f31d",
+    "backends.list_of_moto_modules": "4f741a10b06500e840c3aaa1b4f02706e6f2bfbababc0e8a2a7b9c9d0e8957dc",
 }
 """sha256 of the source of each moto method this module replaces or relies on the behaviour of (a changed one warns): the
 index map assumes items are stored only by `Table.put_item`, changed in place only by `update_item`, and that `query`
@@ -95,13 +97,16 @@ original_query: Callable[..., Any] | None = None
 original_all_items: Callable[..., Any] | None = None
 original_put_item: Callable[..., Any] | None = None
 original_update_item: Callable[..., Any] | None = None
-"""moto's own `Table.query`, `Table.all_items`, `Table.put_item` and `DynamoDBBackend.update_item`, kept for the tests."""
+original_list_of_moto_modules: Callable[..., Any] | None = None
+"""moto's own `Table.query`, `Table.all_items`, `Table.put_item`, `DynamoDBBackend.update_item` and
+`backends.list_of_moto_modules`, kept for the tests."""
 
 
 def install() -> None:
     """Replace moto's TransactWriteItems, narrow its Table.query to its candidates and serialise its DynamoDB backend (idempotent,
     thread-safe)."""
-    global original_transact_write_items, original_query, original_all_items, original_put_item, original_update_item
+    global original_transact_write_items, original_query, original_all_items, original_put_item, original_update_item, \
+        original_list_of_moto_modules
     internals = _internals()
     backend_cls = internals["DynamoDBBackend"]
     with _installing:
@@ -111,7 +116,8 @@ def install() -> None:
         table_cls = internals["Table"]
         _check_version({"DynamoDBBackend.transact_write_items": original, "DynamoDBBackend.update_item": backend_cls.update_item,
                         "Table.put_item": table_cls.put_item, "Table.delete_item": table_cls.delete_item,
-                        "Table.query": table_cls.query, "Table.all_items": table_cls.all_items})
+                        "Table.query": table_cls.query, "Table.all_items": table_cls.all_items,
+                        "backends.list_of_moto_modules": internals["backends"].list_of_moto_modules})
         original_transact_write_items = original
         backend_cls.transact_write_items = _transact_write_items
         original_update_item = backend_cls.update_item
@@ -124,6 +130,9 @@ def install() -> None:
         table_cls.query = _narrowed_query(table_cls.query)
         table_cls.all_items = _narrowable_all_items(table_cls.all_items)
         table_cls.put_item = _indexing_put_item(table_cls.put_item)
+        moto_backends = internals["backends"]
+        original_list_of_moto_modules = moto_backends.list_of_moto_modules
+        moto_backends.list_of_moto_modules = _listed_once(original_list_of_moto_modules)
         streams = internals["DynamoDBStreamsBackend"]
         streams.get_records = _bounded_iterators(streams.get_records)
         streams.get_shard_iterator = _bounded_iterators(streams.get_shard_iterator)
@@ -133,6 +142,7 @@ def install() -> None:
 def _internals() -> dict[str, Any]:
     """The moto names this module relies on, or a RuntimeError that says which is missing."""
     try:
+        from moto import backends
         from moto.dynamodb.comparisons import get_filter_expression
         from moto.dynamodb.exceptions import (
             ConditionalCheckFailed,
@@ -150,14 +160,15 @@ def _internals() -> dict[str, Any]:
     except ImportError as e:
         raise RuntimeError(f"local/moto_patches.py was written for moto {MOTO_VERSION} and cannot find {e.name or e}: "
                            "install the moto pinned in pyproject.toml (make install) or update local/moto_patches.py") from e
-    found = {"DynamoDBBackend": DynamoDBBackend, "Table": Table, "DynamoHandler": DynamoHandler, "DynamoDBStreamsHandler": DynamoDBStreamsHandler,
-             "DynamoDBStreamsBackend": DynamoDBStreamsBackend, "used by the transaction": (
+    found = {"backends": backends, "DynamoDBBackend": DynamoDBBackend, "Table": Table, "DynamoHandler": DynamoHandler,
+             "DynamoDBStreamsHandler": DynamoDBStreamsHandler, "DynamoDBStreamsBackend": DynamoDBStreamsBackend, "used by the transaction": (
                  get_filter_expression, ConditionalCheckFailed, MockValidationException, MultipleTransactionsException,
                  TooManyTransactionsException, TransactionCanceledException, TransactWriteSingleOpException)}
     needed = {DynamoDBBackend: ("transact_write_items", "get_table", "get_keys_value", *ITEM_OPERATIONS),
               Table: ("get_item", "put_item", "delete_item", "query", "all_items"), StreamShard: ("add",), DynamoHandler: ("call_action",),
               DynamoDBStreamsHandler: ("call_action",), DynamoDBStreamsBackend: ("get_records", "get_shard_iterator")}
     missing = [f"{cls.__name__}.{name}" for cls, names in needed.items() for name in names if not hasattr(cls, name)]
+    missing += [] if hasattr(backends, "list_of_moto_modules") else ["moto.backends.list_of_moto_modules"]
     if missing:
         raise RuntimeError(f"local/moto_patches.py was written for moto {MOTO_VERSION}; this moto lacks {', '.join(missing)}: "
                            "install the moto pinned in pyproject.toml (make install) or update local/moto_patches.py")
@@ -541,3 +552,19 @@ def _bounded_iterators(method: Callable[..., Any]) -> Callable[..., Any]:
 
     setattr(bounded, _MARK, True)
     return bounded
+
+
+def _listed_once(list_of_moto_modules: Callable[[], Any]) -> Callable[[], Any]:
+    """moto's `list_of_moto_modules` read once: moto's server calls it for every request (to tell whether the Host header
+    names a service), listing moto's package directory and stat-ing each of its ~250 entries under the server's lock,
+    about an eighth of the serve process's CPU while the worker and the stream consumers were busy. The list only changes
+    when moto is reinstalled."""
+    if getattr(list_of_moto_modules, _MARK, False):
+        return list_of_moto_modules
+    modules = tuple(list_of_moto_modules())
+
+    def listed() -> tuple[str, ...]:
+        return modules
+
+    setattr(listed, _MARK, True)
+    return listed

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bench.load import WRITES, Api, parse_stats, run_locust, seed_world, table, tree_memory, warm
+from bench.load import WRITES, Api, parse_stats, run_locust, seed_world, table, tree_memory, warm, write_run
 from local.runtime import ServeProcess
 
 TYPES = {"get member", "list members", "card transactions", "purchase", "points (v2)", "balance (v1)", "order"}
@@ -48,3 +48,12 @@ def test_a_refused_purchase_is_counted_apart_from_the_errors(tmp_path: Path) -> 
     assert stats["order"]["exhausted_423"] == 0
     assert stats["all"]["exhausted_423"] == 3 and stats["all"]["errors"] == 1 and stats["all"]["statuses"] == {"200": 5, "202": 6, "423": 3, "500": 1}
     assert stats["all"]["p99_ms"] == 90 and stats["purchase"]["per_second"] == 2.0
+
+
+def test_the_write_run_makes_the_writes_it_is_asked_for(server: ServeProcess) -> None:
+    api = Api(server.base_url, server.dev_key.headers)
+    world = seed_world(api, members=2, v1_cards=1, threads=2)
+    run = write_run(api, world, writes=24, clients=3)
+    assert 24 <= run["writes"] <= 24 + 2, run  # each client stops at the count (two may be in flight)
+    assert set(run["by_kind"]) == {"points (v2)", "order", "balance (v1)", "purchase"} and all(run["by_kind"].values()), run
+    assert run["slowest_ms"] > 0 and run["slowest_request"] in run["by_kind"]

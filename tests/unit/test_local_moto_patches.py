@@ -228,10 +228,16 @@ def test_install_is_idempotent_and_pinned() -> None:
 
     relied_on = {"DynamoDBBackend.transact_write_items": ORIGINAL, "DynamoDBBackend.update_item": moto_patches.original_update_item,
                  "Table.put_item": moto_patches.original_put_item, "Table.delete_item": Table.delete_item,
-                 "Table.query": moto_patches.original_query, "Table.all_items": moto_patches.original_all_items}
+                 "Table.query": moto_patches.original_query, "Table.all_items": moto_patches.original_all_items,
+                 "backends.list_of_moto_modules": moto_patches.original_list_of_moto_modules}
     assert set(relied_on) == set(moto_patches.ORIGINAL_SHA256)
     assert moto_patches.changed_methods(relied_on) == [], (  # type: ignore[arg-type]
         "moto changed a method local/moto_patches.py replaces or relies on: check the patch, then update ORIGINAL_SHA256")
+    from moto import backends
+
+    assert moto_patches.original_list_of_moto_modules is not None
+    assert list(backends.list_of_moto_modules()) == list(moto_patches.original_list_of_moto_modules()), "listed once, the same"
+    assert "dynamodb" in backends.list_of_moto_modules() and "sqs" in backends.list_of_moto_modules()
 
 
 def _gsi_client() -> Any:
