@@ -2,7 +2,7 @@
 
 Starts `python -m local serve` (its worker pools, the embedded backend unless told otherwise) on a free port, seeds a world
 through the API with the dev key (a program with a reward and an order earning rule, members with points, a v1 campaign
-with cards), warms every route, then two sections:
+with cards), warms every route, then three sections:
 
 * **load**: locust (bench/locustfile.py), headless, `--users` clients for `--seconds`, a shop backend's mix of member
   reads, reward purchases, points adjustments and paid orders. Per request type: requests, throughput, p50/p95/p99/max,
@@ -10,7 +10,8 @@ with cards), warms every route, then two sections:
 * **writes**: 10,000 writes (`--writes`) through the API from 4 clients, in turn v2 points, paid orders, v1 balance changes
   and purchases, then lets the worker and the stream consumers settle: serve's memory after a 10,000-write run.
 * **big**: fills the table past `--items` items (realistic members, cards, codes and customers written in bulk by
-  bench/seed.py straight into the backend), lets the stream consumers settle, then one locust client runs the same mix
+  bench/seed.py straight into the backend), lets the stream consumers and the worker work off the backlog (up to
+  `--settle-seconds`), warms every route's workers again (idle ones stopped meanwhile), then one locust client runs the same mix
   for `--timing-seconds`: the max and p99 latency on the big table. serve's memory (RSS and PSS summed over the serve
   process and all its children: the backend, the worker pools) is sampled throughout and reported after each step.
 
@@ -389,12 +390,12 @@ def _fmt(value: float | None) -> str:
 
 
 @contextmanager
-def served(backend: str, concurrency: int | None) -> Iterator[ServeProcess]:
+def served(backend: str, concurrency: int | None, log_path: Path | None = None) -> Iterator[ServeProcess]:
     """`python -m local serve` on a free port with a fresh state dir (DynamoDB Local's jar is kept in .local/load-jar)."""
     extra = ["--concurrency", str(concurrency)] if concurrency else []
     with tempfile.TemporaryDirectory(prefix="loyalty-load-") as tmp:
         state = ROOT / ".local" / "load-dynamodb-local" if backend == "dynamodb-local" else Path(tmp)
-        proc = ServeProcess(backend=backend, port=0, state_dir=state, env=ENV, log_path=Path(tmp) / "serve.log", extra_args=extra)
+        proc = ServeProcess(backend=backend, port=0, state_dir=state, env=ENV, log_path=log_path or Path(tmp) / "serve.log", extra_args=extra)
         proc.start()
         try:
             yield proc
@@ -408,7 +409,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     results: dict[str, Any] = {"meta": {"backend": args.backend, "users": args.users, "seconds": args.seconds, "members": args.members,
                                         "cpus": os.cpu_count(), "python": sys.version.split()[0], "locust": _locust_version(),
                                         "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}}
-    with served(args.backend, args.concurrency) as proc, tempfile.TemporaryDirectory(prefix="loyalty-locust-") as work:
+    with served(args.backend, args.concurrency, args.serve_log) as proc, tempfile.TemporaryDirectory(prefix="loyalty-locust-") as work:
         assert proc.proc is not None
         pid, api = proc.proc.pid, Api(proc.base_url, proc.dev_key.headers)
         with MemorySampler(pid) as memory:
@@ -443,6 +444,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 filled["settle_seconds"] = settle(pid, timeout=args.settle_seconds)
                 _log(f"filled {filled['items_after']:,} items in {filled['fill_seconds']} s; settled in {filled['settle_seconds']} s")
                 big_world = {**{k: filled[k] for k in ("members", "program", "reward", "campaign", "v1_codes")}, "headers": world["headers"]}
+                warm(api, big_world)  # the fill and its backlog outlast --idle-seconds: time the table, not cold workers
+                settle(pid, timeout=60)
                 stats = run_locust(proc.base_url, big_world, users=1, seconds=args.timing_seconds, max_wait=0.0, workdir=Path(work))
                 results["big"] = {**{k: v for k, v in filled.items() if k not in ("members", "v1_codes")}, "stats": stats,
                                   "max_ms": stats["all"]["max_ms"], "p99_ms": stats["all"]["p99_ms"]}
@@ -480,6 +483,7 @@ def _parser() -> argparse.ArgumentParser:
                    help="at most this long to wait for the worker and stream consumers to catch up after a bulk write (default 1,200)")
     p.add_argument("--timing-seconds", type=int, default=30, help="length of the one-client run on the big table (default 30)")
     p.add_argument("--concurrency", type=int, help="serve's --concurrency (worker processes per function; default serve's own)")
+    p.add_argument("--serve-log", type=Path, help="keep serve's log (every request with its time) in this file")
     p.add_argument("--output", type=Path, default=ROOT / "bench" / "load.json")
     return p
 

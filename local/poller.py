@@ -335,6 +335,10 @@ class StreamPoller(_BackgroundLoop):
     record the stream still holds). MaximumBatchingWindowInSeconds is not waited for: a batch goes as soon as it is read."""
 
     poll_interval = 0.25  # Lambda polls a shard four times a second
+    read_limit = 100
+    """Records per GetRecords. The embedded backend serves one under its lock, about 1 ms a record (both images): reading
+    1,000 at once, as Lambda may, held every other request for a second while a consumer worked off a backlog; pages of
+    100 hold it for about 0.1 s, and a batch still fills from several pages."""
 
     def __init__(self, trigger: StreamTrigger, stream_arn: str, streams: Any, invoke: Invoke, region: str = REGION,
                  sqs: Any = None, failure_queue_url: str | None = None, function_arn: str | None = None,
@@ -391,18 +395,29 @@ class StreamPoller(_BackgroundLoop):
             self._pending.setdefault(shard_id, [])
 
     def _read(self, shard_id: str) -> int:
+        """Read the shard page by page (`read_limit` records each) until a batch is pending, the shard has nothing more
+        or 1,000 records were read (Lambda's GetRecords maximum); the records read."""
+        read = 0
+        while True:
+            page = self._read_page(shard_id)
+            read += page
+            if (page < self.read_limit or read >= 1000 or self._iterators[shard_id] is None
+                    or len(self._pending[shard_id]) >= self.trigger.batch_size):
+                return read
+
+    def _read_page(self, shard_id: str) -> int:
         iterator = self._iterators[shard_id]
         if iterator is None:
             return 0
         try:
-            resp = self.streams.get_records(ShardIterator=iterator, Limit=1000)
+            resp = self.streams.get_records(ShardIterator=iterator, Limit=self.read_limit)
         except Exception as exc:
             if "ExpiredIterator" not in type(exc).__name__ and "ExpiredIterator" not in str(exc):
                 raise
             kwargs: dict[str, Any] = ({"ShardIteratorType": "AFTER_SEQUENCE_NUMBER", "SequenceNumber": self._last[shard_id]}
                                       if shard_id in self._last else {"ShardIteratorType": "TRIM_HORIZON"})
             iterator = self.streams.get_shard_iterator(StreamArn=self.stream_arn, ShardId=shard_id, **kwargs)["ShardIterator"]
-            resp = self.streams.get_records(ShardIterator=iterator, Limit=1000)
+            resp = self.streams.get_records(ShardIterator=iterator, Limit=self.read_limit)
         raw = resp.get("Records") or []
         self._iterators[shard_id] = resp.get("NextShardIterator")
         if raw:

@@ -315,3 +315,30 @@ def test_a_stream_image_s_empty_maps_are_spelled_as_dynamodb_spells_them() -> No
     image = stream_record(raw, "arn")["dynamodb"]["NewImage"]
     assert image["data"] == {"M": {"details": {"M": {"metadata": {"M": {}}, "list": {"L": [{"M": {}}, {"S": "x"}]}}}}}
     assert image["gone"] == {"M": {}} and image["PK"] == {"S": "a"}
+
+
+def test_the_shard_is_read_in_small_pages_until_a_batch_is_pending() -> None:
+    # one card record in ten passes the filter: a batch of 10 fills from pages of 100 records, each its own GetRecords
+    records = [_raw("CARD#c" if n % 10 == 0 else "MEMBER", n) for n in range(1, 2501)]
+    limits: list[int] = []
+    batches: list[list[int]] = []
+    poller, _ = _poller(records, lambda _, event: batches.append(_seqs(event)), batch_size=10)
+    streams = poller.streams
+    original = streams.get_records
+
+    def counted(ShardIterator: str, Limit: int = 1000) -> dict[str, Any]:
+        limits.append(Limit)
+        return original(ShardIterator=ShardIterator, Limit=Limit)
+
+    streams.get_records = counted
+    poller.poll_once()
+    assert set(limits) == {StreamPoller.read_limit} == {100}, "no read takes more than 100 records under the backend's lock"
+    assert len(limits) == 1 and batches == [[n for n in range(10, 101, 10)]], "one page already holds a batch of 10"
+    poller.trigger = StreamTrigger("F", "T", filters=(CARDS_ONLY,), batch_size=100)
+    limits.clear()
+    poller.poll_once()
+    assert len(limits) == 10 and len(batches[-1]) == 100, "a batch of 100 filtered records fills from 10 pages (1,000 records)"
+    poller.trigger = StreamTrigger("F", "T", filters=(CARDS_ONLY,), batch_size=1000)
+    limits.clear()
+    poller.poll_once()
+    assert len(limits) == 10, "at most 1,000 records a poll, even when the batch is not full"
