@@ -305,6 +305,7 @@ def test_embedded_backend_delivers_card_changes_only(tmp_path: Path) -> None:
         from moto.dynamodb.models import dynamodb_backends
 
         shard = dynamodb_backends["123456789012"]["us-east-1"].get_table(table).stream_shard
+        assert shard is not None
         assert shard.items == [] and shard.starting_sequence_number > 1100000000017454423009
 
 
