@@ -140,12 +140,13 @@ def warm(api: Api, world: dict[str, Any], per_route: int = 8) -> None:
 # ---------------------------------------------------------------------------------------------------- 10,000 writes
 def write_run(api: Api, world: dict[str, Any], writes: int, clients: int = 4) -> dict[str, Any]:
     """`writes` writes through the API from `clients` threads, in turn a v2 points adjustment, a paid order, a v1 balance
-    change and a reward purchase (a 423 once a card is out of points is an answer, not a write): how many of each were
-    accepted, the slowest answer and the time taken. Memory is sampled by the caller."""
+    change and a reward purchase (a 423 once a card is out of points is an answer, counted apart, not a write): how many of
+    each were accepted, the slowest answer and the time taken. Memory is sampled by the caller."""
     members, codes, campaign = world["members"], world["v1_codes"], world["campaign"]
     counter = iter(range(10**9))
     lock = threading.Lock()
     done: dict[str, int] = {}
+    refused: dict[str, int] = {}  # answered, wrote nothing
     slowest: dict[str, Any] = {"ms": 0.0, "request": ""}
 
     def one(n: int) -> tuple[str, int]:
@@ -159,8 +160,9 @@ def write_run(api: Api, world: dict[str, Any], writes: int, clients: int = 4) ->
             api.post(f"/v1/loyalties/{campaign}/members/{codes[n % len(codes)]}/balance", {"points": 1})
         else:
             kind = "purchase"
-            if api.request("POST", f"{m['path']}/rewards/purchases", {"reward_id": world["reward"]}, expect=(202, 423)) is None:
-                return kind, 0
+            answer = api.request("POST", f"{m['path']}/rewards/purchases", {"reward_id": world["reward"]}, expect=(202, 423))
+            if (answer or {}).get("code") == 423:
+                return "purchase refused (423)", 0
         return kind, 1
 
     def client() -> None:
@@ -173,7 +175,10 @@ def write_run(api: Api, world: dict[str, Any], writes: int, clients: int = 4) ->
             kind, wrote = one(n)
             ms = (time.perf_counter() - started) * 1000
             with lock:
-                done[kind] = done.get(kind, 0) + wrote
+                if wrote:
+                    done[kind] = done.get(kind, 0) + 1
+                else:
+                    refused[kind] = refused.get(kind, 0) + 1
                 if ms > slowest["ms"]:
                     slowest.update(ms=round(ms), request=kind)
 
@@ -181,7 +186,7 @@ def write_run(api: Api, world: dict[str, Any], writes: int, clients: int = 4) ->
     with ThreadPoolExecutor(clients) as pool:
         for future in [pool.submit(client) for _ in range(clients)]:
             future.result()
-    return {"writes": sum(done.values()), "by_kind": done, "clients": clients, "seconds": round(time.perf_counter() - started, 1),
+    return {"writes": sum(done.values()), "by_kind": done, "refused": refused, "clients": clients, "seconds": round(time.perf_counter() - started, 1),
             "slowest_ms": slowest["ms"], "slowest_request": slowest["request"]}
 
 
@@ -434,8 +439,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 results["writes"]["settle_seconds"] = settle(pid, timeout=args.settle_seconds)
                 results["memory"]["after_writes"] = memory.sample()
                 w = results["writes"]
-                _log(f"{w['writes']:,} writes {w['by_kind']} in {w['seconds']} s (slowest {w['slowest_ms']} ms, a {w['slowest_request']});"
-                     f" settled in {w['settle_seconds']} s")
+                _log(f"{w['writes']:,} writes {w['by_kind']} (refused: {w['refused']}) in {w['seconds']} s "
+                     f"(slowest {w['slowest_ms']} ms, a {w['slowest_request']}); settled in {w['settle_seconds']} s")
             if args.only in (None, "big"):
                 stack = ServedStack(api, proc.state_dir)
                 _log(f"big: filling the table to {args.items:,} items")
