@@ -149,7 +149,7 @@ def write_run(api: Api, world: dict[str, Any], writes: int, clients: int = 4) ->
     refused: dict[str, int] = {}  # answered, wrote nothing
     slowest: dict[str, Any] = {"ms": 0.0, "request": ""}
 
-    def one(n: int) -> tuple[str, int]:
+    def one(n: int) -> tuple[str, bool]:
         m = members[n % len(members)]
         kind = ("points (v2)", "order", "balance (v1)", "purchase")[n % 4]
         if kind == "points (v2)":
@@ -162,8 +162,8 @@ def write_run(api: Api, world: dict[str, Any], writes: int, clients: int = 4) ->
             kind = "purchase"
             answer = api.request("POST", f"{m['path']}/rewards/purchases", {"reward_id": world["reward"]}, expect=(202, 423))
             if (answer or {}).get("code") == 423:
-                return "purchase refused (423)", 0
-        return kind, 1
+                return "purchase refused (423)", False
+        return kind, True
 
     def client() -> None:
         while True:

@@ -122,13 +122,15 @@ def world(server: ServeProcess, api: Api) -> dict[str, str]:
     m = f"{V2}/programs/{program['id']}/members/{member['id']}"
     for points in (500, 300):
         api.ok("POST", f"{m}/cards/{card}/points", {"points": points, "reason": "fuzz"})
-    # credits are settled by the worker: buy only once they are on the balance, or a slow worker makes the purchase a 423
-    eventually(lambda: any(c["card"]["id"] == card and c["card"]["balance"]["points"] == 800 for c in api.ok("GET", m)["cards"]),
-               timeout=60)
+
+    def balance_settles_at(points: int) -> None:  # the worker settles credits and purchases
+        eventually(lambda: any(c["card"]["id"] == card and c["card"]["balance"]["points"] == points for c in api.ok("GET", m)["cards"]),
+                   timeout=60)
+
+    balance_settles_at(800)  # buy only once the credits are on the balance, or a slow worker makes the purchase a 423
     api.ok("POST", f"{m}/rewards/purchases", {"reward_id": reward["id"]}, expect=202)
     bought = api.ok("POST", f"{m}/rewards/purchases", {"reward_id": reward["id"]}, expect=202)
-    eventually(lambda: any(c["card"]["id"] == card and c["card"]["balance"]["points"] == 600 for c in api.ok("GET", m)["cards"]),
-               timeout=60)
+    balance_settles_at(600)
     api.ok("PUT", m, {"metadata": {"fuzz": True}})  # a second member activity
     others = []
     for other in ("a", "b"):  # the members list keeps a second page even after the fuzzers delete a member

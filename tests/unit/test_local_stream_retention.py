@@ -52,7 +52,7 @@ def _read(streams: Any, arn: str, **position: str) -> list[tuple[str, str]]:
             for r in streams.get_records(ShardIterator=iterator)["Records"]]
 
 
-def _held(arn: str) -> int:
+def _held() -> int:
     return len(dynamodb_backends[ACCOUNT][REGION].get_table("t").stream_shard.items)
 
 
@@ -66,7 +66,7 @@ def test_forgotten_records_leave_the_others_and_the_next_numbers_unchanged(strea
                                               SequenceNumber=before[3][1])["ShardIterator"]
 
     assert moto_patches.forget_stream_records(arn, _shard(streams, arn), int(before[3][1])) == 4
-    assert _held(arn) == 2
+    assert _held() == 2
     assert _read(streams, arn, ShardIteratorType="TRIM_HORIZON") == before[4:], "TRIM_HORIZON starts after the trim"
     assert [r["dynamodb"]["Keys"]["SK"]["S"] for r in streams.get_records(ShardIterator=open_after_d)["Records"]] == ["e", "f"]
     _put(dynamodb, "g")
@@ -76,7 +76,7 @@ def test_forgotten_records_leave_the_others_and_the_next_numbers_unchanged(strea
     assert moto_patches.forget_stream_records(arn, _shard(streams, arn), int(before[2][1])) == 0, "already forgotten"
     assert moto_patches.forget_stream_records(arn, "shardId-other", int(after[0][1])) == 0, "another shard"
     assert moto_patches.forget_stream_records(arn, _shard(streams, arn), int(after[0][1]) + 50) == 3, "no further than held"
-    assert _held(arn) == 0 and _read(streams, arn, ShardIteratorType="TRIM_HORIZON") == []
+    assert _held() == 0 and _read(streams, arn, ShardIteratorType="TRIM_HORIZON") == []
     _put(dynamodb, "h")
     assert _read(streams, arn, ShardIteratorType="TRIM_HORIZON") == [("h", str(int(after[0][1]) + 1))]
 
