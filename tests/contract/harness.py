@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import importlib.util
 import itertools
 import json
@@ -40,11 +41,14 @@ def handler_instance(op: str) -> ModuleType:
     `BaseRouter.current_event`, shared by every resolver in a process, so two threads resolving at once read each
     other's event (a debit was seen to run with a concurrent credit's body). Each instance here therefore also gets the
     event as an instance attribute, which every read (`app.current_event`) finds first: the per-process isolation
-    Lambda gives, and nothing more."""
+    Lambda gives, and nothing more. Like an execution environment, an instance serves one invocation at a time
+    (`invoke` holds its lock): threads sharing one instance would overwrite each other's event (two orders posted at
+    once through one instance were seen to create one order twice)."""
     spec = importlib.util.spec_from_file_location(f"fn_{op}_{next(_instance_ids)}", support.ROOT / "functions" / op / "app.py")
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
+    module._environment = threading.Lock()  # type: ignore[attr-defined]
     app = getattr(module, "app", None)
     if app is not None:
         resolve = app.resolve
@@ -60,8 +64,10 @@ def handler_instance(op: str) -> ModuleType:
 
 
 def invoke(module: ModuleType, event: dict[str, Any]) -> dict[str, Any]:
-    """Call a handler module with an event, with the result passed through JSON like Lambda's."""
-    result: dict[str, Any] = json.loads(json.dumps(module.handler(event, support.context(module.__name__))))
+    """Call a handler module with an event, with the result passed through JSON like Lambda's; an instance made by
+    handler_instance serves one call at a time."""
+    with getattr(module, "_environment", None) or contextlib.nullcontext():
+        result: dict[str, Any] = json.loads(json.dumps(module.handler(event, support.context(module.__name__))))
     return result
 
 
