@@ -34,9 +34,9 @@ $(SAM_VENV)/.installed:
 	$(SAM_VENV)/bin/pip install -q aws-sam-cli 2>&1 | grep -v "is ignored" || true
 	@$(SAM_VENV)/bin/sam --version && touch $@
 
-## serve: the whole stack on http://127.0.0.1:3000 (embedded backend; BACKEND=dynamodb-local|aws to change)
+## serve: the whole stack on http://127.0.0.1:3000 (DynamoDB Local when java 17+ is here, else embedded; BACKEND=embedded|dynamodb-local|aws to choose)
 serve: $(STAMP)
-	$(BIN)/python -m local serve --backend $(or $(BACKEND),embedded)
+	$(BIN)/python -m local serve --backend $(or $(BACKEND),auto)
 
 ## test: lint, template checks, unit, integration (moto), e2e (HTTP against local/, the Python and JS SDK suites)
 test: $(STAMP) $(NODE_STAMP) lint
@@ -46,9 +46,9 @@ test: $(STAMP) $(NODE_STAMP) lint
 bench: $(STAMP)
 	$(BIN)/python -m bench
 
-## load: locust against `python -m local serve` (BACKEND=dynamodb-local to change), 10,000 writes, then a 100,000-item table; bench/load.json
+## load: locust against `python -m local serve` (make serve's backend; BACKEND=embedded|dynamodb-local to choose), 10,000 writes, then a 100,000-item table; bench/load.json
 load: $(STAMP)
-	$(BIN)/python -m bench.load --backend $(or $(BACKEND),embedded)
+	$(BIN)/python -m bench.load --backend $(or $(BACKEND),auto)
 
 ## openapi: write the project's own OpenAPI document (openapi.json) from its routes and models
 openapi: $(STAMP)

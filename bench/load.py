@@ -1,6 +1,7 @@
-"""Load test of `python -m local serve` over HTTP: `python -m bench.load [--backend dynamodb-local] [--only load|writes|big]` (`make load`).
+"""Load test of `python -m local serve` over HTTP: `python -m bench.load [--backend embedded] [--only load|writes|big]` (`make load`).
 
-Starts `python -m local serve` (its worker pools, the embedded backend unless told otherwise) on a free port, seeds a world
+Starts `python -m local serve` (its worker pools, on the backend `make serve` would choose unless told otherwise: DynamoDB
+Local when java 17+ is here, else embedded) on a free port, seeds a world
 through the API with the dev key (a program with a reward and an order earning rule, members with points, a v1 campaign
 with cards), warms every route, then three sections:
 
@@ -38,12 +39,13 @@ from typing import Any
 import psutil
 import requests
 
-from local.backends import REGION
+from local.backends import REGION, best_local_backend
 from local.runtime import DEV_PROJECT, ROOT, ServeProcess
 
 V2 = "/v2/loyalties"
 LOCUSTFILE = Path(__file__).resolve().parent / "locustfile.py"
 ENV = {"PROJECT_RATE_LIMIT": "0"}  # the load is one project's: measured without the per-project limit
+LOAD_STATE = ROOT / ".local" / "load-dynamodb-local"  # DynamoDB Local's jar, kept between runs
 WRITES = ("purchase", "points (v2)", "balance (v1)", "order")  # the request types that write
 STARTING_POINTS = 1000
 REWARD_COST = 100
@@ -396,10 +398,11 @@ def _fmt(value: float | None) -> str:
 
 @contextmanager
 def served(backend: str, concurrency: int | None, log_path: Path | None = None) -> Iterator[ServeProcess]:
-    """`python -m local serve` on a free port with a fresh state dir (DynamoDB Local's jar is kept in .local/load-jar)."""
+    """`python -m local serve` on a free port with a fresh state dir (DynamoDB Local's jar, and its tables while it runs, are
+    kept in .local/load-dynamodb-local)."""
     extra = ["--concurrency", str(concurrency)] if concurrency else []
     with tempfile.TemporaryDirectory(prefix="loyalty-load-") as tmp:
-        state = ROOT / ".local" / "load-dynamodb-local" if backend == "dynamodb-local" else Path(tmp)
+        state = LOAD_STATE if backend == "dynamodb-local" else Path(tmp)
         proc = ServeProcess(backend=backend, port=0, state_dir=state, env=ENV, log_path=log_path or Path(tmp) / "serve.log", extra_args=extra)
         proc.start()
         try:
@@ -411,6 +414,8 @@ def served(backend: str, concurrency: int | None, log_path: Path | None = None) 
 def run(args: argparse.Namespace) -> dict[str, Any]:
     """Everything the command line asked for; the results."""
     os.environ.update({"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test", "AWS_DEFAULT_REGION": REGION})  # the local backend's
+    if args.backend == "auto":
+        args.backend = best_local_backend(LOAD_STATE)
     results: dict[str, Any] = {"meta": {"backend": args.backend, "users": args.users, "seconds": args.seconds, "members": args.members,
                                         "cpus": os.cpu_count(), "python": sys.version.split()[0], "locust": _locust_version(),
                                         "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}}
@@ -475,7 +480,8 @@ def _locust_version() -> str:
 
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m bench.load", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--backend", choices=("embedded", "dynamodb-local"), default="embedded")
+    p.add_argument("--backend", choices=("auto", "embedded", "dynamodb-local"), default="auto",
+                   help="auto (default): what `make serve` chooses, DynamoDB Local when java 17+ is here")
     p.add_argument("--only", choices=("load", "writes", "big"), help="run one section alone")
     p.add_argument("--users", type=int, default=40, help="concurrent clients (default 40)")
     p.add_argument("--seconds", type=int, default=60, help="length of the load run (default 60)")

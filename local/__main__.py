@@ -19,7 +19,7 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from local import heap
-from local.backends import BACKENDS, PREFIX, Backend, make_backend
+from local.backends import BACKENDS, PREFIX, Backend, best_local_backend, make_backend
 from local.functions import add_to_sys_path
 from local.gateway import build_http_event
 from local.poller import build_scheduled_event, build_sqs_event, build_stream_event, stream_record
@@ -56,7 +56,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         runtime.start()
         heap.freeze_after_full_collections()  # the embedded table's millions of objects would make each full GC a pause
         endpoints.write_text(json.dumps(runtime.describe(), indent=2) + "\n")
-        _say(runtime.dev_key.lines(), f"Loyalty API on {runtime.base_url}", "ready")
+        assert runtime.backend is not None
+        _say(runtime.dev_key.lines(), f"Loyalty API on {runtime.base_url} (backend: {runtime.backend.name})", "ready")
         sys.stdout = sys.stderr  # stdout carries only the lines above; anything a handler prints goes with the logs
         while not stop.wait(0.5):
             pass
@@ -88,6 +89,8 @@ def _key_backend(args: argparse.Namespace) -> tuple[Backend, str]:
     with contextlib.suppress(OSError, ValueError):
         info = json.loads((state_dir / "endpoints.json").read_text())
     name = args.backend or info.get("backend") or "embedded"
+    if name == "auto":  # the backend the running serve chose
+        name = info.get("backend") or best_local_backend(state_dir)
     backend = make_backend(name, state_dir)
     if args.endpoint_url:
         backend.local = True
@@ -337,7 +340,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     sub = p.add_subparsers(dest="command", required=True)
 
-    def common(sp: argparse.ArgumentParser, backend_default: str | None = "embedded") -> None:
+    def common(sp: argparse.ArgumentParser, backend_default: str | None = "auto") -> None:
         sp.add_argument("--template", default=str(ROOT / "template.yaml"))
         sp.add_argument("--backend", choices=BACKENDS, default=backend_default)
         sp.add_argument("--state-dir", default=str(ROOT / ".local"), help="keys, secrets, DynamoDB Local (default .local)")
@@ -391,7 +394,7 @@ def parser() -> argparse.ArgumentParser:
     les.add_argument("--json", action="store_true", help="print JSON")
 
     i = sub.add_parser("invoke", help="invoke a function once with an event (like `sam local invoke`)")
-    common(i)
+    common(i, backend_default="embedded")  # one event on a fresh table: the backend that starts fastest
     i.add_argument("function", help="logical id, e.g. GetProgramFunction")
     i.add_argument("-e", "--event", required=True, help="event JSON file, or - for stdin")
     i.set_defaults(run=cmd_invoke)

@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import IO, Any, NamedTuple
 
-from local.backends import Backend, Resources, existing_from_environment, make_backend, provision
+from local.backends import Backend, Resources, existing_from_environment, provision, start_backend
 from local.functions import LocalFunction, add_to_sys_path
 from local.gateway import GatewayServer
 from local.poller import QueuePoller, Scheduler, StreamPoller, StreamRetention, parse_rate
@@ -144,8 +144,7 @@ class LocalRuntime:
     def _start(self) -> None:
         self.state_dir.mkdir(parents=True, exist_ok=True)
         self.template = template = load_template(self.template_path)
-        self.backend = backend = make_backend(self.backend_name, self.state_dir)
-        backend.start()
+        self.backend = backend = start_backend(self.backend_name, self.state_dir)
         self._set_env(backend.environment())
         existing = {} if backend.local else existing_from_environment(template)
         self.resources = provision(backend, template, existing)
@@ -454,8 +453,8 @@ class ServeProcess:
                 app_id = line.split(": ", 1)[1]
             elif line.startswith("X-App-Token: "):
                 token = line.split(": ", 1)[1]
-            elif " on http" in line:
-                self.base_url = line.rsplit(" ", 1)[1]
+            elif " on http" in line:  # "Loyalty API on http://... (backend: name)"
+                self.base_url = line.split(" on ", 1)[1].split()[0]
             elif line == "ready":
                 self.dev_key = ApiKey(app_id, token)
                 ready.set()

