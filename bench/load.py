@@ -41,6 +41,7 @@ import requests
 
 from local.backends import REGION, best_local_backend
 from local.runtime import DEV_PROJECT, ROOT, ServeProcess
+from loyalty.db.table import SCAN_PAGE
 
 V2 = "/v2/loyalties"
 LOCUSTFILE = Path(__file__).resolve().parent / "locustfile.py"
@@ -335,12 +336,12 @@ class ServedStack:
 
 
 def count_items(stack: ServedStack) -> int:
-    """The table's items, counted with a paginated Scan (Select COUNT)."""
+    """The table's items, counted with a paginated Scan (Select COUNT, pages of SCAN_PAGE: see there)."""
     import boto3
 
     ddb: Any = boto3.client("dynamodb", endpoint_url=stack.endpoints["dynamodb"])
     total = 0
-    kwargs: dict[str, Any] = {"TableName": stack.table, "Select": "COUNT"}
+    kwargs: dict[str, Any] = {"TableName": stack.table, "Select": "COUNT", "Limit": SCAN_PAGE}
     while True:
         page = ddb.scan(**kwargs)
         total += page["Count"]

@@ -224,10 +224,11 @@ class DynamoDBLocalBackend(Backend):
         jar_dir = self.jar_dir()
         port = free_port()
         log_path = self.state_dir / "dynamodb-local.log"
+        heap = [f"-Xmx{self.heap_mb}m"] if self.heap_mb else []
         with open(log_path, "wb") as log_file:
             self._java = subprocess.Popen(
-                [java, *([f"-Xmx{self.heap_mb}m"] if self.heap_mb else []), *DYNAMODB_LOCAL_JVM, f"-Djava.library.path={jar_dir / 'DynamoDBLocal_lib'}", "-jar", "DynamoDBLocal.jar",
-                 *self._storage(), "-port", str(port)],
+                [java, *heap, *DYNAMODB_LOCAL_JVM, f"-Djava.library.path={jar_dir / 'DynamoDBLocal_lib'}", "-jar", "DynamoDBLocal.jar",
+                 *self._storage(), "-disableTelemetry", "-port", str(port)],
                 cwd=jar_dir, stdout=log_file, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
                 preexec_fn=_die_with_parent(),
             )

@@ -94,7 +94,7 @@ def test_dynamodb_local_runs_on_an_emptied_folder_under_a_capped_heap(monkeypatc
     with pytest.raises(RuntimeError, match="DynamoDB Local exited"):
         DynamoDBLocalBackend(tmp_path).start()
     args = started[0]
-    assert "-Xmx128m" in args and "-XX:+UseSerialGC" in args and "-inMemory" not in args
+    assert "-Xmx128m" in args and "-XX:+UseSerialGC" in args and "-inMemory" not in args and "-disableTelemetry" in args
     assert args[args.index("-dbPath") + 1] == str(tmp_path / "dynamodb") and "-sharedDb" in args
     assert list((tmp_path / "dynamodb").iterdir()) == []  # a run starts from nothing
 

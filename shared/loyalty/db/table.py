@@ -178,12 +178,17 @@ def read_registry(client: Any, table: str) -> tuple[list[str], str | None]:
         kwargs["ExclusiveStartKey"] = resp["LastEvaluatedKey"]
 
 
+SCAN_PAGE = 1000
+"""Items a Scan reads per page: without a Limit, DynamoDB Local reads the whole table into its heap before applying the
+1 MB page cut (a 60,000-item table exhausts its 128 MB heap); DynamoDB itself bills the same either way."""
+
+
 def projects_holding_keys(client: Any, table: str) -> list[str]:
     """Every project that holds an API key item, found by a Scan of the whole table (the operator's one-off backfill of the
     registry for keys written before it existed; no function's role may Scan)."""
     found: set[str] = set()
     kwargs: dict[str, Any] = {"TableName": table, "FilterExpression": "attribute_exists(token_hash) AND attribute_exists(project_id)",
-                              "ProjectionExpression": "project_id"}
+                              "ProjectionExpression": "project_id", "Limit": SCAN_PAGE}
     while True:
         resp = client.scan(**kwargs)
         found.update(raw["project_id"]["S"] for raw in resp.get("Items", []))
