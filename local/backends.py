@@ -289,20 +289,22 @@ def free_port(host: str = "127.0.0.1") -> int:
         return int(sock.getsockname()[1])
 
 
-def make_backend(name: str, state_dir: Path) -> Backend:
+def make_backend(name: str, state_dir: Path, *, dynamodb_in_memory: bool = False) -> Backend:
     """The backend called `name` (embedded, dynamodb-local or aws; auto: `best_local_backend`)."""
     kinds: dict[str, type[Backend]] = {"embedded": EmbeddedBackend, "dynamodb-local": DynamoDBLocalBackend, "aws": Backend}
     if name == "auto":
         name = best_local_backend(state_dir)
     if name not in kinds:
         raise ValueError(f"unknown backend {name!r}; choose one of {', '.join(BACKENDS)}")
+    if name == "dynamodb-local":
+        return DynamoDBLocalBackend(state_dir, in_memory=dynamodb_in_memory)
     return kinds[name](state_dir)
 
 
-def start_backend(name: str, state_dir: Path) -> Backend:
+def start_backend(name: str, state_dir: Path, *, dynamodb_in_memory: bool = False) -> Backend:
     """The backend called `name`, started. With `auto`, a DynamoDB Local that cannot start (its npm install failed, the
     jar would not run) gives way to the embedded backend, with a warning saying why."""
-    backend = make_backend(name, state_dir)
+    backend = make_backend(name, state_dir, dynamodb_in_memory=dynamodb_in_memory)
     try:
         backend.start()
     except (OSError, RuntimeError, subprocess.SubprocessError) as exc:

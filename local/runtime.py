@@ -106,9 +106,11 @@ class LocalRuntime:
         concurrency: int = 0,
         max_processes: int = DEFAULT_MAX_PROCESSES,
         idle_seconds: float = DEFAULT_IDLE_SECONDS,
+        dynamodb_in_memory: bool = False,
     ) -> None:
         self.template_path = Path(template)
         self.backend_name = backend
+        self.dynamodb_in_memory = dynamodb_in_memory  # DynamoDB Local's tables in its heap, not on disk (make bench)
         self.host, self.port = host, port
         self.state_dir = Path(state_dir).resolve()
         self.options = {"http": http, "pollers": pollers, "schedules": schedules, "preload": preload, "dev_key": dev_key}
@@ -144,7 +146,7 @@ class LocalRuntime:
     def _start(self) -> None:
         self.state_dir.mkdir(parents=True, exist_ok=True)
         self.template = template = load_template(self.template_path)
-        self.backend = backend = start_backend(self.backend_name, self.state_dir)
+        self.backend = backend = start_backend(self.backend_name, self.state_dir, dynamodb_in_memory=self.dynamodb_in_memory)
         self._set_env(backend.environment())
         existing = {} if backend.local else existing_from_environment(template)
         self.resources = provision(backend, template, existing)

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from local import backends
-from local.backends import DynamoDBLocalBackend, EmbeddedBackend, best_local_backend, java_major_version, start_backend
+from local.backends import DynamoDBLocalBackend, EmbeddedBackend, best_local_backend, java_major_version, make_backend, start_backend
 
 
 def _java_says(monkeypatch: pytest.MonkeyPatch, banner: str | None) -> None:
@@ -105,3 +105,11 @@ def test_dynamodb_local_runs_on_an_emptied_folder_under_a_capped_heap(monkeypatc
     with pytest.raises(RuntimeError):
         DynamoDBLocalBackend(tmp_path, in_memory=True, heap_mb=512).start()
     assert "-Xmx512m" in started[2]
+
+
+def test_the_runtime_can_ask_for_dynamodb_local_in_memory(tmp_path: Path) -> None:
+    on_disk = make_backend("dynamodb-local", tmp_path)
+    in_memory = make_backend("dynamodb-local", tmp_path, dynamodb_in_memory=True)
+    assert isinstance(on_disk, DynamoDBLocalBackend) and not on_disk.in_memory and on_disk.heap_mb == 128
+    assert isinstance(in_memory, DynamoDBLocalBackend) and in_memory.in_memory and in_memory.heap_mb is None
+    assert isinstance(make_backend("embedded", tmp_path, dynamodb_in_memory=True), EmbeddedBackend)
