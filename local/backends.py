@@ -224,10 +224,12 @@ class DynamoDBLocalBackend(Backend):
         jar_dir = self.jar_dir()
         port = free_port()
         log_path = self.state_dir / "dynamodb-local.log"
+        # on disk, a small JVM whose memory stays bounded; in memory (tests, make bench), java's defaults, as ever
         heap = [f"-Xmx{self.heap_mb}m"] if self.heap_mb else []
+        jvm = [] if self.in_memory else list(DYNAMODB_LOCAL_JVM)
         with open(log_path, "wb") as log_file:
             self._java = subprocess.Popen(
-                [java, *heap, *DYNAMODB_LOCAL_JVM, f"-Djava.library.path={jar_dir / 'DynamoDBLocal_lib'}", "-jar", "DynamoDBLocal.jar",
+                [java, *heap, *jvm, f"-Djava.library.path={jar_dir / 'DynamoDBLocal_lib'}", "-jar", "DynamoDBLocal.jar",
                  *self._storage(), "-disableTelemetry", "-port", str(port)],
                 cwd=jar_dir, stdout=log_file, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
                 preexec_fn=_die_with_parent(),
