@@ -10,7 +10,7 @@ NODE_STAMP := node_modules/.installed
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: serve test lint bench load openapi reference build deploy clean
+.PHONY: serve test lint bench load openapi reference build deploy clean console chromium
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -21,6 +21,31 @@ $(NODE_STAMP): package.json package-lock.json
 	@node -e 'process.exit(+process.versions.node.split(".")[0] >= 20 ? 0 : 1)' || { echo "the JS SDK tests need Node.js 20+"; exit 1; }
 	npm ci --no-audit --no-fund --loglevel error
 	@node -e 'require("@voucherify/sdk")' && touch $@
+
+# The console (console/, Svelte + Vite, pinned in console/package-lock.json): built into console/dist, which
+# `python -m local serve` serves at /console/ and `make deploy` publishes. Node 20 + npm.
+CONSOLE_STAMP := console/node_modules/.installed
+CONSOLE_BUILD := console/dist/index.html
+CONSOLE_SOURCES := $(shell find console/src -type f 2>/dev/null) console/index.html console/vite.config.js console/svelte.config.js
+# Debian's Chromium drives the console's browser tests (Playwright's own browser download cannot work on these machines).
+CHROMIUM ?= /usr/bin/chromium
+
+$(CONSOLE_STAMP): console/package.json console/package-lock.json
+	@node -e 'process.exit(+process.versions.node.split(".")[0] >= 20 ? 0 : 1)' || { echo "the console needs Node.js 20+ and npm"; exit 1; }
+	cd console && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel error
+	@touch $@
+
+$(CONSOLE_BUILD): $(CONSOLE_STAMP) $(CONSOLE_SOURCES)
+	cd console && npm run build --silent
+
+## console: build the console (console/dist) that `make serve` serves at /console/
+console: $(CONSOLE_BUILD)
+
+## chromium: Debian's Chromium for the console's browser tests (apt-get, as root or with sudo)
+chromium:
+	@test -x $(CHROMIUM) || { SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+		$$SUDO apt-get install -y -q chromium || { $$SUDO apt-get update -q && $$SUDO apt-get install -y -q chromium; }; }
+	@$(CHROMIUM) --version
 
 # aws-sam-translator expands template.yaml for tests/unit/test_template.py (it pins an older pydantic than the app's).
 # The Makefile prerequisite makes an existing .venv-lint take a package added here.
@@ -36,10 +61,12 @@ $(SAM_VENV)/.installed:
 
 ## serve: the whole stack on http://127.0.0.1:3000 (DynamoDB Local when java 17+ is here, else embedded; BACKEND=embedded|dynamodb-local|aws to choose)
 serve: $(STAMP)
+	@if command -v npm >/dev/null 2>&1; then $(MAKE) --no-print-directory console || echo "the console did not build: serving the API only"; \
+		else echo "no Node.js/npm here: serving the API without the console"; fi
 	$(BIN)/python -m local serve --backend $(or $(BACKEND),auto)
 
 ## test: lint, template checks, unit, integration (moto), e2e (HTTP against local/, the Python and JS SDK suites)
-test: $(STAMP) $(NODE_STAMP) lint
+test: $(STAMP) $(NODE_STAMP) $(CONSOLE_BUILD) chromium lint
 	$(BIN)/python -m pytest -q
 
 ## bench: round trips, handler overhead, cold start, worker throughput, memory, cost (DynamoDB Local + moto SQS)
@@ -80,4 +107,4 @@ deploy: build
 	$(SAM_VENV)/bin/sam deploy --guided
 
 clean:
-	rm -rf $(VENV) $(SAM_VENV) $(LINT_VENV) node_modules .aws-sam .local .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(SAM_VENV) $(LINT_VENV) node_modules console/node_modules console/dist .aws-sam .local .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,104 @@
+// The console's only way to the data: the public API, with the signed-in key pair. Errors come back as ApiError,
+// carrying the Voucherify error body ({code, key, message, details, request_id}) as the API gave it.
+import { session } from "./session.svelte.js";
+
+export class ApiError extends Error {
+  constructor(status, body) {
+    super(body?.message || `HTTP ${status}`);
+    this.status = status;
+    this.body = body || {};
+  }
+}
+
+function newKey() {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/** A query string from an object: arrays repeat, null/undefined/"" are left out. */
+export function query(params = {}) {
+  const search = new URLSearchParams();
+  for (const [name, value] of Object.entries(params)) {
+    if (value === undefined || value === null || value === "") continue;
+    for (const item of Array.isArray(value) ? value : [value]) search.append(name, String(item));
+  }
+  const text = search.toString();
+  return text ? `?${text}` : "";
+}
+
+/** The configured API base URL of a deployed console (config.json beside index.html), "" for the page's own origin. */
+export async function configuredApiUrl() {
+  try {
+    const response = await fetch("./config.json", { cache: "no-store" });
+    if (!response.ok) return "";
+    const config = await response.json();
+    return typeof config.api_url === "string" ? config.api_url : "";
+  } catch {
+    return "";
+  }
+}
+
+/**
+ * One API call. `body` is sent as JSON (or as is when it is FormData). Every POST carries a fresh Idempotency-Key, so
+ * a retried request is applied once. Answers the parsed JSON (null for 204), throws ApiError otherwise.
+ */
+export async function api(method, path, { body, params, creds } = {}) {
+  const current = creds || session.current;
+  if (!current) throw new ApiError(401, { code: 401, key: "unauthorized", message: "Sign in first" });
+  const headers = { "X-App-Id": current.appId, "X-App-Token": current.appToken };
+  let payload;
+  if (body !== undefined) {
+    if (body instanceof FormData) payload = body;
+    else {
+      headers["Content-Type"] = "application/json";
+      payload = JSON.stringify(body);
+    }
+  }
+  if (method === "POST") headers["Idempotency-Key"] = newKey();
+  const base = current.apiUrl || window.location.origin;
+  let response;
+  try {
+    response = await fetch(`${base}${path}${query(params)}`, { method, headers, body: payload });
+  } catch (err) {
+    throw new ApiError(0, { key: "network_error", message: `The API at ${base} did not answer`, details: String(err) });
+  }
+  if (response.status === 204) return null;
+  const text = await response.text();
+  let data = null;
+  try {
+    data = text ? JSON.parse(text) : null;
+  } catch {
+    data = { message: text.slice(0, 500) };
+  }
+  if (!response.ok) throw new ApiError(response.status, data);
+  return data;
+}
+
+/** The spec's list filter parameter: filters[<field>][conditions][$<op>]=value. */
+export function filter(field, op, value) {
+  return { [`filters[${field}][conditions][$${op}]`]: value };
+}
+
+/** Poll an async action (GET /v1/async-actions/{id}) until it is DONE or FAILED; onUpdate sees each state. */
+export async function followAsyncAction(id, onUpdate, { intervalMs = 700, timeoutMs = 600000 } = {}) {
+  const started = Date.now();
+  for (;;) {
+    const action = await api("GET", `/v1/async-actions/${encodeURIComponent(id)}`);
+    onUpdate(action);
+    if (action.status === "DONE" || action.status === "FAILED") return action;
+    if (Date.now() - started > timeoutMs) throw new ApiError(0, { message: "The async action did not end in time", details: id });
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+}
+
+/** Poll an export (GET /v1/exports/{id}) until it is DONE or ERROR. */
+export async function followExport(id, onUpdate, { intervalMs = 700, timeoutMs = 600000 } = {}) {
+  const started = Date.now();
+  for (;;) {
+    const exported = await api("GET", `/v1/exports/${encodeURIComponent(id)}`);
+    onUpdate(exported);
+    if (exported.status === "DONE" || exported.status === "ERROR") return exported;
+    if (Date.now() - started > timeoutMs) throw new ApiError(0, { message: "The export did not end in time", details: id });
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+}
