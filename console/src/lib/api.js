@@ -71,6 +71,8 @@ export async function api(method, path, { body, params, creds } = {}) {
     data = { message: text.slice(0, 500) };
   }
   if (!response.ok) throw new ApiError(response.status, data);
+  // some v2 lists answer their cursor as {next, expires_at}, the others as a string: the pages read one string
+  if (data && typeof data.cursor === "object" && data.cursor !== null) data.cursor = data.cursor.next ?? null;
   return data;
 }
 

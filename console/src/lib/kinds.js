@@ -45,6 +45,7 @@ export const KINDS = {
   rewards: {
     plural: "Rewards",
     singular: "reward",
+    statusFilter: false, // the rewards list filters on id, name, type and created_at
     path: "/v2/loyalties/rewards",
     assign: "rewards",
     actions: ["activate", "deactivate", "draft"],
