@@ -317,9 +317,11 @@ BUDGETS: dict[str, Budget] = {
     "member activities p2": Budget("Query, 1 per page", reads=1),
     "card activities": Budget("Query, 1 per page", reads=1),
     "customer memberships": Budget("Query customer partition (customer + membership claims) + BatchGetItem (members, programs, "
-                                   "cards)", reads=2),
+                                   "cards) (+ GetItem source-id claim by customer_source_id; + Query member partition by "
+                                   "member_id, + GetItem code claim before it by card_code)", reads=2),
     "program membership": Budget("Query program + GetItem membership claim + Query member partition (+ GetItem tier structure "
-                                 "when the program has one; + GetItem source-id claim by customer_source_id)", reads=3),
+                                 "when the program has one; + GetItem source-id claim by customer_source_id; by member_id no "
+                                 "membership claim; by card_code the code claim's GetItem instead of it)", reads=3),
     "batch create members": Budget("Query program + TransactWriteItems (async action + request chunks) + SendMessage",
                                    reads=1, transactions=1, sends=1),
     "worker: create members batch": Budget("per chunk of 100 entries: Query action partition (action + next chunk) + Query program "

@@ -85,13 +85,18 @@ def drive_members(client: Client) -> dict[str, Any]:
     expect(client, "POST", f"{a}/activate", None, 400, "invalid_state_transition")
     expect(client, "POST", f"{members}/{NO_SUCH['member']}/activate", None, 404, "not_found")
 
-    # Memberships: by customer id, source id and member id; per program
-    for ref, kind in ((people["alice"]["id"], "customer_id"), (people["alice"]["source_id"], "customer_source_id"), (alice["id"], "member_id")):
+    # Memberships: by customer id, source id, member id and (ours) card code; per program
+    code = eventually(lambda: client.get(a)["cards"][0]["card"]["code"])
+    for ref, kind in ((people["alice"]["id"], "customer_id"), (people["alice"]["source_id"], "customer_source_id"), (alice["id"], "member_id"),
+                      (code, "card_code")):
         found = client.get(f"{V2}/memberships/{ref}", params={"identification_type": kind})
         assert [m["member"]["id"] for m in found["memberships"]] == [alice["id"]]
         one = client.get(f"{V2}/programs/{program['id']}/memberships/{ref}", params={"identification_type": kind})
         assert one["member"]["id"] == alice["id"] and one["cards"][0]["card"]["code"].startswith("MJ-")
     expect(client, "GET", f"{V2}/memberships/cust_nobody0", None, 404, "not_found")
+    expect(client, "GET", f"{V2}/memberships/MJ-nosuch00", None, 404, "not_found", params={"identification_type": "card_code"})
+    expect(client, "GET", f"{V2}/programs/{program['id']}/memberships/MJ-nosuch00", None, 404, "not_found",
+           params={"identification_type": "card_code"})
     expect(client, "GET", f"{V2}/memberships/{alice['id']}", None, 400, "invalid_query_params", params={"identification_type": "email"})
     expect(client, "GET", f"{V2}/programs/{w['draft']['id']}/memberships/{people['alice']['id']}", None, 404, "not_found")
     expect(client, "GET", f"{V2}/programs/{program['id']}/memberships/{alice['id']}", None, 400, "invalid_query_params",

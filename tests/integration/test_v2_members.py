@@ -8,10 +8,12 @@ from typing import Any
 
 import pytest
 
+from bench.calls import CallRecorder
 from loyalty.activities import records as activity_kinds
 from loyalty.components import store as components
 from loyalty.core import ids
 from loyalty.core.clock import now_iso
+from loyalty.db import clients
 from loyalty.members import store as members
 from tests.integration.conftest import Stack
 from tests.integration.test_v2_journey import BASE, credit, make_components, make_customer, make_member, make_program
@@ -338,6 +340,82 @@ def test_program_membership_404s(stack: Stack, program: dict[str, Any]) -> None:
     for url, kind, resource, resource_id in cases:
         status, body = stack.call("get_program_membership", "GET", url, query={"identification_type": kind} if kind else None)
         assert (status, body["resource_type"], body["resource_id"]) == (404, resource, resource_id), (url, body)
+
+
+def code_of(stack: Stack, program: dict[str, Any], member_id: str) -> str:
+    """The generated code of a member's first card (the worker has run)."""
+    status, member = stack.call("get_program_member", "GET", f"{members_path(program)}/{member_id}")
+    assert status == 200 and member["cards"][0]["card"]["code"], member
+    return str(member["cards"][0]["card"]["code"])
+
+
+def table_reads(stack: Stack, name: str, path: str, kind: str) -> tuple[tuple[int, Any], list[tuple[str, str]]]:
+    """One memberships request and its table calls (operation, key or key values; the API-key lookup left out)."""
+    recorder = CallRecorder().attach(clients.dynamodb(), principal="test")
+    try:
+        with recorder.record() as tally:
+            answer = stack.call(name, "GET", path, query={"identification_type": kind})
+    finally:
+        recorder.detach()
+    return answer, [(c.operation, str(c.params.get("Key") or c.params.get("ExpressionAttributeValues") or {})) for c in tally.calls
+                    if c.category != "auth"]
+
+
+def test_memberships_by_card_code_answer_as_by_member_id(stack: Stack, program: dict[str, Any]) -> None:
+    # Given a member of two programs whose cards have their codes, and a v1 card of the same customer
+    member = enrol(stack, program, "alice")
+    second_program = make_program(stack, program["components"])
+    other = make_member(stack, second_program["id"], member["customer_id"])
+    _, camp = stack.call("create_loyalty_program_v1", "POST", "/v1/loyalties", {
+        "name": "v1", "type": "AUTO_UPDATE", "voucher": {"type": "LOYALTY_CARD", "loyalty_card": {"points": 0}}})
+    assert stack.call("add_member_v1", "POST", f"/v1/loyalties/{camp['id']}/members", {"customer": member["customer_id"]})[0] == 200
+    stack.drain()
+    code, other_code = code_of(stack, program, member["id"]), code_of(stack, second_program, other["id"])
+    for name, path in (("get_customer_memberships", "/v2/loyalties/memberships"),
+                       ("get_program_membership", f"{BASE}/programs/{program['id']}/memberships")):
+        # When the memberships are read by the card's code (as given, and percent-encoded) and by the member's id
+        by_member, member_reads = table_reads(stack, name, f"{path}/{member['id']}", "member_id")
+        by_code, code_reads = table_reads(stack, name, f"{path}/{code}", "card_code")
+        encoded = stack.call(name, "GET", f"{path}/{''.join(f'%{b:02X}' for b in code.encode())}", query={"identification_type": "card_code"})
+        # Then the answers are the same body, and the code cost one GetItem of its claim on top of what the member id costs
+        assert by_member[0] == 200, by_member
+        assert by_code == by_member == encoded
+        claim = [r for r in code_reads if r[0] == "GetItem" and f"#CODE#{code}" in r[1]]
+        assert len(claim) == 1 and [r for r in code_reads if r not in claim] == member_reads, (code_reads, member_reads)
+    # and the code of the member's card in the other program names the same customer's memberships
+    assert stack.call("get_customer_memberships", "GET", f"/v2/loyalties/memberships/{other_code}",
+                      query={"identification_type": "card_code"}) == stack.call(
+        "get_customer_memberships", "GET", f"/v2/loyalties/memberships/{member['id']}", query={"identification_type": "member_id"})
+
+
+def test_memberships_by_card_code_404s(stack: Stack, program: dict[str, Any]) -> None:
+    # Given a member with a coded card, a v1 card of the same customer, and a member of another program
+    member = enrol(stack, program, "alice")
+    status, camp = stack.call("create_loyalty_program_v1", "POST", "/v1/loyalties", {
+        "name": "v1", "type": "AUTO_UPDATE", "voucher": {"type": "LOYALTY_CARD", "loyalty_card": {"points": 0}}})
+    status, v1 = stack.call("add_member_v1", "POST", f"/v1/loyalties/{camp['id']}/members", {"customer": member["customer_id"]})
+    assert status == 200 and v1["code"], v1
+    second_program = make_program(stack, program["components"])
+    outsider = enrol(stack, second_program, "bob")
+    gone = enrol(stack, program, "carol")
+    stack.drain()
+    code, outsider_code, gone_code = (code_of(stack, program, member["id"]), code_of(stack, second_program, outsider["id"]),
+                                      code_of(stack, program, gone["id"]))
+    assert stack.call("delete_program_member", "DELETE", f"{members_path(program)}/{gone['id']}")[0] == 200
+    in_program = f"{BASE}/programs/{program['id']}/memberships"
+    cases = [("get_customer_memberships", f"/v2/loyalties/memberships/{ref}", ref) for ref in ("MW-nosuch00", v1["code"], gone_code)]
+    cases += [("get_program_membership", f"{in_program}/{ref}", ref) for ref in ("MW-nosuch00", v1["code"], gone_code, outsider_code)]
+    cases += [("get_program_membership", f"{BASE}/programs/{second_program['id']}/memberships/{code}", code)]  # not its program
+    for name, path, ref in cases:
+        # When the memberships are read by a code that is unknown, a v1 card's, a deleted member's or another program's
+        status, body = stack.call(name, "GET", path, query={"identification_type": "card_code"})
+        # Then 404 `member` naming the code, as for an unknown member id
+        assert (status, body["key"], body["resource_type"], body["resource_id"]) == (404, "not_found", "member", ref), (path, body)
+        assert set(body) >= {"code", "key", "message", "details", "request_id"}
+    # and an unknown program is 404 `program` before the code is looked at
+    status, body = stack.call("get_program_membership", "GET", f"{BASE}/programs/lprg_00000000000000000a/memberships/{code}",
+                              query={"identification_type": "card_code"})
+    assert (status, body["resource_type"], body["resource_id"]) == (404, "program", "lprg_00000000000000000a")
 
 
 # ---------------------------------------------------------------------------------------------- activities

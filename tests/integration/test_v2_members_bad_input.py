@@ -152,11 +152,30 @@ def test_list_parameters_they_do_not_declare_are_400(stack: Stack, world: dict[s
 
 
 @pytest.mark.parametrize("name", ["get_customer_memberships", "get_program_membership"])
-@pytest.mark.parametrize("kind", ["email", "CUSTOMER_ID", ""])
-def test_memberships_take_only_the_three_identification_types(stack: Stack, world: dict[str, Any], name: str, kind: str) -> None:
+@pytest.mark.parametrize("kind", ["email", "CUSTOMER_ID", "", "CARD_CODE", "code"])
+def test_memberships_take_only_the_four_identification_types(stack: Stack, world: dict[str, Any], name: str, kind: str) -> None:
     path = (f"/v2/loyalties/memberships/{world['customer']}" if name == "get_customer_memberships"
             else f"{BASE}/programs/{world['program']}/memberships/{world['customer']}")
     error_of(stack, 400, "invalid_query_params", name, "GET", path, query={"identification_type": kind})
+
+
+@pytest.mark.parametrize("name", ["get_customer_memberships", "get_program_membership"])
+@pytest.mark.parametrize(("ref", "code"), [("C" * 101, "C" * 101), ("%43" * 101, "C" * 101), ("%20", " "), ("%25", "%"),
+                                            ("%00", "\x00"), ("%E2%82%AC" * 100, "\u20ac" * 100)])
+def test_a_card_code_too_long_or_of_no_card_is_404_member(stack: Stack, world: dict[str, Any], name: str, ref: str, code: str) -> None:
+    # identification_type=card_code (ours): the path value, URL-decoded, is a card's code of at most 100 characters
+    path = f"/v2/loyalties/memberships/{ref}" if name == "get_customer_memberships" else f"{BASE}/programs/{world['program']}/memberships/{ref}"
+    body = error_of(stack, 404, "not_found", name, "GET", path, query={"identification_type": "card_code"})
+    assert (body["resource_type"], body["resource_id"]) == ("member", code)
+
+
+@pytest.mark.parametrize("name", ["get_customer_memberships", "get_program_membership"])
+@pytest.mark.parametrize("field", ["member", "customer", "card"])
+def test_an_id_given_as_a_card_code_is_404_member(stack: Stack, world: dict[str, Any], name: str, field: str) -> None:
+    ref = world[field]
+    path = f"/v2/loyalties/memberships/{ref}" if name == "get_customer_memberships" else f"{BASE}/programs/{world['program']}/memberships/{ref}"
+    body = error_of(stack, 404, "not_found", name, "GET", path, query={"identification_type": "card_code"})
+    assert (body["resource_type"], body["resource_id"]) == ("member", ref)
 
 
 def test_async_actions_of_unknown_ids_are_404(stack: Stack, world: dict[str, Any]) -> None:

@@ -26,7 +26,9 @@ def with_members(stack: Stack) -> dict[str, Any]:
     assert status == 202, action
     stack.drain()
     status, member = stack.call("get_program_member", "GET", f"{BASE}/programs/{w['program']}/members/{w['member']}")
-    return {**w, "second": second["id"], "customer": member["customer_id"], "action": action["async_action_id"]}
+    assert member["cards"][0]["card"]["code"], member
+    return {**w, "second": second["id"], "customer": member["customer_id"], "action": action["async_action_id"],
+            "code": member["cards"][0]["card"]["code"]}
 
 
 @pytest.fixture(scope="module")
@@ -52,6 +54,8 @@ def a_requests(a: dict[str, Any]) -> list[tuple[str, str, str, Any]]:
         ("get_customer_memberships", "GET", f"/v2/loyalties/memberships/{a['customer']}", None),
         ("get_customer_memberships", "GET", f"/v2/loyalties/memberships/{a['member']}?identification_type=member_id", None),
         ("get_program_membership", "GET", f"{BASE}/programs/{a['program']}/memberships/{a['customer']}", None),
+        ("get_customer_memberships", "GET", f"/v2/loyalties/memberships/{a['code']}?identification_type=card_code", None),
+        ("get_program_membership", "GET", f"{BASE}/programs/{a['program']}/memberships/{a['code']}?identification_type=card_code", None),
         ("list_program_member_activities", "GET", f"{m}/activities", None),
         ("list_card_activities", "GET", f"{m}/cards/{a['card']}/activities", None),
         ("get_async_action", "GET", f"/v1/async-actions/{a['action']}", None),
@@ -67,6 +71,22 @@ def test_a_ids_are_not_found_with_b_keys_and_nothing_of_a_changes(stack: Stack, 
         resp = stack.call(name, method, path, body, headers=stack.other_headers, query=params)
         assert_refused_without_data(resp, a, path + json.dumps(body))
     assert [i for i in stack.items() if i["PK"]["S"].startswith("acme#")] == before
+
+
+def test_a_card_code_of_a_names_no_member_of_b(stack: Stack, worlds: dict[str, Any]) -> None:
+    """identification_type=card_code (ours): the code's claim is read in the caller's project only."""
+    a, b = worlds["a"], worlds["b"]
+    assert a["code"] != b["code"]
+    query = {"identification_type": "card_code"}
+    for path in ("/v2/loyalties/memberships/{}", f"{BASE}/programs/{b['program']}/memberships/{{}}"):
+        name = "get_customer_memberships" if path.startswith("/v2/loyalties/memberships") else "get_program_membership"
+        # B's own card code finds B's member
+        status, body = stack.call(name, "GET", path.format(b["code"]), headers=stack.other_headers, query=query)
+        assert status == 200 and b["member"] in json.dumps(body), body
+        # A's card code, with B's keys (on B's own program too): 404 `member`, nothing of A's in the answer
+        resp = stack.call(name, "GET", path.format(a["code"]), headers=stack.other_headers, query=query)
+        assert_refused_without_data(resp, a, path.format(a["code"]))
+        assert (resp[0], resp[1]["resource_type"], resp[1]["resource_id"]) == (404, "member", a["code"])
 
 
 @pytest.mark.parametrize("list_name", ["members", "activities"])

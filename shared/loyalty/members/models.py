@@ -46,5 +46,8 @@ class MemberUpdate(Strict):
     metadata: Metadata | None
 
 
-IdentificationType = Literal["customer_id", "customer_source_id", "member_id"]
-"""How a memberships path's `customerId` is read (`identification_type`)."""
+IdentificationType = Literal["customer_id", "customer_source_id", "member_id", "card_code"]
+"""How a memberships path's `customerId` is read (`identification_type`): Voucherify's three, and our `card_code` (the code
+of a v2 program card, read as its member's id)."""
+IDENTIFICATION_TYPE_DESCRIPTION = ("How `customerId` is read: customer_id (the default), customer_source_id, member_id, or card_code "
+                                   "(ours, not Voucherify's: the code of a v2 program card, answered as its member's id would be).")

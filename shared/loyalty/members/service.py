@@ -18,6 +18,7 @@ from loyalty.components.store import CARD_DEFINITION as CDEF
 from loyalty.components.store import TIER_STRUCTURE as TS
 from loyalty.core import ids
 from loyalty.core.clock import now_iso
+from loyalty.core.codes import MAX_CODE_LENGTH
 from loyalty.core.errors import LoyaltyError, invalid_payload, invalid_state_transition, locked, not_found, resource_locked
 from loyalty.core.fields import metadata_problem
 from loyalty.core.listing import DATE, Field, ListSpec, enum_field, id_field, parse
@@ -30,7 +31,7 @@ from loyalty.jobs.models import CreateMembersBatch, GenerateCardCodes
 from loyalty.jobs.queue import enqueue
 from loyalty.members import store
 from loyalty.members.models import IdentificationType, MemberCreate, MemberUpdate
-from loyalty.members.records import AsyncAction, Card, Member
+from loyalty.members.records import AsyncAction, Card, CodeClaim, Member
 from loyalty.members.store import CustomerRef
 from loyalty.members.views import member_view, membership_view
 from loyalty.programs.records import Assignment, Program
@@ -332,12 +333,28 @@ def list_card_activities(db: Table, program_id: str, member_id: str, card_id: st
 
 
 # ---------------------------------------------------------------------------------------------- memberships
+def _card_claim(db: Table, code: str) -> CodeClaim:
+    """Which member holds a card code (identification_type `card_code`, ours): one GetItem of the code's claim; 404 `member`
+    (as an unknown member id) for a code that is empty, too long or unknown."""
+    claim = store.get_card_by_code(db, code) if 0 < len(code) <= MAX_CODE_LENGTH else None
+    if claim is None:
+        raise not_found("member", code)
+    return claim
+
+
+def _holds_program_card(cards: list[Card], claim: CodeClaim | None) -> bool:
+    """True unless the code claim names a card the member does not hold, or a v1 campaign card (a voucher: no v2 program's)."""
+    return claim is None or any(card["id"] == claim["card_id"] and "voucher_id" not in card for card in cards)
+
+
 def _customer_id(db: Table, ref: str, identification_type: IdentificationType) -> str:
-    """The customer a memberships path names: by customer id, source id (404 `customer`), or member id (404 `member`)."""
-    if identification_type == "member_id":
-        ids.MEMBER.check(ref)
-        found = store.get_member_with_cards(db, ref)
-        if found is None or found[0]["status"] == "DELETED":
+    """The customer a memberships path names: by customer id, source id (404 `customer`), member id or the code of one of
+    the member's v2 program cards (404 `member`)."""
+    if identification_type in ("member_id", "card_code"):
+        claim = _card_claim(db, ref) if identification_type == "card_code" else None
+        member_id = claim["member_id"] if claim is not None else ids.MEMBER.check(ref)
+        found = store.get_member_with_cards(db, member_id)
+        if found is None or found[0]["status"] == "DELETED" or not _holds_program_card(found[1], claim):
             raise not_found("member", ref)
         return found[0]["customer_id"]
     if identification_type == "customer_id":
@@ -352,7 +369,8 @@ def _customer_id(db: Table, ref: str, identification_type: IdentificationType) -
 
 def get_customer_memberships(db: Table, customer_ref: str, identification_type: IdentificationType) -> dict[str, Any]:
     """A customer's memberships across programs (MembershipsResult; v1 campaign cards are not memberships here): one Query
-    of the customer's partition finds its membership claims, one BatchGetItem their members, programs and cards."""
+    of the customer's partition finds its membership claims, one BatchGetItem their members, programs and cards (after, by
+    member id, one Query of the member's partition; by card code, one GetItem of the code's claim before it)."""
     ref = unquote(customer_ref)
     customer_id = _customer_id(db, ref, identification_type)
     customer, claims = store.get_customer_with_memberships(db, customer_id)
@@ -373,12 +391,15 @@ def get_customer_memberships(db: Table, customer_ref: str, identification_type: 
 def get_program_membership(db: Table, program_id: str, customer_ref: str, identification_type: IdentificationType) -> dict[str, Any]:
     """A member's membership of one program, its cards carrying `tier_progress` when the program's tier structure tracks
     their card definition (spec-map A29). 404 `program`, else 404 `member` (with the id given) when the customer or member
-    has no membership in it."""
+    has no membership in it, or the card code is no v2 card of its member (a v1 campaign card's)."""
     ref = unquote(customer_ref)
     program, assignments = require_program(db, program_id)
+    code_claim: CodeClaim | None = None
     if identification_type == "member_id":
-        ids.MEMBER.check(ref)
-        member_id = ref
+        member_id = ids.MEMBER.check(ref)
+    elif identification_type == "card_code":
+        code_claim = _card_claim(db, ref)
+        member_id = code_claim["member_id"]
     else:
         try:
             customer_id = _customer_id(db, ref, identification_type)
@@ -389,7 +410,8 @@ def get_program_membership(db: Table, program_id: str, customer_ref: str, identi
             raise not_found("member", ref)
         member_id = claim["member_id"]
     found = store.get_member_with_standing(db, member_id)
-    if found is None or found[0]["program_id"] != program_id or found[0]["status"] == "DELETED":
+    if (found is None or found[0]["program_id"] != program_id or found[0]["status"] == "DELETED"
+            or not _holds_program_card(found[1], code_claim)):
         raise not_found("member", ref)
     member, cards, standing = found
     return membership_view(member, program, cards, _progress(db, assignments, cards, standing))
