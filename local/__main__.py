@@ -20,6 +20,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from local import heap
 from local.backends import BACKENDS, PREFIX, Backend, best_local_backend, make_backend
+from local.console import DEFAULT_DIR as CONSOLE_DIR
 from local.functions import add_to_sys_path
 from local.gateway import build_http_event
 from local.poller import build_scheduled_event, build_sqs_event, build_stream_event, stream_record
@@ -50,14 +51,16 @@ def cmd_serve(args: argparse.Namespace) -> int:
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
     runtime = LocalRuntime(args.template, backend=args.backend, host=args.host, port=args.port, state_dir=args.state_dir,
-                           concurrency=args.concurrency, max_processes=args.max_processes, idle_seconds=args.idle_seconds)
+                           concurrency=args.concurrency, max_processes=args.max_processes, idle_seconds=args.idle_seconds,
+                           console_dir=args.console_dir or None)
     endpoints = runtime.state_dir / "endpoints.json"
     try:
         runtime.start()
         heap.freeze_after_full_collections()  # the embedded table's millions of objects would make each full GC a pause
         endpoints.write_text(json.dumps(runtime.describe(), indent=2) + "\n")
         assert runtime.backend is not None
-        _say(runtime.dev_key.lines(), f"Loyalty API on {runtime.base_url} (backend: {runtime.backend.name})", "ready")
+        console = [] if runtime.console is None else [runtime.console.ready_line(runtime.base_url)]
+        _say(runtime.dev_key.lines(), f"Loyalty API on {runtime.base_url} (backend: {runtime.backend.name})", *console, "ready")
         sys.stdout = sys.stderr  # stdout carries only the lines above; anything a handler prints goes with the logs
         while not stop.wait(0.5):
             pass
@@ -356,6 +359,8 @@ def parser() -> argparse.ArgumentParser:
                    help=f"worker processes across all functions; past it the longest idle one stops (default {DEFAULT_MAX_PROCESSES})")
     s.add_argument("--idle-seconds", type=float, default=DEFAULT_IDLE_SECONDS,
                    help=f"stop a worker process idle this long (default {DEFAULT_IDLE_SECONDS:.0f})")
+    s.add_argument("--console-dir", default=str(CONSOLE_DIR),
+                   help="the console's build, served at /console/ (default console/dist, written by `make console`; '' serves none)")
     s.set_defaults(run=cmd_serve)
 
     def key_command(name: str, help_text: str, run: Any) -> argparse.ArgumentParser:

@@ -15,6 +15,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
+from local.console import ConsoleFiles
 from local.template import ACCOUNT_ID, Cors, Route, match_route
 
 log = logging.getLogger("local")
@@ -231,16 +232,21 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 class GatewayServer(ThreadingHTTPServer):
-    """A threading HTTP server that routes requests to functions through `invoke(logical_id, event)`."""
+    """A threading HTTP server that routes requests to functions through `invoke(logical_id, event)`.
+
+    With `console`, GET and HEAD requests for /console and /console/... are answered from the console's build first
+    (local/console.py): they reach no function, not even the $default route."""
 
     daemon_threads = True
     request_queue_size = 1024  # the listen backlog: a burst of clients waits to be accepted instead of being refused
 
-    def __init__(self, address: tuple[str, int], routes: list[Route], invoke: Invoke, cors: Cors | None = None) -> None:
+    def __init__(self, address: tuple[str, int], routes: list[Route], invoke: Invoke, cors: Cors | None = None,
+                 console: ConsoleFiles | None = None) -> None:
         super().__init__(address, _Handler)
         self.routes = routes
         self.invoke = invoke
         self.cors = cors
+        self.console = console
         self._thread: threading.Thread | None = None
 
     @property
@@ -252,7 +258,10 @@ class GatewayServer(ThreadingHTTPServer):
                  protocol: str = "HTTP/1.1", req_id: str | None = None) -> HttpResponse:
         """Route one request, invoke its function, map the result (404 without a $default route, 500, as API Gateway answers them).
 
-        With a CORS configuration, preflight requests are answered here and responses get the CORS headers, as API Gateway does."""
+        With a CORS configuration, preflight requests are answered here and responses get the CORS headers, as API Gateway does.
+        A console request is answered from the console's build before any of that."""
+        if self.console is not None and (static := self.console.respond(method, target)) is not None:
+            return HttpResponse(*static)
         origin = next((v for k, v in headers if k.lower() == "origin"), None)
         if self.cors is None or origin is None:
             return self._dispatch(method, target, headers, body, source_ip, protocol, req_id)

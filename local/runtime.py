@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import IO, Any, NamedTuple
 
 from local.backends import Backend, Resources, existing_from_environment, provision, start_backend
+from local.console import ConsoleFiles
 from local.functions import LocalFunction, add_to_sys_path
 from local.gateway import GatewayServer
 from local.poller import QueuePoller, Scheduler, StreamPoller, StreamRetention, parse_rate
@@ -107,8 +108,11 @@ class LocalRuntime:
         max_processes: int = DEFAULT_MAX_PROCESSES,
         idle_seconds: float = DEFAULT_IDLE_SECONDS,
         dynamodb_in_memory: bool = False,
+        console_dir: str | Path | None = None,
     ) -> None:
         self.template_path = Path(template)
+        # the console's build, served at /console/ beside the API (local/console.py); None: not served
+        self.console = ConsoleFiles(console_dir) if console_dir is not None else None
         self.backend_name = backend
         self.dynamodb_in_memory = dynamodb_in_memory  # DynamoDB Local's tables in its heap, not on disk (make bench)
         self.host, self.port = host, port
@@ -159,7 +163,7 @@ class LocalRuntime:
             self._dev_key = self._ensure_dev_key()
         self._event_sources(template, backend)
         if self.options["http"]:
-            self.gateway = GatewayServer((self.host, self.port), template.routes, self.invoke, template.cors)
+            self.gateway = GatewayServer((self.host, self.port), template.routes, self.invoke, template.cors, self.console)
             self.gateway.start()
         if self.options["pollers"]:
             for poller in self.queue_pollers:
@@ -455,7 +459,7 @@ class ServeProcess:
                 app_id = line.split(": ", 1)[1]
             elif line.startswith("X-App-Token: "):
                 token = line.split(": ", 1)[1]
-            elif " on http" in line:  # "Loyalty API on http://... (backend: name)"
+            elif line.startswith("Loyalty API on "):  # "Loyalty API on http://... (backend: name)" (not "Console on ...")
                 self.base_url = line.split(" on ", 1)[1].split()[0]
             elif line == "ready":
                 self.dev_key = ApiKey(app_id, token)
