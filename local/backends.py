@@ -442,7 +442,10 @@ def provision(backend: Backend, template: Template, existing: Mapping[str, str] 
         arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
         res.refs[logical_id] = url
         res.attrs.update({f"{logical_id}.Arn": arn, f"{logical_id}.QueueName": arn.rsplit(":", 1)[1], f"{logical_id}.QueueUrl": url})
-    buckets = template.of_type(BUCKET)
+    # only the buckets a function is told about (ExportsBucket): ConsoleBucket is CloudFront's origin in AWS, and `serve`
+    # answers /console/ from console/dist itself
+    used = template.function_references()
+    buckets = {k: p for k, p in template.of_type(BUCKET).items() if k in used}
     if buckets:
         _create_buckets(backend, buckets, existing, prefix, res)
     buses = template.of_type(EVENT_BUS)

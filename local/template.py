@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 from collections.abc import Mapping
@@ -56,14 +57,26 @@ class UnresolvedReference(ValueError):
     """An intrinsic function that names something the local runtime does not know."""
 
 
-def resolve(value: Any, refs: Mapping[str, str], attrs: Mapping[str, str]) -> Any:
-    """Evaluate Ref, Fn::GetAtt, Fn::Sub and Fn::Join against known values (`refs[X]`, `attrs["X.Attr"]`)."""
+def resolve(value: Any, refs: Mapping[str, Any], attrs: Mapping[str, str], conditions: Mapping[str, bool] | None = None) -> Any:
+    """Evaluate Ref, Fn::GetAtt, Fn::Sub, Fn::Join, Fn::Split, Fn::Select and Fn::If against known values (`refs[X]`,
+    `attrs["X.Attr"]`, `conditions[name]`)."""
     if isinstance(value, list):
-        return [resolve(v, refs, attrs) for v in value]
+        return [resolve(v, refs, attrs, conditions) for v in value]
     if not isinstance(value, dict):
         return value
     if len(value) == 1:
         (key, arg), = value.items()
+        if key == "Fn::If":
+            name, when_true, when_false = arg
+            if conditions is None or name not in conditions:
+                raise UnresolvedReference(f"!If {name}")
+            return resolve(when_true if conditions[name] else when_false, refs, attrs, conditions)
+        if key == "Fn::Split":
+            sep, text = arg
+            return str(resolve(text, refs, attrs, conditions)).split(sep)
+        if key == "Fn::Select":
+            index, items = arg
+            return resolve(items, refs, attrs, conditions)[int(resolve(index, refs, attrs, conditions))]
         if key == "Ref":
             if arg not in refs:
                 raise UnresolvedReference(f"!Ref {arg}")
@@ -74,7 +87,7 @@ def resolve(value: Any, refs: Mapping[str, str], attrs: Mapping[str, str]) -> An
                 raise UnresolvedReference(f"!GetAtt {name}")
             return attrs[name]
         if key == "Fn::Sub":
-            text, local = (arg[0], resolve(arg[1], refs, attrs)) if isinstance(arg, list) else (arg, {})
+            text, local = (arg[0], resolve(arg[1], refs, attrs, conditions)) if isinstance(arg, list) else (arg, {})
 
             def sub(m: re.Match[str]) -> str:
                 name = m.group(1)
@@ -85,8 +98,65 @@ def resolve(value: Any, refs: Mapping[str, str], attrs: Mapping[str, str]) -> An
             return re.sub(r"\$\{([^!}][^}]*)\}", sub, text).replace("${!", "${")
         if key == "Fn::Join":
             sep, parts = arg
-            return sep.join(str(p) for p in resolve(parts, refs, attrs))
-    return {k: resolve(v, refs, attrs) for k, v in value.items()}
+            return sep.join(str(p) for p in resolve(parts, refs, attrs, conditions))
+    return {k: resolve(v, refs, attrs, conditions) for k, v in value.items()}
+
+
+def resolve_strings(value: Any, refs: Mapping[str, Any], attrs: Mapping[str, str] | None = None,
+                    conditions: Mapping[str, bool] | None = None) -> tuple[str, ...]:
+    """A list of strings in the template (e.g. CORS origins), each item resolved as far as the local runtime can: an item
+    naming something it does not know (a CloudFront domain, say) is left out rather than failing the whole list."""
+    if isinstance(value, dict) and set(value) == {"Fn::If"}:
+        name, when_true, when_false = value["Fn::If"]
+        if conditions is None or name not in conditions:
+            return ()
+        return resolve_strings(when_true if conditions[name] else when_false, refs, attrs, conditions)
+    items = value if isinstance(value, list) else [value]
+    out: list[str] = []
+    for item in items:
+        try:
+            resolved = resolve(item, refs, attrs or {}, conditions)
+        except UnresolvedReference:
+            continue
+        out.extend(str(v) for v in (resolved if isinstance(resolved, list) else [resolved]))
+    return tuple(out)
+
+
+def evaluate_conditions(conditions: Mapping[str, Any], refs: Mapping[str, Any], attrs: Mapping[str, str] | None = None) -> dict[str, bool]:
+    """The template's Conditions the local runtime can evaluate (Fn::Equals, Fn::Not, Fn::And, Fn::Or, Condition over
+    known values), by name; one it cannot is left out."""
+    known: dict[str, bool] = {}
+
+    def scalar(value: Any) -> Any:
+        return [str(v) for v in value] if isinstance(value, list) else str(value)
+
+    def holds(expr: Any, stack: tuple[str, ...]) -> bool:
+        if isinstance(expr, dict) and len(expr) == 1:
+            (key, arg), = expr.items()
+            if key == "Condition":
+                return named(str(arg), stack)
+            if key == "Fn::Not":
+                return not holds(arg[0], stack)
+            if key == "Fn::And":
+                return all(holds(a, stack) for a in arg)
+            if key == "Fn::Or":
+                return any(holds(a, stack) for a in arg)
+            if key == "Fn::Equals":
+                left, right = (scalar(resolve(a, refs, attrs or {}, known)) for a in arg)
+                return bool(left == right)
+        raise UnresolvedReference(f"condition {expr!r}")
+
+    def named(name: str, stack: tuple[str, ...]) -> bool:
+        if name not in known:
+            if name in stack or name not in conditions:
+                raise UnresolvedReference(f"Condition {name}")
+            known[name] = holds(conditions[name], (*stack, name))
+        return known[name]
+
+    for name in conditions:
+        with contextlib.suppress(UnresolvedReference, ValueError, TypeError, IndexError):
+            named(name, ())
+    return known
 
 
 def pseudo_parameters(region: str = REGION, account_id: str = ACCOUNT_ID) -> dict[str, str]:
@@ -243,18 +313,32 @@ class Cors:
     allow_credentials: bool = False
 
     @classmethod
-    def parse(cls, config: Any) -> Cors | None:
-        """From the template value (None when CORS is not configured)."""
+    def parse(cls, config: Any, refs: Mapping[str, Any] | None = None, conditions: Mapping[str, bool] | None = None) -> Cors | None:
+        """From the template value (None when CORS is not configured). Intrinsic functions are resolved with `refs` and
+        `conditions` where they can be; a list item that cannot (an origin naming the CloudFront domain) is left out."""
+        refs = refs or {}
+        if isinstance(config, dict) and set(config) == {"Fn::If"}:  # a whole configuration per condition
+            name, when_true, when_false = config["Fn::If"]
+            if conditions is None or name not in conditions:
+                return None
+            return cls.parse(when_true if conditions[name] else when_false, refs, conditions)
         if config is True:
             return cls()
         if not isinstance(config, dict):
             return None
 
         def names(key: str, default: tuple[str, ...] = ()) -> tuple[str, ...]:
-            return tuple(str(v) for v in config.get(key, default))
+            return resolve_strings(config.get(key, list(default)), refs, {}, conditions)
 
+        def scalar(key: str) -> Any:
+            try:
+                return resolve(config.get(key), refs, {}, conditions)
+            except UnresolvedReference:
+                return None
+
+        max_age = scalar("MaxAge")
         return cls(names("AllowOrigins"), names("AllowMethods"), names("AllowHeaders"), names("ExposeHeaders"),
-                   int(config["MaxAge"]) if "MaxAge" in config else None, bool(config.get("AllowCredentials", False)))
+                   int(max_age) if max_age is not None else None, str(scalar("AllowCredentials")).lower() == "true")
 
     def allowed_origin(self, origin: str) -> str | None:
         """The Access-Control-Allow-Origin value for a request Origin, or None when it is not allowed."""
@@ -307,16 +391,57 @@ class Template:
 
     @property
     def cors(self) -> Cors | None:
-        """The CORS configuration of the (first) HttpApi, if any."""
+        """The CORS configuration of the (first) HttpApi, if any: its CorsConfiguration merged over the
+        x-amazon-apigateway-cors of its DefinitionBody, as SAM merges them, with the parameters' defaults."""
         for props in self.of_type("AWS::Serverless::HttpApi").values():
-            if props.get("CorsConfiguration"):
-                return Cors.parse(props["CorsConfiguration"])
+            body = props.get("DefinitionBody")
+            in_body = body.get("x-amazon-apigateway-cors") if isinstance(body, dict) else None
+            config = props.get("CorsConfiguration")
+            if not config and not isinstance(in_body, dict):
+                continue
+            if isinstance(in_body, dict) and (config is None or (isinstance(config, dict) and "Fn::If" not in config)):
+                config = {**{k[:1].upper() + k[1:]: v for k, v in in_body.items()}, **(config or {})}
+            refs = {**pseudo_parameters(), **self.parameter_values()}
+            return Cors.parse(config, refs, evaluate_conditions(self.body.get("Conditions") or {}, refs))
         return None
+
+    def function_references(self) -> set[str]:
+        """The logical ids the functions' environment variables name (Ref, Fn::GetAtt, `${X}` / `${X.Attr}` in Fn::Sub)."""
+        found: set[str] = set()
+
+        def walk(value: Any) -> None:
+            if isinstance(value, list):
+                for v in value:
+                    walk(v)
+            elif isinstance(value, dict):
+                for key, arg in value.items():
+                    if key == "Ref" and isinstance(arg, str):
+                        found.add(arg)
+                    elif key == "Fn::GetAtt":
+                        found.add(str(arg[0] if isinstance(arg, list) else str(arg).split(".", 1)[0]))
+                    elif key == "Fn::Sub":
+                        text = arg[0] if isinstance(arg, list) else arg
+                        found.update(m.split(".", 1)[0] for m in re.findall(r"\$\{([^!}][^}]*)\}", str(text)))
+                    walk(arg)
+
+        for function in self.functions.values():
+            walk(function.environment)
+        return found
 
     def parameter_defaults(self) -> dict[str, str]:
         """Parameters that carry a Default."""
         params = self.body.get("Parameters") or {}
         return {k: str(p["Default"]) for k, p in params.items() if isinstance(p, dict) and "Default" in p}
+
+    def parameter_values(self) -> dict[str, Any]:
+        """The parameters' defaults as a Ref sees them: a list type's (CommaDelimitedList, List<...>) as a list of strings."""
+        params = self.body.get("Parameters") or {}
+        values: dict[str, Any] = {}
+        for name, default in self.parameter_defaults().items():
+            kind = str(params[name].get("Type", "String"))
+            listed = kind == "CommaDelimitedList" or kind.startswith("List<")
+            values[name] = [v.strip() for v in default.split(",")] if listed else default
+        return values
 
 
 def _function(logical_id: str, props: dict[str, Any], root: Path, resources: Mapping[str, Any]) -> Function:

@@ -21,11 +21,13 @@ from local.template import (
     QueueTrigger,
     Route,
     UnresolvedReference,
+    evaluate_conditions,
     load_template,
     load_yaml,
     match_route,
     merge_globals,
     resolve,
+    resolve_strings,
 )
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -380,6 +382,85 @@ def test_cors_only_when_configured() -> None:
 
 
 # ---------------------------------------------------------------------------------------------------- SQS and schedules
+
+
+CORS_TEMPLATE = """
+Parameters:
+  Extra: {Type: CommaDelimitedList, Default: "%s"}
+Conditions:
+  HasExtra: !Not [!Equals [!Join ["", !Ref Extra], ""]]
+Resources:
+  Dist: {Type: AWS::CloudFront::Distribution}
+  Api:
+    Type: AWS::Serverless::HttpApi
+    Properties:
+      CorsConfiguration: {AllowHeaders: [x-app-id], AllowMethods: [GET], MaxAge: 600, AllowCredentials: false}
+      DefinitionBody:
+        openapi: "3.0.1"
+        x-amazon-apigateway-cors:
+          allowOrigins: !If
+            - HasExtra
+            - !Split [",", !Sub ["https://${Domain},${More}", {Domain: !GetAtt Dist.DomainName, More: !Join [",", !Ref Extra]}]]
+            - [!Sub "https://${Dist.DomainName}", "https://fixed.example"]
+"""
+
+
+@pytest.mark.parametrize(("extra", "origins"), [
+    ("", ("https://fixed.example",)),  # the CloudFront domain is unknown locally: left out, not a failure
+    ("http://127.0.0.1:3000, http://localhost:5173", ()),  # the Sub names the domain: the whole Split is unknown
+])
+def test_template_cors_merges_the_body_s_origins_and_resolves_what_it_can(tmp_path: Path, extra: str, origins: tuple[str, ...]) -> None:
+    """As SAM does: CorsConfiguration merged over the DefinitionBody's x-amazon-apigateway-cors; parameters at their
+    defaults (a CommaDelimitedList as a list), Conditions evaluated."""
+    path = tmp_path / "template.yaml"
+    path.write_text(CORS_TEMPLATE % extra)
+    cors = load_template(path).cors
+    assert cors == Cors(origins, ("GET",), ("x-app-id",), (), 600, False)
+
+
+def test_the_real_template_s_cors_locally() -> None:
+    """The console's origins are the CloudFront domain (unknown locally) and ConsoleExtraOrigins (empty by default):
+    `serve` allows no cross origin, and its own console is same-origin."""
+    cors = load_template(ROOT / "template.yaml").cors
+    assert cors is not None and cors.allow_origins == ()
+    assert set(cors.allow_headers) >= {"x-app-id", "x-app-token", "idempotency-key", "content-type", "authorization"}
+    assert cors.expose_headers == ("idempotent-replayed", "retry-after") and cors.max_age == 600 and not cors.allow_credentials
+
+
+def test_cors_parse_copes_with_intrinsics() -> None:
+    refs = {"Extra": ["http://a.example", "http://b.example"], "Host": "c.example"}
+    conditions = {"Yes": True, "No": False}
+    config = {"AllowOrigins": [{"Fn::Sub": "https://${Host}"}, {"Fn::GetAtt": ["Dist", "DomainName"]}, "https://d.example"],
+              "AllowMethods": {"Fn::If": ["No", ["*"], ["GET", "PUT"]]}, "MaxAge": {"Ref": "Age"}, "AllowCredentials": "true"}
+    assert Cors.parse(config, refs, conditions) == Cors(("https://c.example", "https://d.example"), ("GET", "PUT"), (), (), None, True)
+    whole = {"Fn::If": ["Yes", {"AllowOrigins": {"Ref": "Extra"}}, {"AllowOrigins": ["https://other.example"]}]}
+    assert Cors.parse(whole, refs, conditions) == Cors(("http://a.example", "http://b.example"), (), (), ())
+    assert Cors.parse(whole, refs, {}) is None  # a condition it cannot evaluate
+    assert resolve_strings({"Fn::If": ["Unknown", ["a"], ["b"]]}, refs, {}, conditions) == ()
+
+
+def test_conditions_and_list_functions() -> None:
+    refs = {"Extra": [""], "Env": "prod"}
+    conditions = {
+        "Empty": {"Fn::Equals": [{"Fn::Join": ["", {"Ref": "Extra"}]}, ""]},
+        "NotEmpty": {"Fn::Not": [{"Condition": "Empty"}]},
+        "Prod": {"Fn::Equals": [{"Ref": "Env"}, "prod"]},
+        "Both": {"Fn::And": [{"Condition": "Prod"}, {"Condition": "Empty"}]},
+        "Either": {"Fn::Or": [{"Condition": "NotEmpty"}, {"Condition": "Prod"}]},
+        "Unknown": {"Fn::Equals": [{"Ref": "Nope"}, "x"]},
+        "Loop": {"Fn::Not": [{"Condition": "Loop"}]},
+    }
+    assert evaluate_conditions(conditions, refs) == {"Empty": True, "NotEmpty": False, "Prod": True, "Both": True, "Either": True}
+    known = {"Prod": True}
+    assert resolve({"Fn::If": ["Prod", {"Fn::Select": [1, {"Fn::Split": [",", "a,b,c"]}]}, "x"]}, refs, {}, known) == "b"
+    with pytest.raises(UnresolvedReference):
+        resolve({"Fn::If": ["Other", "a", "b"]}, refs, {}, known)
+
+
+def test_only_the_buckets_the_functions_use_are_provisioned() -> None:
+    """ConsoleBucket is CloudFront's origin in AWS (`serve` answers /console/ itself): the local runtime creates none."""
+    used = load_template(ROOT / "template.yaml").function_references()
+    assert "ExportsBucket" in used and "ConsoleBucket" not in used and {"Table", "JobsQueue", "EventBus"} <= used
 
 
 def test_sqs_event() -> None:

@@ -4,13 +4,14 @@ stack's size after the SAM transform, the shared roles and log group)."""
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from local.template import FUNCTION, QUEUE, TABLE, load_yaml, merge_globals
+from local.template import FUNCTION, QUEUE, TABLE, evaluate_conditions, load_yaml, merge_globals, resolve
 from loyalty.core.settings import Settings
 from loyalty.db import clients
 from tests.iam import function_roles, role_statements
@@ -445,3 +446,130 @@ def test_roles_are_least_privilege() -> None:
     assert any(st.allows("dynamodb:Query", table) for st in sweeper)  # the registry of projects
     assert not any(st.allows("dynamodb:Scan", resource) for st in sweeper for resource in (table, f"{table}/index/PendingJobs")), (
         "the sweeper pages per project with Query; a Scan of the whole index would not fit one run as the table grows")
+
+
+# ------------------------------------------------------------------------------------------ the console (S3 + CloudFront)
+PRIVATE = {"BlockPublicAcls": True, "BlockPublicPolicy": True, "IgnorePublicAcls": True, "RestrictPublicBuckets": True}
+DISTRIBUTION_ARN = {"Fn::Sub": "arn:${AWS::Partition}:cloudfront::${AWS::AccountId}:distribution/${ConsoleDistribution}"}
+CACHING_OPTIMIZED = "658327ea-f89d-4fab-a63d-7e88639e58f6"  # AWS's managed cache policy
+CONSOLE_HEADERS = ["content-type", "x-app-id", "x-app-token", "authorization", "idempotency-key"]
+
+
+def references(value: Any) -> set[str]:
+    """The logical ids (or parameters) a template value names: Ref, Fn::GetAtt, `${X}` / `${X.Attr}` in Fn::Sub."""
+    found: set[str] = set()
+    if isinstance(value, list):
+        for item in value:
+            found |= references(item)
+    elif isinstance(value, dict):
+        for key, arg in value.items():
+            if key == "Ref" and isinstance(arg, str):
+                found.add(arg)
+            elif key == "Fn::GetAtt":
+                found.add(str(arg[0] if isinstance(arg, list) else str(arg).split(".")[0]))
+            elif key == "Fn::Sub":
+                text = arg[0] if isinstance(arg, list) else arg
+                found |= {name.split(".")[0] for name in re.findall(r"\$\{([^!}][^}]*)\}", str(text))}
+            found |= references(arg)
+    return found
+
+
+def test_the_console_bucket_is_private_encrypted_and_read_by_its_distribution_only() -> None:
+    bucket = RESOURCES["ConsoleBucket"]
+    props = bucket["Properties"]
+    assert props["PublicAccessBlockConfiguration"] == PRIVATE
+    assert props["BucketEncryption"]["ServerSideEncryptionConfiguration"][0]["ServerSideEncryptionByDefault"]["SSEAlgorithm"] == "AES256"
+    assert props["OwnershipControls"] == {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]}
+    assert "WebsiteConfiguration" not in props and "BucketName" not in props
+    # only the build, which `make deploy` uploads again: deleted with the stack (the template's comment says why)
+    assert (bucket["DeletionPolicy"], bucket["UpdateReplacePolicy"]) == ("Delete", "Delete")
+    policy = RESOURCES["ConsoleBucketPolicy"]["Properties"]
+    assert policy["Bucket"] == {"Ref": "ConsoleBucket"}
+    read, tls = policy["PolicyDocument"]["Statement"]
+    assert (read["Effect"], read["Principal"], read["Action"]) == ("Allow", {"Service": "cloudfront.amazonaws.com"}, "s3:GetObject")
+    assert read["Resource"] == {"Fn::Sub": "${ConsoleBucket.Arn}/*"}
+    assert read["Condition"] == {"StringEquals": {"AWS:SourceArn": DISTRIBUTION_ARN}}, "this distribution only, not any CloudFront's"
+    assert (tls["Effect"], tls["Principal"], tls["Action"]) == ("Deny", "*", "s3:*")
+    assert tls["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+    allows = [st for st in policy["PolicyDocument"]["Statement"] if st["Effect"] == "Allow"]
+    assert allows == [read], "no other reader, no writer (make deploy writes with the deployer's own credentials)"
+
+
+def test_the_console_distribution_serves_the_bucket_over_https_through_its_origin_access_control() -> None:
+    oac = RESOURCES["ConsoleOriginAccessControl"]
+    assert oac["Type"] == "AWS::CloudFront::OriginAccessControl"
+    config = oac["Properties"]["OriginAccessControlConfig"]
+    assert (config["OriginAccessControlOriginType"], config["SigningBehavior"], config["SigningProtocol"]) == ("s3", "always", "sigv4")
+    dist = RESOURCES["ConsoleDistribution"]
+    assert dist["Type"] == "AWS::CloudFront::Distribution"
+    cfg = dist["Properties"]["DistributionConfig"]
+    [origin] = cfg["Origins"]
+    assert origin["DomainName"] == {"Fn::GetAtt": ["ConsoleBucket", "RegionalDomainName"]}
+    assert origin["OriginAccessControlId"] == {"Fn::GetAtt": ["ConsoleOriginAccessControl", "Id"]}
+    assert origin["S3OriginConfig"] == {"OriginAccessIdentity": ""}, "the OAC signs; no legacy origin access identity"
+    behavior = cfg["DefaultCacheBehavior"]
+    assert behavior["TargetOriginId"] == origin["Id"] and behavior["ViewerProtocolPolicy"] == "redirect-to-https"
+    assert behavior["CachePolicyId"] == CACHING_OPTIMIZED and behavior["Compress"] is True
+    assert behavior["AllowedMethods"] == ["GET", "HEAD"]
+    assert (cfg["Enabled"], cfg["DefaultRootObject"], cfg["HttpVersion"], cfg["PriceClass"]) == (True, "index.html", "http2and3", "PriceClass_100")
+    assert not cfg.get("CacheBehaviors") and not cfg.get("CustomErrorResponses"), "a hash-routed app: no path needs index.html's fallback"
+    # the distribution must not reference the API (the API's CORS references the distribution)
+    assert references(dist) == {"ConsoleBucket", "ConsoleOriginAccessControl"}
+
+
+def test_the_api_allows_the_console_s_origin_and_the_extra_ones() -> None:
+    """CORS for the console: its CloudFront domain plus ConsoleExtraOrigins (none by default, and never an empty one)."""
+    param = TEMPLATE["Parameters"]["ConsoleExtraOrigins"]
+    assert (param["Type"], param["Default"]) == ("CommaDelimitedList", "")
+    props = RESOURCES["HttpApi"]["Properties"]
+    cors = props["CorsConfiguration"]
+    assert cors["AllowHeaders"] == CONSOLE_HEADERS and cors["AllowMethods"] == ["GET", "POST", "PUT", "DELETE", "OPTIONS"]
+    assert cors["ExposeHeaders"] == ["idempotent-replayed", "retry-after"] and cors["MaxAge"] == 600
+    assert cors.get("AllowCredentials", False) is False
+    assert "AllowOrigins" not in cors, "in CorsConfiguration SAM would resolve the parameter itself (see template.yaml)"
+    origins = props["DefinitionBody"]["x-amazon-apigateway-cors"]["allowOrigins"]
+    domain = "d1234abcd.cloudfront.net"
+    for extra, expected in (([""], [f"https://{domain}"]),
+                            (["http://127.0.0.1:3000"], [f"https://{domain}", "http://127.0.0.1:3000"]),
+                            (["https://a.example", "https://b.example"], [f"https://{domain}", "https://a.example", "https://b.example"])):
+        refs = {"ConsoleExtraOrigins": extra, "AWS::Region": "us-east-1"}
+        conditions = evaluate_conditions(TEMPLATE["Conditions"], refs)
+        assert conditions["HasConsoleExtraOrigins"] is (extra != [""])
+        assert resolve(origins, refs, {"ConsoleDistribution.DomainName": domain}, conditions) == expected
+
+
+def test_the_expanded_api_carries_the_whole_cors_configuration(expanded: dict[str, Any]) -> None:
+    """SAM merges CorsConfiguration into the body's x-amazon-apigateway-cors, keeping the origins CloudFormation evaluates."""
+    body = next(r for r in expanded["Resources"].values() if r["Type"] == "AWS::ApiGatewayV2::Api")["Properties"]["Body"]
+    cors = body["x-amazon-apigateway-cors"]
+    assert cors["allowOrigins"] == RESOURCES["HttpApi"]["Properties"]["DefinitionBody"]["x-amazon-apigateway-cors"]["allowOrigins"]
+    assert (cors["allowHeaders"], cors["exposeHeaders"], cors["maxAge"]) == (CONSOLE_HEADERS, ["idempotent-replayed", "retry-after"], 600)
+    assert cors["allowMethods"] == ["GET", "POST", "PUT", "DELETE", "OPTIONS"] and not cors.get("allowCredentials")
+    assert body["info"] == {"version": "1.0", "title": {"Ref": "AWS::StackName"}}, "SAM's own skeleton"
+
+
+def test_the_expanded_stack_has_no_circular_dependency(expanded: dict[str, Any]) -> None:
+    resources = expanded["Resources"]
+    edges = {k: (references(r.get("Properties")) | set(r.get("DependsOn") or [])) & set(resources) for k, r in resources.items()}
+    state: dict[str, int] = {}
+
+    def visit(node: str, path: tuple[str, ...]) -> None:
+        if state.get(node) == 2:
+            return
+        assert state.get(node) != 1, f"circular dependency: {' -> '.join((*path, node))}"
+        state[node] = 1
+        for target in sorted(edges[node]):
+            visit(target, (*path, node))
+        state[node] = 2
+
+    for name in sorted(resources):
+        visit(name, ())
+    assert "ConsoleDistribution" in edges[next(k for k, r in resources.items() if r["Type"] == "AWS::ApiGatewayV2::Api")]
+
+
+def test_the_console_outputs() -> None:
+    outputs = TEMPLATE["Outputs"]
+    assert outputs["ConsoleUrl"]["Value"] == {"Fn::Sub": "https://${ConsoleDistribution.DomainName}/"}
+    assert outputs["ConsoleBucketName"]["Value"] == {"Ref": "ConsoleBucket"}
+    assert outputs["ConsoleDistributionId"]["Value"] == {"Ref": "ConsoleDistribution"}
+    assert outputs["ApiUrl"]["Value"] == {"Fn::Sub": "https://${HttpApi}.execute-api.${AWS::Region}.${AWS::URLSuffix}"}
