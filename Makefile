@@ -88,7 +88,7 @@ reference: $(STAMP)
 ## lint: ruff, mypy, the import-layer contracts, cfn-lint (with the serverless rules)
 lint: $(STAMP) $(LINT_VENV)/.installed
 	$(BIN)/ruff check .
-	$(BIN)/mypy shared/loyalty local functions bench
+	$(BIN)/mypy shared/loyalty local functions bench scripts
 	PYTHONPATH=shared $(BIN)/lint-imports
 	$(LINT_VENV)/bin/cfn-lint template.yaml -a cfn_lint_serverless.rules
 
@@ -102,9 +102,11 @@ build: $(SAM_VENV)/.installed
 	$(BIN)/python -m compileall -q --invalidation-mode unchecked-hash .aws-sam/build >/dev/null 2>&1 \
 		|| $(PY) -m compileall -q --invalidation-mode unchecked-hash .aws-sam/build
 
-## deploy: sam deploy --guided (needs AWS credentials)
-deploy: build
+## deploy: sam deploy --guided (needs AWS credentials), then the console built and published to the stack's bucket (STACK_NAME= if samconfig.toml has none)
+deploy: build $(STAMP)
 	$(SAM_VENV)/bin/sam deploy --guided
+	$(MAKE) console
+	$(BIN)/python scripts/publish_console.py $(if $(STACK_NAME),--stack-name $(STACK_NAME))
 
 clean:
 	rm -rf $(VENV) $(SAM_VENV) $(LINT_VENV) node_modules console/node_modules console/dist .aws-sam .local .pytest_cache .mypy_cache .ruff_cache
