@@ -45,6 +45,17 @@ def _say(*lines: str) -> None:
     sys.stdout.flush()
 
 
+def parameter_overrides(pairs: list[str] | None) -> dict[str, str]:
+    """`Name=Value` pairs as a mapping (a value may hold `=` and commas, as a CommaDelimitedList's does)."""
+    out: dict[str, str] = {}
+    for pair in pairs or []:
+        name, sep, value = pair.partition("=")
+        if not sep or not name:
+            raise SystemExit(f"--parameter-overrides takes Name=Value pairs, not {pair!r}")
+        out[name] = value
+    return out
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     """Run the stack until Ctrl-C / SIGTERM."""
     stop = threading.Event()
@@ -52,7 +63,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         signal.signal(sig, lambda *_: stop.set())
     runtime = LocalRuntime(args.template, backend=args.backend, host=args.host, port=args.port, state_dir=args.state_dir,
                            concurrency=args.concurrency, max_processes=args.max_processes, idle_seconds=args.idle_seconds,
-                           console_dir=args.console_dir or None)
+                           console_dir=args.console_dir or None, parameter_overrides=parameter_overrides(args.parameter_overrides))
     endpoints = runtime.state_dir / "endpoints.json"
     try:
         runtime.start()
@@ -361,6 +372,9 @@ def parser() -> argparse.ArgumentParser:
                    help=f"stop a worker process idle this long (default {DEFAULT_IDLE_SECONDS:.0f})")
     s.add_argument("--console-dir", default=str(CONSOLE_DIR),
                    help="the console's build, served at /console/ (default console/dist, written by `make console`; '' serves none)")
+    s.add_argument("--parameter-overrides", nargs="+", metavar="NAME=VALUE",
+                   help="template parameter values, as sam deploy takes them (e.g. ConsoleExtraOrigins=http://localhost:5173 to let "
+                        "a console served from there call this API)")
     s.set_defaults(run=cmd_serve)
 
     def key_command(name: str, help_text: str, run: Any) -> argparse.ArgumentParser:

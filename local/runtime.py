@@ -109,8 +109,10 @@ class LocalRuntime:
         idle_seconds: float = DEFAULT_IDLE_SECONDS,
         dynamodb_in_memory: bool = False,
         console_dir: str | Path | None = None,
+        parameter_overrides: Mapping[str, str] | None = None,
     ) -> None:
         self.template_path = Path(template)
+        self.parameter_overrides = dict(parameter_overrides or {})  # template parameters' values (e.g. ConsoleExtraOrigins)
         # the console's build, served at /console/ beside the API (local/console.py); None: not served
         self.console = ConsoleFiles(console_dir) if console_dir is not None else None
         self.backend_name = backend
@@ -150,6 +152,10 @@ class LocalRuntime:
     def _start(self) -> None:
         self.state_dir.mkdir(parents=True, exist_ok=True)
         self.template = template = load_template(self.template_path)
+        unknown = sorted(set(self.parameter_overrides) - set(template.body.get("Parameters") or {}))
+        if unknown:
+            raise ValueError(f"not parameters of {self.template_path.name}: {', '.join(unknown)}")
+        template.overrides = self.parameter_overrides
         self.backend = backend = start_backend(self.backend_name, self.state_dir, dynamodb_in_memory=self.dynamodb_in_memory)
         self._set_env(backend.environment())
         existing = {} if backend.local else existing_from_environment(template)

@@ -313,26 +313,28 @@ class Cors:
     allow_credentials: bool = False
 
     @classmethod
-    def parse(cls, config: Any, refs: Mapping[str, Any] | None = None, conditions: Mapping[str, bool] | None = None) -> Cors | None:
-        """From the template value (None when CORS is not configured). Intrinsic functions are resolved with `refs` and
-        `conditions` where they can be; a list item that cannot (an origin naming the CloudFront domain) is left out."""
+    def parse(cls, config: Any, refs: Mapping[str, Any] | None = None, conditions: Mapping[str, bool] | None = None,
+              attrs: Mapping[str, str] | None = None) -> Cors | None:
+        """From the template value (None when CORS is not configured). Intrinsic functions are resolved with `refs`,
+        `attrs` and `conditions` where they can be; a list item that cannot is left out."""
         refs = refs or {}
+        attrs = attrs or {}
         if isinstance(config, dict) and set(config) == {"Fn::If"}:  # a whole configuration per condition
             name, when_true, when_false = config["Fn::If"]
             if conditions is None or name not in conditions:
                 return None
-            return cls.parse(when_true if conditions[name] else when_false, refs, conditions)
+            return cls.parse(when_true if conditions[name] else when_false, refs, conditions, attrs)
         if config is True:
             return cls()
         if not isinstance(config, dict):
             return None
 
         def names(key: str, default: tuple[str, ...] = ()) -> tuple[str, ...]:
-            return resolve_strings(config.get(key, list(default)), refs, {}, conditions)
+            return resolve_strings(config.get(key, list(default)), refs, attrs, conditions)
 
         def scalar(key: str) -> Any:
             try:
-                return resolve(config.get(key), refs, {}, conditions)
+                return resolve(config.get(key), refs, attrs, conditions)
             except UnresolvedReference:
                 return None
 
@@ -376,6 +378,9 @@ class Template:
     queue_triggers: list[QueueTrigger]
     schedules: list[ScheduleTrigger]
     stream_triggers: list[StreamTrigger] = field(default_factory=list)
+    # parameter values given at start (`serve --parameter-overrides`, like `sam deploy --parameter-overrides`): they
+    # replace the template's defaults wherever a parameter is read
+    overrides: dict[str, str] = field(default_factory=dict)
 
     @property
     def root(self) -> Path:
@@ -402,7 +407,10 @@ class Template:
             if isinstance(in_body, dict) and (config is None or (isinstance(config, dict) and "Fn::If" not in config)):
                 config = {**{k[:1].upper() + k[1:]: v for k, v in in_body.items()}, **(config or {})}
             refs = {**pseudo_parameters(), **self.parameter_values()}
-            return Cors.parse(config, refs, evaluate_conditions(self.body.get("Conditions") or {}, refs))
+            # a CloudFront distribution has no local twin: its domain resolves to a name no browser origin can have
+            # (`<id>.cloudfront.invalid`, RFC 2606), so the origins listed beside it (ConsoleExtraOrigins) still apply
+            attrs = {f"{lid}.DomainName": f"{lid.lower()}.cloudfront.invalid" for lid in self.of_type("AWS::CloudFront::Distribution")}
+            return Cors.parse(config, refs, evaluate_conditions(self.body.get("Conditions") or {}, refs), attrs)
         return None
 
     def function_references(self) -> set[str]:
@@ -429,9 +437,10 @@ class Template:
         return found
 
     def parameter_defaults(self) -> dict[str, str]:
-        """Parameters that carry a Default."""
+        """Parameters that carry a Default, or a value given at start (`overrides`)."""
         params = self.body.get("Parameters") or {}
-        return {k: str(p["Default"]) for k, p in params.items() if isinstance(p, dict) and "Default" in p}
+        found = {k: str(p["Default"]) for k, p in params.items() if isinstance(p, dict) and "Default" in p}
+        return {**found, **{k: v for k, v in self.overrides.items() if k in params}}
 
     def parameter_values(self) -> dict[str, Any]:
         """The parameters' defaults as a Ref sees them: a list type's (CommaDelimitedList, List<...>) as a list of strings."""

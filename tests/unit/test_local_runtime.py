@@ -406,8 +406,9 @@ Resources:
 
 
 @pytest.mark.parametrize(("extra", "origins"), [
-    ("", ("https://fixed.example",)),  # the CloudFront domain is unknown locally: left out, not a failure
-    ("http://127.0.0.1:3000, http://localhost:5173", ()),  # the Sub names the domain: the whole Split is unknown
+    # the CloudFront domain has no local twin: a name no browser origin can have, so the origins beside it still apply
+    ("", ("https://dist.cloudfront.invalid", "https://fixed.example")),
+    ("http://127.0.0.1:3000, http://localhost:5173", ("https://dist.cloudfront.invalid", "http://127.0.0.1:3000", "http://localhost:5173")),
 ])
 def test_template_cors_merges_the_body_s_origins_and_resolves_what_it_can(tmp_path: Path, extra: str, origins: tuple[str, ...]) -> None:
     """As SAM does: CorsConfiguration merged over the DefinitionBody's x-amazon-apigateway-cors; parameters at their
@@ -419,10 +420,15 @@ def test_template_cors_merges_the_body_s_origins_and_resolves_what_it_can(tmp_pa
 
 
 def test_the_real_template_s_cors_locally() -> None:
-    """The console's origins are the CloudFront domain (unknown locally) and ConsoleExtraOrigins (empty by default):
-    `serve` allows no cross origin, and its own console is same-origin."""
-    cors = load_template(ROOT / "template.yaml").cors
-    assert cors is not None and cors.allow_origins == ()
+    """The console's origins are the CloudFront domain (no local twin) and ConsoleExtraOrigins (empty by default):
+    `serve` allows no browser origin but its own (the console it serves is same-origin), unless the parameter is given
+    (`serve --parameter-overrides ConsoleExtraOrigins=...`)."""
+    template = load_template(ROOT / "template.yaml")
+    cors = template.cors
+    assert cors is not None and cors.allow_origins == ("https://consoledistribution.cloudfront.invalid",)
+    template.overrides = {"ConsoleExtraOrigins": "http://localhost:5173,http://127.0.0.1:8080"}
+    assert template.cors is not None and template.cors.allow_origins == (
+        "https://consoledistribution.cloudfront.invalid", "http://localhost:5173", "http://127.0.0.1:8080")
     assert set(cors.allow_headers) >= {"x-app-id", "x-app-token", "idempotency-key", "content-type", "authorization"}
     assert cors.expose_headers == ("idempotent-replayed", "retry-after") and cors.max_age == 600 and not cors.allow_credentials
 
@@ -654,3 +660,22 @@ def test_create_event_schema_refuses_a_property_without_name_and_type(spec: str)
 
     with pytest.raises(SystemExit, match="expected name:type"):
         parse_property(spec)
+
+
+def test_serve_parameter_overrides_are_name_value_pairs() -> None:
+    from local.__main__ import parameter_overrides
+
+    assert parameter_overrides(["ConsoleExtraOrigins=http://a:1,http://b:2", "StageName=x=y"]) == {
+        "ConsoleExtraOrigins": "http://a:1,http://b:2", "StageName": "x=y"}
+    assert parameter_overrides(None) == {}
+    with pytest.raises(SystemExit, match="Name=Value"):
+        parameter_overrides(["ConsoleExtraOrigins"])
+
+
+def test_an_override_of_no_parameter_is_refused(tmp_path: Path) -> None:
+    from local.runtime import LocalRuntime
+
+    runtime = LocalRuntime(ROOT / "template.yaml", state_dir=tmp_path, http=False, pollers=False, schedules=False,
+                           parameter_overrides={"NoSuchParameter": "1"})
+    with pytest.raises(ValueError, match="NoSuchParameter"):
+        runtime.start()
