@@ -94,7 +94,7 @@ test("a program from nothing to ACTIVE, a member, points, a purchase, a refund a
   await page.getByLabel("Points", { exact: true }).fill("500");
   await page.getByLabel("Reason").fill("Welcome bonus");
   await page.getByRole("button", { name: "Adjust points" }).click();
-  await expect(page.getByRole("status")).toContainText("ADMIN_CREDIT APPROVED");
+  await expect(page.getByRole("status")).toContainText("ADMIN_CREDIT APPROVED", { timeout: 70_000 });
   await expect(balance).toHaveText("500");
   const table = page.getByRole("table", { name: /^Transactions of card/ });
   await expect(table.getByRole("row", { name: /ADMIN_CREDIT 500 APPROVED Welcome bonus/ })).toBeVisible();
@@ -102,12 +102,12 @@ test("a program from nothing to ACTIVE, a member, points, a purchase, a refund a
   // buy the reward, then refund it
   await page.getByLabel("Reward", { exact: true }).selectOption({ label: reward });
   await page.getByRole("button", { name: "Buy reward" }).click();
-  await expect(page.getByRole("status")).toContainText("Purchase APPROVED");
+  await expect(page.getByRole("status")).toContainText("Purchase APPROVED", { timeout: 70_000 });
   await expect(balance).toHaveText("400");
   const purchases = page.getByRole("table", { name: "Reward purchases" });
   await expect(purchases.getByRole("row", { name: /PURCHASE 100 APPROVED/ })).toBeVisible();
   await purchases.getByRole("button", { name: "Refund" }).click();
-  await expect(page.getByRole("status")).toContainText("Refund APPROVED");
+  await expect(page.getByRole("status")).toContainText("Refund APPROVED", { timeout: 70_000 });
   await expect(balance).toHaveText("500");
   const card = (await apiCall("GET", `/v2/loyalties/programs/${programId}/members/${memberId}`)).body.cards[0].card;
   expect(card.balance.points).toBe(500);
@@ -129,7 +129,7 @@ test("a program from nothing to ACTIVE, a member, points, a purchase, a refund a
   const end = await page.getByLabel("To", { exact: true }).inputValue();
   const path = `/v2/loyalties/programs/${programId}/reports/spending/daily?start_date=${start}&end_date=${end}&resolution=day`;
   // the aggregator counts from the table's stream: wait until the API's report has the purchase
-  await expect.poll(async () => (await apiCall("GET", path)).body.data.reduce((s, r) => s + r.points, 0), { timeout: 30_000 }).toBe(100);
+  await expect.poll(async () => (await apiCall("GET", path)).body.data.reduce((s, r) => s + r.points, 0), { timeout: 60_000 }).toBe(100);
   const report = (await apiCall("GET", path)).body.data;
   await page.getByRole("button", { name: "Show report" }).click();
   const figure = page.getByTestId("report-chart");

@@ -169,7 +169,7 @@ test("a member's tier, earned points, filtered transactions, and the earnings re
   await expect.poll(async () => {
     await page.reload();
     return page.getByTestId(`balance-${cardId}`).textContent();
-  }, { timeout: 30_000 }).toBe("120");
+  }, { timeout: 60_000 }).toBe("120");
   await expect(page.getByTestId("tier")).toHaveText("Gold");
   const table = page.getByRole("table", { name: /^Transactions of card/ });
   const pages = page.getByRole("group", { name: "Pages of the transactions" });
@@ -197,7 +197,7 @@ test("a member's tier, earned points, filtered transactions, and the earnings re
   const start = await page.getByLabel("From", { exact: true }).inputValue();
   const end = await page.getByLabel("To", { exact: true }).inputValue();
   const path = `/v2/loyalties/programs/${program.id}/reports/points-earnings/daily?start_date=${start}&end_date=${end}&resolution=day`;
-  await expect.poll(async () => (await apiCall("GET", path)).body.data.reduce((s, r) => s + r.points, 0), { timeout: 30_000 }).toBe(120);
+  await expect.poll(async () => (await apiCall("GET", path)).body.data.reduce((s, r) => s + r.points, 0), { timeout: 60_000 }).toBe(120);
   await page.getByRole("button", { name: "Show report" }).click();
   const series = JSON.parse(await page.getByTestId("report-chart").getAttribute("data-series"));
   expect(series.datasets.map((d) => d.label)).toEqual([rule.name]);
