@@ -81,26 +81,24 @@ export function filter(field, op, value) {
   return { [`filters[${field}][conditions][$${op}]`]: value };
 }
 
-/** Poll an async action (GET /v1/async-actions/{id}) until it is DONE or FAILED; onUpdate sees each state. */
-export async function followAsyncAction(id, onUpdate, { intervalMs = 700, timeoutMs = 600000 } = {}) {
+/** Poll a long job's status (`path`) until `ended(status)`, every `intervalMs`; onUpdate sees each state. */
+async function follow(path, ended, onUpdate, { intervalMs = 700, timeoutMs = 600000 } = {}) {
   const started = Date.now();
   for (;;) {
-    const action = await api("GET", `/v1/async-actions/${encodeURIComponent(id)}`);
-    onUpdate(action);
-    if (action.status === "DONE" || action.status === "FAILED") return action;
-    if (Date.now() - started > timeoutMs) throw new ApiError(0, { message: "The async action did not end in time", details: id });
+    const state = await api("GET", path);
+    onUpdate(state);
+    if (ended(state.status)) return state;
+    if (Date.now() - started > timeoutMs) throw new ApiError(0, { message: "The job did not end in time", details: path });
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
 }
 
-/** Poll an export (GET /v1/exports/{id}) until it is DONE or ERROR. */
-export async function followExport(id, onUpdate, { intervalMs = 700, timeoutMs = 600000 } = {}) {
-  const started = Date.now();
-  for (;;) {
-    const exported = await api("GET", `/v1/exports/${encodeURIComponent(id)}`);
-    onUpdate(exported);
-    if (exported.status === "DONE" || exported.status === "ERROR") return exported;
-    if (Date.now() - started > timeoutMs) throw new ApiError(0, { message: "The export did not end in time", details: id });
-    await new Promise((resolve) => setTimeout(resolve, intervalMs));
-  }
+/** An async action (GET /v1/async-actions/{id}) followed until it is DONE or FAILED. */
+export function followAsyncAction(id, onUpdate, options) {
+  return follow(`/v1/async-actions/${encodeURIComponent(id)}`, (s) => s === "DONE" || s === "FAILED", onUpdate, options);
+}
+
+/** An export (GET /v1/exports/{id}) followed until it is DONE or ERROR. */
+export function followExport(id, onUpdate, options) {
+  return follow(`/v1/exports/${encodeURIComponent(id)}`, (s) => s === "DONE" || s === "ERROR", onUpdate, options);
 }
