@@ -91,12 +91,23 @@ test("a tier structure with tiers, a benefit, edits and the API's refusals", asy
   await add.getByRole("button", { name: "Add tier" }).click();
   const tiers = page.getByRole("table", { name: `Tiers of ${levels}` });
   await expect(tiers.getByRole("row", { name: /Gold .* 300 ∞/ })).toBeVisible();
+  await tiers.getByRole("button", { name: "Edit tier Gold" }).click();
+  const edit = page.getByRole("form", { name: "Edit a tier" });
+  await expect(edit.getByLabel("Tier name")).toHaveValue("Gold");
+  await edit.getByLabel("From points").fill("400");
+  await edit.getByRole("button", { name: "Save tier" }).click();
+  await expect(page.getByRole("status")).toContainText("Tier Gold saved.");
+  await expect(tiers.getByRole("row", { name: /Gold .* 400 ∞/ })).toBeVisible();
+  await tiers.getByRole("button", { name: "Edit tier Silver" }).click();
+  await page.getByRole("form", { name: "Edit a tier" }).getByLabel("To points (empty: no upper bound)").fill("399");
+  await page.getByRole("button", { name: "Save tier" }).click();
+  await expect(tiers.getByRole("row", { name: /Silver .* 0 399/ })).toBeVisible();
   await expectAccessible(page, "a tier structure's page");
   await page.getByRole("button", { name: "Activate", exact: true }).click();
   await expect(page.getByRole("heading", { level: 1 })).toContainText("ACTIVE");
   const structureId = decodeURIComponent(page.url().split("/tier-structures/")[1]);
   const apiTiers = (await apiCall("GET", `/v2/loyalties/tier-structures/${structureId}/tiers`)).body.data;
-  expect(apiTiers.map((t) => t.name).sort()).toEqual(["Gold", "Silver"]);
+  expect(apiTiers.map((t) => [t.name, t.qualification_rules.points.min_value]).sort()).toEqual([["Gold", 400], ["Silver", 0]]);
 
   // an edit the API refuses shows its error; one it takes is saved
   const editor = page.getByLabel("Editable fields (JSON, sent as the update body)");
@@ -187,8 +198,21 @@ test("a member's tier, earned points, filtered transactions, and the earnings re
   await page.getByLabel("Created until").fill(tomorrow);
   await page.getByRole("button", { name: "Filter transactions" }).click();
   await expect(table.getByRole("row", { name: /POINTS_EARNED 10 APPROVED/ })).toHaveCount(10);
-  await expect(page.getByRole("table", { name: "Tier changes" })).toContainText("Gold");
+  await expect(page.getByRole("table", { name: "Tier changes" })).toContainText("Bronze → Gold");
   await expectAccessible(page, "a member's page with tiers");
+
+  // an INACTIVE member's points are refused, with the API's error
+  await page.getByRole("button", { name: "Deactivate member" }).click();
+  await expect(page.getByRole("heading", { level: 1 })).toContainText("INACTIVE");
+  await page.getByLabel("Points", { exact: true }).fill("5");
+  await page.getByRole("button", { name: "Adjust points" }).click();
+  const refused = await apiCall("POST", `/v2/loyalties/programs/${program.id}/members/${member.id}/cards/${cardId}/points`, { points: 5 });
+  expect(refused.status).toBe(423);
+  await expect(page.getByRole("alert")).toContainText(refused.body.message);
+  await expect(page.getByRole("alert")).toContainText(refused.body.key);
+  await page.getByRole("button", { name: "Activate member" }).click();
+  await expect(page.getByRole("heading", { level: 1 })).toContainText("ACTIVE");
+  await expect(page.getByTestId(`balance-${cardId}`)).toHaveText("120");
 
   // the earnings report, and a range the API refuses for its resolution
   await page.getByRole("link", { name: "Reports" }).click();
