@@ -59,13 +59,13 @@ $(SAM_VENV)/.installed:
 	$(SAM_VENV)/bin/pip install -q aws-sam-cli 2>&1 | grep -v "is ignored" || true
 	@$(SAM_VENV)/bin/sam --version && touch $@
 
-## serve: the whole stack on http://127.0.0.1:3000 (DynamoDB Local when java 17+ is here, else embedded; BACKEND=embedded|dynamodb-local|aws to choose)
+## serve: the whole stack on http://127.0.0.1:3000 and the console at /console/ (DynamoDB Local when java 17+ is here, else embedded; BACKEND=embedded|dynamodb-local|aws to choose)
 serve: $(STAMP)
 	@if command -v npm >/dev/null 2>&1; then $(MAKE) --no-print-directory console || echo "the console did not build: serving the API only"; \
 		else echo "no Node.js/npm here: serving the API without the console"; fi
 	$(BIN)/python -m local serve --backend $(or $(BACKEND),auto)
 
-## test: lint, template checks, unit, integration (moto), e2e (HTTP against local/, the Python and JS SDK suites)
+## test: lint, template checks, unit, integration (moto), e2e (HTTP against local/, the Python and JS SDK suites, the console in Chromium)
 test: $(STAMP) $(NODE_STAMP) $(CONSOLE_BUILD) chromium lint
 	$(BIN)/python -m pytest -q
 
