@@ -43,7 +43,7 @@ console: $(CONSOLE_BUILD)
 
 ## chromium: Debian's Chromium for the console's browser tests (apt-get, as root or with sudo)
 chromium:
-	@test -x $(CHROMIUM) || { SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+	@test -x $(CHROMIUM) || { SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo -E); export DEBIAN_FRONTEND=noninteractive; \
 		$$SUDO apt-get install -y -q chromium || { $$SUDO apt-get update -q && $$SUDO apt-get install -y -q chromium; }; }
 	@$(CHROMIUM) --version
 
