@@ -76,6 +76,23 @@ export async function api(method, path, { body, params, creds } = {}) {
   return data;
 }
 
+/** The items of every page of a list (`params` sent with each page, its `cursor` leading to the next), up to `max`. */
+export async function allPages(path, params = {}, max = Infinity) {
+  const items = [];
+  let cursor;
+  do {
+    const page = await api("GET", path, { params: { ...params, cursor } });
+    items.push(...(page.data || []));
+    cursor = page.cursor;
+  } while (cursor && items.length < max);
+  return items;
+}
+
+/** A v2 list for pickers and name lookups: 100 items a page, at most 500. */
+export function listAll(path) {
+  return allPages(path, { limit: 100 }, 500);
+}
+
 /** The spec's list filter parameter: filters[<field>][conditions][$<op>]=value. */
 export function filter(field, op, value) {
   return { [`filters[${field}][conditions][$${op}]`]: value };

@@ -108,15 +108,3 @@ export function editable(kind, object) {
   for (const name of KINDS[kind].readOnly) delete out[name];
   return out;
 }
-
-/** Every page of a v2 list (for pickers): at most `max` items. */
-export async function listAll(api, path, max = 500) {
-  const items = [];
-  let cursor;
-  do {
-    const page = await api("GET", path, { params: { limit: 100, cursor } });
-    items.push(...(page.data || []));
-    cursor = page.cursor;
-  } while (cursor && items.length < max);
-  return items;
-}
